@@ -1,0 +1,71 @@
+// A typed in-process event bus: listeners are owned by a part, and a listener that throws is logged, not propagated.
+import type { Logger } from './logger.js';
+
+export interface HubEvents {
+  'device.created': { deviceId: string };
+  'device.state': { deviceId: string; property: string; value: unknown; ts: number };
+  'device.online': { deviceId: string; online: boolean; ts: number; reason?: string };
+  'device.updated': { deviceId: string };
+  'device.deleted': { deviceId: string };
+  'rule.run': { ruleId: string; outcome: string; traceId?: string; ts: number; message?: string };
+  'rule.error': { ruleId: string; message: string; ts: number };
+  'rules.reloaded': { file: string; ruleIds: string[]; errors: number; ts: number };
+  'hub.log': { level: 'info' | 'warn' | 'error'; message: string; ts: number };
+}
+
+export type HubEventName = keyof HubEvents;
+type Listener<K extends HubEventName> = (payload: HubEvents[K]) => void;
+
+export class EventBus {
+  #listeners = new Map<HubEventName, Array<{ owner: string; fn: Listener<any> }>>();
+  readonly #logger: Logger;
+
+  constructor(logger: Logger) {
+    this.#logger = logger;
+  }
+
+  on<K extends HubEventName>(event: K, owner: string, fn: Listener<K>): () => void {
+    const list = this.#listeners.get(event) ?? [];
+    const entry = { owner, fn };
+    list.push(entry);
+    this.#listeners.set(event, list);
+    return () => {
+      const current = this.#listeners.get(event);
+      if (current) this.#listeners.set(event, current.filter((e) => e !== entry));
+    };
+  }
+
+  /** Listen to every event (used by the live event stream). */
+  onAny(owner: string, fn: (event: HubEventName, payload: unknown) => void): () => void {
+    const offs = (Object.keys(EVENT_NAMES) as HubEventName[]).map((event) => this.on(event, owner, (p) => fn(event, p)));
+    return () => offs.forEach((off) => off());
+  }
+
+  emit<K extends HubEventName>(event: K, payload: HubEvents[K]): void {
+    const list = this.#listeners.get(event);
+    if (!list) return;
+    for (const { owner, fn } of list) {
+      try {
+        fn(payload);
+      } catch (err) {
+        this.#logger.error(`listener of ${event} owned by ${owner} failed: ${(err as Error).message}`);
+      }
+    }
+  }
+
+  removeAll(owner: string): void {
+    for (const [event, list] of this.#listeners) this.#listeners.set(event, list.filter((e) => e.owner !== owner));
+  }
+}
+
+const EVENT_NAMES: Record<HubEventName, true> = {
+  'device.created': true,
+  'device.state': true,
+  'device.online': true,
+  'device.updated': true,
+  'device.deleted': true,
+  'rule.run': true,
+  'rule.error': true,
+  'rules.reloaded': true,
+  'hub.log': true,
+};
