@@ -1,0 +1,148 @@
+// The embedded aedes broker: authentication, ACL, limits and the connection handler shared by TCP and WebSocket.
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { Aedes, type AedesPublishPacket, type Client, type Subscription } from 'aedes';
+import type { HearthConfig } from '../config/schema.js';
+import type { Logger } from '../shared/logger.js';
+import type { Metrics } from '../shared/metrics.js';
+import type { UserRepo } from '../store/user-repo.js';
+import { canPublish, canSubscribe, type MqttIdentity } from './acl.js';
+import { PacketSizeGuard } from './packet-size-guard.js';
+
+export interface BrokerDeps {
+  config: HearthConfig['mqtt'];
+  users: UserRepo;
+  logger: Logger;
+  metrics: Metrics;
+  persistence?: unknown;
+}
+
+export interface EmbeddedBroker {
+  broker: Aedes;
+  /** Hands a new connection (TCP socket or WebSocket stream) to the broker, enforcing the limits. */
+  handle(conn: Duplex, req?: IncomingMessage): void;
+  identityOf(client: Client): MqttIdentity | undefined;
+  readonly openConnections: number;
+  close(): Promise<void>;
+}
+
+export async function createEmbeddedBroker(deps: BrokerDeps): Promise<EmbeddedBroker> {
+  const { config, users, logger, metrics } = deps;
+  const identities = new WeakMap<Client, MqttIdentity>();
+  const authFailures = metrics.counter('hearth_mqtt_auth_failures_total', 'MQTT connections refused for bad credentials');
+  const refused = metrics.counter('hearth_mqtt_acl_denied_total', 'MQTT publishes and subscriptions refused by the ACL');
+  const limitHits = metrics.counter('hearth_mqtt_limit_disconnects_total', 'MQTT clients disconnected for exceeding a limit');
+  const messagesIn = metrics.counter('hearth_mqtt_messages_in_total', 'MQTT PUBLISH packets received from clients');
+  let open = 0;
+
+  const broker = await Aedes.createBroker({
+    persistence: deps.persistence as any,
+    connectTimeout: config.connectTimeoutMs,
+    maxTopicLevels: config.maxTopicLevels,
+    maxInflightInbound: config.maxInflight,
+    maxClientsIdLength: 128,
+    authenticate(client, username, password, callback) {
+      const address = remoteAddress(client);
+      if (!username) {
+        if (config.allowAnonymous) {
+          identities.set(client, { kind: 'anonymous' });
+          return callback(null, true);
+        }
+        authFailures({ reason: 'anonymous' });
+        logger.warn(`refused anonymous MQTT client ${client.id} from ${address}`);
+        // [MQTT-3.2.2-3] return code 5: not authorized.
+        return callback(Object.assign(new Error('anonymous access is disabled'), { returnCode: 5 }) as any, false);
+      }
+      users
+        .verify(username, password?.toString('utf8') ?? '')
+        .then((identity) => {
+          if (!identity) {
+            authFailures({ reason: 'bad_credentials' });
+            logger.warn(`refused MQTT client ${client.id} from ${address}: wrong username or password for ${JSON.stringify(username)}`);
+            // return code 4: bad user name or password.
+            return callback(Object.assign(new Error('bad username or password'), { returnCode: 4 }) as any, false);
+          }
+          identities.set(client, identity);
+          callback(null, true);
+        })
+        .catch((err: Error) => callback(Object.assign(err, { returnCode: 3 }) as any, false));
+    },
+    authorizePublish(client, packet, callback) {
+      if (!client) return callback(null);
+      messagesIn();
+      const identity = identities.get(client);
+      const decision = identity ? canPublish(identity, packet.topic) : { allowed: false as const, reason: 'not authenticated' };
+      if (decision.allowed) return callback(null);
+      refused({ op: 'publish' });
+      logger.warn(`refused publish by ${describe(client, identity)} to ${packet.topic}: ${decision.reason}`);
+      // MQTT 3.1.1 cannot refuse one PUBLISH; aedes disconnects the client on an error.
+      callback(new Error(decision.reason));
+    },
+    authorizeSubscribe(client, sub: Subscription, callback) {
+      const identity = identities.get(client);
+      const decision = identity ? canSubscribe(identity, sub.topic) : { allowed: false as const, reason: 'not authenticated' };
+      if (decision.allowed) return callback(null, sub);
+      refused({ op: 'subscribe' });
+      logger.warn(`refused subscription by ${describe(client, identity)} to ${sub.topic}: ${decision.reason}`);
+      // [MQTT-3.9.3] a null subscription answers 0x80 (failure) in the SUBACK for that filter only.
+      callback(null, null);
+    },
+  });
+
+  broker.on('clientError', (client: Client, err: Error) => logger.debug(`client ${client.id} error: ${err.message}`));
+  broker.on('connectionError', (_client: Client, err: Error) => logger.debug(`connection error: ${err.message}`));
+
+  function handle(conn: Duplex, req?: IncomingMessage): void {
+    const address = req?.socket?.remoteAddress ?? (conn as any).remoteAddress ?? 'unknown';
+    if (open >= config.maxConnections) {
+      limitHits({ limit: 'max_connections' });
+      logger.warn(`refused connection from ${address}: ${open} connections open, the limit (mqtt.maxConnections) is ${config.maxConnections}`);
+      conn.destroy();
+      return;
+    }
+    open++;
+    let closed = false;
+    const onClose = () => {
+      if (!closed) open--;
+      closed = true;
+    };
+    conn.once('close', onClose);
+    conn.once('error', () => undefined);
+    const client = broker.handle(conn as any, req as any) as any;
+    // aedes has no packet size limit: check each packet's declared size before its parser buffers the body.
+    const guard = new PacketSizeGuard(config.maxPacketSize);
+    const parse = client._parser.parse.bind(client._parser);
+    client._parser.parse = (buf: Buffer) => {
+      const size = guard.feed(buf);
+      if (size > 0) {
+        limitHits({ limit: 'max_packet_size' });
+        logger.warn(`disconnected ${client.id ?? 'a client'} from ${address}: packet of ${size} bytes is over mqtt.maxPacketSize (${config.maxPacketSize})`);
+        conn.destroy();
+        return;
+      }
+      parse(buf);
+    };
+  }
+
+  return {
+    broker,
+    handle,
+    identityOf: (client) => identities.get(client),
+    get openConnections() {
+      return open;
+    },
+    close: () => new Promise<void>((resolve) => broker.close(() => resolve())),
+  };
+}
+
+function remoteAddress(client: Client): string {
+  return (client as any).conn?.remoteAddress ?? (client as any).req?.socket?.remoteAddress ?? 'unknown';
+}
+
+function describe(client: Client, identity: MqttIdentity | undefined): string {
+  if (!identity) return `client ${client.id}`;
+  const who = identity.kind === 'user' ? `user ${identity.name}` : identity.kind === 'device' ? `device ${identity.deviceId}` : 'anonymous';
+  return `${who} (client ${client.id})`;
+}
+
+export type { AedesPublishPacket };

@@ -1,0 +1,48 @@
+// Network listeners for the broker: MQTT over TCP, and MQTT over WebSocket on the HTTP server's /mqtt path.
+import { createServer, type AddressInfo, type Server } from 'node:net';
+import type { Server as HttpServer, IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, createWebSocketStream } from 'ws';
+
+export type ConnectionHandler = (conn: Duplex, req?: IncomingMessage) => void;
+
+export async function listenTcp(handle: ConnectionHandler, host: string, port: number): Promise<{ server: Server; port: number }> {
+  const server = createServer((socket) => {
+    socket.setNoDelay(true);
+    handle(socket);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  return { server, port: (server.address() as AddressInfo).port };
+}
+
+/** Routes WebSocket upgrades on `path` to the broker; other upgrade requests are refused. */
+export function attachWebSocket(http: HttpServer, handle: ConnectionHandler, options: { path: string; maxPayload: number }): WebSocketServer {
+  const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayload });
+  http.on('upgrade', (req, socket, head) => {
+    const pathname = (req.url ?? '').split('?')[0];
+    if (pathname !== options.path) {
+      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      const stream = createWebSocketStream(ws);
+      stream.on('error', () => ws.terminate());
+      handle(stream, req);
+    });
+  });
+  return wss;
+}
+
+export function closeServer(server: Server | HttpServer): Promise<void> {
+  return new Promise((resolve) => {
+    if (!server.listening) return resolve();
+    server.close(() => resolve());
+    (server as HttpServer).closeAllConnections?.();
+  });
+}

@@ -1,0 +1,71 @@
+// The configuration schema: one definition gives the defaults, the validation, the TypeScript type and the docs table.
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+
+const Port = (def: number, description: string, env: string, flag: string) =>
+  Type.Integer({ minimum: 0, maximum: 65535, default: def, description, env, flag });
+
+export const ConfigSchema = Type.Object(
+  {
+    dataDir: Type.String({ default: './data', minLength: 1, description: 'Directory of the database and broker state', env: 'HEARTH_DATA_DIR', flag: '--data-dir' }),
+    rulesDir: Type.String({ default: './rules', minLength: 1, description: 'Directory of the YAML rules', env: 'HEARTH_RULES_DIR', flag: '--rules-dir' }),
+    host: Type.String({ default: '0.0.0.0', minLength: 1, description: 'Address the MQTT and HTTP listeners bind to', env: 'HEARTH_HOST', flag: '--host' }),
+    adminPassword: Type.Optional(Type.String({ minLength: 8, description: "The admin user's password on first start (else one is generated and printed once)", env: 'HEARTH_ADMIN_PASSWORD' })),
+    mqtt: Type.Object(
+      {
+        port: Port(1883, 'MQTT TCP port (0 picks a free port)', 'HEARTH_MQTT_PORT', '--mqtt-port'),
+        allowAnonymous: Type.Boolean({ default: false, description: 'Accept MQTT clients without credentials (for trying things out only)', env: 'HEARTH_MQTT_ALLOW_ANONYMOUS' }),
+        maxPacketSize: Type.Integer({ minimum: 1024, maximum: 268435455, default: 262144, description: 'Largest MQTT packet accepted, in bytes; a bigger one disconnects its sender' }),
+        maxConnections: Type.Integer({ minimum: 1, default: 2000, description: 'Most MQTT clients connected at once' }),
+        maxTopicLevels: Type.Integer({ minimum: 1, maximum: 100, default: 16, description: 'Most levels in a topic or filter' }),
+        connectTimeoutMs: Type.Integer({ minimum: 100, default: 10000, description: 'Time a client has to send CONNECT after opening a socket' }),
+        maxInflight: Type.Integer({ minimum: 1, default: 100, description: 'Most QoS 2 messages in flight from one client' }),
+        maxQueuedPerClient: Type.Integer({ minimum: 1, default: 1000, description: 'Most messages queued for an offline persistent client; the oldest QoS 1 is dropped beyond it' }),
+      },
+      { default: {}, additionalProperties: false },
+    ),
+    http: Type.Object(
+      {
+        port: Port(8080, 'HTTP port of the API, dashboard and MQTT over WebSocket (0 picks a free port)', 'HEARTH_HTTP_PORT', '--http-port'),
+      },
+      { default: {}, additionalProperties: false },
+    ),
+    location: Type.Object(
+      {
+        latitude: Type.Number({ minimum: -90, maximum: 90, default: 51.5, description: 'Latitude for sun triggers' }),
+        longitude: Type.Number({ minimum: -180, maximum: 180, default: 0, description: 'Longitude for sun triggers' }),
+      },
+      { default: {}, additionalProperties: false },
+    ),
+    history: Type.Object(
+      {
+        flushIntervalMs: Type.Integer({ minimum: 10, maximum: 10000, default: 100, description: 'Longest time a state or history write waits before its batch is committed' }),
+        flushBatchSize: Type.Integer({ minimum: 1, maximum: 100000, default: 500, description: 'Rows that make a batch commit at once' }),
+      },
+      { default: {}, additionalProperties: false },
+    ),
+    log: Type.Object(
+      {
+        level: Type.Union([Type.Literal('debug'), Type.Literal('info'), Type.Literal('warn'), Type.Literal('error'), Type.Literal('silent')], { default: 'info', description: 'Log level', env: 'HEARTH_LOG_LEVEL' }),
+      },
+      { default: {}, additionalProperties: false },
+    ),
+    demo: Type.Boolean({ default: false, description: 'Start simulated devices in-process', flag: '--demo' }),
+  },
+  { additionalProperties: false },
+);
+
+export type HearthConfig = Static<typeof ConfigSchema>;
+
+/** Every leaf option with its dotted key, for env/flag mapping and the README table. */
+export function describeOptions(): Array<{ key: string; schema: TSchema & { env?: string; flag?: string; description?: string; default?: unknown; type?: string } }> {
+  const out: Array<{ key: string; schema: any }> = [];
+  const walk = (schema: any, prefix: string) => {
+    for (const [key, child] of Object.entries<any>(schema.properties ?? {})) {
+      const path = prefix ? `${prefix}.${key}` : key;
+      if (child.type === 'object' && child.properties) walk(child, path);
+      else out.push({ key: path, schema: child });
+    }
+  };
+  walk(ConfigSchema, '');
+  return out;
+}

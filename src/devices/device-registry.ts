@@ -1,0 +1,213 @@
+// The device registry: devices and their latest state in memory, fed by `home/+/+`, persisted through the write queue.
+import type { MessageBus, BusMessage } from '../broker/message-bus.js';
+import type { Clock } from '../shared/clock.js';
+import type { EventBus } from '../shared/event-bus.js';
+import { HearthError } from '../shared/errors.js';
+import type { Logger } from '../shared/logger.js';
+import type { DeviceRecord, DeviceRepo } from '../store/device-repo.js';
+import type { WriteQueue } from '../store/write-queue.js';
+import { parseDeviceTopic, parsePayload } from './topic.js';
+
+export interface DeviceView {
+  id: string;
+  name: string | null;
+  room: string | null;
+  description: string | null;
+  status: 'online' | 'offline' | 'unknown';
+  online: boolean;
+  lastSeen: string | null;
+  createdAt: string;
+  properties: Record<string, { value: unknown; updatedAt: string }>;
+}
+
+export interface DeviceRegistryDeps {
+  bus: MessageBus;
+  repo: DeviceRepo;
+  writes: WriteQueue;
+  clock: Clock;
+  events: EventBus;
+  logger: Logger;
+}
+
+export class DeviceRegistry {
+  readonly #deps: DeviceRegistryDeps;
+  readonly #devices = new Map<string, DeviceRecord>();
+  readonly #dirtyDevices = new Set<string>();
+  readonly #dirtyProps = new Map<string, { deviceId: string; property: string; value: unknown; ts: number }>();
+  #stateFlushQueued = false;
+  #unsubscribe: (() => Promise<void>) | undefined;
+  messagesIngested = 0;
+
+  constructor(deps: DeviceRegistryDeps) {
+    this.#deps = deps;
+  }
+
+  async start(): Promise<void> {
+    for (const d of this.#deps.repo.loadAll()) this.#devices.set(d.id, d);
+    // Retained messages come first: state published while the hub was down seeds the registry.
+    this.#unsubscribe = await this.#deps.bus.subscribe('home/+/+', (m) => this.ingest(m), { retained: true });
+  }
+
+  async stop(): Promise<void> {
+    await this.#unsubscribe?.();
+    this.#unsubscribe = undefined;
+    this.#deps.events.removeAll('registry');
+  }
+
+  /** Applies one message from `home/<device>/<property>`; anything that is not a device topic is ignored. */
+  ingest(message: BusMessage): void {
+    const parsed = parseDeviceTopic(message.topic);
+    // An empty payload clears a retained message; it carries no reading.
+    if (!parsed || message.payload.length === 0) return;
+    this.messagesIngested++;
+    const now = this.#deps.clock.now();
+    const device = this.#ensureDevice(parsed.deviceId, now);
+    if (parsed.property === 'status') {
+      const text = message.payload.toString('utf8').trim();
+      this.#setOnline(device, text === 'online', now, message.retain ? 'retained status' : `published ${text}`);
+      return;
+    }
+    const value = parsePayload(message.payload);
+    const previous = device.properties.get(parsed.property);
+    // A retained message replayed at start-up must not overwrite a newer reading already in the store.
+    if (message.retain && previous && isSame(previous.value, value)) return;
+    device.properties.set(parsed.property, { value, ts: now });
+    if (!message.retain) device.lastSeen = now;
+    this.#dirtyDevices.add(device.id);
+    this.#dirtyProps.set(`${device.id}\0${parsed.property}`, { deviceId: device.id, property: parsed.property, value, ts: now });
+    const repo = this.#deps.repo;
+    const deviceId = device.id;
+    this.#deps.writes.enqueue(() => repo.appendHistory(deviceId, parsed.property, value, now));
+    this.#queueStateFlush();
+    this.#deps.events.emit('device.state', { deviceId: device.id, property: parsed.property, value, ts: now });
+  }
+
+  /** Marks a device offline on behalf of a client that went away without saying so, and fixes its retained status. */
+  async markOffline(deviceId: string, reason: string): Promise<void> {
+    const device = this.#devices.get(deviceId);
+    if (!device || device.online === false) return;
+    this.#setOnline(device, false, this.#deps.clock.now(), reason);
+    await this.#deps.bus.publish(`home/${deviceId}/status`, 'offline', { qos: 1, retain: true }).catch((err: Error) => {
+      this.#deps.logger.warn(`could not publish offline status of ${deviceId}: ${err.message}`);
+    });
+  }
+
+  list(): DeviceView[] {
+    return [...this.#devices.values()].sort((a, b) => a.id.localeCompare(b.id)).map(toView);
+  }
+
+  get(id: string): DeviceView {
+    const device = this.#devices.get(id);
+    if (!device) throw new HearthError('HEARTH_DEVICE_NOT_FOUND', { id });
+    return toView(device);
+  }
+
+  has(id: string): boolean {
+    return this.#devices.has(id);
+  }
+
+  /** Devices recorded online (used to reconcile after a restart). */
+  onlineDeviceIds(): string[] {
+    return [...this.#devices.values()].filter((d) => d.online === true).map((d) => d.id);
+  }
+
+  /** Every `home/<device>/<property>` topic with its latest value, to seed the rule engine. */
+  *states(): Iterable<[string, unknown]> {
+    for (const d of this.#devices.values()) {
+      if (d.online !== null) yield [`home/${d.id}/status`, d.online ? 'online' : 'offline'];
+      for (const [property, p] of d.properties) yield [`home/${d.id}/${property}`, p.value];
+    }
+  }
+
+  updateMeta(id: string, meta: { name?: string | null; room?: string | null; description?: string | null }): DeviceView {
+    const device = this.#devices.get(id);
+    if (!device) throw new HearthError('HEARTH_DEVICE_NOT_FOUND', { id });
+    if (meta.name !== undefined) device.name = meta.name;
+    if (meta.room !== undefined) device.room = meta.room;
+    if (meta.description !== undefined) device.description = meta.description;
+    const repo = this.#deps.repo;
+    const snapshot = { ...device };
+    this.#deps.writes.enqueue(() => repo.saveMeta(snapshot));
+    this.#deps.events.emit('device.updated', { deviceId: id });
+    return toView(device);
+  }
+
+  /** Forgets a device and clears its retained topics so it does not come back from the broker's store. */
+  async delete(id: string): Promise<void> {
+    const device = this.#devices.get(id);
+    if (!device) throw new HearthError('HEARTH_DEVICE_NOT_FOUND', { id });
+    const topics = [...device.properties.keys()].map((p) => `home/${id}/${p}`).concat(`home/${id}/status`);
+    this.#devices.delete(id);
+    for (const key of [...this.#dirtyProps.keys()]) if (key.startsWith(`${id}\0`)) this.#dirtyProps.delete(key);
+    this.#dirtyDevices.delete(id);
+    const repo = this.#deps.repo;
+    this.#deps.writes.enqueue(() => repo.deleteDevice(id));
+    // [MQTT-3.3.1-10] a retained PUBLISH with an empty payload removes the retained message.
+    await Promise.all(topics.map((t) => this.#deps.bus.publish(t, Buffer.alloc(0), { qos: 1, retain: true })));
+    this.#deps.events.emit('device.deleted', { deviceId: id });
+  }
+
+  #ensureDevice(id: string, now: number): DeviceRecord {
+    let device = this.#devices.get(id);
+    if (!device) {
+      device = { id, name: null, room: null, description: null, online: null, lastSeen: now, onlineChangedAt: null, createdAt: now, properties: new Map() };
+      this.#devices.set(id, device);
+      this.#dirtyDevices.add(id);
+      this.#queueStateFlush();
+      this.#deps.logger.info(`new device ${id}`);
+      this.#deps.events.emit('device.created', { deviceId: id });
+    }
+    return device;
+  }
+
+  #setOnline(device: DeviceRecord, online: boolean, now: number, reason: string): void {
+    if (online) device.lastSeen = now;
+    if (device.online === online) {
+      this.#dirtyDevices.add(device.id);
+      this.#queueStateFlush();
+      return;
+    }
+    device.online = online;
+    device.onlineChangedAt = now;
+    this.#dirtyDevices.add(device.id);
+    this.#queueStateFlush();
+    this.#deps.logger.info(`device ${device.id} is ${online ? 'online' : 'offline'} (${reason})`);
+    this.#deps.events.emit('device.online', { deviceId: device.id, online, ts: now, reason });
+  }
+
+  // Device rows and latest properties are coalesced: one upsert per device and property per batch.
+  #queueStateFlush(): void {
+    if (this.#stateFlushQueued) return;
+    this.#stateFlushQueued = true;
+    this.#deps.writes.enqueue(() => {
+      this.#stateFlushQueued = false;
+      for (const id of this.#dirtyDevices) {
+        const d = this.#devices.get(id);
+        if (d) this.#deps.repo.saveDevice(d);
+      }
+      this.#dirtyDevices.clear();
+      for (const p of this.#dirtyProps.values()) this.#deps.repo.saveProperty(p.deviceId, p.property, p.value, p.ts);
+      this.#dirtyProps.clear();
+    });
+  }
+}
+
+function isSame(a: unknown, b: unknown): boolean {
+  return a === b || JSON.stringify(a) === JSON.stringify(b);
+}
+
+function toView(d: DeviceRecord): DeviceView {
+  const properties: DeviceView['properties'] = {};
+  for (const [name, p] of d.properties) properties[name] = { value: p.value, updatedAt: new Date(p.ts).toISOString() };
+  return {
+    id: d.id,
+    name: d.name,
+    room: d.room,
+    description: d.description,
+    status: d.online === null ? 'unknown' : d.online ? 'online' : 'offline',
+    online: d.online === true,
+    lastSeen: d.lastSeen ? new Date(d.lastSeen).toISOString() : null,
+    createdAt: new Date(d.createdAt).toISOString(),
+    properties,
+  };
+}

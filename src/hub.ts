@@ -1,0 +1,191 @@
+// The composition root: builds every part with explicit dependencies, starts them in order and stops them in reverse.
+import type { Server } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import type { WebSocketServer } from 'ws';
+import { buildApi } from './api/app.js';
+import { AedesBus } from './broker/aedes-bus.js';
+import { createEmbeddedBroker, type EmbeddedBroker } from './broker/broker.js';
+import { attachWebSocket, closeServer, listenTcp } from './broker/listeners.js';
+import type { HearthConfig } from './config/schema.js';
+import { DeviceRegistry } from './devices/device-registry.js';
+import { PresenceTracker } from './devices/presence.js';
+import { systemClock, type Clock } from './shared/clock.js';
+import { EventBus } from './shared/event-bus.js';
+import { createLogger, type Logger } from './shared/logger.js';
+import { Metrics } from './shared/metrics.js';
+import { generatePassword } from './shared/password.js';
+import { openDatabase, type Database } from './store/database.js';
+import { DeviceRepo } from './store/device-repo.js';
+import { UserRepo } from './store/user-repo.js';
+import { WriteQueue } from './store/write-queue.js';
+
+export interface HubOptions {
+  logger?: Logger;
+  clock?: Clock;
+  /** Where one-time secrets (a generated admin password) are shown; stdout by default. */
+  announce?: (line: string) => void;
+}
+
+export interface HubPorts {
+  mqtt: number;
+  http: number;
+}
+
+export class Hub {
+  readonly config: HearthConfig;
+  readonly logger: Logger;
+  readonly clock: Clock;
+  readonly events: EventBus;
+  readonly metrics = new Metrics();
+  readonly #announce: (line: string) => void;
+  #ready = false;
+  #stopping: Promise<void> | undefined;
+  #cleanups: Array<() => Promise<void> | void> = [];
+
+  db!: Database;
+  users!: UserRepo;
+  devices!: DeviceRepo;
+  writes!: WriteQueue;
+  broker!: EmbeddedBroker;
+  bus!: AedesBus;
+  registry!: DeviceRegistry;
+  api!: FastifyInstance;
+  ports: HubPorts = { mqtt: 0, http: 0 };
+
+  constructor(config: HearthConfig, options: HubOptions = {}) {
+    this.config = config;
+    this.logger = options.logger ?? createLogger({ level: config.log.level });
+    this.clock = options.clock ?? systemClock;
+    this.events = new EventBus(this.logger.child('events'));
+    this.#announce = options.announce ?? ((line) => process.stdout.write(line + '\n'));
+  }
+
+  get ready(): boolean {
+    return this.#ready;
+  }
+
+  async start(): Promise<HubPorts> {
+    const { config, logger } = this;
+    try {
+      await this.#openStore();
+      await this.#ensureAdmin();
+      await this.#startBroker();
+      await this.#startRegistry();
+      await this.#startApi();
+      await this.#listen();
+      await this.bus.publish('hearth/status', 'online', { qos: 1, retain: true });
+      if (config.mqtt.allowAnonymous) logger.warn('anonymous MQTT access is ENABLED (mqtt.allowAnonymous): anyone on the network can publish to home/#');
+      this.#ready = true;
+      logger.info(`hearth ready: MQTT on ${config.host}:${this.ports.mqtt}, HTTP and MQTT-over-WebSocket (/mqtt) on ${config.host}:${this.ports.http}`);
+      return this.ports;
+    } catch (err) {
+      await this.stop().catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /** Stops accepting, flushes pending writes, announces `hearth/status` offline and closes the database. Idempotent. */
+  stop(): Promise<void> {
+    this.#stopping ??= (async () => {
+      this.#ready = false;
+      for (const cleanup of this.#cleanups.reverse()) {
+        try {
+          await cleanup();
+        } catch (err) {
+          this.logger.error(`error while stopping: ${(err as Error).message}`);
+        }
+      }
+      this.#cleanups = [];
+    })();
+    return this.#stopping;
+  }
+
+  async #openStore(): Promise<void> {
+    this.db = openDatabase(this.config.dataDir, this.logger.child('store'));
+    this.#cleanups.push(() => {
+      this.db.close();
+    });
+    this.users = new UserRepo(this.db);
+    this.devices = new DeviceRepo(this.db);
+    this.writes = new WriteQueue({
+      db: this.db,
+      logger: this.logger.child('store'),
+      intervalMs: this.config.history.flushIntervalMs,
+      batchSize: this.config.history.flushBatchSize,
+    });
+    this.#cleanups.push(() => this.writes.close());
+    this.metrics.gauge('hearth_db_write_queue_depth', 'Writes waiting for the next batch commit', () => this.writes.depth);
+  }
+
+  async #ensureAdmin(): Promise<void> {
+    if (this.users.countUsers() > 0) return;
+    const given = this.config.adminPassword;
+    const password = given ?? generatePassword();
+    await this.users.setUser('admin', password, 'admin');
+    if (given) this.logger.info('created user "admin" with the password from HEARTH_ADMIN_PASSWORD');
+    else this.#announce(`Created user "admin" with password: ${password}\n(shown once; change it with: hearth user add admin)`);
+  }
+
+  async #startBroker(): Promise<void> {
+    this.broker = await createEmbeddedBroker({
+      config: this.config.mqtt,
+      users: this.users,
+      logger: this.logger.child('mqtt'),
+      metrics: this.metrics,
+    });
+    this.#cleanups.push(() => this.broker.close());
+    this.bus = new AedesBus(this.broker.broker);
+    this.metrics.gauge('hearth_mqtt_clients_connected', 'MQTT clients connected', () => (this.broker.broker as any).connectedClients ?? 0);
+  }
+
+  async #startRegistry(): Promise<void> {
+    this.registry = new DeviceRegistry({
+      bus: this.bus,
+      repo: this.devices,
+      writes: this.writes,
+      clock: this.clock,
+      events: this.events,
+      logger: this.logger.child('devices'),
+    });
+    await this.registry.start();
+    this.#cleanups.push(() => this.registry.stop());
+    const presence = new PresenceTracker({ broker: this.broker.broker, registry: this.registry, logger: this.logger.child('devices') });
+    presence.start();
+    this.#cleanups.push(() => presence.stop());
+    await presence.reconcile();
+    // Published last at shutdown, before the broker closes, so the retained status says the hub is gone.
+    this.#cleanups.push(() => this.bus.publish('hearth/status', 'offline', { qos: 1, retain: true }).catch(() => undefined));
+  }
+
+  async #startApi(): Promise<void> {
+    this.api = await buildApi({
+      registry: this.registry,
+      users: this.users,
+      bus: this.bus,
+      events: this.events,
+      metrics: this.metrics,
+      logger: this.logger.child('api'),
+      isReady: () => this.#ready,
+    });
+    this.#cleanups.push(() => this.api.close());
+  }
+
+  async #listen(): Promise<void> {
+    const { config } = this;
+    const wss: WebSocketServer = attachWebSocket(this.api.server, (conn, req) => this.broker.handle(conn, req), {
+      path: '/mqtt',
+      maxPayload: config.mqtt.maxPacketSize,
+    });
+    this.#cleanups.push(() => {
+      for (const ws of wss.clients) ws.terminate();
+      wss.close();
+    });
+    await this.api.listen({ host: config.host, port: config.http.port });
+    this.ports.http = (this.api.server.address() as AddressInfo).port;
+    const tcp: { server: Server; port: number } = await listenTcp((conn) => this.broker.handle(conn), config.host, config.mqtt.port);
+    this.ports.mqtt = tcp.port;
+    // Stop accepting first at shutdown: this cleanup runs before the others.
+    this.#cleanups.push(() => closeServer(tcp.server));
+  }
+}

@@ -1,0 +1,120 @@
+// Users (admin / viewer) and per-device MQTT credentials, with password verification and a short-lived cache.
+import { createHmac, randomBytes } from 'node:crypto';
+import type { Database } from 'better-sqlite3';
+import { HearthError } from '../shared/errors.js';
+import { generatePassword, hashPassword, verifyPassword } from '../shared/password.js';
+
+export type Role = 'admin' | 'viewer';
+
+export type Identity =
+  | { kind: 'user'; name: string; role: Role }
+  | { kind: 'device'; username: string; deviceId: string };
+
+export interface UserInfo {
+  name: string;
+  role: Role;
+  createdAt: number;
+}
+
+export interface DeviceCredentialInfo {
+  username: string;
+  deviceId: string;
+  createdAt: number;
+}
+
+const NAME = /^[A-Za-z0-9_.@-]{1,64}$/;
+export const DEVICE_ID = /^[a-z0-9_-]{1,64}$/;
+
+export class UserRepo {
+  readonly #db: Database;
+  // Successful verifications are remembered for a while (keyed by an HMAC with a per-process key, never the
+  // password itself), so a reconnect storm of devices after a Wi-Fi outage does not cost one scrypt each.
+  readonly #cache = new Map<string, { identity: Identity; until: number }>();
+  readonly #cacheKey = randomBytes(32);
+
+  constructor(db: Database) {
+    this.#db = db;
+  }
+
+  countUsers(): number {
+    return (this.#db.prepare('SELECT count(*) AS n FROM users').get() as { n: number }).n;
+  }
+
+  listUsers(): UserInfo[] {
+    return (this.#db.prepare('SELECT name, role, created_at FROM users ORDER BY name').all() as any[]).map((r) => ({
+      name: r.name,
+      role: r.role,
+      createdAt: r.created_at,
+    }));
+  }
+
+  getUser(name: string): UserInfo | undefined {
+    const r = this.#db.prepare('SELECT name, role, created_at FROM users WHERE name = ?').get(name) as any;
+    return r ? { name: r.name, role: r.role, createdAt: r.created_at } : undefined;
+  }
+
+  /** Creates a user, or replaces the password and role of an existing one. */
+  async setUser(name: string, password: string, role: Role): Promise<void> {
+    if (!NAME.test(name)) throw new HearthError('HEARTH_VALIDATION', { message: `user name must be 1-64 letters, digits or _.@-, got ${JSON.stringify(name)}` });
+    if (password.length < 8) throw new HearthError('HEARTH_VALIDATION', { message: 'password must be at least 8 characters' });
+    if (role !== 'admin' && role !== 'viewer') throw new HearthError('HEARTH_VALIDATION', { message: `role must be "admin" or "viewer", got ${JSON.stringify(role)}` });
+    const hash = await hashPassword(password);
+    this.#db
+      .prepare(
+        `INSERT INTO users (name, role, password_hash, created_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT(name) DO UPDATE SET role = excluded.role, password_hash = excluded.password_hash`,
+      )
+      .run(name, role, hash, Date.now());
+    this.#cache.clear();
+  }
+
+  deleteUser(name: string): boolean {
+    this.#cache.clear();
+    return this.#db.prepare('DELETE FROM users WHERE name = ?').run(name).changes > 0;
+  }
+
+  /** Issues MQTT credentials bound to one device; the password is returned once and stored hashed. */
+  async addDeviceCredential(deviceId: string): Promise<{ username: string; password: string }> {
+    if (!DEVICE_ID.test(deviceId)) throw new HearthError('HEARTH_VALIDATION', { message: `device id must match [a-z0-9_-]{1,64}, got ${JSON.stringify(deviceId)}` });
+    const existing = this.#db.prepare('SELECT count(*) AS n FROM device_credentials WHERE device_id = ?').get(deviceId) as { n: number };
+    const username = existing.n === 0 ? deviceId : `${deviceId}-${randomBytes(3).toString('hex')}`;
+    if (this.getUser(username)) throw new HearthError('HEARTH_CONFLICT', { message: `a user named ${JSON.stringify(username)} exists` });
+    const password = generatePassword();
+    this.#db
+      .prepare('INSERT INTO device_credentials (username, device_id, password_hash, created_at) VALUES (?, ?, ?, ?)')
+      .run(username, deviceId, await hashPassword(password), Date.now());
+    return { username, password };
+  }
+
+  listDeviceCredentials(deviceId?: string): DeviceCredentialInfo[] {
+    const rows = (deviceId
+      ? this.#db.prepare('SELECT username, device_id, created_at FROM device_credentials WHERE device_id = ? ORDER BY username').all(deviceId)
+      : this.#db.prepare('SELECT username, device_id, created_at FROM device_credentials ORDER BY username').all()) as any[];
+    return rows.map((r) => ({ username: r.username, deviceId: r.device_id, createdAt: r.created_at }));
+  }
+
+  revokeDeviceCredential(username: string): boolean {
+    this.#cache.clear();
+    return this.#db.prepare('DELETE FROM device_credentials WHERE username = ?').run(username).changes > 0;
+  }
+
+  /** The identity behind a username and password, or undefined. Users win over device credentials of the same name. */
+  async verify(username: string, password: string): Promise<Identity | undefined> {
+    const cacheKey = createHmac('sha256', this.#cacheKey).update(username).update('\0').update(password).digest('base64');
+    const cached = this.#cache.get(cacheKey);
+    if (cached && cached.until > Date.now()) return cached.identity;
+    let identity: Identity | undefined;
+    const user = this.#db.prepare('SELECT name, role, password_hash FROM users WHERE name = ?').get(username) as any;
+    if (user) {
+      if (await verifyPassword(password, user.password_hash)) identity = { kind: 'user', name: user.name, role: user.role };
+    } else {
+      const cred = this.#db.prepare('SELECT username, device_id, password_hash FROM device_credentials WHERE username = ?').get(username) as any;
+      if (cred && (await verifyPassword(password, cred.password_hash))) identity = { kind: 'device', username: cred.username, deviceId: cred.device_id };
+    }
+    if (identity) {
+      if (this.#cache.size > 5000) this.#cache.clear();
+      this.#cache.set(cacheKey, { identity, until: Date.now() + 10 * 60_000 });
+    }
+    return identity;
+  }
+}
