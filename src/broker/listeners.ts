@@ -39,10 +39,11 @@ export function attachWebSocket(http: HttpServer, handle: ConnectionHandler, opt
   return wss;
 }
 
+/** Stops accepting new connections. Open ones are closed by their owner (the broker closes its clients). */
 export function closeServer(server: Server | HttpServer): Promise<void> {
   return new Promise((resolve) => {
     if (!server.listening) return resolve();
-    server.close(() => resolve());
-    (server as HttpServer).closeAllConnections?.();
+    server.close();
+    resolve();
   });
 }

@@ -1,0 +1,69 @@
+// Running the compiled `hearth` command as a user would: a child process with its own environment.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+
+export const MAIN = join(import.meta.dirname, '../../dist/src/main.js');
+
+export interface CliResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+export function runCli(args: string[], env: Record<string, string> = {}, stdin?: string, timeoutMs = 20_000): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [MAIN, ...args], { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`hearth ${args.join(' ')} did not finish in ${timeoutMs} ms\n${stdout}\n${stderr}`));
+    }, timeoutMs);
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr });
+    });
+    child.stdin.end(stdin ?? '');
+  });
+}
+
+export interface RunningHub {
+  child: ChildProcess;
+  mqttPort: number;
+  httpPort: number;
+  output(): string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/** Starts `hearth start` on free ports and resolves once it printed the chosen ports. */
+export function startCliHub(env: Record<string, string>, args: string[] = []): Promise<RunningHub> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [MAIN, 'start', ...args], {
+      env: { ...process.env, HEARTH_HOST: '127.0.0.1', HEARTH_MQTT_PORT: '0', HEARTH_HTTP_PORT: '0', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => child.on('exit', (code, signal) => r({ code, signal })));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`hub did not start:\n${out}`));
+    }, 15_000);
+    const onData = (d: Buffer) => {
+      out += d;
+      const m = /MQTT port (\d+), HTTP port (\d+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ child, mqttPort: Number(m[1]), httpPort: Number(m[2]), output: () => out, exited });
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    void exited.then(() => {
+      clearTimeout(timer);
+      reject(new Error(`hub exited before it was ready:\n${out}`));
+    });
+  });
+}
