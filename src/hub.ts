@@ -6,7 +6,8 @@ import type { WebSocketServer } from 'ws';
 import { buildApi } from './api/app.js';
 import { AedesBus } from './broker/aedes-bus.js';
 import { createEmbeddedBroker, type EmbeddedBroker } from './broker/broker.js';
-import { attachWebSocket, closeServer, listenTcp } from './broker/listeners.js';
+import { attachWebSocket, closeServer, listenTcp, listenTls, readTlsFiles } from './broker/listeners.js';
+import type { Server as TlsServer } from 'node:tls';
 import type { HearthConfig } from './config/schema.js';
 import { DeviceRegistry } from './devices/device-registry.js';
 import { PresenceTracker } from './devices/presence.js';
@@ -30,6 +31,8 @@ export interface HubOptions {
 export interface HubPorts {
   mqtt: number;
   http: number;
+  /** MQTT over TLS, when a certificate is configured. */
+  mqtts?: number;
 }
 
 export class Hub {
@@ -52,6 +55,7 @@ export class Hub {
   registry!: DeviceRegistry;
   api!: FastifyInstance;
   ports: HubPorts = { mqtt: 0, http: 0 };
+  #tlsServer: TlsServer | undefined;
 
   constructor(config: HearthConfig, options: HubOptions = {}) {
     this.config = config;
@@ -187,5 +191,32 @@ export class Hub {
     this.ports.mqtt = tcp.port;
     // Stop accepting first at shutdown: this cleanup runs before the others.
     this.#cleanups.push(() => closeServer(tcp.server));
+    const { cert, key } = config.tls;
+    if (cert && key) {
+      const tls = await listenTls((conn) => this.broker.handle(conn), config.host, config.mqtt.tlsPort, { cert, key });
+      this.#tlsServer = tls.server;
+      this.ports.mqtts = tls.port;
+      this.#cleanups.push(() => closeServer(tls.server));
+    }
+  }
+
+  /**
+   * Re-reads the TLS certificate and key (on SIGHUP, after a renewal). New connections get the new certificate;
+   * connections already open keep theirs and are not dropped.
+   */
+  reloadTls(): boolean {
+    const { cert, key } = this.config.tls;
+    if (!cert || !key) return false;
+    try {
+      const files = readTlsFiles({ cert, key });
+      this.#tlsServer?.setSecureContext({ ...files, minVersion: 'TLSv1.2' });
+      const http = this.api?.server as unknown as { setSecureContext?: (o: object) => void };
+      http?.setSecureContext?.({ ...files, minVersion: 'TLSv1.2' });
+      this.logger.info('TLS certificate reloaded');
+      return true;
+    } catch (err) {
+      this.logger.error(`TLS certificate not reloaded, keeping the old one: ${(err as Error).message}`);
+      return false;
+    }
   }
 }

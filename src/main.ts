@@ -92,8 +92,9 @@ async function start(config: HearthConfig): Promise<number> {
   };
   process.on('SIGINT', () => onSignal('SIGINT'));
   process.on('SIGTERM', () => onSignal('SIGTERM'));
+  process.on('SIGHUP', () => hub.reloadTls());
   const ports = await hub.start();
-  process.stdout.write(`Hearth is running: MQTT port ${ports.mqtt}, HTTP port ${ports.http} (dashboard http://${displayHost(config.host)}:${ports.http}/, MQTT over WebSocket ws://${displayHost(config.host)}:${ports.http}/mqtt)\n`);
+  process.stdout.write(`Hearth is running: MQTT port ${ports.mqtt}, HTTP port ${ports.http} (dashboard http://${displayHost(config.host)}:${ports.http}/, MQTT over WebSocket ws://${displayHost(config.host)}:${ports.http}/mqtt)${ports.mqtts ? `, MQTT over TLS port ${ports.mqtts}` : ''}\n`);
   return new Promise<number>(() => undefined); // runs until a signal
 }
 

@@ -3,6 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { Aedes, type AedesPublishPacket, type Client, type Subscription } from 'aedes';
 import type { HearthConfig } from '../config/schema.js';
+import { LoginLimiter } from '../shared/login-limiter.js';
 import type { Logger } from '../shared/logger.js';
 import type { Metrics } from '../shared/metrics.js';
 import type { UserRepo } from '../store/user-repo.js';
@@ -15,6 +16,8 @@ export interface BrokerDeps {
   logger: Logger;
   metrics: Metrics;
   persistence?: unknown;
+  /** Shared with the HTTP login so a guesser cannot switch protocols to reset the count. */
+  limiter?: LoginLimiter;
 }
 
 export interface EmbeddedBroker {
@@ -33,7 +36,9 @@ export async function createEmbeddedBroker(deps: BrokerDeps): Promise<EmbeddedBr
   const refused = metrics.counter('hearth_mqtt_acl_denied_total', 'MQTT publishes and subscriptions refused by the ACL');
   const limitHits = metrics.counter('hearth_mqtt_limit_disconnects_total', 'MQTT clients disconnected for exceeding a limit');
   const messagesIn = metrics.counter('hearth_mqtt_messages_in_total', 'MQTT PUBLISH packets received from clients');
+  const limiter = deps.limiter ?? new LoginLimiter();
   let open = 0;
+  const perAddress = new Map<string, number>();
 
   const broker = await Aedes.createBroker({
     persistence: deps.persistence as any,
@@ -53,15 +58,24 @@ export async function createEmbeddedBroker(deps: BrokerDeps): Promise<EmbeddedBr
         // [MQTT-3.2.2-3] return code 5: not authorized.
         return callback(Object.assign(new Error('anonymous access is disabled'), { returnCode: 5 }) as any, false);
       }
+      const keys = [`ip:${address}`, `user:${username}`];
+      const wait = limiter.retryAfter(keys);
+      if (wait > 0) {
+        authFailures({ reason: 'rate_limited' });
+        logger.warn(`refused MQTT client ${client.id} from ${address} as ${JSON.stringify(username)}: too many failed logins, retry in ${Math.ceil(wait / 1000)} s`);
+        return callback(Object.assign(new Error('too many failed logins'), { returnCode: 5 }) as any, false);
+      }
       users
         .verify(username, password?.toString('utf8') ?? '')
         .then((identity) => {
           if (!identity) {
             authFailures({ reason: 'bad_credentials' });
-            logger.warn(`refused MQTT client ${client.id} from ${address}: wrong username or password for ${JSON.stringify(username)}`);
+            const { banned } = limiter.fail(keys);
+            logger.warn(`refused MQTT client ${client.id} from ${address}: wrong username or password for ${JSON.stringify(username)}${banned ? ' (now banned for a while)' : ''}`);
             // return code 4: bad user name or password.
             return callback(Object.assign(new Error('bad username or password'), { returnCode: 4 }) as any, false);
           }
+          limiter.succeed([`user:${username}`]);
           identities.set(client, identity);
           callback(null, true);
         })
@@ -70,6 +84,7 @@ export async function createEmbeddedBroker(deps: BrokerDeps): Promise<EmbeddedBr
     authorizePublish(client, packet, callback) {
       if (!client) return callback(null);
       messagesIn();
+      if (packet.topic.length > config.maxTopicLength) return limitExceeded(client, callback, `topic of ${packet.topic.length} characters is over mqtt.maxTopicLength (${config.maxTopicLength})`);
       const identity = identities.get(client);
       const decision = identity ? canPublish(identity, packet.topic) : { allowed: false as const, reason: 'not authenticated' };
       if (decision.allowed) return callback(null);
@@ -79,6 +94,11 @@ export async function createEmbeddedBroker(deps: BrokerDeps): Promise<EmbeddedBr
       callback(new Error(decision.reason));
     },
     authorizeSubscribe(client, sub: Subscription, callback) {
+      if (sub.topic.length > config.maxTopicLength) return limitExceeded(client, callback, `filter of ${sub.topic.length} characters is over mqtt.maxTopicLength (${config.maxTopicLength})`);
+      const held = Object.keys((client as any).subscriptions ?? {}).length;
+      if (held >= config.maxSubscriptionsPerClient && !(sub.topic in ((client as any).subscriptions ?? {}))) {
+        return limitExceeded(client, callback, `it holds ${held} subscriptions, the limit (mqtt.maxSubscriptionsPerClient) is ${config.maxSubscriptionsPerClient}`);
+      }
       const identity = identities.get(client);
       const decision = identity ? canSubscribe(identity, sub.topic) : { allowed: false as const, reason: 'not authenticated' };
       if (decision.allowed) return callback(null, sub);
@@ -88,6 +108,13 @@ export async function createEmbeddedBroker(deps: BrokerDeps): Promise<EmbeddedBr
       callback(null, null);
     },
   });
+
+  // An error from an authorize hook makes aedes close that client's connection; the others carry on.
+  function limitExceeded(client: Client, callback: (err: Error | null) => void, why: string): void {
+    limitHits({ limit: 'client' });
+    logger.warn(`disconnected ${describe(client, identities.get(client))}: ${why}`);
+    callback(new Error(why));
+  }
 
   broker.on('clientError', (client: Client, err: Error) => logger.debug(`client ${client.id} error: ${err.message}`));
   broker.on('connectionError', (_client: Client, err: Error) => logger.debug(`connection error: ${err.message}`));
@@ -100,11 +127,23 @@ export async function createEmbeddedBroker(deps: BrokerDeps): Promise<EmbeddedBr
       conn.destroy();
       return;
     }
+    const fromAddress = perAddress.get(address) ?? 0;
+    if (fromAddress >= config.maxConnectionsPerAddress) {
+      limitHits({ limit: 'max_connections_per_address' });
+      logger.warn(`refused connection from ${address}: it has ${fromAddress} open, the limit (mqtt.maxConnectionsPerAddress) is ${config.maxConnectionsPerAddress}`);
+      conn.destroy();
+      return;
+    }
     open++;
+    perAddress.set(address, fromAddress + 1);
     let closed = false;
     const onClose = () => {
-      if (!closed) open--;
+      if (closed) return;
       closed = true;
+      open--;
+      const left = (perAddress.get(address) ?? 1) - 1;
+      if (left <= 0) perAddress.delete(address);
+      else perAddress.set(address, left);
     };
     conn.once('close', onClose);
     conn.once('error', () => undefined);

@@ -1,5 +1,7 @@
 // Network listeners for the broker: MQTT over TCP, and MQTT over WebSocket on the HTTP server's /mqtt path.
+import { readFileSync } from 'node:fs';
 import { createServer, type AddressInfo, type Server } from 'node:net';
+import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
 import type { Server as HttpServer, IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, createWebSocketStream } from 'ws';
@@ -11,6 +13,40 @@ export async function listenTcp(handle: ConnectionHandler, host: string, port: n
     socket.setNoDelay(true);
     handle(socket);
   });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  return { server, port: (server.address() as AddressInfo).port };
+}
+
+export interface TlsFiles {
+  cert: string;
+  key: string;
+}
+
+/** Reads the certificate and key; errors name the file, so a typo in the config is obvious. */
+export function readTlsFiles(files: TlsFiles): { cert: Buffer; key: Buffer } {
+  const read = (what: string, path: string) => {
+    try {
+      return readFileSync(path);
+    } catch (err) {
+      throw new Error(`tls.${what} ${path} cannot be read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+  };
+  return { cert: read('cert', files.cert), key: read('key', files.key) };
+}
+
+export async function listenTls(handle: ConnectionHandler, host: string, port: number, files: TlsFiles): Promise<{ server: TlsServer; port: number }> {
+  const server = createTlsServer({ ...readTlsFiles(files), minVersion: 'TLSv1.2' }, (socket) => {
+    socket.setNoDelay(true);
+    handle(socket);
+  });
+  // A plain-MQTT client on the TLS port fails its handshake; that is its problem, not the hub's.
+  server.on('tlsClientError', () => undefined);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
@@ -40,7 +76,7 @@ export function attachWebSocket(http: HttpServer, handle: ConnectionHandler, opt
 }
 
 /** Stops accepting new connections. Open ones are closed by their owner (the broker closes its clients). */
-export function closeServer(server: Server | HttpServer): Promise<void> {
+export function closeServer(server: Server | HttpServer | TlsServer): Promise<void> {
   return new Promise((resolve) => {
     if (!server.listening) return resolve();
     server.close();

@@ -20,12 +20,23 @@ export const ConfigSchema = Type.Object(
         connectTimeoutMs: Type.Integer({ minimum: 100, default: 10000, description: 'Time a client has to send CONNECT after opening a socket' }),
         maxInflight: Type.Integer({ minimum: 1, default: 100, description: 'Most QoS 2 messages in flight from one client' }),
         maxQueuedPerClient: Type.Integer({ minimum: 1, default: 1000, description: 'Most messages queued for an offline persistent client; the oldest QoS 1 is dropped beyond it' }),
+        maxConnectionsPerAddress: Type.Integer({ minimum: 1, default: 100, description: 'Most MQTT connections from one source address' }),
+        maxSubscriptionsPerClient: Type.Integer({ minimum: 1, default: 100, description: 'Most subscriptions one client may hold' }),
+        maxTopicLength: Type.Integer({ minimum: 16, maximum: 65535, default: 256, description: 'Longest topic or filter, in characters' }),
+        tlsPort: Type.Integer({ minimum: 0, maximum: 65535, default: 8883, description: 'MQTT over TLS port, used when tls.cert and tls.key are set (0 picks a free port)', env: 'HEARTH_MQTT_TLS_PORT' }),
       },
       { default: {}, additionalProperties: false },
     ),
     http: Type.Object(
       {
         port: Port(8080, 'HTTP port of the API, dashboard and MQTT over WebSocket (0 picks a free port)', 'HEARTH_HTTP_PORT', '--http-port'),
+      },
+      { default: {}, additionalProperties: false },
+    ),
+    tls: Type.Object(
+      {
+        cert: Type.Optional(Type.String({ minLength: 1, description: 'PEM certificate (chain) file: enables MQTT over TLS and HTTPS', env: 'HEARTH_TLS_CERT' })),
+        key: Type.Optional(Type.String({ minLength: 1, description: 'PEM private key file of the certificate', env: 'HEARTH_TLS_KEY' })),
       },
       { default: {}, additionalProperties: false },
     ),

@@ -1,0 +1,79 @@
+// Brute-force protection shared by MQTT and HTTP logins: per source address and per user, a growing delay
+// after a few failures, then a temporary ban. State is in memory (a restart forgives, an attacker cannot fill it).
+export interface LoginLimiterOptions {
+  /** Failures allowed before delays start. */
+  freeFailures?: number;
+  /** Longest delay between attempts once limited. */
+  maxDelayMs?: number;
+  /** Failures after which the key is banned. */
+  banAfter?: number;
+  banMs?: number;
+  now?: () => number;
+}
+
+interface Entry {
+  failures: number;
+  blockedUntil: number;
+  lastFailure: number;
+}
+
+export class LoginLimiter {
+  readonly #entries = new Map<string, Entry>();
+  readonly #free: number;
+  readonly #maxDelay: number;
+  readonly #banAfter: number;
+  readonly #banMs: number;
+  readonly #now: () => number;
+
+  constructor(options: LoginLimiterOptions = {}) {
+    this.#free = options.freeFailures ?? 3;
+    this.#maxDelay = options.maxDelayMs ?? 60_000;
+    this.#banAfter = options.banAfter ?? 10;
+    this.#banMs = options.banMs ?? 15 * 60_000;
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** Milliseconds until any of `keys` may try again; 0 when allowed now. */
+  retryAfter(keys: string[]): number {
+    const now = this.#now();
+    let wait = 0;
+    for (const key of keys) {
+      const e = this.#entries.get(key);
+      if (e && e.blockedUntil > now) wait = Math.max(wait, e.blockedUntil - now);
+    }
+    return wait;
+  }
+
+  /** Records a failed login for each key; returns whether one of them is now banned. */
+  fail(keys: string[]): { banned: boolean; retryAfterMs: number } {
+    const now = this.#now();
+    this.#prune(now);
+    let banned = false;
+    for (const key of keys) {
+      const e = this.#entries.get(key) ?? { failures: 0, blockedUntil: 0, lastFailure: now };
+      e.failures++;
+      e.lastFailure = now;
+      if (e.failures >= this.#banAfter) {
+        e.blockedUntil = now + this.#banMs;
+        banned = true;
+      } else if (e.failures > this.#free) {
+        // 1 s, 2 s, 4 s … up to maxDelay: slow for a guesser, a short wait for a homeowner with a typo.
+        e.blockedUntil = now + Math.min(this.#maxDelay, 1000 * 2 ** (e.failures - this.#free - 1));
+      }
+      this.#entries.set(key, e);
+    }
+    return { banned, retryAfterMs: this.retryAfter(keys) };
+  }
+
+  /** A successful login forgives the user's failures (not the address's: one address may guess many users). */
+  succeed(keys: string[]): void {
+    for (const key of keys) this.#entries.delete(key);
+  }
+
+  #prune(now: number): void {
+    if (this.#entries.size < 10_000) return;
+    for (const [key, e] of this.#entries) if (e.blockedUntil < now && now - e.lastFailure > 3_600_000) this.#entries.delete(key);
+    // Still full: forget the oldest half rather than grow without bound.
+    if (this.#entries.size >= 10_000) [...this.#entries.keys()].slice(0, 5_000).forEach((k) => this.#entries.delete(k));
+  }
+}

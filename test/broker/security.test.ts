@@ -1,0 +1,161 @@
+// A compromised device or a guesser on the LAN: identities from credentials, limits per client, TLS.
+import { execFileSync } from 'node:child_process';
+import { X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { connect as tlsConnect } from 'node:tls';
+import mqtt from 'mqtt';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ADMIN_PASSWORD, startTestHub, tempDir, waitFor, type TestHub } from '../helpers/hub.js';
+
+let th: TestHub | undefined;
+afterEach(async () => {
+  await th?.stop(true);
+  th = undefined;
+});
+
+/** Connects once; a refusal, an error or a connection closed before CONNACK all count as not connected. */
+const tryConnect = (url: string, opts: mqtt.IClientOptions) =>
+  new Promise<{ client?: mqtt.MqttClient; error?: Error }>((resolve) => {
+    const client = mqtt.connect(url, { reconnectPeriod: 0, connectTimeout: 3000, ...opts });
+    client.once('connect', () => resolve({ client }));
+    client.once('error', (error) => (client.end(true), resolve({ error })));
+    client.once('close', () => (client.end(true), resolve({ error: new Error('connection closed before CONNACK') })));
+  });
+
+describe('MQTT identities', () => {
+  it('a device that takes another device\'s client id gets nothing of that device', async () => {
+    th = await startTestHub();
+    const a = await th.hub.users.addDeviceCredential('garage');
+    await th.hub.users.addDeviceCredential('frontdoor');
+    // The garage's credentials with the front door's client id: the id is not an identity.
+    const impostor = await mqtt.connectAsync(th.mqttUrl, { username: a.username, password: a.password, clientId: 'frontdoor', reconnectPeriod: 0 });
+    const got: string[] = [];
+    impostor.on('message', (t) => got.push(t));
+    await impostor.subscribeAsync('home/frontdoor/+/set').catch(() => undefined);
+    const admin = await th.connect();
+    await admin.publishAsync('home/frontdoor/lock/set', 'unlock', { qos: 1 });
+    await new Promise((r) => setTimeout(r, 200));
+    expect(got).toEqual([]);
+    expect(th.logs.some((l) => l.includes('refused subscription by device garage (client frontdoor)'))).toBe(true);
+    impostor.end(true);
+  });
+
+  it('a viewer may read but not publish', async () => {
+    th = await startTestHub();
+    await th.hub.users.setUser('kid', 'kid-password-1', 'viewer');
+    const viewer = await th.connect({ username: 'kid', password: 'kid-password-1' });
+    const closed = new Promise((r) => viewer.once('close', r));
+    viewer.publish('home/tv/power/set', 'on', { qos: 1 });
+    await closed;
+    expect(th.hub.metrics.value('hearth_mqtt_acl_denied_total', { op: 'publish' })).toBe(1);
+  });
+
+  it('nobody publishes to hearth/# or $SYS', async () => {
+    th = await startTestHub();
+    const admin = await th.connect();
+    const closed = new Promise((r) => admin.once('close', r));
+    admin.publish('hearth/status', 'offline', { qos: 1, retain: true });
+    await closed;
+    expect(th.logs.some((l) => l.includes('hearth/# is reserved to the hub'))).toBe(true);
+  });
+});
+
+describe('brute force', () => {
+  it('wrong passwords are refused, then the address is rate-limited even for the right password', async () => {
+    th = await startTestHub();
+    for (let i = 0; i < 4; i++) {
+      const { error } = await tryConnect(th.mqttUrl, { username: 'admin', password: `guess-${i}` });
+      expect(error?.message).toMatch(/Bad username or password/);
+    }
+    const { error } = await tryConnect(th.mqttUrl, { username: 'admin', password: ADMIN_PASSWORD });
+    expect(error?.message).toMatch(/Not authorized/);
+    expect(th.logs.some((l) => l.includes('too many failed logins'))).toBe(true);
+    expect(th.hub.metrics.value('hearth_mqtt_auth_failures_total', { reason: 'rate_limited' })).toBe(1);
+    expect(th.logs.join('\n')).not.toContain('guess-');
+  });
+});
+
+describe('limits', () => {
+  it('a packet over the size limit disconnects only its sender', async () => {
+    th = await startTestHub({ overrides: { 'mqtt.maxPacketSize': 4096 } });
+    const bystander = await th.connect({ clientId: 'bystander' });
+    const big = await th.connect({ clientId: 'big' });
+    const closed = new Promise((r) => big.once('close', r));
+    big.publish('home/big/blob', Buffer.alloc(10_000, 1), { qos: 0 });
+    await closed;
+    expect(th.logs.some((l) => l.includes('packet of 10') && l.includes('mqtt.maxPacketSize (4096)'))).toBe(true);
+    await bystander.publishAsync('home/ok/value', '1', { qos: 1 });
+    await waitFor(() => th!.hub.registry.has('ok'), 'bystander still publishing');
+    expect(bystander.connected).toBe(true);
+    expect(th.hub.registry.has('big')).toBe(false);
+  });
+
+  it('too many subscriptions or too long a topic disconnects that client only', async () => {
+    th = await startTestHub({ overrides: { 'mqtt.maxSubscriptionsPerClient': 3, 'mqtt.maxTopicLength': 64 } });
+    const greedy = await th.connect({ clientId: 'greedy' });
+    await greedy.subscribeAsync(['home/a/x', 'home/b/x', 'home/c/x']);
+    const closed = new Promise((r) => greedy.once('close', r));
+    greedy.subscribe('home/d/x');
+    await closed;
+    const longTopic = await th.connect({ clientId: 'long' });
+    const closedLong = new Promise((r) => longTopic.once('close', r));
+    longTopic.publish('home/' + 'x'.repeat(100) + '/y', '1');
+    await closedLong;
+    const fine = await th.connect({ clientId: 'fine' });
+    expect(fine.connected).toBe(true);
+  });
+
+  it('connections per source address are capped', async () => {
+    th = await startTestHub({ overrides: { 'mqtt.maxConnectionsPerAddress': 2 } });
+    await th.connect({ clientId: 'one' });
+    await th.connect({ clientId: 'two' });
+    const { error } = await tryConnect(th.mqttUrl, { username: 'admin', password: ADMIN_PASSWORD, clientId: 'three' });
+    expect(error).toBeDefined();
+    expect(th.logs.some((l) => l.includes('the limit (mqtt.maxConnectionsPerAddress) is 2'))).toBe(true);
+  });
+});
+
+function makeCertificate(dir: string, name: string): { cert: string; key: string } {
+  const cert = join(dir, `${name}.crt`);
+  const key = join(dir, `${name}.key`);
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2',
+    '-subj', `/CN=${name}`, '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost', '-keyout', key, '-out', cert], { stdio: 'ignore' });
+  return { cert, key };
+}
+
+describe('TLS', () => {
+  it('MQTT over TLS works with the configured certificate; plain MQTT to the TLS port fails; SIGHUP reload keeps connections', async () => {
+    const dir = tempDir();
+    const first = makeCertificate(dir, 'hearth-1');
+    const live = { cert: join(dir, 'live.crt'), key: join(dir, 'live.key') };
+    execFileSync('cp', [first.cert, live.cert]);
+    execFileSync('cp', [first.key, live.key]);
+    th = await startTestHub({ overrides: { 'tls.cert': live.cert, 'tls.key': live.key, 'mqtt.tlsPort': 0 } });
+    const port = th.hub.ports.mqtts!;
+    expect(port).toBeGreaterThan(0);
+    const secure = await mqtt.connectAsync(`mqtts://127.0.0.1:${port}`, {
+      username: 'admin', password: ADMIN_PASSWORD, ca: readFileSync(first.cert), reconnectPeriod: 0,
+    });
+    await secure.publishAsync('home/tls/temp', '20', { qos: 1 });
+    await waitFor(() => th!.hub.registry.has('tls'), 'device over TLS');
+    const plain = await tryConnect(`mqtt://127.0.0.1:${port}`, { username: 'admin', password: ADMIN_PASSWORD, connectTimeout: 1500 });
+    expect(plain.error).toBeDefined();
+
+    const second = makeCertificate(dir, 'hearth-2');
+    execFileSync('cp', [second.cert, live.cert]);
+    execFileSync('cp', [second.key, live.key]);
+    expect(th.hub.reloadTls()).toBe(true);
+    const served = await new Promise<string>((resolve, reject) => {
+      const s = tlsConnect({ host: '127.0.0.1', port, rejectUnauthorized: false }, () => {
+        resolve(new X509Certificate(s.getPeerX509Certificate()!.raw).subject);
+        s.end();
+      });
+      s.on('error', reject);
+    });
+    expect(served).toContain('CN=hearth-2');
+    await secure.publishAsync('home/tls/temp', '21', { qos: 1 });
+    expect(secure.connected).toBe(true);
+    await secure.endAsync();
+  });
+});
