@@ -89,4 +89,17 @@ describe('credentials from the command line', () => {
       await hub.exited;
     }
   });
+
+  it('`hearth backup` writes a consistent copy of the database that opens on its own', async () => {
+    const dataDir = tempDir();
+    await runCli(['user', 'add', 'bob', '--password', 'bob-password-1'], { HEARTH_DATA_DIR: dataDir });
+    const file = join(tempDir(), 'backup.db');
+    const res = await runCli(['backup', file], { HEARTH_DATA_DIR: dataDir });
+    expect(res.code).toBe(0);
+    expect(res.stdout).toContain(`Backup written to ${file}`);
+    const copy = new BetterSqlite3(file, { readonly: true });
+    const names = (copy.prepare('SELECT name FROM users').all() as Array<{ name: string }>).map((r) => r.name);
+    copy.close();
+    expect(names).toEqual(['bob']);
+  });
 });
