@@ -81,6 +81,7 @@ describe('MQTT authentication', () => {
     expect(await subscribeResult(lamp, '$SYS/#')).toBe('refused');
     const admin = await th.connect();
     const received = nextMessage(lamp, 'home/lamp/+/set');
+    await lamp.subscribeAsync('home/lamp/+/set');
     await admin.publishAsync('home/lamp/power/set', 'on', { qos: 1 });
     expect((await received).payload).toBe('on');
     lamp.end(true);

@@ -13,6 +13,7 @@ it('a WebSocket client publishes readings and receives messages like a TCP clien
   await waitFor(() => th.hub.registry.has('browser'), 'device from the WebSocket client');
   const tcp = await th.connect();
   const received = nextMessage(ws, 'home/browser/light/set');
+  await ws.subscribeAsync('home/browser/light/set');
   await tcp.publishAsync('home/browser/light/set', 'on', { qos: 1 });
   expect((await received).payload).toBe('on');
   await ws.endAsync();

@@ -102,9 +102,12 @@ export async function waitFor<T>(check: () => T | Promise<T>, what = 'condition'
   }
 }
 
-/** Resolves with the next message on `topic` (subscribing first). */
-export async function nextMessage(client: MqttClient, topic: string, timeoutMs = 5000): Promise<{ topic: string; payload: string; retain: boolean }> {
-  await client.subscribeAsync(topic, { qos: 1 });
+/**
+ * Resolves with the next message on `topic`, subscribing too. The listener is in place at once; a caller that
+ * publishes right after must first `await client.subscribeAsync(topic)` so the broker knows the subscription.
+ */
+export function nextMessage(client: MqttClient, topic: string, timeoutMs = 5000): Promise<{ topic: string; payload: string; retain: boolean }> {
+  void client.subscribeAsync(topic, { qos: 1 }).catch(() => undefined);
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       client.off('message', onMessage);

@@ -1,0 +1,55 @@
+// Both MessageBus implementations behave alike: live messages, retained messages first, publish options, unsubscribe.
+import { describe, expect, it } from 'vitest';
+import type { BusMessage, MessageBus } from '../../src/broker/message-bus.js';
+import { topicMatches } from '../../src/broker/message-bus.js';
+import { MqttClientBus } from '../../src/broker/mqtt-client-bus.js';
+import { ADMIN_PASSWORD, nextMessage, startTestHub, waitFor } from '../helpers/hub.js';
+
+describe('topicMatches', () => {
+  it.each([
+    ['home/+/temperature', 'home/kitchen/temperature', true],
+    ['home/#', 'home', true],
+    ['home/#', 'home/a/b/c', true],
+    ['home/+', 'home/a/b', false],
+    ['+/status', '$SYS/status', false],
+    ['#', '$SYS/broker', false],
+    ['home/kitchen/temperature', 'home/kitchen/humidity', false],
+  ])('%s vs %s → %s', (filter, topic, expected) => {
+    expect(topicMatches(filter, topic)).toBe(expected);
+  });
+});
+
+for (const kind of ['in-process', 'mqtt client'] as const) {
+  describe(`${kind} bus`, () => {
+    it('delivers retained messages first, then live ones, publishes un-retained by default, and unsubscribes', async () => {
+      const th = await startTestHub();
+      const external = kind === 'mqtt client' ? await MqttClientBus.connect(th.mqttUrl, { username: 'admin', password: ADMIN_PASSWORD }) : undefined;
+      const bus: MessageBus = external ?? th.hub.bus;
+      try {
+        const device = await th.connect();
+        await device.publishAsync('home/study/lux', '120', { qos: 1, retain: true });
+        const got: BusMessage[] = [];
+        const off = await bus.subscribe('home/study/+', (m) => got.push(m));
+        await waitFor(() => got.length === 1, 'retained message');
+        expect(got[0]).toMatchObject({ topic: 'home/study/lux', retain: true });
+        expect(got[0]!.payload.toString()).toBe('120');
+        await device.publishAsync('home/study/lux', '130', { qos: 1 });
+        await waitFor(() => got.length === 2, 'live message');
+        expect(got[1]!.retain).toBe(false);
+
+        await device.subscribeAsync('home/study/light/set', { qos: 1 });
+        const command = nextMessage(device, 'home/study/light/set');
+        await bus.publish('home/study/light/set', 'on', { qos: 1 });
+        expect(await command).toMatchObject({ payload: 'on', retain: false });
+
+        await off();
+        await device.publishAsync('home/study/lux', '140', { qos: 1 });
+        await new Promise((r) => setTimeout(r, 100));
+        expect(got).toHaveLength(2);
+      } finally {
+        await external?.close();
+        await th.stop(true);
+      }
+    });
+  });
+}
