@@ -6,6 +6,9 @@ import type { WebSocketServer } from 'ws';
 import { buildApi } from './api/app.js';
 import { AedesBus } from './broker/aedes-bus.js';
 import { createEmbeddedBroker, type EmbeddedBroker } from './broker/broker.js';
+import { SqlitePersistence } from './broker/sqlite-persistence.js';
+import { chmodSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { attachWebSocket, closeServer, listenTcp, listenTls, readTlsFiles } from './broker/listeners.js';
 import type { Server as TlsServer } from 'node:tls';
 import type { HearthConfig } from './config/schema.js';
@@ -132,12 +135,24 @@ export class Hub {
   }
 
   async #startBroker(): Promise<void> {
+    const dropped = this.metrics.counter('hearth_mqtt_offline_queue_dropped_total', 'Messages dropped from full offline queues');
+    const brokerDb = join(this.config.dataDir, 'broker.db');
+    const persistence = new SqlitePersistence({
+      filename: brokerDb,
+      maxQueuedPerClient: this.config.mqtt.maxQueuedPerClient,
+      logger: this.logger.child('mqtt'),
+      onDrop: () => dropped(),
+    });
+    // aedes' close() leaves the persistence open: destroy it after the broker, whatever happens in between.
+    this.#cleanups.push(() => persistence.destroy());
     this.broker = await createEmbeddedBroker({
       config: this.config.mqtt,
       users: this.users,
       logger: this.logger.child('mqtt'),
       metrics: this.metrics,
+      persistence,
     });
+    for (const f of [brokerDb, `${brokerDb}-wal`, `${brokerDb}-shm`]) if (existsSync(f)) chmodSync(f, 0o600);
     this.#cleanups.push(() => this.broker.close());
     this.bus = new AedesBus(this.broker.broker);
     this.metrics.gauge('hearth_mqtt_clients_connected', 'MQTT clients connected', () => (this.broker.broker as any).connectedClients ?? 0);

@@ -1,0 +1,166 @@
+// What survives a restart or a power cut: persistent sessions' queued messages, retained messages, QoS 2 in flight.
+import { connect as netConnect, type Socket } from 'node:net';
+import { join } from 'node:path';
+import mqtt from 'mqtt';
+import mqttPacket from 'mqtt-packet';
+import { describe, expect, it } from 'vitest';
+import { startCliHub } from '../helpers/cli.js';
+import { ADMIN_PASSWORD, startTestHub, tempDir, waitFor } from '../helpers/hub.js';
+
+const N = 200;
+
+/** Connects a persistent-session client, collecting every message it receives in order. */
+async function persistentClient(url: string, clientId: string) {
+  const received: string[] = [];
+  const client = await mqtt.connectAsync(url, { clientId, clean: false, username: 'admin', password: ADMIN_PASSWORD, reconnectPeriod: 0 });
+  client.on('message', (_t, payload) => received.push(payload.toString()));
+  return { client, received };
+}
+
+async function publishMany(url: string, topic: string, count: number): Promise<void> {
+  const publisher = await mqtt.connectAsync(url, { username: 'admin', password: ADMIN_PASSWORD, reconnectPeriod: 0 });
+  for (let i = 0; i < count; i++) await publisher.publishAsync(topic, String(i), { qos: 1 });
+  await publisher.endAsync();
+}
+
+const expected = Array.from({ length: N }, (_, i) => String(i));
+
+describe('persistent sessions', () => {
+  it('an offline QoS 1 subscriber gets all 200 messages, in order, after a hub restart', async () => {
+    let th = await startTestHub();
+    const first = await persistentClient(th.mqttUrl, 'sleepy-sensor');
+    await first.client.subscribeAsync('home/sleepy/+/set', { qos: 1 });
+    await first.client.endAsync();
+    await publishMany(th.mqttUrl, 'home/sleepy/mode/set', N);
+    th = await th.restart();
+    try {
+      const again = await persistentClient(th.mqttUrl, 'sleepy-sensor');
+      await waitFor(() => again.received.length >= N, `${N} queued messages`, 10_000);
+      await new Promise((r) => setTimeout(r, 100));
+      expect(again.received).toEqual(expected);
+      await again.client.endAsync();
+    } finally {
+      await th.stop(true);
+    }
+  });
+
+  it('the same after the hub is killed with SIGKILL', async () => {
+    const dataDir = tempDir();
+    const env = { HEARTH_DATA_DIR: dataDir, HEARTH_RULES_DIR: join(dataDir, 'rules'), HEARTH_ADMIN_PASSWORD: ADMIN_PASSWORD };
+    const hub = await startCliHub(env);
+    const url = `mqtt://127.0.0.1:${hub.mqttPort}`;
+    const first = await persistentClient(url, 'battery-device');
+    await first.client.subscribeAsync('home/battery/+/set', { qos: 1 });
+    await first.client.endAsync();
+    await publishMany(url, 'home/battery/interval/set', N);
+    // Also a retained message, acknowledged before the kill.
+    const retainer = await mqtt.connectAsync(url, { username: 'admin', password: ADMIN_PASSWORD, reconnectPeriod: 0 });
+    await retainer.publishAsync('home/battery/firmware', '1.4.2', { qos: 1, retain: true });
+    await retainer.endAsync();
+    hub.child.kill('SIGKILL');
+    await hub.exited;
+    const restarted = await startCliHub(env);
+    try {
+      const url2 = `mqtt://127.0.0.1:${restarted.mqttPort}`;
+      const again = await persistentClient(url2, 'battery-device');
+      await waitFor(() => again.received.length >= N, `${N} queued messages after SIGKILL`, 10_000);
+      expect(again.received).toEqual(expected);
+      await again.client.endAsync();
+      const fresh = await mqtt.connectAsync(url2, { username: 'admin', password: ADMIN_PASSWORD, reconnectPeriod: 0 });
+      const retained = new Promise<string>((resolve) => fresh.on('message', (t, p) => t === 'home/battery/firmware' && resolve(p.toString())));
+      await fresh.subscribeAsync('home/battery/firmware');
+      expect(await retained).toBe('1.4.2');
+      await fresh.endAsync();
+    } finally {
+      restarted.child.kill('SIGKILL');
+      await restarted.exited;
+    }
+  });
+});
+
+describe('retained messages', () => {
+  it('survive a restart', async () => {
+    let th = await startTestHub();
+    const c = await th.connect();
+    await c.publishAsync('home/cellar/humidity', '77', { qos: 1, retain: true });
+    await c.publishAsync('home/cellar/door', 'closed', { qos: 1, retain: true });
+    th = await th.restart();
+    try {
+      const fresh = await th.connect();
+      const got = new Map<string, string>();
+      fresh.on('message', (t, p, packet) => packet.retain && got.set(t, p.toString()));
+      await fresh.subscribeAsync('home/cellar/#');
+      await waitFor(() => got.size === 2, 'retained cellar topics');
+      expect(got.get('home/cellar/humidity')).toBe('77');
+      expect(got.get('home/cellar/door')).toBe('closed');
+    } finally {
+      await th.stop(true);
+    }
+  });
+});
+
+/** A raw MQTT 3.1.1 connection, to stop a QoS 2 exchange half-way, which mqtt.js would never do. */
+function rawClient(port: number): Promise<{ socket: Socket; send: (p: object) => void; next: (cmd: string) => Promise<any> }> {
+  return new Promise((resolve, reject) => {
+    const socket = netConnect(port, '127.0.0.1');
+    const parser = mqttPacket.parser({ protocolVersion: 4 });
+    const queue: any[] = [];
+    const waiters: Array<{ cmd: string; resolve: (p: any) => void }> = [];
+    parser.on('packet', (p: any) => {
+      const i = waiters.findIndex((w) => w.cmd === p.cmd);
+      if (i >= 0) waiters.splice(i, 1)[0]!.resolve(p);
+      else queue.push(p);
+    });
+    socket.on('data', (d) => parser.parse(d));
+    socket.on('error', reject);
+    socket.on('connect', () =>
+      resolve({
+        socket,
+        send: (p) => socket.write(mqttPacket.generate(p as any)),
+        next: (cmd) => {
+          const i = queue.findIndex((p) => p.cmd === cmd);
+          if (i >= 0) return Promise.resolve(queue.splice(i, 1)[0]);
+          return new Promise((r) => waiters.push({ cmd, resolve: r }));
+        },
+      }),
+    );
+  });
+}
+
+describe('QoS 2', () => {
+  it('an exchange interrupted by a restart completes exactly once', async () => {
+    let th = await startTestHub();
+    const sub = await persistentClient(th.mqttUrl, 'qos2-subscriber');
+    await sub.client.subscribeAsync('home/meter/+/set', { qos: 2 });
+    await sub.client.endAsync();
+
+    const connectPacket = { cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean: false, clientId: 'qos2-publisher', keepalive: 30, username: 'admin', password: Buffer.from(ADMIN_PASSWORD) };
+    const raw = await rawClient(th.hub.ports.mqtt);
+    raw.send(connectPacket);
+    expect((await raw.next('connack')).returnCode).toBe(0);
+    raw.send({ cmd: 'publish', topic: 'home/meter/reset/set', payload: Buffer.from('now'), qos: 2, messageId: 42, retain: false, dup: false });
+    expect((await raw.next('pubrec')).messageId).toBe(42);
+    raw.socket.destroy(); // the PUBREL never makes it before the restart
+
+    th = await th.restart();
+    try {
+      const again = await rawClient(th.hub.ports.mqtt);
+      again.send(connectPacket);
+      const connack = await again.next('connack');
+      expect(connack.returnCode).toBe(0);
+      // [MQTT-4.3.3-2] the sender retransmits the PUBLISH (dup) and then PUBREL; the receiver delivers once.
+      again.send({ cmd: 'publish', topic: 'home/meter/reset/set', payload: Buffer.from('now'), qos: 2, messageId: 42, retain: false, dup: true });
+      await again.next('pubrec');
+      again.send({ cmd: 'pubrel', messageId: 42 });
+      expect((await again.next('pubcomp')).messageId).toBe(42);
+      again.socket.destroy();
+
+      const subscriber = await persistentClient(th.mqttUrl, 'qos2-subscriber');
+      await new Promise((r) => setTimeout(r, 500));
+      expect(subscriber.received).toEqual(['now']);
+      await subscriber.client.endAsync();
+    } finally {
+      await th.stop(true);
+    }
+  });
+});
