@@ -14,6 +14,7 @@ import type { Server as TlsServer } from 'node:tls';
 import type { HearthConfig } from './config/schema.js';
 import { DeviceRegistry } from './devices/device-registry.js';
 import { PresenceTracker } from './devices/presence.js';
+import { RuleEngine } from './rules/engine.js';
 import { systemClock, type Clock } from './shared/clock.js';
 import { EventBus } from './shared/event-bus.js';
 import { createLogger, type Logger } from './shared/logger.js';
@@ -56,6 +57,7 @@ export class Hub {
   broker!: EmbeddedBroker;
   bus!: AedesBus;
   registry!: DeviceRegistry;
+  rules!: RuleEngine;
   api!: FastifyInstance;
   ports: HubPorts = { mqtt: 0, http: 0 };
   #tlsServer: TlsServer | undefined;
@@ -79,6 +81,7 @@ export class Hub {
       await this.#ensureAdmin();
       await this.#startBroker();
       await this.#startRegistry();
+      await this.#startRules();
       await this.#startApi();
       await this.#listen();
       await this.bus.publish('hearth/status', 'online', { qos: 1, retain: true });
@@ -177,6 +180,29 @@ export class Hub {
     this.#cleanups.push(() => this.bus.publish('hearth/status', 'offline', { qos: 1, retain: true }).catch(() => undefined));
   }
 
+  async #startRules(): Promise<void> {
+    const db = this.db;
+    const runs = this.metrics.counter('hearth_rule_runs_total', 'Rule evaluations by outcome');
+    this.events.on('rule.run', 'metrics', (e) => runs({ outcome: e.outcome }));
+    this.rules = new RuleEngine({
+      bus: this.bus,
+      clock: this.clock,
+      logger: this.logger.child('rules'),
+      events: this.events,
+      rulesDir: this.config.rulesDir,
+      location: this.config.location,
+      initialStates: this.registry.states(),
+      disabled: {
+        load: () => new Set((db.prepare("SELECT key FROM settings WHERE key LIKE 'rule.disabled.%' AND value = 'true'").all() as Array<{ key: string }>).map((r) => r.key.slice('rule.disabled.'.length))),
+        save: (id, disabled) => {
+          db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(`rule.disabled.${id}`, String(disabled));
+        },
+      },
+    });
+    await this.rules.start();
+    this.#cleanups.push(() => this.rules.stop());
+  }
+
   async #startApi(): Promise<void> {
     this.api = await buildApi({
       registry: this.registry,
@@ -186,6 +212,7 @@ export class Hub {
       metrics: this.metrics,
       logger: this.logger.child('api'),
       isReady: () => this.#ready,
+      rules: this.rules,
     });
     this.#cleanups.push(() => this.api.close());
   }

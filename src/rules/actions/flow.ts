@@ -1,0 +1,110 @@
+// Flow actions: `if`/`then`/`else`, `choose`, `repeat` (count / while / until), `delay` and `wait_for_trigger`.
+import type { Static } from '@sinclair/typebox';
+import { compileCondition, allOf, type TemplateScopeOf } from '../conditions/index.js';
+import { formatDuration } from '../duration.js';
+import type { ACTIONS, ConditionDefinition, TriggerDefinition } from '../schema.js';
+import { compileTemplate } from '../template.js';
+import { durationAt } from '../triggers/common.js';
+import { compileTrigger } from '../triggers/index.js';
+import { CompileError, type RunContext } from '../types.js';
+import type { Path } from '../validate.js';
+import type { Step } from './basic.js';
+
+export type SequenceCompiler = (defs: unknown[], path: Path) => (ctx: RunContext) => Promise<void>;
+
+const conditionsOf = (defs: unknown[], path: Path, scopeOf: TemplateScopeOf) =>
+  allOf((defs as ConditionDefinition[]).map((c, i) => compileCondition(c, [...path, i], scopeOf)));
+
+const explain = (results: Array<{ condition: string; details: string; result: boolean }>) => results.map((r) => `${r.condition}: ${r.details}`).join('; ');
+
+export function compileIf(def: Static<typeof ACTIONS.if>, path: Path, seq: SequenceCompiler, scopeOf: TemplateScopeOf): Step {
+  const test = conditionsOf(def.if, [...path, 'if'], scopeOf);
+  const then = seq(def.then, [...path, 'then']);
+  const otherwise = def.else ? seq(def.else, [...path, 'else']) : undefined;
+  return async (ctx) => {
+    const { ok, results } = test(ctx, ctx.scope);
+    if (ok) await then(ctx);
+    else if (otherwise) await otherwise(ctx);
+    return `${ok ? 'then' : otherwise ? 'else' : 'skipped'} (${explain(results)})`;
+  };
+}
+
+export function compileChoose(def: Static<typeof ACTIONS.choose>, path: Path, seq: SequenceCompiler, scopeOf: TemplateScopeOf): Step {
+  const options = def.choose.map((o, i) => ({ test: conditionsOf(o.conditions, [...path, 'choose', i, 'conditions'], scopeOf), run: seq(o.sequence, [...path, 'choose', i, 'sequence']) }));
+  const fallback = def.default ? seq(def.default, [...path, 'default']) : undefined;
+  return async (ctx) => {
+    for (const [i, o] of options.entries()) {
+      const { ok } = o.test(ctx, ctx.scope);
+      if (ok) {
+        await o.run(ctx);
+        return `option ${i} chosen`;
+      }
+    }
+    if (fallback) await fallback(ctx);
+    return fallback ? 'default chosen' : 'no option matched';
+  };
+}
+
+export function compileRepeat(def: Static<typeof ACTIONS.repeat>, path: Path, seq: SequenceCompiler, scopeOf: TemplateScopeOf): Step {
+  const r = def.repeat;
+  const kinds = ['count', 'while', 'until'].filter((k) => (r as Record<string, unknown>)[k] !== undefined);
+  if (kinds.length !== 1) throw new CompileError([...path, 'repeat'], `needs exactly one of count, while or until, got ${kinds.length ? kinds.join(', ') : 'none'}`);
+  const body = seq(r.sequence, [...path, 'repeat', 'sequence']);
+  const whileTest = r.while ? conditionsOf(r.while, [...path, 'repeat', 'while'], scopeOf) : undefined;
+  const untilTest = r.until ? conditionsOf(r.until, [...path, 'repeat', 'until'], scopeOf) : undefined;
+  let count: ((ctx: RunContext) => number) | undefined;
+  if (r.count !== undefined) {
+    if (typeof r.count === 'number') count = () => r.count as number;
+    else {
+      const t = compileTemplate(r.count);
+      count = (ctx) => Number(t(ctx.templateScope()));
+    }
+  }
+  // A runaway `while` must not spin forever: 10,000 iterations is far beyond any home automation.
+  const LIMIT = 10_000;
+  return async (ctx) => {
+    let i = 0;
+    const loop = () => ({ index: i + 1, first: i === 0 });
+    if (count) {
+      const n = count(ctx);
+      for (; i < Math.min(n, LIMIT); i++) {
+        ctx.scope.variables.repeat = loop();
+        await body(ctx);
+      }
+    } else if (whileTest) {
+      while (i < LIMIT && whileTest(ctx, ctx.scope).ok) {
+        ctx.scope.variables.repeat = loop();
+        await body(ctx);
+        i++;
+      }
+    } else if (untilTest) {
+      do {
+        ctx.scope.variables.repeat = loop();
+        await body(ctx);
+        i++;
+      } while (i < LIMIT && !untilTest(ctx, ctx.scope).ok);
+    }
+    if (i >= LIMIT) throw new Error(`repeat stopped after ${LIMIT} iterations`);
+    return `repeated ${i} time${i === 1 ? '' : 's'}`;
+  };
+}
+
+export function compileDelay(def: Static<typeof ACTIONS.delay>, path: Path): Step {
+  const ms = durationAt(def.delay, [...path, 'delay'])!;
+  return async (ctx) => {
+    await ctx.sleep(ms);
+    return `waited ${formatDuration(ms)}`;
+  };
+}
+
+export function compileWait(def: Static<typeof ACTIONS.wait_for_trigger>, path: Path): Step {
+  const triggers = (def.wait_for_trigger as TriggerDefinition[]).map((t, i) => compileTrigger(t, i, [...path, 'wait_for_trigger', i]));
+  const timeout = durationAt(def.timeout, [...path, 'timeout']);
+  return async (ctx) => {
+    const event = await ctx.waitFor(triggers, timeout);
+    ctx.scope.variables.wait = { trigger: event ?? null, timed_out: event === undefined };
+    if (event) return `triggered: ${event.description}`;
+    if (def.continue_on_timeout === false) throw new Error(`wait_for_trigger timed out after ${formatDuration(timeout!)}`);
+    return `timed out after ${formatDuration(timeout!)}`;
+  };
+}

@@ -1,0 +1,49 @@
+// The action registry and the sequence runner: each step is timed and recorded in the run's trace.
+import { actionKind } from '../schema.js';
+import type { TemplateScopeOf } from '../conditions/index.js';
+import { StopRun, type ActionTrace, type RunContext } from '../types.js';
+import type { Path } from '../validate.js';
+import { compileLog, compilePublish, compileStop, compileVariables, type Step } from './basic.js';
+import { compileChoose, compileDelay, compileIf, compileRepeat, compileWait, type SequenceCompiler } from './flow.js';
+
+export function compileSequence(defs: unknown[], path: Path, scopeOf: TemplateScopeOf): (ctx: RunContext) => Promise<void> {
+  const seq: SequenceCompiler = (d, p) => compileSequence(d, p, scopeOf);
+  const steps = defs.map((raw, i) => {
+    const def = raw as any;
+    const p = [...path, i];
+    const kind = actionKind(def)!;
+    const name = def.alias ?? (kind === 'publish' ? `publish ${def.topic}` : kind);
+    let step: Step;
+    switch (kind) {
+      case 'publish': step = compilePublish(def, p); break;
+      case 'log': step = compileLog(def, p); break;
+      case 'variables': step = compileVariables(def, p); break;
+      case 'stop': step = compileStop(def); break;
+      case 'delay': step = compileDelay(def, p); break;
+      case 'wait_for_trigger': step = compileWait(def, p); break;
+      case 'if': step = compileIf(def, p, seq, scopeOf); break;
+      case 'choose': step = compileChoose(def, p, seq, scopeOf); break;
+      case 'repeat': step = compileRepeat(def, p, seq, scopeOf); break;
+    }
+    return { name, step };
+  });
+  return async (ctx) => {
+    for (const { name, step } of steps) {
+      const entry: ActionTrace = { step: name, startedAt: ctx.clock.now(), result: 'running', children: [] };
+      ctx.trace.push(entry);
+      const parent = ctx.trace;
+      ctx.trace = entry.children!;
+      try {
+        entry.result = await step(ctx);
+      } catch (err) {
+        entry.result = err instanceof StopRun ? `stopped: ${err.message}` : 'error';
+        if (!(err instanceof StopRun)) entry.error = (err as Error).message;
+        throw err;
+      } finally {
+        entry.endedAt = ctx.clock.now();
+        if (entry.children!.length === 0) delete entry.children;
+        ctx.trace = parent;
+      }
+    }
+  };
+}

@@ -1,0 +1,383 @@
+// The rule engine: loads rule files, attaches their triggers, runs them by mode, keeps traces and hot-reloads files.
+import { existsSync, mkdirSync, readdirSync, watch, type FSWatcher } from 'node:fs';
+import { join, relative } from 'node:path';
+import type { MessageBus } from '../broker/message-bus.js';
+import { parsePayload } from '../devices/topic.js';
+import type { Clock } from '../shared/clock.js';
+import { HearthError } from '../shared/errors.js';
+import type { EventBus } from '../shared/event-bus.js';
+import type { Logger } from '../shared/logger.js';
+import { Dispatcher } from './dispatcher.js';
+import { loadRuleFile, type CompiledRule, type LoadedFile, type RuleProblem } from './rule-loader.js';
+import { RuleRun, type RunDeps, type RunOptions } from './run.js';
+import { MemoryTraceStore, RejectLimiter, type RuleTrace, type TraceStore } from './traces.js';
+import { StateStore, type Location, type TriggerContext, type TriggerEvent } from './types.js';
+
+export interface RuleEngineDeps {
+  bus: MessageBus;
+  clock: Clock;
+  logger: Logger;
+  events: EventBus;
+  rulesDir: string;
+  location?: Location;
+  initialStates?: Iterable<[string, unknown]>;
+  /** Fires per second beyond which a rule is paused as a loop. */
+  loopLimitPerSecond?: number;
+  watch?: boolean;
+  traceStore?: TraceStore;
+  /** Where enable/disable choices are kept across restarts. */
+  disabled?: { load(): Set<string>; save(ruleId: string, disabled: boolean): void };
+}
+
+export type RuleStatus = 'active' | 'disabled' | 'invalid' | 'paused';
+
+export interface RuleInfo {
+  id: string;
+  file: string;
+  line?: number;
+  status: RuleStatus;
+  description: string;
+  mode?: string;
+  errors?: RuleProblem[];
+  lastRun?: { at: string; outcome: string; reason?: string };
+}
+
+interface Runtime {
+  rule: CompiledRule;
+  enabled: boolean;
+  paused?: string;
+  detaches: Array<() => void>;
+  running: Set<RuleRun>;
+  queue: TriggerEvent[];
+  fires: number[];
+  lastRun?: RuleTrace;
+}
+
+export class RuleEngine {
+  readonly states = new StateStore();
+  readonly #deps: RuleEngineDeps;
+  readonly #dispatcher = new Dispatcher();
+  readonly #traces: TraceStore;
+  readonly #rejects = new RejectLimiter();
+  readonly #files = new Map<string, LoadedFile>();
+  readonly #rules = new Map<string, Runtime>();
+  readonly #webhooks = new Map<string, Set<(body: unknown) => void>>();
+  readonly #hubHandlers = { start: new Set<() => void>(), shutdown: new Set<() => void>() };
+  #disabled = new Set<string>();
+  #unsubscribe: (() => Promise<void>) | undefined;
+  #watcher: FSWatcher | undefined;
+  #debounce = new Map<string, NodeJS.Timeout>();
+  readonly #runDeps: RunDeps;
+  readonly #triggerContext: TriggerContext;
+
+  constructor(deps: RuleEngineDeps) {
+    this.#deps = deps;
+    this.#traces = deps.traceStore ?? new MemoryTraceStore();
+    const location = deps.location ?? { latitude: 51.5, longitude: 0 };
+    this.#triggerContext = {
+      clock: deps.clock,
+      states: this.states,
+      location,
+      logger: deps.logger,
+      onMessage: (filter, handler) => this.#dispatcher.on(filter, handler),
+      onWebhook: (id, handler) => {
+        const set = this.#webhooks.get(id) ?? new Set();
+        set.add(handler);
+        this.#webhooks.set(id, set);
+        return () => set.delete(handler);
+      },
+      onHub: (event, handler) => {
+        this.#hubHandlers[event].add(handler);
+        return () => this.#hubHandlers[event].delete(handler);
+      },
+    };
+    this.#runDeps = {
+      clock: deps.clock,
+      states: this.states,
+      location,
+      bus: deps.bus,
+      logger: deps.logger,
+      triggerContext: this.#triggerContext,
+      templateScope: (trigger, variables) => ({
+        ...variables,
+        trigger,
+        state: (topic: unknown) => this.states.get(String(topic)),
+        now: () => new Date(deps.clock.now()).toISOString(),
+      }),
+    };
+  }
+
+  async start(): Promise<void> {
+    const now = this.#deps.clock.now();
+    for (const [topic, value] of this.#deps.initialStates ?? []) this.states.set(topic, value, now);
+    this.#disabled = this.#deps.disabled?.load() ?? new Set();
+    // Live messages only: retained ones were seeded above, and replaying them would fire triggers at start-up.
+    this.#unsubscribe = await this.#deps.bus.subscribe('#', (m) => this.#onMessage(m.topic, m.payload), { retained: false });
+    this.reloadAll();
+    if (this.#deps.watch !== false) this.#watch();
+    for (const h of [...this.#hubHandlers.start]) h();
+  }
+
+  async stop(): Promise<void> {
+    for (const h of [...this.#hubHandlers.shutdown]) h();
+    this.#watcher?.close();
+    for (const t of this.#debounce.values()) clearTimeout(t);
+    for (const rt of this.#rules.values()) this.#detach(rt, 'the hub is stopping');
+    this.#rules.clear();
+    await this.#unsubscribe?.();
+    this.#unsubscribe = undefined;
+  }
+
+  #onMessage(topic: string, payload: Buffer): void {
+    const text = payload.toString('utf8');
+    const value = parsePayload(text);
+    const previous = this.states.get(topic);
+    this.states.set(topic, value, this.#deps.clock.now());
+    this.#dispatcher.dispatch({ topic, payload: text, value, previous }, (err) => this.#deps.logger.error(`trigger on ${topic} failed: ${err.message}`));
+  }
+
+  /** Loads every rule file of the rules dir (not `*.test.yaml`), replacing what was loaded. */
+  reloadAll(): void {
+    const dir = this.#deps.rulesDir;
+    if (!existsSync(dir)) mkdirSync(dir, { recursive: true });
+    const files = readdirSync(dir).filter(isRuleFile).sort();
+    for (const file of [...this.#files.keys()]) if (!files.includes(file)) this.removeFile(file);
+    for (const file of files) this.reloadFile(file);
+  }
+
+  /** (Re)loads one file (a name in the rules dir): only its rules are replaced; other files' timers keep running. */
+  reloadFile(file: string): LoadedFile {
+    const display = relative(process.cwd(), join(this.#deps.rulesDir, file)) || file;
+    const loaded = loadRuleFile(join(this.#deps.rulesDir, file), display, (_ctx, scope) => this.#runDeps.templateScope(scope.trigger, scope.variables));
+    // Duplicate ids across files name both places.
+    for (const rule of loaded.rules) {
+      for (const [otherFile, other] of this.#files) {
+        if (otherFile === file) continue;
+        const clash = other.rules.find((r) => r.id === rule.id);
+        if (clash) loaded.problems.push({ file: display, line: rule.line, column: 1, path: 'id', message: `"${rule.id}" is already used by ${clash.file}:${clash.line}`, text: `${display}:${rule.line}:1 id "${rule.id}" is already used by ${clash.file}:${clash.line}` });
+      }
+    }
+    this.removeFile(file);
+    this.#files.set(file, loaded);
+    if (loaded.problems.length > 0) {
+      for (const p of loaded.problems) this.#deps.logger.error(`rule file invalid: ${p.text}`);
+    } else {
+      for (const rule of loaded.rules) this.#attach(rule);
+    }
+    this.#deps.events.emit('rules.reloaded', { file: display, ruleIds: loaded.rules.map((r) => r.id), errors: loaded.problems.length, ts: this.#deps.clock.now() });
+    this.#deps.logger.info(`loaded ${display}: ${loaded.rules.length} rule(s)${loaded.problems.length ? `, ${loaded.problems.length} problem(s); its rules are disabled` : ''}`);
+    return loaded;
+  }
+
+  removeFile(file: string): void {
+    const loaded = this.#files.get(file);
+    if (!loaded) return;
+    for (const rule of loaded.rules) {
+      const rt = this.#rules.get(rule.id);
+      if (rt && rt.rule === rule) {
+        this.#detach(rt, `${loaded.file} changed`);
+        this.#rules.delete(rule.id);
+      }
+    }
+    this.#files.delete(file);
+  }
+
+  #attach(rule: CompiledRule): void {
+    const rt: Runtime = { rule, enabled: rule.enabledByDefault && !this.#disabled.has(rule.id), detaches: [], running: new Set(), queue: [], fires: [] };
+    this.#rules.set(rule.id, rt);
+    if (rt.enabled) this.#arm(rt);
+  }
+
+  #arm(rt: Runtime): void {
+    rt.detaches = rt.rule.triggers.map((t) => t.attach(this.#triggerContext, (e) => this.#onFire(rt, e), (reason, e) => this.#onReject(rt, reason, e)));
+  }
+
+  #detach(rt: Runtime, why: string): void {
+    rt.detaches.forEach((d) => d());
+    rt.detaches = [];
+    rt.queue = [];
+    for (const run of rt.running) run.cancel(why);
+  }
+
+  #onReject(rt: Runtime, reason: string, event: Partial<TriggerEvent>): void {
+    const now = this.#deps.clock.now();
+    if (!this.#rejects.allow(rt.rule.id, now)) return;
+    this.#traces.record({ id: `${now}-${Math.random().toString(36).slice(2, 8)}`, ruleId: rt.rule.id, startedAt: now, endedAt: now, outcome: 'trigger_rejected', reason, trigger: event, conditions: [], actions: [], published: [] });
+  }
+
+  #onFire(rt: Runtime, event: TriggerEvent): void {
+    const now = this.#deps.clock.now();
+    rt.fires = rt.fires.filter((t) => now - t < 1000);
+    rt.fires.push(now);
+    const limit = this.#deps.loopLimitPerSecond ?? 20;
+    if (rt.fires.length > limit) return this.#pause(rt, `triggered more than ${limit} times in a second (a loop?); paused until enabled again`);
+    const busy = rt.running.size > 0;
+    const { mode, max } = rt.rule;
+    if (mode === 'restart') for (const run of rt.running) run.cancel('restarted by a new trigger');
+    else if (busy && mode === 'single') return this.#skip(rt, event, 'mode single: a run is in progress');
+    else if (busy && mode === 'queued') {
+      if (rt.queue.length >= max) return this.#skip(rt, event, `mode queued: ${max} runs already queued`);
+      rt.queue.push(event);
+      return;
+    } else if (mode === 'parallel' && rt.running.size >= max) return this.#skip(rt, event, `mode parallel: ${max} runs in progress`);
+    void this.#run(rt, event);
+  }
+
+  #skip(rt: Runtime, event: TriggerEvent, reason: string): void {
+    const now = this.#deps.clock.now();
+    this.#deps.logger.warn(`rule ${rt.rule.id} skipped: ${reason}`);
+    this.#record(rt, { id: `${now}-skip`, ruleId: rt.rule.id, startedAt: now, endedAt: now, outcome: 'skipped_by_mode', reason, trigger: event, conditions: [], actions: [], published: [] });
+  }
+
+  #pause(rt: Runtime, why: string): void {
+    this.#detach(rt, why);
+    rt.paused = why;
+    this.#deps.logger.error(`rule ${rt.rule.id} ${why}`);
+    this.#deps.events.emit('rule.error', { ruleId: rt.rule.id, message: why, ts: this.#deps.clock.now() });
+    void this.#deps.bus.publish('hearth/events/rule', JSON.stringify({ ruleId: rt.rule.id, outcome: 'paused', message: why }), { qos: 0 }).catch(() => undefined);
+  }
+
+  async #run(rt: Runtime, event: TriggerEvent, options: RunOptions = {}): Promise<RuleTrace> {
+    const run = new RuleRun(rt.rule, event, this.#runDeps, options);
+    rt.running.add(run);
+    let trace: RuleTrace;
+    try {
+      trace = await run.execute();
+    } finally {
+      rt.running.delete(run);
+    }
+    this.#record(rt, trace);
+    const next = rt.queue.shift();
+    if (next) void this.#run(rt, next);
+    return trace;
+  }
+
+  #record(rt: Runtime, trace: RuleTrace): void {
+    this.#traces.record(trace);
+    rt.lastRun = trace;
+    const { logger, events, bus, clock } = this.#deps;
+    const line = `rule ${trace.ruleId} ${trace.outcome}${trace.reason ? `: ${trace.reason}` : ''} (trigger: ${trace.trigger.description ?? trace.trigger.kind})`;
+    if (trace.outcome === 'error') logger.error(line);
+    else logger.info(line);
+    events.emit('rule.run', { ruleId: trace.ruleId, outcome: trace.outcome, traceId: trace.id, ts: clock.now(), message: trace.reason });
+    if (trace.outcome === 'error') events.emit('rule.error', { ruleId: trace.ruleId, message: trace.error ?? 'error', ts: clock.now() });
+    const summary = { ruleId: trace.ruleId, outcome: trace.outcome, reason: trace.reason, trigger: trace.trigger.description, traceId: trace.id, at: new Date(trace.startedAt).toISOString() };
+    void bus.publish('hearth/events/rule', JSON.stringify(summary), { qos: 0 }).catch(() => undefined);
+  }
+
+  list(): RuleInfo[] {
+    const out: RuleInfo[] = [];
+    for (const loaded of [...this.#files.values()].sort((a, b) => a.file.localeCompare(b.file))) {
+      if (loaded.problems.length > 0) {
+        const ids = loaded.rules.length > 0 ? loaded.rules.map((r) => r.id) : [loaded.file];
+        for (const id of ids) out.push({ id, file: loaded.file, status: 'invalid', description: '', errors: loaded.problems });
+        continue;
+      }
+      for (const rule of loaded.rules) out.push(this.#info(this.#rules.get(rule.id)!));
+    }
+    return out;
+  }
+
+  get(id: string): RuleInfo & { definition?: unknown } {
+    const rt = this.#rules.get(id);
+    if (rt) return { ...this.#info(rt), definition: rt.rule.definition };
+    const invalid = this.list().find((r) => r.id === id);
+    if (invalid) return invalid;
+    throw new HearthError('HEARTH_RULE_NOT_FOUND', { id });
+  }
+
+  #info(rt: Runtime): RuleInfo {
+    const { rule } = rt;
+    return {
+      id: rule.id,
+      file: rule.file,
+      line: rule.line,
+      status: rt.paused ? 'paused' : rt.enabled ? 'active' : 'disabled',
+      description: rule.description,
+      mode: rule.mode,
+      ...(rt.paused ? { errors: [{ file: rule.file, line: rule.line, column: 1, path: '', message: rt.paused, text: rt.paused }] } : {}),
+      ...(rt.lastRun ? { lastRun: { at: new Date(rt.lastRun.startedAt).toISOString(), outcome: rt.lastRun.outcome, reason: rt.lastRun.reason } } : {}),
+    };
+  }
+
+  #runtime(id: string): Runtime {
+    const rt = this.#rules.get(id);
+    if (!rt) throw new HearthError('HEARTH_RULE_NOT_FOUND', { id });
+    return rt;
+  }
+
+  enable(id: string): RuleInfo {
+    const rt = this.#runtime(id);
+    if (!rt.enabled || rt.paused) {
+      this.#detach(rt, 'enabled again');
+      rt.enabled = true;
+      rt.paused = undefined;
+      rt.fires = [];
+      this.#arm(rt);
+    }
+    this.#deps.disabled?.save(id, false);
+    return this.#info(rt);
+  }
+
+  disable(id: string): RuleInfo {
+    const rt = this.#runtime(id);
+    this.#detach(rt, 'disabled');
+    rt.enabled = false;
+    this.#deps.disabled?.save(id, true);
+    return this.#info(rt);
+  }
+
+  /** Runs a rule now, as if triggered manually; resolves with its trace once the run ends. */
+  runNow(id: string, options: RunOptions = {}): Promise<RuleTrace> {
+    const rt = this.#runtime(id);
+    return this.#run(rt, { id: 'manual', kind: 'manual', description: 'run manually' }, options);
+  }
+
+  traces(id: string, limit?: number): RuleTrace[] {
+    this.get(id);
+    return this.#traces.list(id, limit);
+  }
+
+  /** Fires the webhook triggers with this id; false when no rule listens to it. */
+  handleWebhook(webhookId: string, body: unknown): boolean {
+    const handlers = this.#webhooks.get(webhookId);
+    if (!handlers || handlers.size === 0) return false;
+    for (const h of [...handlers]) h(body);
+    return true;
+  }
+
+  state(topic: string): unknown {
+    return this.states.get(topic);
+  }
+
+  get problems(): RuleProblem[] {
+    return [...this.#files.values()].flatMap((f) => f.problems);
+  }
+
+  #watch(): void {
+    try {
+      this.#watcher = watch(this.#deps.rulesDir, (_event, name) => {
+        if (!name || !/\.ya?ml$/.test(name)) return;
+        const file = name.toString();
+        clearTimeout(this.#debounce.get(file));
+        // Editors write a file in several steps; wait for them to finish.
+        this.#debounce.set(file, setTimeout(() => {
+          this.#debounce.delete(file);
+          if (!isRuleFile(file)) return;
+          if (existsSync(join(this.#deps.rulesDir, file))) this.reloadFile(file);
+          else {
+            this.removeFile(file);
+            this.#deps.logger.info(`rule file ${file} removed; its rules are gone`);
+          }
+        }, 200));
+      });
+      this.#watcher.on('error', (err) => this.#deps.logger.warn(`watching ${this.#deps.rulesDir} failed: ${err.message}`));
+    } catch (err) {
+      this.#deps.logger.warn(`cannot watch ${this.#deps.rulesDir} for changes (${(err as Error).message}); restart to pick up edits`);
+    }
+  }
+}
+
+export function isRuleFile(name: string): boolean {
+  return /\.ya?ml$/.test(name) && !/\.test\.ya?ml$/.test(name) && !name.startsWith('.');
+}

@@ -1,0 +1,166 @@
+// Loading a rule file: YAML with positions → validated definitions → compiled rules, or every problem located
+// at file:line:column with its path. Nothing here runs a rule.
+import { readFileSync } from 'node:fs';
+import { isMap, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { allOf, compileCondition, type TemplateScopeOf } from './conditions/index.js';
+import { compileSequence } from './actions/index.js';
+import type { ConditionDefinition, RuleDefinition, TriggerDefinition } from './schema.js';
+import { compileValue, type Evaluate } from './template.js';
+import { compileTrigger } from './triggers/index.js';
+import { CompileError, type CompiledTrigger, type RunContext } from './types.js';
+import { formatPath, validateRule, type Path } from './validate.js';
+
+export interface RuleProblem {
+  file: string;
+  line: number;
+  column: number;
+  path: string;
+  message: string;
+  /** `rules/ac.yaml:5:12 triggers[0].above must be a number, got "hot"` */
+  text: string;
+}
+
+export interface CompiledRule {
+  id: string;
+  file: string;
+  description: string;
+  mode: 'single' | 'restart' | 'queued' | 'parallel';
+  max: number;
+  onMissed: 'run' | 'skip';
+  enabledByDefault: boolean;
+  definition: RuleDefinition;
+  triggerDefinitions: TriggerDefinition[];
+  triggers: CompiledTrigger[];
+  conditions: ReturnType<typeof allOf>;
+  actions: (ctx: RunContext) => Promise<void>;
+  variables: Array<[string, Evaluate]>;
+  line: number;
+}
+
+export interface LoadedFile {
+  file: string;
+  rules: CompiledRule[];
+  problems: RuleProblem[];
+}
+
+/** Loads one file from disk; `display` is how the file is named in messages (e.g. relative to the rules dir). */
+export function loadRuleFile(path: string, display: string, scopeOf: TemplateScopeOf): LoadedFile {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    return { file: display, rules: [], problems: [problem(display, 1, 1, '', `cannot be read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`)] };
+  }
+  return loadRuleText(text, display, scopeOf);
+}
+
+export function loadRuleText(text: string, display: string, scopeOf: TemplateScopeOf): LoadedFile {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const problems: RuleProblem[] = [];
+  if (doc.errors.length > 0) {
+    for (const e of doc.errors) {
+      const pos = lineCounter.linePos(e.pos[0]);
+      problems.push(problem(display, pos.line, pos.col, '', e.message.split('\n')[0]!.replace(/ at line \d+, column \d+.*$/, '')));
+    }
+    return { file: display, rules: [], problems };
+  }
+  const value = doc.toJS();
+  if (value === null || value === undefined) return { file: display, rules: [], problems };
+  const list: Array<{ def: unknown; path: Path }> = Array.isArray(value) ? value.map((def, i) => ({ def, path: [i] })) : [{ def: value, path: [] }];
+  const rules: CompiledRule[] = [];
+  const locate = (path: Path, message: string) => {
+    const { line, col } = position(doc, lineCounter, path, message.startsWith('is not a known key'));
+    problems.push(problem(display, line, col, formatPath(path), message));
+  };
+  for (const { def, path } of list) {
+    const found = validateRule(def, path);
+    if (found.length > 0) {
+      found.forEach((p) => locate(p.path, p.message));
+      continue;
+    }
+    try {
+      const rule = compileRule(def as RuleDefinition, display, path, scopeOf);
+      rule.line = position(doc, lineCounter, path, false).line;
+      rules.push(rule);
+    } catch (err) {
+      if (err instanceof CompileErrors) err.errors.forEach((e) => locate(e.path, e.message));
+      else if (err instanceof CompileError) locate(err.path, err.message);
+      else throw err;
+    }
+  }
+  return { file: display, rules, problems };
+}
+
+export function compileRule(def: RuleDefinition, file: string, path: Path, scopeOf: TemplateScopeOf): CompiledRule {
+  const triggerDefinitions = def.triggers as TriggerDefinition[];
+  const errors: CompileError[] = [];
+  const attempt = <T>(fn: () => T): T | undefined => {
+    try {
+      return fn();
+    } catch (err) {
+      if (err instanceof CompileError) errors.push(err);
+      else errors.push(new CompileError(path, (err as Error).message));
+      return undefined;
+    }
+  };
+  const triggers = triggerDefinitions.map((t, i) => attempt(() => compileTrigger(t, i, [...path, 'triggers', i])));
+  const conditions = ((def.conditions ?? []) as ConditionDefinition[]).map((c, i) => attempt(() => compileCondition(c, [...path, 'conditions', i], scopeOf)));
+  const actions = attempt(() => compileSequence(def.actions, [...path, 'actions'], scopeOf));
+  const variables = Object.entries(def.variables ?? {}).map(([k, v]) => [k, attempt(() => compileValue(v))] as [string, Evaluate]);
+  if (errors.length > 0) throw new CompileErrors(errors);
+  const mode = def.mode ?? 'single';
+  return {
+    id: def.id,
+    file,
+    description: def.description ?? '',
+    mode,
+    max: def.max ?? 10,
+    onMissed: def.on_missed ?? 'run',
+    enabledByDefault: def.enabled ?? true,
+    definition: def,
+    triggerDefinitions,
+    triggers: triggers as CompiledTrigger[],
+    conditions: allOf(conditions as NonNullable<(typeof conditions)[number]>[]),
+    actions: actions!,
+    variables,
+    line: 1,
+  };
+}
+
+class CompileErrors extends Error {
+  constructor(readonly errors: CompileError[]) {
+    super(errors.map((e) => e.message).join('; '));
+  }
+}
+
+function problem(file: string, line: number, column: number, path: string, message: string): RuleProblem {
+  return { file, line, column, path, message, text: `${file}:${line}:${column} ${path ? `${path} ` : ''}${message}` };
+}
+
+/** Where a path points in the YAML: the value's node, the key itself for unknown keys, else the nearest parent. */
+function position(doc: Document, lc: LineCounter, path: Path, atKey: boolean): { line: number; col: number } {
+  for (let n = path.length; n >= 0; n--) {
+    const prefix = path.slice(0, n);
+    if (atKey && n === path.length && n > 0) {
+      const parent = prefix.length > 1 ? doc.getIn(prefix.slice(0, -1), true) : doc.contents;
+      if (isMap(parent)) {
+        const pair = parent.items.find((p: any) => p.key?.value === prefix[prefix.length - 1]);
+        const range = (pair?.key as Node | undefined)?.range;
+        if (range) return lc.linePos(range[0]);
+      }
+      continue;
+    }
+    const node = (prefix.length === 0 ? doc.contents : doc.getIn(prefix, true)) as Node | undefined;
+    if (node && (node as any).range) {
+      // A missing key is reported at its parent mapping's first key.
+      if ((isMap(node) || isSeq(node)) && n < path.length && node.items.length > 0) {
+        const first = node.items[0] as any;
+        const r = (first?.key ?? first)?.range;
+        if (r) return lc.linePos(r[0]);
+      }
+      return lc.linePos((node as any).range[0]);
+    }
+  }
+  return { line: 1, col: 1 };
+}

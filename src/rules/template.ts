@@ -1,0 +1,179 @@
+// Templates `{{ … }}`: parsed once with jsep and evaluated by a small interpreter over a whitelist of node types.
+// Never eval, new Function or vm on rule text: a template can read its scope and call listed functions, nothing else.
+import jsep from 'jsep';
+
+export type Scope = Record<string, unknown>;
+export type Evaluate = (scope: Scope) => unknown;
+
+const FORBIDDEN = new Set(['__proto__', 'prototype', 'constructor']);
+
+const FUNCTIONS: Record<string, (...args: any[]) => unknown> = {
+  float: (v: unknown) => Number.parseFloat(String(v)),
+  int: (v: unknown) => Math.trunc(Number(v)),
+  round: (v: unknown, digits: unknown = 0) => {
+    const f = 10 ** Number(digits);
+    return Math.round(Number(v) * f) / f;
+  },
+  min: (...v: unknown[]) => Math.min(...v.map(Number)),
+  max: (...v: unknown[]) => Math.max(...v.map(Number)),
+  abs: (v: unknown) => Math.abs(Number(v)),
+  lower: (v: unknown) => String(v).toLowerCase(),
+  upper: (v: unknown) => String(v).toUpperCase(),
+  string: (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v)),
+  json: (v: unknown) => JSON.stringify(v),
+  parse_json: (v: unknown) => JSON.parse(String(v)),
+};
+
+export class TemplateError extends Error {}
+
+/** Compiles one expression; throws TemplateError naming the expression when it does not parse. */
+export function compileExpression(expression: string): Evaluate {
+  let ast: jsep.Expression;
+  try {
+    ast = jsep(expression);
+  } catch (err) {
+    throw new TemplateError(`cannot parse {{ ${expression} }}: ${(err as Error).message}`);
+  }
+  check(ast, expression);
+  return (scope) => evaluate(ast, scope);
+}
+
+/** Compiles a string with `{{ … }}` parts. A string that is exactly one template keeps the value's type. */
+export function compileTemplate(text: string): Evaluate {
+  const parts: Array<string | Evaluate> = [];
+  let last = 0;
+  for (const m of text.matchAll(/\{\{(.*?)\}\}/gs)) {
+    if (m.index! > last) parts.push(text.slice(last, m.index));
+    parts.push(compileExpression(m[1]!.trim()));
+    last = m.index! + m[0].length;
+  }
+  if (last < text.length) parts.push(text.slice(last));
+  if (parts.length === 0) return () => '';
+  if (parts.length === 1 && typeof parts[0] === 'function') return parts[0];
+  if (parts.every((p) => typeof p === 'string')) return () => text;
+  return (scope) => parts.map((p) => (typeof p === 'string' ? p : stringify(p(scope)))).join('');
+}
+
+/** Compiles any value: strings become templates, objects and arrays are compiled deeply, others stay. */
+export function compileValue(value: unknown): Evaluate {
+  if (typeof value === 'string') return value.includes('{{') ? compileTemplate(value) : () => value;
+  if (Array.isArray(value)) {
+    const items = value.map(compileValue);
+    return (scope) => items.map((f) => f(scope));
+  }
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value).map(([k, v]) => [k, compileValue(v)] as const);
+    return (scope) => Object.fromEntries(entries.map(([k, f]) => [k, f(scope)]));
+  }
+  return () => value;
+}
+
+export function stringify(value: unknown): string {
+  if (value === undefined || value === null) return '';
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+function check(node: jsep.Expression, source: string): void {
+  switch (node.type) {
+    case 'Literal':
+    case 'Identifier':
+    case 'ThisExpression':
+      if (node.type === 'ThisExpression') throw new TemplateError(`{{ ${source} }}: "this" is not available`);
+      if (node.type === 'Identifier' && FORBIDDEN.has(node.name as string)) throw new TemplateError(`{{ ${source} }}: "${node.name}" is not allowed`);
+      return;
+    case 'MemberExpression':
+      check(node.object as jsep.Expression, source);
+      if (node.computed) check(node.property as jsep.Expression, source);
+      else if (FORBIDDEN.has((node.property as jsep.Identifier).name)) throw new TemplateError(`{{ ${source} }}: "${(node.property as jsep.Identifier).name}" is not allowed`);
+      return;
+    case 'UnaryExpression':
+      return check(node.argument as jsep.Expression, source);
+    case 'BinaryExpression':
+      check(node.left as jsep.Expression, source);
+      return check(node.right as jsep.Expression, source);
+    case 'ConditionalExpression':
+      check(node.test as jsep.Expression, source);
+      check(node.consequent as jsep.Expression, source);
+      return check(node.alternate as jsep.Expression, source);
+    case 'ArrayExpression':
+      return (node.elements as jsep.Expression[]).forEach((e) => e && check(e, source));
+    case 'CallExpression': {
+      const callee = node.callee as jsep.Expression;
+      if (callee.type !== 'Identifier') throw new TemplateError(`{{ ${source} }}: only functions by name can be called`);
+      const name = callee.name as string;
+      if (!(name in FUNCTIONS) && name !== 'state' && name !== 'now') {
+        throw new TemplateError(`{{ ${source} }}: unknown function ${name}() (known: state, now, ${Object.keys(FUNCTIONS).join(', ')})`);
+      }
+      return (node.arguments as jsep.Expression[]).forEach((a) => check(a, source));
+    }
+    case 'Compound':
+      throw new TemplateError(`{{ ${source} }}: one expression only`);
+    default:
+      throw new TemplateError(`{{ ${source} }}: ${node.type} is not supported`);
+  }
+}
+
+function evaluate(node: jsep.Expression, scope: Scope): unknown {
+  switch (node.type) {
+    case 'Literal':
+      return node.value;
+    case 'Identifier':
+      return Object.prototype.hasOwnProperty.call(scope, node.name as string) ? scope[node.name as string] : undefined;
+    case 'MemberExpression': {
+      const object = evaluate(node.object as jsep.Expression, scope) as any;
+      if (object === null || object === undefined) return undefined;
+      const key = node.computed ? evaluate(node.property as jsep.Expression, scope) : (node.property as jsep.Identifier).name;
+      if (FORBIDDEN.has(String(key))) return undefined;
+      // Own data only: no methods of strings, arrays or objects.
+      if (typeof object !== 'object' || !Object.prototype.hasOwnProperty.call(object, key as PropertyKey)) return key === 'length' && (typeof object === 'string' || Array.isArray(object)) ? object.length : undefined;
+      return object[key as any];
+    }
+    case 'UnaryExpression': {
+      const v = evaluate(node.argument as jsep.Expression, scope) as any;
+      switch (node.operator) {
+        case '!':
+          return !v;
+        case '-':
+          return -v;
+        case '+':
+          return +v;
+        default:
+          throw new TemplateError(`operator ${node.operator} is not supported`);
+      }
+    }
+    case 'BinaryExpression': {
+      if (node.operator === '&&') return evaluate(node.left as jsep.Expression, scope) && evaluate(node.right as jsep.Expression, scope);
+      if (node.operator === '||') return evaluate(node.left as jsep.Expression, scope) || evaluate(node.right as jsep.Expression, scope);
+      if (node.operator === '??') return evaluate(node.left as jsep.Expression, scope) ?? evaluate(node.right as jsep.Expression, scope);
+      const a = evaluate(node.left as jsep.Expression, scope) as any;
+      const b = evaluate(node.right as jsep.Expression, scope) as any;
+      switch (node.operator) {
+        case '+': return a + b;
+        case '-': return a - b;
+        case '*': return a * b;
+        case '/': return a / b;
+        case '%': return a % b;
+        case '==': case '===': return a === b || (typeof a !== typeof b && String(a) === String(b));
+        case '!=': case '!==': return !(a === b || (typeof a !== typeof b && String(a) === String(b)));
+        case '<': return a < b;
+        case '<=': return a <= b;
+        case '>': return a > b;
+        case '>=': return a >= b;
+        default: throw new TemplateError(`operator ${node.operator} is not supported`);
+      }
+    }
+    case 'ConditionalExpression':
+      return evaluate(node.test as jsep.Expression, scope) ? evaluate(node.consequent as jsep.Expression, scope) : evaluate(node.alternate as jsep.Expression, scope);
+    case 'ArrayExpression':
+      return (node.elements as jsep.Expression[]).map((e) => (e ? evaluate(e, scope) : undefined));
+    case 'CallExpression': {
+      const name = (node.callee as jsep.Identifier).name;
+      const args = (node.arguments as jsep.Expression[]).map((a) => evaluate(a, scope));
+      const fromScope = scope[name];
+      if ((name === 'state' || name === 'now') && typeof fromScope === 'function') return (fromScope as (...a: unknown[]) => unknown)(...args);
+      return FUNCTIONS[name]!(...args);
+    }
+    default:
+      throw new TemplateError(`${node.type} is not supported`);
+  }
+}

@@ -1,0 +1,36 @@
+// `trigger: device`: a device goes online or offline (its `home/<id>/status`), optionally for a while.
+import type { Static } from '@sinclair/typebox';
+import type { TRIGGERS } from '../schema.js';
+import type { CompiledTrigger } from '../types.js';
+import type { Path } from '../validate.js';
+import { durationAt } from './common.js';
+import { Hold } from './hold.js';
+
+export function compileDevice(def: Static<typeof TRIGGERS.device>, id: string, path: Path): CompiledTrigger {
+  const forMs = durationAt(def.for, [...path, 'for']);
+  const devices = Array.isArray(def.device) ? def.device : [def.device];
+  return {
+    attach(ctx, fire, reject) {
+      const holds = new Map<string, Hold>();
+      const detaches = devices.map((device) =>
+        ctx.onMessage(`home/${device}/status`, (m) => {
+          const deviceId = m.topic.split('/')[1]!;
+          const status = String(m.value);
+          if (m.previous !== undefined && String(m.previous) === status) return;
+          const event = { id, kind: 'device', topic: m.topic, payload: m.payload, value: status, device: deviceId, to: status, from: m.previous, description: `${deviceId} is ${status}` };
+          const held = holds.get(deviceId)?.cancel();
+          if (held) reject(`for: interrupted after ${held}: ${deviceId} is ${status} again`, event);
+          if (def.to && status !== def.to) return reject(`device: ${deviceId} is ${status}, wanted ${def.to}`, event);
+          if (forMs === undefined) return fire(event);
+          const hold = holds.get(deviceId) ?? new Hold(ctx.clock, forMs);
+          holds.set(deviceId, hold);
+          hold.start(() => fire({ ...event, description: `${event.description} for ${hold.description}` }));
+        }),
+      );
+      return () => {
+        for (const hold of holds.values()) hold.cancel();
+        detaches.forEach((d) => d());
+      };
+    },
+  };
+}

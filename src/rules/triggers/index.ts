@@ -1,0 +1,32 @@
+// The trigger registry: the `trigger:` key of a rule maps to the module that compiles it.
+import type { TriggerDefinition } from '../schema.js';
+import type { CompiledTrigger } from '../types.js';
+import type { Path } from '../validate.js';
+import { compileDevice } from './device.js';
+import { compileMqtt } from './mqtt.js';
+import { compileNumericState } from './numeric-state.js';
+import { compileState } from './state.js';
+import { compileCron, compileHub, compileSun, compileTime, compileTimePattern, compileWebhook } from './time.js';
+
+export function compileTrigger(def: TriggerDefinition, index: number, path: Path): CompiledTrigger {
+  const id = def.id ?? String(index);
+  switch (def.trigger) {
+    case 'mqtt': return compileMqtt(def, id);
+    case 'state': return compileState(def, id, path);
+    case 'numeric_state': return compileNumericState(def, id, path);
+    case 'device': return compileDevice(def, id, path);
+    case 'time': return compileTime(def, id);
+    case 'time_pattern': return compileTimePattern(def, id, path);
+    case 'cron': return compileCron(def, id, path);
+    case 'sun': return compileSun(def, id, path);
+    case 'hub': return compileHub(def, id);
+    case 'webhook': return compileWebhook(def, id);
+  }
+}
+
+/** Every topic filter a trigger listens to, for rule tests and replays. */
+export function triggerTopics(def: TriggerDefinition): string[] {
+  if ('topic' in def) return [def.topic];
+  if (def.trigger === 'device') return (Array.isArray(def.device) ? def.device : [def.device]).map((d) => `home/${d}/status`);
+  return [];
+}

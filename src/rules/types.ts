@@ -1,0 +1,138 @@
+// The shapes shared by the engine and the trigger, condition and action modules.
+import type { MessageBus } from '../broker/message-bus.js';
+import type { Clock } from '../shared/clock.js';
+import type { Logger } from '../shared/logger.js';
+import type { Path } from './validate.js';
+
+/** A problem found while compiling a validated rule (a bad duration, a template that does not parse). */
+export class CompileError extends Error {
+  constructor(readonly path: Path, message: string) {
+    super(message);
+  }
+}
+
+export interface Location {
+  latitude: number;
+  longitude: number;
+}
+
+/** The latest value of every topic the engine has seen (`home/+/+` and anything triggers listen to). */
+export class StateStore {
+  readonly #values = new Map<string, { value: unknown; ts: number }>();
+
+  get(topic: string): unknown {
+    return this.#values.get(topic)?.value;
+  }
+
+  since(topic: string): number | undefined {
+    return this.#values.get(topic)?.ts;
+  }
+
+  set(topic: string, value: unknown, ts: number): void {
+    const previous = this.#values.get(topic);
+    // `for:` in state conditions measures from the last change, not the last message.
+    if (previous && sameValue(previous.value, value)) return;
+    this.#values.set(topic, { value, ts });
+  }
+
+  get size(): number {
+    return this.#values.size;
+  }
+}
+
+export function sameValue(a: unknown, b: unknown): boolean {
+  return a === b || (typeof a === 'object' && a !== null && JSON.stringify(a) === JSON.stringify(b));
+}
+
+export interface TriggerEvent {
+  /** The trigger's `id:` or its index. */
+  id: string;
+  kind: string;
+  description: string;
+  topic?: string;
+  payload?: string;
+  value?: unknown;
+  from?: unknown;
+  to?: unknown;
+  [key: string]: unknown;
+}
+
+export interface IncomingMessage {
+  topic: string;
+  payload: string;
+  value: unknown;
+  /** The value before this message (from the state store). */
+  previous: unknown;
+}
+
+export interface TriggerContext {
+  clock: Clock;
+  states: StateStore;
+  location: Location;
+  logger: Logger;
+  onMessage(filter: string, handler: (message: IncomingMessage) => void): () => void;
+  onWebhook(webhookId: string, handler: (body: unknown) => void): () => void;
+  onHub(event: 'start' | 'shutdown', handler: () => void): () => void;
+}
+
+export type Fire = (event: TriggerEvent) => void;
+/** A message reached the trigger but did not fire it: the reason goes into a trace. */
+export type Reject = (reason: string, event: Partial<TriggerEvent>) => void;
+
+export interface CompiledTrigger {
+  attach(ctx: TriggerContext, fire: Fire, reject: Reject): () => void;
+}
+
+export interface ConditionResult {
+  condition: string;
+  result: boolean;
+  /** What was compared, in words: "home/ac/power is "on", wanted "off"". */
+  details: string;
+  children?: ConditionResult[];
+}
+
+export interface Scope {
+  trigger: TriggerEvent;
+  variables: Record<string, unknown>;
+}
+
+export interface ConditionContext {
+  clock: Clock;
+  states: StateStore;
+  location: Location;
+}
+
+export type CompiledCondition = (ctx: ConditionContext, scope: Scope) => ConditionResult;
+
+export interface ActionTrace {
+  step: string;
+  startedAt: number;
+  endedAt?: number;
+  result: string;
+  error?: string;
+  children?: ActionTrace[];
+}
+
+export interface RunContext extends ConditionContext {
+  bus: MessageBus;
+  logger: Logger;
+  ruleId: string;
+  scope: Scope;
+  signal: AbortSignal;
+  /** Resolves after `ms` on the engine's clock, or rejects when the run is cancelled. */
+  sleep(ms: number): Promise<void>;
+  /** Attaches triggers until one fires or the timeout passes (undefined on timeout). */
+  waitFor(triggers: CompiledTrigger[], timeoutMs: number | undefined): Promise<TriggerEvent | undefined>;
+  /** Where this step records what it did. */
+  trace: ActionTrace[];
+  /** Published topics and payloads, for tests and replays. */
+  published: Array<{ topic: string; payload: string; at: number }>;
+  dryRun: boolean;
+  templateScope(): Record<string, unknown>;
+}
+
+export type CompiledAction = (ctx: RunContext) => Promise<void>;
+
+/** Thrown by `stop:` to end a run early; not an error. */
+export class StopRun extends Error {}
+export class RunCancelled extends Error {}

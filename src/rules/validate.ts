@@ -1,0 +1,130 @@
+// Structural validation of rule definitions: every problem, each with its path and a message naming the bad value.
+import type { TSchema } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+import { quote } from '../shared/errors.js';
+import { ACTIONS, CONDITIONS, RuleSchema, TRIGGERS, actionKind } from './schema.js';
+
+export type Path = Array<string | number>;
+export interface Problem {
+  path: Path;
+  message: string;
+}
+
+export function validateRule(value: unknown, path: Path = []): Problem[] {
+  const problems: Problem[] = [];
+  check(RuleSchema, value, path, problems);
+  return problems;
+}
+
+function check(schema: TSchema, value: unknown, path: Path, problems: Problem[]): void {
+  const seen = new Set<string>();
+  for (const error of Value.Errors(schema, value)) {
+    const rel = error.path === '' ? [] : error.path.slice(1).split('/').map((p) => (/^\d+$/.test(p) ? Number(p) : p.replace(/~1/g, '/').replace(/~0/g, '~')));
+    const key = rel.join('/');
+    // One message per path: a union reports each of its branches, the first says enough.
+    if ([...seen].some((s) => key === s || key.startsWith(s + '/'))) continue;
+    seen.add(key);
+    problems.push({ path: [...path, ...rel], message: describeError(error.message, error.schema as any, error.value, schema, rel) });
+  }
+  if (problems.length > 0 && seen.size > 0 && !isObject(value)) return;
+  // Nested lists (`x-ref`) hold triggers, conditions or actions: check each against its own kind.
+  walkNested(schema, value, path, problems, seen);
+}
+
+function walkNested(schema: any, value: unknown, path: Path, problems: Problem[], failed: Set<string>): void {
+  if (!schema || value === undefined || value === null) return;
+  if (schema.type === 'array' && schema.items?.['x-ref'] && Array.isArray(value)) {
+    value.forEach((item, i) => checkItem(schema.items['x-ref'], item, [...path, i], problems));
+    return;
+  }
+  if (schema.type === 'array' && Array.isArray(value)) {
+    value.forEach((item, i) => walkNested(schema.items, item, [...path, i], problems, failed));
+    return;
+  }
+  if (schema.type === 'object' && isObject(value) && schema.properties) {
+    for (const [key, sub] of Object.entries<any>(schema.properties)) {
+      if (key in value) walkNested(sub, (value as any)[key], [...path, key], problems, failed);
+    }
+  }
+}
+
+function checkItem(kind: 'trigger' | 'condition' | 'action', item: unknown, path: Path, problems: Problem[]): void {
+  if (!isObject(item)) {
+    problems.push({ path, message: `must be a mapping (a ${kind}), got ${quote(item)}` });
+    return;
+  }
+  const obj = item as Record<string, unknown>;
+  let schema: TSchema | undefined;
+  if (kind === 'trigger') {
+    schema = (TRIGGERS as Record<string, TSchema>)[String(obj.trigger)];
+    if (!schema) {
+      problems.push({ path: [...path, 'trigger'], message: obj.trigger === undefined ? `is required: one of ${Object.keys(TRIGGERS).join(', ')}` : `must be one of ${Object.keys(TRIGGERS).join(', ')}, got ${quote(obj.trigger)}` });
+      return;
+    }
+  } else if (kind === 'condition') {
+    schema = (CONDITIONS as Record<string, TSchema>)[String(obj.condition)];
+    if (!schema) {
+      problems.push({ path: [...path, 'condition'], message: obj.condition === undefined ? `is required: one of ${Object.keys(CONDITIONS).join(', ')}` : `must be one of ${Object.keys(CONDITIONS).join(', ')}, got ${quote(obj.condition)}` });
+      return;
+    }
+  } else {
+    const k = actionKind(obj);
+    if (!k) {
+      const message = typeof obj.action === 'string'
+        ? `must be publish or log, got ${quote(obj.action)} (delay, wait_for_trigger, if, choose, repeat, variables and stop are keys of their own)`
+        : `is not an action: expected "action: publish|log" or one of the keys delay, wait_for_trigger, if, choose, repeat, variables, stop; got keys ${Object.keys(obj).join(', ') || 'none'}`;
+      problems.push({ path: typeof obj.action === 'string' ? [...path, 'action'] : path, message });
+      return;
+    }
+    schema = ACTIONS[k];
+  }
+  check(schema, item, path, problems);
+}
+
+function describeError(fallback: string, schema: any, value: unknown, root: any, rel: Path): string {
+  if (fallback.startsWith('Unexpected property')) {
+    const parent = schemaAt(root, rel.slice(0, -1));
+    const known = Object.keys(parent?.properties ?? {});
+    return `is not a known key${known.length ? ` (known: ${known.join(', ')})` : ''}`;
+  }
+  if (fallback.startsWith('Expected required property')) return 'is required';
+  if (schema?.['x-expect']) return `must be ${schema['x-expect']}, got ${quote(value)}`;
+  if (schema?.anyOf && schema.anyOf.every((s: any) => s.const !== undefined)) return `must be one of ${schema.anyOf.map((s: any) => quote(s.const)).join(', ')}, got ${quote(value)}`;
+  if (schema?.const !== undefined) return `must be ${quote(schema.const)}, got ${quote(value)}`;
+  switch (schema?.type) {
+    case 'number':
+    case 'integer':
+      if (typeof value === 'number') return `must be ${schema.type === 'integer' ? 'an integer' : 'a number'}${schema.minimum !== undefined ? ` of at least ${schema.minimum}` : ''}${schema.maximum !== undefined ? ` and at most ${schema.maximum}` : ''}, got ${value}`;
+      return `must be a number, got ${quote(value)}`;
+    case 'string':
+      if (typeof value === 'string' && schema.minLength && value.length < schema.minLength) return `must be at least ${schema.minLength} characters, got ${quote(value)}`;
+      if (typeof value === 'string' && schema.pattern) return `must match ${schema.pattern}, got ${quote(value)}`;
+      return `must be a string, got ${quote(value)}`;
+    case 'boolean':
+      return `must be true or false, got ${quote(value)}`;
+    case 'array':
+      if (Array.isArray(value) && schema.minItems) return `must have at least ${schema.minItems} item${schema.minItems > 1 ? 's' : ''}`;
+      return `must be a list, got ${quote(value)}`;
+    case 'object':
+      return `must be a mapping, got ${quote(value)}`;
+  }
+  return `${fallback.toLowerCase()}, got ${quote(value)}`;
+}
+
+function schemaAt(root: any, rel: Path): any {
+  let node = root;
+  for (const part of rel) {
+    if (!node) return undefined;
+    node = typeof part === 'number' ? node.items : node.properties?.[part];
+  }
+  return node;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** `[0, 'triggers', 1, 'above']` → `[0].triggers[1].above` */
+export function formatPath(path: Path): string {
+  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
+}
