@@ -5,6 +5,7 @@ import { createInterface } from 'node:readline';
 import { loadConfig } from './config/load-config.js';
 import type { HearthConfig } from './config/schema.js';
 import { Hub } from './hub.js';
+import { runRulesCheck } from './rules/check-command.js';
 import { HearthError } from './shared/errors.js';
 import { generatePassword } from './shared/password.js';
 import { openDatabase } from './store/database.js';
@@ -16,6 +17,7 @@ Commands:
   start                 run the hub (MQTT broker, rules, API and dashboard)
   user add <name>       create a user or reset its password [--role admin|viewer] [--password P | password on stdin]
   device add <id>       issue MQTT credentials bound to one device (prints the password once)
+  rules check [dir]     validate the rule files (default: the rules dir); exit 1 on any problem
   backup <file>         write a consistent copy of the database (safe while the hub runs)
   help                  show this text
 
@@ -71,6 +73,9 @@ export async function main(argv: string[]): Promise<number> {
     case 'device':
       if (rest[0] !== 'add' || !rest[1]) break;
       return addDevice(config(), rest[1]);
+    case 'rules':
+      if (rest[0] === 'check') return runRulesCheck(rest[1] ?? config().rulesDir, (line) => process.stdout.write(line + '\n'));
+      break;
     case 'backup':
       if (!rest[0]) break;
       return backup(config(), rest[0]);

@@ -6,6 +6,7 @@ import { registerAuth } from './auth.js';
 import type { ApiContext } from './context.js';
 import { registerErrorHandler } from './errors.js';
 import { deviceRoutes } from './routes/devices.js';
+import { rulesRoutes } from './routes/rules.js';
 
 export async function buildApi(ctx: ApiContext): Promise<FastifyInstance> {
   const app = Fastify({
@@ -35,5 +36,6 @@ export async function buildApi(ctx: ApiContext): Promise<FastifyInstance> {
   });
 
   await app.register(deviceRoutes, { ctx });
+  if (ctx.rules) await app.register(rulesRoutes, { rules: ctx.rules });
   return app;
 }

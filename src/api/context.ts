@@ -4,6 +4,7 @@ import type { DeviceRegistry } from '../devices/device-registry.js';
 import type { EventBus } from '../shared/event-bus.js';
 import type { Logger } from '../shared/logger.js';
 import type { Metrics } from '../shared/metrics.js';
+import type { RuleEngine } from '../rules/engine.js';
 import type { UserRepo } from '../store/user-repo.js';
 
 export interface ApiContext {
@@ -15,5 +16,5 @@ export interface ApiContext {
   logger: Logger;
   isReady(): boolean;
   /** Optional parts, present once the hub has them. */
-  rules?: unknown;
+  rules?: RuleEngine;
 }

@@ -346,6 +346,18 @@ export class RuleEngine {
     return true;
   }
 
+  /** The file (a name in the rules dir) that holds rule `id`, and how many rules it holds; undefined when none. */
+  fileOf(id: string): { file: string; rules: number } | undefined {
+    for (const [file, loaded] of this.#files) {
+      if (loaded.rules.some((r) => r.id === id)) return { file, rules: loaded.rules.length };
+    }
+    return undefined;
+  }
+
+  get rulesDir(): string {
+    return this.#deps.rulesDir;
+  }
+
   state(topic: string): unknown {
     return this.states.get(topic);
   }

@@ -1,0 +1,92 @@
+// Rule routes: list with status, one rule with its YAML, create/replace/delete, enable/disable, run now, traces,
+// live validation for the editor, and the public webhook endpoint (its secret id is the credential).
+import type { FastifyInstance } from 'fastify';
+import { Type } from '@sinclair/typebox';
+import type { RuleEngine } from '../../rules/engine.js';
+import { deleteRule, readRuleSource, saveRule, validateRuleText } from '../../rules/rule-files.js';
+import { HearthError } from '../../shared/errors.js';
+import { ErrorSchema } from '../schemas/device.js';
+
+const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
+const ProblemSchema = Type.Object({ file: Type.String(), line: Type.Integer(), column: Type.Integer(), path: Type.String(), message: Type.String(), text: Type.String() });
+const RuleInfoSchema = Type.Object({
+  id: Type.String(),
+  file: Type.String(),
+  line: Type.Optional(Type.Integer()),
+  status: Type.Union([Type.Literal('active'), Type.Literal('disabled'), Type.Literal('invalid'), Type.Literal('paused')]),
+  description: Type.String(),
+  mode: Type.Optional(Type.String()),
+  errors: Type.Optional(Type.Array(ProblemSchema)),
+  lastRun: Type.Optional(Type.Object({ at: Type.String(), outcome: Type.String(), reason: Type.Optional(Type.String()) })),
+});
+const YamlBody = Type.Object({ yaml: Type.String({ minLength: 1, maxLength: 200_000 }) }, { additionalProperties: false });
+
+export async function rulesRoutes(app: FastifyInstance, opts: { rules: RuleEngine }): Promise<void> {
+  const { rules } = opts;
+
+  app.get('/api/rules', { schema: { tags: ['rules'], summary: 'Every rule with its status, and invalid files with their errors', response: { 200: Type.Array(RuleInfoSchema) } } }, async () => rules.list());
+
+  app.get<{ Params: { id: string } }>('/api/rules/:id', {
+    schema: { tags: ['rules'], summary: 'One rule: status, parsed definition and YAML source', params: IdParams, response: { 404: ErrorSchema } },
+    handler: async (request) => ({ ...rules.get(request.params.id), source: readRuleSource(rules, request.params.id) ?? null }),
+  });
+
+  app.put<{ Params: { id: string }; Body: { yaml: string } }>('/api/rules/:id', {
+    schema: { tags: ['rules'], summary: 'Create or replace a rule from YAML (validated first; written atomically)', params: IdParams, body: YamlBody, response: { 400: ErrorSchema, 404: ErrorSchema, 409: ErrorSchema } },
+    handler: async (request, reply) => {
+      const { created, file } = saveRule(rules, request.params.id, request.body.yaml);
+      return reply.status(created ? 201 : 200).send({ ...rules.get(request.params.id), file });
+    },
+  });
+
+  app.delete<{ Params: { id: string } }>('/api/rules/:id', {
+    schema: { tags: ['rules'], summary: 'Delete a rule (and its file)', params: IdParams, response: { 404: ErrorSchema, 409: ErrorSchema } },
+    handler: async (request, reply) => {
+      deleteRule(rules, request.params.id);
+      return reply.status(204).send();
+    },
+  });
+
+  app.post<{ Body: { yaml: string } }>('/api/rules/validate', {
+    config: { role: 'viewer' },
+    schema: { tags: ['rules'], summary: 'Validate rule YAML without saving it (for editors)', body: YamlBody },
+    handler: async (request) => validateRuleText(request.body.yaml, 'rule.yaml'),
+  });
+
+  for (const action of ['enable', 'disable'] as const) {
+    app.post<{ Params: { id: string } }>(`/api/rules/:id/${action}`, {
+      schema: { tags: ['rules'], summary: `${action === 'enable' ? 'Enable' : 'Disable'} a rule (kept across restarts)`, params: IdParams, response: { 200: RuleInfoSchema, 404: ErrorSchema } },
+      handler: async (request) => (action === 'enable' ? rules.enable(request.params.id) : rules.disable(request.params.id)),
+    });
+  }
+
+  app.post<{ Params: { id: string }; Querystring: { skipConditions?: boolean; wait?: boolean } }>('/api/rules/:id/run', {
+    schema: {
+      tags: ['rules'],
+      summary: 'Run a rule now; answers with its trace (at once if it is still running after 5 s)',
+      params: IdParams,
+      querystring: Type.Object({ skipConditions: Type.Optional(Type.Boolean()) }),
+      response: { 404: ErrorSchema },
+    },
+    handler: async (request) => {
+      const run = rules.runNow(request.params.id, { skipConditions: request.query.skipConditions ?? false });
+      const timeout = new Promise<'running'>((resolve) => setTimeout(() => resolve('running'), 5000).unref());
+      const result = await Promise.race([run, timeout]);
+      return result === 'running' ? { outcome: 'running', message: 'the run is still in progress; see its trace' } : result;
+    },
+  });
+
+  app.get<{ Params: { id: string }; Querystring: { limit?: number } }>('/api/rules/:id/traces', {
+    schema: { tags: ['rules'], summary: 'The latest traces of a rule, newest first', params: IdParams, querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })) }), response: { 404: ErrorSchema } },
+    handler: async (request) => rules.traces(request.params.id, request.query.limit),
+  });
+
+  app.post<{ Params: { id: string } }>('/api/webhooks/:id', {
+    config: { public: true },
+    schema: { tags: ['rules'], summary: 'Fire the webhook triggers with this secret id', params: Type.Object({ id: Type.String({ minLength: 8, maxLength: 128 }) }), response: { 404: ErrorSchema } },
+    handler: async (request, reply) => {
+      if (!rules.handleWebhook(request.params.id, request.body ?? null)) throw new HearthError('HEARTH_NOT_FOUND', { message: 'No webhook with this id' });
+      return reply.status(202).send({ accepted: true });
+    },
+  });
+}

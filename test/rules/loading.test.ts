@@ -1,0 +1,122 @@
+// Rule files: every problem with file:line:column, a bad file disabling only itself, duplicates, hot reload,
+// the check command, and the editor schema staying in sync.
+import { readFileSync, unlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { runRulesCheck } from '../../src/rules/check-command.js';
+import { editorSchema } from '../../src/rules/schema.js';
+import { startEngine, type EngineHarness } from '../helpers/engine.js';
+import { waitFor } from '../helpers/hub.js';
+
+let h: EngineHarness | undefined;
+afterEach(async () => {
+  await h?.stop();
+  h = undefined;
+});
+
+const GOOD = (id: string, topic = 'home/a/b') => `
+id: ${id}
+triggers:
+  - trigger: state
+    topic: ${topic}
+    for: 1m
+actions:
+  - action: publish
+    topic: home/${id}/x/set
+    payload: fired
+`;
+
+const BAD = `id: ac
+triggers:
+  - trigger: numeric_state
+    topic: home/livingroom/temperature
+    above: hot
+    for: 5 minutes
+actions:
+  - acton: publish
+  - action: publish
+    topic: home/ac/power/set
+    payloud: "on"
+mode: sometimes
+`;
+
+describe('loading rule files', () => {
+  it('reports every problem with file:line:column and path, and disables only that file', async () => {
+    h = await startEngine({ 'ac.yaml': BAD, 'good.yaml': GOOD('good') });
+    const texts = h.engine.problems.map((p) => p.text.replace(/^.*ac\.yaml/, 'ac.yaml'));
+    expect(texts).toEqual([
+      'ac.yaml:12:7 mode must be one of "single", "restart", "queued", "parallel", got "sometimes"',
+      'ac.yaml:5:12 triggers[0].above must be a number, got "hot"',
+      'ac.yaml:8:5 actions[0] is not an action: expected "action: publish|log" or one of the keys delay, wait_for_trigger, if, choose, repeat, variables, stop; got keys acton',
+      'ac.yaml:11:5 actions[1].payloud is not a known key (known: action, topic, payload, qos, retain, alias)',
+    ]);
+    const list = h.engine.list();
+    expect(list.find((r) => r.file.endsWith('ac.yaml'))!.status).toBe('invalid');
+    expect(list.find((r) => r.id === 'good')!.status).toBe('active');
+  });
+
+  it('reports YAML syntax errors and bad durations at their place', async () => {
+    h = await startEngine({
+      'syntax.yaml': 'id: x\ntriggers: [\n',
+      'dur.yaml': GOOD('dur').replace('for: 1m', 'for: 5 minutes'),
+    });
+    const texts = h.engine.problems.map((p) => p.text.replace(/^.*\/(\w+\.yaml)/, '$1'));
+    expect(texts.some((t) => /^syntax\.yaml:\d+:\d+ /.test(t))).toBe(true);
+    expect(texts).toContain('dur.yaml:6:10 triggers[0].for must be a duration like 30s, 5m, 1h30m or "00:05:00", got "5 minutes"');
+  });
+
+  it('names both files for a duplicate id', async () => {
+    h = await startEngine({ 'a.yaml': GOOD('same'), 'b.yaml': GOOD('same') });
+    const text = h.engine.problems[0]!.text;
+    expect(text).toMatch(/b\.yaml:2:1 id "same" is already used by .*a\.yaml:2$/);
+  });
+
+  it('hot reload replaces one file and keeps another file\'s pending timer', async () => {
+    h = await startEngine({ 'one.yaml': GOOD('one', 'home/a/b'), 'two.yaml': GOOD('two', 'home/c/d') });
+    await h.publish('home/a/b', 'on');
+    await h.publish('home/c/d', 'on');
+    await h.clock.advance(30_000);
+    h.write('two.yaml', GOOD('two', 'home/e/f'));
+    h.engine.reloadFile('two.yaml');
+    await h.clock.advance(30_000);
+    expect(h.commands()).toEqual(['home/one/x/set=fired']);
+    h.write('three.yaml', GOOD('three'));
+    h.engine.reloadFile('three.yaml');
+    unlinkSync(join(h.dir, 'one.yaml'));
+    h.engine.removeFile('one.yaml');
+    expect(h.engine.list().map((r) => r.id).sort()).toEqual(['three', 'two']);
+  });
+
+  it('the file watcher picks up an edited file within a second or two', async () => {
+    const { startEngine: start } = await import('../helpers/engine.js');
+    h = await start({ 'w.yaml': GOOD('watched') });
+    // The harness starts without the watcher; this test starts one on the same engine dir.
+    const { RuleEngine } = await import('../../src/rules/engine.js');
+    const { EventBus } = await import('../../src/shared/event-bus.js');
+    const { createMemoryLogger } = await import('../../src/shared/logger.js');
+    const logger = createMemoryLogger();
+    const watched = new RuleEngine({ bus: h.bus, clock: h.clock, logger, events: new EventBus(logger), rulesDir: h.dir });
+    await watched.start();
+    try {
+      h.write('w.yaml', GOOD('renamed'));
+      await waitFor(() => watched.list().some((r) => r.id === 'renamed'), 'the edited rule', 3000);
+    } finally {
+      await watched.stop();
+    }
+  });
+
+  it('`hearth rules check` prints the problems and fails; passes on the shipped examples', async () => {
+    h = await startEngine({ 'ac.yaml': BAD });
+    const lines: string[] = [];
+    expect(await runRulesCheck(h.dir, (l) => lines.push(l))).toBe(1);
+    expect(lines.at(-1)).toBe('4 problem(s) in 1 file(s)');
+    const shipped: string[] = [];
+    expect(await runRulesCheck(join(import.meta.dirname, '../../rules'), (l) => shipped.push(l))).toBe(0);
+    expect(shipped.at(-1)).toMatch(/all valid$/);
+  });
+
+  it('rules/hearth-rules.schema.json matches the schema', () => {
+    const file = JSON.parse(readFileSync(join(import.meta.dirname, '../../rules/hearth-rules.schema.json'), 'utf8'));
+    expect(file).toEqual(JSON.parse(JSON.stringify(editorSchema())));
+  });
+});
