@@ -44,7 +44,7 @@ describe('persistent sessions', () => {
     }
   });
 
-  it('the same after the hub is killed with SIGKILL', async () => {
+  it('the same after the hub is killed with SIGKILL', { timeout: 60_000 }, async () => {
     const dataDir = tempDir();
     const env = { HEARTH_DATA_DIR: dataDir, HEARTH_RULES_DIR: join(dataDir, 'rules'), HEARTH_ADMIN_PASSWORD: ADMIN_PASSWORD };
     const hub = await startCliHub(env);
@@ -67,9 +67,10 @@ describe('persistent sessions', () => {
       expect(again.received).toEqual(expected);
       await again.client.endAsync();
       const fresh = await mqtt.connectAsync(url2, { username: 'admin', password: ADMIN_PASSWORD, reconnectPeriod: 0 });
-      const retained = new Promise<string>((resolve) => fresh.on('message', (t, p) => t === 'home/battery/firmware' && resolve(p.toString())));
+      let retained: string | undefined;
+      fresh.on('message', (t, p) => t === 'home/battery/firmware' && (retained = p.toString()));
       await fresh.subscribeAsync('home/battery/firmware');
-      expect(await retained).toBe('1.4.2');
+      expect(await waitFor(() => retained, 'the retained message after SIGKILL')).toBe('1.4.2');
       await fresh.endAsync();
     } finally {
       restarted.child.kill('SIGKILL');
