@@ -8,7 +8,7 @@ import { AedesBus } from './broker/aedes-bus.js';
 import { createEmbeddedBroker, type EmbeddedBroker } from './broker/broker.js';
 import { SqlitePersistence } from './broker/sqlite-persistence.js';
 import { chmodSync, existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { attachWebSocket, closeServer, listenTcp, listenTls, readTlsFiles } from './broker/listeners.js';
 import type { Server as TlsServer } from 'node:tls';
 import type { HearthConfig } from './config/schema.js';
@@ -22,7 +22,11 @@ import { Metrics } from './shared/metrics.js';
 import { generatePassword } from './shared/password.js';
 import { openDatabase, type Database } from './store/database.js';
 import { DeviceRepo } from './store/device-repo.js';
+import { HistoryStore } from './store/history-store.js';
+import { SessionRepo } from './store/session-repo.js';
 import { UserRepo } from './store/user-repo.js';
+import { LoginLimiter } from './shared/login-limiter.js';
+import { fileURLToPath } from 'node:url';
 import { WriteQueue } from './store/write-queue.js';
 
 export interface HubOptions {
@@ -45,6 +49,8 @@ export class Hub {
   readonly clock: Clock;
   readonly events: EventBus;
   readonly metrics = new Metrics();
+  /** One limiter for MQTT and HTTP logins: a guesser cannot switch protocols to start over. */
+  readonly limiter = new LoginLimiter();
   readonly #announce: (line: string) => void;
   #ready = false;
   #stopping: Promise<void> | undefined;
@@ -52,6 +58,8 @@ export class Hub {
 
   db!: Database;
   users!: UserRepo;
+  sessions!: SessionRepo;
+  history!: HistoryStore;
   devices!: DeviceRepo;
   writes!: WriteQueue;
   broker!: EmbeddedBroker;
@@ -82,6 +90,7 @@ export class Hub {
       await this.#startBroker();
       await this.#startRegistry();
       await this.#startRules();
+      this.#startRetention();
       await this.#startApi();
       await this.#listen();
       await this.bus.publish('hearth/status', 'online', { qos: 1, retain: true });
@@ -117,6 +126,8 @@ export class Hub {
       this.db.close();
     });
     this.users = new UserRepo(this.db);
+    this.sessions = new SessionRepo(this.db);
+    this.history = new HistoryStore(this.db);
     this.devices = new DeviceRepo(this.db);
     this.writes = new WriteQueue({
       db: this.db,
@@ -154,10 +165,15 @@ export class Hub {
       logger: this.logger.child('mqtt'),
       metrics: this.metrics,
       persistence,
+      limiter: this.limiter,
     });
     for (const f of [brokerDb, `${brokerDb}-wal`, `${brokerDb}-shm`]) if (existsSync(f)) chmodSync(f, 0o600);
     this.#cleanups.push(() => this.broker.close());
     this.bus = new AedesBus(this.broker.broker);
+    const routed = this.metrics.counter('hearth_mqtt_messages_routed_total', 'Messages the broker routed (from clients and from the hub)');
+    this.broker.broker.on('publish', (packet: { topic: string }) => {
+      if (!packet.topic.startsWith('$')) routed();
+    });
     this.metrics.gauge('hearth_mqtt_clients_connected', 'MQTT clients connected', () => (this.broker.broker as any).connectedClients ?? 0);
   }
 
@@ -203,17 +219,43 @@ export class Hub {
     this.#cleanups.push(() => this.rules.stop());
   }
 
+  /** Rolls old raw history into hourly rollups once at start and then every hour. */
+  #startRetention(): void {
+    const run = () => {
+      try {
+        this.writes.flush();
+        this.history.applyRetention(this.clock.now(), this.config.history.retentionDays, this.config.history.retention, this.logger.child('store'));
+      } catch (err) {
+        this.logger.error(`history retention failed: ${(err as Error).message}`);
+      }
+    };
+    const first = setTimeout(run, 10_000);
+    const timer = setInterval(run, 3_600_000);
+    first.unref();
+    timer.unref();
+    this.#cleanups.push(() => {
+      clearTimeout(first);
+      clearInterval(timer);
+    });
+  }
+
   async #startApi(): Promise<void> {
+    const { cert, key } = this.config.tls;
     this.api = await buildApi({
       registry: this.registry,
       users: this.users,
+      sessions: this.sessions,
+      history: this.history,
+      limiter: this.limiter,
+      db: this.db,
+      webDir: join(packageRoot(), 'web', 'dist'),
       bus: this.bus,
       events: this.events,
       metrics: this.metrics,
       logger: this.logger.child('api'),
       isReady: () => this.#ready,
       rules: this.rules,
-    });
+    }, cert && key ? { https: readTlsFiles({ cert, key }) } : {});
     this.#cleanups.push(() => this.api.close());
   }
 
@@ -261,4 +303,11 @@ export class Hub {
       return false;
     }
   }
+}
+
+/** The directory of Hearth's package.json, whether running from src/ (tests) or dist/src/ (npm start). */
+function packageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
+  return dir;
 }

@@ -1,20 +1,29 @@
 // What the API needs from the hub: explicit dependencies, so `buildApi` can be tested with a real hub or parts of one.
+import type { Database } from 'better-sqlite3';
 import type { MessageBus } from '../broker/message-bus.js';
 import type { DeviceRegistry } from '../devices/device-registry.js';
+import type { RuleEngine } from '../rules/engine.js';
 import type { EventBus } from '../shared/event-bus.js';
+import type { LoginLimiter } from '../shared/login-limiter.js';
 import type { Logger } from '../shared/logger.js';
 import type { Metrics } from '../shared/metrics.js';
-import type { RuleEngine } from '../rules/engine.js';
+import type { HistoryStore } from '../store/history-store.js';
+import type { SessionRepo } from '../store/session-repo.js';
 import type { UserRepo } from '../store/user-repo.js';
 
 export interface ApiContext {
   registry: DeviceRegistry;
   users: UserRepo;
+  sessions: SessionRepo;
+  history: HistoryStore;
+  limiter: LoginLimiter;
   bus: MessageBus;
   events: EventBus;
   metrics: Metrics;
   logger: Logger;
+  db: Database;
   isReady(): boolean;
-  /** Optional parts, present once the hub has them. */
   rules?: RuleEngine;
+  /** Directory of the built dashboard (index.html and assets); the dashboard is not served without it. */
+  webDir?: string;
 }

@@ -10,6 +10,13 @@ import type { UserRepo } from '../store/user-repo.js';
 import { canPublish, canSubscribe, type MqttIdentity } from './acl.js';
 import { PacketSizeGuard } from './packet-size-guard.js';
 
+/** A persistence that can journal incoming QoS 1 messages (the SQLite one can; aedes' memory one cannot). */
+interface Journal {
+  journalPut(clientId: string, messageId: number, packet: object): Promise<void>;
+  journalDelete(clientId: string, messageId: number): void;
+  journalDrain(): Promise<Array<Record<string, any>>>;
+}
+
 export interface BrokerDeps {
   config: HearthConfig['mqtt'];
   users: UserRepo;
@@ -37,6 +44,10 @@ export async function createEmbeddedBroker(deps: BrokerDeps): Promise<EmbeddedBr
   const limitHits = metrics.counter('hearth_mqtt_limit_disconnects_total', 'MQTT clients disconnected for exceeding a limit');
   const messagesIn = metrics.counter('hearth_mqtt_messages_in_total', 'MQTT PUBLISH packets received from clients');
   const limiter = deps.limiter ?? new LoginLimiter();
+  const journal = typeof (deps.persistence as Partial<Journal> | undefined)?.journalPut === 'function' ? (deps.persistence as Journal) : undefined;
+  // aedes writes PUBACK before it routes a QoS 1 message; a journal entry written first (and removed once the
+  // message is routed) closes the window in which a crash would lose an acknowledged message.
+  const pending = new WeakMap<Buffer, { clientId: string; messageId: number }>();
   let open = 0;
   const perAddress = new Map<string, number>();
 
@@ -87,7 +98,12 @@ export async function createEmbeddedBroker(deps: BrokerDeps): Promise<EmbeddedBr
       if (packet.topic.length > config.maxTopicLength) return limitExceeded(client, callback, `topic of ${packet.topic.length} characters is over mqtt.maxTopicLength (${config.maxTopicLength})`);
       const identity = identities.get(client);
       const decision = identity ? canPublish(identity, packet.topic) : { allowed: false as const, reason: 'not authenticated' };
-      if (decision.allowed) return callback(null);
+      if (decision.allowed) {
+        if (!journal || packet.qos !== 1 || packet.messageId === undefined || !Buffer.isBuffer(packet.payload)) return callback(null);
+        pending.set(packet.payload, { clientId: client.id, messageId: packet.messageId });
+        journal.journalPut(client.id, packet.messageId, packet).then(() => callback(null), (err: Error) => callback(err));
+        return;
+      }
       refused({ op: 'publish' });
       logger.warn(`refused publish by ${describe(client, identity)} to ${packet.topic}: ${decision.reason}`);
       // MQTT 3.1.1 cannot refuse one PUBLISH; aedes disconnects the client on an error.
@@ -114,6 +130,19 @@ export async function createEmbeddedBroker(deps: BrokerDeps): Promise<EmbeddedBr
     limitHits({ limit: 'client' });
     logger.warn(`disconnected ${describe(client, identities.get(client))}: ${why}`);
     callback(new Error(why));
+  }
+
+  if (journal) {
+    (broker as unknown as NodeJS.EventEmitter).on('publish', (packet: { payload: Buffer }) => {
+      const key = Buffer.isBuffer(packet.payload) ? pending.get(packet.payload) : undefined;
+      if (!key) return;
+      pending.delete(packet.payload);
+      journal.journalDelete(key.clientId, key.messageId);
+    });
+    // Messages acknowledged before a crash but not routed: route them now, before any client connects.
+    const replay = await journal.journalDrain();
+    for (const packet of replay) await new Promise<void>((resolve) => broker.publish(packet as any, () => resolve()));
+    if (replay.length > 0) logger.info(`replayed ${replay.length} acknowledged QoS 1 message(s) that a crash interrupted`);
   }
 
   broker.on('clientError', (client: Client, err: Error) => logger.debug(`client ${client.id} error: ${err.message}`));

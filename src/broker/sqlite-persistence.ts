@@ -286,6 +286,24 @@ export class SqlitePersistence {
     await this.#write(() => this.#s.cleanIncoming!.run(client.id));
   }
 
+  /** Records an incoming QoS 1 message before it is acknowledged; durable once the promise resolves. */
+  async journalPut(clientId: string, messageId: number, packet: Record<string, any>): Promise<void> {
+    const { meta, payload } = encodePacket({ cmd: 'publish', topic: packet.topic, payload: packet.payload, qos: packet.qos, retain: packet.retain, dup: false });
+    await this.#write(() => this.#s.putJournal!.run(clientId, messageId, meta, payload));
+  }
+
+  /** The message has been routed (stored, queued, delivered): forget it. */
+  journalDelete(clientId: string, messageId: number): void {
+    void this.#write(() => this.#s.delJournal!.run(clientId, messageId)).catch(() => undefined);
+  }
+
+  /** Messages acknowledged before a crash but never routed, oldest first; each is removed as it is read. */
+  async journalDrain(): Promise<Array<Record<string, any>>> {
+    const rows = this.#s.allJournal!.all() as Array<{ client_id: string; message_id: number; meta: string; payload: Buffer | null }>;
+    await this.#write(() => this.#s.clearJournal!.run());
+    return rows.map((r) => decodePacket(r.meta, r.payload));
+  }
+
   async putWill(client: ClientLike, packet: Record<string, any>): Promise<void> {
     packet.brokerId = this.#broker.id;
     packet.clientId = client.id;
@@ -348,6 +366,10 @@ function prepareStatements(db: Database): Record<string, Statement> {
     getIncoming: p('SELECT meta, payload FROM incoming WHERE client_id = ? AND message_id = ?'),
     delIncoming: p('DELETE FROM incoming WHERE client_id = ? AND message_id = ?'),
     cleanIncoming: p('DELETE FROM incoming WHERE client_id = ?'),
+    putJournal: p('INSERT OR REPLACE INTO journal (client_id, message_id, meta, payload) VALUES (?, ?, ?, ?)'),
+    delJournal: p('DELETE FROM journal WHERE client_id = ? AND message_id = ?'),
+    allJournal: p('SELECT client_id, message_id, meta, payload FROM journal ORDER BY rowid'),
+    clearJournal: p('DELETE FROM journal'),
     putWill: p('INSERT OR REPLACE INTO wills (client_id, broker_id, meta, payload) VALUES (?, ?, ?, ?)'),
     getWill: p('SELECT meta, payload FROM wills WHERE client_id = ?'),
     delWill: p('DELETE FROM wills WHERE client_id = ?'),

@@ -51,6 +51,11 @@ export const ConfigSchema = Type.Object(
       {
         flushIntervalMs: Type.Integer({ minimum: 10, maximum: 10000, default: 100, description: 'Longest time a state or history write waits before its batch is committed' }),
         flushBatchSize: Type.Integer({ minimum: 1, maximum: 100000, default: 500, description: 'Rows that make a batch commit at once' }),
+        retentionDays: Type.Integer({ minimum: 1, maximum: 36500, default: 30, description: 'Days raw readings are kept; older ones become hourly rollups (min/max/avg/count)' }),
+        retention: Type.Array(
+          Type.Object({ match: Type.String({ minLength: 1 }), days: Type.Integer({ minimum: 1, maximum: 36500 }) }, { additionalProperties: false }),
+          { default: [], description: 'Per-property retention, first match wins: [{ match: "+/temperature", days: 365 }] (device/property with MQTT wildcards)' },
+        ),
       },
       { default: {}, additionalProperties: false },
     ),

@@ -79,6 +79,27 @@ describe('persistent sessions', () => {
   });
 });
 
+describe('acknowledged but unrouted QoS 1 messages', () => {
+  it('are replayed from the journal at start-up (aedes sends PUBACK before it routes a QoS 1 message)', async () => {
+    let th = await startTestHub();
+    await th.stop();
+    // What a crash right after a PUBACK leaves behind: the journal entry, and nothing routed yet.
+    const { SqlitePersistence } = await import('../../src/broker/sqlite-persistence.js');
+    const p = new SqlitePersistence({ filename: join(th.dataDir, 'broker.db') });
+    await p.setup({ id: 'crashed-broker' });
+    await p.journalPut('meter-1', 7, { topic: 'home/meter/energy', payload: Buffer.from('1234.5'), qos: 1, retain: true });
+    await p.destroy();
+    th = await startTestHub({ dataDir: th.dataDir });
+    try {
+      await waitFor(() => th.hub.registry.has('meter') && th.hub.registry.get('meter').properties.energy, 'the replayed reading');
+      expect(th.hub.registry.get('meter').properties.energy!.value).toBe(1234.5);
+      expect(th.logs.some((l) => l.includes('replayed 1 acknowledged QoS 1 message'))).toBe(true);
+    } finally {
+      await th.stop(true);
+    }
+  });
+});
+
 describe('retained messages', () => {
   it('survive a restart', async () => {
     let th = await startTestHub();

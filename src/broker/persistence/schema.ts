@@ -43,6 +43,15 @@ const MIGRATIONS: Array<(db: Database) => void> = [
         payload BLOB,
         PRIMARY KEY (client_id, message_id)
       );
+      -- QoS 1 messages acknowledged to their sender but not yet fully routed (aedes sends PUBACK first):
+      -- replayed at start-up so a crash in between loses nothing.
+      CREATE TABLE journal (
+        client_id TEXT NOT NULL,
+        message_id INTEGER NOT NULL,
+        meta TEXT NOT NULL,
+        payload BLOB,
+        PRIMARY KEY (client_id, message_id)
+      );
       CREATE TABLE wills (
         client_id TEXT PRIMARY KEY,
         broker_id TEXT NOT NULL,

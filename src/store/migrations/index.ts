@@ -1,6 +1,7 @@
 // Versioned schema migrations, applied in order inside one transaction each; PRAGMA user_version records the last.
 import type { Database } from 'better-sqlite3';
 import { initial } from './001-initial.js';
+import { sessionsTokensRollups } from './002-sessions-tokens-rollups.js';
 
 export interface Migration {
   version: number;
@@ -8,7 +9,7 @@ export interface Migration {
   up(db: Database): void;
 }
 
-export const MIGRATIONS: Migration[] = [initial];
+export const MIGRATIONS: Migration[] = [initial, sessionsTokensRollups];
 
 export function migrate(db: Database): { from: number; to: number } {
   const from = db.pragma('user_version', { simple: true }) as number;

@@ -1,0 +1,80 @@
+// History queries over raw readings and hourly rollups, and the retention job that turns old raw rows into rollups.
+import type { Database } from 'better-sqlite3';
+import { topicMatches } from '../broker/message-bus.js';
+import type { Logger } from '../shared/logger.js';
+
+export interface Bucket {
+  ts: number;
+  min: number | null;
+  max: number | null;
+  avg: number | null;
+  count: number;
+}
+
+export interface RetentionRule {
+  /** `device/property` with MQTT wildcards, e.g. `+/temperature` or `meter/#`. */
+  match: string;
+  days: number;
+}
+
+export class HistoryStore {
+  readonly #db: Database;
+
+  constructor(db: Database) {
+    this.#db = db;
+  }
+
+  #series(deviceId: string, property: string): number | undefined {
+    return (this.#db.prepare('SELECT id FROM history_series WHERE device_id = ? AND property = ?').get(deviceId, property) as { id: number } | undefined)?.id;
+  }
+
+  /** min/max/avg/count per bucket; raw readings where they are kept, hourly rollups where they were rolled up. */
+  buckets(deviceId: string, property: string, from: number, to: number, bucketMs: number): Bucket[] | undefined {
+    const series = this.#series(deviceId, property);
+    if (series === undefined) return undefined;
+    const params = { series, from, to, bucket: bucketMs };
+    // The (series_id, ts) index bounds both scans to the requested range.
+    const raw = this.#db
+      .prepare(`SELECT (ts - (ts % @bucket)) AS b, min(num) AS min, max(num) AS max, sum(num) AS sum, count(num) AS count
+                FROM history WHERE series_id = @series AND ts >= @from AND ts <= @to AND num IS NOT NULL GROUP BY b`)
+      .all(params) as Array<{ b: number; min: number; max: number; sum: number; count: number }>;
+    const rolled = this.#db
+      .prepare(`SELECT (hour - (hour % @bucket)) AS b, min(min) AS min, max(max) AS max, sum(sum) AS sum, sum(count) AS count
+                FROM history_hourly WHERE series_id = @series AND hour >= @from AND hour <= @to GROUP BY b`)
+      .all(params) as Array<{ b: number; min: number; max: number; sum: number; count: number }>;
+    const merged = new Map<number, { min: number; max: number; sum: number; count: number }>();
+    for (const r of [...raw, ...rolled]) {
+      const m = merged.get(r.b);
+      if (!m) merged.set(r.b, { min: r.min, max: r.max, sum: r.sum, count: r.count });
+      else merged.set(r.b, { min: Math.min(m.min, r.min), max: Math.max(m.max, r.max), sum: m.sum + r.sum, count: m.count + r.count });
+    }
+    return [...merged.entries()]
+      .sort((a, b) => a[0] - b[0])
+      .map(([ts, m]) => ({ ts, min: m.min, max: m.max, avg: m.count ? m.sum / m.count : null, count: m.count }));
+  }
+
+  /**
+   * Moves raw readings older than their retention into hourly rollups, in one transaction per series so the
+   * hub keeps answering meanwhile. Returns the number of raw rows rolled up.
+   */
+  applyRetention(now: number, defaultDays: number, rules: RetentionRule[], logger?: Logger): number {
+    let moved = 0;
+    const series = this.#db.prepare('SELECT id, device_id, property FROM history_series').all() as Array<{ id: number; device_id: string; property: string }>;
+    const rollup = this.#db.prepare(`
+      INSERT INTO history_hourly (series_id, hour, min, max, sum, count)
+      SELECT series_id, ts - (ts % 3600000), min(num), max(num), sum(num), count(*) FROM history
+      WHERE series_id = ? AND ts < ? AND num IS NOT NULL GROUP BY ts - (ts % 3600000)
+      ON CONFLICT (series_id, hour) DO UPDATE SET min = min(min, excluded.min), max = max(max, excluded.max), sum = sum + excluded.sum, count = count + excluded.count`);
+    const drop = this.#db.prepare('DELETE FROM history WHERE series_id = ? AND ts < ?');
+    for (const s of series) {
+      const rule = rules.find((r) => topicMatches(r.match, `${s.device_id}/${s.property}`));
+      const cutoff = now - (rule?.days ?? defaultDays) * 86_400_000;
+      moved += this.#db.transaction(() => {
+        rollup.run(s.id, cutoff);
+        return drop.run(s.id, cutoff).changes;
+      })();
+    }
+    if (moved > 0) logger?.info(`history retention: rolled ${moved} raw readings into hourly rollups`);
+    return moved;
+  }
+}
