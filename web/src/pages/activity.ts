@@ -1,0 +1,35 @@
+// Activity: a live log of what happens (devices online/offline, readings, rule runs, errors), with filters.
+import { h, mount } from '../dom.js';
+import { onLive } from '../live.js';
+
+const KINDS: Array<[string, string]> = [['device.online', 'Online/offline'], ['device.state', 'Readings'], ['rule.run', 'Rule runs'], ['rule.error', 'Errors'], ['device.created', 'New devices'], ['rules.reloaded', 'Rule files']];
+
+export function activityPage(root: HTMLElement): () => void {
+  const entries: Array<{ type: string; text: string; at: number }> = [];
+  const enabled = new Set(KINDS.map(([k]) => k).filter((k) => k !== 'device.state'));
+  const list = h('ol', { class: 'log', 'aria-live': 'polite' });
+  const describe = (type: string, e: any): string => {
+    switch (type) {
+      case 'device.online': return `${e.deviceId} is ${e.online ? 'online' : 'offline'}${e.reason ? ` (${e.reason})` : ''}`;
+      case 'device.state': return `${e.deviceId}/${e.property} = ${typeof e.value === 'string' ? e.value : JSON.stringify(e.value)}`;
+      case 'rule.run': return `rule ${e.ruleId}: ${e.outcome}${e.message ? ` (${e.message})` : ''}`;
+      case 'rule.error': return `rule ${e.ruleId} error: ${e.message}`;
+      case 'device.created': return `new device ${e.deviceId}`;
+      case 'rules.reloaded': return `loaded ${e.file}: ${e.ruleIds.length} rule(s)${e.errors ? `, ${e.errors} problem(s)` : ''}`;
+      default: return JSON.stringify(e);
+    }
+  };
+  const render = () => mount(list, entries.filter((e) => enabled.has(e.type)).slice(-200).reverse().map((e) => h('li', { class: e.type.replace('.', '-') }, h('time', {}, new Date(e.at).toLocaleTimeString()), ' ', e.text)));
+  mount(
+    root,
+    h('h2', {}, 'Activity'),
+    h('fieldset', { class: 'filters' }, h('legend', {}, 'Show'), KINDS.map(([k, label]) => h('label', {}, h('input', { type: 'checkbox', checked: enabled.has(k), onchange: (ev: Event) => { (ev.target as HTMLInputElement).checked ? enabled.add(k) : enabled.delete(k); render(); } }), ' ', label))),
+    list,
+  );
+  render();
+  return onLive((type, e) => {
+    entries.push({ type, text: describe(type, e), at: e.ts ?? Date.now() });
+    if (entries.length > 1000) entries.splice(0, entries.length - 1000);
+    render();
+  });
+}
