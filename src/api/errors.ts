@@ -5,7 +5,8 @@ import { HearthError } from '../shared/errors.js';
 export function registerErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError | HearthError, request, reply) => {
     if (error instanceof HearthError) {
-      if (error.code === 'HEARTH_UNAUTHORIZED') reply.header('www-authenticate', 'Basic realm="hearth", charset="UTF-8"');
+      // [RFC 9110 11.6.1] a 401 names a scheme; Bearer, because a Basic challenge makes browsers pop up a password dialog over the dashboard.
+      if (error.code === 'HEARTH_UNAUTHORIZED') reply.header('www-authenticate', 'Bearer realm="hearth"');
       return reply.status(error.status).send(error.toJSON());
     }
     const fe = error as FastifyError;

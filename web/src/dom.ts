@@ -39,7 +39,12 @@ export function ago(iso: string | null): string {
 }
 
 export function toast(message: string, kind: 'info' | 'error' = 'info'): void {
-  const t = h('div', { class: `toast ${kind}`, role: 'status' }, message);
-  document.body.appendChild(t);
+  let box = document.getElementById('toasts');
+  if (!box) {
+    box = h('div', { id: 'toasts', 'aria-live': 'polite' });
+    document.body.appendChild(box);
+  }
+  const t = h('div', { class: `toast ${kind}`, role: kind === 'error' ? 'alert' : 'status' }, message);
+  box.appendChild(t);
   setTimeout(() => t.remove(), 4000);
 }

@@ -35,7 +35,8 @@ export function devicePage(root: HTMLElement, id: string): () => void {
             width,
             height: 200,
             cursor: { drag: { x: true, y: false } }, // drag to zoom, double-click to reset
-            scales: { x: { time: true } },
+            // The whole chosen range, even when readings cover only part of it.
+            scales: { x: { time: true, range: () => [(to - range) / 1000, to / 1000] } },
             series: [{}, { label: `avg ${unitOf(property, 1)}`, stroke: '#e4572e', width: 2 }, { label: 'min', stroke: '#7a9cc6' }, { label: 'max', stroke: '#f3a712' }],
             axes: [{ stroke: '#888' }, { stroke: '#888' }],
           },

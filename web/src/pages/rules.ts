@@ -115,7 +115,7 @@ export function ruleEditorPage(root: HTMLElement, id: string, isNew: boolean): (
     h('div', { class: 'editor' }, gutter, editor),
     problems,
     isAdmin() ? h('div', { class: 'actions' }, h('button', { id: 'save-rule', onclick: save }, 'Save'), h('button', { onclick: run }, 'Run now')) : null,
-    h('p', { class: 'muted' }, 'Rule tests and replays against history arrive with the rule-testing work; run them from the command line for now.'),
+    h('p', { class: 'muted' }, 'Rule tests and replays against history are not available yet.'),
     h('h3', {}, 'Traces'),
     traces,
   );
