@@ -226,21 +226,19 @@ export class SqlitePersistence {
 
   async outgoingUpdate(client: ClientLike, packet: Record<string, any>): Promise<void> {
     await this.#write(() => {
-      const rows = this.#s.outgoingByClient!.all(client.id) as Array<{ id: number; broker_id: string; broker_counter: number; message_id: number | null; meta: string; payload: Buffer | null }>;
-      for (const row of rows) {
-        if (row.broker_id === packet.brokerId) {
-          if (row.broker_counter === packet.brokerCounter) {
-            const stored = decodePacket(row.meta, row.payload);
-            stored.messageId = packet.messageId;
-            const { meta, payload } = encodePacket(stored);
-            this.#s.updateOutgoing!.run(packet.messageId, meta, payload, row.id);
-            return;
-          }
-        } else if (row.message_id === packet.messageId) {
-          const { meta, payload } = encodePacket(packet);
-          this.#s.replaceOutgoing!.run(packet.brokerId ?? null, packet.brokerCounter ?? null, packet.messageId, meta, payload, row.id);
-          return;
-        }
+      // The same packet (broker id + counter) gets its new message id; the id lives in its own column and
+      // overrides the stored meta on read, so no re-encoding per message.
+      const same = this.#s.outgoingByCounter!.get(client.id, packet.brokerId ?? null, packet.brokerCounter ?? null) as { id: number } | undefined;
+      if (same) {
+        this.#s.setOutgoingMessageId!.run(packet.messageId, same.id);
+        return;
+      }
+      // Another packet (from another broker) holding this message id is replaced, as the memory persistence does.
+      const other = this.#s.outgoingByMessageIdOtherBroker!.get(client.id, packet.messageId, packet.brokerId ?? null) as { id: number } | undefined;
+      if (other) {
+        const { meta, payload } = encodePacket(packet);
+        this.#s.replaceOutgoing!.run(packet.brokerId ?? null, packet.brokerCounter ?? null, packet.messageId, meta, payload, other.id);
+        return;
       }
       throw new Error('no such packet');
     });
@@ -248,17 +246,17 @@ export class SqlitePersistence {
 
   async outgoingClearMessageId(client: ClientLike, packet: Record<string, any>): Promise<Record<string, any> | undefined> {
     return this.#write(() => {
-      const row = this.#s.outgoingByMessageId!.get(client.id, packet.messageId) as { id: number; meta: string; payload: Buffer | null } | undefined;
+      const row = this.#s.outgoingByMessageId!.get(client.id, packet.messageId) as { id: number; message_id: number | null; meta: string; payload: Buffer | null } | undefined;
       if (!row) return undefined;
       this.#s.delOutgoingById!.run(row.id);
       this.#queued.set(client.id, Math.max(0, (this.#queued.get(client.id) ?? 1) - 1));
-      return decodePacket(row.meta, row.payload);
+      return outgoingPacket(row);
     });
   }
 
   outgoingStream(client: ClientLike): Readable {
-    const rows = this.#s.outgoingByClient!.all(client.id) as Array<{ meta: string; payload: Buffer | null }>;
-    return Readable.from(rows.map((r) => decodePacket(r.meta, r.payload)));
+    const rows = this.#s.outgoingByClient!.all(client.id) as Array<{ message_id: number | null; meta: string; payload: Buffer | null }>;
+    return Readable.from(rows.map(outgoingPacket));
   }
 
   async incomingStorePacket(client: ClientLike, packet: Record<string, any>): Promise<void> {
@@ -356,8 +354,10 @@ function prepareStatements(db: Database): Record<string, Statement> {
     clientsByTopic: p('SELECT client_id FROM subscriptions WHERE topic = ? ORDER BY rowid'),
     putOutgoing: p('INSERT INTO outgoing (client_id, broker_id, broker_counter, message_id, qos, meta, payload) VALUES (?, ?, ?, ?, ?, ?, ?)'),
     outgoingByClient: p('SELECT id, broker_id, broker_counter, message_id, meta, payload FROM outgoing WHERE client_id = ? ORDER BY id'),
-    outgoingByMessageId: p('SELECT id, meta, payload FROM outgoing WHERE client_id = ? AND message_id = ? ORDER BY id LIMIT 1'),
-    updateOutgoing: p('UPDATE outgoing SET message_id = ?, meta = ?, payload = ? WHERE id = ?'),
+    outgoingByMessageId: p('SELECT id, message_id, meta, payload FROM outgoing WHERE client_id = ? AND message_id = ? ORDER BY id LIMIT 1'),
+    outgoingByCounter: p('SELECT id FROM outgoing WHERE client_id = ? AND broker_id IS ? AND broker_counter IS ? ORDER BY id LIMIT 1'),
+    outgoingByMessageIdOtherBroker: p('SELECT id FROM outgoing WHERE client_id = ? AND message_id = ? AND broker_id IS NOT ? ORDER BY id LIMIT 1'),
+    setOutgoingMessageId: p('UPDATE outgoing SET message_id = ? WHERE id = ?'),
     replaceOutgoing: p('UPDATE outgoing SET broker_id = ?, broker_counter = ?, message_id = ?, meta = ?, payload = ? WHERE id = ?'),
     delOutgoingById: p('DELETE FROM outgoing WHERE id = ?'),
     oldestQos1: p('SELECT id, meta, payload FROM outgoing WHERE client_id = ? AND qos = 1 ORDER BY id LIMIT 1'),
@@ -375,6 +375,13 @@ function prepareStatements(db: Database): Record<string, Statement> {
     delWill: p('DELETE FROM wills WHERE client_id = ?'),
     allWills: p('SELECT broker_id, meta, payload FROM wills ORDER BY rowid'),
   };
+}
+
+/** A queued packet as stored, with the message id from its column (set by outgoingUpdate). */
+function outgoingPacket(row: { message_id: number | null; meta: string; payload: Buffer | null }): Record<string, any> {
+  const packet = decodePacket(row.meta, row.payload);
+  if (row.message_id !== null && row.message_id !== undefined) packet.messageId = row.message_id;
+  return packet;
 }
 
 /** The smallest string greater than every string starting with `prefix`, for an index range scan. */

@@ -36,6 +36,9 @@ const MIGRATIONS: Array<(db: Database) => void> = [
         payload BLOB
       );
       CREATE INDEX outgoing_by_client ON outgoing (client_id, id);
+      -- outgoingUpdate and outgoingClearMessageId look a packet up by these, once per message: no scans.
+      CREATE INDEX outgoing_by_counter ON outgoing (client_id, broker_id, broker_counter);
+      CREATE INDEX outgoing_by_message_id ON outgoing (client_id, message_id);
       CREATE TABLE incoming (
         client_id TEXT NOT NULL,
         message_id INTEGER NOT NULL,

@@ -1,0 +1,25 @@
+// `npm run bench`: runs the benchmarks, prints a table and writes bench/results.json with the machine they ran on.
+import { writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { runPersistenceBench } from './persistence.js';
+
+const machine = { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, node: process.version, platform: `${process.platform} ${process.arch}` };
+console.log(`Hearth benchmarks on ${machine.cpu} (${machine.cores} cores), Node ${machine.node}\n`);
+const persistence = (await runPersistenceBench()) as any;
+const r = persistence.retainedSubscribeMs;
+const rows: Array<[string, string, string, string]> = [
+  ['retained: subscribe home/kitchen/# over 50,000 topics', `${r.sqlite['home/kitchen/#'].toFixed(1)} ms`, `${r.memory['home/kitchen/#'].toFixed(1)} ms`, `${r.sqlite['home/kitchen/# matches']} matches`],
+  ['retained: subscribe home/+/temperature over 50,000 topics', `${r.sqlite['home/+/temperature'].toFixed(1)} ms`, `${r.memory['home/+/temperature'].toFixed(1)} ms`, `${r.sqlite['home/+/temperature matches']} matches`],
+  ['QoS 1 to a persistent subscriber (msgs/s)', String(persistence.qos1.sqliteMsgsPerSec), String(persistence.qos1.memoryMsgsPerSec), `ratio ${persistence.qos1.ratio}`],
+];
+console.log('| benchmark | SQLite persistence | aedes memory | |');
+console.log('|---|---|---|---|');
+for (const row of rows) console.log(`| ${row.join(' | ')} |`);
+const results = {
+  machine,
+  retainedSubscribeMs: r.sqlite['home/+/temperature'],
+  persistence,
+  notMeasuredYet: ['ingestMax', 'ruleLatencyMs', 'footprint', 'historyQueryMs'],
+};
+writeFileSync(new URL('./results.json', import.meta.url).pathname.replace('/dist/bench/', '/bench/'), JSON.stringify(results, null, 2) + '\n');
+console.log('\nwrote bench/results.json');
