@@ -61,6 +61,24 @@ describe('MQTT identities', () => {
   });
 });
 
+describe('at rest', () => {
+  it('creates the data dir 0700 and the database files 0600, and tightens a looser existing dir', async () => {
+    const { chmodSync, statSync } = await import('node:fs');
+    const dir = tempDir();
+    chmodSync(dir, 0o755);
+    th = await startTestHub({ dataDir: dir });
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
+    expect(statSync(join(dir, 'hearth.db')).mode & 0o777).toBe(0o600);
+    expect(statSync(join(dir, 'broker.db')).mode & 0o777).toBe(0o600);
+    expect(th.logs.some((l) => l.includes('was readable by others (mode 755); tightened to 700'))).toBe(true);
+    const tokens = th.hub.db.prepare('SELECT token_hash FROM api_tokens').all();
+    const { token } = th.hub.sessions.createToken('admin', 'x');
+    const stored = JSON.stringify(th.hub.db.prepare('SELECT * FROM api_tokens').all());
+    expect(stored).not.toContain(token);
+    expect(tokens).toEqual([]);
+  });
+});
+
 describe('brute force', () => {
   it('wrong passwords are refused, then the address is rate-limited even for the right password', async () => {
     th = await startTestHub();
@@ -157,5 +175,22 @@ describe('TLS', () => {
     await secure.publishAsync('home/tls/temp', '21', { qos: 1 });
     expect(secure.connected).toBe(true);
     await secure.endAsync();
+  });
+
+  it('serves the API over HTTPS with the same certificate', async () => {
+    const dir = tempDir();
+    const cert = makeCertificate(dir, 'hearth-https');
+    th = await startTestHub({ overrides: { 'tls.cert': cert.cert, 'tls.key': cert.key, 'mqtt.tlsPort': 0 } });
+    const { request } = await import('node:https');
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port: th!.hub.ports.http, path: '/healthz', ca: readFileSync(cert.cert) }, (res) => {
+        res.resume();
+        resolve(res.statusCode!);
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    expect(status).toBe(200);
+    await expect(fetch(`http://127.0.0.1:${th.hub.ports.http}/healthz`)).rejects.toThrow();
   });
 });
