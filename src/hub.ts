@@ -23,6 +23,7 @@ import { generatePassword } from './shared/password.js';
 import { openDatabase, type Database } from './store/database.js';
 import { DeviceRepo } from './store/device-repo.js';
 import { HistoryStore } from './store/history-store.js';
+import { SqliteTimerStore, SqliteTraceStore } from './store/rule-store.js';
 import { SessionRepo } from './store/session-repo.js';
 import { UserRepo } from './store/user-repo.js';
 import { LoginLimiter } from './shared/login-limiter.js';
@@ -208,6 +209,8 @@ export class Hub {
       rulesDir: this.config.rulesDir,
       location: this.config.location,
       initialStates: this.registry.states(),
+      traceStore: new SqliteTraceStore(db, this.writes),
+      timerStore: new SqliteTimerStore(db),
       disabled: {
         load: () => new Set((db.prepare("SELECT key FROM settings WHERE key LIKE 'rule.disabled.%' AND value = 'true'").all() as Array<{ key: string }>).map((r) => r.key.slice('rule.disabled.'.length))),
         save: (id, disabled) => {

@@ -11,7 +11,7 @@ import { Dispatcher } from './dispatcher.js';
 import { loadRuleFile, type CompiledRule, type LoadedFile, type RuleProblem } from './rule-loader.js';
 import { RuleRun, type RunDeps, type RunOptions } from './run.js';
 import { MemoryTraceStore, RejectLimiter, type RuleTrace, type TraceStore } from './traces.js';
-import { StateStore, type Location, type TriggerContext, type TriggerEvent } from './types.js';
+import { StateStore, type DurableHolds, type Location, type StoredTimer, type TimerStore, type TriggerContext, type TriggerEvent } from './types.js';
 
 export interface RuleEngineDeps {
   bus: MessageBus;
@@ -25,6 +25,8 @@ export interface RuleEngineDeps {
   loopLimitPerSecond?: number;
   watch?: boolean;
   traceStore?: TraceStore;
+  /** Where pending `for:` holds are kept so they survive a restart or a crash. */
+  timerStore?: TimerStore;
   /** Where enable/disable choices are kept across restarts. */
   disabled?: { load(): Set<string>; save(ruleId: string, disabled: boolean): void };
 }
@@ -64,6 +66,10 @@ export class RuleEngine {
   readonly #webhooks = new Map<string, Set<(body: unknown) => void>>();
   readonly #hubHandlers = { start: new Set<() => void>(), shutdown: new Set<() => void>() };
   #disabled = new Set<string>();
+  /** Holds that were pending when the hub stopped, until their trigger attaches and takes them. */
+  readonly #pendingHolds = new Map<string, StoredTimer>();
+  /** While stopping, detaching triggers must not forget their pending holds: they resume at the next start. */
+  #stopping = false;
   #unsubscribe: (() => Promise<void>) | undefined;
   #watcher: FSWatcher | undefined;
   #debounce = new Map<string, NodeJS.Timeout>();
@@ -111,14 +117,19 @@ export class RuleEngine {
     const now = this.#deps.clock.now();
     for (const [topic, value] of this.#deps.initialStates ?? []) this.states.set(topic, value, now);
     this.#disabled = this.#deps.disabled?.load() ?? new Set();
+    for (const t of this.#deps.timerStore?.load() ?? []) this.#pendingHolds.set(t.key, t);
     // Live messages only: retained ones were seeded above, and replaying them would fire triggers at start-up.
     this.#unsubscribe = await this.#deps.bus.subscribe('#', (m) => this.#onMessage(m.topic, m.payload), { retained: false });
     this.reloadAll();
+    // Holds of rules that are gone or disabled cannot resume.
+    for (const key of this.#pendingHolds.keys()) this.#deps.timerStore?.delete(key);
+    this.#pendingHolds.clear();
     if (this.#deps.watch !== false) this.#watch();
     for (const h of [...this.#hubHandlers.start]) h();
   }
 
   async stop(): Promise<void> {
+    this.#stopping = true;
     for (const h of [...this.#hubHandlers.shutdown]) h();
     this.#watcher?.close();
     for (const t of this.#debounce.values()) clearTimeout(t);
@@ -157,7 +168,11 @@ export class RuleEngine {
         if (clash) loaded.problems.push({ file: display, line: rule.line, column: 1, path: 'id', message: `"${rule.id}" is already used by ${clash.file}:${clash.line}`, text: `${display}:${rule.line}:1 id "${rule.id}" is already used by ${clash.file}:${clash.line}` });
       }
     }
+    // Pending holds of this file's rules carry over to the reloaded rules with the same ids.
+    const previous = this.#files.get(file);
+    const kept = previous && this.#deps.timerStore ? this.#deps.timerStore.load().filter((t) => previous.rules.some((r) => r.id === t.ruleId)) : [];
     this.removeFile(file);
+    for (const t of kept) this.#pendingHolds.set(t.key, t);
     this.#files.set(file, loaded);
     if (loaded.problems.length > 0) {
       for (const p of loaded.problems) this.#deps.logger.error(`rule file invalid: ${p.text}`);
@@ -189,7 +204,37 @@ export class RuleEngine {
   }
 
   #arm(rt: Runtime): void {
-    rt.detaches = rt.rule.triggers.map((t) => t.attach(this.#triggerContext, (e) => this.#onFire(rt, e), (reason, e) => this.#onReject(rt, reason, e)));
+    const ctx: TriggerContext = this.#deps.timerStore ? { ...this.#triggerContext, durable: this.#durableFor(rt) } : this.#triggerContext;
+    rt.detaches = rt.rule.triggers.map((t) => t.attach(ctx, (e) => this.#onFire(rt, e), (reason, e) => this.#onReject(rt, reason, e)));
+    // Holds of this rule that no trigger took (the rule changed): stale, so forgotten.
+    for (const [key, t] of this.#pendingHolds) {
+      if (t.ruleId !== rt.rule.id) continue;
+      this.#pendingHolds.delete(key);
+      this.#deps.timerStore?.delete(key);
+    }
+  }
+
+  #durableFor(rt: Runtime): DurableHolds {
+    const store = this.#deps.timerStore!;
+    const ruleId = rt.rule.id;
+    return {
+      ruleId,
+      onMissed: rt.rule.onMissed,
+      save: (key, dueAt, event) => store.save({ key, ruleId, dueAt, event }),
+      delete: (key) => {
+        if (!this.#stopping) store.delete(key);
+      },
+      take: (key) => {
+        const t = this.#pendingHolds.get(key);
+        this.#pendingHolds.delete(key);
+        return t ? { dueAt: t.dueAt, event: t.event } : undefined;
+      },
+      pendingKeys: (prefix) => [...this.#pendingHolds.keys()].filter((k) => k.startsWith(`${ruleId}/${prefix}`)).map((k) => k.slice(ruleId.length + 1)),
+      skipped: (event, dueAt) => {
+        const now = this.#deps.clock.now();
+        this.#record(rt, { id: `${now}-missed`, ruleId, startedAt: now, endedAt: now, outcome: 'trigger_rejected', reason: `on_missed: skip — the for: hold fell due at ${new Date(dueAt).toISOString()} while the hub was down`, trigger: event, conditions: [], actions: [], published: [] });
+      },
+    };
   }
 
   #detach(rt: Runtime, why: string): void {

@@ -65,6 +65,20 @@ export interface IncomingMessage {
   previous: unknown;
 }
 
+/** A pending `for:` hold, persisted so it resumes with its remaining time after a restart or a crash. */
+export interface StoredTimer {
+  key: string;
+  ruleId: string;
+  dueAt: number;
+  event: TriggerEvent;
+}
+
+export interface TimerStore {
+  save(timer: StoredTimer): void;
+  delete(key: string): void;
+  load(): StoredTimer[];
+}
+
 export interface TriggerContext {
   clock: Clock;
   states: StateStore;
@@ -73,6 +87,22 @@ export interface TriggerContext {
   onMessage(filter: string, handler: (message: IncomingMessage) => void): () => void;
   onWebhook(webhookId: string, handler: (body: unknown) => void): () => void;
   onHub(event: 'start' | 'shutdown', handler: () => void): () => void;
+  /** Durable holds: set for a rule's own triggers (not for wait_for_trigger). */
+  durable?: DurableHolds;
+}
+
+/** What a trigger needs to make its `for:` holds durable, scoped to one rule. */
+export interface DurableHolds {
+  ruleId: string;
+  onMissed: 'run' | 'skip';
+  save(key: string, dueAt: number, event: TriggerEvent): void;
+  delete(key: string): void;
+  /** A hold that was pending when the hub stopped: its due time and event; taken once. */
+  take(key: string): { dueAt: number; event: TriggerEvent } | undefined;
+  /** Keys (without the rule id) of pending holds that start with `prefix`, for triggers that hold per device. */
+  pendingKeys?(prefix: string): string[];
+  /** A hold that fell due while the hub was down and on_missed is skip: traced, not fired. */
+  skipped(event: TriggerEvent, dueAt: number): void;
 }
 
 export type Fire = (event: TriggerEvent) => void;

@@ -7,6 +7,7 @@ import { FakeClock } from '../../src/shared/clock.js';
 import { EventBus } from '../../src/shared/event-bus.js';
 import { createMemoryLogger } from '../../src/shared/logger.js';
 import { RuleEngine } from '../../src/rules/engine.js';
+import type { StoredTimer, TimerStore } from '../../src/rules/types.js';
 import { tempDir } from './hub.js';
 
 export interface EngineHarness {
@@ -23,8 +24,25 @@ export interface EngineHarness {
   stop(): Promise<void>;
 }
 
-export async function startEngine(files: Record<string, string>, options: { start?: Date | number; states?: Array<[string, unknown]>; location?: { latitude: number; longitude: number } } = {}): Promise<EngineHarness> {
-  const dir = join(tempDir('hearth-rules-'), 'rules');
+/** Pending holds kept in memory, standing in for the SQLite table across engine restarts in a test. */
+export class MemoryTimerStore implements TimerStore {
+  readonly timers = new Map<string, StoredTimer>();
+  save(t: StoredTimer): void {
+    this.timers.set(t.key, structuredClone(t));
+  }
+  delete(key: string): void {
+    this.timers.delete(key);
+  }
+  load(): StoredTimer[] {
+    return [...this.timers.values()].map((t) => structuredClone(t));
+  }
+}
+
+export async function startEngine(
+  files: Record<string, string>,
+  options: { start?: Date | number; states?: Array<[string, unknown]>; location?: { latitude: number; longitude: number }; timerStore?: TimerStore; dir?: string } = {},
+): Promise<EngineHarness> {
+  const dir = options.dir ?? join(tempDir('hearth-rules-'), 'rules');
   mkdirSync(dir, { recursive: true });
   for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
   const broker = await Aedes.createBroker();
@@ -33,7 +51,7 @@ export async function startEngine(files: Record<string, string>, options: { star
   const logger = createMemoryLogger();
   const published: Array<{ topic: string; payload: string }> = [];
   await bus.subscribe('#', (m) => published.push({ topic: m.topic, payload: m.payload.toString() }), { retained: false });
-  const engine = new RuleEngine({ bus, clock, logger, events: new EventBus(logger), rulesDir: dir, watch: false, initialStates: options.states, location: options.location });
+  const engine = new RuleEngine({ bus, clock, logger, events: new EventBus(logger), rulesDir: dir, watch: false, initialStates: options.states, location: options.location, timerStore: options.timerStore });
   await engine.start();
   return {
     engine,

@@ -12,6 +12,13 @@ export function compileDevice(def: Static<typeof TRIGGERS.device>, id: string, p
   return {
     attach(ctx, fire, reject) {
       const holds = new Map<string, Hold>();
+      // Holds pending when the hub stopped, for whichever devices they were.
+      for (const key of ctx.durable?.pendingKeys?.(`${id}/`) ?? []) {
+        const deviceId = key.slice(id.length + 1);
+        const hold = new Hold(ctx.clock, forMs ?? 0, ctx.durable, `${id}/${deviceId}`);
+        holds.set(deviceId, hold);
+        hold.resume((event) => fire({ ...event, description: `${event.description} for ${hold.description} (resumed after a restart)` }));
+      }
       const detaches = devices.map((device) =>
         ctx.onMessage(`home/${device}/status`, (m) => {
           const deviceId = m.topic.split('/')[1]!;
@@ -22,9 +29,9 @@ export function compileDevice(def: Static<typeof TRIGGERS.device>, id: string, p
           if (held) reject(`for: interrupted after ${held}: ${deviceId} is ${status} again`, event);
           if (def.to && status !== def.to) return reject(`device: ${deviceId} is ${status}, wanted ${def.to}`, event);
           if (forMs === undefined) return fire(event);
-          const hold = holds.get(deviceId) ?? new Hold(ctx.clock, forMs);
+          const hold = holds.get(deviceId) ?? new Hold(ctx.clock, forMs, ctx.durable, `${id}/${deviceId}`);
           holds.set(deviceId, hold);
-          hold.start(() => fire({ ...event, description: `${event.description} for ${hold.description}` }));
+          hold.start(event, () => fire({ ...event, description: `${event.description} for ${hold.description}` }));
         }),
       );
       return () => {

@@ -18,10 +18,15 @@ export function compileNumericState(def: Static<typeof TRIGGERS.numeric_state>, 
     def.above !== undefined && !(v > def.above) ? `${v} is not above ${def.above}` : `${v} is not below ${def.below}`;
   return {
     attach(ctx, fire, reject) {
-      const hold = forMs !== undefined ? new Hold(ctx.clock, forMs) : undefined;
+      const hold = forMs !== undefined ? new Hold(ctx.clock, forMs, ctx.durable, `${id}/${def.topic}`) : undefined;
       const initial = toNumber(valueAtPath(ctx.states.get(def.topic), def.value));
       // Already in range when the rule loads: that is not a crossing, so it waits to leave the range first.
       let fired = initial !== undefined && inRange(initial);
+      // ...unless a hold was pending when the hub stopped: it resumes with its remaining time.
+      if (hold?.resume((event) => {
+        fired = true;
+        fire({ ...event, description: `${event.description}, held for ${hold.description} (resumed after a restart)` });
+      })) fired = false;
       const detach = ctx.onMessage(def.topic, (m) => {
         const raw = valueAtPath(m.value, def.value);
         const v = toNumber(raw);
@@ -36,7 +41,7 @@ export function compileNumericState(def: Static<typeof TRIGGERS.numeric_state>, 
         if (fired) return reject(`numeric_state: ${v} is in range but the trigger already fired; it re-arms ${h ? `once the value is ${h} beyond the threshold` : 'once the value leaves the range'}`, event);
         if (hold?.pending) return; // still holding
         if (hold) {
-          hold.start(() => {
+          hold.start(event, () => {
             fired = true;
             fire({ ...event, description: `${event.description}, held for ${hold.description}` });
           });

@@ -2,6 +2,7 @@
 import type { Database } from 'better-sqlite3';
 import { initial } from './001-initial.js';
 import { sessionsTokensRollups } from './002-sessions-tokens-rollups.js';
+import { ruleTracesTimers } from './003-rule-traces-timers.js';
 
 export interface Migration {
   version: number;
@@ -9,7 +10,7 @@ export interface Migration {
   up(db: Database): void;
 }
 
-export const MIGRATIONS: Migration[] = [initial, sessionsTokensRollups];
+export const MIGRATIONS: Migration[] = [initial, sessionsTokensRollups, ruleTracesTimers];
 
 export function migrate(db: Database): { from: number; to: number } {
   const from = db.pragma('user_version', { simple: true }) as number;

@@ -1,0 +1,99 @@
+// Pending `for:` holds survive a restart, a reload and a kill -9, resuming with their remaining time.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import mqtt from 'mqtt';
+import { describe, expect, it } from 'vitest';
+import { startCliHub } from '../helpers/cli.js';
+import { MemoryTimerStore, startEngine } from '../helpers/engine.js';
+import { ADMIN_PASSWORD, tempDir, waitFor } from '../helpers/hub.js';
+
+const RULE = (forTime: string, onMissed = 'run') => `
+id: hot
+on_missed: ${onMissed}
+triggers:
+  - trigger: numeric_state
+    topic: home/room/temperature
+    above: 26
+    for: ${forTime}
+actions:
+  - action: publish
+    topic: home/ac/power/set
+    payload: "on"
+`;
+
+describe('durable for: holds', () => {
+  it('resume with the remaining time after a restart, and after a reload of their file', async () => {
+    const store = new MemoryTimerStore();
+    const start = new Date(2026, 5, 15, 12, 0, 0).getTime();
+    let h = await startEngine({ 'hot.yaml': RULE('5m') }, { start, timerStore: store, states: [['home/room/temperature', 20]] });
+    const dir = h.dir;
+    await h.publish('home/room/temperature', '28');
+    await h.clock.advance(2 * 60_000);
+    await h.stop();
+    expect(store.timers.size).toBe(1);
+    h = await startEngine({}, { start: start + 3 * 60_000, timerStore: store, dir, states: [['home/room/temperature', 28]] });
+    h.engine.reloadFile('hot.yaml'); // a reload keeps the hold too
+    await h.clock.advance(119_000);
+    expect(h.commands()).toEqual([]);
+    await h.clock.advance(1_000);
+    expect(h.commands()).toEqual(['home/ac/power/set=on']);
+    expect(h.engine.traces('hot')[0]!.trigger.description).toContain('resumed after a restart');
+    expect(store.timers.size).toBe(0);
+    await h.stop();
+  });
+
+  it('a hold that fell due while the hub was down runs at start-up, or is skipped with on_missed: skip', async () => {
+    for (const onMissed of ['run', 'skip']) {
+      const store = new MemoryTimerStore();
+      const start = new Date(2026, 5, 15, 12, 0, 0).getTime();
+      let h = await startEngine({ 'hot.yaml': RULE('5m', onMissed) }, { start, timerStore: store, states: [['home/room/temperature', 20]] });
+      const dir = h.dir;
+      await h.publish('home/room/temperature', '28');
+      await h.stop();
+      h = await startEngine({}, { start: start + 60 * 60_000, timerStore: store, dir, states: [['home/room/temperature', 28]] });
+      await h.clock.advance(0);
+      if (onMissed === 'run') expect(h.commands()).toEqual(['home/ac/power/set=on']);
+      else {
+        expect(h.commands()).toEqual([]);
+        expect(h.engine.traces('hot')[0]!.reason).toMatch(/^on_missed: skip — the for: hold fell due at /);
+      }
+      await h.stop();
+    }
+  });
+
+  it('a SIGKILL of the hub during a 5 s hold: after a restart the command still arrives about 5 s after the trigger', { timeout: 60_000 }, async () => {
+    const dataDir = tempDir();
+    const rulesDir = join(dataDir, 'rules');
+    mkdirSync(rulesDir);
+    writeFileSync(join(rulesDir, 'hot.yaml'), RULE('5s'));
+    const env = { HEARTH_DATA_DIR: dataDir, HEARTH_RULES_DIR: rulesDir, HEARTH_ADMIN_PASSWORD: ADMIN_PASSWORD };
+    const first = await startCliHub(env);
+    const opts = { username: 'admin', password: ADMIN_PASSWORD, reconnectPeriod: 0 };
+    const ac = await mqtt.connectAsync(`mqtt://127.0.0.1:${first.mqttPort}`, { ...opts, clientId: 'ac', clean: false });
+    await ac.subscribeAsync('home/ac/power/set', { qos: 1 });
+    await ac.endAsync();
+    const sensor = await mqtt.connectAsync(`mqtt://127.0.0.1:${first.mqttPort}`, opts);
+    await sensor.publishAsync('home/room/temperature', '20', { qos: 1 });
+    await new Promise((r) => setTimeout(r, 200));
+    const triggeredAt = Date.now();
+    await sensor.publishAsync('home/room/temperature', '28', { qos: 1 });
+    await new Promise((r) => setTimeout(r, 1500));
+    sensor.end(true);
+    first.child.kill('SIGKILL');
+    await first.exited;
+    const second = await startCliHub(env);
+    try {
+      const commands: number[] = [];
+      const again = await mqtt.connectAsync(`mqtt://127.0.0.1:${second.mqttPort}`, { ...opts, clientId: 'ac', clean: false });
+      again.on('message', () => commands.push(Date.now()));
+      await waitFor(() => commands.length > 0, 'the AC command after the restart', 15_000);
+      const after = (commands[0]! - triggeredAt) / 1000;
+      expect(after).toBeGreaterThan(4.5);
+      expect(after).toBeLessThan(8);
+      await again.endAsync();
+    } finally {
+      second.child.kill('SIGTERM');
+      await second.exited;
+    }
+  });
+});
