@@ -258,6 +258,7 @@ export class Hub {
       logger: this.logger.child('api'),
       isReady: () => this.#ready,
       rules: this.rules,
+      location: this.config.location,
     }, cert && key ? { https: readTlsFiles({ cert, key }) } : {});
     this.#cleanups.push(() => this.api.close());
   }

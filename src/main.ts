@@ -6,6 +6,10 @@ import { loadConfig } from './config/load-config.js';
 import type { HearthConfig } from './config/schema.js';
 import { Hub } from './hub.js';
 import { runRulesCheck } from './rules/check-command.js';
+import { runRulesWhy } from './rules/why-command.js';
+import { runRulesTest } from './rules/test-command.js';
+import { replayRule } from './rules/replay.js';
+import { readFileSync } from 'node:fs';
 import { HearthError } from './shared/errors.js';
 import { generatePassword } from './shared/password.js';
 import { openDatabase } from './store/database.js';
@@ -18,6 +22,10 @@ Commands:
   user add <name>       create a user or reset its password [--role admin|viewer] [--password P | password on stdin]
   device add <id>       issue MQTT credentials bound to one device (prints the password once)
   rules check [dir]     validate the rule files (default: the rules dir); exit 1 on any problem
+  rules why <id> [-n N] why a rule did or did not fire: its latest traces, in words
+  rules test [dir]      run the *.test.yaml rule tests on a virtual clock; exit 1 on any failure
+  rules replay <file> [--from TIME] [--to TIME]
+                        run a rule file against recorded history (default: the last 24 h); actions are not executed
   backup <file>         write a consistent copy of the database (safe while the hub runs)
   help                  show this text
 
@@ -35,6 +43,9 @@ const OPTIONS = {
   role: { type: 'string' },
   password: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
+  n: { type: 'string', short: 'n' },
+  from: { type: 'string' },
+  to: { type: 'string' },
 } as const;
 
 export async function main(argv: string[]): Promise<number> {
@@ -75,6 +86,16 @@ export async function main(argv: string[]): Promise<number> {
       return addDevice(config(), rest[1]);
     case 'rules':
       if (rest[0] === 'check') return runRulesCheck(rest[1] ?? config().rulesDir, (line) => process.stdout.write(line + '\n'));
+      if (rest[0] === 'test') return (await runRulesTest(rest[1] ?? config().rulesDir, (line) => process.stdout.write(line + '\n'))).code;
+      if (rest[0] === 'replay' && rest[1]) return replayCommand(config(), rest[1], values.from, values.to);
+      if (rest[0] === 'why' && rest[1]) {
+        const db = openDatabase(config().dataDir);
+        try {
+          return runRulesWhy(db, rest[1], Number(values.n ?? 1), (line) => process.stdout.write(line + '\n'));
+        } finally {
+          db.close();
+        }
+      }
       break;
     case 'backup':
       if (!rest[0]) break;
@@ -147,6 +168,35 @@ async function backup(config: HearthConfig, file: string): Promise<number> {
   }
   process.stdout.write(`Backup written to ${file}\n`);
   return 0;
+}
+
+function parseTime(text: string | undefined, fallback: number, name: string): number {
+  if (!text) return fallback;
+  const t = /^\d+$/.test(text) ? Number(text) : Date.parse(text);
+  if (!Number.isFinite(t)) throw new HearthError('HEARTH_VALIDATION', { message: `--${name} must be an ISO time (2026-11-01T08:00) or epoch milliseconds, got ${JSON.stringify(text)}` });
+  return t;
+}
+
+async function replayCommand(config: HearthConfig, file: string, fromText: string | undefined, toText: string | undefined): Promise<number> {
+  const to = parseTime(toText, Date.now(), 'to');
+  const from = parseTime(fromText, to - 86_400_000, 'from');
+  const db = openDatabase(config.dataDir);
+  try {
+    const result = await replayRule(db, readFileSync(file, 'utf8'), from, to, config.location);
+    const out = (l: string) => process.stdout.write(l + '\n');
+    out(`Replayed ${result.messages} recorded message(s) on ${result.topics.join(', ') || 'no recorded topics'} from ${result.from} to ${result.to}; actions were not executed.`);
+    const ran = result.runs.filter((r) => r.outcome === 'ran' || r.outcome === 'stopped');
+    out(ran.length ? `It would have fired ${ran.length} time(s):` : 'It would not have fired.');
+    for (const r of ran) {
+      out(`  ${r.at}  ${r.ruleId}  (${r.trigger})`);
+      for (const p of r.published) out(`      would publish ${p.topic} = ${JSON.stringify(p.payload)} at ${p.at}`);
+    }
+    const other = Object.entries(result.outcomes).filter(([k]) => k !== 'ran' && k !== 'stopped');
+    if (other.length) out(`Other evaluations: ${other.map(([k, n]) => `${n} ${k}`).join(', ')} (see a trace with the dashboard or the API).`);
+    return 0;
+  } finally {
+    db.close();
+  }
 }
 
 async function readLine(): Promise<string | undefined> {

@@ -58,7 +58,7 @@ export async function buildApi(ctx: ApiContext, options: ApiOptions = {}): Promi
   await app.register(deviceRoutes, { ctx });
   await app.register(userRoutes, { ctx });
   await app.register(eventRoutes, { ctx });
-  if (ctx.rules) await app.register(rulesRoutes, { rules: ctx.rules });
+  if (ctx.rules) await app.register(rulesRoutes, { rules: ctx.rules, db: ctx.db, location: ctx.location });
   if (ctx.webDir) await app.register(webRoutes, { dir: ctx.webDir });
   return app;
 }

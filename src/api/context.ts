@@ -24,6 +24,7 @@ export interface ApiContext {
   db: Database;
   isReady(): boolean;
   rules?: RuleEngine;
+  location?: { latitude: number; longitude: number };
   /** Directory of the built dashboard (index.html and assets); the dashboard is not served without it. */
   webDir?: string;
 }

@@ -139,7 +139,7 @@ function problem(file: string, line: number, column: number, path: string, messa
 }
 
 /** Where a path points in the YAML: the value's node, the key itself for unknown keys, else the nearest parent. */
-function position(doc: Document, lc: LineCounter, path: Path, atKey: boolean): { line: number; col: number } {
+export function position(doc: Document, lc: LineCounter, path: Path, atKey: boolean): { line: number; col: number } {
   for (let n = path.length; n >= 0; n--) {
     const prefix = path.slice(0, n);
     if (atKey && n === path.length && n > 0) {

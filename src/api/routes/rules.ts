@@ -5,6 +5,9 @@ import { Type } from '@sinclair/typebox';
 import type { RuleEngine } from '../../rules/engine.js';
 import { deleteRule, readRuleSource, saveRule, validateRuleText } from '../../rules/rule-files.js';
 import { HearthError } from '../../shared/errors.js';
+import type { Database } from 'better-sqlite3';
+import { replayRule } from '../../rules/replay.js';
+import { runRulesTest } from '../../rules/test-command.js';
 import { ErrorSchema } from '../schemas/device.js';
 
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
@@ -21,7 +24,7 @@ const RuleInfoSchema = Type.Object({
 });
 const YamlBody = Type.Object({ yaml: Type.String({ minLength: 1, maxLength: 200_000 }) }, { additionalProperties: false });
 
-export async function rulesRoutes(app: FastifyInstance, opts: { rules: RuleEngine }): Promise<void> {
+export async function rulesRoutes(app: FastifyInstance, opts: { rules: RuleEngine; db: Database; location?: { latitude: number; longitude: number } }): Promise<void> {
   const { rules } = opts;
 
   app.get('/api/rules', { schema: { tags: ['rules'], summary: 'Every rule with its status, and invalid files with their errors', response: { 200: Type.Array(RuleInfoSchema) } } }, async () => rules.list());
@@ -79,6 +82,48 @@ export async function rulesRoutes(app: FastifyInstance, opts: { rules: RuleEngin
   app.get<{ Params: { id: string }; Querystring: { limit?: number } }>('/api/rules/:id/traces', {
     schema: { tags: ['rules'], summary: 'The latest traces of a rule, newest first', params: IdParams, querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })) }), response: { 404: ErrorSchema } },
     handler: async (request) => rules.traces(request.params.id, request.query.limit),
+  });
+
+  const Range = { from: Type.Optional(Type.String({ description: 'ISO time or epoch ms; default 24 h ago' })), to: Type.Optional(Type.String({ description: 'ISO time or epoch ms; default now' })) };
+  const time = (v: string | undefined, fallback: number, field: string) => {
+    if (!v) return fallback;
+    const t = /^\d+$/.test(v) ? Number(v) : Date.parse(v);
+    if (!Number.isFinite(t)) throw new HearthError('HEARTH_VALIDATION', { message: `body.${field} must be an ISO time or epoch milliseconds, got ${JSON.stringify(v)}` }, { field: `body.${field}` });
+    return t;
+  };
+
+  app.post<{ Body: { yaml: string; from?: string; to?: string } }>('/api/rules/replay', {
+    config: { role: 'viewer' },
+    schema: { tags: ['rules'], summary: 'Replay rule YAML (new or changed) against recorded history; actions are not executed', body: Type.Object({ yaml: Type.String({ minLength: 1, maxLength: 200_000 }), ...Range }, { additionalProperties: false }) },
+    handler: async (request) => {
+      const to = time(request.body.to, Date.now(), 'to');
+      return replayRule(opts.db, request.body.yaml, time(request.body.from, to - 86_400_000, 'from'), to, opts.location);
+    },
+  });
+
+  app.post<{ Params: { id: string }; Body: { from?: string; to?: string } }>('/api/rules/:id/replay', {
+    config: { role: 'viewer' },
+    schema: { tags: ['rules'], summary: 'Replay a saved rule against recorded history', params: IdParams, body: Type.Optional(Type.Object(Range, { additionalProperties: false })), response: { 404: ErrorSchema } },
+    handler: async (request) => {
+      const source = readRuleSource(rules, request.params.id);
+      if (!source) throw new HearthError('HEARTH_RULE_NOT_FOUND', { id: request.params.id });
+      const to = time(request.body?.to, Date.now(), 'to');
+      return replayRule(opts.db, source, time(request.body?.from, to - 86_400_000, 'from'), to, opts.location);
+    },
+  });
+
+  app.post<{ Params: { id: string } }>('/api/rules/:id/test', {
+    config: { role: 'viewer' },
+    schema: { tags: ['rules'], summary: "Run the tests of the rule's file (<file>.test.yaml) on a virtual clock", params: IdParams, response: { 404: ErrorSchema } },
+    handler: async (request) => {
+      const where = rules.fileOf(request.params.id);
+      if (!where) throw new HearthError('HEARTH_RULE_NOT_FOUND', { id: request.params.id });
+      const base = where.file.replace(/\.ya?ml$/, '');
+      const lines: string[] = [];
+      const { code, results } = await runRulesTest(rules.rulesDir, (l) => lines.push(l), base);
+      if (results.length === 0) return { passed: false, output: [`no tests: write ${base}.test.yaml beside ${where.file}`], results };
+      return { passed: code === 0, output: lines, results };
+    },
   });
 
   app.post<{ Params: { id: string } }>('/api/webhooks/:id', {

@@ -1,0 +1,159 @@
+// Rule tests: `<name>.test.yaml` beside `<name>.yaml` describes cases — initial states, a timeline of published
+// messages and clock advances, and the commands expected (or not). Each case runs the real engine on a private
+// in-process broker with a virtual clock: nothing reaches real devices, and an hour of rule time takes milliseconds.
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { Type, type Static } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+import { Aedes } from 'aedes';
+import { LineCounter, parseDocument } from 'yaml';
+import { AedesBus } from '../broker/aedes-bus.js';
+import { topicMatches } from '../broker/message-bus.js';
+import { formatPayload } from '../devices/topic.js';
+import { FakeClock } from '../shared/clock.js';
+import { EventBus } from '../shared/event-bus.js';
+import { createMemoryLogger } from '../shared/logger.js';
+import { parseDuration } from './duration.js';
+import { RuleEngine } from './engine.js';
+import { position } from './rule-loader.js';
+import { nextTimeOfDay, parseClock } from './triggers/common.js';
+import { formatPath } from './validate.js';
+
+const Value_ = Type.Union([Type.String(), Type.Number(), Type.Boolean()]);
+const Step = Type.Union([
+  Type.Object({ publish: Type.String({ minLength: 1 }), payload: Value_, retain: Type.Optional(Type.Boolean()) }, { additionalProperties: false }),
+  Type.Object({ advance: Type.Union([Type.String(), Type.Number()]) }, { additionalProperties: false }),
+  Type.Object({ at: Type.String({ pattern: '^\\d{1,2}:\\d{2}(:\\d{2})?$' }) }, { additionalProperties: false }),
+  Type.Object({ expect: Type.String({ minLength: 1 }), payload: Type.Optional(Value_) }, { additionalProperties: false }),
+  Type.Object({ expect_none: Type.String({ minLength: 1 }) }, { additionalProperties: false }),
+]);
+export const RuleTestFileSchema = Type.Object(
+  {
+    file: Type.Optional(Type.String({ description: 'The rule file under test; default: this file without .test' })),
+    cases: Type.Array(
+      Type.Object(
+        {
+          name: Type.String({ minLength: 1 }),
+          start: Type.Optional(Type.String({ description: 'Local start time, e.g. 2026-06-15T12:00:00' })),
+          states: Type.Optional(Type.Record(Type.String(), Value_)),
+          steps: Type.Array(Step, { minItems: 1 }),
+        },
+        { additionalProperties: false },
+      ),
+      { minItems: 1 },
+    ),
+  },
+  { additionalProperties: false },
+);
+type TestFile = Static<typeof RuleTestFileSchema>;
+type Case = TestFile['cases'][number];
+
+export interface CaseResult {
+  name: string;
+  passed: boolean;
+  /** Why it failed: the expectation and what was published instead. */
+  diff: string[];
+}
+
+export interface TestFileResult {
+  file: string;
+  problems: string[];
+  cases: CaseResult[];
+}
+
+export async function runRuleTestFile(path: string, display = path): Promise<TestFileResult> {
+  const text = readFileSync(path, 'utf8');
+  const lc = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false });
+  if (doc.errors.length) {
+    return { file: display, cases: [], problems: doc.errors.map((e) => { const p = lc.linePos(e.pos[0]); return `${display}:${p.line}:${p.col} ${e.message.split('\n')[0]}`; }) };
+  }
+  const value = doc.toJS();
+  const problems: string[] = [];
+  const seen = new Set<string>();
+  for (const error of Value.Errors(RuleTestFileSchema, value)) {
+    const rel = error.path.slice(1).split('/').filter(Boolean).map((p) => (/^\d+$/.test(p) ? Number(p) : p));
+    const key = rel.slice(0, 4).join('/');
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const pos = position(doc, lc, rel, error.message.startsWith('Unexpected'));
+    problems.push(`${display}:${pos.line}:${pos.col} ${formatPath(rel)} ${error.message.startsWith('Unexpected') ? 'is not a known key' : error.message.toLowerCase()}${error.value !== undefined && typeof error.value !== 'object' ? `, got ${JSON.stringify(error.value)}` : ''}`);
+  }
+  if (problems.length) return { file: display, cases: [], problems };
+  const spec = value as TestFile;
+  const ruleFile = join(path, '..', spec.file ?? basename(path).replace(/\.test\.ya?ml$/, '.yaml'));
+  const cases: CaseResult[] = [];
+  for (const c of spec.cases) cases.push(await runCase(ruleFile, c));
+  return { file: display, cases, problems };
+}
+
+async function runCase(ruleFile: string, c: Case): Promise<CaseResult> {
+  const dir = mkdtempSync(join(tmpdir(), 'hearth-rule-test-'));
+  const diff: string[] = [];
+  const broker = await Aedes.createBroker();
+  const bus = new AedesBus(broker);
+  const start = c.start ? new Date(c.start).getTime() : new Date(2026, 0, 1, 12, 0, 0).getTime();
+  const clock = new FakeClock(start);
+  const logger = createMemoryLogger();
+  const published: Array<{ topic: string; payload: string; at: number; step: number }> = [];
+  let step = 0;
+  let fromTest = false;
+  await bus.subscribe('#', (m) => {
+    if (!fromTest && !m.topic.startsWith('hearth/')) published.push({ topic: m.topic, payload: m.payload.toString(), at: clock.now(), step });
+  }, { retained: false });
+  let engine: RuleEngine | undefined;
+  try {
+    copyFileSync(ruleFile, join(dir, basename(ruleFile)));
+    engine = new RuleEngine({ bus, clock, logger, events: new EventBus(logger), rulesDir: dir, watch: false, initialStates: Object.entries(c.states ?? {}) });
+    await engine.start();
+    if (engine.problems.length) return { name: c.name, passed: false, diff: engine.problems.map((p) => p.text) };
+    let checkpoint = 0;
+    const since = () => published.filter((p, i) => i >= checkpoint && p);
+    for (const s of c.steps) {
+      step++;
+      const label = `step ${step}`;
+      if ('publish' in s) {
+        fromTest = true;
+        await bus.publish(s.publish, formatPayload(s.payload), { retain: s.retain ?? false });
+        fromTest = false;
+        await clock.advance(0);
+      } else if ('advance' in s) {
+        const ms = parseDuration(s.advance);
+        if (typeof ms === 'string') throw new Error(`${label}: advance ${ms}`);
+        await clock.advance(ms);
+      } else if ('at' in s) {
+        await clock.advanceTo(nextTimeOfDay(clock.now(), parseClock(s.at)));
+      } else if ('expect' in s) {
+        const list = since();
+        const hit = list.findIndex((p) => topicMatches(s.expect, p.topic) && (s.payload === undefined || p.payload === formatPayload(s.payload)));
+        if (hit < 0) {
+          diff.push(`${label}: expected ${s.expect}${s.payload !== undefined ? ` = ${JSON.stringify(formatPayload(s.payload))}` : ''} at +${fmt(clock.now() - start)}`);
+          diff.push(list.length ? `  published instead: ${list.map((p) => `${p.topic} = ${JSON.stringify(p.payload)} at +${fmt(p.at - start)}`).join(', ')}` : '  published instead: nothing');
+          break;
+        }
+        checkpoint = published.indexOf(list[hit]!) + 1;
+      } else if ('expect_none' in s) {
+        const hits = since().filter((p) => topicMatches(s.expect_none, p.topic));
+        if (hits.length) {
+          diff.push(`${label}: expected nothing on ${s.expect_none}`);
+          diff.push(`  published: ${hits.map((p) => `${p.topic} = ${JSON.stringify(p.payload)} at +${fmt(p.at - start)}`).join(', ')}`);
+          break;
+        }
+        checkpoint = published.length;
+      }
+    }
+  } catch (err) {
+    diff.push((err as Error).message);
+  } finally {
+    await engine?.stop();
+    await new Promise<void>((r) => broker.close(() => r()));
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return { name: c.name, passed: diff.length === 0, diff };
+}
+
+function fmt(ms: number): string {
+  const s = Math.round(ms / 1000);
+  return s < 60 ? `${s}s` : `${Math.floor(s / 60)}m${s % 60 ? `${s % 60}s` : ''}`;
+}
