@@ -103,6 +103,13 @@ describe('dashboard', () => {
     await trace.locator('summary').click();
     await trace.locator('text=publish home/lamp/power/set').waitFor();
     await page.screenshot({ path: join(ARTIFACTS, 'rule-trace-desktop.png'), fullPage: true });
+    // Replay against the readings recorded above: 21.5 then 22.25 °C, never crossing 20 from below within the day.
+    await page.click('#replay');
+    await page.locator('#rule-results h3').waitFor();
+    expect(await page.locator('#rule-results').textContent()).toContain('recorded message(s) on home/livingroom/temperature');
+    await page.click('#run-tests');
+    await page.waitForFunction(() => document.querySelector('#rule-results h3')?.textContent === 'Tests failed');
+    expect(await page.locator('#rule-results pre').textContent()).toContain('no tests: write evening.test.yaml beside evening.yaml');
   });
 
   it('at phone width (390 px) nothing overflows', async () => {

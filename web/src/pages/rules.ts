@@ -103,6 +103,32 @@ export function ruleEditorPage(root: HTMLElement, id: string, isNew: boolean): (
     }
     await loadTraces();
   };
+  const results = h('div', { class: 'panel results', id: 'rule-results', 'aria-live': 'polite' });
+  const runTests = async () => {
+    try {
+      const res = await api<any>('POST', `/api/rules/${encodeURIComponent(id)}/test`);
+      mount(results, h('h3', {}, res.passed ? 'Tests passed' : 'Tests failed'), h('pre', {}, res.output.join('\n')));
+    } catch (err) {
+      toast((err as Error).message, 'error');
+    }
+  };
+  const replay = async () => {
+    const hours = Number((document.getElementById('replay-hours') as HTMLSelectElement).value);
+    try {
+      const to = Date.now();
+      const res = await api<any>('POST', '/api/rules/replay', { yaml: editor.value, from: String(to - hours * 3_600_000), to: String(to) });
+      const fired = res.runs.filter((r: any) => r.outcome === 'ran' || r.outcome === 'stopped');
+      mount(
+        results,
+        h('h3', {}, fired.length ? `Would have fired ${fired.length} time(s)` : 'Would not have fired'),
+        h('p', { class: 'muted' }, `${res.messages} recorded message(s) on ${res.topics.join(', ') || 'no recorded topics'}; actions not executed.`),
+        h('ul', {}, fired.map((r: any) => h('li', {}, `${new Date(r.at).toLocaleString()}: ${r.trigger}`, h('ul', {}, r.published.map((p: any) => h('li', {}, `would publish ${p.topic} = ${p.payload}`)))))),
+      );
+    } catch (err) {
+      if (err instanceof ApiError && err.body?.errors) showProblems(err.body.errors);
+      toast((err as Error).message, 'error');
+    }
+  };
   const loadTraces = async () => {
     const list = await api<any[]>('GET', `/api/rules/${encodeURIComponent(id)}/traces?limit=20`).catch(() => []);
     mount(traces, list.length === 0 ? h('p', { class: 'muted' }, 'No traces yet.') : list.map(traceView));
@@ -115,7 +141,12 @@ export function ruleEditorPage(root: HTMLElement, id: string, isNew: boolean): (
     h('div', { class: 'editor' }, gutter, editor),
     problems,
     isAdmin() ? h('div', { class: 'actions' }, h('button', { id: 'save-rule', onclick: save }, 'Save'), h('button', { onclick: run }, 'Run now')) : null,
-    h('p', { class: 'muted' }, 'Rule tests and replays against history are not available yet.'),
+    h('div', { class: 'actions' },
+      h('button', { id: 'run-tests', onclick: runTests }, 'Run tests'),
+      h('label', { for: 'replay-hours', class: 'inline-label' }, 'Replay the last'),
+      h('select', { id: 'replay-hours' }, [['24', 'day'], ['168', 'week'], ['720', 'month']].map(([v, l]) => h('option', { value: v }, l))),
+      h('button', { id: 'replay', onclick: replay }, 'Replay against history')),
+    results,
     h('h3', {}, 'Traces'),
     traces,
   );
