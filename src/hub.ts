@@ -15,6 +15,8 @@ import type { HearthConfig } from './config/schema.js';
 import { DeviceRegistry } from './devices/device-registry.js';
 import { PresenceTracker } from './devices/presence.js';
 import { RuleEngine } from './rules/engine.js';
+import { startDemo } from './simulator/command.js';
+import { DEMO_HOME } from './simulator/devices.js';
 import { systemClock, type Clock } from './shared/clock.js';
 import { EventBus } from './shared/event-bus.js';
 import { createLogger, type Logger } from './shared/logger.js';
@@ -96,6 +98,7 @@ export class Hub {
       await this.#listen();
       await this.bus.publish('hearth/status', 'online', { qos: 1, retain: true });
       if (config.mqtt.allowAnonymous) logger.warn('anonymous MQTT access is ENABLED (mqtt.allowAnonymous): anyone on the network can publish to home/#');
+      if (config.demo) await this.#startDemo();
       this.#ready = true;
       logger.info(`hearth ready: MQTT on ${config.host}:${this.ports.mqtt}, HTTP and MQTT-over-WebSocket (/mqtt) on ${config.host}:${this.ports.http}`);
       return this.ports;
@@ -220,6 +223,23 @@ export class Hub {
     });
     await this.rules.start();
     this.#cleanups.push(() => this.rules.stop());
+  }
+
+  /** Demo mode: a simulated home over real MQTT, as a dedicated admin user whose password changes every start. */
+  async #startDemo(): Promise<void> {
+    const password = generatePassword();
+    await this.users.setUser('demo', password, 'admin');
+    const host = this.config.host === '0.0.0.0' || this.config.host === '::' ? '127.0.0.1' : this.config.host;
+    const rooms = new Map(DEMO_HOME.map(([id, , room]) => [id, room]));
+    this.events.on('device.created', 'demo', ({ deviceId }) => {
+      const room = rooms.get(deviceId);
+      if (room) setImmediate(() => this.registry.has(deviceId) && !this.registry.get(deviceId).room && this.registry.updateMeta(deviceId, { room }));
+    });
+    const sim = await startDemo({ mqttUrl: `mqtt://${host}:${this.ports.mqtt}`, username: 'demo', password, logger: this.logger.child('demo') });
+    // Stopped first at shutdown, so its devices say goodbye while the broker still runs.
+    this.#cleanups.push(() => sim.stop());
+    for (const [id, room] of rooms) if (this.registry.has(id) && !this.registry.get(id).room) this.registry.updateMeta(id, { room });
+    this.logger.warn(`demo mode: ${DEMO_HOME.length} simulated devices are running (user "demo")`);
   }
 
   /** Rolls old raw history into hourly rollups once at start and then every hour. */

@@ -10,6 +10,7 @@ import { runRulesWhy } from './rules/why-command.js';
 import { runRulesTest } from './rules/test-command.js';
 import { replayRule } from './rules/replay.js';
 import { readFileSync } from 'node:fs';
+import { runSimulateCommand } from './simulator/command.js';
 import { HearthError } from './shared/errors.js';
 import { generatePassword } from './shared/password.js';
 import { openDatabase } from './store/database.js';
@@ -26,6 +27,8 @@ Commands:
   rules test [dir]      run the *.test.yaml rule tests on a virtual clock; exit 1 on any failure
   rules replay <file> [--from TIME] [--to TIME]
                         run a rule file against recorded history (default: the last 24 h); actions are not executed
+  simulate [--devices N] [--rate R] [--url mqtt://…] [--username U] [--password P] [--duration S]
+                        run simulated devices against a hub (password also from HEARTH_SIMULATE_PASSWORD)
   backup <file>         write a consistent copy of the database (safe while the hub runs)
   help                  show this text
 
@@ -49,6 +52,8 @@ const OPTIONS = {
 } as const;
 
 export async function main(argv: string[]): Promise<number> {
+  // The simulator has options of its own.
+  if (argv[0] === 'simulate') return runSimulateCommand(argv.slice(1));
   let parsed;
   try {
     parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });

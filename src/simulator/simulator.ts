@@ -1,0 +1,97 @@
+// The simulator: each device is its own MQTT client with a last will and a retained status, publishing at its
+// share of the total rate and obeying `/set`. Bounded: it stops when told, and never opens more than `devices`.
+import mqtt, { type MqttClient } from 'mqtt';
+import type { Logger } from '../shared/logger.js';
+import { createDevice, type DeviceKind, type SimulatedDevice } from './devices.js';
+
+export interface SimulationOptions {
+  url: string;
+  username?: string;
+  password?: string;
+  /** Number of devices, or an explicit list of [id, kind]. */
+  devices: number | Array<[string, DeviceKind]>;
+  /** Total readings per second across all devices. */
+  rate: number;
+  prefix?: string;
+  logger?: Logger;
+  /** A seed for repeatable runs. */
+  seed?: number;
+}
+
+export interface Simulation {
+  stop(options?: { abrupt?: boolean }): Promise<void>;
+  stats(): { devices: number; connected: number; published: number; commands: number };
+  clients: Map<string, MqttClient>;
+}
+
+const KINDS: DeviceKind[] = ['thermometer', 'thermometer', 'motion', 'door', 'switch', 'light'];
+
+export async function startSimulation(options: SimulationOptions): Promise<Simulation> {
+  let seed = options.seed ?? 42;
+  const random = () => ((seed = (seed * 1664525 + 1013904223) % 4294967296) / 4294967296);
+  const list: Array<[string, DeviceKind]> = Array.isArray(options.devices)
+    ? options.devices
+    : Array.from({ length: options.devices }, (_, i) => [`${options.prefix ?? 'sim'}-${i + 1}`, KINDS[i % KINDS.length]!]);
+  const clients = new Map<string, MqttClient>();
+  const devices: SimulatedDevice[] = [];
+  let published = 0;
+  let commands = 0;
+  // Connect in small batches: a thousand simultaneous handshakes would look like an attack to the hub's limits.
+  for (let i = 0; i < list.length; i += 50) {
+    await Promise.all(list.slice(i, i + 50).map(async ([id, kind]) => {
+      const device = createDevice(id, kind, random);
+      const client = await mqtt.connectAsync(options.url, {
+        clientId: `${id}-${Math.round(random() * 1e6)}`,
+        username: options.username,
+        password: options.password,
+        keepalive: 30,
+        reconnectPeriod: 2000,
+        will: { topic: `home/${id}/status`, payload: Buffer.from('offline'), qos: 1, retain: true },
+      });
+      client.on('message', (topic, payload) => {
+        const property = topic.split('/')[2]!;
+        commands++;
+        for (const [p, v] of device.command(property, payload.toString())) {
+          client.publish(`home/${id}/${p}`, v, { qos: 1, retain: true });
+          published++;
+        }
+      });
+      await client.subscribeAsync(`home/${id}/+/set`, { qos: 1 });
+      await client.publishAsync(`home/${id}/status`, 'online', { qos: 1, retain: true });
+      for (const [p, v] of device.initial()) client.publish(`home/${id}/${p}`, v, { qos: 0, retain: true });
+      clients.set(id, client);
+      devices.push(device);
+    }));
+  }
+  // One timer drives every device: each tick publishes for the devices whose turn it is.
+  const tickMs = 100;
+  let budget = 0;
+  let cursor = 0;
+  const timer = setInterval(() => {
+    budget += (options.rate * tickMs) / 1000;
+    while (budget >= 1 && devices.length > 0) {
+      const device = devices[cursor++ % devices.length]!;
+      const client = clients.get(device.id);
+      for (const [p, v] of device.tick(random)) {
+        client?.publish(`home/${device.id}/${p}`, v, { qos: 0, retain: true });
+        published++;
+      }
+      budget -= 1;
+    }
+  }, tickMs);
+  options.logger?.info(`simulating ${devices.length} device(s) at ${options.rate} reading(s)/s on ${options.url}`);
+  return {
+    clients,
+    stats: () => ({ devices: devices.length, connected: [...clients.values()].filter((c) => c.connected).length, published, commands }),
+    async stop({ abrupt = false } = {}) {
+      clearInterval(timer);
+      await Promise.all([...clients.entries()].map(async ([id, c]) => {
+        if (abrupt) return void (c as any).stream?.destroy();
+        // A clean goodbye: say offline (the will is discarded on a clean DISCONNECT), then disconnect.
+        await c.publishAsync(`home/${id}/status`, 'offline', { qos: 1, retain: true }).catch(() => undefined);
+        await c.endAsync().catch(() => undefined);
+      }));
+      if (abrupt) for (const c of clients.values()) c.end(true);
+    },
+  };
+}
