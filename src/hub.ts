@@ -15,7 +15,6 @@ import type { HearthConfig } from './config/schema.js';
 import { DeviceRegistry } from './devices/device-registry.js';
 import { PresenceTracker } from './devices/presence.js';
 import { RuleEngine } from './rules/engine.js';
-import { startDemo } from './simulator/command.js';
 import { DEMO_HOME } from './simulator/devices.js';
 import { systemClock, type Clock } from './shared/clock.js';
 import { EventBus } from './shared/event-bus.js';
@@ -235,6 +234,8 @@ export class Hub {
       const room = rooms.get(deviceId);
       if (room) setImmediate(() => this.registry.has(deviceId) && !this.registry.get(deviceId).room && this.registry.updateMeta(deviceId, { room }));
     });
+    // Loaded only in demo mode: the simulator pulls in the mqtt client library (about 20 MB of RSS on a Pi).
+    const { startDemo } = await import('./simulator/command.js');
     const sim = await startDemo({ mqttUrl: `mqtt://${host}:${this.ports.mqtt}`, username: 'demo', password, logger: this.logger.child('demo') });
     // Stopped first at shutdown, so its devices say goodbye while the broker still runs.
     this.#cleanups.push(() => sim.stop());

@@ -10,7 +10,6 @@ import { runRulesWhy } from './rules/why-command.js';
 import { runRulesTest } from './rules/test-command.js';
 import { replayRule } from './rules/replay.js';
 import { readFileSync } from 'node:fs';
-import { runSimulateCommand } from './simulator/command.js';
 import { HearthError } from './shared/errors.js';
 import { generatePassword } from './shared/password.js';
 import { openDatabase } from './store/database.js';
@@ -53,7 +52,7 @@ const OPTIONS = {
 
 export async function main(argv: string[]): Promise<number> {
   // The simulator has options of its own.
-  if (argv[0] === 'simulate') return runSimulateCommand(argv.slice(1));
+  if (argv[0] === 'simulate') return (await import('./simulator/command.js')).runSimulateCommand(argv.slice(1));
   let parsed;
   try {
     parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });

@@ -21,13 +21,15 @@ export class AedesBus implements MessageBus {
     // Live messages that arrive while the retained ones are replayed wait, so an older retained value never wins.
     let held: BusMessage[] | undefined = options.retained !== false ? [] : undefined;
     const listener = (packet: AedesPacketLike, cb: () => void) => {
+      // mqemitter moves to its next queued message inside cb(): calling it synchronously recurses once per queued
+      // message, and a flood overflows the stack (as aedes notes for its own deliveries). setImmediate unwinds it.
       // aedes delivers its own $SYS traffic to in-process listeners of `#`; [MQTT-4.7.2-1] says wildcards skip it.
-      if (packet.topic.startsWith('$') && !filter.startsWith('$')) return cb();
+      if (packet.topic.startsWith('$') && !filter.startsWith('$')) return void setImmediate(cb);
       try {
         if (held) held.push(toMessage(packet, false));
         else handler(toMessage(packet, false));
       } finally {
-        cb();
+        setImmediate(cb);
       }
     };
     await new Promise<void>((resolve, reject) => broker.subscribe(filter, listener, (err?: Error) => (err ? reject(err) : resolve())));

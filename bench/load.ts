@@ -1,0 +1,53 @@
+// A load generator process: N MQTT clients publishing sensor readings at a fixed total rate (or as fast as the
+// broker accepts) for a bounded time, then printing what it sent as JSON. Loopback only.
+import mqtt, { type MqttClient } from 'mqtt';
+
+const [url, username, password, clientsArg, rateArg, secondsArg, prefix = 'dev'] = process.argv.slice(2);
+const n = Number(clientsArg);
+const rate = rateArg === 'max' ? Infinity : Number(rateArg);
+const seconds = Math.min(Number(secondsArg), 60);
+const clients: MqttClient[] = [];
+for (let i = 0; i < n; i += 100) {
+  clients.push(...(await Promise.all(Array.from({ length: Math.min(100, n - i) }, (_, j) =>
+    mqtt.connectAsync(url!, { username: username || undefined, password: password || undefined, clientId: `${prefix}-${i + j}-${process.pid}`, reconnectPeriod: 0, keepalive: 60 })))));
+}
+console.log('CONNECTED');
+let sent = 0;
+const start = Date.now();
+const deadline = start + seconds * 1000;
+if (rate === Infinity) {
+  // As fast as the broker takes it: QoS 0 with back-pressure from each client's socket.
+  await Promise.all(clients.map(async (c, i) => {
+    while (Date.now() < deadline) {
+      for (let k = 0; k < 50; k++) {
+        c.publish(`home/${prefix}${i}/temperature`, (20 + Math.random()).toFixed(2));
+        sent++;
+      }
+      await new Promise<void>((r) => ((c as any).stream.writableLength > 65536 ? (c as any).stream.once('drain', r) : setImmediate(r)));
+    }
+  }));
+} else if (rate > 0) {
+  const tick = 10;
+  let budget = 0;
+  let cursor = 0;
+  await new Promise<void>((resolve) => {
+    const timer = setInterval(() => {
+      budget += (rate * tick) / 1000;
+      while (budget >= 1) {
+        const i = cursor++ % clients.length;
+        clients[i]!.publish(`home/${prefix}${i}/temperature`, (20 + Math.random()).toFixed(2));
+        sent++;
+        budget--;
+      }
+      if (Date.now() >= deadline) {
+        clearInterval(timer);
+        resolve();
+      }
+    }, tick);
+  });
+} else {
+  await new Promise((r) => setTimeout(r, seconds * 1000));
+}
+console.log(JSON.stringify({ sent, seconds: (Date.now() - start) / 1000 }));
+await Promise.all(clients.map((c) => c.endAsync(true).catch(() => undefined)));
+process.exit(0);
