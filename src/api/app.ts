@@ -1,4 +1,5 @@
-// buildApi: the Fastify app with security headers, auth, error handling and every route. It never listens; the hub does.
+// buildApi: the Fastify app with security headers, auth, error handling, the OpenAPI document and every route.
+// It never listens; the hub does (and tests use `app.inject()`).
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -6,58 +7,69 @@ import { registerAuth } from './auth.js';
 import type { ApiContext } from './context.js';
 import { registerErrorHandler } from './errors.js';
 import { authRoutes } from './routes/auth.js';
+import { backupRoutes } from './routes/backup.js';
+import { deviceCredentialRoutes } from './routes/device-credentials.js';
 import { deviceRoutes } from './routes/devices.js';
-import { eventRoutes, securityHeaders } from './routes/events.js';
+import { eventRoutes } from './routes/events.js';
+import { historyRoutes } from './routes/history.js';
+import { metricsRoutes } from './routes/metrics.js';
 import { rulesRoutes } from './routes/rules.js';
 import { systemRoutes } from './routes/system.js';
+import { tokenRoutes } from './routes/tokens.js';
 import { userRoutes } from './routes/users.js';
 import { webRoutes } from './routes/web.js';
+import { registerSecurityHeaders } from './security-headers.js';
 
 export interface ApiOptions {
   /** PEM key and certificate: serve HTTPS. */
   https?: { key: Buffer; cert: Buffer };
+  /** Largest request body in bytes (256 KiB: a rule file fits, a memory-exhaustion attempt does not). */
+  bodyLimit?: number;
 }
 
 export async function buildApi(ctx: ApiContext, options: ApiOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
+    // Fastify's own request logging is off: our logger redacts secrets, and routes log what matters.
     logger: false,
-    bodyLimit: 256 * 1024,
+    bodyLimit: options.bodyLimit ?? 256 * 1024,
+    // Behind no proxy by default: X-Forwarded-For would let a guesser pick a fresh address for the login limiter.
     trustProxy: false,
     ...(options.https ? { https: { ...options.https, minVersion: 'TLSv1.2' as const } } : {}),
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
   }) as unknown as FastifyInstance;
-  registerErrorHandler(app);
-  app.addHook('onSend', async (_request, reply, payload) => {
-    reply.headers(securityHeaders);
-    return payload;
-  });
+  registerErrorHandler(app, ctx.logger);
+  registerSecurityHeaders(app, Boolean(options.https));
   // The docs UI and its assets are public: they describe the API, they do not expose data.
   app.addHook('onRoute', (route) => {
     if (route.url.startsWith('/docs')) route.config = { ...(route.config ?? {}), public: true };
   });
   await app.register(swagger, {
     openapi: {
-      info: { title: 'Hearth API', version: '1', description: 'Devices, history, commands, rules, users and live events of a Hearth hub' },
+      info: {
+        title: 'Hearth API',
+        version: '1',
+        description: 'Devices, history, commands, rules, users and live events of a Hearth hub. Errors are `{ "code": "HEARTH_…", "message": "…" }`.',
+      },
       components: {
         securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer', description: 'An API token (POST /api/tokens) or the token returned by POST /api/login' },
           basic: { type: 'http', scheme: 'basic' },
-          bearer: { type: 'http', scheme: 'bearer' },
-          cookie: { type: 'apiKey', in: 'cookie', name: 'hearth_session' },
+          cookie: { type: 'apiKey', in: 'cookie', name: 'hearth_session', description: 'Set by POST /api/login; changes also need the x-csrf-token header' },
         },
       },
-      security: [{ basic: [] }, { bearer: [] }, { cookie: [] }],
+      security: [{ bearer: [] }, { basic: [] }, { cookie: [] }],
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list' } });
   app.get('/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
-  const loginFailures = ctx.metrics.counter('hearth_http_auth_failures_total', 'Refused HTTP credentials');
-  registerAuth(app, { users: ctx.users, sessions: ctx.sessions, limiter: ctx.limiter, logger: ctx.logger, onFailure: (reason) => loginFailures({ reason }) });
 
-  await app.register(systemRoutes, { ctx });
-  await app.register(authRoutes, { ctx });
-  await app.register(deviceRoutes, { ctx });
-  await app.register(userRoutes, { ctx });
-  await app.register(eventRoutes, { ctx });
+  const authFailures = ctx.metrics.counter('hearth_http_auth_failures_total', 'Refused HTTP credentials (Basic, bearer) by reason');
+  registerAuth(app, { users: ctx.users, sessions: ctx.sessions, limiter: ctx.limiter, logger: ctx.logger, onFailure: (reason) => authFailures({ reason }) });
+
+  for (const routes of [systemRoutes, metricsRoutes, authRoutes, tokenRoutes, deviceRoutes, historyRoutes, userRoutes, deviceCredentialRoutes, eventRoutes, backupRoutes]) {
+    await app.register(routes, { ctx });
+  }
+  // The rule engine's routes (src/api/routes/rules.ts) are owned with the engine and get only what they need.
   if (ctx.rules) await app.register(rulesRoutes, { rules: ctx.rules, db: ctx.db, location: ctx.location });
   if (ctx.webDir) await app.register(webRoutes, { dir: ctx.webDir });
   return app;

@@ -1,34 +1,45 @@
-// Every error response is `{ code, message }` from the catalogue; validation errors name the field.
+// Every error response is `{ code, message }` from the catalogue (src/shared/errors.ts); validation errors name the field.
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { HearthError } from '../shared/errors.js';
+import type { Logger } from '../shared/logger.js';
 
-export function registerErrorHandler(app: FastifyInstance): void {
+export function registerErrorHandler(app: FastifyInstance, logger: Logger): void {
   app.setErrorHandler((error: FastifyError | HearthError, request, reply) => {
-    if (error instanceof HearthError) {
+    const hearth = toHearthError(error);
+    if (hearth.code === 'HEARTH_UNAUTHORIZED') {
       // [RFC 9110 11.6.1] a 401 names a scheme; Bearer, because a Basic challenge makes browsers pop up a password dialog over the dashboard.
-      if (error.code === 'HEARTH_UNAUTHORIZED') reply.header('www-authenticate', 'Bearer realm="hearth"');
-      return reply.status(error.status).send(error.toJSON());
+      reply.header('www-authenticate', 'Bearer realm="hearth"');
     }
-    const fe = error as FastifyError;
-    if (fe.validation) {
-      const first = fe.validation[0]!;
-      const missing = (first.params as { missingProperty?: string }).missingProperty;
-      const extra = (first.params as { additionalProperty?: string }).additionalProperty;
-      const base = `${fe.validationContext ?? 'body'}${first.instancePath.replace(/\//g, '.')}`;
-      const field = missing ? `${base}.${missing}` : extra ? `${base}.${extra}` : base;
-      const message = missing ? `${field} is required` : extra ? `${field} is not a known field` : `${field} ${first.message}`;
-      return reply.status(400).send({ code: 'HEARTH_VALIDATION', message, field });
+    if (hearth.code === 'HEARTH_RATE_LIMITED' && !reply.hasHeader('retry-after')) {
+      reply.header('retry-after', /in (\d+) s/.exec(hearth.message)?.[1] ?? '1');
     }
-    if (fe.statusCode === 413 || fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-      return reply.status(413).send({ code: 'HEARTH_PAYLOAD_TOO_LARGE', message: 'Request body is too large' });
+    if (hearth.status >= 500) {
+      // Method and path only: bodies and headers may hold passwords and tokens.
+      logger.error(`${request.method} ${request.url.split('?')[0]} failed: ${(error as Error).stack ?? (error as Error).message}`);
     }
-    if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) {
-      return reply.status(fe.statusCode).send({ code: 'HEARTH_VALIDATION', message: fe.message });
-    }
-    request.log.error(error);
-    return reply.status(500).send({ code: 'HEARTH_INTERNAL', message: 'Internal error' });
+    return reply.status(hearth.status).send(hearth.toJSON());
   });
   app.setNotFoundHandler((request, reply) => {
-    reply.status(404).send({ code: 'HEARTH_NOT_FOUND', message: `No route ${request.method} ${request.url.split('?')[0]}` });
+    const err = new HearthError('HEARTH_NOT_FOUND', { message: `No route ${request.method} ${request.url.split('?')[0]}` });
+    reply.status(err.status).send(err.toJSON());
   });
+}
+
+function toHearthError(error: FastifyError | HearthError): HearthError {
+  if (error instanceof HearthError) return error;
+  if (error.validation && error.validation.length > 0) {
+    const first = error.validation[0]!;
+    const params = first.params as { missingProperty?: string; additionalProperty?: string };
+    const base = `${error.validationContext ?? 'body'}${first.instancePath.replace(/\//g, '.')}`;
+    const field = params.missingProperty ? `${base}.${params.missingProperty}` : params.additionalProperty ? `${base}.${params.additionalProperty}` : base;
+    const message = params.missingProperty ? `${field} is required` : params.additionalProperty ? `${field} is not a known field` : `${field} ${first.message}`;
+    return new HearthError('HEARTH_VALIDATION', { message }, { field });
+  }
+  if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE' || error.statusCode === 413) return new HearthError('HEARTH_PAYLOAD_TOO_LARGE');
+  // Fastify's own 4xx (malformed JSON, unsupported content type, empty body) keep their status and message.
+  if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
+    const err = new HearthError('HEARTH_VALIDATION', { message: error.message });
+    return Object.assign(err, { status: error.statusCode });
+  }
+  return new HearthError('HEARTH_INTERNAL');
 }

@@ -48,6 +48,10 @@ export async function createEmbeddedBroker(deps: BrokerDeps): Promise<EmbeddedBr
   // aedes writes PUBACK before it routes a QoS 1 message; a journal entry written first (and removed once the
   // message is routed) closes the window in which a crash would lose an acknowledged message.
   const pending = new WeakMap<Buffer, { clientId: string; messageId: number }>();
+  // A token bucket per client: aedes reads sockets as fast as they deliver, so without it one misbehaving device
+  // could queue millions of messages and keep the hub busy (and growing) for minutes.
+  const buckets = new WeakMap<Client, { tokens: number; at: number }>();
+  const burst = config.maxPublishRatePerClient * 2;
   let open = 0;
   const perAddress = new Map<string, number>();
 
@@ -96,6 +100,13 @@ export async function createEmbeddedBroker(deps: BrokerDeps): Promise<EmbeddedBr
       if (!client) return callback(null);
       messagesIn();
       if (packet.topic.length > config.maxTopicLength) return limitExceeded(client, callback, `topic of ${packet.topic.length} characters is over mqtt.maxTopicLength (${config.maxTopicLength})`);
+      const now = performance.now();
+      const bucket = buckets.get(client) ?? { tokens: burst, at: now };
+      bucket.tokens = Math.min(burst, bucket.tokens + ((now - bucket.at) / 1000) * config.maxPublishRatePerClient);
+      bucket.at = now;
+      buckets.set(client, bucket);
+      if (bucket.tokens < 1) return limitExceeded(client, callback, `it publishes faster than mqtt.maxPublishRatePerClient (${config.maxPublishRatePerClient}/s)`);
+      bucket.tokens -= 1;
       const identity = identities.get(client);
       const decision = identity ? canPublish(identity, packet.topic) : { allowed: false as const, reason: 'not authenticated' };
       if (decision.allowed) {

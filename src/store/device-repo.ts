@@ -96,6 +96,8 @@ export class DeviceRepo {
 
   deleteDevice(deviceId: string): void {
     this.#db.prepare('DELETE FROM history WHERE series_id IN (SELECT id FROM history_series WHERE device_id = ?)').run(deviceId);
+    // Rollups too: series ids are reused after a delete, so orphaned rollups would show up in another device's charts.
+    this.#db.prepare('DELETE FROM history_hourly WHERE series_id IN (SELECT id FROM history_series WHERE device_id = ?)').run(deviceId);
     this.#db.prepare('DELETE FROM history_series WHERE device_id = ?').run(deviceId);
     this.#db.prepare('DELETE FROM devices WHERE id = ?').run(deviceId);
     for (const key of [...this.#seriesIds.keys()]) if (key.startsWith(`${deviceId}\0`)) this.#seriesIds.delete(key);

@@ -124,6 +124,18 @@ describe('limits', () => {
     expect(fine.connected).toBe(true);
   });
 
+  it('a client publishing faster than its rate limit is disconnected; a normal one is not', async () => {
+    th = await startTestHub({ overrides: { 'mqtt.maxPublishRatePerClient': 50 } });
+    const calm = await th.connect({ clientId: 'calm' });
+    const noisy = await th.connect({ clientId: 'noisy' });
+    const closed = new Promise((r) => noisy.once('close', r));
+    for (let i = 0; i < 500; i++) noisy.publish('home/noisy/x', String(i));
+    await closed;
+    expect(th.logs.some((l) => l.includes('publishes faster than mqtt.maxPublishRatePerClient (50/s)'))).toBe(true);
+    for (let i = 0; i < 5; i++) await calm.publishAsync('home/calm/x', String(i), { qos: 1 });
+    expect(calm.connected).toBe(true);
+  });
+
   it('connections per source address are capped', async () => {
     th = await startTestHub({ overrides: { 'mqtt.maxConnectionsPerAddress': 2 } });
     await th.connect({ clientId: 'one' });

@@ -1,78 +1,80 @@
-// Users (admin only) and per-device MQTT credentials.
+// Users (admin only): create, list, change password, delete.
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { HearthError } from '../../shared/errors.js';
+import { bearerToken, readCookie, SESSION_COOKIE } from '../auth.js';
 import type { ApiContext } from '../context.js';
-import { ErrorSchema } from '../schemas/device.js';
+import { ErrorSchema, NoContent } from '../schemas/common.js';
+import { NewPassword, NewUser, UserParams, UserSchema } from '../schemas/user.js';
+import { typed } from '../type-provider.js';
 
-const Role = Type.Union([Type.Literal('admin'), Type.Literal('viewer')]);
-const UserOut = Type.Object({ name: Type.String(), role: Type.String(), createdAt: Type.String() });
-const NameParams = Type.Object({ name: Type.String({ minLength: 1, maxLength: 64 }) });
+const denied = { 401: ErrorSchema, 403: ErrorSchema };
+const iso = (u: { name: string; role: 'admin' | 'viewer'; createdAt: number }) => ({ ...u, createdAt: new Date(u.createdAt).toISOString() });
 
-export async function userRoutes(app: FastifyInstance, opts: { ctx: ApiContext }): Promise<void> {
-  const { users } = opts.ctx;
-  const admin = { role: 'admin' as const };
-  const iso = (u: { name: string; role: string; createdAt: number }) => ({ ...u, createdAt: new Date(u.createdAt).toISOString() });
+export async function userRoutes(fastify: FastifyInstance, opts: { ctx: ApiContext }): Promise<void> {
+  const app = typed(fastify);
+  const { users, sessions, logger } = opts.ctx;
 
-  app.get('/api/users', { config: admin, schema: { tags: ['users'], summary: 'Users', response: { 200: Type.Array(UserOut) } } }, async () => users.listUsers().map(iso));
+  app.get('/api/users', {
+    config: { role: 'admin' },
+    schema: { tags: ['users'], summary: 'Users and their roles', response: { 200: Type.Array(UserSchema), ...denied } },
+    handler: async () => users.listUsers().map(iso),
+  });
 
-  app.post<{ Body: { name: string; password: string; role: 'admin' | 'viewer' } }>('/api/users', {
+  app.post('/api/users', {
     schema: {
       tags: ['users'],
-      summary: 'Create a user',
-      body: Type.Object({ name: Type.String({ pattern: '^[A-Za-z0-9_.@-]{1,64}$' }), password: Type.String({ minLength: 8, maxLength: 1024 }), role: Role }, { additionalProperties: false }),
-      response: { 201: UserOut, 409: ErrorSchema },
+      summary: 'Create a user (admin: changes anything; viewer: reads everything, changes nothing)',
+      body: NewUser,
+      response: { 201: UserSchema, 400: ErrorSchema, 409: ErrorSchema, ...denied },
     },
     handler: async (request, reply) => {
       const { name, password, role } = request.body;
       if (users.getUser(name)) throw new HearthError('HEARTH_CONFLICT', { message: `a user named "${name}" exists; change its password instead` });
+      // Users win over device credentials of the same name at login, which would silently lock that device out.
+      if (users.listDeviceCredentials().some((c) => c.username === name)) throw new HearthError('HEARTH_CONFLICT', { message: `"${name}" is the username of device credentials` });
       await users.setUser(name, password, role);
+      logger.info(`${request.user!.name} created user ${name} (${role})`);
       return reply.status(201).send(iso(users.getUser(name)!));
     },
   });
 
-  app.put<{ Params: { name: string }; Body: { password: string } }>('/api/users/:name/password', {
-    schema: { tags: ['users'], summary: 'Change a password', params: NameParams, body: Type.Object({ password: Type.String({ minLength: 8, maxLength: 1024 }) }, { additionalProperties: false }), response: { 404: ErrorSchema } },
+  app.put('/api/users/:name/password', {
+    schema: {
+      tags: ['users'],
+      summary: "Change a user's password; the user's other sessions end",
+      params: UserParams,
+      body: NewPassword,
+      response: { 204: NoContent, 400: ErrorSchema, 404: ErrorSchema, ...denied },
+    },
     handler: async (request, reply) => {
       const user = users.getUser(request.params.name);
       if (!user) throw new HearthError('HEARTH_USER_NOT_FOUND', { name: request.params.name });
       await users.setUser(user.name, request.body.password, user.role);
-      return reply.status(204).send();
+      // Whoever knew the old password may hold a session: end them all, except the one making this change.
+      const self = user.name === request.user!.name;
+      const ended = sessions.deleteUserSessions(user.name, self ? { cookie: readCookie(request, SESSION_COOKIE), token: bearerToken(request) } : {});
+      logger.info(`${request.user!.name} changed the password of ${user.name} (${ended} other session${ended === 1 ? '' : 's'} ended)`);
+      return reply.status(204).send(null);
     },
   });
 
-  app.delete<{ Params: { name: string } }>('/api/users/:name', {
-    schema: { tags: ['users'], summary: 'Delete a user (and its sessions and tokens)', params: NameParams, response: { 404: ErrorSchema, 409: ErrorSchema } },
+  app.delete('/api/users/:name', {
+    schema: {
+      tags: ['users'],
+      summary: 'Delete a user, with its sessions and API tokens',
+      params: UserParams,
+      response: { 204: NoContent, 404: ErrorSchema, 409: ErrorSchema, ...denied },
+    },
     handler: async (request, reply) => {
       const target = users.getUser(request.params.name);
       if (!target) throw new HearthError('HEARTH_USER_NOT_FOUND', { name: request.params.name });
       if (target.role === 'admin' && users.listUsers().filter((u) => u.role === 'admin').length === 1) {
-        throw new HearthError('HEARTH_CONFLICT', { message: 'cannot delete the last admin' });
+        throw new HearthError('HEARTH_CONFLICT', { message: `cannot delete "${target.name}", the last admin` });
       }
       users.deleteUser(target.name);
-      return reply.status(204).send();
-    },
-  });
-
-  app.get('/api/device-credentials', { config: admin, schema: { tags: ['users'], summary: 'MQTT credentials bound to devices (never their passwords)' } }, async () =>
-    users.listDeviceCredentials().map((c) => ({ ...c, createdAt: new Date(c.createdAt).toISOString() })),
-  );
-
-  app.post<{ Body: { deviceId: string } }>('/api/device-credentials', {
-    schema: {
-      tags: ['users'],
-      summary: 'Issue MQTT credentials for one device; the password is shown once',
-      body: Type.Object({ deviceId: Type.String({ pattern: '^[a-z0-9_-]{1,64}$' }) }, { additionalProperties: false }),
-      response: { 201: Type.Object({ username: Type.String(), password: Type.String(), deviceId: Type.String() }) },
-    },
-    handler: async (request, reply) => reply.status(201).send({ ...(await users.addDeviceCredential(request.body.deviceId)), deviceId: request.body.deviceId }),
-  });
-
-  app.delete<{ Params: { username: string } }>('/api/device-credentials/:username', {
-    schema: { tags: ['users'], summary: 'Revoke device credentials', params: Type.Object({ username: Type.String() }), response: { 404: ErrorSchema } },
-    handler: async (request, reply) => {
-      if (!users.revokeDeviceCredential(request.params.username)) throw new HearthError('HEARTH_NOT_FOUND', { message: `No device credentials named "${request.params.username}"` });
-      return reply.status(204).send();
+      logger.info(`${request.user!.name} deleted user ${target.name}`);
+      return reply.status(204).send(null);
     },
   });
 }

@@ -1,7 +1,8 @@
-// Device shapes on the wire: one TypeBox definition for validation, serialization and the OpenAPI document.
+// Device shapes on the wire: one TypeBox definition for validation, serialization, OpenAPI and the TypeScript type.
 import { Type, type Static } from '@sinclair/typebox';
+import { TopicId } from './common.js';
 
-export const ErrorSchema = Type.Object({ code: Type.String(), message: Type.String() }, { $id: 'Error', additionalProperties: true });
+export { ErrorSchema } from './common.js';
 
 export const PropertySchema = Type.Object({ value: Type.Unknown(), updatedAt: Type.String({ format: 'date-time' }) });
 
@@ -22,4 +23,37 @@ export const DeviceSchema = Type.Object(
 
 export type Device = Static<typeof DeviceSchema>;
 
-export const DeviceIdParams = Type.Object({ id: Type.String({ pattern: '^[a-z0-9_-]{1,64}$' }) });
+export const DeviceIdParams = Type.Object({ id: TopicId('Device id') });
+export const PropertyParams = Type.Object({ id: TopicId('Device id'), property: TopicId('Property name') });
+
+const Nullable = (max: number) => Type.Union([Type.String({ maxLength: max }), Type.Null()]);
+export const DevicePatch = Type.Object(
+  { name: Type.Optional(Nullable(100)), room: Type.Optional(Nullable(100)), description: Type.Optional(Nullable(1000)) },
+  { additionalProperties: false, minProperties: 1 },
+);
+
+export const CommandBody = Type.Object({ value: Type.Unknown({ description: 'Published as is when a string, else as JSON' }) }, { additionalProperties: false, required: ['value'] });
+export const CommandResult = Type.Object({ topic: Type.String(), payload: Type.String() });
+
+export const HistoryQuery = Type.Object({
+  from: Type.Optional(Type.String({ description: 'ISO time or epoch ms; default 24 h before `to`' })),
+  to: Type.Optional(Type.String({ description: 'ISO time or epoch ms; default now' })),
+  bucket: Type.Optional(Type.String({ description: 'Bucket size in seconds, or "auto" (about 200 points)' })),
+});
+
+export const HistorySchema = Type.Object({
+  deviceId: Type.String(),
+  property: Type.String(),
+  from: Type.String({ format: 'date-time' }),
+  to: Type.String({ format: 'date-time' }),
+  bucketSeconds: Type.Integer(),
+  points: Type.Array(
+    Type.Object({
+      ts: Type.Number({ description: 'Start of the bucket, epoch ms' }),
+      min: Type.Union([Type.Number(), Type.Null()]),
+      max: Type.Union([Type.Number(), Type.Null()]),
+      avg: Type.Union([Type.Number(), Type.Null()]),
+      count: Type.Integer(),
+    }),
+  ),
+});

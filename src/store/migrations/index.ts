@@ -3,6 +3,7 @@ import type { Database } from 'better-sqlite3';
 import { initial } from './001-initial.js';
 import { sessionsTokensRollups } from './002-sessions-tokens-rollups.js';
 import { ruleTracesTimers } from './003-rule-traces-timers.js';
+import { sessionTokens } from './004-session-tokens.js';
 
 export interface Migration {
   version: number;
@@ -10,7 +11,7 @@ export interface Migration {
   up(db: Database): void;
 }
 
-export const MIGRATIONS: Migration[] = [initial, sessionsTokensRollups, ruleTracesTimers];
+export const MIGRATIONS: Migration[] = [initial, sessionsTokensRollups, ruleTracesTimers, sessionTokens];
 
 export function migrate(db: Database): { from: number; to: number } {
   const from = db.pragma('user_version', { simple: true }) as number;

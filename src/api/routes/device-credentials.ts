@@ -1,0 +1,54 @@
+// Per-device MQTT credentials (admin only): issue (the password is shown once), list, revoke.
+import type { FastifyInstance } from 'fastify';
+import { Type } from '@sinclair/typebox';
+import { HearthError } from '../../shared/errors.js';
+import type { ApiContext } from '../context.js';
+import { ErrorSchema, NoContent } from '../schemas/common.js';
+import { CredentialCreated, CredentialSchema, NewCredential } from '../schemas/user.js';
+import { typed } from '../type-provider.js';
+
+const denied = { 401: ErrorSchema, 403: ErrorSchema };
+
+export async function deviceCredentialRoutes(fastify: FastifyInstance, opts: { ctx: ApiContext }): Promise<void> {
+  const app = typed(fastify);
+  const { users, logger } = opts.ctx;
+
+  app.get('/api/device-credentials', {
+    config: { role: 'admin' },
+    schema: {
+      tags: ['device credentials'],
+      summary: 'MQTT credentials bound to devices (never their passwords)',
+      querystring: Type.Object({ deviceId: Type.Optional(Type.String({ description: 'Only those of this device' })) }),
+      response: { 200: Type.Array(CredentialSchema), ...denied },
+    },
+    handler: async (request) => users.listDeviceCredentials(request.query.deviceId).map((c) => ({ ...c, createdAt: new Date(c.createdAt).toISOString() })),
+  });
+
+  app.post('/api/device-credentials', {
+    schema: {
+      tags: ['device credentials'],
+      summary: 'Issue MQTT credentials for one device (it may publish only under home/<deviceId>/); the password is shown once',
+      body: NewCredential,
+      response: { 201: CredentialCreated, 400: ErrorSchema, 409: ErrorSchema, ...denied },
+    },
+    handler: async (request, reply) => {
+      const created = await users.addDeviceCredential(request.body.deviceId);
+      logger.info(`${request.user!.name} issued MQTT credentials ${created.username} for device ${request.body.deviceId}`);
+      return reply.status(201).send({ ...created, deviceId: request.body.deviceId });
+    },
+  });
+
+  app.delete('/api/device-credentials/:username', {
+    schema: {
+      tags: ['device credentials'],
+      summary: 'Revoke device credentials (a device already connected stays connected until it reconnects)',
+      params: Type.Object({ username: Type.String({ minLength: 1, maxLength: 80 }) }),
+      response: { 204: NoContent, 404: ErrorSchema, ...denied },
+    },
+    handler: async (request, reply) => {
+      if (!users.revokeDeviceCredential(request.params.username)) throw new HearthError('HEARTH_NOT_FOUND', { message: `No device credentials named "${request.params.username}"` });
+      logger.info(`${request.user!.name} revoked MQTT credentials ${request.params.username}`);
+      return reply.status(204).send(null);
+    },
+  });
+}

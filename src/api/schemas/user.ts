@@ -1,0 +1,12 @@
+// Users and per-device MQTT credentials.
+import { Type } from '@sinclair/typebox';
+import { Password, Role, TopicId, UserName } from './common.js';
+
+export const UserSchema = Type.Object({ name: Type.String(), role: Role, createdAt: Type.String({ format: 'date-time' }) });
+export const NewUser = Type.Object({ name: UserName, password: Password, role: Role }, { additionalProperties: false });
+export const NewPassword = Type.Object({ password: Password }, { additionalProperties: false });
+export const UserParams = Type.Object({ name: Type.String({ minLength: 1, maxLength: 64 }) });
+
+export const CredentialSchema = Type.Object({ username: Type.String(), deviceId: Type.String(), createdAt: Type.String({ format: 'date-time' }) });
+export const NewCredential = Type.Object({ deviceId: TopicId('The device these credentials may publish for') }, { additionalProperties: false });
+export const CredentialCreated = Type.Object({ username: Type.String(), password: Type.String({ description: 'Shown once' }), deviceId: Type.String() });
