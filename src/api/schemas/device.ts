@@ -26,7 +26,9 @@ export type Device = Static<typeof DeviceSchema>;
 export const DeviceIdParams = Type.Object({ id: TopicId('Device id') });
 export const PropertyParams = Type.Object({ id: TopicId('Device id'), property: TopicId('Property name') });
 
-const Nullable = (max: number) => Type.Union([Type.String({ maxLength: max }), Type.Null()]);
+// Null first: with Fastify's type coercion a null tried against the string branch first would become "".
+// The price: an empty string also clears the field, which is what a cleared form field means anyway.
+const Nullable = (max: number) => Type.Union([Type.Null(), Type.String({ maxLength: max })]);
 export const DevicePatch = Type.Object(
   { name: Type.Optional(Nullable(100)), room: Type.Optional(Nullable(100)), description: Type.Optional(Nullable(1000)) },
   { additionalProperties: false, minProperties: 1 },
