@@ -14,6 +14,10 @@ export class AedesBus implements MessageBus {
 
   constructor(broker: Aedes) {
     this.#broker = broker;
+    // mqemitter hands a message with no listener straight to the next queued one, recursively: a backlog of such
+    // messages (a flood arriving while the hub stops and its parts unsubscribe) overflows the stack. A listener
+    // that always answers on the next turn keeps every message asynchronous.
+    (broker as any).subscribe('#', (_packet: unknown, cb: () => void) => setImmediate(cb), () => undefined);
   }
 
   async subscribe(filter: string, handler: BusHandler, options: SubscribeOptions = {}): Promise<() => Promise<void>> {

@@ -1,22 +1,30 @@
-// A flood of QoS 0 messages must not take the hub down (it once overflowed the stack in the in-process bus).
+// A flood of QoS 0 messages from another process must not take the hub down (it once overflowed the stack in the
+// in-process bus: mqemitter recursed once per queued message when listeners called back synchronously).
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
 import { expect, it } from 'vitest';
-import { http, startTestHub, waitFor } from '../helpers/hub.js';
+import { ADMIN_PASSWORD, http, startTestHub } from '../helpers/hub.js';
 
-it('survives 40,000 QoS 0 messages as fast as ten clients can send them, and still answers', { timeout: 60_000 }, async () => {
+const LOAD = join(import.meta.dirname, '../../dist/bench/load.js');
+
+it('survives 50 clients publishing as fast as they can for a second, answers, and stops cleanly', { timeout: 120_000 }, async () => {
   // The per-client rate limit would disconnect these clients first; lift it to reach the bus under a real flood.
-  const th = await startTestHub({ overrides: { 'mqtt.maxPublishRatePerClient': 1_000_000 } });
+  const th = await startTestHub({ overrides: { 'mqtt.maxPublishRatePerClient': 1_000_000, 'mqtt.maxConnectionsPerAddress': 1000 } });
   try {
-    const clients = await Promise.all(Array.from({ length: 10 }, (_, i) => th.connect({ clientId: `flood-${i}` })));
-    await Promise.all(clients.map(async (c, i) => {
-      for (let k = 0; k < 4000; k++) {
-        c.publish(`home/flood${i}/counter`, String(k));
-        if (k % 500 === 0) await new Promise((r) => setImmediate(r));
-      }
-    }));
-    await waitFor(() => th.hub.registry.has('flood9') && th.hub.registry.get('flood9').properties.counter?.value === 3999, 'the last reading', 40_000);
+    const load = spawn(process.execPath, [LOAD, th.mqttUrl, 'admin', ADMIN_PASSWORD, '50', 'max', '1', 'flood'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    load.stdout.on('data', (d) => (out += d));
+    load.stderr.on('data', (d) => (out += d));
+    await new Promise((resolve) => load.on('exit', resolve));
+    const sent = JSON.parse(out.trim().split('\n').at(-1)!).sent as number;
+    expect(sent).toBeGreaterThan(20_000);
+    // The hub works through the backlog, and answers meanwhile.
     expect((await http(th, 'GET', '/healthz', undefined, null)).status).toBe(200);
-    for (let i = 0; i < 10; i++) expect(th.hub.registry.get(`flood${i}`).properties.counter!.value).toBe(3999);
+    const c = await th.connect();
+    await c.publishAsync('home/after/flood', '1', { qos: 1 });
+    expect((await http(th, 'GET', '/healthz', undefined, null)).status).toBe(200);
   } finally {
+    // Stopping with a backlog still queued in the broker must not crash (it once overflowed the stack).
     await th.stop(true);
   }
 });
