@@ -1,7 +1,13 @@
 // Logging in and staying safe: sessions with CSRF, login tokens that die at logout, API tokens, Basic, roles, rate limits.
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LoginLimiter } from '../../src/shared/login-limiter.js';
-import { ADMIN_PASSWORD, http, startTestHub, type TestHub } from '../helpers/hub.js';
+import { openDatabase } from '../../src/store/database.js';
+import { MIGRATIONS } from '../../src/store/migrations/index.js';
+import { SessionRepo } from '../../src/store/session-repo.js';
+import { ADMIN_PASSWORD, http, startTestHub, tempDir, type TestHub } from '../helpers/hub.js';
 import { basic, inject, login } from './support.js';
 
 let th: TestHub;
@@ -193,5 +199,27 @@ describe('passwords', () => {
     expect((await fetch(`${th.httpUrl}/api/session`, { headers: { cookie: laptop.cookie } })).status).toBe(200);
     expect((await login(th, 'paula', 'paula-password')).status).toBe(401);
     expect((await login(th, 'paula', 'paula-new-password')).status).toBe(200);
+  });
+});
+
+describe('upgrading from schema 3', () => {
+  it('keeps cookie sessions and user-named tokens, and removes the permanent tokens old logins minted', async () => {
+    const dir = tempDir();
+    const old = new BetterSqlite3(join(dir, 'hearth.db'));
+    for (const m of MIGRATIONS.filter((m) => m.version <= 3)) m.up(old);
+    old.pragma('user_version = 3');
+    old.prepare("INSERT INTO users (name, role, password_hash, created_at) VALUES ('admin', 'admin', 'x', 0)").run();
+    const hash = (s: string) => createHash('sha256').update(s).digest('base64url');
+    old.prepare("INSERT INTO sessions (id_hash, user_name, csrf_token, created_at, expires_at) VALUES (?, 'admin', 'csrf', 0, ?)").run(hash('old-cookie'), Date.now() + 60_000);
+    const addToken = old.prepare("INSERT INTO api_tokens (id, name, user_name, token_hash, created_at) VALUES (?, ?, 'admin', ?, 0)");
+    addToken.run('1', 'login 2026-11-20T10:11:12.345Z', hash('hth_from-login'));
+    addToken.run('2', 'login for ci', hash('hth_ci'));
+    old.close();
+    const db = openDatabase(dir);
+    const sessions = new SessionRepo(db);
+    expect(sessions.session('old-cookie')?.user.name).toBe('admin');
+    expect(sessions.tokenUser('hth_from-login')).toBeUndefined();
+    expect(sessions.tokenUser('hth_ci')?.name).toBe('admin');
+    db.close();
   });
 });

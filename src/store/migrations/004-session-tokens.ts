@@ -9,8 +9,9 @@ export const sessionTokens: Migration = {
       ALTER TABLE sessions ADD COLUMN token_hash TEXT;   -- sha256 of the login's bearer token
       CREATE UNIQUE INDEX sessions_by_token ON sessions (token_hash);
       CREATE INDEX sessions_by_user ON sessions (user_name);
-      -- Before this version every login minted a permanent API token; they were never meant to outlive the session.
-      DELETE FROM api_tokens WHERE name LIKE 'login %';
+      -- Before this version every login minted a permanent API token named "login <ISO time>"; they were never
+      -- meant to outlive the session. The exact shape spares tokens a user happened to name "login …".
+      DELETE FROM api_tokens WHERE name GLOB 'login [0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9].[0-9][0-9][0-9]Z';
     `);
   },
 };
