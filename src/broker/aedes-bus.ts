@@ -14,9 +14,10 @@ export class AedesBus implements MessageBus {
 
   constructor(broker: Aedes) {
     this.#broker = broker;
-    // mqemitter hands a message with no listener straight to the next queued one, recursively: a backlog of such
-    // messages (a flood arriving while the hub stops and its parts unsubscribe) overflows the stack. A listener
-    // that always answers on the next turn keeps every message asynchronous.
+    // mqemitter moves to its next queued message from inside the last listener's callback: with listeners that
+    // answer synchronously (or none at all, while the hub stops and its parts unsubscribe), a backlog recurses once
+    // per message and a flood overflows the stack. One listener that always answers on the next turn, as aedes does
+    // for its own deliveries, unwinds it.
     (broker as any).subscribe('#', (_packet: unknown, cb: () => void) => setImmediate(cb), () => undefined);
   }
 
@@ -25,15 +26,15 @@ export class AedesBus implements MessageBus {
     // Live messages that arrive while the retained ones are replayed wait, so an older retained value never wins.
     let held: BusMessage[] | undefined = options.retained !== false ? [] : undefined;
     const listener = (packet: AedesPacketLike, cb: () => void) => {
-      // mqemitter moves to its next queued message inside cb(): calling it synchronously recurses once per queued
-      // message, and a flood overflows the stack (as aedes notes for its own deliveries). setImmediate unwinds it.
       // aedes delivers its own $SYS traffic to in-process listeners of `#`; [MQTT-4.7.2-1] says wildcards skip it.
-      if (packet.topic.startsWith('$') && !filter.startsWith('$')) return void setImmediate(cb);
+      // (Calling cb synchronously is safe: the guard listener below answers on the next turn, so mqemitter never
+      // recurses from one queued message into the next.)
+      if (packet.topic.startsWith('$') && !filter.startsWith('$')) return cb();
       try {
         if (held) held.push(toMessage(packet, false));
         else handler(toMessage(packet, false));
       } finally {
-        setImmediate(cb);
+        cb();
       }
     };
     await new Promise<void>((resolve, reject) => broker.subscribe(filter, listener, (err?: Error) => (err ? reject(err) : resolve())));

@@ -98,9 +98,15 @@ async function runCase(ruleFile: string, c: Case): Promise<CaseResult> {
   const logger = createMemoryLogger();
   const published: Array<{ topic: string; payload: string; at: number; step: number }> = [];
   let step = 0;
-  let fromTest = false;
+  // The test's own messages are told apart by content, in order: deliveries are asynchronous, so a flag set
+  // around the publish would also swallow what the rules publish meanwhile.
+  const own: string[] = [];
   await bus.subscribe('#', (m) => {
-    if (!fromTest && !m.topic.startsWith('hearth/')) published.push({ topic: m.topic, payload: m.payload.toString(), at: clock.now(), step });
+    if (m.topic.startsWith('hearth/')) return;
+    const payload = m.payload.toString();
+    const mine = own.indexOf(`${m.topic}\0${payload}`);
+    if (mine >= 0) return void own.splice(mine, 1);
+    published.push({ topic: m.topic, payload, at: clock.now(), step });
   }, { retained: false });
   let engine: RuleEngine | undefined;
   try {
@@ -114,9 +120,8 @@ async function runCase(ruleFile: string, c: Case): Promise<CaseResult> {
       step++;
       const label = `step ${step}`;
       if ('publish' in s) {
-        fromTest = true;
+        own.push(`${s.publish}\0${formatPayload(s.payload)}`);
         await bus.publish(s.publish, formatPayload(s.payload), { retain: s.retain ?? false });
-        fromTest = false;
         await clock.advance(0);
       } else if ('advance' in s) {
         const ms = parseDuration(s.advance);

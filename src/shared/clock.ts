@@ -102,5 +102,6 @@ export class FakeClock implements Clock {
 }
 
 async function flushMicrotasks(): Promise<void> {
-  for (let i = 0; i < 10; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+  // Deliveries hop through a few event-loop turns (mqemitter, the bus, the broker): let them all settle.
+  for (let i = 0; i < 30; i++) await new Promise<void>((resolve) => setImmediate(resolve));
 }

@@ -185,6 +185,7 @@ describe('modes', () => {
       'r.yaml': `
 id: echo
 mode: parallel
+max: 100
 triggers:
   - trigger: mqtt
     topic: home/loop/value
@@ -195,7 +196,7 @@ actions:
 `,
     });
     await h.publish('home/loop/value', '1');
-    for (let i = 0; i < 10; i++) await h.clock.advance(0);
+    for (let i = 0; i < 50 && h.engine.list().find((r) => r.id === 'echo')!.status !== 'paused'; i++) await h.clock.advance(0);
     const info = h.engine.list().find((r) => r.id === 'echo')!;
     expect(info.status).toBe('paused');
     expect(info.errors![0]!.message).toContain('triggered more than 20 times in a second');
