@@ -44,7 +44,7 @@ describe('persistent sessions', () => {
     }
   });
 
-  it('the same after the hub is killed with SIGKILL', { timeout: 60_000 }, async () => {
+  it('the same after the hub is killed with SIGKILL', { timeout: 90_000 }, async () => {
     const dataDir = tempDir();
     const env = { HEARTH_DATA_DIR: dataDir, HEARTH_RULES_DIR: join(dataDir, 'rules'), HEARTH_ADMIN_PASSWORD: ADMIN_PASSWORD };
     const hub = await startCliHub(env);
@@ -63,7 +63,8 @@ describe('persistent sessions', () => {
     try {
       const url2 = `mqtt://127.0.0.1:${restarted.mqttPort}`;
       const again = await persistentClient(url2, 'battery-device');
-      await waitFor(() => again.received.length >= N, `${N} queued messages after SIGKILL`, 10_000);
+      // Generous: under a loaded CI machine the restarted child competes with the other test files for 2 cores.
+      await waitFor(() => again.received.length >= N, `${N} queued messages after SIGKILL (got ${again.received.length})`, 30_000);
       expect(again.received).toEqual(expected);
       await again.client.endAsync();
       const fresh = await mqtt.connectAsync(url2, { username: 'admin', password: ADMIN_PASSWORD, reconnectPeriod: 0 });
