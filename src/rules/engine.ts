@@ -121,6 +121,7 @@ export class RuleEngine {
     // Live messages only: retained ones were seeded above, and replaying them would fire triggers at start-up.
     this.#unsubscribe = await this.#deps.bus.subscribe('#', (m) => this.#onMessage(m.topic, m.payload), { retained: false });
     this.reloadAll();
+    this.#resumeRuns();
     // Holds of rules that are gone or disabled cannot resume.
     for (const key of this.#pendingHolds.keys()) this.#deps.timerStore?.delete(key);
     this.#pendingHolds.clear();
@@ -178,6 +179,7 @@ export class RuleEngine {
       for (const p of loaded.problems) this.#deps.logger.error(`rule file invalid: ${p.text}`);
     } else {
       for (const rule of loaded.rules) this.#attach(rule);
+      if (kept.length > 0) this.#resumeRuns();
     }
     this.#deps.events.emit('rules.reloaded', { file: display, ruleIds: loaded.rules.map((r) => r.id), errors: loaded.problems.length, ts: this.#deps.clock.now() });
     this.#deps.logger.info(`loaded ${display}: ${loaded.rules.length} rule(s)${loaded.problems.length ? `, ${loaded.problems.length} problem(s); its rules are disabled` : ''}`);
@@ -208,7 +210,7 @@ export class RuleEngine {
     rt.detaches = rt.rule.triggers.map((t) => t.attach(ctx, (e) => this.#onFire(rt, e), (reason, e) => this.#onReject(rt, reason, e)));
     // Holds of this rule that no trigger took (the rule changed): stale, so forgotten.
     for (const [key, t] of this.#pendingHolds) {
-      if (t.ruleId !== rt.rule.id) continue;
+      if (t.ruleId !== rt.rule.id || key.includes('/run/')) continue;
       this.#pendingHolds.delete(key);
       this.#deps.timerStore?.delete(key);
     }
@@ -282,7 +284,41 @@ export class RuleEngine {
     void this.#deps.bus.publish('hearth/events/rule', JSON.stringify({ ruleId: rt.rule.id, outcome: 'paused', message: why }), { qos: 0 }).catch(() => undefined);
   }
 
+  /** Runs that a restart interrupted in a top-level delay go on with the time left (or per on_missed). */
+  #resumeRuns(): void {
+    for (const [key, t] of [...this.#pendingHolds]) {
+      if (!key.includes('/run/')) continue;
+      this.#pendingHolds.delete(key);
+      const rt = this.#rules.get(t.ruleId);
+      const resume = (t.event as TriggerEvent & { resume?: { startAt: number; variables: Record<string, unknown>; traceId: string } }).resume;
+      if (!rt || !rt.enabled || !resume) {
+        this.#deps.timerStore?.delete(key);
+        continue;
+      }
+      const { resume: _, ...event } = t.event as TriggerEvent & { resume?: unknown };
+      if (t.dueAt <= this.#deps.clock.now() && rt.rule.onMissed === 'skip') {
+        this.#deps.timerStore?.delete(key);
+        const now = this.#deps.clock.now();
+        this.#record(rt, { id: resume.traceId, ruleId: rt.rule.id, startedAt: now, endedAt: now, outcome: 'cancelled', reason: `on_missed: skip — its delay ended at ${new Date(t.dueAt).toISOString()} while the hub was down`, trigger: event, conditions: [], actions: [], published: [] });
+        continue;
+      }
+      void this.#run(rt, event as TriggerEvent, { resume: { ...resume, dueAt: t.dueAt } });
+    }
+  }
+
   async #run(rt: Runtime, event: TriggerEvent, options: RunOptions = {}): Promise<RuleTrace> {
+    const store = this.#deps.timerStore;
+    if (store) {
+      options = {
+        ...options,
+        checkpoints: {
+          save: (key, dueAt, e) => store.save({ key, ruleId: rt.rule.id, dueAt, event: e }),
+          delete: (key) => {
+            if (!this.#stopping) store.delete(key);
+          },
+        },
+      };
+    }
     const run = new RuleRun(rt.rule, event, this.#runDeps, options);
     rt.running.add(run);
     let trace: RuleTrace;

@@ -32,7 +32,7 @@ export interface CompiledRule {
   triggerDefinitions: TriggerDefinition[];
   triggers: CompiledTrigger[];
   conditions: ReturnType<typeof allOf>;
-  actions: (ctx: RunContext) => Promise<void>;
+  actions: (ctx: RunContext, startAt?: number) => Promise<void>;
   variables: Array<[string, Evaluate]>;
   line: number;
 }

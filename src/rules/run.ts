@@ -17,6 +17,10 @@ export interface RunDeps extends ConditionContext {
 export interface RunOptions {
   skipConditions?: boolean;
   dryRun?: boolean;
+  /** Resume a run a restart interrupted in a top-level delay: wait what is left, then go on from step `startAt`. */
+  resume?: { startAt: number; dueAt: number; variables: Record<string, unknown>; traceId: string };
+  /** Where the run's delay checkpoints are kept (durable engines only). */
+  checkpoints?: { save(key: string, dueAt: number, event: TriggerEvent): void; delete(key: string): void };
 }
 
 export class RuleRun {
@@ -30,7 +34,7 @@ export class RuleRun {
     this.#rule = rule;
     this.#deps = deps;
     this.#options = options;
-    this.trace = { id: randomUUID(), ruleId: rule.id, startedAt: deps.clock.now(), outcome: 'running', trigger: event, conditions: [], actions: [], published: [] };
+    this.trace = { id: options.resume?.traceId ?? randomUUID(), ruleId: rule.id, startedAt: deps.clock.now(), outcome: 'running', trigger: event, conditions: [], actions: [], published: [] };
   }
 
   cancel(reason: string): void {
@@ -41,17 +45,35 @@ export class RuleRun {
     const { trace } = this;
     const rule = this.#rule;
     const deps = this.#deps;
-    const variables: Record<string, unknown> = {};
+    const resume = this.#options.resume;
+    const variables: Record<string, unknown> = resume ? { ...resume.variables } : {};
     const scope = { trigger: trace.trigger as TriggerEvent, variables };
+    const key = `${rule.id}/run/${trace.id}`;
     try {
+      const ctx = this.#runContext(scope);
+      const store = this.#options.checkpoints;
+      if (store) {
+        ctx.checkpoint = (startAt, dueAt) => store.save(key, dueAt, { ...(trace.trigger as TriggerEvent), resume: { startAt, variables: { ...scope.variables }, traceId: trace.id } });
+        ctx.clearCheckpoint = () => store.delete(key);
+      }
+      if (resume) {
+        trace.reason = `resumed after a restart at step ${resume.startAt}`;
+        await ctx.sleep(Math.max(0, resume.dueAt - deps.clock.now()));
+        store?.delete(key);
+        await rule.actions(ctx, resume.startAt);
+        return this.#finish('ran');
+      }
       for (const [name, evaluate] of rule.variables) variables[name] = evaluate(deps.templateScope(trace.trigger, variables));
       if (!this.#options.skipConditions && !this.#checkConditions(scope)) return this.#finish('conditions_failed');
-      const ctx = this.#runContext(scope);
       await rule.actions(ctx);
       return this.#finish('ran');
     } catch (err) {
       if (err instanceof StopRun) return this.#finish('stopped', `stopped: ${err.message}`);
-      if (err instanceof RunCancelled) return this.#finish('cancelled', err.message);
+      if (err instanceof RunCancelled) {
+        this.#options.checkpoints?.delete(key);
+        return this.#finish('cancelled', err.message);
+      }
+      this.#options.checkpoints?.delete(key);
       trace.error = (err as Error).message;
       return this.#finish('error', (err as Error).message);
     }
@@ -84,6 +106,8 @@ export class RuleRun {
       published: this.trace.published,
       dryRun: this.#options.dryRun ?? false,
       templateScope: () => deps.templateScope(scope.trigger, scope.variables),
+      depth: 0,
+      stepIndex: 0,
       sleep: (ms) =>
         new Promise<void>((resolve, reject) => {
           if (signal.aborted) return reject(signal.reason);

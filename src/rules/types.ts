@@ -159,6 +159,13 @@ export interface RunContext extends ConditionContext {
   published: Array<{ topic: string; payload: string; at: number }>;
   dryRun: boolean;
   templateScope(): Record<string, unknown>;
+  /** Nesting of the action sequence being run: 1 for the rule's own `actions:`. */
+  depth: number;
+  /** Index of the step running in the current sequence. */
+  stepIndex: number;
+  /** A top-level `delay` records where the run resumes after a restart, and clears it when done. */
+  checkpoint?(resumeAt: number, dueAt: number): void;
+  clearCheckpoint?(): void;
 }
 
 export type CompiledAction = (ctx: RunContext) => Promise<void>;

@@ -21,6 +21,63 @@ actions:
     payload: "on"
 `;
 
+const LIGHT = (onMissed = 'run') => `
+id: light
+mode: restart
+on_missed: ${onMissed}
+triggers:
+  - trigger: state
+    topic: home/hall/motion
+    to: true
+actions:
+  - action: publish
+    topic: home/hall-light/power/set
+    payload: "on"
+  - delay: 2m
+  - action: publish
+    topic: home/hall-light/power/set
+    payload: "off"
+`;
+
+describe('durable delays', () => {
+  it('a run waiting in a delay goes on after a restart with the time left, and after a reload', async () => {
+    const store = new MemoryTimerStore();
+    const start = new Date(2026, 5, 15, 20, 0, 0).getTime();
+    let h = await startEngine({ 'light.yaml': LIGHT() }, { start, timerStore: store, states: [['home/hall/motion', false]] });
+    const dir = h.dir;
+    await h.publish('home/hall/motion', 'true');
+    expect(h.commands()).toEqual(['home/hall-light/power/set=on']);
+    await h.clock.advance(60_000);
+    await h.stop();
+    expect([...store.timers.keys()].some((k) => k.startsWith('light/run/'))).toBe(true);
+    h = await startEngine({}, { start: start + 90_000, timerStore: store, dir, states: [['home/hall/motion', true]] });
+    h.engine.reloadFile('light.yaml'); // a reload keeps the waiting run too
+    await h.clock.advance(29_000);
+    expect(h.commands()).toEqual([]);
+    await h.clock.advance(1_000);
+    expect(h.commands()).toEqual(['home/hall-light/power/set=off']);
+    expect(h.engine.traces('light')[0]!.reason).toBe('resumed after a restart at step 2');
+    expect(store.timers.size).toBe(0);
+    await h.stop();
+  });
+
+  it('a delay that ended while the hub was down goes on at start-up, or is skipped with on_missed: skip', async () => {
+    for (const onMissed of ['run', 'skip']) {
+      const store = new MemoryTimerStore();
+      const start = new Date(2026, 5, 15, 20, 0, 0).getTime();
+      let h = await startEngine({ 'light.yaml': LIGHT(onMissed) }, { start, timerStore: store, states: [['home/hall/motion', false]] });
+      const dir = h.dir;
+      await h.publish('home/hall/motion', 'true');
+      await h.stop();
+      h = await startEngine({}, { start: start + 3_600_000, timerStore: store, dir, states: [['home/hall/motion', true]] });
+      await h.clock.advance(0);
+      expect(h.commands()).toEqual(onMissed === 'run' ? ['home/hall-light/power/set=off'] : []);
+      if (onMissed === 'skip') expect(h.engine.traces('light')[0]!.reason).toMatch(/^on_missed: skip — its delay ended at /);
+      await h.stop();
+    }
+  });
+});
+
 describe('durable for: holds', () => {
   it('resume with the remaining time after a restart, and after a reload of their file', async () => {
     const store = new MemoryTimerStore();

@@ -92,7 +92,11 @@ export function compileRepeat(def: Static<typeof ACTIONS.repeat>, path: Path, se
 export function compileDelay(def: Static<typeof ACTIONS.delay>, path: Path): Step {
   const ms = durationAt(def.delay, [...path, 'delay'])!;
   return async (ctx) => {
+    // A delay in the rule's own action list survives a restart: the run resumes after it with the time left.
+    // (Delays nested in if/choose/repeat are not resumable: the run is cancelled by a restart.)
+    if (ctx.depth === 1) ctx.checkpoint?.(ctx.stepIndex + 1, ctx.clock.now() + ms);
     await ctx.sleep(ms);
+    if (ctx.depth === 1) ctx.clearCheckpoint?.();
     return `waited ${formatDuration(ms)}`;
   };
 }

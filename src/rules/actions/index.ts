@@ -6,7 +6,7 @@ import type { Path } from '../validate.js';
 import { compileLog, compilePublish, compileStop, compileVariables, type Step } from './basic.js';
 import { compileChoose, compileDelay, compileIf, compileRepeat, compileWait, type SequenceCompiler } from './flow.js';
 
-export function compileSequence(defs: unknown[], path: Path, scopeOf: TemplateScopeOf): (ctx: RunContext) => Promise<void> {
+export function compileSequence(defs: unknown[], path: Path, scopeOf: TemplateScopeOf): (ctx: RunContext, startAt?: number) => Promise<void> {
   const seq: SequenceCompiler = (d, p) => compileSequence(d, p, scopeOf);
   const steps = defs.map((raw, i) => {
     const def = raw as any;
@@ -27,8 +27,13 @@ export function compileSequence(defs: unknown[], path: Path, scopeOf: TemplateSc
     }
     return { name, step };
   });
-  return async (ctx) => {
-    for (const { name, step } of steps) {
+  return async (ctx, startAt = 0) => {
+    ctx.depth++;
+    const outerIndex = ctx.stepIndex;
+    try {
+    for (const [index, { name, step }] of steps.entries()) {
+      if (index < startAt) continue;
+      ctx.stepIndex = index;
       const entry: ActionTrace = { step: name, startedAt: ctx.clock.now(), result: 'running', children: [] };
       ctx.trace.push(entry);
       const parent = ctx.trace;
@@ -44,6 +49,10 @@ export function compileSequence(defs: unknown[], path: Path, scopeOf: TemplateSc
         if (entry.children!.length === 0) delete entry.children;
         ctx.trace = parent;
       }
+    }
+    } finally {
+      ctx.depth--;
+      ctx.stepIndex = outerIndex;
     }
   };
 }
