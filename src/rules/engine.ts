@@ -50,7 +50,8 @@ interface Runtime {
   paused?: string;
   detaches: Array<() => void>;
   running: Set<RuleRun>;
-  queue: TriggerEvent[];
+  /** Triggers waiting for their turn (mode queued), each with its key in the timer store when durable. */
+  queue: Array<{ event: TriggerEvent; key?: string }>;
   fires: number[];
   lastRun?: RuleTrace;
 }
@@ -210,7 +211,7 @@ export class RuleEngine {
     rt.detaches = rt.rule.triggers.map((t) => t.attach(ctx, (e) => this.#onFire(rt, e), (reason, e) => this.#onReject(rt, reason, e)));
     // Holds of this rule that no trigger took (the rule changed): stale, so forgotten.
     for (const [key, t] of this.#pendingHolds) {
-      if (t.ruleId !== rt.rule.id || key.includes('/run/')) continue;
+      if (t.ruleId !== rt.rule.id || key.includes('/run/') || key.includes('/queue/')) continue;
       this.#pendingHolds.delete(key);
       this.#deps.timerStore?.delete(key);
     }
@@ -242,6 +243,7 @@ export class RuleEngine {
   #detach(rt: Runtime, why: string): void {
     rt.detaches.forEach((d) => d());
     rt.detaches = [];
+    if (!this.#stopping) for (const q of rt.queue) if (q.key) this.#deps.timerStore?.delete(q.key);
     rt.queue = [];
     for (const run of rt.running) run.cancel(why);
   }
@@ -264,7 +266,10 @@ export class RuleEngine {
     else if (busy && mode === 'single') return this.#skip(rt, event, 'mode single: a run is in progress');
     else if (busy && mode === 'queued') {
       if (rt.queue.length >= max) return this.#skip(rt, event, `mode queued: ${max} runs already queued`);
-      rt.queue.push(event);
+      const key = this.#deps.timerStore ? `${rt.rule.id}/queue/${now}-${Math.random().toString(36).slice(2, 8)}` : undefined;
+      // Kept on disk too, so a restart does not forget who was waiting; ordered by the time they queued.
+      if (key) this.#deps.timerStore!.save({ key, ruleId: rt.rule.id, dueAt: now + rt.queue.length, event });
+      rt.queue.push({ event, key });
       return;
     } else if (mode === 'parallel' && rt.running.size >= max) return this.#skip(rt, event, `mode parallel: ${max} runs in progress`);
     void this.#run(rt, event);
@@ -290,19 +295,27 @@ export class RuleEngine {
       if (!key.includes('/run/')) continue;
       this.#pendingHolds.delete(key);
       const rt = this.#rules.get(t.ruleId);
-      const resume = (t.event as TriggerEvent & { resume?: { startAt: number; variables: Record<string, unknown>; traceId: string } }).resume;
+      const resume = (t.event as TriggerEvent & { resume?: { startAt: number; variables: Record<string, unknown>; traceId: string; kind?: 'delay' | 'wait' } }).resume;
       if (!rt || !rt.enabled || !resume) {
         this.#deps.timerStore?.delete(key);
         continue;
       }
       const { resume: _, ...event } = t.event as TriggerEvent & { resume?: unknown };
-      if (t.dueAt <= this.#deps.clock.now() && rt.rule.onMissed === 'skip') {
+      if (t.dueAt <= this.#deps.clock.now() && rt.rule.onMissed === 'skip' && resume.kind !== 'wait') {
         this.#deps.timerStore?.delete(key);
         const now = this.#deps.clock.now();
         this.#record(rt, { id: resume.traceId, ruleId: rt.rule.id, startedAt: now, endedAt: now, outcome: 'cancelled', reason: `on_missed: skip — its delay ended at ${new Date(t.dueAt).toISOString()} while the hub was down`, trigger: event, conditions: [], actions: [], published: [] });
         continue;
       }
       void this.#run(rt, event as TriggerEvent, { resume: { ...resume, dueAt: t.dueAt } });
+    }
+    // …then the triggers that were waiting in a queued rule's queue, behind them, in the order they came.
+    const queued = [...this.#pendingHolds].filter(([key]) => key.includes('/queue/')).sort((a, b) => a[1].dueAt - b[1].dueAt);
+    for (const [key, t] of queued) {
+      this.#pendingHolds.delete(key);
+      this.#deps.timerStore?.delete(key);
+      const rt = this.#rules.get(t.ruleId);
+      if (rt?.enabled) this.#onFire(rt, t.event);
     }
   }
 
@@ -329,7 +342,8 @@ export class RuleEngine {
     }
     this.#record(rt, trace);
     const next = rt.queue.shift();
-    if (next) void this.#run(rt, next);
+    if (next?.key) this.#deps.timerStore?.delete(next.key);
+    if (next) void this.#run(rt, next.event);
     return trace;
   }
 

@@ -18,7 +18,7 @@ export interface RunOptions {
   skipConditions?: boolean;
   dryRun?: boolean;
   /** Resume a run a restart interrupted in a top-level delay: wait what is left, then go on from step `startAt`. */
-  resume?: { startAt: number; dueAt: number; variables: Record<string, unknown>; traceId: string };
+  resume?: { startAt: number; dueAt: number; variables: Record<string, unknown>; traceId: string; kind?: 'delay' | 'wait' };
   /** Where the run's delay checkpoints are kept (durable engines only). */
   checkpoints?: { save(key: string, dueAt: number, event: TriggerEvent): void; delete(key: string): void };
 }
@@ -53,13 +53,16 @@ export class RuleRun {
       const ctx = this.#runContext(scope);
       const store = this.#options.checkpoints;
       if (store) {
-        ctx.checkpoint = (startAt, dueAt) => store.save(key, dueAt, { ...(trace.trigger as TriggerEvent), resume: { startAt, variables: { ...scope.variables }, traceId: trace.id } });
+        ctx.checkpoint = (startAt, dueAt, kind = 'delay') => store.save(key, dueAt, { ...(trace.trigger as TriggerEvent), resume: { startAt, variables: { ...scope.variables }, traceId: trace.id, kind } });
         ctx.clearCheckpoint = () => store.delete(key);
       }
       if (resume) {
         trace.reason = `resumed after a restart at step ${resume.startAt}`;
-        await ctx.sleep(Math.max(0, resume.dueAt - deps.clock.now()));
-        store?.delete(key);
+        if (resume.kind === 'wait') ctx.resumeDeadline = resume.dueAt;
+        else {
+          await ctx.sleep(Math.max(0, resume.dueAt - deps.clock.now()));
+          store?.delete(key);
+        }
         await rule.actions(ctx, resume.startAt);
         return this.#finish('ran');
       }

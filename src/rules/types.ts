@@ -164,8 +164,10 @@ export interface RunContext extends ConditionContext {
   /** Index of the step running in the current sequence. */
   stepIndex: number;
   /** A top-level `delay` records where the run resumes after a restart, and clears it when done. */
-  checkpoint?(resumeAt: number, dueAt: number): void;
+  checkpoint?(resumeAt: number, dueAt: number, kind?: 'delay' | 'wait'): void;
   clearCheckpoint?(): void;
+  /** Set when a run resumes at a `wait_for_trigger`: when its timeout ends (the wait keeps only the time left). */
+  resumeDeadline?: number;
 }
 
 export type CompiledAction = (ctx: RunContext) => Promise<void>;

@@ -78,6 +78,68 @@ describe('durable delays', () => {
   });
 });
 
+describe('durable waits and queues', () => {
+  it('a run waiting for a trigger keeps waiting after a restart, for the time left', async () => {
+    const store = new MemoryTimerStore();
+    const start = new Date(2026, 5, 15, 20, 0, 0).getTime();
+    const rule = `
+id: door
+triggers:
+  - trigger: state
+    topic: home/door/contact
+    to: open
+actions:
+  - wait_for_trigger:
+      - trigger: state
+        topic: home/door/contact
+        to: closed
+    timeout: 10m
+  - action: publish
+    topic: home/siren/power/set
+    payload: "{{ wait.timed_out ? 'on' : 'off' }}"
+`;
+    let h = await startEngine({ 'door.yaml': rule }, { start, timerStore: store, states: [['home/door/contact', 'closed']] });
+    const dir = h.dir;
+    await h.publish('home/door/contact', 'open');
+    await h.clock.advance(4 * 60_000);
+    await h.stop();
+    h = await startEngine({}, { start: start + 5 * 60_000, timerStore: store, dir, states: [['home/door/contact', 'open']] });
+    await h.clock.advance(4 * 60_000);
+    expect(h.commands()).toEqual([]);
+    await h.clock.advance(60_000);
+    expect(h.commands()).toEqual(['home/siren/power/set=on']);
+    await h.stop();
+  });
+
+  it('triggers waiting in a queued rule are still queued after a restart, in order', async () => {
+    const store = new MemoryTimerStore();
+    const start = new Date(2026, 5, 15, 20, 0, 0).getTime();
+    const rule = `
+id: chime
+mode: queued
+triggers:
+  - trigger: mqtt
+    topic: home/bell/press
+actions:
+  - action: publish
+    topic: home/chime/play/set
+    payload: "{{ trigger.payload }}"
+  - delay: 10s
+`;
+    let h = await startEngine({ 'chime.yaml': rule }, { start, timerStore: store });
+    const dir = h.dir;
+    for (const p of ['a', 'b', 'c']) await h.publish('home/bell/press', p);
+    expect(h.commands()).toEqual(['home/chime/play/set=a']);
+    await h.stop();
+    h = await startEngine({}, { start: start + 5_000, timerStore: store, dir });
+    await h.clock.advance(5_000);
+    await h.clock.advance(10_000);
+    await h.clock.advance(10_000);
+    expect(h.commands()).toEqual(['home/chime/play/set=b', 'home/chime/play/set=c']);
+    await h.stop();
+  });
+});
+
 describe('durable for: holds', () => {
   it('resume with the remaining time after a restart, and after a reload of their file', async () => {
     const store = new MemoryTimerStore();

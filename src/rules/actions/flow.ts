@@ -105,7 +105,13 @@ export function compileWait(def: Static<typeof ACTIONS.wait_for_trigger>, path: 
   const triggers = (def.wait_for_trigger as TriggerDefinition[]).map((t, i) => compileTrigger(t, i, [...path, 'wait_for_trigger', i]));
   const timeout = durationAt(def.timeout, [...path, 'timeout']);
   return async (ctx) => {
-    const event = await ctx.waitFor(triggers, timeout);
+    // A wait in the rule's own action list survives a restart: the run resumes waiting, for the time left.
+    const deadline = ctx.resumeDeadline;
+    ctx.resumeDeadline = undefined;
+    const left = deadline !== undefined ? Math.max(0, deadline - ctx.clock.now()) : timeout;
+    if (ctx.depth === 1) ctx.checkpoint?.(ctx.stepIndex, ctx.clock.now() + (left ?? 10 * 365 * 86_400_000), 'wait');
+    const event = await ctx.waitFor(triggers, left);
+    if (ctx.depth === 1) ctx.clearCheckpoint?.();
     ctx.scope.variables.wait = { trigger: event ?? null, timed_out: event === undefined };
     if (event) return `triggered: ${event.description}`;
     if (def.continue_on_timeout === false) throw new Error(`wait_for_trigger timed out after ${formatDuration(timeout!)}`);
