@@ -9,7 +9,7 @@ import { cpuSeconds, rssMb, spawnUntil, stop } from './processes.js';
 const DIST = new URL('.', import.meta.url).pathname;
 const MAIN = join(DIST, '../src/main.js');
 /** The flags `npm start` runs the hub with (a small young generation keeps RSS down on a Pi). */
-const NODE_FLAGS = ['--max-semi-space-size=2'];
+const NODE_FLAGS = (process.env.HEARTH_BENCH_NODE_FLAGS ?? '--max-semi-space-size=2').split(' ').filter(Boolean);
 const LOAD = join(DIST, 'load.js');
 const PASSWORD = 'bench-admin-password';
 
@@ -69,12 +69,13 @@ export async function runHubBench(log: (line: string) => void = console.log) {
     const hubUrl = `mqtt://127.0.0.1:${hub.match[1]}`;
     const pid = hub.child.pid!;
     log(`hub started in ${startupMs} ms with 100 rules`);
-    const quick = process.env.HEARTH_BENCH_ONLY === 'latency';
+    const only = process.env.HEARTH_BENCH_ONLY;
+    const quick = only === 'latency' || only === 'footprint';
     const footprint: Record<string, number> = {};
     await sleep(1500);
     footprint['0'] = rssMb(pid);
     log(`RSS with no clients: ${footprint['0']} MB`);
-    for (const n of quick ? [] : [100, 1000]) {
+    for (const n of only === 'latency' ? [] : [100, 1000]) {
       const idle = await spawnUntil([LOAD, hubUrl, 'admin', PASSWORD, String(n), '0', '6', `idle${n}`], {}, /CONNECTED/, 60_000);
       await sleep(2000);
       footprint[String(n)] = rssMb(pid);
@@ -84,6 +85,10 @@ export async function runHubBench(log: (line: string) => void = console.log) {
     results.footprint = { idleRssMb: footprint, startupMs };
 
     const auth = { username: 'admin', password: PASSWORD };
+    if (only === 'footprint') {
+      await stop(hub.child, hub.exited);
+      return results;
+    }
     // Rule latency: 1,000 background clients at 2,000 msg/s; a sensor crosses a rule's threshold, the AC hears it.
     const bgRate = process.env.HEARTH_BENCH_BG ?? '2000';
     const background = await spawnUntil([LOAD, hubUrl, 'admin', PASSWORD, '1000', bgRate, '25', 'bg'], {}, /CONNECTED/, 60_000);
