@@ -13,14 +13,18 @@ export async function listenTcp(handle: ConnectionHandler, host: string, port: n
     socket.setNoDelay(true);
     handle(socket);
   });
-  await new Promise<void>((resolve, reject) => {
+  return { server, port: await listenOn(server, host, port) };
+}
+
+/** Listens and resolves with the port (the chosen one when `port` is 0); rejects with the listen error. */
+function listenOn(server: Server | TlsServer, host: string, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
       server.off('error', reject);
-      resolve();
+      resolve((server.address() as AddressInfo).port);
     });
   });
-  return { server, port: (server.address() as AddressInfo).port };
 }
 
 export interface TlsFiles {
@@ -47,14 +51,7 @@ export async function listenTls(handle: ConnectionHandler, host: string, port: n
   });
   // A plain-MQTT client on the TLS port fails its handshake; that is its problem, not the hub's.
   server.on('tlsClientError', () => undefined);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  return { server, port: (server.address() as AddressInfo).port };
+  return { server, port: await listenOn(server, host, port) };
 }
 
 /** Routes WebSocket upgrades on `path` to the broker; other upgrade requests are refused. */

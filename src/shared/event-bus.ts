@@ -58,6 +58,7 @@ export class EventBus {
   }
 }
 
+/** Every event name; a Record over HubEventName so the compiler fails when an event is added without it. */
 const EVENT_NAMES: Record<HubEventName, true> = {
   'device.created': true,
   'device.state': true,
@@ -69,3 +70,5 @@ const EVENT_NAMES: Record<HubEventName, true> = {
   'rules.reloaded': true,
   'hub.log': true,
 };
+
+export const HUB_EVENT_NAMES = Object.keys(EVENT_NAMES) as HubEventName[];
