@@ -295,7 +295,7 @@ export class RuleEngine {
       if (!key.includes('/run/')) continue;
       this.#pendingHolds.delete(key);
       const rt = this.#rules.get(t.ruleId);
-      const resume = (t.event as TriggerEvent & { resume?: { startAt: number; variables: Record<string, unknown>; traceId: string; kind?: 'delay' | 'wait' } }).resume;
+      const resume = (t.event as TriggerEvent & { resume?: { path: Array<number | string>; variables: Record<string, unknown>; traceId: string; kind?: 'delay' | 'wait' } }).resume;
       if (!rt || !rt.enabled || !resume) {
         this.#deps.timerStore?.delete(key);
         continue;

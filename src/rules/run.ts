@@ -18,7 +18,7 @@ export interface RunOptions {
   skipConditions?: boolean;
   dryRun?: boolean;
   /** Resume a run a restart interrupted in a top-level delay: wait what is left, then go on from step `startAt`. */
-  resume?: { startAt: number; dueAt: number; variables: Record<string, unknown>; traceId: string; kind?: 'delay' | 'wait' };
+  resume?: { path: Array<number | string>; dueAt: number; variables: Record<string, unknown>; traceId: string; kind?: 'delay' | 'wait' };
   /** Where the run's delay checkpoints are kept (durable engines only). */
   checkpoints?: { save(key: string, dueAt: number, event: TriggerEvent): void; delete(key: string): void };
 }
@@ -53,17 +53,18 @@ export class RuleRun {
       const ctx = this.#runContext(scope);
       const store = this.#options.checkpoints;
       if (store) {
-        ctx.checkpoint = (startAt, dueAt, kind = 'delay') => store.save(key, dueAt, { ...(trace.trigger as TriggerEvent), resume: { startAt, variables: { ...scope.variables }, traceId: trace.id, kind } });
+        ctx.checkpoint = (path, dueAt, kind = 'delay') => store.save(key, dueAt, { ...(trace.trigger as TriggerEvent), resume: { path, variables: { ...scope.variables }, traceId: trace.id, kind } });
         ctx.clearCheckpoint = () => store.delete(key);
       }
       if (resume) {
-        trace.reason = `resumed after a restart at step ${resume.startAt}`;
+        trace.reason = `resumed after a restart at step ${resume.path.join('.')}`;
         if (resume.kind === 'wait') ctx.resumeDeadline = resume.dueAt;
         else {
           await ctx.sleep(Math.max(0, resume.dueAt - deps.clock.now()));
           store?.delete(key);
         }
-        await rule.actions(ctx, resume.startAt);
+        ctx.resumePath = [...resume.path];
+        await rule.actions(ctx);
         return this.#finish('ran');
       }
       for (const [name, evaluate] of rule.variables) variables[name] = evaluate(deps.templateScope(trace.trigger, variables));
@@ -109,8 +110,7 @@ export class RuleRun {
       published: this.trace.published,
       dryRun: this.#options.dryRun ?? false,
       templateScope: () => deps.templateScope(scope.trigger, scope.variables),
-      depth: 0,
-      stepIndex: 0,
+      path: [],
       sleep: (ms) =>
         new Promise<void>((resolve, reject) => {
           if (signal.aborted) return reject(signal.reason);

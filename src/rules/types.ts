@@ -159,12 +159,12 @@ export interface RunContext extends ConditionContext {
   published: Array<{ topic: string; payload: string; at: number }>;
   dryRun: boolean;
   templateScope(): Record<string, unknown>;
-  /** Nesting of the action sequence being run: 1 for the rule's own `actions:`. */
-  depth: number;
-  /** Index of the step running in the current sequence. */
-  stepIndex: number;
-  /** A top-level `delay` records where the run resumes after a restart, and clears it when done. */
-  checkpoint?(resumeAt: number, dueAt: number, kind?: 'delay' | 'wait'): void;
+  /** Where the run is: step indexes, with branch markers (`then`, `else`, `o2`, `default`, `i3`) of containers. */
+  path: Array<number | string>;
+  /** Set while a run resumes after a restart: the rest of the path to continue from; consumed level by level. */
+  resumePath?: Array<number | string>;
+  /** A `delay` or `wait_for_trigger` records where the run resumes after a restart, and clears it when done. */
+  checkpoint?(path: Array<number | string>, dueAt: number, kind?: 'delay' | 'wait'): void;
   clearCheckpoint?(): void;
   /** Set when a run resumes at a `wait_for_trigger`: when its timeout ends (the wait keeps only the time left). */
   resumeDeadline?: number;

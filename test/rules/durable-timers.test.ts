@@ -78,6 +78,52 @@ describe('durable delays', () => {
   });
 });
 
+describe('durable nested delays', () => {
+  it('a delay inside if/then and inside repeat resumes in the right branch and iteration', async () => {
+    const store = new MemoryTimerStore();
+    const start = new Date(2026, 5, 15, 20, 0, 0).getTime();
+    const rule = `
+id: nested
+triggers:
+  - trigger: mqtt
+    topic: home/button/press
+actions:
+  - if:
+      - condition: template
+        value_template: "{{ trigger.payload == 'go' }}"
+    then:
+      - repeat:
+          count: 3
+          sequence:
+            - action: publish
+              topic: home/blink/n/set
+              payload: "{{ repeat.index }}"
+            - delay: 1m
+    else:
+      - action: publish
+        topic: home/blink/n/set
+        payload: never
+  - action: publish
+    topic: home/blink/n/set
+    payload: done
+`;
+    let h = await startEngine({ 'nested.yaml': rule }, { start, timerStore: store });
+    const dir = h.dir;
+    await h.publish('home/button/press', 'go');
+    await h.clock.advance(90_000); // iteration 2 is waiting, 30 s in
+    expect(h.commands()).toEqual(['home/blink/n/set=1', 'home/blink/n/set=2']);
+    await h.stop();
+    h = await startEngine({}, { start: start + 100_000, timerStore: store, dir });
+    await h.clock.advance(19_000);
+    expect(h.commands()).toEqual([]);
+    await h.clock.advance(1_000);
+    expect(h.commands()).toEqual(['home/blink/n/set=3']);
+    await h.clock.advance(60_000);
+    expect(h.commands()).toEqual(['home/blink/n/set=3', 'home/blink/n/set=done']);
+    await h.stop();
+  });
+});
+
 describe('durable waits and queues', () => {
   it('a run waiting for a trigger keeps waiting after a restart, for the time left', async () => {
     const store = new MemoryTimerStore();

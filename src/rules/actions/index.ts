@@ -28,12 +28,11 @@ export function compileSequence(defs: unknown[], path: Path, scopeOf: TemplateSc
     return { name, step };
   });
   return async (ctx, startAt = 0) => {
-    ctx.depth++;
-    const outerIndex = ctx.stepIndex;
-    try {
+    // Resuming after a restart: this level's part of the path says which step to go on from.
+    const from = ctx.resumePath && ctx.resumePath.length > 0 ? Number(ctx.resumePath.shift()) : startAt;
     for (const [index, { name, step }] of steps.entries()) {
-      if (index < startAt) continue;
-      ctx.stepIndex = index;
+      if (index < from) continue;
+      ctx.path.push(index);
       const entry: ActionTrace = { step: name, startedAt: ctx.clock.now(), result: 'running', children: [] };
       ctx.trace.push(entry);
       const parent = ctx.trace;
@@ -48,11 +47,8 @@ export function compileSequence(defs: unknown[], path: Path, scopeOf: TemplateSc
         entry.endedAt = ctx.clock.now();
         if (entry.children!.length === 0) delete entry.children;
         ctx.trace = parent;
+        ctx.path.pop();
       }
-    }
-    } finally {
-      ctx.depth--;
-      ctx.stepIndex = outerIndex;
     }
   };
 }
