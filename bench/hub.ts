@@ -9,7 +9,7 @@ import { cpuSeconds, rssMb, spawnUntil, stop } from './processes.js';
 const DIST = new URL('.', import.meta.url).pathname;
 const MAIN = join(DIST, '../src/main.js');
 /** The flags `npm start` runs the hub with (a small young generation keeps RSS down on a Pi). */
-const NODE_FLAGS = (process.env.HEARTH_BENCH_NODE_FLAGS ?? '--max-semi-space-size=2').split(' ').filter(Boolean);
+const NODE_FLAGS = (process.env.HEARTH_BENCH_NODE_FLAGS ?? '--max-semi-space-size=1 --optimize-for-size --max-lazy').split(' ').filter(Boolean);
 const LOAD = join(DIST, 'load.js');
 const PASSWORD = 'bench-admin-password';
 
@@ -58,6 +58,7 @@ export async function runHubBench(log: (line: string) => void = console.log) {
   // The max-rate test sends far beyond a real device's rate on purpose, so the per-client publish limit is lifted too.
   writeFileSync(config, 'mqtt:\n  maxConnectionsPerAddress: 5000\n  maxConnections: 5000\n  maxPublishRatePerClient: 1000000\n');
   const env = {
+    MALLOC_ARENA_MAX: '2',
     HEARTH_CONFIG: config, HEARTH_DATA_DIR: join(dir, 'data'), HEARTH_RULES_DIR: rulesDir, HEARTH_HOST: '127.0.0.1', HEARTH_MQTT_PORT: '0', HEARTH_HTTP_PORT: '0', HEARTH_ADMIN_PASSWORD: PASSWORD, HEARTH_LOG_LEVEL: 'warn' };
   const results: Record<string, any> = {};
   try {
