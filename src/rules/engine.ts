@@ -11,7 +11,8 @@ import { Dispatcher } from './dispatcher.js';
 import { loadRuleFile, type CompiledRule, type LoadedFile, type RuleProblem } from './rule-loader.js';
 import { RuleRun, type RunDeps, type RunOptions } from './run.js';
 import { MemoryTraceStore, RejectLimiter, type RuleTrace, type TraceStore } from './traces.js';
-import { StateStore, type DurableHolds, type Location, type StoredTimer, type TimerStore, type TriggerContext, type TriggerEvent } from './types.js';
+import { DurableState } from './durable-state.js';
+import { StateStore, type Location, type TimerStore, type TriggerContext, type TriggerEvent } from './types.js';
 
 export interface RuleEngineDeps {
   bus: MessageBus;
@@ -67,10 +68,7 @@ export class RuleEngine {
   readonly #webhooks = new Map<string, Set<(body: unknown) => void>>();
   readonly #hubHandlers = { start: new Set<() => void>(), shutdown: new Set<() => void>() };
   #disabled = new Set<string>();
-  /** Holds that were pending when the hub stopped, until their trigger attaches and takes them. */
-  readonly #pendingHolds = new Map<string, StoredTimer>();
-  /** While stopping, detaching triggers must not forget their pending holds: they resume at the next start. */
-  #stopping = false;
+  readonly #durable: DurableState;
   #unsubscribe: (() => Promise<void>) | undefined;
   #watcher: FSWatcher | undefined;
   #debounce = new Map<string, NodeJS.Timeout>();
@@ -80,6 +78,7 @@ export class RuleEngine {
   constructor(deps: RuleEngineDeps) {
     this.#deps = deps;
     this.#traces = deps.traceStore ?? new MemoryTraceStore();
+    this.#durable = new DurableState(deps.timerStore, deps.clock);
     const location = deps.location ?? { latitude: 51.5, longitude: 0 };
     this.#triggerContext = {
       clock: deps.clock,
@@ -118,20 +117,18 @@ export class RuleEngine {
     const now = this.#deps.clock.now();
     for (const [topic, value] of this.#deps.initialStates ?? []) this.states.set(topic, value, now);
     this.#disabled = this.#deps.disabled?.load() ?? new Set();
-    for (const t of this.#deps.timerStore?.load() ?? []) this.#pendingHolds.set(t.key, t);
+    this.#durable.load();
     // Live messages only: retained ones were seeded above, and replaying them would fire triggers at start-up.
     this.#unsubscribe = await this.#deps.bus.subscribe('#', (m) => this.#onMessage(m.topic, m.payload), { retained: false });
     this.reloadAll();
     this.#resumeRuns();
-    // Holds of rules that are gone or disabled cannot resume.
-    for (const key of this.#pendingHolds.keys()) this.#deps.timerStore?.delete(key);
-    this.#pendingHolds.clear();
+    this.#durable.forgetUnclaimed();
     if (this.#deps.watch !== false) this.#watch();
     for (const h of [...this.#hubHandlers.start]) h();
   }
 
   async stop(): Promise<void> {
-    this.#stopping = true;
+    this.#durable.stopping();
     for (const h of [...this.#hubHandlers.shutdown]) h();
     this.#watcher?.close();
     for (const t of this.#debounce.values()) clearTimeout(t);
@@ -172,9 +169,9 @@ export class RuleEngine {
     }
     // Pending holds of this file's rules carry over to the reloaded rules with the same ids.
     const previous = this.#files.get(file);
-    const kept = previous && this.#deps.timerStore ? this.#deps.timerStore.load().filter((t) => previous.rules.some((r) => r.id === t.ruleId)) : [];
+    const kept = previous ? this.#durable.keep(previous.rules.map((r) => r.id)) : [];
     this.removeFile(file);
-    for (const t of kept) this.#pendingHolds.set(t.key, t);
+    this.#durable.restore(kept);
     this.#files.set(file, loaded);
     if (loaded.problems.length > 0) {
       for (const p of loaded.problems) this.#deps.logger.error(`rule file invalid: ${p.text}`);
@@ -207,43 +204,19 @@ export class RuleEngine {
   }
 
   #arm(rt: Runtime): void {
-    const ctx: TriggerContext = this.#deps.timerStore ? { ...this.#triggerContext, durable: this.#durableFor(rt) } : this.#triggerContext;
+    const durable = this.#durable.holdsFor(rt.rule.id, rt.rule.onMissed, (event, dueAt) => {
+      const now = this.#deps.clock.now();
+      this.#record(rt, { id: `${now}-missed`, ruleId: rt.rule.id, startedAt: now, endedAt: now, outcome: 'trigger_rejected', reason: `on_missed: skip — the for: hold fell due at ${new Date(dueAt).toISOString()} while the hub was down`, trigger: event, conditions: [], actions: [], published: [] });
+    });
+    const ctx: TriggerContext = durable ? { ...this.#triggerContext, durable } : this.#triggerContext;
     rt.detaches = rt.rule.triggers.map((t) => t.attach(ctx, (e) => this.#onFire(rt, e), (reason, e) => this.#onReject(rt, reason, e)));
-    // Holds of this rule that no trigger took (the rule changed): stale, so forgotten.
-    for (const [key, t] of this.#pendingHolds) {
-      if (t.ruleId !== rt.rule.id || key.includes('/run/') || key.includes('/queue/')) continue;
-      this.#pendingHolds.delete(key);
-      this.#deps.timerStore?.delete(key);
-    }
-  }
-
-  #durableFor(rt: Runtime): DurableHolds {
-    const store = this.#deps.timerStore!;
-    const ruleId = rt.rule.id;
-    return {
-      ruleId,
-      onMissed: rt.rule.onMissed,
-      save: (key, dueAt, event) => store.save({ key, ruleId, dueAt, event }),
-      delete: (key) => {
-        if (!this.#stopping) store.delete(key);
-      },
-      take: (key) => {
-        const t = this.#pendingHolds.get(key);
-        this.#pendingHolds.delete(key);
-        return t ? { dueAt: t.dueAt, event: t.event } : undefined;
-      },
-      pendingKeys: (prefix) => [...this.#pendingHolds.keys()].filter((k) => k.startsWith(`${ruleId}/${prefix}`)).map((k) => k.slice(ruleId.length + 1)),
-      skipped: (event, dueAt) => {
-        const now = this.#deps.clock.now();
-        this.#record(rt, { id: `${now}-missed`, ruleId, startedAt: now, endedAt: now, outcome: 'trigger_rejected', reason: `on_missed: skip — the for: hold fell due at ${new Date(dueAt).toISOString()} while the hub was down`, trigger: event, conditions: [], actions: [], published: [] });
-      },
-    };
+    this.#durable.forgetStaleHolds(rt.rule.id);
   }
 
   #detach(rt: Runtime, why: string): void {
     rt.detaches.forEach((d) => d());
     rt.detaches = [];
-    if (!this.#stopping) for (const q of rt.queue) if (q.key) this.#deps.timerStore?.delete(q.key);
+    for (const q of rt.queue) this.#durable.dequeued(q.key);
     rt.queue = [];
     for (const run of rt.running) run.cancel(why);
   }
@@ -266,10 +239,8 @@ export class RuleEngine {
     else if (busy && mode === 'single') return this.#skip(rt, event, 'mode single: a run is in progress');
     else if (busy && mode === 'queued') {
       if (rt.queue.length >= max) return this.#skip(rt, event, `mode queued: ${max} runs already queued`);
-      const key = this.#deps.timerStore ? `${rt.rule.id}/queue/${now}-${Math.random().toString(36).slice(2, 8)}` : undefined;
-      // Kept on disk too, so a restart does not forget who was waiting; ordered by the time they queued.
-      if (key) this.#deps.timerStore!.save({ key, ruleId: rt.rule.id, dueAt: now + rt.queue.length, event });
-      rt.queue.push({ event, key });
+      // Kept on disk too, so a restart does not forget who was waiting.
+      rt.queue.push({ event, key: this.#durable.queued(rt.rule.id, event, rt.queue.length) });
       return;
     } else if (mode === 'parallel' && rt.running.size >= max) return this.#skip(rt, event, `mode parallel: ${max} runs in progress`);
     void this.#run(rt, event);
@@ -289,49 +260,32 @@ export class RuleEngine {
     void this.#deps.bus.publish('hearth/events/rule', JSON.stringify({ ruleId: rt.rule.id, outcome: 'paused', message: why }), { qos: 0 }).catch(() => undefined);
   }
 
-  /** Runs that a restart interrupted in a top-level delay go on with the time left (or per on_missed). */
+  /** Runs that a restart interrupted in a delay or a wait go on with the time left (or per on_missed); then queues. */
   #resumeRuns(): void {
-    for (const [key, t] of [...this.#pendingHolds]) {
-      if (!key.includes('/run/')) continue;
-      this.#pendingHolds.delete(key);
-      const rt = this.#rules.get(t.ruleId);
-      const resume = (t.event as TriggerEvent & { resume?: { path: Array<number | string>; variables: Record<string, unknown>; traceId: string; kind?: 'delay' | 'wait' } }).resume;
-      if (!rt || !rt.enabled || !resume) {
-        this.#deps.timerStore?.delete(key);
+    for (const r of this.#durable.takeRuns()) {
+      const rt = this.#rules.get(r.ruleId);
+      if (!rt || !rt.enabled || !r.resume) {
+        r.forget();
         continue;
       }
-      const { resume: _, ...event } = t.event as TriggerEvent & { resume?: unknown };
-      if (t.dueAt <= this.#deps.clock.now() && rt.rule.onMissed === 'skip' && resume.kind !== 'wait') {
-        this.#deps.timerStore?.delete(key);
+      if (r.dueAt <= this.#deps.clock.now() && rt.rule.onMissed === 'skip' && r.resume.kind !== 'wait') {
+        r.forget();
         const now = this.#deps.clock.now();
-        this.#record(rt, { id: resume.traceId, ruleId: rt.rule.id, startedAt: now, endedAt: now, outcome: 'cancelled', reason: `on_missed: skip — its delay ended at ${new Date(t.dueAt).toISOString()} while the hub was down`, trigger: event, conditions: [], actions: [], published: [] });
+        this.#record(rt, { id: r.resume.traceId, ruleId: rt.rule.id, startedAt: now, endedAt: now, outcome: 'cancelled', reason: `on_missed: skip — its delay ended at ${new Date(r.dueAt).toISOString()} while the hub was down`, trigger: r.event, conditions: [], actions: [], published: [] });
         continue;
       }
-      void this.#run(rt, event as TriggerEvent, { resume: { ...resume, dueAt: t.dueAt } });
+      void this.#run(rt, r.event, { resume: { ...r.resume, dueAt: r.dueAt } });
     }
     // …then the triggers that were waiting in a queued rule's queue, behind them, in the order they came.
-    const queued = [...this.#pendingHolds].filter(([key]) => key.includes('/queue/')).sort((a, b) => a[1].dueAt - b[1].dueAt);
-    for (const [key, t] of queued) {
-      this.#pendingHolds.delete(key);
-      this.#deps.timerStore?.delete(key);
-      const rt = this.#rules.get(t.ruleId);
-      if (rt?.enabled) this.#onFire(rt, t.event);
+    for (const q of this.#durable.takeQueued()) {
+      const rt = this.#rules.get(q.ruleId);
+      if (rt?.enabled) this.#onFire(rt, q.event);
     }
   }
 
   async #run(rt: Runtime, event: TriggerEvent, options: RunOptions = {}): Promise<RuleTrace> {
-    const store = this.#deps.timerStore;
-    if (store) {
-      options = {
-        ...options,
-        checkpoints: {
-          save: (key, dueAt, e) => store.save({ key, ruleId: rt.rule.id, dueAt, event: e }),
-          delete: (key) => {
-            if (!this.#stopping) store.delete(key);
-          },
-        },
-      };
-    }
+    const checkpoints = this.#durable.checkpointsFor(rt.rule.id);
+    if (checkpoints) options = { ...options, checkpoints };
     const run = new RuleRun(rt.rule, event, this.#runDeps, options);
     rt.running.add(run);
     let trace: RuleTrace;
@@ -342,7 +296,7 @@ export class RuleEngine {
     }
     this.#record(rt, trace);
     const next = rt.queue.shift();
-    if (next?.key) this.#deps.timerStore?.delete(next.key);
+    this.#durable.dequeued(next?.key);
     if (next) void this.#run(rt, next.event);
     return trace;
   }
