@@ -188,6 +188,10 @@ export async function createEmbeddedBroker(deps: BrokerDeps): Promise<EmbeddedBr
     conn.once('close', onClose);
     conn.once('error', () => undefined);
     const client = broker.handle(conn as any, req as any) as any;
+    decoupleSlowReader(conn, () => {
+      limitHits({ limit: 'max_client_buffer' });
+      logger.warn(`disconnected ${client.id ?? 'a client'} from ${address}: it does not read its messages (over mqtt.maxClientBufferBytes, ${config.maxClientBufferBytes} bytes, waiting to be sent)`);
+    });
     // aedes has no packet size limit: check each packet's declared size before its parser buffers the body.
     const guard = new PacketSizeGuard(config.maxPacketSize);
     const parse = client._parser.parse.bind(client._parser);
@@ -201,6 +205,22 @@ export async function createEmbeddedBroker(deps: BrokerDeps): Promise<EmbeddedBr
       }
       parse(buf);
     };
+  }
+
+  // aedes waits for a full socket to drain before it finishes routing a message (up to 60 s), and it routes at
+  // most 100 messages at once: one subscriber that never reads would stall every other client. Writes never wait
+  // here; instead, a client whose unsent bytes pass the limit is cut off, which also bounds the memory it holds.
+  // Its QoS 1/2 messages stay in its persistent session, if it has one, for when it comes back.
+  function decoupleSlowReader(conn: Duplex, onCut: () => void): void {
+    const write = conn.write.bind(conn) as (...args: unknown[]) => boolean;
+    conn.write = ((...args: unknown[]) => {
+      write(...args);
+      if (conn.writableLength > config.maxClientBufferBytes && !conn.destroyed) {
+        onCut();
+        conn.destroy();
+      }
+      return true;
+    }) as typeof conn.write;
   }
 
   return {
