@@ -18,6 +18,7 @@ import { RuleEngine } from './rules/engine.js';
 import { DEMO_HOME } from './simulator/devices.js';
 import { systemClock, type Clock } from './shared/clock.js';
 import { EventBus } from './shared/event-bus.js';
+import { Health } from './shared/health.js';
 import { createLogger, type Logger } from './shared/logger.js';
 import { Metrics } from './shared/metrics.js';
 import { generatePassword } from './shared/password.js';
@@ -53,6 +54,8 @@ export class Hub {
   readonly metrics = new Metrics();
   /** One limiter for MQTT and HTTP logins: a guesser cannot switch protocols to start over. */
   readonly limiter = new LoginLimiter();
+  /** Trouble the hub runs with (the disk refusing writes), for /healthz, the metrics and the log. */
+  readonly health: Health;
   readonly #announce: (line: string) => void;
   #ready = false;
   #stopping: Promise<void> | undefined;
@@ -65,6 +68,8 @@ export class Hub {
   devices!: DeviceRepo;
   writes!: WriteQueue;
   broker!: EmbeddedBroker;
+  /** The broker's durable state (data/broker.db). */
+  persistence!: SqlitePersistence;
   bus!: AedesBus;
   registry!: DeviceRegistry;
   rules!: RuleEngine;
@@ -77,6 +82,8 @@ export class Hub {
     this.logger = options.logger ?? createLogger({ level: config.log.level });
     this.clock = options.clock ?? systemClock;
     this.events = new EventBus(this.logger.child('events'));
+    this.health = new Health(this.logger.child('health'), this.events, () => this.clock.now());
+    this.metrics.gauge('hearth_health_problems', 'Parts of the hub running with trouble (0 when healthy; see /healthz)', () => this.health.problems.length);
     this.#announce = options.announce ?? ((line) => process.stdout.write(line + '\n'));
   }
 
@@ -137,9 +144,12 @@ export class Hub {
       logger: this.logger.child('store'),
       intervalMs: this.config.history.flushIntervalMs,
       batchSize: this.config.history.flushBatchSize,
+      onTrouble: (message) => this.health.report('database', message),
     });
     this.#cleanups.push(() => this.writes.close());
     this.metrics.gauge('hearth_db_write_queue_depth', 'Writes waiting for the next batch commit', () => this.writes.depth);
+    this.metrics.gauge('hearth_db_commit_failures', 'Batch commits that failed since start (disk full, read-only, I/O errors)', () => this.writes.failedCommits);
+    this.metrics.gauge('hearth_db_writes_dropped', 'Writes dropped since start (the queue overflowed while the disk refused writes)', () => this.writes.dropped);
   }
 
   async #ensureAdmin(): Promise<void> {
@@ -154,12 +164,13 @@ export class Hub {
   async #startBroker(): Promise<void> {
     const dropped = this.metrics.counter('hearth_mqtt_offline_queue_dropped_total', 'Messages dropped from full offline queues');
     const brokerDb = join(this.config.dataDir, 'broker.db');
-    const persistence = new SqlitePersistence({
+    const persistence = (this.persistence = new SqlitePersistence({
       filename: brokerDb,
       maxQueuedPerClient: this.config.mqtt.maxQueuedPerClient,
       logger: this.logger.child('mqtt'),
       onDrop: () => dropped(),
-    });
+      onTrouble: (message) => this.health.report('broker', message),
+    }));
     // aedes' close() leaves the persistence open: destroy it after the broker, whatever happens in between.
     this.#cleanups.push(() => persistence.destroy());
     this.broker = await createEmbeddedBroker({
@@ -212,7 +223,7 @@ export class Hub {
       location: this.config.location,
       initialStates: this.registry.states(),
       traceStore: new SqliteTraceStore(db, this.writes),
-      timerStore: new SqliteTimerStore(db),
+      timerStore: new SqliteTimerStore(db, (message) => this.health.report('rule timers', message)),
       disabled: {
         load: () => new Set((db.prepare("SELECT key FROM settings WHERE key LIKE 'rule.disabled.%' AND value = 'true'").all() as Array<{ key: string }>).map((r) => r.key.slice('rule.disabled.'.length))),
         save: (id, disabled) => {
@@ -278,6 +289,7 @@ export class Hub {
       metrics: this.metrics,
       logger: this.logger.child('api'),
       isReady: () => this.#ready,
+      health: this.health,
       rules: this.rules,
       location: this.config.location,
     }, cert && key ? { https: readTlsFiles({ cert, key }) } : {});

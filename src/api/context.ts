@@ -4,6 +4,7 @@ import type { MessageBus } from '../broker/message-bus.js';
 import type { DeviceRegistry } from '../devices/device-registry.js';
 import type { RuleEngine } from '../rules/engine.js';
 import type { EventBus } from '../shared/event-bus.js';
+import type { Health } from '../shared/health.js';
 import type { LoginLimiter } from '../shared/login-limiter.js';
 import type { Logger } from '../shared/logger.js';
 import type { Metrics } from '../shared/metrics.js';
@@ -23,6 +24,8 @@ export interface ApiContext {
   logger: Logger;
   db: Database;
   isReady(): boolean;
+  /** Trouble the hub is running with (the disk refusing writes); /healthz reports it. */
+  health?: Health;
   rules?: RuleEngine;
   location?: { latitude: number; longitude: number };
   /** Directory of the built dashboard (index.html and assets); the dashboard is not served without it. */

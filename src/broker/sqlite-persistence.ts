@@ -6,6 +6,7 @@ import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3';
 // @ts-expect-error qlobber ships no types for its aedes helper
 import QlobberSub from 'qlobber/aedes/qlobber-sub.js';
 import { topicMatches } from './message-bus.js';
+import { describeStorageTrouble, isStorageTrouble } from '../shared/health.js';
 import type { Logger } from '../shared/logger.js';
 import { decodePacket, encodePacket } from './persistence/packet-codec.js';
 import { migratePersistence } from './persistence/schema.js';
@@ -21,6 +22,8 @@ export interface SqlitePersistenceOptions {
   maxQueuedPerClient?: number;
   logger?: Logger;
   onDrop?: (clientId: string, packet: Record<string, any>) => void;
+  /** Told when commits fail for a storage reason (with what to say) and when one succeeds again. */
+  onTrouble?: (message: string | undefined) => void;
 }
 
 interface ClientLike {
@@ -42,16 +45,25 @@ export class SqlitePersistence {
   #commit: Promise<void> | undefined;
   #destroyed = false;
   #dropped = 0;
+  #tickTrouble: Error | undefined;
+  #troubled = false;
+  readonly #onTrouble: SqlitePersistenceOptions['onTrouble'];
 
   constructor(options: SqlitePersistenceOptions) {
     this.#db = new BetterSqlite3(options.filename);
     this.#max = options.maxQueuedPerClient ?? 1000;
     this.#logger = options.logger;
     this.#onDrop = options.onDrop;
+    this.#onTrouble = options.onTrouble;
   }
 
   get broker(): any {
     return this.#broker;
+  }
+
+  /** The connection, for online backups and diagnostics; writes must go through the persistence. */
+  get database(): Database {
+    return this.#db;
   }
 
   /** Messages dropped from full offline queues since start. */
@@ -75,20 +87,30 @@ export class SqlitePersistence {
   }
 
   // Every write joins the transaction of the current tick; its promise settles once that transaction committed,
-  // so aedes never acknowledges a message that is not yet on disk.
+  // so aedes never acknowledges a message that is not yet on disk. When the disk refuses writes (full, read-only,
+  // I/O errors) the writes of that tick are lost but their promises still resolve: the broker keeps routing live
+  // messages instead of disconnecting every client, and the hub reports itself degraded until a commit succeeds.
   #write<T>(fn: () => T): Promise<T> {
     if (this.#destroyed) return Promise.reject(new Error('persistence destroyed'));
     if (!this.#commit) {
       this.#db.exec('BEGIN');
+      this.#tickTrouble = undefined;
       this.#commit = new Promise<void>((resolve, reject) =>
         setImmediate(() => {
           this.#commit = undefined;
+          const trouble = this.#tickTrouble;
           try {
+            // SQLite may have rolled the whole transaction back on a storage error inside it.
+            if (trouble && !this.#db.inTransaction) throw trouble;
             this.#db.exec('COMMIT');
+            if (trouble) this.#setTrouble(trouble);
+            else if (this.#troubled) this.#setTrouble(undefined);
             resolve();
           } catch (err) {
             if (this.#db.inTransaction) this.#db.exec('ROLLBACK');
-            reject(err);
+            if (!isStorageTrouble(err)) return reject(err);
+            this.#setTrouble(err);
+            resolve();
           }
         }),
       );
@@ -98,9 +120,16 @@ export class SqlitePersistence {
     try {
       result = fn();
     } catch (err) {
-      return Promise.reject(err);
+      if (!isStorageTrouble(err)) return Promise.reject(err);
+      this.#tickTrouble ??= err as Error;
+      return commit.then(() => undefined as T);
     }
     return commit.then(() => result);
+  }
+
+  #setTrouble(err: unknown): void {
+    this.#troubled = err !== undefined;
+    this.#onTrouble?.(err === undefined ? undefined : `broker state is not saved, ${describeStorageTrouble(err)}; live messages are still routed`);
   }
 
   async storeRetained(packet: Record<string, any>): Promise<void> {

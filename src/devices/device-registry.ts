@@ -180,14 +180,17 @@ export class DeviceRegistry {
     if (this.#stateFlushQueued) return;
     this.#stateFlushQueued = true;
     this.#deps.writes.enqueue(() => {
-      this.#stateFlushQueued = false;
       for (const id of this.#dirtyDevices) {
         const d = this.#devices.get(id);
         if (d) this.#deps.repo.saveDevice(d);
       }
-      this.#dirtyDevices.clear();
       for (const p of this.#dirtyProps.values()) this.#deps.repo.saveProperty(p.deviceId, p.property, p.value, p.ts);
-      this.#dirtyProps.clear();
+      // Only once committed: a batch the disk refused runs again on the retry, with everything still dirty.
+      return () => {
+        this.#stateFlushQueued = false;
+        this.#dirtyDevices.clear();
+        this.#dirtyProps.clear();
+      };
     });
   }
 }

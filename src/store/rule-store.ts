@@ -3,6 +3,7 @@
 import type { Database } from 'better-sqlite3';
 import type { RuleTrace, TraceStore } from '../rules/traces.js';
 import type { TimerStore, StoredTimer } from '../rules/types.js';
+import { describeStorageTrouble, isStorageTrouble } from '../shared/health.js';
 import type { WriteQueue } from './write-queue.js';
 
 export class SqliteTraceStore implements TraceStore {
@@ -47,17 +48,36 @@ export class SqliteTraceStore implements TraceStore {
 
 export class SqliteTimerStore implements TimerStore {
   readonly #db: Database;
+  readonly #onTrouble: ((message: string | undefined) => void) | undefined;
+  #troubled = false;
 
-  constructor(db: Database) {
+  /** `onTrouble` hears when the disk refuses a timer's write (the timer still runs, but would not survive a restart). */
+  constructor(db: Database, onTrouble?: (message: string | undefined) => void) {
     this.#db = db;
+    this.#onTrouble = onTrouble;
   }
 
   save(timer: StoredTimer): void {
-    this.#db.prepare('INSERT OR REPLACE INTO rule_timers (key, rule_id, due_at, event) VALUES (?, ?, ?, ?)').run(timer.key, timer.ruleId, timer.dueAt, JSON.stringify(timer.event));
+    this.#guard(() => this.#db.prepare('INSERT OR REPLACE INTO rule_timers (key, rule_id, due_at, event) VALUES (?, ?, ?, ?)').run(timer.key, timer.ruleId, timer.dueAt, JSON.stringify(timer.event)));
   }
 
   delete(key: string): void {
-    this.#db.prepare('DELETE FROM rule_timers WHERE key = ?').run(key);
+    this.#guard(() => this.#db.prepare('DELETE FROM rule_timers WHERE key = ?').run(key));
+  }
+
+  // A full disk must not break the rule that runs the timer: the timer keeps running in memory.
+  #guard(write: () => void): void {
+    try {
+      write();
+      if (this.#troubled) {
+        this.#troubled = false;
+        this.#onTrouble?.(undefined);
+      }
+    } catch (err) {
+      if (!isStorageTrouble(err)) throw err;
+      this.#troubled = true;
+      this.#onTrouble?.(`${describeStorageTrouble(err)}; pending timers run but would not survive a restart`);
+    }
   }
 
   load(): StoredTimer[] {
