@@ -9,6 +9,7 @@ import type { Metrics } from '../shared/metrics.js';
 import type { UserRepo } from '../store/user-repo.js';
 import { canPublish, canSubscribe, type MqttIdentity } from './acl.js';
 import { PacketSizeGuard } from './packet-size-guard.js';
+import { hardenParser } from './strict-parser.js';
 
 /** A persistence that can journal incoming QoS 1 messages (the SQLite one can; aedes' memory one cannot). */
 interface Journal {
@@ -192,6 +193,7 @@ export async function createEmbeddedBroker(deps: BrokerDeps): Promise<EmbeddedBr
       limitHits({ limit: 'max_client_buffer' });
       logger.warn(`disconnected ${client.id ?? 'a client'} from ${address}: it does not read its messages (over mqtt.maxClientBufferBytes, ${config.maxClientBufferBytes} bytes, waiting to be sent)`);
     });
+    hardenParser(client._parser);
     // aedes has no packet size limit: check each packet's declared size before its parser buffers the body.
     const guard = new PacketSizeGuard(config.maxPacketSize);
     const parse = client._parser.parse.bind(client._parser);

@@ -63,7 +63,7 @@ describe('MQTT authentication', () => {
     await porch.publishAsync('home/porch/motion', 'true', { qos: 1 });
     await waitFor(() => th!.hub.registry.has('porch'), 'porch device');
     // Publishing for another device is refused: MQTT 3.1.1 cannot refuse one publish, so the client is dropped.
-    const closed = new Promise((resolve) => porch.once('close', resolve));
+    const closed = new Promise((resolve) => porch.once('close', () => resolve(undefined)));
     porch.publish('home/kitchen/temperature', '99', { qos: 1 });
     await closed;
     await new Promise((r) => setTimeout(r, 100));

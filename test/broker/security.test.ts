@@ -45,7 +45,7 @@ describe('MQTT identities', () => {
     th = await startTestHub();
     await th.hub.users.setUser('kid', 'kid-password-1', 'viewer');
     const viewer = await th.connect({ username: 'kid', password: 'kid-password-1' });
-    const closed = new Promise((r) => viewer.once('close', r));
+    const closed = new Promise((r) => viewer.once('close', () => r(undefined)));
     viewer.publish('home/tv/power/set', 'on', { qos: 1 });
     await closed;
     expect(th.hub.metrics.value('hearth_mqtt_acl_denied_total', { op: 'publish' })).toBe(1);
@@ -54,7 +54,7 @@ describe('MQTT identities', () => {
   it('nobody publishes to hearth/# or $SYS', async () => {
     th = await startTestHub();
     const admin = await th.connect();
-    const closed = new Promise((r) => admin.once('close', r));
+    const closed = new Promise((r) => admin.once('close', () => r(undefined)));
     admin.publish('hearth/status', 'offline', { qos: 1, retain: true });
     await closed;
     expect(th.logs.some((l) => l.includes('hearth/# is reserved to the hub'))).toBe(true);
@@ -99,7 +99,7 @@ describe('limits', () => {
     th = await startTestHub({ overrides: { 'mqtt.maxPacketSize': 4096 } });
     const bystander = await th.connect({ clientId: 'bystander' });
     const big = await th.connect({ clientId: 'big' });
-    const closed = new Promise((r) => big.once('close', r));
+    const closed = new Promise((r) => big.once('close', () => r(undefined)));
     big.publish('home/big/blob', Buffer.alloc(10_000, 1), { qos: 0 });
     await closed;
     expect(th.logs.some((l) => l.includes('packet of 10') && l.includes('mqtt.maxPacketSize (4096)'))).toBe(true);
@@ -113,11 +113,11 @@ describe('limits', () => {
     th = await startTestHub({ overrides: { 'mqtt.maxSubscriptionsPerClient': 3, 'mqtt.maxTopicLength': 64 } });
     const greedy = await th.connect({ clientId: 'greedy' });
     await greedy.subscribeAsync(['home/a/x', 'home/b/x', 'home/c/x']);
-    const closed = new Promise((r) => greedy.once('close', r));
+    const closed = new Promise((r) => greedy.once('close', () => r(undefined)));
     greedy.subscribe('home/d/x');
     await closed;
     const longTopic = await th.connect({ clientId: 'long' });
-    const closedLong = new Promise((r) => longTopic.once('close', r));
+    const closedLong = new Promise((r) => longTopic.once('close', () => r(undefined)));
     longTopic.publish('home/' + 'x'.repeat(100) + '/y', '1');
     await closedLong;
     const fine = await th.connect({ clientId: 'fine' });
@@ -128,7 +128,7 @@ describe('limits', () => {
     th = await startTestHub({ overrides: { 'mqtt.maxPublishRatePerClient': 50 } });
     const calm = await th.connect({ clientId: 'calm' });
     const noisy = await th.connect({ clientId: 'noisy' });
-    const closed = new Promise((r) => noisy.once('close', r));
+    const closed = new Promise((r) => noisy.once('close', () => r(undefined)));
     for (let i = 0; i < 500; i++) noisy.publish('home/noisy/x', String(i));
     await closed;
     expect(th.logs.some((l) => l.includes('publishes faster than mqtt.maxPublishRatePerClient (50/s)'))).toBe(true);
