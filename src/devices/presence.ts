@@ -26,6 +26,12 @@ export class PresenceTracker {
       if (!parsed || parsed.property !== 'status') return;
       const online = packet.payload.toString('utf8').trim() === 'online';
       this.#forget(parsed.deviceId);
+      // aedes acknowledges a QoS 1 message before it routes it: a device that says online and leaves at once can be
+      // gone (and its will routed) before its `online` arrives here. Its client is gone, so it is offline.
+      if (online && (client as Client & { closed?: boolean }).closed) {
+        void this.#registry.markOffline(parsed.deviceId, 'its client left right after announcing online');
+        return;
+      }
       if (online) {
         this.#announcer.set(parsed.deviceId, client);
         const set = this.#byClient.get(client) ?? new Set<string>();
@@ -67,7 +73,9 @@ export class PresenceTracker {
     const previous = this.#announcer.get(deviceId);
     if (!previous) return;
     this.#announcer.delete(deviceId);
-    this.#byClient.get(previous)?.delete(deviceId);
+    const devices = this.#byClient.get(previous);
+    devices?.delete(deviceId);
+    if (devices?.size === 0) this.#byClient.delete(previous);
   }
 
   #on(event: string, fn: (...args: any[]) => void): void {

@@ -32,6 +32,8 @@ export function runCli(args: string[], env: Record<string, string> = {}, stdin?:
 
 export interface RunningHub {
   child: ChildProcess;
+  /** The V8 inspector's WebSocket URL, when started with `--inspect=127.0.0.1:0`. */
+  inspector?: string;
   mqttPort: number;
   httpPort: number;
   output(): string;
@@ -39,9 +41,9 @@ export interface RunningHub {
 }
 
 /** Starts `hearth start` on free ports and resolves once it printed the chosen ports. */
-export function startCliHub(env: Record<string, string>, args: string[] = []): Promise<RunningHub> {
+export function startCliHub(env: Record<string, string>, args: string[] = [], nodeArgs: string[] = []): Promise<RunningHub> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [MAIN, 'start', ...args], {
+    const child = spawn(process.execPath, [...nodeArgs, MAIN, 'start', ...args], {
       env: { ...process.env, HEARTH_HOST: '127.0.0.1', HEARTH_MQTT_PORT: '0', HEARTH_HTTP_PORT: '0', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -56,7 +58,8 @@ export function startCliHub(env: Record<string, string>, args: string[] = []): P
       const m = /MQTT port (\d+), HTTP port (\d+)/.exec(out);
       if (m) {
         clearTimeout(timer);
-        resolve({ child, mqttPort: Number(m[1]), httpPort: Number(m[2]), output: () => out, exited });
+        const inspector = /Debugger listening on (ws:\/\/\S+)/.exec(out)?.[1];
+        resolve({ child, mqttPort: Number(m[1]), httpPort: Number(m[2]), inspector, output: () => out, exited });
       }
     };
     child.stdout.on('data', onData);
@@ -66,4 +69,35 @@ export function startCliHub(env: Record<string, string>, args: string[] = []): P
       reject(new Error(`hub exited before it was ready:\n${out}`));
     });
   });
+}
+
+/**
+ * The memory of a hub started with `--inspect=127.0.0.1:0`, after full garbage collections forced through the
+ * inspector: what the hub retains, not the garbage a lazy collector has not reclaimed yet.
+ */
+export async function collectedMemory(inspector: string): Promise<{ rss: number; heapUsed: number }> {
+  const { WebSocket } = await import('ws');
+  const ws = new WebSocket(inspector);
+  await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+  let id = 0;
+  const call = (method: string, params: object = {}) =>
+    new Promise<any>((resolve) => {
+      const mine = ++id;
+      const onMessage = (data: Buffer) => {
+        const msg = JSON.parse(data.toString());
+        if (msg.id !== mine) return;
+        ws.off('message', onMessage);
+        resolve(msg.result);
+      };
+      ws.on('message', onMessage);
+      ws.send(JSON.stringify({ id: mine, method, params }));
+    });
+  try {
+    for (let i = 0; i < 3; i++) await call('HeapProfiler.collectGarbage');
+    const result = await call('Runtime.evaluate', { expression: 'JSON.stringify(process.memoryUsage())', returnByValue: true });
+    const usage = JSON.parse(result.result.value) as { rss: number; heapUsed: number };
+    return { rss: usage.rss, heapUsed: usage.heapUsed };
+  } finally {
+    ws.close();
+  }
 }
