@@ -7,7 +7,7 @@ import { buildApi } from './api/app.js';
 import { AedesBus } from './broker/aedes-bus.js';
 import { createEmbeddedBroker, type EmbeddedBroker } from './broker/broker.js';
 import { SqlitePersistence } from './broker/sqlite-persistence.js';
-import { chmodSync, existsSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { attachWebSocket, closeServer, listenTcp, listenTls, readTlsFiles } from './broker/listeners.js';
 import type { Server as TlsServer } from 'node:tls';
@@ -31,6 +31,8 @@ import { UserRepo } from './store/user-repo.js';
 import { LoginLimiter } from './shared/login-limiter.js';
 import { fileURLToPath } from 'node:url';
 import { WriteQueue } from './store/write-queue.js';
+import { createBackup, type BackupSources } from './store/backup.js';
+import { BackupSchedule } from './store/backup-schedule.js';
 
 export interface HubOptions {
   logger?: Logger;
@@ -74,6 +76,8 @@ export class Hub {
   registry!: DeviceRegistry;
   rules!: RuleEngine;
   api!: FastifyInstance;
+  /** The daily backup, when enabled. */
+  backups: BackupSchedule | undefined;
   ports: HubPorts = { mqtt: 0, http: 0 };
   #tlsServer: TlsServer | undefined;
 
@@ -100,6 +104,7 @@ export class Hub {
       await this.#startRegistry();
       await this.#startRules();
       this.#startRetention();
+      this.#startBackups();
       await this.#startApi();
       await this.#listen();
       await this.bus.publish('hearth/status', 'online', { qos: 1, retain: true });
@@ -134,6 +139,12 @@ export class Hub {
     this.db = openDatabase(this.config.dataDir, this.logger.child('store'));
     this.#cleanups.push(() => {
       this.db.close();
+    });
+    // Tells `hearth restore` that a hub runs on this data dir.
+    const pidFile = join(this.config.dataDir, 'hearth.pid');
+    writeFileSync(pidFile, `${process.pid}\n`, { mode: 0o600 });
+    this.#cleanups.push(() => {
+      if (existsSync(pidFile) && readFileSync(pidFile, 'utf8').trim() === String(process.pid)) rmSync(pidFile);
     });
     this.users = new UserRepo(this.db);
     this.sessions = new SessionRepo(this.db);
@@ -274,6 +285,33 @@ export class Hub {
     });
   }
 
+  /** What a backup copies, from the hub's own connections. */
+  backupSources(): BackupSources {
+    return { dataDir: this.config.dataDir, rulesDir: this.config.rulesDir, db: this.db, brokerDb: this.persistence.database };
+  }
+
+  #startBackups(): void {
+    let last = 0;
+    this.metrics.gauge('hearth_backup_last_success_timestamp_seconds', 'When the last daily backup succeeded (0: none since start)', () => last / 1000);
+    if (!this.config.backup.enabled) return;
+    const dir = this.config.backup.dir || join(this.config.dataDir, 'backups');
+    const schedule = new BackupSchedule({
+      at: this.config.backup.at,
+      dir,
+      keep: this.config.backup.keep,
+      sources: () => this.backupSources(),
+      clock: this.clock,
+      logger: this.logger.child('backup'),
+      onDone: (r) => {
+        if (r.ok) last = r.at;
+        else this.events.emit('hub.log', { level: 'error', message: `daily backup failed: ${r.error}`, ts: r.at });
+      },
+    });
+    this.backups = schedule;
+    schedule.start();
+    this.#cleanups.push(() => schedule.stop());
+  }
+
   async #startApi(): Promise<void> {
     const { cert, key } = this.config.tls;
     this.api = await buildApi({
@@ -290,6 +328,7 @@ export class Hub {
       logger: this.logger.child('api'),
       isReady: () => this.#ready,
       health: this.health,
+      createBackup: (file) => createBackup(this.backupSources(), file),
       rules: this.rules,
       location: this.config.location,
     }, cert && key ? { https: readTlsFiles({ cert, key }) } : {});

@@ -9,10 +9,12 @@ import { runRulesCheck } from './rules/check-command.js';
 import { runRulesWhy } from './rules/why-command.js';
 import { runRulesTest } from './rules/test-command.js';
 import { replayRule } from './rules/replay.js';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { HearthError } from './shared/errors.js';
 import { generatePassword } from './shared/password.js';
 import { openDatabase } from './store/database.js';
+import { createBackup, restoreBackup } from './store/backup.js';
 import { UserRepo, type Role } from './store/user-repo.js';
 
 const USAGE = `Usage: hearth <command> [options]
@@ -28,7 +30,9 @@ Commands:
                         run a rule file against recorded history (default: the last 24 h); actions are not executed
   simulate [--devices N] [--rate R] [--url mqtt://…] [--username U] [--password P] [--duration S]
                         run simulated devices against a hub (password also from HEARTH_SIMULATE_PASSWORD)
-  backup <file>         write a consistent copy of the database (safe while the hub runs)
+  backup <file>         write a backup (.tar.gz: database, broker state, rules) while the hub runs or not
+  restore <file>        restore a backup into the data and rules dirs (the hub must be stopped; what was
+                        there is moved aside into <data-dir>/before-restore-<time>)
   help                  show this text
 
 Options of start (each also has a HEARTH_* variable and a config-file key; see the README):
@@ -104,6 +108,9 @@ export async function main(argv: string[]): Promise<number> {
     case 'backup':
       if (!rest[0]) break;
       return backup(config(), rest[0]);
+    case 'restore':
+      if (!rest[0]) break;
+      return restore(config(), rest[0]);
   }
   process.stderr.write(`Unknown command: ${positionals.join(' ')}\n\n${USAGE}\n`);
   return 2;
@@ -157,21 +164,49 @@ async function addDevice(config: HearthConfig, deviceId: string): Promise<number
 }
 
 async function backup(config: HearthConfig, file: string): Promise<number> {
-  const db = openDatabase(config.dataDir);
-  try {
-    // SQLite's online backup copies a consistent snapshot page by page, even while the hub writes.
-    await db.backup(file, {
-      progress: ({ totalPages, remainingPages }) => {
-        process.stderr.write(`\rbackup: ${Math.round(((totalPages - remainingPages) / Math.max(1, totalPages)) * 100)} %`);
-        return 200;
-      },
-    });
-    process.stderr.write('\n');
-  } finally {
-    db.close();
+  if (!existsSync(join(config.dataDir, 'hearth.db'))) {
+    process.stderr.write(`hearth backup: no database in ${config.dataDir} (set --data-dir or HEARTH_DATA_DIR)\n`);
+    return 1;
   }
-  process.stdout.write(`Backup written to ${file}\n`);
+  let shown = '';
+  let result;
+  try {
+    result = await createBackup({ dataDir: config.dataDir, rulesDir: config.rulesDir }, file, (step, percent) => {
+      const line = `backup: ${step} ${percent} %`;
+      if (line !== shown) process.stderr.write(`\r${(shown = line).padEnd(40)}`);
+    });
+  } catch (err) {
+    process.stderr.write(`\nhearth backup: ${(err as Error).message}; no backup was written\n`);
+    return 1;
+  }
+  process.stderr.write('\n');
+  process.stdout.write(
+    `Backup written to ${file} (${formatBytes(result.bytes)}): ${result.devices} devices, ${result.historyRows} history rows, ${result.users} users, ` +
+      `${result.ruleFiles.length} rule files${result.brokerState ? ', broker state (retained messages, sessions)' : ''}\n`,
+  );
   return 0;
+}
+
+async function restore(config: HearthConfig, file: string): Promise<number> {
+  let restored;
+  try {
+    restored = await restoreBackup(file, { dataDir: config.dataDir, rulesDir: config.rulesDir });
+  } catch (err) {
+    process.stderr.write(`hearth restore: ${(err as Error).message}; nothing was changed\n`);
+    return 1;
+  }
+  const { manifest, movedAside } = restored;
+  process.stdout.write(
+    `Restored the backup of ${manifest.createdAt} into ${config.dataDir} (rules into ${config.rulesDir}): ${manifest.devices} devices, ` +
+      `${manifest.historyRows} history rows, ${manifest.ruleFiles.length} rule files.\n` +
+      (movedAside ? `What was there before is kept in ${movedAside} (delete it once the restored hub runs well).\n` : '') +
+      'Start the hub with: hearth start\n',
+  );
+  return 0;
+}
+
+function formatBytes(n: number): string {
+  return n < 1048576 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / 1048576).toFixed(1)} MiB`;
 }
 
 function parseTime(text: string | undefined, fallback: number, name: string): number {

@@ -26,6 +26,8 @@ export interface ApiContext {
   isReady(): boolean;
   /** Trouble the hub is running with (the disk refusing writes); /healthz reports it. */
   health?: Health;
+  /** Writes a backup archive of the running hub to `file`. */
+  createBackup?: (file: string) => Promise<{ bytes: number }>;
   rules?: RuleEngine;
   location?: { latitude: number; longitude: number };
   /** Directory of the built dashboard (index.html and assets); the dashboard is not served without it. */

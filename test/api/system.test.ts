@@ -1,4 +1,5 @@
 // Hub-wide HTTP: /metrics, backup, the OpenAPI document and /docs, security headers on every response, body limit, and no secrets in logs.
+import { extractTarGz } from '../../src/store/tar.js';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
@@ -46,16 +47,17 @@ describe('metrics', () => {
 });
 
 describe('backup', () => {
-  it('an admin downloads a consistent copy of the database; a viewer may not', async () => {
+  it('an admin downloads a backup archive with a consistent copy of the database; a viewer may not', async () => {
     const res = await fetch(`${th.httpUrl}/api/backup`, { headers: { authorization: th.auth } });
     expect(res.status).toBe(200);
-    expect(res.headers.get('content-disposition')).toMatch(/^attachment; filename="hearth-backup-[0-9TZ-]+\.db"$/);
-    expect(res.headers.get('content-type')).toBe('application/vnd.sqlite3');
+    expect(res.headers.get('content-disposition')).toMatch(/^attachment; filename="hearth-backup-[0-9TZ-]+\.tar\.gz"$/);
+    expect(res.headers.get('content-type')).toBe('application/gzip');
     const bytes = Buffer.from(await res.arrayBuffer());
     expect(Number(res.headers.get('content-length'))).toBe(bytes.length);
-    const file = join(tempDir(), 'copy.db');
-    writeFileSync(file, bytes);
-    const copy = new BetterSqlite3(file, { readonly: true });
+    const dir = tempDir();
+    writeFileSync(join(dir, 'backup.tar.gz'), bytes);
+    expect((await extractTarGz(join(dir, 'backup.tar.gz'), join(dir, 'x'), () => true)).sort()).toEqual(['broker.db', 'hearth.db', 'manifest.json']);
+    const copy = new BetterSqlite3(join(dir, 'x', 'hearth.db'), { readonly: true });
     expect(copy.pragma('integrity_check', { simple: true })).toBe('ok');
     expect((copy.prepare('SELECT name FROM users ORDER BY name').all() as Array<{ name: string }>).map((u) => u.name)).toEqual(['admin', 'viv']);
     copy.close();

@@ -1,5 +1,5 @@
 // The `hearth` command as a homeowner uses it: configuration errors, start-up, credentials and graceful shutdown.
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import mqtt from 'mqtt';
@@ -90,16 +90,12 @@ describe('credentials from the command line', () => {
     }
   });
 
-  it('`hearth backup` writes a consistent copy of the database that opens on its own', async () => {
-    const dataDir = tempDir();
-    await runCli(['user', 'add', 'bob', '--password', 'bob-password-1'], { HEARTH_DATA_DIR: dataDir });
-    const file = join(tempDir(), 'backup.db');
-    const res = await runCli(['backup', file], { HEARTH_DATA_DIR: dataDir });
-    expect(res.code).toBe(0);
-    expect(res.stdout).toContain(`Backup written to ${file}`);
-    const copy = new BetterSqlite3(file, { readonly: true });
-    const names = (copy.prepare('SELECT name FROM users').all() as Array<{ name: string }>).map((r) => r.name);
-    copy.close();
-    expect(names).toEqual(['bob']);
+  it('`hearth backup` of a data dir without a database says so and writes nothing', async () => {
+    const empty = tempDir();
+    const file = join(tempDir(), 'backup.tar.gz');
+    const res = await runCli(['backup', file], { HEARTH_DATA_DIR: join(empty, 'nothing-here') });
+    expect(res.code).toBe(1);
+    expect(res.stderr).toContain(`hearth backup: no database in ${join(empty, 'nothing-here')}`);
+    expect(existsSync(file)).toBe(false);
   });
 });

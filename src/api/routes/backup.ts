@@ -1,5 +1,6 @@
-// GET /api/backup: a consistent copy of the database (SQLite's online backup), streamed and then deleted.
-import { createReadStream, mkdtempSync, rmSync, statSync } from 'node:fs';
+// GET /api/backup: the same archive as `hearth backup` (database, broker state and rules; SQLite's online backup,
+// consistent while the hub runs), written to a temporary file, streamed, then deleted.
+import { createReadStream, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -10,33 +11,32 @@ import { typed } from '../type-provider.js';
 
 export async function backupRoutes(fastify: FastifyInstance, opts: { ctx: ApiContext }): Promise<void> {
   const app = typed(fastify);
-  const { db, logger } = opts.ctx;
+  const { createBackup, logger } = opts.ctx;
+  if (!createBackup) return;
 
   app.get('/api/backup', {
     config: { role: 'admin' },
     schema: {
       tags: ['system'],
-      summary: 'Download a consistent copy of the database (devices, history, users, rules state)',
-      produces: ['application/vnd.sqlite3'],
+      summary: 'Download a backup (.tar.gz: database, broker state, rule files, manifest); restore it with `hearth restore`',
+      produces: ['application/gzip'],
       response: { 200: Type.Unsafe<unknown>({ type: 'string', format: 'binary' }), 401: ErrorSchema, 403: ErrorSchema },
     },
     handler: async (request, reply) => {
-      // A copy rather than the live file: the WAL may hold commits the main file does not have yet.
       const dir = mkdtempSync(join(tmpdir(), 'hearth-backup-'));
       const cleanup = () => rmSync(dir, { recursive: true, force: true });
       try {
-        const file = join(dir, 'hearth.db');
-        await db.backup(file);
-        const size = statSync(file).size;
+        const file = join(dir, 'backup.tar.gz');
+        const { bytes } = await createBackup(file);
         const stream = createReadStream(file);
         stream.once('close', cleanup);
-        logger.info(`${request.user!.name} downloaded a backup (${size} bytes)`);
+        logger.info(`${request.user!.name} downloaded a backup (${bytes} bytes)`);
         const stamp = new Date().toISOString().replace(/[:.]/g, '-');
         return reply
-          .header('content-disposition', `attachment; filename="hearth-backup-${stamp}.db"`)
-          .header('content-length', String(size))
+          .header('content-disposition', `attachment; filename="hearth-backup-${stamp}.tar.gz"`)
+          .header('content-length', String(bytes))
           .header('cache-control', 'no-store')
-          .type('application/vnd.sqlite3')
+          .type('application/gzip')
           .send(stream);
       } catch (err) {
         cleanup();

@@ -40,7 +40,7 @@ export function settingsPage(root: HTMLElement): () => void {
     h('section', { class: 'panel' }, h('h3', {}, 'Device credentials'), creds,
       h('form', { onsubmit: (e: Event) => { e.preventDefault(); void run(async () => { const c = await api<any>('POST', '/api/device-credentials', { deviceId: value('c-device') }); mount(secret, h('p', {}, `MQTT credentials for ${c.deviceId} (shown once): `, h('code', {}, `${c.username} / ${c.password}`))); }); } },
         field('c-device', 'Device id', { pattern: '[a-z0-9_-]{1,64}' }), h('button', { type: 'submit' }, 'Issue credentials'))),
-    h('section', { class: 'panel' }, h('h3', {}, 'Backup'), h('a', { href: '/api/backup', download: '', class: 'button' }, 'Download a backup of the database')),
+    h('section', { class: 'panel' }, h('h3', {}, 'Backup'), h('a', { href: '/api/backup', download: '', class: 'button' }, 'Download a backup (database, broker state, rules)')),
   );
   void load().catch((err) => toast(err.message, 'error'));
   return () => undefined;
