@@ -81,6 +81,22 @@ describe('dashboard', () => {
     expect(await page.locator('[data-device=lamp]').getAttribute('class')).toContain('offline');
   });
 
+  it('a disk that refuses writes shows a banner on every page, gone once the hub recovers', async () => {
+    const banner = page.locator('.banner[role=alert]');
+    expect(await banner.isVisible()).toBe(false);
+    th.hub.db.pragma('query_only = ON');
+    try {
+      const sensor = await th.connect({ clientId: 'banner-sensor' });
+      await sensor.publishAsync('home/cellar/humidity', '71', { qos: 1 });
+      await banner.waitFor({ state: 'visible', timeout: 10_000 });
+      expect(await banner.textContent()).toContain('database: the data dir is read-only (SQLITE_READONLY)');
+      await page.screenshot({ path: join(ARTIFACTS, 'health-banner.png') });
+    } finally {
+      th.hub.db.pragma('query_only = OFF');
+    }
+    await banner.waitFor({ state: 'hidden', timeout: 15_000 });
+  });
+
   it('a rule saved with an error shows it at its line; the fixed rule runs and its trace opens', async () => {
     await page.goto(th.httpUrl + '/#/rules/evening?new');
     const editor = page.locator('#rule-yaml');

@@ -1,7 +1,7 @@
 // The dashboard shell: login, navigation, hash routes, and the live connection indicator.
 import { currentUser, login, logout, restoreSession } from './api.js';
 import { h, mount, toast } from './dom.js';
-import { connectLive, disconnectLive } from './live.js';
+import { connectLive, disconnectLive, onLive } from './live.js';
 import { activityPage } from './pages/activity.js';
 import { devicePage } from './pages/device.js';
 import { homePage } from './pages/home.js';
@@ -11,6 +11,22 @@ import { settingsPage } from './pages/settings.js';
 const app = document.getElementById('app')!;
 let cleanup: (() => void) | undefined;
 const liveDot = h('span', { class: 'live off', title: 'live updates disconnected' });
+// Trouble the hub runs with (a full or read-only disk), from /healthz: shown on every page until it is over.
+const healthBanner = h('div', { class: 'banner', role: 'alert', hidden: true });
+let healthTimer: number | undefined;
+let offHealth: (() => void) | undefined;
+
+async function checkHealth(): Promise<void> {
+  try {
+    const res = await fetch('/healthz');
+    const body = (await res.json()) as { status: string; problems?: Array<{ component: string; message: string; since: string }> };
+    const problems = body.problems ?? [];
+    healthBanner.hidden = problems.length === 0;
+    mount(healthBanner, problems.map((p) => h('p', {}, h('strong', {}, `${p.component}: `), p.message, ` (since ${new Date(p.since).toLocaleTimeString()})`)));
+  } catch {
+    // The live indicator already says when the hub cannot be reached.
+  }
+}
 
 function loginPage(): void {
   cleanup?.();
@@ -45,6 +61,7 @@ function shell(main: HTMLElement): void {
       h('h1', {}, h('a', { href: '#/' }, 'Hearth')),
       h('nav', { 'aria-label': 'Main' }, link('#/', 'Home'), link('#/rules', 'Rules'), link('#/activity', 'Activity'), link('#/settings', 'Settings')),
       h('span', { class: 'who' }, liveDot, ' ', currentUser?.name ?? '', ' ', h('button', { class: 'link', onclick: async () => { disconnectLive(); await logout(); loginPage(); } }, 'Log out'))),
+    healthBanner,
     main,
   );
 }
@@ -70,6 +87,11 @@ function start(): void {
   });
   window.onhashchange = route;
   route();
+  void checkHealth();
+  window.clearInterval(healthTimer);
+  healthTimer = window.setInterval(checkHealth, 15_000);
+  offHealth?.();
+  offHealth = onLive((type) => type === 'hub.log' && void checkHealth());
 }
 
 restoreSession().then((ok) => (ok ? start() : loginPage()), () => loginPage());
