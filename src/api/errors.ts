@@ -1,6 +1,7 @@
 // Every error response is `{ code, message }` from the catalogue (src/shared/errors.ts); validation errors name the field.
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { HearthError } from '../shared/errors.js';
+import { describeStorageTrouble, isStorageTrouble } from '../shared/health.js';
 import type { Logger } from '../shared/logger.js';
 
 export function registerErrorHandler(app: FastifyInstance, logger: Logger): void {
@@ -41,5 +42,6 @@ function toHearthError(error: FastifyError | HearthError): HearthError {
     const err = new HearthError('HEARTH_VALIDATION', { message: error.message });
     return Object.assign(err, { status: error.statusCode });
   }
+  if (isStorageTrouble(error)) return new HearthError('HEARTH_STORAGE_UNAVAILABLE', { reason: describeStorageTrouble(error) });
   return new HearthError('HEARTH_INTERNAL');
 }

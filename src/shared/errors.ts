@@ -15,6 +15,7 @@ export const ERRORS = {
   HEARTH_PAYLOAD_TOO_LARGE: { status: 413, message: 'Request body is too large' },
   HEARTH_NOT_READY: { status: 503, message: 'Hearth is starting or stopping' },
   HEARTH_BROKER_UNAVAILABLE: { status: 503, message: 'The MQTT broker did not accept the message: {reason}' },
+  HEARTH_STORAGE_UNAVAILABLE: { status: 503, message: 'The change was not saved: {reason}; try again when there is space (see /healthz)' },
   HEARTH_INTERNAL: { status: 500, message: 'Internal error' },
 } as const;
 
