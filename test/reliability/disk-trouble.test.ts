@@ -39,7 +39,7 @@ const cases = [
   },
 ];
 
-describe.each(cases)('the disk $name', ({ words, fail, heal }) => {
+describe.each(cases)('the disk $name', ({ name, words, fail, heal }) => {
   it('is reported, messages keep flowing, nothing written meanwhile is lost, and the hub recovers by itself', { timeout: 60_000 }, async () => {
     th = await startTestHub({ overrides: { 'log.level': 'info' } });
     const watcher = await th.connect({ clientId: 'watcher' });
@@ -71,6 +71,14 @@ describe.each(cases)('the disk $name', ({ words, fail, heal }) => {
     expect(th.hub.metrics.value('hearth_health_problems')).toBeGreaterThanOrEqual(2);
     // The failed batches wait in memory: nothing of the meter's readings is dropped.
     expect(th.hub.writes.dropped).toBe(0);
+    // A change through the API that cannot be saved says why, instead of a bare 500.
+    // (Only when read-only: a full disk may still have room for one small row in a half-empty page.)
+    if (name === 'read-only') {
+      const token = await http(th, 'POST', '/api/tokens', { name: 'script' });
+      expect(token.status).toBe(503);
+      expect(token.json).toMatchObject({ code: 'HEARTH_STORAGE_UNAVAILABLE' });
+      expect(token.json.message).toContain(words);
+    }
 
     for (const db of [th.hub.db, th.hub.persistence.database]) heal(db);
     // The write queue retries by itself; the broker's persistence recovers on its next write.
