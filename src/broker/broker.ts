@@ -10,6 +10,10 @@ import type { UserRepo } from '../store/user-repo.js';
 import { canPublish, canSubscribe, type MqttIdentity } from './acl.js';
 import { PacketSizeGuard } from './packet-size-guard.js';
 import { hardenParser } from './strict-parser.js';
+import { applyFlowControl } from './flow-control.js';
+
+/** How long one client's full socket may hold up routing before it counts as not reading. */
+const SLOW_CLIENT_STALL_MS = 1000;
 
 /** A persistence that can journal incoming QoS 1 messages (the SQLite one can; aedes' memory one cannot). */
 interface Journal {
@@ -44,6 +48,7 @@ export async function createEmbeddedBroker(deps: BrokerDeps): Promise<EmbeddedBr
   const refused = metrics.counter('hearth_mqtt_acl_denied_total', 'MQTT publishes and subscriptions refused by the ACL');
   const limitHits = metrics.counter('hearth_mqtt_limit_disconnects_total', 'MQTT clients disconnected for exceeding a limit');
   const messagesIn = metrics.counter('hearth_mqtt_messages_in_total', 'MQTT PUBLISH packets received from clients');
+  const droppedQos0 = metrics.counter('hearth_mqtt_slow_client_dropped_total', 'QoS 0 messages dropped for clients that do not read them');
   const limiter = deps.limiter ?? new LoginLimiter();
   const journal = typeof (deps.persistence as Partial<Journal> | undefined)?.journalPut === 'function' ? (deps.persistence as Journal) : undefined;
   // aedes writes PUBACK before it routes a QoS 1 message; a journal entry written first (and removed once the
@@ -189,9 +194,21 @@ export async function createEmbeddedBroker(deps: BrokerDeps): Promise<EmbeddedBr
     conn.once('close', onClose);
     conn.once('error', () => undefined);
     const client = broker.handle(conn as any, req as any) as any;
-    decoupleSlowReader(conn, () => {
-      limitHits({ limit: 'max_client_buffer' });
-      logger.warn(`disconnected ${client.id ?? 'a client'} from ${address}: it does not read its messages (over mqtt.maxClientBufferBytes, ${config.maxClientBufferBytes} bytes, waiting to be sent)`);
+    let drops = 0;
+    applyFlowControl(conn, client, {
+      maxBufferBytes: config.maxClientBufferBytes,
+      stallMs: SLOW_CLIENT_STALL_MS,
+      onStuck: () => {
+        logger.warn(`${client.id ?? 'a client'} from ${address} does not read its messages: the others no longer wait for it; QoS 0 messages to it are dropped while its buffer is full`);
+      },
+      onDrop: () => {
+        droppedQos0();
+        if (drops++ % 1000 === 0) logger.warn(`dropped QoS 0 messages to ${client.id ?? 'a client'}, which does not read them (${drops} so far)`);
+      },
+      onCut: () => {
+        limitHits({ limit: 'max_client_buffer' });
+        logger.warn(`disconnected ${client.id ?? 'a client'} from ${address}: it does not read its messages (over mqtt.maxClientBufferBytes, ${config.maxClientBufferBytes} bytes, waiting to be sent)`);
+      },
     });
     hardenParser(client._parser);
     // aedes has no packet size limit: check each packet's declared size before its parser buffers the body.
@@ -207,22 +224,6 @@ export async function createEmbeddedBroker(deps: BrokerDeps): Promise<EmbeddedBr
       }
       parse(buf);
     };
-  }
-
-  // aedes waits for a full socket to drain before it finishes routing a message (up to 60 s), and it routes at
-  // most 100 messages at once: one subscriber that never reads would stall every other client. Writes never wait
-  // here; instead, a client whose unsent bytes pass the limit is cut off, which also bounds the memory it holds.
-  // Its QoS 1/2 messages stay in its persistent session, if it has one, for when it comes back.
-  function decoupleSlowReader(conn: Duplex, onCut: () => void): void {
-    const write = conn.write.bind(conn) as (...args: unknown[]) => boolean;
-    conn.write = ((...args: unknown[]) => {
-      write(...args);
-      if (conn.writableLength > config.maxClientBufferBytes && !conn.destroyed) {
-        onCut();
-        conn.destroy();
-      }
-      return true;
-    }) as typeof conn.write;
   }
 
   return {

@@ -23,7 +23,7 @@ export const ConfigSchema = Type.Object(
         maxConnectionsPerAddress: Type.Integer({ minimum: 1, default: 100, description: 'Most MQTT connections from one source address' }),
         maxSubscriptionsPerClient: Type.Integer({ minimum: 1, default: 100, description: 'Most subscriptions one client may hold' }),
         maxPublishRatePerClient: Type.Integer({ minimum: 1, default: 1000, description: 'Most PUBLISH packets per second from one client (bursts of twice that are allowed); a faster client is disconnected so it cannot flood the hub' }),
-        maxClientBufferBytes: Type.Integer({ minimum: 65536, default: 2097152, description: 'Most bytes waiting to be sent to one client; a client that stops reading is disconnected beyond it so it cannot stall the others or fill memory' }),
+        maxClientBufferBytes: Type.Integer({ minimum: 65536, default: 2097152, description: 'Most bytes waiting to be sent to a client that does not read: QoS 0 messages to it are dropped beyond half of it, and it is disconnected beyond it, so it can neither stall the others nor fill memory' }),
         maxTopicLength: Type.Integer({ minimum: 16, maximum: 65535, default: 256, description: 'Longest topic or filter, in characters' }),
         tlsPort: Type.Integer({ minimum: 0, maximum: 65535, default: 8883, description: 'MQTT over TLS port, used when tls.cert and tls.key are set (0 picks a free port)', env: 'HEARTH_MQTT_TLS_PORT' }),
       },

@@ -1,0 +1,70 @@
+// Flow control per client. aedes waits for a full socket to drain before it finishes routing a message, and routes
+// at most 100 messages at once: a subscriber that reads slowly throttles the publishers (back-pressure, fine), but
+// one that stops reading stalls every client for up to aedes' 60 s drain timeout. Here a client whose socket has
+// not drained for `stallMs` counts as stuck: aedes is released at once and stops waiting for it, QoS 0 messages to
+// it are dropped while more than half the buffer limit waits (as Mosquitto does), and past the limit (QoS 1/2
+// messages, which must not be dropped) it is disconnected; its persistent session keeps them. Once its socket
+// drains again it is treated as a reader again.
+import type { Duplex } from 'node:stream';
+
+export interface FlowControlOptions {
+  /** Most bytes waiting to be sent to the client; beyond it the client is disconnected. */
+  maxBufferBytes: number;
+  /** How long a full socket may keep aedes waiting before the client counts as stuck. */
+  stallMs: number;
+  onStuck(): void;
+  onDrop(): void;
+  onCut(): void;
+}
+
+interface DeliveringClient {
+  deliver0(packet: unknown, cb: () => void): void;
+}
+
+export function applyFlowControl(conn: Duplex, client: DeliveringClient, options: FlowControlOptions): void {
+  let stuck = false;
+  let stall: NodeJS.Timeout | undefined;
+  let releasing = false;
+  const write = conn.write.bind(conn) as (...args: unknown[]) => boolean;
+
+  conn.on('drain', () => {
+    if (releasing) return;
+    clearTimeout(stall);
+    stall = undefined;
+    stuck = false;
+  });
+  conn.once('close', () => clearTimeout(stall));
+
+  conn.write = ((...args: unknown[]) => {
+    const flowing = write(...args);
+    if (conn.writableLength > options.maxBufferBytes) {
+      if (!conn.destroyed) {
+        options.onCut();
+        conn.destroy();
+      }
+      return true;
+    }
+    if (flowing || stuck) return true;
+    stall ??= setTimeout(() => {
+      stall = undefined;
+      if (conn.destroyed || conn.writableLength === 0) return;
+      stuck = true;
+      options.onStuck();
+      // Wake aedes' waiters with a drain that did not happen; later writes do not wait.
+      releasing = true;
+      conn.emit('drain');
+      releasing = false;
+    }, options.stallMs);
+    return false;
+  }) as typeof conn.write;
+
+  const deliver0 = client.deliver0.bind(client);
+  client.deliver0 = (packet, cb) => {
+    if (stuck && conn.writableLength > options.maxBufferBytes / 2) {
+      options.onDrop();
+      setImmediate(cb);
+      return;
+    }
+    deliver0(packet, cb);
+  };
+}
