@@ -30,6 +30,8 @@ const results = {
   ingestMax: hub.ingestMax,
   ingest: hub.ingest,
   ruleLatencyMs: hub.ruleLatencyMs,
+  routeLatencyMs: hub.routeLatencyMs,
+  bareRouteLatencyMs: hub.bareRouteLatencyMs,
   footprint: hub.footprint,
 };
 writeFileSync(new URL('./results.json', import.meta.url).pathname.replace('/dist/bench/', '/bench/'), JSON.stringify(results, null, 2) + '\n');
@@ -38,6 +40,9 @@ console.log('|---|---|---|---|---|---|');
 for (const r of hub.ingest) console.log(`| ${r.rate} | ${r.hub.deliveredPerSec} | ${r.bare.deliveredPerSec} | ${r.ratio} | ${r.hub.cpuPercent} % | ${r.hub.rssMb} MB |`);
 const l = hub.ruleLatencyMs;
 console.log(`\nRule latency (1,000 clients, 2,000 msg/s background, 100 rules): p50 ${l.p50} ms, p95 ${l.p95} ms, p99 ${l.p99} ms, max ${l.max} ms (${l.samples} samples, ${l.lost} over 1 s)`);
+for (const [name, d] of [['hub', hub.routeLatencyMs], ['bare aedes', hub.bareRouteLatencyMs]] as const) {
+  console.log(`Plain routing on the same load, ${name}: p50 ${d.p50} ms, p95 ${d.p95} ms, p99 ${d.p99} ms, max ${d.max} ms`);
+}
 const f = hub.footprint;
 console.log(`Footprint: RSS ${f.idleRssMb['0']} MB idle, ${f.idleRssMb['100']} MB with 100 clients, ${f.idleRssMb['1000']} MB with 1,000; start-up with 100 rules ${f.startupMs} ms`);
 console.log('\nwrote bench/results.json');
