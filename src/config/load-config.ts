@@ -120,6 +120,7 @@ function expectation(schema: any): string {
     case 'boolean':
       return 'true or false';
     case 'string':
+      if (schema['x-expect']) return schema['x-expect'];
       return schema.minLength >= 8 ? `a string of at least ${schema.minLength} characters` : 'a non-empty string';
     case 'object':
       return 'a mapping';

@@ -64,7 +64,7 @@ export const ConfigSchema = Type.Object(
     backup: Type.Object(
       {
         enabled: Type.Boolean({ default: true, description: 'Make a backup (database, broker state, rules) every day', env: 'HEARTH_BACKUP_ENABLED' }),
-        at: Type.String({ pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$', default: '03:30', description: 'Local time of the daily backup, HH:MM' }),
+        at: Type.String({ pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$', 'x-expect': 'a time of day HH:MM (00:00-23:59)', default: '03:30', description: 'Local time of the daily backup, HH:MM' }),
         dir: Type.String({ default: '', description: 'Directory of the daily backups (empty: <dataDir>/backups); best on another disk or a NAS', env: 'HEARTH_BACKUP_DIR' }),
         keep: Type.Integer({ minimum: 1, maximum: 366, default: 7, description: 'Daily backups kept; older ones are deleted' }),
       },

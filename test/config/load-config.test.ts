@@ -36,8 +36,9 @@ describe('loadConfig', () => {
 
   it('reports every problem at once with its key, source and value', () => {
     const problems = problemsOf(() =>
-      loadConfig({ env: { HEARTH_HTTP_PORT: '-1', HEARTH_MQTT_ALLOW_ANONYMOUS: 'maybe' }, overrides: { 'log.level': 'loud', 'mqtt.prot': 1 } }),
+      loadConfig({ env: { HEARTH_HTTP_PORT: '-1', HEARTH_MQTT_ALLOW_ANONYMOUS: 'maybe' }, overrides: { 'log.level': 'loud', 'mqtt.prot': 1, 'backup.at': '25:00' } }),
     );
+    expect(problems).toContain('backup.at must be a time of day HH:MM (00:00-23:59), got "25:00"');
     expect(problems).toContain('http.port (HEARTH_HTTP_PORT) must be an integer 0-65535, got -1');
     expect(problems).toContain('mqtt.allowAnonymous (HEARTH_MQTT_ALLOW_ANONYMOUS) must be true or false, got "maybe"');
     expect(problems.some((p) => p.startsWith('log.level must be one of "debug", "info"'))).toBe(true);
