@@ -7,7 +7,7 @@ import { buildApi } from './api/app.js';
 import { AedesBus } from './broker/aedes-bus.js';
 import { createEmbeddedBroker, type EmbeddedBroker } from './broker/broker.js';
 import { SqlitePersistence } from './broker/sqlite-persistence.js';
-import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { attachWebSocket, closeServer, listenTcp, listenTls, readTlsFiles } from './broker/listeners.js';
 import type { Server as TlsServer } from 'node:tls';
@@ -140,6 +140,10 @@ export class Hub {
     this.#cleanups.push(() => {
       this.db.close();
     });
+    // Scratch copies a crash left behind (a backup being downloaded or written) are of no use any more.
+    for (const name of readdirSync(this.config.dataDir)) {
+      if (name.startsWith('.download-') || name.startsWith('.hearth-backup-')) rmSync(join(this.config.dataDir, name), { recursive: true, force: true });
+    }
     // Tells `hearth restore` that a hub runs on this data dir.
     const pidFile = join(this.config.dataDir, 'hearth.pid');
     writeFileSync(pidFile, `${process.pid}\n`, { mode: 0o600 });
@@ -329,6 +333,7 @@ export class Hub {
       isReady: () => this.#ready,
       health: this.health,
       createBackup: (file) => createBackup(this.backupSources(), file),
+      scratchDir: this.config.dataDir,
       rules: this.rules,
       location: this.config.location,
     }, cert && key ? { https: readTlsFiles({ cert, key }) } : {});

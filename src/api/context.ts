@@ -28,6 +28,8 @@ export interface ApiContext {
   health?: Health;
   /** Writes a backup archive of the running hub to `file`. */
   createBackup?: (file: string) => Promise<{ bytes: number }>;
+  /** Where a backup for download is written before it is streamed. */
+  scratchDir?: string;
   rules?: RuleEngine;
   location?: { latitude: number; longitude: number };
   /** Directory of the built dashboard (index.html and assets); the dashboard is not served without it. */

@@ -11,7 +11,7 @@ import { typed } from '../type-provider.js';
 
 export async function backupRoutes(fastify: FastifyInstance, opts: { ctx: ApiContext }): Promise<void> {
   const app = typed(fastify);
-  const { createBackup, logger } = opts.ctx;
+  const { createBackup, logger, scratchDir } = opts.ctx;
   if (!createBackup) return;
 
   app.get('/api/backup', {
@@ -23,7 +23,8 @@ export async function backupRoutes(fastify: FastifyInstance, opts: { ctx: ApiCon
       response: { 200: Type.Unsafe<unknown>({ type: 'string', format: 'binary' }), 401: ErrorSchema, 403: ErrorSchema },
     },
     handler: async (request, reply) => {
-      const dir = mkdtempSync(join(tmpdir(), 'hearth-backup-'));
+      // Beside the database rather than in /tmp, which is RAM on many Raspberry Pi setups.
+      const dir = mkdtempSync(join(scratchDir ?? tmpdir(), '.download-'));
       const cleanup = () => rmSync(dir, { recursive: true, force: true });
       try {
         const file = join(dir, 'backup.tar.gz');
