@@ -102,7 +102,7 @@ export async function runHubBench(log: (line: string) => void = console.log) {
   // One address opens a thousand connections here; a real home has one per device, so the per-address cap is raised.
   const config = join(dir, 'hearth.yaml');
   // The max-rate test sends far beyond a real device's rate on purpose, so the per-client publish limit is lifted too.
-  writeFileSync(config, 'mqtt:\n  maxConnectionsPerAddress: 5000\n  maxConnections: 5000\n  maxPublishRatePerClient: 1000000\n');
+  writeFileSync(config, 'mqtt:\n  maxConnectionsPerAddress: 5000\n  maxConnections: 5000\n  maxPublishRatePerClient: 1000000\n' + (process.env.HEARTH_BENCH_CONFIG_EXTRA ?? '').replace(/\\n/g, '\n'));
   const env = {
     MALLOC_ARENA_MAX: '2',
     HEARTH_CONFIG: config, HEARTH_DATA_DIR: join(dir, 'data'), HEARTH_RULES_DIR: rulesDir, HEARTH_HOST: '127.0.0.1', HEARTH_MQTT_PORT: '0', HEARTH_HTTP_PORT: '0', HEARTH_ADMIN_PASSWORD: PASSWORD, HEARTH_LOG_LEVEL: 'warn' };
