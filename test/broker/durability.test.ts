@@ -5,15 +5,14 @@ import mqtt from 'mqtt';
 import mqttPacket from 'mqtt-packet';
 import { describe, expect, it } from 'vitest';
 import { startCliHub } from '../helpers/cli.js';
-import { ADMIN_PASSWORD, startTestHub, tempDir, waitFor } from '../helpers/hub.js';
+import { ADMIN_PASSWORD, connectListening, startTestHub, tempDir, waitFor } from '../helpers/hub.js';
 
 const N = 200;
 
 /** Connects a persistent-session client, collecting every message it receives in order. */
 async function persistentClient(url: string, clientId: string) {
   const received: string[] = [];
-  const client = await mqtt.connectAsync(url, { clientId, clean: false, username: 'admin', password: ADMIN_PASSWORD, reconnectPeriod: 0 });
-  client.on('message', (_t, payload) => received.push(payload.toString()));
+  const client = await connectListening(url, { clientId, clean: false, username: 'admin', password: ADMIN_PASSWORD, reconnectPeriod: 0 }, (_t, payload) => received.push(payload.toString()));
   return { client, received };
 }
 
@@ -64,7 +63,9 @@ describe('persistent sessions', () => {
       const url2 = `mqtt://127.0.0.1:${restarted.mqttPort}`;
       const again = await persistentClient(url2, 'battery-device');
       // Generous: under a loaded CI machine the restarted child competes with the other test files for 2 cores.
-      await waitFor(() => again.received.length >= N, `${N} queued messages after SIGKILL`, 30_000);
+      await waitFor(() => again.received.length >= N, `${N} queued messages after SIGKILL`, 30_000).catch((err: Error) => {
+        throw new Error(`${err.message}: got ${again.received.length} (${again.received.slice(0, 5).join(',')}…${again.received.slice(-3).join(',')}); hub said:\n${restarted.output().slice(-2000)}`);
+      });
       expect(again.received).toEqual(expected);
       await again.client.endAsync();
       const fresh = await mqtt.connectAsync(url2, { username: 'admin', password: ADMIN_PASSWORD, reconnectPeriod: 0 });

@@ -86,6 +86,19 @@ export async function startTestHub(options: StartOptions = {}): Promise<TestHub>
   return testHub;
 }
 
+/**
+ * Connects with `onMessage` listening before the CONNACK arrives. A persistent session's queued messages can come in
+ * the same read as the CONNACK, before `await mqtt.connectAsync(…)` returns: a listener added after it misses them.
+ */
+export function connectListening(url: string, options: IClientOptions, onMessage: (topic: string, payload: Buffer) => void): Promise<MqttClient> {
+  const client = mqtt.connect(url, options);
+  client.on('message', onMessage);
+  return new Promise((resolve, reject) => {
+    client.once('connect', () => resolve(client));
+    client.once('error', reject);
+  });
+}
+
 /** Polls `check` until it returns a truthy value (returned) or the timeout passes (throws with `what`). */
 export async function waitFor<T>(check: () => T | Promise<T>, what = 'condition', timeoutMs = 5000): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;

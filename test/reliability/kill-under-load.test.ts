@@ -8,7 +8,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import mqtt, { type MqttClient } from 'mqtt';
 import { expect, it } from 'vitest';
 import { startCliHub } from '../helpers/cli.js';
-import { ADMIN_PASSWORD, tempDir, waitFor } from '../helpers/hub.js';
+import { ADMIN_PASSWORD, connectListening, tempDir, waitFor } from '../helpers/hub.js';
 
 const DEVICES = 50;
 const FLUSH_BATCH = 500;
@@ -26,8 +26,7 @@ it('every acknowledged QoS 1 message reaches the persistent subscriber after a S
 
   const received = new Set<string>();
   const onMessage = (topic: string, payload: Buffer) => received.add(`${topic.split('/')[1]}:${payload.toString()}`);
-  const audit = await mqtt.connectAsync(url, { ...options, clientId: 'audit', clean: false });
-  audit.on('message', onMessage);
+  const audit = await connectListening(url, { ...options, clientId: 'audit', clean: false }, onMessage);
   await audit.subscribeAsync('home/+/counter', { qos: 1 });
 
   // acked[i] holds the sequence numbers the broker acknowledged to device i, with the time of each PUBACK.
@@ -60,8 +59,7 @@ it('every acknowledged QoS 1 message reaches the persistent subscriber after a S
 
   const restarted = await startCliHub(env, ['--config', configFile]);
   try {
-    const again = await mqtt.connectAsync(`mqtt://127.0.0.1:${restarted.mqttPort}`, { ...options, clientId: 'audit', clean: false });
-    again.on('message', onMessage);
+    const again = await connectListening(`mqtt://127.0.0.1:${restarted.mqttPort}`, { ...options, clientId: 'audit', clean: false }, onMessage);
     const missing = () => acked.flatMap((m, i) => [...m.keys()].filter((seq) => !received.has(`load-${i}:${seq}`)).map((seq) => `load-${i}:${seq}`));
     await waitFor(() => missing().length === 0, `every acknowledged message at the subscriber ${tag}`, 30_000).catch((err) => {
       throw new Error(`${(err as Error).message}; still missing ${missing().length}: ${missing().slice(0, 10).join(', ')}`);

@@ -5,7 +5,7 @@ import mqtt from 'mqtt';
 import { describe, expect, it } from 'vitest';
 import { startCliHub } from '../helpers/cli.js';
 import { MemoryTimerStore, startEngine } from '../helpers/engine.js';
-import { ADMIN_PASSWORD, tempDir, waitFor } from '../helpers/hub.js';
+import { ADMIN_PASSWORD, connectListening, tempDir, waitFor } from '../helpers/hub.js';
 
 const RULE = (forTime: string, onMissed = 'run') => `
 id: hot
@@ -249,8 +249,7 @@ describe('durable for: holds', () => {
     const second = await startCliHub(env);
     try {
       const commands: number[] = [];
-      const again = await mqtt.connectAsync(`mqtt://127.0.0.1:${second.mqttPort}`, { ...opts, clientId: 'ac', clean: false });
-      again.on('message', () => commands.push(Date.now()));
+      const again = await connectListening(`mqtt://127.0.0.1:${second.mqttPort}`, { ...opts, clientId: 'ac', clean: false }, () => commands.push(Date.now()));
       await waitFor(() => commands.length > 0, 'the AC command after the restart', 15_000);
       const after = (commands[0]! - triggeredAt) / 1000;
       expect(after).toBeGreaterThan(4.5);
