@@ -7,7 +7,7 @@ import { buildApi } from './api/app.js';
 import { AedesBus } from './broker/aedes-bus.js';
 import { createEmbeddedBroker, type EmbeddedBroker } from './broker/broker.js';
 import { SqlitePersistence } from './broker/sqlite-persistence.js';
-import { chmodSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { attachWebSocket, closeServer, listenTcp, listenTls, readTlsFiles } from './broker/listeners.js';
 import type { Server as TlsServer } from 'node:tls';
@@ -15,7 +15,6 @@ import type { HearthConfig } from './config/schema.js';
 import { DeviceRegistry } from './devices/device-registry.js';
 import { PresenceTracker } from './devices/presence.js';
 import { RuleEngine } from './rules/engine.js';
-import { DEMO_HOME } from './simulator/devices.js';
 import { systemClock, type Clock } from './shared/clock.js';
 import { EventBus } from './shared/event-bus.js';
 import { Health } from './shared/health.js';
@@ -32,7 +31,8 @@ import { LoginLimiter } from './shared/login-limiter.js';
 import { fileURLToPath } from 'node:url';
 import { WriteQueue } from './store/write-queue.js';
 import { createBackup, type BackupSources } from './store/backup.js';
-import { BackupSchedule } from './store/backup-schedule.js';
+import { Maintenance } from './maintenance.js';
+import { claimDataDir } from './store/data-dir-claim.js';
 
 export interface HubOptions {
   logger?: Logger;
@@ -76,8 +76,6 @@ export class Hub {
   registry!: DeviceRegistry;
   rules!: RuleEngine;
   api!: FastifyInstance;
-  /** The daily backup, when enabled. */
-  backups: BackupSchedule | undefined;
   ports: HubPorts = { mqtt: 0, http: 0 };
   #tlsServer: TlsServer | undefined;
 
@@ -103,8 +101,7 @@ export class Hub {
       await this.#startBroker();
       await this.#startRegistry();
       await this.#startRules();
-      this.#startRetention();
-      this.#startBackups();
+      this.#startMaintenance();
       await this.#startApi();
       await this.#listen();
       await this.bus.publish('hearth/status', 'online', { qos: 1, retain: true });
@@ -140,16 +137,7 @@ export class Hub {
     this.#cleanups.push(() => {
       this.db.close();
     });
-    // Scratch copies a crash left behind (a backup being downloaded or written) are of no use any more.
-    for (const name of readdirSync(this.config.dataDir)) {
-      if (name.startsWith('.download-') || name.startsWith('.hearth-backup-')) rmSync(join(this.config.dataDir, name), { recursive: true, force: true });
-    }
-    // Tells `hearth restore` that a hub runs on this data dir.
-    const pidFile = join(this.config.dataDir, 'hearth.pid');
-    writeFileSync(pidFile, `${process.pid}\n`, { mode: 0o600 });
-    this.#cleanups.push(() => {
-      if (existsSync(pidFile) && readFileSync(pidFile, 'utf8').trim() === String(process.pid)) rmSync(pidFile);
-    });
+    this.#cleanups.push(claimDataDir(this.config.dataDir));
     this.users = new UserRepo(this.db);
     this.sessions = new SessionRepo(this.db);
     this.history = new HistoryStore(this.db);
@@ -250,43 +238,13 @@ export class Hub {
     this.#cleanups.push(() => this.rules.stop());
   }
 
-  /** Demo mode: a simulated home over real MQTT, as a dedicated admin user whose password changes every start. */
+  /** Demo mode: simulated devices over real MQTT (loaded only then). */
   async #startDemo(): Promise<void> {
-    const password = generatePassword();
-    await this.users.setUser('demo', password, 'admin');
     const host = this.config.host === '0.0.0.0' || this.config.host === '::' ? '127.0.0.1' : this.config.host;
-    const rooms = new Map(DEMO_HOME.map(([id, , room]) => [id, room]));
-    this.events.on('device.created', 'demo', ({ deviceId }) => {
-      const room = rooms.get(deviceId);
-      if (room) setImmediate(() => this.registry.has(deviceId) && !this.registry.get(deviceId).room && this.registry.updateMeta(deviceId, { room }));
-    });
-    // Loaded only in demo mode: the simulator pulls in the mqtt client library (about 20 MB of RSS on a Pi).
-    const { startDemo } = await import('./simulator/command.js');
-    const sim = await startDemo({ mqttUrl: `mqtt://${host}:${this.ports.mqtt}`, username: 'demo', password, logger: this.logger.child('demo') });
+    const { startDemoMode } = await import('./simulator/demo-mode.js');
+    const stop = await startDemoMode({ users: this.users, registry: this.registry, events: this.events, logger: this.logger.child('demo'), mqttUrl: `mqtt://${host}:${this.ports.mqtt}` });
     // Stopped first at shutdown, so its devices say goodbye while the broker still runs.
-    this.#cleanups.push(() => sim.stop());
-    for (const [id, room] of rooms) if (this.registry.has(id) && !this.registry.get(id).room) this.registry.updateMeta(id, { room });
-    this.logger.warn(`demo mode: ${DEMO_HOME.length} simulated devices are running (user "demo")`);
-  }
-
-  /** Rolls old raw history into hourly rollups once at start and then every hour. */
-  #startRetention(): void {
-    const run = () => {
-      try {
-        this.writes.flush();
-        this.history.applyRetention(this.clock.now(), this.config.history.retentionDays, this.config.history.retention, this.logger.child('store'));
-      } catch (err) {
-        this.logger.error(`history retention failed: ${(err as Error).message}`);
-      }
-    };
-    const first = setTimeout(run, 10_000);
-    const timer = setInterval(run, 3_600_000);
-    first.unref();
-    timer.unref();
-    this.#cleanups.push(() => {
-      clearTimeout(first);
-      clearInterval(timer);
-    });
+    this.#cleanups.push(stop);
   }
 
   /** What a backup copies, from the hub's own connections. */
@@ -294,26 +252,20 @@ export class Hub {
     return { dataDir: this.config.dataDir, rulesDir: this.config.rulesDir, db: this.db, brokerDb: this.persistence.database };
   }
 
-  #startBackups(): void {
-    let last = 0;
-    this.metrics.gauge('hearth_backup_last_success_timestamp_seconds', 'When the last daily backup succeeded (0: none since start)', () => last / 1000);
-    if (!this.config.backup.enabled) return;
-    const dir = this.config.backup.dir || join(this.config.dataDir, 'backups');
-    const schedule = new BackupSchedule({
-      at: this.config.backup.at,
-      dir,
-      keep: this.config.backup.keep,
-      sources: () => this.backupSources(),
+  /** History retention and the daily backup. */
+  #startMaintenance(): void {
+    const maintenance = new Maintenance({
+      config: this.config,
       clock: this.clock,
-      logger: this.logger.child('backup'),
-      onDone: (r) => {
-        if (r.ok) last = r.at;
-        else this.events.emit('hub.log', { level: 'error', message: `daily backup failed: ${r.error}`, ts: r.at });
-      },
+      logger: this.logger,
+      events: this.events,
+      metrics: this.metrics,
+      writes: this.writes,
+      history: this.history,
+      backupSources: () => this.backupSources(),
     });
-    this.backups = schedule;
-    schedule.start();
-    this.#cleanups.push(() => schedule.stop());
+    maintenance.start();
+    this.#cleanups.push(() => maintenance.stop());
   }
 
   async #startApi(): Promise<void> {

@@ -6,6 +6,7 @@ import { basename, dirname, join } from 'node:path';
 import BetterSqlite3, { type Database } from 'better-sqlite3';
 import { MIGRATIONS } from './migrations/index.js';
 import { prepareDataDir } from './database.js';
+import { runningHubPid } from './data-dir-claim.js';
 import { extractTarGz, writeTarGz } from './tar.js';
 
 export const BACKUP_FORMAT = 'hearth-backup';
@@ -151,19 +152,5 @@ function move(from: string, to: string): void {
     if ((err as NodeJS.ErrnoException).code !== 'EXDEV') throw err;
     copyFileSync(from, to);
     unlinkSync(from);
-  }
-}
-
-/** The pid in `<dataDir>/hearth.pid` if that process is alive. */
-export function runningHubPid(dataDir: string): number | undefined {
-  const file = join(dataDir, 'hearth.pid');
-  if (!existsSync(file)) return undefined;
-  const pid = Number(readFileSync(file, 'utf8').trim());
-  if (!Number.isInteger(pid) || pid <= 0) return undefined;
-  try {
-    process.kill(pid, 0);
-    return pid;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM' ? pid : undefined;
   }
 }
