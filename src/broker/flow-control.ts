@@ -25,7 +25,7 @@ export function applyFlowControl(conn: Duplex, client: DeliveringClient, options
   let stuck = false;
   let stall: NodeJS.Timeout | undefined;
   let releasing = false;
-  const write = conn.write.bind(conn) as (...args: unknown[]) => boolean;
+  const write = conn.write.bind(conn) as (chunk: unknown, encoding?: unknown, cb?: unknown) => boolean;
 
   conn.on('drain', () => {
     if (releasing) return;
@@ -35,8 +35,9 @@ export function applyFlowControl(conn: Duplex, client: DeliveringClient, options
   });
   conn.once('close', () => clearTimeout(stall));
 
-  conn.write = ((...args: unknown[]) => {
-    const flowing = write(...args);
+  // On every packet's path: plain arguments, no rest array.
+  conn.write = ((chunk: unknown, encoding?: unknown, cb?: unknown) => {
+    const flowing = write(chunk, encoding, cb);
     if (conn.writableLength > options.maxBufferBytes) {
       if (!conn.destroyed) {
         options.onCut();

@@ -5,7 +5,9 @@ import { Type, type Static, type TSchema } from '@sinclair/typebox';
 /** Marks a nested list whose items are validated (and documented) as triggers, conditions or actions. */
 const nested = (kind: 'trigger' | 'condition' | 'action', options: object = {}) => Type.Array(Type.Unknown({ 'x-ref': kind }), options);
 
-const Id = Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$', 'x-expect': 'an id of letters, digits, _ or - (1-64)' });
+/** A rule id: also a file name and a path segment of the API, so nothing that could name a path (../). */
+export const RULE_ID_PATTERN = '^[A-Za-z0-9_-]{1,64}$';
+const Id = Type.String({ pattern: RULE_ID_PATTERN, 'x-expect': 'an id of letters, digits, _ or - (1-64)' });
 const Topic = Type.String({ minLength: 1, maxLength: 256, 'x-expect': 'an MQTT topic' });
 const Scalar = Type.Union([Type.String(), Type.Number(), Type.Boolean()], { 'x-expect': 'a string, number or true/false' });
 const ScalarOrList = Type.Union([Scalar, Type.Array(Scalar)], { 'x-expect': 'a value or a list of values' });

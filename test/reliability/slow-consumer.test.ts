@@ -12,18 +12,25 @@ afterEach(async () => {
   th = undefined;
 });
 
-/** A raw client that connects, subscribes and then never reads its socket again. */
-async function stuckSubscriber(port: number, clientId: string, filter: string, qos: 0 | 1): Promise<Socket> {
+/** A raw client, connected and subscribed; its parser and socket are the caller's to read from (or not). */
+async function rawSubscriber(port: number, clientId: string, filter: string, qos: 0 | 1) {
   const socket = netConnect(port, '127.0.0.1');
   const parser = mqttPacket.parser();
   const suback = new Promise<void>((resolve) => parser.on('packet', (p) => p.cmd === 'suback' && resolve()));
-  socket.on('data', (d) => parser.parse(d));
+  const onData = (d: Buffer) => parser.parse(d);
+  socket.on('data', onData);
   socket.on('error', () => undefined);
   await new Promise((r) => socket.once('connect', r));
   socket.write(mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean: true, clientId, keepalive: 0, username: 'admin', password: Buffer.from(ADMIN_PASSWORD) }));
   socket.write(mqttPacket.generate({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: filter, qos }] }));
   await suback;
-  socket.removeAllListeners('data');
+  socket.off('data', onData);
+  return { socket, parser };
+}
+
+/** A raw client that connects, subscribes and then never reads its socket again. */
+async function stuckSubscriber(port: number, clientId: string, filter: string, qos: 0 | 1): Promise<Socket> {
+  const { socket } = await rawSubscriber(port, clientId, filter, qos);
   socket.pause();
   return socket;
 }
@@ -73,13 +80,9 @@ it('a subscriber that reads slowly is throttled, not cut off, and gets every mes
   th = await startTestHub({ overrides: { 'mqtt.maxPublishRatePerClient': 1_000_000, 'mqtt.maxClientBufferBytes': 262_144 } });
   const port = Number(new URL(th.mqttUrl).port);
   // A raw reader that takes its data in small bites with pauses, like a busy phone on Wi-Fi.
-  const socket = netConnect(port, '127.0.0.1');
-  const parser = mqttPacket.parser();
+  const { socket, parser } = await rawSubscriber(port, 'sluggish', 'lab/stream', 0);
   let received = 0;
   parser.on('packet', (p) => p.cmd === 'publish' && received++);
-  await new Promise((r) => socket.once('connect', r));
-  socket.write(mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean: true, clientId: 'sluggish', keepalive: 0, username: 'admin', password: Buffer.from(ADMIN_PASSWORD) }));
-  socket.write(mqttPacket.generate({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'lab/stream', qos: 0 }] }));
   // About 4 MB/s, slower than the publisher: beyond what the kernel's socket buffers absorb, its buffer at the hub
   // would pass the limit without back-pressure.
   socket.on('data', (d) => {

@@ -7,11 +7,12 @@ import { deleteRule, readRuleSource, saveRule, validateRuleText } from '../../ru
 import { HearthError } from '../../shared/errors.js';
 import type { Database } from 'better-sqlite3';
 import { replayRule } from '../../rules/replay.js';
+import { RULE_ID_PATTERN } from '../../rules/schema.js';
 import { runRulesTest } from '../../rules/test-command.js';
 import { ErrorSchema } from '../schemas/device.js';
 
 // The rule id's own pattern: an id that could name a path (../) is refused before it reaches the rules dir.
-const IdParams = Type.Object({ id: Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$', description: 'letters, digits, _ or - (1-64)' }) });
+const IdParams = Type.Object({ id: Type.String({ pattern: RULE_ID_PATTERN, description: 'letters, digits, _ or - (1-64)' }) });
 const ProblemSchema = Type.Object({ file: Type.String(), line: Type.Integer(), column: Type.Integer(), path: Type.String(), message: Type.String(), text: Type.String() });
 const RuleInfoSchema = Type.Object({
   id: Type.String(),
