@@ -1,28 +1,55 @@
-// Builds dist/ when it is missing or older than the sources, so `npm start` always runs current compiled JavaScript.
+// Builds dist/ only when a source is newer than its output, and never while a hub started from dist/ runs
+// (rewriting its files under it would break the dashboard it serves and any module it loads later).
+// Used by `npm start` and `npm run hearth`; `npm run build` builds unconditionally (scripts/build.mjs).
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { execSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { hubsRunningFrom } from './build-lock.mjs';
 
-const root = new URL('..', import.meta.url).pathname;
-const entry = join(root, 'dist/src/main.js');
+const root = fileURLToPath(new URL('..', import.meta.url));
 
-function newest(dir) {
-  let latest = 0;
-  for (const name of readdirSync(dir)) {
-    const path = join(dir, name);
-    const st = statSync(path);
-    latest = Math.max(latest, st.isDirectory() ? newest(path) : st.mtimeMs);
-  }
-  return latest;
+/** Files under `dir` (recursively) whose names pass `keep`. */
+function files(dir, keep) {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const path = join(dir, e.name);
+    if (e.isDirectory()) return files(path, keep);
+    return keep(e.name) ? [path] : [];
+  });
 }
 
-const sources = ['src', 'web'].map((d) => join(root, d)).filter(existsSync);
-const stale = !existsSync(entry) || sources.some((dir) => newest(dir) > statSync(entry).mtimeMs);
-if (stale) {
-  if (!existsSync(join(root, 'node_modules/.bin/tsc'))) {
-    console.error('hearth: dist/ is missing or out of date and TypeScript is not installed; run `npm install` (with dev dependencies) then `npm run build`');
-    process.exit(1);
+const mtime = (path) => (existsSync(path) ? statSync(path).mtimeMs : -1);
+
+/** The first source newer than its output (or whose output is missing), or undefined when the build is current. */
+export function staleSource(base = root) {
+  const shared = ['tsconfig.json', 'package-lock.json'].map((f) => join(base, f));
+  for (const dir of ['src', 'bench']) {
+    for (const source of files(join(base, dir), (n) => n.endsWith('.ts') && !n.endsWith('.d.ts'))) {
+      const output = join(base, 'dist', relative(base, source)).replace(/\.ts$/, '.js');
+      const built = mtime(output);
+      if (built < 0 || mtime(source) > built || shared.some((f) => mtime(f) > built)) return relative(base, source);
+    }
   }
-  console.error('hearth: building (npm run build)…');
-  execSync('npm run build --silent', { cwd: root, stdio: 'inherit' });
+  const page = mtime(join(base, 'web/dist/index.html'));
+  for (const source of [...files(join(base, 'web/src'), () => true), join(base, 'web/build.mjs')]) {
+    if (page < 0 || mtime(source) > page) return relative(base, source);
+  }
+  return undefined;
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const stale = staleSource();
+  if (stale) {
+    const running = await hubsRunningFrom(root);
+    if (running) {
+      console.error(`hearth: ${stale} changed since the last build, but a hub started from this dist/ is running; not rebuilding under it (stop it, then run: npm run build). Using the existing build.`);
+    } else if (!existsSync(join(root, 'node_modules/.bin/tsc'))) {
+      console.error('hearth: dist/ is missing or out of date and TypeScript is not installed; run `npm install` (with dev dependencies) then `npm run build`');
+      process.exit(1);
+    } else {
+      console.error(`hearth: building dist/ (${stale} is newer than the last build)…`);
+      execSync('npm run build --silent', { cwd: root, stdio: 'inherit' });
+    }
+  }
 }

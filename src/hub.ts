@@ -1,7 +1,8 @@
 // The composition root: builds every part with explicit dependencies, starts them in order and stops them in reverse.
+import type { Server as HttpServer } from 'node:http';
 import type { Server } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
+import type { Duplex } from 'node:stream';
 import type { WebSocketServer } from 'ws';
 import { buildApi } from './api/app.js';
 import { AedesBus } from './broker/aedes-bus.js';
@@ -9,7 +10,7 @@ import { createEmbeddedBroker, type EmbeddedBroker } from './broker/broker.js';
 import { SqlitePersistence } from './broker/sqlite-persistence.js';
 import { chmodSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { attachWebSocket, closeServer, listenTcp, listenTls, readTlsFiles } from './broker/listeners.js';
+import { attachWebSocket, bindHttp, bindMqtt, closeServer, LISTENERS, readTlsFiles, type Bound, type ConnectionHandler, type RequestHandler } from './broker/listeners.js';
 import type { Server as TlsServer } from 'node:tls';
 import type { HearthConfig } from './config/schema.js';
 import { DeviceRegistry } from './devices/device-registry.js';
@@ -32,7 +33,7 @@ import { fileURLToPath } from 'node:url';
 import { WriteQueue } from './store/write-queue.js';
 import { createBackup, type BackupSources } from './store/backup.js';
 import { Maintenance } from './maintenance.js';
-import { claimDataDir } from './store/data-dir-claim.js';
+import { lockDataDir } from './store/data-dir-lock.js';
 
 export interface HubOptions {
   logger?: Logger;
@@ -60,6 +61,7 @@ export class Hub {
   readonly health: Health;
   readonly #announce: (line: string) => void;
   #ready = false;
+  #startedOnce = false;
   #stopping: Promise<void> | undefined;
   #cleanups: Array<() => Promise<void> | void> = [];
 
@@ -78,6 +80,10 @@ export class Hub {
   api!: FastifyInstance;
   ports: HubPorts = { mqtt: 0, http: 0 };
   #tlsServer: TlsServer | undefined;
+  #listeners: { mqtt?: Bound<Server | TlsServer, ConnectionHandler>; mqtts?: Bound<Server | TlsServer, ConnectionHandler>; http?: Bound<HttpServer, RequestHandler> } = {};
+  #apiHandler: RequestHandler | undefined;
+  /** What the shutdown did, for its last line. */
+  #stopSummary: string[] = [];
 
   constructor(config: HearthConfig, options: HubOptions = {}) {
     this.config = config;
@@ -96,19 +102,25 @@ export class Hub {
   async start(): Promise<HubPorts> {
     const { config, logger } = this;
     try {
+      // First the data dir's lock, then the ports: a second hub, or a busy port, fails before anything is opened,
+      // written or announced.
+      this.#lockDataDir();
+      await this.#bind();
       await this.#openStore();
-      await this.#ensureAdmin();
+      const adminNotice = await this.#ensureAdmin();
       await this.#startBroker();
       await this.#startRegistry();
       await this.#startRules();
       this.#startMaintenance();
       await this.#startApi();
-      await this.#listen();
+      await this.#serve();
       await this.bus.publish('hearth/status', 'online', { qos: 1, retain: true });
       if (config.mqtt.allowAnonymous) logger.warn('anonymous MQTT access is ENABLED (mqtt.allowAnonymous): anyone on the network can publish to home/#');
       if (config.demo) await this.#startDemo();
       this.#ready = true;
-      logger.info(`hearth ready: MQTT on ${config.host}:${this.ports.mqtt}, HTTP and MQTT-over-WebSocket (/mqtt) on ${config.host}:${this.ports.http}`);
+      this.#startedOnce = true;
+      logger.info(`hearth ready: MQTT on ${config.host}:${this.ports.mqtt} (MQTT 3.1.1; MQTT 5 clients need an external broker, see the README), HTTP and MQTT-over-WebSocket (/mqtt) on ${config.host}:${this.ports.http}`);
+      if (adminNotice) this.#announce(adminNotice);
       return this.ports;
     } catch (err) {
       await this.stop().catch(() => undefined);
@@ -120,6 +132,8 @@ export class Hub {
   stop(): Promise<void> {
     this.#stopping ??= (async () => {
       this.#ready = false;
+      // Stop accepting first, then undo the start in reverse.
+      for (const bound of Object.values(this.#listeners)) await closeServer(bound.server);
       for (const cleanup of this.#cleanups.reverse()) {
         try {
           await cleanup();
@@ -128,8 +142,29 @@ export class Hub {
         }
       }
       this.#cleanups = [];
+      if (this.#startedOnce) this.logger.info(`hearth stopped${this.#stopSummary.length ? `: ${this.#stopSummary.join('; ')}` : ''}`);
     })();
     return this.#stopping;
+  }
+
+  /** The data dir has one owner: a second hub (or a restore) on it fails here, having touched nothing. */
+  #lockDataDir(): void {
+    const lock = lockDataDir(this.config.dataDir, 'hub', this.logger.child('store'));
+    this.#cleanups.push(() => lock.release());
+  }
+
+  /** Binds every port; connections and requests that arrive before the hub is ready wait for it (or get 503). */
+  async #bind(): Promise<void> {
+    const { host, mqtt, http, tls } = this.config;
+    const files = tls.cert && tls.key ? { cert: tls.cert, key: tls.key } : undefined;
+    const listeners = this.#listeners;
+    listeners.http = await bindHttp(host, http.port, files);
+    listeners.mqtt = await bindMqtt(host, mqtt.port, LISTENERS.mqtt);
+    if (files) {
+      listeners.mqtts = await bindMqtt(host, mqtt.tlsPort, LISTENERS.mqtts, files);
+      this.#tlsServer = listeners.mqtts.server as TlsServer;
+    }
+    this.ports = { mqtt: listeners.mqtt.port, http: listeners.http.port, ...(listeners.mqtts ? { mqtts: listeners.mqtts.port } : {}) };
   }
 
   async #openStore(): Promise<void> {
@@ -137,7 +172,6 @@ export class Hub {
     this.#cleanups.push(() => {
       this.db.close();
     });
-    this.#cleanups.push(claimDataDir(this.config.dataDir));
     this.users = new UserRepo(this.db);
     this.sessions = new SessionRepo(this.db);
     this.history = new HistoryStore(this.db);
@@ -149,19 +183,31 @@ export class Hub {
       batchSize: this.config.history.flushBatchSize,
       onTrouble: (message) => this.health.report('database', message),
     });
-    this.#cleanups.push(() => this.writes.close());
+    this.#cleanups.push(() => {
+      const { flushed, unwritten } = this.writes.close();
+      this.#stopSummary.push(`everything written to the database${flushed > 0 ? ` (the last ${flushed} write${flushed === 1 ? '' : 's'} at shutdown)` : ''}`);
+      if (unwritten > 0) this.#stopSummary.push(`${unwritten} write${unwritten === 1 ? '' : 's'} the disk refused were lost`);
+    });
     this.metrics.gauge('hearth_db_write_queue_depth', 'Writes waiting for the next batch commit', () => this.writes.depth);
     this.metrics.gauge('hearth_db_commit_failures', 'Batch commits that failed since start (disk full, read-only, I/O errors)', () => this.writes.failedCommits);
     this.metrics.gauge('hearth_db_writes_dropped', 'Writes dropped since start (the queue overflowed while the disk refused writes)', () => this.writes.dropped);
   }
 
-  async #ensureAdmin(): Promise<void> {
-    if (this.users.countUsers() > 0) return;
+  /** Creates the admin user on a new data dir; returns the generated password's notice, shown once the hub is ready. */
+  async #ensureAdmin(): Promise<string | undefined> {
+    if (this.users.countUsers() > 0) return undefined;
     const given = this.config.adminPassword;
     const password = given ?? generatePassword();
     await this.users.setUser('admin', password, 'admin');
-    if (given) this.logger.info('created user "admin" with the password from HEARTH_ADMIN_PASSWORD');
-    else this.#announce(`Created user "admin" with password: ${password}\n(shown once; change it with: hearth user add admin)`);
+    if (given) {
+      this.logger.info('created user "admin" with the password from HEARTH_ADMIN_PASSWORD');
+      return undefined;
+    }
+    // A start that fails after this point removes the user again, so the next start shows a password once more.
+    this.#cleanups.push(() => {
+      if (!this.#startedOnce) this.users.deleteUser('admin');
+    });
+    return `Created user "admin" with password: ${password}\n(shown once; change it with: hearth user add admin)`;
   }
 
   async #startBroker(): Promise<void> {
@@ -217,6 +263,7 @@ export class Hub {
     const db = this.db;
     const runs = this.metrics.counter('hearth_rule_runs_total', 'Rule evaluations by outcome');
     this.events.on('rule.run', 'metrics', (e) => runs({ outcome: e.outcome }));
+    const timerStore = new SqliteTimerStore(db, (message) => this.health.report('rule timers', message));
     this.rules = new RuleEngine({
       bus: this.bus,
       clock: this.clock,
@@ -226,7 +273,7 @@ export class Hub {
       location: this.config.location,
       initialStates: this.registry.states(),
       traceStore: new SqliteTraceStore(db, this.writes),
-      timerStore: new SqliteTimerStore(db, (message) => this.health.report('rule timers', message)),
+      timerStore,
       disabled: {
         load: () => new Set((db.prepare("SELECT key FROM settings WHERE key LIKE 'rule.disabled.%' AND value = 'true'").all() as Array<{ key: string }>).map((r) => r.key.slice('rule.disabled.'.length))),
         save: (id, disabled) => {
@@ -235,7 +282,11 @@ export class Hub {
       },
     });
     await this.rules.start();
-    this.#cleanups.push(() => this.rules.stop());
+    this.#cleanups.push(async () => {
+      await this.rules.stop();
+      const kept = timerStore.load().length;
+      if (kept > 0) this.#stopSummary.push(`${kept} rule timer${kept === 1 ? '' : 's'} saved to resume at the next start`);
+    });
   }
 
   /** Demo mode: simulated devices over real MQTT (loaded only then). */
@@ -288,33 +339,36 @@ export class Hub {
       scratchDir: this.config.dataDir,
       rules: this.rules,
       location: this.config.location,
-    }, cert && key ? { https: readTlsFiles({ cert, key }) } : {});
-    this.#cleanups.push(() => this.api.close());
+    }, {
+      ...(cert && key ? { https: readTlsFiles({ cert, key }) } : {}),
+      serverFactory: (handler) => {
+        this.#apiHandler = handler;
+        return this.#listeners.http!.server;
+      },
+    });
+    this.#cleanups.push(async () => {
+      // The app ends its live-event streams first; then no request is left to wait for.
+      await this.api.close();
+      this.#listeners.http!.server.closeAllConnections();
+    });
   }
 
-  async #listen(): Promise<void> {
-    const { config } = this;
-    const wss: WebSocketServer = attachWebSocket(this.api.server, (conn, req) => this.broker.handle(conn, req), {
+  /** Hands the bound ports to the broker and the API (connections that waited meanwhile go first). */
+  async #serve(): Promise<void> {
+    const { mqtt, mqtts, http } = this.#listeners;
+    await this.api.ready();
+    const wss: WebSocketServer = attachWebSocket(http!.server, (conn, req) => this.broker.handle(conn, req), {
       path: '/mqtt',
-      maxPayload: config.mqtt.maxPacketSize,
+      maxPayload: this.config.mqtt.maxPacketSize,
     });
     this.#cleanups.push(() => {
       for (const ws of wss.clients) ws.terminate();
       wss.close();
     });
-    await this.api.listen({ host: config.host, port: config.http.port });
-    this.ports.http = (this.api.server.address() as AddressInfo).port;
-    const tcp: { server: Server; port: number } = await listenTcp((conn) => this.broker.handle(conn), config.host, config.mqtt.port);
-    this.ports.mqtt = tcp.port;
-    // Stop accepting first at shutdown: this cleanup runs before the others.
-    this.#cleanups.push(() => closeServer(tcp.server));
-    const { cert, key } = config.tls;
-    if (cert && key) {
-      const tls = await listenTls((conn) => this.broker.handle(conn), config.host, config.mqtt.tlsPort, { cert, key });
-      this.#tlsServer = tls.server;
-      this.ports.mqtts = tls.port;
-      this.#cleanups.push(() => closeServer(tls.server));
-    }
+    http!.serve(this.#apiHandler!);
+    const handle = (conn: Duplex) => this.broker.handle(conn);
+    mqtt!.serve(handle);
+    mqtts?.serve(handle);
   }
 
   /**

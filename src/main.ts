@@ -11,10 +11,12 @@ import { runRulesTest } from './rules/test-command.js';
 import { replayRule } from './rules/replay.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { markBuildInUse } from './shared/build-in-use.js';
 import { HearthError } from './shared/errors.js';
 import { generatePassword } from './shared/password.js';
 import { openDatabase } from './store/database.js';
 import { createBackup, restoreBackup } from './store/backup.js';
+import { SessionRepo } from './store/session-repo.js';
 import { UserRepo, type Role } from './store/user-repo.js';
 
 const USAGE = `Usage: hearth <command> [options]
@@ -117,6 +119,7 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 async function start(config: HearthConfig): Promise<number> {
+  markBuildInUse();
   const hub = new Hub(config);
   let signals = 0;
   const onSignal = (signal: string) => {
@@ -143,12 +146,21 @@ async function addUser(config: HearthConfig, name: string, role: Role, given: st
   const supplied = given ?? (process.stdin.isTTY ? undefined : await readLine());
   const password = supplied ?? generatePassword();
   const db = openDatabase(config.dataDir);
+  let ended = 0;
   try {
-    await new UserRepo(db).setUser(name, password, role);
+    const users = new UserRepo(db);
+    const existed = Boolean(users.getUser(name));
+    await users.setUser(name, password, role);
+    // As the API's password change does: whoever knew the old password may hold a login; end them all (a running
+    // hub sees it at the next request, and stops accepting the old password at once).
+    if (existed) ended = new SessionRepo(db).deleteUserSessions(name);
   } finally {
     db.close();
   }
-  process.stdout.write(`User ${name} (${role}) saved${supplied ? '' : ` with password: ${password} (shown once)`}\n`);
+  process.stdout.write(
+    `User ${name} (${role}) saved${supplied ? '' : ` with password: ${password} (shown once)`}` +
+      (ended > 0 ? `; ${ended} login session${ended === 1 ? '' : 's'} with the old password ended` : '') + '\n',
+  );
   return 0;
 }
 
@@ -254,8 +266,20 @@ function displayHost(host: string): string {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {
-    if (err instanceof HearthError) process.stderr.write(`hearth: ${err.message}\n`);
-    else process.stderr.write(`hearth: ${(err as Error).stack ?? String(err)}\n`);
+    process.stderr.write(`hearth: ${describeFailure(err)}\n`);
     process.exit(err instanceof HearthError && err.code === 'HEARTH_CONFIG_INVALID' ? 78 : 1);
   },
 );
+
+/**
+ * One line for a failure a user can meet (bad config, a busy port or data dir, a file the system refuses); a stack
+ * trace only for what is a bug in Hearth, or when HEARTH_DEBUG is set.
+ */
+function describeFailure(err: unknown): string {
+  if (process.env.HEARTH_DEBUG) return (err as Error)?.stack ?? String(err);
+  if (err instanceof HearthError) return err.message;
+  const code = (err as { code?: unknown })?.code;
+  // System errors (EACCES, ENOENT, EROFS, ENOSPC…) and SQLite's (SQLITE_CANTOPEN…) name what they refused.
+  if (typeof code === 'string' && /^(E[A-Z]+|SQLITE_[A-Z_]+)$/.test(code)) return `${(err as Error).message} (${code})`;
+  return `unexpected error (a bug: please report it with this trace)\n${(err as Error)?.stack ?? String(err)}`;
+}

@@ -2,6 +2,7 @@
 // It never listens; the hub does (and tests use `app.inject()`).
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
+import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { registerAuth } from './auth.js';
 import type { ApiContext } from './context.js';
@@ -25,6 +26,8 @@ export interface ApiOptions {
   https?: { key: Buffer; cert: Buffer };
   /** Largest request body in bytes (256 KiB: a rule file fits, a memory-exhaustion attempt does not). */
   bodyLimit?: number;
+  /** Gives the app the hub's own HTTP server (bound before the app is built) and takes the app's request handler. */
+  serverFactory?: (handler: (req: IncomingMessage, res: ServerResponse) => void) => HttpServer;
 }
 
 export async function buildApi(ctx: ApiContext, options: ApiOptions = {}): Promise<FastifyInstance> {
@@ -34,7 +37,8 @@ export async function buildApi(ctx: ApiContext, options: ApiOptions = {}): Promi
     bodyLimit: options.bodyLimit ?? 256 * 1024,
     // Behind no proxy by default: X-Forwarded-For would let a guesser pick a fresh address for the login limiter.
     trustProxy: false,
-    ...(options.https ? { https: { ...options.https, minVersion: 'TLSv1.2' as const } } : {}),
+    ...(options.https && !options.serverFactory ? { https: { ...options.https, minVersion: 'TLSv1.2' as const } } : {}),
+    ...(options.serverFactory ? { serverFactory: options.serverFactory } : {}),
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
   }) as unknown as FastifyInstance;
   registerErrorHandler(app, ctx.logger);
@@ -74,3 +78,4 @@ export async function buildApi(ctx: ApiContext, options: ApiOptions = {}): Promi
   if (ctx.webDir) await app.register(webRoutes, { dir: ctx.webDir });
   return app;
 }
+

@@ -1,30 +1,98 @@
-// Network listeners for the broker: MQTT over TCP, and MQTT over WebSocket on the HTTP server's /mqtt path.
+// Network listeners: MQTT over TCP and TLS, the HTTP server, and MQTT over WebSocket on its /mqtt path.
+// The hub binds every port first, before it opens or announces anything, and serves them once its parts are ready.
 import { readFileSync } from 'node:fs';
-import { createServer, type AddressInfo, type Server } from 'node:net';
+import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
-import type { Server as HttpServer, IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, createWebSocketStream } from 'ws';
+import { HearthError } from '../shared/errors.js';
 
 export type ConnectionHandler = (conn: Duplex, req?: IncomingMessage) => void;
+export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
-export async function listenTcp(handle: ConnectionHandler, host: string, port: number): Promise<{ server: Server; port: number }> {
-  const server = createServer((socket) => {
-    socket.setNoDelay(true);
-    handle(socket);
-  });
-  return { server, port: await listenOn(server, host, port) };
+/** What a listener is called in messages, and the settings that choose its port. */
+export interface ListenerName {
+  what: string;
+  option: string;
 }
 
-/** Listens and resolves with the port (the chosen one when `port` is 0); rejects with the listen error. */
-function listenOn(server: Server | TlsServer, host: string, port: number): Promise<number> {
+export const LISTENERS = {
+  mqtt: { what: 'MQTT', option: '--mqtt-port, HEARTH_MQTT_PORT or mqtt.port' },
+  mqtts: { what: 'MQTT over TLS', option: 'HEARTH_MQTT_TLS_PORT or mqtt.tlsPort' },
+  http: { what: 'HTTP', option: '--http-port, HEARTH_HTTP_PORT or http.port' },
+} satisfies Record<string, ListenerName>;
+
+/** A listening server whose connections wait (paused, in order) until `serve` hands them to their handler. */
+export interface Bound<S, H> {
+  server: S;
+  port: number;
+  serve(handler: H): void;
+}
+
+/** Binds a TCP (or, with `tls`, a TLS) port for MQTT; connections that arrive before `serve` wait for it. */
+export async function bindMqtt(host: string, port: number, name: ListenerName, tls?: TlsFiles): Promise<Bound<Server | TlsServer, ConnectionHandler>> {
+  let handle: ConnectionHandler | undefined;
+  const waiting = new Set<Socket>();
+  const onSocket = (socket: Socket) => {
+    socket.setNoDelay(true);
+    if (handle) return handle(socket);
+    waiting.add(socket);
+    socket.once('close', () => waiting.delete(socket));
+  };
+  const server = tls ? createTlsServer({ ...readTlsFiles(tls), minVersion: 'TLSv1.2' }, onSocket) : createServer(onSocket);
+  // A plain-MQTT client on the TLS port fails its handshake; that is its problem, not the hub's.
+  if (tls) server.on('tlsClientError', () => undefined);
+  return {
+    server,
+    port: await listenOn(server, host, port, name),
+    serve(handler) {
+      handle = handler;
+      for (const socket of waiting) if (!socket.destroyed) handler(socket);
+      waiting.clear();
+    },
+  };
+}
+
+/** Binds the HTTP (or HTTPS) port; requests that arrive before `serve` get 503 "starting". */
+export async function bindHttp(host: string, port: number, tls?: TlsFiles): Promise<Bound<HttpServer, RequestHandler>> {
+  let handle: RequestHandler | undefined;
+  const onRequest: RequestHandler = (req, res) => {
+    if (handle) return handle(req, res);
+    res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1' });
+    res.end(JSON.stringify({ code: 'HEARTH_NOT_READY', message: 'Hearth is starting or stopping' }));
+  };
+  const server = tls ? (createHttpsServer({ ...readTlsFiles(tls), minVersion: 'TLSv1.2' }, onRequest) as unknown as HttpServer) : createHttpServer(onRequest);
+  return {
+    server,
+    port: await listenOn(server, host, port, LISTENERS.http),
+    serve(handler) {
+      handle = handler;
+    },
+  };
+}
+
+/** Listens and resolves with the port (the chosen one when `port` is 0); a refusal becomes a one-line HearthError. */
+function listenOn(server: Server | TlsServer | HttpServer, host: string, port: number, name: ListenerName): Promise<number> {
   return new Promise((resolve, reject) => {
-    server.once('error', reject);
+    const fail = (err: NodeJS.ErrnoException) => reject(listenError(err, host, port, name));
+    server.once('error', fail);
     server.listen(port, host, () => {
-      server.off('error', reject);
+      server.off('error', fail);
       resolve((server.address() as AddressInfo).port);
     });
   });
+}
+
+function listenError(err: NodeJS.ErrnoException, host: string, port: number, name: ListenerName): Error {
+  const reason =
+    err.code === 'EADDRINUSE' ? `${port} is in use (another program, or another hub, listens there)`
+    : err.code === 'EACCES' ? `${port} needs privileges (ports below 1024 do)`
+    : err.code === 'EADDRNOTAVAIL' ? `${port} cannot be bound: ${host} is not an address of this machine (set --host)`
+    : undefined;
+  if (!reason) return err;
+  return new HearthError('HEARTH_LISTEN_FAILED', { what: name.what, reason, option: name.option });
 }
 
 export interface TlsFiles {
@@ -38,20 +106,10 @@ export function readTlsFiles(files: TlsFiles): { cert: Buffer; key: Buffer } {
     try {
       return readFileSync(path);
     } catch (err) {
-      throw new Error(`tls.${what} ${path} cannot be read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      throw new HearthError('HEARTH_CONFIG_INVALID', { problems: `  - tls.${what} ${path} cannot be read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` });
     }
   };
   return { cert: read('cert', files.cert), key: read('key', files.key) };
-}
-
-export async function listenTls(handle: ConnectionHandler, host: string, port: number, files: TlsFiles): Promise<{ server: TlsServer; port: number }> {
-  const server = createTlsServer({ ...readTlsFiles(files), minVersion: 'TLSv1.2' }, (socket) => {
-    socket.setNoDelay(true);
-    handle(socket);
-  });
-  // A plain-MQTT client on the TLS port fails its handshake; that is its problem, not the hub's.
-  server.on('tlsClientError', () => undefined);
-  return { server, port: await listenOn(server, host, port) };
 }
 
 /** Routes WebSocket upgrades on `path` to the broker; other upgrade requests are refused. */

@@ -6,7 +6,7 @@ import { basename, dirname, join } from 'node:path';
 import BetterSqlite3, { type Database } from 'better-sqlite3';
 import { MIGRATIONS } from './migrations/index.js';
 import { prepareDataDir } from './database.js';
-import { runningHubPid } from './data-dir-claim.js';
+import { lockDataDir } from './data-dir-lock.js';
 import { extractTarGz, writeTarGz } from './tar.js';
 
 export const BACKUP_FORMAT = 'hearth-backup';
@@ -98,9 +98,8 @@ export interface RestoreResult {
  */
 export async function restoreBackup(file: string, target: { dataDir: string; rulesDir: string }): Promise<RestoreResult> {
   if (!existsSync(file)) throw new Error(`no backup file ${file}`);
-  const running = runningHubPid(target.dataDir);
-  if (running) throw new Error(`a hub (pid ${running}) is running on ${target.dataDir}: stop it before restoring (if none is, delete ${join(target.dataDir, 'hearth.pid')})`);
-  prepareDataDir(target.dataDir);
+  // Held until the restore is done: a hub cannot start on the data dir meanwhile, nor a restore run under a hub.
+  const lock = lockDataDir(target.dataDir, 'restore');
   const staging = mkdtempSync(join(target.dataDir, '.restore-'));
   try {
     const names = await extractTarGz(file, staging, (name) => ['manifest.json', 'hearth.db', 'broker.db'].includes(name) || /^rules\/[^/]+$/.test(name));
@@ -131,6 +130,7 @@ export async function restoreBackup(file: string, target: { dataDir: string; rul
     return { manifest, movedAside: moved > 0 ? aside : undefined };
   } finally {
     rmSync(staging, { recursive: true, force: true });
+    lock.release();
   }
 }
 

@@ -29,7 +29,7 @@ export class UserRepo {
   readonly #db: Database;
   // Successful verifications are remembered for a while (keyed by an HMAC with a per-process key, never the
   // password itself), so a reconnect storm of devices after a Wi-Fi outage does not cost one scrypt each.
-  readonly #cache = new Map<string, { identity: Identity; until: number }>();
+  readonly #cache = new Map<string, { identity: Identity; hash: string; until: number }>();
   readonly #cacheKey = randomBytes(32);
   // Verifications in progress, by the same key: a hundred devices reconnecting with one credential share one
   // scrypt (each costs 16 MiB and ~50 ms), instead of a hundred at once.
@@ -105,7 +105,9 @@ export class UserRepo {
   async verify(username: string, password: string): Promise<Identity | undefined> {
     const cacheKey = createHmac('sha256', this.#cacheKey).update(username).update('\0').update(password).digest('base64');
     const cached = this.#cache.get(cacheKey);
-    if (cached && cached.until > Date.now()) return cached.identity;
+    // The stored hash is read again (cheap, no scrypt): a password changed by another process (`hearth user add`
+    // while the hub runs) ends the cached acceptance of the old one at once.
+    if (cached && cached.until > Date.now() && this.#storedHash(username) === cached.hash) return cached.identity;
     const running = this.#inFlight.get(cacheKey);
     if (running) return running;
     const verification = this.#verify(username, password, cacheKey).finally(() => this.#inFlight.delete(cacheKey));
@@ -115,17 +117,27 @@ export class UserRepo {
 
   async #verify(username: string, password: string, cacheKey: string): Promise<Identity | undefined> {
     let identity: Identity | undefined;
+    let stored: string | undefined;
     const user = this.#db.prepare('SELECT name, role, password_hash FROM users WHERE name = ?').get(username) as any;
     if (user) {
+      stored = user.password_hash;
       if (await verifyPassword(password, user.password_hash)) identity = { kind: 'user', name: user.name, role: user.role };
     } else {
       const cred = this.#db.prepare('SELECT username, device_id, password_hash FROM device_credentials WHERE username = ?').get(username) as any;
+      stored = cred?.password_hash;
       if (cred && (await verifyPassword(password, cred.password_hash))) identity = { kind: 'device', username: cred.username, deviceId: cred.device_id };
     }
-    if (identity) {
+    if (identity && stored) {
       if (this.#cache.size > 5000) this.#cache.clear();
-      this.#cache.set(cacheKey, { identity, until: Date.now() + 10 * 60_000 });
+      this.#cache.set(cacheKey, { identity, hash: stored, until: Date.now() + 10 * 60_000 });
     }
     return identity;
+  }
+
+  /** The stored password hash of a user or device credential. */
+  #storedHash(username: string): string | undefined {
+    const row = (this.#db.prepare('SELECT password_hash FROM users WHERE name = ?').get(username) ??
+      this.#db.prepare('SELECT password_hash FROM device_credentials WHERE username = ?').get(username)) as { password_hash: string } | undefined;
+    return row?.password_hash;
   }
 }

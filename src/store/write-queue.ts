@@ -137,10 +137,11 @@ export class WriteQueue {
     return committed;
   }
 
-  /** Flushes and stops the timer; used at shutdown. */
-  close(): void {
-    this.flush();
+  /** Flushes and stops the timer; used at shutdown. Says how many writes it committed and how many it could not. */
+  close(): { flushed: number; unwritten: number } {
+    const flushed = this.flush();
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = undefined;
+    return { flushed, unwritten: this.#pending.length };
   }
 }

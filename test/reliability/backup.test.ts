@@ -95,7 +95,7 @@ describe('backup and restore', () => {
 
     const running = await runCli(['restore', file], env);
     expect(running.code).toBe(1);
-    expect(running.stderr).toMatch(/a hub \(pid \d+\) is running on .*: stop it before restoring.*; nothing was changed/);
+    expect(running.stderr).toMatch(/another hub \(pid \d+\) owns the data dir .*: stop it before you restore; nothing was changed/);
     await th.stop();
 
     const dbBefore = readFileSync(join(th.dataDir, 'hearth.db'));
