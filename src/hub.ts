@@ -251,6 +251,8 @@ export class Hub {
     });
     await this.registry.start();
     this.#cleanups.push(() => this.registry.stop());
+    // Devices a demo left behind (a hub killed while its demo ran) belong to no one: gone before rules can see them.
+    await this.registry.removeDemoDevices();
     const presence = new PresenceTracker({ broker: this.broker.broker, registry: this.registry, logger: this.logger.child('devices') });
     presence.start();
     this.#cleanups.push(() => presence.stop());
@@ -293,7 +295,7 @@ export class Hub {
   async #startDemo(): Promise<void> {
     const host = this.config.host === '0.0.0.0' || this.config.host === '::' ? '127.0.0.1' : this.config.host;
     const { startDemoMode } = await import('./simulator/demo-mode.js');
-    const stop = await startDemoMode({ users: this.users, registry: this.registry, events: this.events, logger: this.logger.child('demo'), mqttUrl: `mqtt://${host}:${this.ports.mqtt}` });
+    const stop = await startDemoMode({ broker: this.broker, registry: this.registry, events: this.events, logger: this.logger.child('demo'), mqttUrl: `mqtt://${host}:${this.ports.mqtt}` });
     // Stopped first at shutdown, so its devices say goodbye while the broker still runs.
     this.#cleanups.push(stop);
   }

@@ -281,5 +281,6 @@ function describeFailure(err: unknown): string {
   const code = (err as { code?: unknown })?.code;
   // System errors (EACCES, ENOENT, EROFS, ENOSPC…) and SQLite's (SQLITE_CANTOPEN…) name what they refused.
   if (typeof code === 'string' && /^(E[A-Z]+|SQLITE_[A-Z_]+)$/.test(code)) return `${(err as Error).message} (${code})`;
+  if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS_')) return `${(err as Error).message} (see: hearth help)`;
   return `unexpected error (a bug: please report it with this trace)\n${(err as Error)?.stack ?? String(err)}`;
 }

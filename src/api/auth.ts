@@ -109,20 +109,16 @@ async function basic(request: FastifyRequest, encoded: string, deps: AuthDeps): 
   const colon = decoded.indexOf(':');
   if (colon < 0) return undefined;
   const name = decoded.slice(0, colon);
-  // The same limiter as /api/login and MQTT: Basic must not be a way around it.
-  const keys = [`ip:${request.ip}`, `user:${name}`];
-  const wait = deps.limiter.retryAfter(keys);
-  if (wait > 0) {
+  // The same limiter as /api/login and MQTT: Basic must not be a way around it. Device credentials are for MQTT only.
+  const attempt = await deps.limiter.attempt({ address: request.ip, username: name, password: decoded.slice(colon + 1) }, async () => {
+    const identity = await deps.users.verify(name, decoded.slice(colon + 1));
+    return identity?.kind === 'user' ? identity : undefined;
+  });
+  if (attempt.ok) return { name: attempt.value.name, role: attempt.value.role, via: 'basic' };
+  if (attempt.reason === 'rate_limited') {
     deps.onFailure('rate_limited');
-    throw new HearthError('HEARTH_RATE_LIMITED', { seconds: Math.ceil(wait / 1000) });
+    throw new HearthError('HEARTH_RATE_LIMITED', { seconds: Math.ceil(attempt.retryAfterMs / 1000) });
   }
-  const identity = await deps.users.verify(name, decoded.slice(colon + 1));
-  // Device credentials are for MQTT only.
-  if (identity?.kind === 'user') {
-    deps.limiter.succeed([`user:${name}`]);
-    return { name: identity.name, role: identity.role, via: 'basic' };
-  }
-  deps.limiter.fail(keys);
   deps.onFailure('bad_credentials');
   deps.logger.warn(`refused HTTP Basic login for ${JSON.stringify(name)} from ${request.ip}`);
   return undefined;

@@ -1,7 +1,8 @@
 // Who may publish and subscribe where. Identity comes from credentials only; the client id is never trusted.
 import type { Identity } from '../store/user-repo.js';
 
-export type MqttIdentity = Identity | { kind: 'anonymous' };
+/** `devices`: one login for a set of devices (demo mode's simulated home), with the rights each device has. */
+export type MqttIdentity = Identity | { kind: 'anonymous' } | { kind: 'devices'; name: string; deviceIds: ReadonlySet<string> };
 
 export type AclDecision = { allowed: true } | { allowed: false; reason: string };
 
@@ -9,16 +10,21 @@ const ALLOW: AclDecision = { allowed: true };
 const deny = (reason: string): AclDecision => ({ allowed: false, reason });
 
 export function canPublish(identity: MqttIdentity, topic: string): AclDecision {
-  // [MQTT-4.7.2-1] `$` topics are the broker's; clients never publish there.
-  if (topic.startsWith('$')) return deny('$-topics are reserved to the broker');
+  // $SYS is the broker's own; other `$` topics only stay out of `#`/`+` matches [MQTT-4.7.2-1], so admins may use them.
+  if (topic === '$SYS' || topic.startsWith('$SYS/')) return deny('$SYS is reserved to the broker');
   if (topic === 'hearth' || topic.startsWith('hearth/')) return deny('hearth/# is reserved to the hub');
   switch (identity.kind) {
     case 'user':
       return identity.role === 'admin' ? ALLOW : deny('viewers may not publish');
     case 'device':
+      if (topic.startsWith('$')) return deny('$-topics are for admins');
       return topic.startsWith(`home/${identity.deviceId}/`) ? ALLOW : deny(`device ${identity.deviceId} may publish only under home/${identity.deviceId}/`);
     case 'anonymous':
       return topic.startsWith('home/') ? ALLOW : deny('anonymous clients may publish only under home/');
+    case 'devices': {
+      const [root, deviceId] = topic.split('/', 2);
+      return root === 'home' && identity.deviceIds.has(deviceId!) ? ALLOW : deny(`${identity.name} may publish only under home/<one of its devices>/`);
+    }
   }
 }
 
@@ -28,10 +34,12 @@ export function canSubscribe(identity: MqttIdentity, filter: string): AclDecisio
     return filter.startsWith('$SYS') ? deny('$SYS is for admins') : ALLOW;
   }
   if (identity.kind === 'anonymous') return filter.startsWith('$') ? deny('$SYS is for admins') : ALLOW;
-  const own = [`home/${identity.deviceId}/+/set`, `home/${identity.deviceId}/status`];
-  return own.some((pattern) => filterWithin(filter, pattern))
-    ? ALLOW
-    : deny(`device ${identity.deviceId} may subscribe only to home/${identity.deviceId}/+/set and its status`);
+  const ids = identity.kind === 'device' ? [identity.deviceId] : [...identity.deviceIds];
+  const own = ids.flatMap((id) => [`home/${id}/+/set`, `home/${id}/status`]);
+  if (own.some((pattern) => filterWithin(filter, pattern))) return ALLOW;
+  return identity.kind === 'device'
+    ? deny(`device ${identity.deviceId} may subscribe only to home/${identity.deviceId}/+/set and its status`)
+    : deny(`${identity.name} may subscribe only to its devices' home/<id>/+/set and status`);
 }
 
 /** True when every topic `filter` can match is also matched by `pattern` (so a device cannot widen its reach with wildcards). */

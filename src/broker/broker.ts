@@ -1,5 +1,6 @@
 // The embedded aedes broker: authentication, ACL, limits and the connection handler shared by TCP and WebSocket.
 import type { IncomingMessage } from 'node:http';
+import { timingSafeEqual } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import { Aedes, type AedesPublishPacket, type Client, type Subscription } from 'aedes';
 import mqttPacket from 'mqtt-packet';
@@ -42,6 +43,11 @@ export interface EmbeddedBroker {
   /** Hands a new connection (TCP socket or WebSocket stream) to the broker, enforcing the limits. */
   handle(conn: Duplex, req?: IncomingMessage): void;
   identityOf(client: Client): MqttIdentity | undefined;
+  /**
+   * A login that lives only in memory until the returned function removes it (demo mode's simulated home): nothing
+   * is written to the database, so nothing is left behind.
+   */
+  addLogin(username: string, password: string, identity: MqttIdentity): () => void;
   readonly openConnections: number;
   close(): Promise<void>;
 }
@@ -55,6 +61,13 @@ export async function createEmbeddedBroker(deps: BrokerDeps): Promise<EmbeddedBr
   const messagesIn = metrics.counter('hearth_mqtt_messages_in_total', 'MQTT PUBLISH packets received from clients');
   const droppedQos0 = metrics.counter('hearth_mqtt_slow_client_dropped_total', 'QoS 0 messages dropped for clients that do not read them');
   const limiter = deps.limiter ?? new LoginLimiter();
+  const ephemeral = new Map<string, { password: Buffer; identity: MqttIdentity }>();
+  const verify = async (username: string, password: string): Promise<MqttIdentity | undefined> => {
+    const login = ephemeral.get(username);
+    if (!login) return users.verify(username, password);
+    const given = Buffer.from(password);
+    return given.length === login.password.length && timingSafeEqual(given, login.password) ? login.identity : undefined;
+  };
   const journal = typeof (deps.persistence as Partial<Journal> | undefined)?.journalPut === 'function' ? (deps.persistence as Journal) : undefined;
   // aedes writes PUBACK before it routes a QoS 1 message; a journal entry written first (and removed once the
   // message is routed) closes the window in which a crash would lose an acknowledged message.
@@ -66,8 +79,32 @@ export async function createEmbeddedBroker(deps: BrokerDeps): Promise<EmbeddedBr
   let open = 0;
   const perAddress = new Map<string, number>();
 
+  // Publishes the ACL refused with mqtt.onDenied: drop. aedes acknowledges them (PUBACK, PUBREC) as usual, and the
+  // broker's publish below skips them, so the client stays connected and nobody receives the message.
+  const dropped = new WeakSet<object>();
+  // An MQTT 5 client is refused by aedes (CONNACK 0x01); say why in the log, once per address (bounded).
+  const mqtt5Told = new Set<string>();
+
   const broker = await Aedes.createBroker({
     persistence: deps.persistence as any,
+    preConnect(client, packet, callback) {
+      const address = remoteAddress(client);
+      if (packet.protocolVersion === 5 && !mqtt5Told.has(address)) {
+        if (mqtt5Told.size < 1000) mqtt5Told.add(address);
+        logger.warn(
+          `refused an MQTT 5 client (${JSON.stringify(packet.clientId)} from ${address}): the embedded broker speaks MQTT 3.1.1 and 3.1. ` +
+            'Connect it with protocol version 4 (3.1.1), or run Hearth on a broker that speaks MQTT 5 (mqtt.url; README: "Running with Mosquitto")',
+        );
+      }
+      // [MQTT-3.1.3-8] an empty client id with CleanSession 0: CONNACK 0x02 (identifier rejected), then close.
+      if (packet.protocolVersion === 4 && !packet.clientId && packet.clean === false) {
+        logger.warn(`refused a client from ${address}: an empty client id needs a clean session [MQTT-3.1.3-8]`);
+        const connack = mqttPacket.generate({ cmd: 'connack', returnCode: 2, sessionPresent: false });
+        (client as unknown as { conn: Duplex }).conn.write(connack, () => callback(new Error('identifier rejected'), false));
+        return;
+      }
+      callback(null, true);
+    },
     connectTimeout: config.connectTimeoutMs,
     maxTopicLevels: config.maxTopicLevels,
     maxInflightInbound: config.maxInflight,
@@ -84,26 +121,22 @@ export async function createEmbeddedBroker(deps: BrokerDeps): Promise<EmbeddedBr
         // [MQTT-3.2.2-3] return code 5: not authorized.
         return callback(Object.assign(new Error('anonymous access is disabled'), { returnCode: 5 }) as any, false);
       }
-      const keys = [`ip:${address}`, `user:${username}`];
-      const wait = limiter.retryAfter(keys);
-      if (wait > 0) {
-        authFailures({ reason: 'rate_limited' });
-        logger.warn(`refused MQTT client ${client.id} from ${address} as ${JSON.stringify(username)}: too many failed logins, retry in ${Math.ceil(wait / 1000)} s`);
-        return callback(Object.assign(new Error('too many failed logins'), { returnCode: 5 }) as any, false);
-      }
-      users
-        .verify(username, password?.toString('utf8') ?? '')
-        .then((identity) => {
-          if (!identity) {
-            authFailures({ reason: 'bad_credentials' });
-            const { banned } = limiter.fail(keys);
-            logger.warn(`refused MQTT client ${client.id} from ${address}: wrong username or password for ${JSON.stringify(username)}${banned ? ' (now banned for a while)' : ''}`);
-            // return code 4: bad user name or password.
-            return callback(Object.assign(new Error('bad username or password'), { returnCode: 4 }) as any, false);
+      limiter
+        .attempt({ address, username, password: password?.toString('utf8') ?? '' }, () => verify(username, password?.toString('utf8') ?? ''))
+        .then((attempt) => {
+          if (attempt.ok) {
+            identities.set(client, attempt.value);
+            return callback(null, true);
           }
-          limiter.succeed([`user:${username}`]);
-          identities.set(client, identity);
-          callback(null, true);
+          if (attempt.reason === 'rate_limited') {
+            authFailures({ reason: 'rate_limited' });
+            logger.warn(`refused MQTT client ${client.id} from ${address} as ${JSON.stringify(username)}: too many failed logins, retry in ${Math.ceil(attempt.retryAfterMs / 1000)} s`);
+            return callback(Object.assign(new Error('too many failed logins'), { returnCode: 5 }) as any, false);
+          }
+          authFailures({ reason: 'bad_credentials' });
+          logger.warn(`refused MQTT client ${client.id} from ${address}: wrong username or password for ${JSON.stringify(username)}${attempt.banned ? ' (now banned for a while)' : ''}`);
+          // return code 4: bad user name or password.
+          callback(Object.assign(new Error('bad username or password'), { returnCode: 4 }) as any, false);
         })
         .catch((err: Error) => callback(Object.assign(err, { returnCode: 3 }) as any, false));
     },
@@ -127,8 +160,14 @@ export async function createEmbeddedBroker(deps: BrokerDeps): Promise<EmbeddedBr
         return;
       }
       refused({ op: 'publish' });
-      logger.warn(`refused publish by ${describe(client, identity)} to ${packet.topic}: ${decision.reason}`);
-      // MQTT 3.1.1 cannot refuse one PUBLISH; aedes disconnects the client on an error.
+      // MQTT 3.1.1 cannot refuse one PUBLISH: either drop it (acknowledged, as Mosquitto and EMQX do) or, with
+      // mqtt.onDenied: disconnect, pass an error, on which aedes disconnects the client.
+      if (config.onDenied === 'drop') {
+        deniedLog(`dropped a publish by ${describe(client, identity)} to ${packet.topic}: ${decision.reason}`);
+        dropped.add(packet);
+        return callback(null);
+      }
+      logger.warn(`refused publish by ${describe(client, identity)} to ${packet.topic}: ${decision.reason}; disconnected (mqtt.onDenied: disconnect)`);
       callback(new Error(decision.reason));
     },
     authorizeSubscribe(client, sub: Subscription, callback) {
@@ -146,6 +185,23 @@ export async function createEmbeddedBroker(deps: BrokerDeps): Promise<EmbeddedBr
       callback(null, null);
     },
   });
+
+  // aedes' own call is publish(packet, client, done); its typings know only publish(packet, done).
+  const publish = broker.publish.bind(broker) as unknown as (packet: object, client: unknown, done?: (err?: Error) => void) => void;
+  (broker as unknown as { publish: typeof publish }).publish = (packet, client, done) => {
+    if (dropped.has(packet)) return (typeof client === 'function' ? (client as () => void) : done)?.();
+    return publish(packet, client, done);
+  };
+
+  // A device that keeps publishing where it may not would fill the log: one line per client and topic a minute.
+  const deniedSeen = new Map<string, number>();
+  function deniedLog(line: string): void {
+    const now = Date.now();
+    if ((deniedSeen.get(line) ?? 0) > now - 60_000) return;
+    if (deniedSeen.size > 1000) deniedSeen.clear();
+    deniedSeen.set(line, now);
+    logger.warn(line);
+  }
 
   // An error from an authorize hook makes aedes close that client's connection; the others carry on.
   function limitExceeded(client: Client, callback: (err: Error | null) => void, why: string): void {
@@ -235,6 +291,10 @@ export async function createEmbeddedBroker(deps: BrokerDeps): Promise<EmbeddedBr
     broker,
     handle,
     identityOf: (client) => identities.get(client),
+    addLogin(username, password, identity) {
+      ephemeral.set(username, { password: Buffer.from(password), identity });
+      return () => ephemeral.delete(username);
+    },
     get openConnections() {
       return open;
     },
@@ -248,7 +308,11 @@ function remoteAddress(client: Client): string {
 
 function describe(client: Client, identity: MqttIdentity | undefined): string {
   if (!identity) return `client ${client.id}`;
-  const who = identity.kind === 'user' ? `user ${identity.name}` : identity.kind === 'device' ? `device ${identity.deviceId}` : 'anonymous';
+  const who =
+    identity.kind === 'user' ? `user ${identity.name}`
+    : identity.kind === 'device' ? `device ${identity.deviceId}`
+    : identity.kind === 'devices' ? identity.name
+    : 'anonymous';
   return `${who} (client ${client.id})`;
 }
 

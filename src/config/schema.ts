@@ -25,6 +25,10 @@ export const ConfigSchema = Type.Object(
         maxPublishRatePerClient: Type.Integer({ minimum: 1, default: 1000, description: 'Most PUBLISH packets per second from one client (bursts of twice that are allowed); a faster client is disconnected so it cannot flood the hub' }),
         maxClientBufferBytes: Type.Integer({ minimum: 65536, default: 2097152, description: 'Most bytes waiting to be sent to a client that does not read: QoS 0 messages to it are dropped beyond half of it, and it is disconnected beyond it, so it can neither stall the others nor fill memory' }),
         maxTopicLength: Type.Integer({ minimum: 16, maximum: 65535, default: 256, description: 'Longest topic or filter, in characters' }),
+        onDenied: Type.Union([Type.Literal('drop'), Type.Literal('disconnect')], {
+          default: 'drop',
+          description: 'What happens to a publish the ACL refuses: drop (acknowledged and discarded, as Mosquitto and EMQX do) or disconnect the client; logged and counted either way',
+        }),
         tlsPort: Type.Integer({ minimum: 0, maximum: 65535, default: 8883, description: 'MQTT over TLS port, used when tls.cert and tls.key are set (0 picks a free port)', env: 'HEARTH_MQTT_TLS_PORT' }),
       },
       { default: {}, additionalProperties: false },

@@ -35,6 +35,8 @@ export class DeviceRegistry {
   readonly #dirtyDevices = new Set<string>();
   readonly #dirtyProps = new Map<string, { deviceId: string; property: string; value: unknown; ts: number }>();
   #stateFlushQueued = false;
+  /** Demo devices removed as the demo ends: what their clients still send while they leave is not a new device. */
+  readonly #retired = new Set<string>();
   #unsubscribe: (() => Promise<void>) | undefined;
   messagesIngested = 0;
 
@@ -59,6 +61,7 @@ export class DeviceRegistry {
     const parsed = parseDeviceTopic(message.topic);
     // An empty payload clears a retained message; it carries no reading.
     if (!parsed || message.payload.length === 0) return;
+    if (this.#retired.has(parsed.deviceId)) return;
     this.messagesIngested++;
     const now = this.#deps.clock.now();
     const device = this.#ensureDevice(parsed.deviceId, now);
@@ -132,6 +135,29 @@ export class DeviceRegistry {
     return toView(device);
   }
 
+  /** Marks a device as simulated by demo mode (it is removed when the demo ends, or at a start without --demo). */
+  markDemo(id: string): void {
+    const device = this.#devices.get(id);
+    if (!device || device.demo) return;
+    device.demo = true;
+    this.#dirtyDevices.add(id);
+    this.#queueStateFlush();
+  }
+
+  /**
+   * Removes every demo device (history and retained topics too); with `retire`, as the demo ends, messages its
+   * leaving clients still send are ignored, so no device comes back and no rule sees it go offline.
+   */
+  async removeDemoDevices(options: { retire?: boolean } = {}): Promise<string[]> {
+    const ids = [...this.#devices.values()].filter((d) => d.demo).map((d) => d.id);
+    for (const id of ids) {
+      if (options.retire) this.#retired.add(id);
+      await this.delete(id);
+    }
+    if (ids.length > 0) this.#deps.logger.info(`removed ${ids.length} demo device(s): ${ids.join(', ')}`);
+    return ids;
+  }
+
   /** Forgets a device and clears its retained topics so it does not come back from the broker's store. */
   async delete(id: string): Promise<void> {
     const device = this.#devices.get(id);
@@ -150,7 +176,7 @@ export class DeviceRegistry {
   #ensureDevice(id: string, now: number): DeviceRecord {
     let device = this.#devices.get(id);
     if (!device) {
-      device = { id, name: null, room: null, description: null, online: null, lastSeen: now, onlineChangedAt: null, createdAt: now, properties: new Map() };
+      device = { id, name: null, room: null, description: null, online: null, lastSeen: now, onlineChangedAt: null, createdAt: now, demo: false, properties: new Map() };
       this.#devices.set(id, device);
       this.#dirtyDevices.add(id);
       this.#queueStateFlush();

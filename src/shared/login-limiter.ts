@@ -1,5 +1,9 @@
 // Brute-force protection shared by MQTT and HTTP logins: per source address and per user, a growing delay
-// after a few failures, then a temporary ban. State is in memory (a restart forgives, an attacker cannot fill it).
+// after a few failures, then a temporary ban. Credentials that have logged in before are never held back by
+// someone else's failures (a typo at the login page must not knock the home's devices off): guessing stays
+// expensive, knowing the password does not. State is in memory (a restart forgives, an attacker cannot fill it).
+import { createHmac, randomBytes } from 'node:crypto';
+
 export interface LoginLimiterOptions {
   /** Failures allowed before delays start. */
   freeFailures?: number;
@@ -10,6 +14,15 @@ export interface LoginLimiterOptions {
   banMs?: number;
   now?: () => number;
 }
+
+export type Attempt<T> =
+  | { ok: true; value: T }
+  | { ok: false; reason: 'rate_limited'; retryAfterMs: number }
+  | { ok: false; reason: 'bad_credentials'; banned: boolean };
+
+/** How long credentials that logged in once stay exempt from limits caused by others. */
+const TRUST_MS = 30 * 24 * 3_600_000;
+const MAX_TRUSTED = 10_000;
 
 interface Entry {
   failures: number;
@@ -24,6 +37,9 @@ export class LoginLimiter {
   readonly #banAfter: number;
   readonly #banMs: number;
   readonly #now: () => number;
+  /** Fingerprints (an HMAC with a per-process key, never the password) of credentials that logged in, by last use. */
+  readonly #trusted = new Map<string, number>();
+  readonly #trustKey = randomBytes(32);
 
   constructor(options: LoginLimiterOptions = {}) {
     this.#free = options.freeFailures ?? 3;
@@ -31,6 +47,31 @@ export class LoginLimiter {
     this.#banAfter = options.banAfter ?? 10;
     this.#banMs = options.banMs ?? 15 * 60_000;
     this.#now = options.now ?? Date.now;
+  }
+
+  /**
+   * One login: refused while the address or the user is limited, unless these exact credentials logged in before;
+   * otherwise `verify` decides, and a failure counts against the address and the user.
+   */
+  async attempt<T>(login: { address: string; username: string; password: string }, verify: () => Promise<T | undefined>): Promise<Attempt<T>> {
+    const keys = [`ip:${login.address}`, `user:${login.username}`];
+    const fingerprint = createHmac('sha256', this.#trustKey).update(login.username).update('\0').update(login.password).digest('base64');
+    const trusted = (this.#trusted.get(fingerprint) ?? -Infinity) > this.#now() - TRUST_MS;
+    if (!trusted) {
+      const wait = this.retryAfter(keys);
+      if (wait > 0) return { ok: false, reason: 'rate_limited', retryAfterMs: wait };
+    }
+    const value = await verify();
+    if (value === undefined) {
+      this.#trusted.delete(fingerprint);
+      return { ok: false, reason: 'bad_credentials', banned: this.fail(keys).banned };
+    }
+    this.succeed([`user:${login.username}`]);
+    this.#trusted.delete(fingerprint);
+    this.#trusted.set(fingerprint, this.#now());
+    // The least recently used go first (a Map iterates in insertion order).
+    if (this.#trusted.size > MAX_TRUSTED) this.#trusted.delete(this.#trusted.keys().next().value!);
+    return { ok: true, value };
   }
 
   /** Milliseconds until any of `keys` may try again; 0 when allowed now. */

@@ -1,5 +1,6 @@
 // `hearth simulate …` and the in-process demo behind `hearth start --demo`.
 import { parseArgs } from 'node:util';
+import { HearthError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import { DEMO_HOME } from './devices.js';
 import { startSimulation, type Simulation } from './simulator.js';
@@ -20,11 +21,16 @@ export async function runSimulateCommand(argv: string[], out: (line: string) => 
   });
   const devices = Number(values.devices);
   const rate = Number(values.rate);
-  if (!Number.isInteger(devices) || devices < 1 || devices > 10_000) throw new Error(`--devices must be an integer 1-10000, got ${JSON.stringify(values.devices)}`);
-  if (!Number.isFinite(rate) || rate <= 0 || rate > 100_000) throw new Error(`--rate must be a number of readings per second 0-100000, got ${JSON.stringify(values.rate)}`);
+  if (!Number.isInteger(devices) || devices < 1 || devices > 10_000) throw invalid(`--devices must be an integer 1-10000, got ${JSON.stringify(values.devices)}`);
+  if (!Number.isFinite(rate) || rate <= 0 || rate > 100_000) throw invalid(`--rate must be a number of readings per second 0-100000, got ${JSON.stringify(values.rate)}`);
   const password = values.password ?? process.env.HEARTH_SIMULATE_PASSWORD;
   out(`connecting ${devices} simulated device(s) to ${values.url}…`);
   const sim = await startSimulation({ url: values.url, username: values.username, password, devices, rate, prefix: values.prefix });
+  if (sim.refused.length > 0) out(explainRefusals(sim.refused, devices));
+  if (sim.stats().devices === 0) {
+    await sim.stop();
+    return 1;
+  }
   out(`running: ${sim.stats().connected} connected, ${rate} reading(s)/s; Ctrl-C to stop`);
   const progress = setInterval(() => {
     const s = sim.stats();
@@ -40,6 +46,27 @@ export async function runSimulateCommand(argv: string[], out: (line: string) => 
   const s = sim.stats();
   out(`stopped: ${s.published} published, ${s.commands} command(s) obeyed`);
   return 0;
+}
+
+function invalid(message: string): HearthError {
+  return new HearthError('HEARTH_VALIDATION', { message });
+}
+
+/** Why devices could not connect, in words that say which setting to change. */
+export function explainRefusals(refused: Array<{ id: string; reason: string }>, wanted: number): string {
+  const reasons = [...new Set(refused.map((r) => r.reason))];
+  const auth = reasons.some((r) => /not authori[sz]ed|bad user ?name or password/i.test(r));
+  const closed = reasons.some((r) => /ECONNRESET|EPIPE|closed|connack timeout|couldn't connect/i.test(r));
+  const lines = [`${refused.length} of ${wanted} simulated device(s) could not connect (${reasons.slice(0, 3).join('; ')}).`];
+  if (auth) lines.push('The hub refused the credentials: give --username and --password of an admin user (or HEARTH_SIMULATE_PASSWORD).');
+  if (closed) {
+    lines.push(
+      'The hub closed connections before accepting them: most likely its connection limits, mqtt.maxConnectionsPerAddress (default 100 from one address) ' +
+        'or mqtt.maxConnections (default 2000). Raise them in the hub\'s config file (mqtt: { maxConnectionsPerAddress: 1000 }) and restart it, or simulate fewer devices.',
+    );
+  }
+  lines.push(wanted > refused.length ? `Running on with the ${wanted - refused.length} that connected.` : 'None connected: stopping.');
+  return lines.join('\n');
 }
 
 /** About 20 devices of a believable home, in-process but over real MQTT, with the ids the example rules use. */

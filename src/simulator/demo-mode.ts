@@ -1,38 +1,49 @@
-// Demo mode: a simulated home over real MQTT, as a dedicated admin user whose password changes every start, with
-// each simulated device put in its room.
+// Demo mode: a simulated home over real MQTT. Everything belongs to the demo: its login exists only in memory and
+// may act only for its own devices, its devices are marked, and when the demo ends they are removed without
+// going "offline" first, so no alert rule fires for the demo's own shutdown.
+import type { EmbeddedBroker } from '../broker/broker.js';
 import type { DeviceRegistry } from '../devices/device-registry.js';
 import type { EventBus } from '../shared/event-bus.js';
 import type { Logger } from '../shared/logger.js';
 import { generatePassword } from '../shared/password.js';
-import type { UserRepo } from '../store/user-repo.js';
 import { DEMO_HOME } from './devices.js';
 
 export interface DemoModeDeps {
-  users: UserRepo;
+  broker: EmbeddedBroker;
   registry: DeviceRegistry;
   events: EventBus;
   logger: Logger;
   mqttUrl: string;
 }
 
-/** Starts the simulated home; the returned function stops it (before the broker, so its devices say goodbye). */
+/** The demo's MQTT login: not a user (nothing in the database), and with no rights beyond its devices. */
+export const DEMO_LOGIN = 'hearth-demo';
+
+/** Starts the simulated home; the returned function ends it (before the broker stops). */
 export async function startDemoMode(deps: DemoModeDeps): Promise<() => Promise<void>> {
-  const { users, registry, events, logger } = deps;
+  const { broker, registry, events, logger } = deps;
   const password = generatePassword();
-  await users.setUser('demo', password, 'admin');
   const rooms = new Map(DEMO_HOME.map(([id, , room]) => [id, room]));
-  const placeInRoom = (id: string) => {
+  const removeLogin = broker.addLogin(DEMO_LOGIN, password, { kind: 'devices', name: 'demo mode', deviceIds: new Set(rooms.keys()) });
+  const adopt = (id: string) => {
     const room = rooms.get(id);
-    if (room && registry.has(id) && !registry.get(id).room) registry.updateMeta(id, { room });
+    if (!room || !registry.has(id)) return;
+    registry.markDemo(id);
+    if (!registry.get(id).room) registry.updateMeta(id, { room });
   };
-  events.on('device.created', 'demo', ({ deviceId }) => setImmediate(() => placeInRoom(deviceId)));
+  events.on('device.created', 'demo', ({ deviceId }) => setImmediate(() => adopt(deviceId)));
   // Loaded only in demo mode: the simulator pulls in the mqtt client library (about 20 MB of RSS on a Pi).
   const { startDemo } = await import('./command.js');
-  const sim = await startDemo({ mqttUrl: deps.mqttUrl, username: 'demo', password, logger });
-  for (const id of rooms.keys()) placeInRoom(id);
-  logger.warn(`demo mode: ${DEMO_HOME.length} simulated devices are running (user "demo")`);
+  const sim = await startDemo({ mqttUrl: deps.mqttUrl, username: DEMO_LOGIN, password, logger });
+  for (const id of rooms.keys()) adopt(id);
+  logger.warn(`demo mode: ${DEMO_HOME.length} simulated devices are running; they are removed when the demo ends`);
   return async () => {
     events.removeAll('demo');
-    await sim.stop();
+    sim.pause();
+    // Removed first (and retired, so their clients' last messages are ignored), then the clients leave quietly.
+    const removed = await registry.removeDemoDevices({ retire: true });
+    await sim.stop({ goodbye: false });
+    removeLogin();
+    logger.info(`demo mode ended: ${removed.length} demo device(s) removed`);
   };
 }

@@ -19,9 +19,17 @@ export interface SimulationOptions {
 }
 
 export interface Simulation {
-  stop(options?: { abrupt?: boolean }): Promise<void>;
+  /**
+   * Disconnects every device: by default each says `offline` first (as a real device shutting down does); with
+   * `goodbye: false` they disconnect cleanly without a word (the broker discards their wills); `abrupt` cuts them off.
+   */
+  stop(options?: { abrupt?: boolean; goodbye?: boolean }): Promise<void>;
+  /** Stops publishing readings; clients stay connected. */
+  pause(): void;
   stats(): { devices: number; connected: number; published: number; commands: number };
   clients: Map<string, MqttClient>;
+  /** Devices whose first connection failed, with why (the simulation runs on with the others). */
+  refused: Array<{ id: string; reason: string }>;
 }
 
 const KINDS: DeviceKind[] = ['thermometer', 'thermometer', 'motion', 'door', 'switch', 'light'];
@@ -34,20 +42,32 @@ export async function startSimulation(options: SimulationOptions): Promise<Simul
     : Array.from({ length: options.devices }, (_, i) => [`${options.prefix ?? 'sim'}-${i + 1}`, KINDS[i % KINDS.length]!]);
   const clients = new Map<string, MqttClient>();
   const devices: SimulatedDevice[] = [];
+  const refused: Simulation['refused'] = [];
   let published = 0;
   let commands = 0;
   // Connect in small batches: a thousand simultaneous handshakes would look like an attack to the hub's limits.
   for (let i = 0; i < list.length; i += 50) {
     await Promise.all(list.slice(i, i + 50).map(async ([id, kind]) => {
       const device = createDevice(id, kind, random);
-      const client = await mqtt.connectAsync(options.url, {
-        clientId: `${id}-${Math.round(random() * 1e6)}`,
-        username: options.username,
-        password: options.password,
-        keepalive: 30,
-        reconnectPeriod: 2000,
-        will: { topic: `home/${id}/status`, payload: Buffer.from('offline'), qos: 1, retain: true },
-      });
+      let client: MqttClient;
+      try {
+        // No retries for the first connection: a refusal is reported, not retried forever.
+        client = await mqtt.connectAsync(options.url, {
+          clientId: `${id}-${Math.round(random() * 1e6)}`,
+          username: options.username,
+          password: options.password,
+          keepalive: 30,
+          reconnectPeriod: 0,
+          connectTimeout: 10_000,
+          will: { topic: `home/${id}/status`, payload: Buffer.from('offline'), qos: 1, retain: true },
+        }, false);
+      } catch (err) {
+        refused.push({ id, reason: (err as Error).message });
+        return;
+      }
+      // Connected once: from now on a lost connection is retried, as a real device does.
+      client.options.reconnectPeriod = 2000;
+      client.on('error', () => undefined);
       client.on('message', (topic, payload) => {
         const property = topic.split('/')[2]!;
         commands++;
@@ -82,13 +102,15 @@ export async function startSimulation(options: SimulationOptions): Promise<Simul
   options.logger?.info(`simulating ${devices.length} device(s) at ${options.rate} reading(s)/s on ${options.url}`);
   return {
     clients,
+    refused,
     stats: () => ({ devices: devices.length, connected: [...clients.values()].filter((c) => c.connected).length, published, commands }),
-    async stop({ abrupt = false } = {}) {
+    pause: () => clearInterval(timer),
+    async stop({ abrupt = false, goodbye = true } = {}) {
       clearInterval(timer);
       await Promise.all([...clients.entries()].map(async ([id, c]) => {
         if (abrupt) return void (c as any).stream?.destroy();
         // A clean goodbye: say offline (the will is discarded on a clean DISCONNECT), then disconnect.
-        await c.publishAsync(`home/${id}/status`, 'offline', { qos: 1, retain: true }).catch(() => undefined);
+        if (goodbye) await c.publishAsync(`home/${id}/status`, 'offline', { qos: 1, retain: true }).catch(() => undefined);
         await c.endAsync().catch(() => undefined);
       }));
       if (abrupt) for (const c of clients.values()) c.end(true);

@@ -16,6 +16,8 @@ export interface DeviceRecord {
   lastSeen: number | null;
   onlineChangedAt: number | null;
   createdAt: number;
+  /** Simulated by demo mode: removed when the hub starts without --demo. */
+  demo: boolean;
   properties: Map<string, PropertyRecord>;
 }
 
@@ -41,8 +43,9 @@ export class DeviceRepo {
     this.#db = db;
     this.#stmts = {
       upsertDevice: db.prepare(
-        `INSERT INTO devices (id, online, last_seen, online_changed_at, created_at) VALUES (@id, @online, @lastSeen, @onlineChangedAt, @createdAt)
-         ON CONFLICT(id) DO UPDATE SET online = excluded.online, last_seen = excluded.last_seen, online_changed_at = excluded.online_changed_at`,
+        `INSERT INTO devices (id, online, last_seen, online_changed_at, created_at, demo) VALUES (@id, @online, @lastSeen, @onlineChangedAt, @createdAt, @demo)
+         ON CONFLICT(id) DO UPDATE SET online = excluded.online, last_seen = excluded.last_seen, online_changed_at = excluded.online_changed_at,
+           demo = excluded.demo`,
       ),
       upsertProperty: db.prepare(
         `INSERT INTO device_properties (device_id, property, value, updated_at) VALUES (?, ?, ?, ?)
@@ -67,6 +70,7 @@ export class DeviceRepo {
         lastSeen: r.last_seen,
         onlineChangedAt: r.online_changed_at,
         createdAt: r.created_at,
+        demo: r.demo === 1,
         properties: new Map(),
       });
     }
@@ -78,7 +82,7 @@ export class DeviceRepo {
 
   /** Upserts the device row (online state and last seen); meta fields are kept. */
   saveDevice(d: DeviceRecord): void {
-    this.#stmts.upsertDevice!.run({ id: d.id, online: d.online === null ? null : d.online ? 1 : 0, lastSeen: d.lastSeen, onlineChangedAt: d.onlineChangedAt, createdAt: d.createdAt });
+    this.#stmts.upsertDevice!.run({ id: d.id, online: d.online === null ? null : d.online ? 1 : 0, lastSeen: d.lastSeen, onlineChangedAt: d.onlineChangedAt, createdAt: d.createdAt, demo: d.demo ? 1 : 0 });
   }
 
   saveMeta(d: DeviceRecord): void {

@@ -41,8 +41,24 @@ describe('MQTT identities', () => {
     impostor.end(true);
   });
 
-  it('a viewer may read but not publish', async () => {
+  it('a viewer may read but not publish: its publish is acknowledged and dropped, and it stays connected', async () => {
     th = await startTestHub();
+    await th.hub.users.setUser('kid', 'kid-password-1', 'viewer');
+    const viewer = await th.connect({ username: 'kid', password: 'kid-password-1' });
+    const admin = await th.connect();
+    const got: string[] = [];
+    admin.on('message', (t, p) => got.push(`${t}=${p}`));
+    await admin.subscribeAsync('home/tv/#', { qos: 1 });
+    await viewer.publishAsync('home/tv/power/set', 'on', { qos: 1 });
+    await new Promise((r) => setTimeout(r, 150));
+    expect(got).toEqual([]);
+    expect(viewer.connected).toBe(true);
+    expect(th.hub.metrics.value('hearth_mqtt_acl_denied_total', { op: 'publish' })).toBe(1);
+    expect(th.logs.some((l) => l.includes('dropped a publish by user kid') && l.includes('viewers may not publish'))).toBe(true);
+  });
+
+  it('with mqtt.onDenied: disconnect, a refused publish disconnects its client', async () => {
+    th = await startTestHub({ overrides: { 'mqtt.onDenied': 'disconnect' } });
     await th.hub.users.setUser('kid', 'kid-password-1', 'viewer');
     const viewer = await th.connect({ username: 'kid', password: 'kid-password-1' });
     const closed = new Promise((r) => viewer.once('close', () => r(undefined)));
@@ -51,13 +67,21 @@ describe('MQTT identities', () => {
     expect(th.hub.metrics.value('hearth_mqtt_acl_denied_total', { op: 'publish' })).toBe(1);
   });
 
-  it('nobody publishes to hearth/# or $SYS', async () => {
+  it('nobody publishes to hearth/# or $SYS, not even an admin', async () => {
     th = await startTestHub();
     const admin = await th.connect();
-    const closed = new Promise((r) => admin.once('close', () => r(undefined)));
-    admin.publish('hearth/status', 'offline', { qos: 1, retain: true });
-    await closed;
+    const watcher = await th.connect();
+    const got: string[] = [];
+    watcher.on('message', (t, p) => got.push(`${t}=${p}`));
+    await watcher.subscribeAsync(['hearth/status', '$SYS/fake/#'], { qos: 1 });
+    await waitFor(() => got.includes('hearth/status=online'), 'the retained hearth/status');
+    got.length = 0;
+    await admin.publishAsync('hearth/status', 'offline', { qos: 1, retain: true });
+    await admin.publishAsync('$SYS/fake/uptime', '1', { qos: 1 });
+    await new Promise((r) => setTimeout(r, 150));
+    expect(got).toEqual([]);
     expect(th.logs.some((l) => l.includes('hearth/# is reserved to the hub'))).toBe(true);
+    expect(th.logs.some((l) => l.includes('$SYS is reserved to the broker'))).toBe(true);
   });
 });
 

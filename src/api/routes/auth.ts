@@ -24,22 +24,23 @@ export async function authRoutes(fastify: FastifyInstance, opts: { ctx: ApiConte
     },
     handler: async (request, reply) => {
       const { username, password } = request.body;
-      const keys = [`ip:${request.ip}`, `user:${username}`];
-      const wait = limiter.retryAfter(keys);
-      if (wait > 0) {
+      const attempt = await limiter.attempt({ address: request.ip, username, password }, async () => {
+        const identity = await users.verify(username, password);
+        return identity?.kind === 'user' ? identity : undefined;
+      });
+      if (!attempt.ok && attempt.reason === 'rate_limited') {
+        const seconds = Math.ceil(attempt.retryAfterMs / 1000);
         failures({ reason: 'rate_limited' });
-        logger.warn(`refused login for ${JSON.stringify(username)} from ${request.ip}: rate-limited for ${Math.ceil(wait / 1000)} s`);
-        reply.header('retry-after', String(Math.ceil(wait / 1000)));
-        throw new HearthError('HEARTH_RATE_LIMITED', { seconds: Math.ceil(wait / 1000) });
+        logger.warn(`refused login for ${JSON.stringify(username)} from ${request.ip}: rate-limited for ${seconds} s`);
+        reply.header('retry-after', String(seconds));
+        throw new HearthError('HEARTH_RATE_LIMITED', { seconds });
       }
-      const identity = await users.verify(username, password);
-      if (identity?.kind !== 'user') {
-        const { banned } = limiter.fail(keys);
+      if (!attempt.ok) {
         failures({ reason: 'bad_credentials' });
-        logger.warn(`failed login for ${JSON.stringify(username)} from ${request.ip}${banned ? ' (now banned for a while)' : ''}`);
+        logger.warn(`failed login for ${JSON.stringify(username)} from ${request.ip}${attempt.reason === 'bad_credentials' && attempt.banned ? ' (now banned for a while)' : ''}`);
         throw new HearthError('HEARTH_BAD_CREDENTIALS');
       }
-      limiter.succeed([`user:${username}`]);
+      const identity = attempt.value;
       const { cookie, token, csrfToken } = sessions.createSession(identity.name);
       const secure = request.protocol === 'https' ? '; Secure' : '';
       reply.header('set-cookie', `${SESSION_COOKIE}=${cookie}; HttpOnly; SameSite=Strict; Path=/; Max-Age=604800${secure}`);

@@ -1,9 +1,11 @@
 // Versioned schema migrations, applied in order inside one transaction each; PRAGMA user_version records the last.
 import type { Database } from 'better-sqlite3';
+import { HearthError } from '../../shared/errors.js';
 import { initial } from './001-initial.js';
 import { sessionsTokensRollups } from './002-sessions-tokens-rollups.js';
 import { ruleTracesTimers } from './003-rule-traces-timers.js';
 import { sessionTokens } from './004-session-tokens.js';
+import { demoDevices } from './005-demo-devices.js';
 
 export interface Migration {
   version: number;
@@ -11,13 +13,13 @@ export interface Migration {
   up(db: Database): void;
 }
 
-export const MIGRATIONS: Migration[] = [initial, sessionsTokensRollups, ruleTracesTimers, sessionTokens];
+export const MIGRATIONS: Migration[] = [initial, sessionsTokensRollups, ruleTracesTimers, sessionTokens, demoDevices];
 
 export function migrate(db: Database): { from: number; to: number } {
   const from = db.pragma('user_version', { simple: true }) as number;
   const latest = MIGRATIONS[MIGRATIONS.length - 1]!.version;
   if (from > latest) {
-    throw new Error(`database schema version ${from} is newer than this Hearth (${latest}); upgrade Hearth or restore a backup`);
+    throw new HearthError('HEARTH_DATABASE_NEWER', { from, latest });
   }
   for (const migration of MIGRATIONS) {
     if (migration.version <= from) continue;
