@@ -116,6 +116,30 @@ describe('brute force', () => {
     expect(th.hub.metrics.value('hearth_mqtt_auth_failures_total', { reason: 'rate_limited' })).toBe(1);
     expect(th.logs.join('\n')).not.toContain('guess-');
   });
+
+  it("a typo at the login page, or someone guessing a device's password, never knocks a known device off", async () => {
+    th = await startTestHub();
+    const kitchen = await th.hub.users.addDeviceCredential('kitchen');
+    const garage = await th.hub.users.addDeviceCredential('garage');
+    // The kitchen sensor has connected before (the garage's credentials never have).
+    (await tryConnect(th.mqttUrl, { username: kitchen.username, password: kitchen.password })).client!.end(true);
+    // Wrong passwords at the login page, from the same address as the devices, until the address is banned.
+    const login = (password: string) => fetch(`${th!.httpUrl}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password }) });
+    const statuses: number[] = [];
+    for (let i = 0; i < 12; i++) statuses.push((await login(`typo-${i}`)).status);
+    expect(statuses.slice(0, 3)).toEqual([401, 401, 401]);
+    expect(statuses.at(-1)).toBe(429);
+    // …and someone guessing the kitchen's password over MQTT until its username is banned too.
+    for (let i = 0; i < 12; i++) await tryConnect(th.mqttUrl, { username: kitchen.username, password: `guess-${i}` });
+    const known = await tryConnect(th.mqttUrl, { username: kitchen.username, password: kitchen.password });
+    expect(known.error).toBeUndefined();
+    known.client!.end(true);
+    // Guessing stays expensive: credentials that never logged in wait like everyone else from that address.
+    const unknown = await tryConnect(th.mqttUrl, { username: garage.username, password: garage.password });
+    expect(unknown.error?.message).toMatch(/Not authorized/);
+    expect(th.hub.metrics.value('hearth_mqtt_auth_failures_total', { reason: 'rate_limited' })).toBeGreaterThan(0);
+    expect(th.logs.some((l) => l.includes(`refused MQTT client`) && l.includes(JSON.stringify(garage.username)) && l.includes('too many failed logins'))).toBe(true);
+  });
 });
 
 describe('limits', () => {

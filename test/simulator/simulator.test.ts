@@ -1,8 +1,10 @@
 // The device simulator and the demo against a real hub: devices announce themselves, publish, obey commands,
 // and go offline when they stop, cleanly or not.
+import { copyFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startSimulation, type Simulation } from '../../src/simulator/simulator.js';
-import { ADMIN_PASSWORD, http, nextMessage, startTestHub, waitFor, type TestHub } from '../helpers/hub.js';
+import { ADMIN_PASSWORD, http, nextMessage, startTestHub, tempDir, waitFor, type TestHub } from '../helpers/hub.js';
 
 let th: TestHub | undefined;
 let sim: Simulation | undefined;
@@ -48,5 +50,62 @@ describe('simulator', () => {
     await waitFor(() => th!.hub.registry.get('livingroom').room === 'Living room', 'rooms set');
     expect(th.hub.registry.has('ac')).toBe(true);
     expect(th.logs.some((l) => l.includes('demo mode: 20 simulated devices are running'))).toBe(true);
+  });
+
+  it('the demo leaves nothing behind: no user, no devices, and no alert fires for its own shutdown', async () => {
+    const rulesDir = join(tempDir(), 'rules');
+    mkdirSync(rulesDir);
+    copyFileSync(join(import.meta.dirname, '../../rules/alerts.yaml'), join(rulesDir, 'alerts.yaml'));
+    th = await startTestHub({ rulesDir, overrides: { demo: true } });
+    await waitFor(() => th!.hub.registry.list().filter((d) => d.online).length === 20, '20 demo devices online', 15_000);
+    // The demo's login is in memory only, and may act only for its own devices.
+    expect(th.hub.users.listUsers().map((u) => u.name)).toEqual(['admin']);
+    const { canPublish, canSubscribe } = await import('../../src/broker/acl.js');
+    const demo = [...Object.values((th.hub.broker.broker as any).clients)].map((c: any) => th!.hub.broker.identityOf(c)).find((i) => i?.kind === 'devices')!;
+    expect(canPublish(demo, 'home/kitchen/temperature')).toEqual({ allowed: true });
+    expect(canPublish(demo, 'home/front-gate/lock/set').allowed).toBe(false);
+    expect(canSubscribe(demo, 'home/kitchen-light/+/set')).toEqual({ allowed: true });
+    expect(canSubscribe(demo, 'home/#').allowed).toBe(false);
+    const dataDir = th.dataDir;
+    await th.stop();
+    // Restarted without --demo: nothing of the demo is left, and no offline alert is pending or fired.
+    th = await startTestHub({ dataDir, rulesDir });
+    expect(th.hub.registry.list()).toEqual([]);
+    expect(th.hub.db.prepare('SELECT count(*) AS n FROM rule_timers').get()).toEqual({ n: 0 });
+    expect(th.hub.rules.traces('device-offline-alert').filter((t) => t.outcome === 'ran')).toEqual([]);
+  });
+
+  it('demo devices a killed hub left behind are removed at the next start, before any rule sees them', async () => {
+    th = await startTestHub();
+    const admin = await th.connect();
+    await admin.publishAsync('home/kitchen/temperature', '21', { qos: 1, retain: true });
+    await admin.publishAsync('home/garage/status', 'online', { qos: 1, retain: true });
+    await waitFor(() => th!.hub.registry.has('kitchen') && th!.hub.registry.has('garage'), 'two devices');
+    th.hub.registry.markDemo('kitchen');
+    const dataDir = th.dataDir;
+    await th.stop();
+    th = await startTestHub({ dataDir });
+    expect(th.hub.registry.list().map((d) => d.id)).toEqual(['garage']);
+    // Its retained topics are gone too, so it does not come back from the broker's store.
+    await th.restart().then((next) => (th = next));
+    expect(th.hub.registry.has('kitchen')).toBe(false);
+  });
+});
+
+describe('hearth simulate', () => {
+  it('meets the hub\'s connection limit, says which setting to raise, and runs on with the devices it has', async () => {
+    th = await startTestHub({ overrides: { 'mqtt.maxConnectionsPerAddress': 10 } });
+    const lines: string[] = [];
+    const { runSimulateCommand } = await import('../../src/simulator/command.js');
+    const code = await runSimulateCommand(
+      ['--devices', '15', '--rate', '20', '--url', th.mqttUrl, '--username', 'admin', '--password', ADMIN_PASSWORD, '--duration', '1'],
+      (line) => lines.push(line),
+    );
+    expect(code).toBe(0);
+    const text = lines.join('\n');
+    expect(text).toContain('5 of 15 simulated device(s) could not connect');
+    expect(text).toContain('mqtt.maxConnectionsPerAddress');
+    expect(text).toContain('Running on with the 10 that connected.');
+    expect(text).toMatch(/stopped: \d+ published/);
   });
 });
