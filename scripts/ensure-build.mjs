@@ -1,6 +1,6 @@
 // Builds dist/ only when a source is newer than its output, and never while a hub started from dist/ runs
 // (rewriting its files under it would break the dashboard it serves and any module it loads later).
-// Used by `npm start` and `npm run hearth`; `npm run build` builds unconditionally (scripts/build.mjs).
+// Run by bin/hearth (so by `npm start`, `npm run hearth` and `hearth` itself); `npm run build` builds every time.
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { execSync } from 'node:child_process';

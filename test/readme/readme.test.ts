@@ -1,0 +1,227 @@
+// The README is tested: every shell and JavaScript block in it runs here as a newcomer would type it, against a
+// real hub started by the `hearth` command. The only changes made to a block are the ones a reader makes:
+// `hub.local` becomes this machine and the hub's ports, and `<password>` placeholders become the real passwords.
+// A block with no check below fails the test, so a new README command cannot go untested.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli, startCliHub, type RunningHub } from '../helpers/cli.js';
+import { tempDir, waitFor } from '../helpers/hub.js';
+
+const ROOT = join(import.meta.dirname, '../..');
+const README = readFileSync(join(ROOT, 'README.md'), 'utf8');
+const ADMIN = 'readme-admin-password';
+
+interface Block {
+  lang: string;
+  text: string;
+  line: number;
+}
+
+/** The README's fenced blocks of shell and JavaScript, with their line numbers. */
+function commandBlocks(markdown: string): Block[] {
+  const out: Block[] = [];
+  const fence = /^```(\w*)\n([\s\S]*?)^```/gm;
+  for (let m; (m = fence.exec(markdown)); ) {
+    if (m[1] === 'sh' || m[1] === 'js') out.push({ lang: m[1], text: m[2]!, line: markdown.slice(0, m.index).split('\n').length });
+  }
+  return out;
+}
+
+interface Context {
+  hub: RunningHub;
+  dataDir: string;
+  kitchenPassword: string;
+  /** What a reader substitutes: this machine for hub.local, and the real passwords for the placeholders. */
+  localize(text: string): string;
+}
+
+let ctx: Context;
+
+/** Runs a block with bash as typed (PATH with bin/, as `export PATH="$PWD/bin:$PATH"` sets it). */
+function sh(script: string, options: { cwd?: string; timeoutMs?: number; env?: Record<string, string> } = {}) {
+  const result = spawnSync('bash', ['-euo', 'pipefail', '-c', script], {
+    cwd: options.cwd ?? tempDir('hearth-readme-'),
+    encoding: 'utf8',
+    timeout: options.timeoutMs ?? 60_000,
+    env: { ...process.env, PATH: `${join(ROOT, 'bin')}:${process.env.PATH}`, HEARTH_DATA_DIR: ctx.dataDir, ...options.env },
+  });
+  if (result.status !== 0) throw new Error(`exit ${result.status}:\n${script}\n--- stdout\n${result.stdout}\n--- stderr\n${result.stderr}`);
+  return result;
+}
+
+/** A block left running, in its own process group so that Ctrl-C (`stop`) reaches everything it started. */
+function background(script: string, env: Record<string, string> = {}): ChildProcess & { output(): string; stop(signal?: NodeJS.Signals): void } {
+  const child = spawn('bash', ['-c', script], { cwd: ROOT, detached: true, env: { ...process.env, PATH: `${join(ROOT, 'bin')}:${process.env.PATH}`, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  const stop = (signal: NodeJS.Signals = 'SIGINT') => {
+    try {
+      process.kill(-child.pid!, signal);
+    } catch {
+      // already gone
+    }
+  };
+  return Object.assign(child, { output: () => out, stop });
+}
+
+const api = (path: string, init: RequestInit = {}) =>
+  fetch(`http://127.0.0.1:${ctx.hub.httpPort}${path}`, { ...init, headers: { authorization: 'Basic ' + Buffer.from(`admin:${ADMIN}`).toString('base64'), ...init.headers } });
+
+/** How each block is checked, found by a piece of its text. */
+const CHECKS: Array<{ has: string; check?: (block: Block) => Promise<void> | void; skip?: string }> = [
+  {
+    has: 'npm install && npm start',
+    // `npm test` is the command running this test; `npm install && npm start` runs here as written.
+    check: async () => {
+      const start = background('npm install --no-audit --no-fund && npm start', { HEARTH_DATA_DIR: tempDir(), HEARTH_RULES_DIR: join(ROOT, 'rules'), HEARTH_MQTT_PORT: '0', HEARTH_HTTP_PORT: '0', HEARTH_HOST: '127.0.0.1' });
+      try {
+        await waitFor(() => /Hearth is running: MQTT port \d+, HTTP port \d+/.test(start.output()), '`npm start` to run the hub', 90_000);
+        expect(start.output()).toMatch(/Created user "admin" with password: \S+/);
+      } finally {
+        start.stop('SIGTERM');
+      }
+    },
+  },
+  {
+    has: 'export PATH="$PWD/bin:$PATH"',
+    check: (block) => {
+      const { stdout } = sh(block.text, { cwd: ROOT, env: { PATH: process.env.PATH! } });
+      expect(stdout).toContain('Usage: hearth <command>');
+    },
+  },
+  {
+    has: '-l -t home/kitchen/status',
+    // The device's long-lived connection; the next block (readings and commands) runs while it is open.
+    check: async (block) => {
+      const device = background(ctx.localize(block.text));
+      try {
+        device.stdin!.write('online\n');
+        await waitFor(async () => (await (await api('/api/devices/kitchen')).json()).status === 'online', 'kitchen online', 10_000);
+        const next = commandBlocks(README).find((b) => b.text.includes('-t home/kitchen/temperature -m 21.5'))!;
+        const [pub, sub] = ctx.localize(next.text).trim().split('\n');
+        sh(pub!);
+        const commands = background(sub!);
+        await waitFor(async () => (await (await api('/api/devices/kitchen')).json()).properties?.temperature?.value === 21.5, 'the reading', 10_000);
+        await new Promise((r) => setTimeout(r, 300)); // mosquitto_sub's SUBSCRIBE reaches the hub
+        await api('/api/devices/kitchen/light/set', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ value: 'on' }) });
+        await waitFor(() => commands.output().includes('home/kitchen/light/set on'), 'the command at mosquitto_sub', 10_000);
+        commands.stop();
+        expect((await (await api('/api/devices/kitchen')).json()).status).toBe('online');
+      } finally {
+        device.stop();
+      }
+      await waitFor(async () => (await (await api('/api/devices/kitchen')).json()).status === 'offline', 'kitchen offline after Ctrl-C', 10_000);
+    },
+  },
+  { has: '-t home/kitchen/temperature -m 21.5', skip: 'run by the check of the device connection block above, while it is open' },
+  {
+    has: "import mqtt from 'mqtt';",
+    check: async (block) => {
+      mkdirSync(join(ROOT, 'test-artifacts'), { recursive: true });
+      const file = join(ROOT, 'test-artifacts', 'readme-device.mjs');
+      writeFileSync(file, ctx.localize(block.text).replace(/kitchen/g, 'pantry'));
+      const pantry = await runCli(['device', 'add', 'pantry'], { HEARTH_DATA_DIR: ctx.dataDir });
+      const password = /password: (\S+)/.exec(pantry.stdout)![1]!;
+      const device = background(`node ${file}`, { KITCHEN_PASSWORD: password });
+      try {
+        await waitFor(async () => (await (await api('/api/devices/pantry')).json()).status === 'online', 'the mqtt.js device online', 10_000);
+        await api('/api/devices/pantry/fan/set', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ value: 'on' }) });
+        await waitFor(() => device.output().includes('command home/pantry/fan/set on'), 'the command printed', 10_000);
+      } finally {
+        device.stop('SIGKILL');
+      }
+    },
+  },
+  {
+    has: 'TOKEN=$(curl -s -X POST',
+    check: (block) => {
+      const dir = tempDir('hearth-readme-');
+      const { stdout } = sh(ctx.localize(block.text), { cwd: dir });
+      expect(stdout).toContain('"id":"kitchen"');
+      expect(stdout).toContain('"room":"Ground floor"');
+      expect(stdout).toContain('{"topic":"home/kitchen/light/set","payload":"on"}');
+      expect(readFileSync(join(dir, 'hearth-backup.tar.gz')).subarray(0, 2)).toEqual(Buffer.from([0x1f, 0x8b]));
+    },
+  },
+  {
+    has: 'curl -N -H "Authorization: Bearer $TOKEN"',
+    check: (block) => {
+      const login = commandBlocks(README).find((b) => b.text.includes('TOKEN=$(curl -s -X POST'))!.text.split('\n').slice(0, 2).join('\n');
+      // It streams until Ctrl-C: two seconds of it.
+      const result = spawnSync('bash', ['-c', `${ctx.localize(login)}\ntimeout 2 ${ctx.localize(block.text)}`], { encoding: 'utf8', timeout: 20_000 });
+      expect(result.stdout).toContain(': connected');
+    },
+  },
+  {
+    has: 'hearth restore /mnt/nas/',
+    check: (block) => {
+      const backup = join(tempDir(), 'hearth-2026-11-26.tar.gz');
+      sh(`hearth backup ${backup}`);
+      const target = tempDir();
+      const { stdout } = sh(block.text.replace('/mnt/nas/hearth-2026-11-26.tar.gz', backup).replaceAll('/var/lib/hearth', target));
+      expect(stdout).toContain(`Restored the backup of`);
+      expect(existsSync(join(target, 'hearth.db'))).toBe(true);
+    },
+  },
+  {
+    has: 'openssl req -x509',
+    check: (block) => {
+      const dir = tempDir('hearth-readme-');
+      sh(block.text, { cwd: dir });
+      const verified = spawnSync('openssl', ['verify', '-CAfile', 'ca.crt', 'hearth.crt'], { cwd: dir, encoding: 'utf8' });
+      expect(verified.stdout).toContain('hearth.crt: OK');
+    },
+  },
+  {
+    has: 'hearth simulate --devices',
+    // Its minute of simulation is shortened to three seconds.
+    check: (block) => {
+      const { stdout } = sh(ctx.localize(block.text).replace('--duration 60', '--duration 3'));
+      expect(stdout).toContain('running: 50 connected');
+      expect(stdout).toMatch(/stopped: \d+ published/);
+    },
+  },
+  { has: 'sudo apt install', skip: 'installs system packages on a Pi; .ci/run installs what the tests need the same way' },
+];
+
+beforeAll(async () => {
+  const dataDir = tempDir();
+  const hub = await startCliHub({ HEARTH_DATA_DIR: dataDir, HEARTH_RULES_DIR: join(dataDir, 'rules'), HEARTH_ADMIN_PASSWORD: ADMIN });
+  const kitchen = await runCli(['device', 'add', 'kitchen'], { HEARTH_DATA_DIR: dataDir });
+  const kitchenPassword = /password: (\S+)/.exec(kitchen.stdout)![1]!;
+  ctx = {
+    hub,
+    dataDir,
+    kitchenPassword,
+    localize: (text) =>
+      text
+        .replaceAll('http://hub.local:8080', `http://127.0.0.1:${hub.httpPort}`)
+        .replaceAll('mqtt://hub.local:1883', `mqtt://127.0.0.1:${hub.mqttPort}`)
+        .replaceAll('-h hub.local', `-h 127.0.0.1 -p ${hub.mqttPort}`)
+        .replaceAll("'<password>'", `'${kitchenPassword}'`)
+        .replaceAll('<admin password>', ADMIN),
+  };
+}, 60_000);
+
+afterAll(async () => {
+  ctx?.hub.child.kill('SIGTERM');
+  await ctx?.hub.exited;
+});
+
+describe('the README, as a newcomer follows it', () => {
+  const blocks = commandBlocks(README);
+
+  it('has a check for every command block', () => {
+    const unchecked = blocks.filter((b) => !CHECKS.some((c) => b.text.includes(c.has)));
+    expect(unchecked.map((b) => `README.md:${b.line}: ${b.text.split('\n')[0]}`)).toEqual([]);
+  });
+
+  for (const block of blocks) {
+    const spec = CHECKS.find((c) => block.text.includes(c.has));
+    if (!spec?.check) continue;
+    it(`README.md:${block.line}: ${block.text.split('\n')[0]!.slice(0, 70)}`, () => spec.check!(block), 120_000);
+  }
+});
