@@ -1,11 +1,10 @@
 // Backups: one .tar.gz with a consistent snapshot of the hub's database and the broker's state (SQLite's online
 // backup, safe while the hub writes), the rule files and a manifest; and the restore that puts it back, moving
 // whatever it replaces aside rather than deleting it.
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import BetterSqlite3, { type Database } from 'better-sqlite3';
 import { MIGRATIONS } from './migrations/index.js';
-import { prepareDataDir } from './database.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { extractTarGz, writeTarGz } from './tar.js';
 
@@ -45,15 +44,14 @@ export async function createBackup(sources: BackupSources, file: string, progres
     const ruleFiles = existsSync(sources.rulesDir)
       ? readdirSync(sources.rulesDir, { withFileTypes: true }).filter((e) => e.isFile() && !e.name.startsWith('.')).map((e) => e.name).sort()
       : [];
+    // Rule files are copied beside the snapshots (they are small), so the archive is made from one directory.
+    mkdirSync(join(work, 'rules'));
+    for (const name of ruleFiles) copyFileSync(join(sources.rulesDir, name), join(work, 'rules', name));
     const manifest: BackupManifest = { format: BACKUP_FORMAT, version: 1, createdAt: new Date().toISOString(), ...describeDatabase(join(work, 'hearth.db')), ruleFiles, brokerState };
+    writeFileSync(join(work, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
     progress('archive', 0);
     const partial = `${file}.partial`;
-    await writeTarGz(partial, [
-      { name: 'manifest.json', data: Buffer.from(JSON.stringify(manifest, null, 2) + '\n') },
-      { name: 'hearth.db', file: join(work, 'hearth.db') },
-      ...(brokerState ? [{ name: 'broker.db', file: join(work, 'broker.db') }] : []),
-      ...ruleFiles.map((name) => ({ name: `rules/${name}`, file: join(sources.rulesDir, name) })),
-    ]);
+    await writeTarGz(partial, work, ['manifest.json', 'hearth.db', ...(brokerState ? ['broker.db'] : []), ...ruleFiles.map((name) => `rules/${name}`)]);
     renameSync(partial, file);
     progress('archive', 100);
     return { ...manifest, bytes: statSync(file).size };

@@ -1,12 +1,12 @@
 // Backups: made while the hub runs under write load, restored into a working hub with the same devices, rules,
 // users, retained messages and history; refused when they would overwrite a running hub or are not a backup;
 // and made every day on schedule, keeping the newest few.
-import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import type { MqttClient } from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../src/shared/clock.js';
-import { writeTarGz } from '../../src/store/tar.js';
+import { create } from 'tar';
 import { runCli } from '../helpers/cli.js';
 import { nextMessage, startTestHub, tempDir, waitFor, type TestHub } from '../helpers/hub.js';
 
@@ -105,14 +105,31 @@ describe('backup and restore', () => {
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/^hearth restore: .*; nothing was changed/);
 
-    // An archive that tries to write outside the data dir.
-    const evil = join(tempDir(), 'evil.tar.gz');
-    const outside = join(th.dataDir, '..', `evil-${Date.now()}.txt`);
-    await writeTarGz(evil, [{ name: 'manifest.json', data: Buffer.from('{"format":"hearth-backup"}') }, { name: `../${outside.split('/').at(-1)}`, data: Buffer.from('owned') }]);
-    const climbing = await runCli(['restore', evil], env);
-    expect(climbing.code).toBe(1);
-    expect(climbing.stderr).toContain('not a Hearth backup: unexpected entry "../evil-');
-    expect(existsSync(outside)).toBe(false);
+    // Archives that try to write outside the data dir, made with the tar library itself: a name that climbs out
+    // with `..`, an absolute name, and a symbolic link a later entry would write through.
+    const craft = tempDir();
+    const inside = join(craft, 'in');
+    mkdirSync(inside);
+    writeFileSync(join(inside, 'manifest.json'), '{"format":"hearth-backup"}');
+    const outside = join(craft, `evil-${Date.now()}.txt`);
+    writeFileSync(outside, 'owned');
+    symlinkSync('/etc', join(inside, 'rules'));
+    const evil = (name: string, entries: string[]) => {
+      const file = join(craft, name);
+      return create({ gzip: true, file, cwd: inside, preservePaths: true }, entries).then(() => file);
+    };
+    const attempts = [
+      { file: await evil('climb.tar.gz', ['manifest.json', `../${basename(outside)}`]), says: `unexpected entry "../${basename(outside)}"` },
+      { file: await evil('absolute.tar.gz', ['manifest.json', outside]), says: `unexpected entry "${outside}"` },
+      { file: await evil('link.tar.gz', ['manifest.json', 'rules']), says: 'entry "rules" is not a regular file' },
+    ];
+    rmSync(outside);
+    for (const attempt of attempts) {
+      const res = await runCli(['restore', attempt.file], env);
+      expect(res.code).toBe(1);
+      expect(res.stderr).toContain(`not a Hearth backup: ${attempt.says}`);
+      expect(existsSync(outside)).toBe(false);
+    }
     expect(readFileSync(join(th.dataDir, 'hearth.db')).equals(dbBefore)).toBe(true);
     expect(readdirSync(th.dataDir).filter((n) => n.startsWith('.restore-') || n.startsWith('before-restore-'))).toEqual([]);
 
