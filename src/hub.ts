@@ -87,7 +87,7 @@ export class Hub {
 
   constructor(config: HearthConfig, options: HubOptions = {}) {
     this.config = config;
-    this.logger = options.logger ?? createLogger({ level: config.log.level });
+    this.logger = options.logger ?? createLogger({ level: config.log.level, format: config.log.format });
     this.clock = options.clock ?? systemClock;
     this.events = new EventBus(this.logger.child('events'));
     this.health = new Health(this.logger.child('health'), this.events, () => this.clock.now());

@@ -32,8 +32,9 @@ export interface ApiOptions {
 
 export async function buildApi(ctx: ApiContext, options: ApiOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
-    // Fastify's own request logging is off: our logger redacts secrets, and routes log what matters.
-    logger: false,
+    // The hub's pino; Fastify's per-request lines are off (routes log what matters, and our logger redacts secrets).
+    loggerInstance: ctx.logger.child('http').pino,
+    disableRequestLogging: true,
     bodyLimit: options.bodyLimit ?? 256 * 1024,
     // Behind no proxy by default: X-Forwarded-For would let a guesser pick a fresh address for the login limiter.
     trustProxy: false,

@@ -77,6 +77,11 @@ export const ConfigSchema = Type.Object(
     log: Type.Object(
       {
         level: Type.Union([Type.Literal('debug'), Type.Literal('info'), Type.Literal('warn'), Type.Literal('error'), Type.Literal('silent')], { default: 'info', description: 'Log level', env: 'HEARTH_LOG_LEVEL' }),
+        format: Type.Union([Type.Literal('text'), Type.Literal('json')], {
+          default: 'text',
+          description: 'Log lines for people and journald (text; under systemd with a priority prefix) or pino JSON for log shippers (json)',
+          env: 'HEARTH_LOG_FORMAT',
+        }),
       },
       { default: {}, additionalProperties: false },
     ),

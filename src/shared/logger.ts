@@ -1,7 +1,10 @@
-// Logger: levelled, scoped lines on stderr; secrets are redacted before anything is written.
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
+// Logger: one pino for the hub and its HTTP server, with levels and scopes; secrets are redacted before anything
+// is written. Lines are for people and journald by default (`time LEVEL [scope] message {fields}`; under systemd a
+// `<priority>` prefix instead of the time, so `journalctl -p warning` works), or pino's JSON with log.format: json.
+import { pino, type Logger as PinoLogger } from 'pino';
 
-const LEVELS: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
+export type LogFormat = 'text' | 'json';
 
 export interface Logger {
   debug(message: string, fields?: Record<string, unknown>): void;
@@ -10,6 +13,8 @@ export interface Logger {
   error(message: string, fields?: Record<string, unknown>): void;
   /** A logger whose lines carry `[scope]`. */
   child(scope: string): Logger;
+  /** The pino logger underneath, for Fastify. */
+  readonly pino: PinoLogger;
 }
 
 export type LogSink = (line: string, level: Exclude<LogLevel, 'silent'>) => void;
@@ -27,26 +32,60 @@ export function redact(value: unknown, depth = 0): unknown {
   return out;
 }
 
-const defaultSink: LogSink = (line) => process.stderr.write(line + '\n');
+const NAMES: Record<number, Exclude<LogLevel, 'silent'>> = { 10: 'debug', 20: 'debug', 30: 'info', 40: 'warn', 50: 'error', 60: 'error' };
+// sd-daemon(3) priorities: journald reads them from the start of each line written to its stream.
+const PRIORITY: Record<Exclude<LogLevel, 'silent'>, number> = { debug: 7, info: 6, warn: 4, error: 3 };
 
-export function createLogger(options: { level?: LogLevel; sink?: LogSink; scope?: string } = {}): Logger {
-  const threshold = LEVELS[options.level ?? 'info'];
-  const sink = options.sink ?? defaultSink;
-  const make = (scope: string | undefined): Logger => {
+/** One pino record as a line a person reads: time (or a journald priority), level, scope, message, other fields. */
+export function formatRecord(record: Record<string, unknown>, journald = false): { line: string; level: Exclude<LogLevel, 'silent'> } {
+  const { level, time, msg, scope, pid: _pid, hostname: _hostname, ...fields } = record;
+  const name = NAMES[level as number] ?? 'info';
+  const extra = Object.keys(fields).length > 0 ? ' ' + JSON.stringify(fields) : '';
+  const head = journald ? `<${PRIORITY[name]}>` : `${new Date(time as number).toISOString()} `;
+  return { line: `${head}${name.toUpperCase().padEnd(5)} ${scope ? `[${scope}] ` : ''}${msg ?? ''}${extra}`, level: name };
+}
+
+export function createLogger(options: { level?: LogLevel; sink?: LogSink; format?: LogFormat } = {}): Logger {
+  const journald = Boolean(process.env.JOURNAL_STREAM) && !options.sink;
+  const destination =
+    options.format === 'json' && !options.sink
+      ? pino.destination({ fd: 2, sync: true })
+      : {
+          write(json: string) {
+            const { line, level } = formatRecord(JSON.parse(json) as Record<string, unknown>, journald);
+            if (options.sink) options.sink(line, level);
+            else process.stderr.write(line + '\n');
+          },
+        };
+  const root = pino(
+    {
+      level: options.level ?? 'info',
+      base: undefined,
+      // What Fastify may log of a request: never its credentials.
+      redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'], censor: '[redacted]' },
+    },
+    destination,
+  );
+  const wrap = (p: PinoLogger, scope?: string): Logger => {
     const write = (level: Exclude<LogLevel, 'silent'>, message: string, fields?: Record<string, unknown>) => {
-      if (LEVELS[level] < threshold) return;
-      const extra = fields && Object.keys(fields).length > 0 ? ' ' + JSON.stringify(redact(fields)) : '';
-      sink(`${new Date().toISOString()} ${level.toUpperCase().padEnd(5)} ${scope ? `[${scope}] ` : ''}${message}${extra}`, level);
+      if (!p.isLevelEnabled(level)) return;
+      if (fields && Object.keys(fields).length > 0) p[level](redact(fields) as object, message);
+      else p[level](message);
     };
     return {
       debug: (m, f) => write('debug', m, f),
       info: (m, f) => write('info', m, f),
       warn: (m, f) => write('warn', m, f),
       error: (m, f) => write('error', m, f),
-      child: (s) => make(scope ? `${scope}:${s}` : s),
+      // Children of the root, so that a nested scope is one field (`devices:presence`), not one per level.
+      child: (name) => {
+        const nested = scope ? `${scope}:${name}` : name;
+        return wrap(root.child({ scope: nested }), nested);
+      },
+      pino: p,
     };
   };
-  return make(options.scope);
+  return wrap(root);
 }
 
 /** A logger that keeps its lines in memory, for tests that assert what was (or was not) logged. */

@@ -1,14 +1,32 @@
-// Counters and gauges for /metrics, rendered in the Prometheus text format.
-export class Metrics {
-  readonly #counters = new Map<string, { help: string; values: Map<string, number> }>();
-  readonly #gauges = new Map<string, { help: string; read: () => number }>();
+// Counters and gauges for /metrics. Counting is a Map update on the message path; prom-client renders them, with
+// its standard process figures (CPU, memory, heap spaces, event-loop lag, GC pauses, handles), and is loaded at the
+// first scrape only: a hub nobody scrapes does not pay its memory or start-up time.
+import type { Registry } from 'prom-client';
 
-  counter(name: string, help: string): (labels?: Record<string, string>, by?: number) => void {
-    const entry = this.#counters.get(name) ?? { help, values: new Map<string, number>() };
+type Labels = Record<string, string>;
+type Sample = { labels: Labels; value: number };
+
+interface Family {
+  name: string;
+  help: string;
+  type: 'counter' | 'gauge';
+  samples(): Sample[];
+}
+
+export class Metrics {
+  readonly #counters = new Map<string, { help: string; values: Map<string, Sample> }>();
+  readonly #gauges = new Map<string, { help: string; read: () => number }>();
+  #registry: Promise<Registry> | undefined;
+  #registered = new Set<string>();
+
+  counter(name: string, help: string): (labels?: Labels, by?: number) => void {
+    const entry = this.#counters.get(name) ?? { help, values: new Map<string, Sample>() };
     this.#counters.set(name, entry);
     return (labels, by = 1) => {
-      const key = labels ? Object.entries(labels).map(([k, v]) => `${k}="${v.replace(/["\\\n]/g, '_')}"`).join(',') : '';
-      entry.values.set(key, (entry.values.get(key) ?? 0) + by);
+      const key = labels ? labelKey(labels) : '';
+      const sample = entry.values.get(key);
+      if (sample) sample.value += by;
+      else entry.values.set(key, { labels: labels ?? {}, value: by });
     };
   }
 
@@ -16,21 +34,50 @@ export class Metrics {
     this.#gauges.set(name, { help, read });
   }
 
-  value(name: string, labels?: Record<string, string>): number {
-    const key = labels ? Object.entries(labels).map(([k, v]) => `${k}="${v}"`).join(',') : '';
-    return this.#counters.get(name)?.values.get(key) ?? this.#gauges.get(name)?.read() ?? 0;
+  value(name: string, labels?: Labels): number {
+    return this.#counters.get(name)?.values.get(labels ? labelKey(labels) : '')?.value ?? this.#gauges.get(name)?.read() ?? 0;
   }
 
-  render(): string {
-    const lines: string[] = [];
-    for (const [name, { help, values }] of this.#counters) {
-      lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} counter`);
-      if (values.size === 0) lines.push(`${name} 0`);
-      for (const [labels, v] of values) lines.push(`${name}${labels ? `{${labels}}` : ''} ${v}`);
-    }
-    for (const [name, { help, read }] of this.#gauges) {
-      lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} gauge`, `${name} ${read()}`);
-    }
-    return lines.join('\n') + '\n';
+  /** The Prometheus text exposition of every counter and gauge, and of the process. */
+  async render(): Promise<{ contentType: string; text: string }> {
+    const registry = await (this.#registry ??= this.#createRegistry());
+    for (const family of this.#families()) if (!this.#registered.has(family.name)) this.#register(registry, family);
+    return { contentType: registry.contentType, text: await registry.metrics() };
   }
+
+  async #createRegistry(): Promise<Registry> {
+    const { Registry, collectDefaultMetrics } = await import('prom-client');
+    const registry = new Registry();
+    collectDefaultMetrics({ register: registry });
+    return registry;
+  }
+
+  *#families(): Iterable<Family> {
+    for (const [name, { help, values }] of this.#counters) {
+      yield { name, help, type: 'counter', samples: () => (values.size === 0 ? [{ labels: {}, value: 0 }] : [...values.values()]) };
+    }
+    for (const [name, { help, read }] of this.#gauges) yield { name, help, type: 'gauge', samples: () => [{ labels: {}, value: read() }] };
+  }
+
+  // A collector in prom-client's metric shape (`get()` gives name, help, type and values at scrape time): the values
+  // live in the Maps above, so nothing is copied per message.
+  #register(registry: Registry, family: Family): void {
+    const { name, help, type } = family;
+    const aggregator = type === 'counter' ? 'sum' : 'first';
+    registry.registerMetric({
+      name,
+      help,
+      type,
+      aggregator,
+      get: async () => ({ name, help, type, aggregator, values: family.samples().map((s) => ({ labels: s.labels, value: s.value })) }),
+      reset: () => undefined,
+    } as unknown as Parameters<Registry['registerMetric']>[0]);
+    this.#registered.add(name);
+  }
+}
+
+function labelKey(labels: Labels): string {
+  return Object.entries(labels)
+    .map(([k, v]) => `${k}=${v}`)
+    .join('\0');
 }

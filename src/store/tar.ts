@@ -2,7 +2,7 @@
 // protections (no absolute paths, no `..`, no writing through symlinks), a restore reads the whole archive first
 // and refuses it outright unless every entry is a regular file with an expected, plain relative name: nothing a
 // backup restores can land outside the directory it is restored into, and a bad archive writes nothing at all.
-import { chmodSync } from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
 import { create, extract, list, type ReadEntry } from 'tar';
 
 /** Writes `names` (files relative to `dir`) into a gzipped tar at `target`, readable by its owner only. */
@@ -35,6 +35,7 @@ export async function extractTarGz(source: string, dir: string, accept: (name: s
   }
   if (problems.length > 0) throw new Error(`not a Hearth backup: ${problems[0]}`);
   if (new Set(names).size !== names.length) throw new Error('not a Hearth backup: a name appears twice');
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
   await extract({ file: source, cwd: dir, strict: true, filter: (path) => names.includes(path) });
   return names;
 }

@@ -33,11 +33,14 @@ describe('metrics', () => {
       'hearth_rule_errors_total',
       'hearth_http_login_failures_total',
       'hearth_sse_clients',
+      // What an operator of a Pi wants of the process (prom-client's standard names).
       'process_resident_memory_bytes',
-      'nodejs_heap_used_bytes',
+      'process_cpu_seconds_total',
+      'nodejs_heap_size_used_bytes',
       'nodejs_eventloop_lag_p99_seconds',
+      'nodejs_gc_duration_seconds',
     ]) {
-      expect(res.text, name).toMatch(new RegExp(`^# TYPE ${name} (counter|gauge)$`, 'm'));
+      expect(res.text, name).toMatch(new RegExp(`^# TYPE ${name} (counter|gauge|histogram)$`, 'm'));
     }
     expect(Number(/^hearth_mqtt_clients_connected (\d+)$/m.exec(res.text)?.[1])).toBeGreaterThanOrEqual(1);
     expect(Number(/^hearth_mqtt_messages_in_total (\d+)$/m.exec(res.text)?.[1])).toBeGreaterThanOrEqual(1);

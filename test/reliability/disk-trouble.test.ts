@@ -61,14 +61,18 @@ describe.each(cases)('the disk $name', ({ name, words, fail, heal }) => {
     await waitFor(() => seen.length === N + 1, `the watcher to get all ${N + 1} readings (got ${seen.length})`, 15_000);
     expect(th.hub.registry.get('meter').properties.power!.value).toBe(N);
 
+    // The broker's journal may find room in a half-empty page now and then (a full disk does that too) and report
+    // itself well again until its next failing commit: wait for a moment when /healthz and the metric, read in the
+    // same turn, both show the two problems.
     const trouble = await waitFor(async () => {
       const h = await health(th!);
-      return h.body.status === 'degraded' && h.body.problems!.some((p) => p.component === 'database') && h.body.problems!.some((p) => p.component === 'broker') ? h : undefined;
-    }, 'healthz to say degraded for the database and the broker');
+      const gauge = th!.hub.metrics.value('hearth_health_problems');
+      const both = h.body.problems?.some((p) => p.component === 'database') && h.body.problems.some((p) => p.component === 'broker');
+      return h.body.status === 'degraded' && both && gauge >= 2 ? h : undefined;
+    }, 'healthz and hearth_health_problems to say degraded for the database and the broker');
     expect(trouble.code).toBe(200);
     expect(trouble.body.problems!.find((p) => p.component === 'database')!.message).toContain(words);
     expect(th.logs.some((l) => l.includes('ERROR') && l.includes('database degraded') && l.includes(words))).toBe(true);
-    expect(th.hub.metrics.value('hearth_health_problems')).toBeGreaterThanOrEqual(2);
     // The failed batches wait in memory: nothing of the meter's readings is dropped.
     expect(th.hub.writes.dropped).toBe(0);
     // A change through the API that cannot be saved says why, instead of a bare 500.
