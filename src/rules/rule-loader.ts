@@ -1,7 +1,7 @@
 // Loading a rule file: YAML with positions → validated definitions → compiled rules, or every problem located
 // at file:line:column with its path. Nothing here runs a rule.
 import { readFileSync } from 'node:fs';
-import { isMap, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { isMap, isSeq, type Document, type LineCounter, type Node } from 'yaml';
 import { allOf, compileCondition, type TemplateScopeOf } from './conditions/index.js';
 import { compileSequence } from './actions/index.js';
 import type { ConditionDefinition, RuleDefinition, TriggerDefinition } from './schema.js';
@@ -9,6 +9,7 @@ import { compileValue, type Evaluate } from './template.js';
 import { compileTrigger } from './triggers/index.js';
 import { CompileError, type CompiledTrigger, type RunContext } from './types.js';
 import { formatPath, validateRule, type Path } from './validate.js';
+import { parseYaml } from './yaml-mistakes.js';
 
 export interface RuleProblem {
   file: string;
@@ -55,16 +56,9 @@ export function loadRuleFile(path: string, display: string, scopeOf: TemplateSco
 }
 
 export function loadRuleText(text: string, display: string, scopeOf: TemplateScopeOf): LoadedFile {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  const problems: RuleProblem[] = [];
-  if (doc.errors.length > 0) {
-    for (const e of doc.errors) {
-      const pos = lineCounter.linePos(e.pos[0]);
-      problems.push(problem(display, pos.line, pos.col, '', e.message.split('\n')[0]!.replace(/ at line \d+, column \d+.*$/, '')));
-    }
-    return { file: display, rules: [], problems };
-  }
+  const { doc, lineCounter, problems: syntax } = parseYaml(text);
+  const problems: RuleProblem[] = syntax.map((p) => problem(display, p.line, p.column, '', p.message));
+  if (problems.length > 0) return { file: display, rules: [], problems };
   const value = doc.toJS();
   if (value === null || value === undefined) return { file: display, rules: [], problems };
   const list: Array<{ def: unknown; path: Path }> = Array.isArray(value) ? value.map((def, i) => ({ def, path: [i] })) : [{ def: value, path: [] }];

@@ -1,0 +1,320 @@
+// YAML mistakes in words a homeowner understands, at the line that holds the mistake. The parser's own messages name
+// grammar rules ("Nested mappings are not allowed in compact mappings") and often point at the line before.
+import { isMap, isScalar, LineCounter, parseDocument, visit, type Document, type YAMLError } from 'yaml';
+
+export interface YamlProblem {
+  line: number;
+  column: number;
+  message: string;
+}
+
+/** Parses YAML with positions; `problems` explains its syntax errors (empty when it parsed). */
+export function parseYaml(text: string): { doc: Document; lineCounter: LineCounter; problems: YamlProblem[] } {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  return { doc, lineCounter, problems: doc.errors.length > 0 ? explainYamlErrors(text, doc, lineCounter) : [] };
+}
+
+/** One line of the source as the block structure sees it. */
+interface Line {
+  n: number;
+  indent: number;
+  /** Columns (1-based) of the `-` list markers that open the line. */
+  dashes: number[];
+  /** Column where the key or value after the markers starts. */
+  col: number;
+  key?: string;
+  /** The text after `key:` (or after the markers when there is no key), without a trailing comment. */
+  value: string;
+  valueCol: number;
+  raw: string;
+}
+
+interface Level {
+  col: number;
+  kind: 'map' | 'seq';
+  line: number;
+}
+
+const BLOCK_SCALAR = /^[|>][0-9+-]*$/;
+const QUOTED_KEY = /^("(?:[^"\\]|\\.)*"|'(?:[^']|'')*')\s*:(?=\s|$)/;
+const PLAIN_KEY = /^([^\s#"'[\]{},|>&*!%@`](?:[^:\s]|:(?!\s|$)|\s+(?![\s#]))*?)\s*:(?=\s|$)/;
+
+export function explainYamlErrors(text: string, doc: Document, lc: LineCounter): YamlProblem[] {
+  const lines = text.split(/\r?\n/);
+  const scan = scanLines(lines);
+  const errorLines = doc.errors.filter((e) => e.code !== 'DUPLICATE_KEY').map((e) => lineRange(e, lc));
+  const near = (line: number) => errorLines.some(([from, to]) => line >= from - 1 && line <= to + 1);
+  const found: YamlProblem[] = [...scan.tabs];
+  if (scan.flow) found.push(scan.flow);
+  else if (scan.quote) found.push(scan.quote);
+  else if (scan.tabs.length === 0) {
+    const first = [...scan.blockEnds, ...checkStructure(scan.lines), ...scan.afterQuote].sort((a, b) => a.line - b.line).find((p) => near(p.line));
+    if (first) found.push(first);
+  }
+  const second = doc.errors.find((e) => e.code === 'MULTIPLE_DOCS');
+  if (second) {
+    const at = lc.linePos(second.pos[0]).line;
+    found.push({ line: at, column: 1, message: `line ${at}: "---" starts a second YAML document, but a file holds one; for several rules in one file, make it a list with "- id: …" for each rule` });
+  }
+  if (found.length === 0 && errorLines.length > 0) {
+    // Something this module does not know: the parser's words, at its place.
+    const e = doc.errors.find((x) => x.code !== 'DUPLICATE_KEY')!;
+    const pos = lc.linePos(e.pos[0]);
+    found.push({ line: pos.line, column: pos.col, message: `line ${pos.line}: ${e.message.split('\n')[0]!.replace(/ at line \d+, column \d+.*$/, '')}` });
+  }
+  found.push(...duplicateKeys(doc, lc));
+  return found.sort((a, b) => a.line - b.line || a.column - b.column);
+}
+
+function lineRange(e: YAMLError, lc: LineCounter): [number, number] {
+  return [lc.linePos(e.pos[0]).line, lc.linePos(e.pos[1]).line];
+}
+
+/**
+ * Splits the source into the lines that make the block structure (skipping comments, blank lines and the inside of
+ * block scalars, multi-line quotes and flow collections), and finds tabs, unclosed quotes and brackets on the way.
+ */
+function scanLines(source: string[]) {
+  const lines: Line[] = [];
+  const tabs: YamlProblem[] = [];
+  const afterQuote: YamlProblem[] = [];
+  let quote: YamlProblem | undefined;
+  let flow: YamlProblem | undefined;
+  /** While inside a block scalar (`|`, `>`): lines indented more than its key belong to it, and its first line
+   *  sets the indentation of the rest. */
+  let block: { parent: number; content?: number; line: number } | undefined;
+  const blockEnds: YamlProblem[] = [];
+  /** While inside a multi-line quoted value: its quote character. */
+  let openQuote: '"' | "'" | undefined;
+  /** Open `[` and `{` of a flow collection, with where they are. */
+  const brackets: Array<{ ch: string; line: number; col: number }> = [];
+  for (const [i, raw] of source.entries()) {
+    const n = i + 1;
+    const indent = raw.length - raw.trimStart().length;
+    const blank = raw.trim() === '' || raw.trimStart().startsWith('#');
+    if (block) {
+      const spaces = leadingSpaces(raw);
+      if (raw.trim() === '') continue;
+      block.content ??= spaces > block.parent ? spaces : undefined;
+      if (block.content !== undefined && spaces >= block.content) continue;
+      if (block.content !== undefined && spaces > block.parent) {
+        blockEnds.push({ line: n, column: spaces + 1, message: `line ${n} starts in column ${spaces + 1}, left of the text above it (from line ${block.line}, in column ${block.content + 1}); indent it like the rest of that text` });
+      }
+      block = undefined;
+    }
+    if (openQuote) {
+      // A quoted value may go on over several lines; only one that never closes is a mistake.
+      if (closingQuote(raw, 0, openQuote) >= 0) {
+        openQuote = undefined;
+        quote = undefined;
+      }
+      continue;
+    }
+    if (brackets.length > 0) {
+      const closer = scanFlow(raw, 0, n, brackets);
+      if (closer && !flow) flow = closer;
+      continue;
+    }
+    if (blank || /^(---|\.\.\.)(\s|$)/.test(raw)) continue;
+    const spaces = leadingSpaces(raw);
+    if (raw[spaces] === '\t') tabs.push({ line: n, column: spaces + 1, message: `line ${n} is indented with a tab; YAML allows only spaces there: replace the tab with spaces` });
+    const line = parseLine(raw, n, indent);
+    lines.push(line);
+    const v = line.value;
+    if (BLOCK_SCALAR.test(v)) block = { parent: (line.key !== undefined ? line.col : (line.dashes.at(-1) ?? line.col)) - 1, line: n };
+    else if (v.startsWith('"') || v.startsWith("'")) {
+      const q = v[0] as '"' | "'";
+      const end = closingQuote(raw, line.valueCol, q);
+      if (end < 0) {
+        openQuote = q;
+        quote = { line: n, column: line.valueCol, message: `line ${n}: the ${q} in column ${line.valueCol} is never closed; end the value with ${q}` };
+      } else if (raw.slice(end + 1).trim() !== '' && !raw.slice(end + 1).trim().startsWith('#')) {
+        const hint = q === "'" ? `to write ' inside '…', double it (''), or quote the value with "…"` : `to write " inside "…", write \\", or quote the value with '…'`;
+        afterQuote.push({ line: n, column: end + 2, message: `line ${n}: there is more text after the closing ${q} of the value; ${hint}` });
+      }
+    } else if (v.startsWith('[') || v.startsWith('{')) {
+      const closer = scanFlow(raw, line.valueCol - 1, n, brackets);
+      if (closer && !flow) flow = closer;
+    }
+  }
+  if (brackets.length > 0 && !flow) {
+    const b = brackets[0]!;
+    flow = { line: b.line, column: b.col, message: `line ${b.line}: the ${b.ch} in column ${b.col} is never closed; end the ${b.ch === '[' ? 'list with ]' : 'mapping with }'}` };
+  }
+  return { lines, tabs, quote, flow, afterQuote, blockEnds };
+}
+
+function leadingSpaces(raw: string): number {
+  return raw.length - raw.replace(/^ +/, '').length;
+}
+
+function parseLine(raw: string, n: number, indent: number): Line {
+  const dashes: number[] = [];
+  let at = indent;
+  for (let m; (m = /^-( +|$)/.exec(raw.slice(at))); at += m[0].length) dashes.push(at + 1);
+  const rest = raw.slice(at);
+  const key = QUOTED_KEY.exec(rest) ?? PLAIN_KEY.exec(rest);
+  const valueStart = key ? at + key[0].length : at;
+  const after = raw.slice(valueStart);
+  const valueCol = valueStart + (after.length - after.trimStart().length) + 1;
+  const value = after.trim().replace(/(^|\s)#.*$/, '').trim();
+  return { n, indent, dashes, col: at + 1, key: key?.[1], value, valueCol, raw };
+}
+
+/** The index of the quote that closes a value opened before `from` (or at `from`), or -1. */
+function closingQuote(raw: string, from: number, q: '"' | "'"): number {
+  const start = raw[from] === q ? from + 1 : from;
+  for (let i = start; i < raw.length; i++) {
+    if (q === '"' && raw[i] === '\\') i++;
+    else if (raw[i] === q) {
+      if (q === "'" && raw[i + 1] === "'") i++;
+      else return i;
+    }
+  }
+  return -1;
+}
+
+/** Follows `[`/`{` nesting through one line (outside quotes and comments); a closer with no opener is a problem. */
+function scanFlow(raw: string, from: number, n: number, open: Array<{ ch: string; line: number; col: number }>): YamlProblem | undefined {
+  for (let i = from; i < raw.length; i++) {
+    const ch = raw[i]!;
+    if (ch === '"' || ch === "'") {
+      const end = closingQuote(raw, i, ch);
+      if (end < 0) return undefined;
+      i = end;
+    } else if (ch === '#' && (i === 0 || /\s/.test(raw[i - 1]!))) return undefined;
+    else if (ch === '[' || ch === '{') open.push({ ch, line: n, col: i + 1 });
+    else if (ch === ']' || ch === '}') {
+      if (open.length === 0) return { line: n, column: i + 1, message: `line ${n}: the ${ch} in column ${i + 1} closes nothing; remove it` };
+      open.pop();
+      if (open.length === 0) {
+        const rest = raw.slice(i + 1).trim();
+        if (rest.startsWith(']') || rest.startsWith('}')) return { line: n, column: raw.indexOf(rest[0]!, i + 1) + 1, message: `line ${n}: the ${rest[0]} in column ${raw.indexOf(rest[0]!, i + 1) + 1} closes nothing; remove it` };
+        if (rest !== '' && !rest.startsWith('#')) return { line: n, column: i + 2, message: `line ${n}: there is more text after the closing ${ch}; end the line there` };
+        return undefined;
+      }
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Walks the block structure as YAML does (keys of one mapping in one column, items of one list in one column,
+ * children deeper than their parent key) and reports each line that breaks it, in the order they come.
+ */
+function checkStructure(lines: Line[]): YamlProblem[] {
+  const found: YamlProblem[] = [];
+  const stack: Level[] = [];
+  /** The line before, when it ended with `key:` or a bare `-`: the next line may be its child. */
+  let opener: { col: number; isKey: boolean } | undefined;
+  let previous: Line | undefined;
+  for (const line of lines) {
+    const first = line.indent + 1;
+    const isDash = line.dashes.length > 0;
+    const problem = lineMistake(line) ?? placeMistake();
+    if (problem) found.push(problem);
+    if (problem || !isContinuation()) {
+      if (problem) while (stack.length > 0 && stack.at(-1)!.col >= first) stack.pop();
+      for (const col of line.dashes) stack.push({ col, kind: 'seq', line: line.n });
+      if (line.key !== undefined) stack.push({ col: line.col, kind: 'map', line: line.n });
+      opener = line.key !== undefined && line.value === '' ? { col: line.col, isKey: true } : isDash && line.key === undefined && line.value === '' ? { col: line.dashes.at(-1)!, isKey: false } : undefined;
+      previous = line;
+    }
+
+    // A deeper line without a key or a list marker, after a plain value, continues that value on a new line.
+    function isContinuation(): boolean {
+      return !isDash && line.key === undefined && previous?.value !== '' && first > (stack.at(-1)?.col ?? 0) && opener === undefined;
+    }
+
+    function placeMistake(): YamlProblem | undefined {
+      if (opener && (first > opener.col || (first === opener.col && isDash && opener.isKey))) return undefined;
+      opener = undefined;
+      const seqAbove = [...stack].reverse().find((l) => l.kind === 'seq');
+      let popped = false;
+      while (stack.length > 0 && stack.at(-1)!.col > first) {
+        stack.pop();
+        popped = true;
+      }
+      // A key may sit in the column of a list's `-` when that list hangs under a key in the same column.
+      if (!isDash && stack.at(-1)?.kind === 'seq' && stack.at(-1)!.col === first) {
+        stack.pop();
+        popped = true;
+      }
+      const top = stack.at(-1);
+      if (top && top.col === first && (top.kind === 'seq') === isDash) {
+        stack.pop();
+        if (!isDash && line.key === undefined) return keyMistake(line);
+        return undefined;
+      }
+      // The first line of the document, or a line back at its left edge after a mistake.
+      if (!top && !popped) return !isDash && line.key === undefined ? keyMistake(line) : undefined;
+      if (isDash && seqAbove) return listMistake(line, seqAbove);
+      if (!popped && line.key === undefined && !isDash && previous?.value !== '') return undefined;
+      return popped ? shallower(line, previous) : deeper(line, previous);
+    }
+  }
+  return found;
+}
+
+/** Mistakes visible on the line alone: `-item`, `key:value`, a value holding `: `. */
+function lineMistake(line: Line): YamlProblem | undefined {
+  const text = line.raw.slice(line.col - 1).trim();
+  const n = line.n;
+  if (/^-[^\s-]/.test(text)) return { line: n, column: line.col, message: `line ${n}: "${text}" needs a space after the "-" to be a list item: "- ${text.slice(1)}"` };
+  const value = line.value;
+  const glued = /^([A-Za-z_][\w-]*):([^\s:/].*)$/.exec(value);
+  if (line.key === undefined && line.dashes.length > 0 && glued) return { line: n, column: line.col, message: `line ${n}: "${value}" needs a space after the colon: "${glued[1]}: ${glued[2]}"` };
+  if (line.key !== undefined && value !== '' && !/^["'[{|>&*!]/.test(value) && /:(\s|$)/.test(value)) {
+    return { line: n, column: line.valueCol, message: `line ${n}: the value of "${line.key}" holds a colon, which YAML reads as another key; put the value in quotes: ${line.key}: "${value.replace(/"/g, '\\"')}"` };
+  }
+  return undefined;
+}
+
+function keyMistake(line: Line): YamlProblem {
+  const text = line.value;
+  const n = line.n;
+  const glued = /^([^\s:]+):(\S.*)$/.exec(text);
+  if (glued) return { line: n, column: line.col, message: `line ${n}: "${text}" needs a space after the colon: "${glued[1]}: ${glued[2]}"` };
+  return { line: n, column: line.col, message: `line ${n}: "${text}" is where a key belongs, but has no colon after it; write "${text.split(/\s/)[0]}: …"` };
+}
+
+function deeper(line: Line, above: Line | undefined): YamlProblem {
+  const n = line.n;
+  if (above?.key !== undefined) {
+    return { line: n, column: line.indent + 1, message: `line ${n} is indented deeper than the key above it ("${above.key}" on line ${above.n}), which already has a value; start it in column ${above.col}, like "${above.key}"` };
+  }
+  return { line: n, column: line.indent + 1, message: `line ${n} is indented deeper than line ${above?.n ?? n - 1} above it; start it in column ${above?.col ?? 1}` };
+}
+
+function shallower(line: Line, above: Line | undefined): YamlProblem {
+  const n = line.n;
+  const what = above?.key !== undefined ? `the key above it ("${above.key}" on line ${above.n} starts in column ${above.col})` : `line ${above?.n ?? n - 1} above it (column ${above?.col ?? 1})`;
+  return { line: n, column: line.indent + 1, message: `line ${n} starts in column ${line.indent + 1}, less than ${what}; keys that belong together must start in the same column` };
+}
+
+function listMistake(line: Line, list: Level): YamlProblem {
+  const n = line.n;
+  const col = line.dashes[0]!;
+  return { line: n, column: col, message: `line ${n}: this list item's "-" is in column ${col}, but the "-" of the item on line ${list.line} is in column ${list.col}; the items of one list must line up` };
+}
+
+/** A key given twice in one mapping, with where it was first. */
+function duplicateKeys(doc: Document, lc: LineCounter): YamlProblem[] {
+  const found: YamlProblem[] = [];
+  visit(doc, {
+    Map(_, map) {
+      if (!isMap(map)) return;
+      const seen = new Map<unknown, number>();
+      for (const pair of map.items) {
+        if (!isScalar(pair.key) || !pair.key.range) continue;
+        const key = pair.key.value;
+        const at = lc.linePos(pair.key.range[0]);
+        const first = seen.get(key);
+        if (first === undefined) seen.set(key, at.line);
+        else found.push({ line: at.line, column: at.col, message: `line ${at.line}: "${String(key)}" is given twice in the same place (first on line ${first}); keep one of them` });
+      }
+    },
+  });
+  return found;
+}
