@@ -36,7 +36,10 @@ export type RuleStatus = 'active' | 'disabled' | 'invalid' | 'paused';
 
 export interface RuleInfo {
   id: string;
+  /** The file as the hub names it in messages (relative to the working directory). */
   file: string;
+  /** The file's name in the rules dir: how `/api/rule-files/:file` addresses it. */
+  fileName: string;
   line?: number;
   status: RuleStatus;
   description: string;
@@ -45,8 +48,19 @@ export interface RuleInfo {
   lastRun?: { at: string; outcome: string; reason?: string };
 }
 
+/** A rule file as a whole: what the editor opens, broken or not. */
+export interface RuleFileInfo {
+  fileName: string;
+  file: string;
+  status: 'valid' | 'invalid';
+  /** The rules it holds, by the ids it names (an invalid file's rules are all invalid). */
+  rules: Array<{ id: string; status: RuleStatus; description: string }>;
+  errors: RuleProblem[];
+}
+
 interface Runtime {
   rule: CompiledRule;
+  fileName: string;
   enabled: boolean;
   paused?: string;
   detaches: Array<() => void>;
@@ -157,16 +171,9 @@ export class RuleEngine {
 
   /** (Re)loads one file (a name in the rules dir): only its rules are replaced; other files' timers keep running. */
   reloadFile(file: string): LoadedFile {
-    const display = relative(process.cwd(), join(this.#deps.rulesDir, file)) || file;
+    const display = this.displayPath(file);
     const loaded = loadRuleFile(join(this.#deps.rulesDir, file), display, (_ctx, scope) => this.#runDeps.templateScope(scope.trigger, scope.variables));
-    // Duplicate ids across files name both places.
-    for (const rule of loaded.rules) {
-      for (const [otherFile, other] of this.#files) {
-        if (otherFile === file) continue;
-        const clash = other.rules.find((r) => r.id === rule.id);
-        if (clash) loaded.problems.push({ file: display, line: rule.line, column: 1, path: 'id', message: `"${rule.id}" is already used by ${clash.file}:${clash.line}`, text: `${display}:${rule.line}:1 id "${rule.id}" is already used by ${clash.file}:${clash.line}` });
-      }
-    }
+    loaded.problems.push(...this.clashes(file, loaded.rules));
     // Pending holds of this file's rules carry over to the reloaded rules with the same ids.
     const previous = this.#files.get(file);
     const kept = previous ? this.#durable.keep(previous.rules.map((r) => r.id)) : [];
@@ -176,7 +183,7 @@ export class RuleEngine {
     if (loaded.problems.length > 0) {
       for (const p of loaded.problems) this.#deps.logger.error(`rule file invalid: ${p.text}`);
     } else {
-      for (const rule of loaded.rules) this.#attach(rule);
+      for (const rule of loaded.rules) this.#attach(rule, file);
       if (kept.length > 0) this.#resumeRuns();
     }
     this.#deps.events.emit('rules.reloaded', { file: display, ruleIds: loaded.rules.map((r) => r.id), errors: loaded.problems.length, ts: this.#deps.clock.now() });
@@ -197,8 +204,27 @@ export class RuleEngine {
     this.#files.delete(file);
   }
 
-  #attach(rule: CompiledRule): void {
-    const rt: Runtime = { rule, enabled: rule.enabledByDefault && !this.#disabled.has(rule.id), detaches: [], running: new Set(), queue: [], fires: [] };
+  /** How the hub names a file of the rules dir in messages and logs: relative to the working directory. */
+  displayPath(file: string): string {
+    return relative(process.cwd(), join(this.#deps.rulesDir, file)) || file;
+  }
+
+  /** Rule ids of `rules` (about to be file `file`) that another file already uses: each names both places. */
+  clashes(file: string, rules: Array<{ id: string; line: number }>): RuleProblem[] {
+    const display = this.displayPath(file);
+    const found: RuleProblem[] = [];
+    for (const rule of rules) {
+      for (const [otherFile, other] of this.#files) {
+        if (otherFile === file) continue;
+        const clash = other.rules.find((r) => r.id === rule.id);
+        if (clash) found.push({ file: display, line: rule.line, column: 1, path: 'id', message: `"${rule.id}" is already used by ${clash.file}:${clash.line}`, text: `${display}:${rule.line}:1 id "${rule.id}" is already used by ${clash.file}:${clash.line}` });
+      }
+    }
+    return found;
+  }
+
+  #attach(rule: CompiledRule, fileName: string): void {
+    const rt: Runtime = { rule, fileName, enabled: rule.enabledByDefault && !this.#disabled.has(rule.id), detaches: [], running: new Set(), queue: [], fires: [] };
     this.#rules.set(rule.id, rt);
     if (rt.enabled) this.#arm(rt);
   }
@@ -314,17 +340,30 @@ export class RuleEngine {
     void bus.publish('hearth/events/rule', JSON.stringify(summary), { qos: 0 }).catch(() => undefined);
   }
 
+  /** Every rule with its status; a file with problems lists each rule id it names (or, naming none, its file name) as invalid. */
   list(): RuleInfo[] {
     const out: RuleInfo[] = [];
-    for (const loaded of [...this.#files.values()].sort((a, b) => a.file.localeCompare(b.file))) {
+    for (const [fileName, loaded] of [...this.#files].sort((a, b) => a[1].file.localeCompare(b[1].file))) {
       if (loaded.problems.length > 0) {
-        const ids = loaded.rules.length > 0 ? loaded.rules.map((r) => r.id) : [loaded.file];
-        for (const id of ids) out.push({ id, file: loaded.file, status: 'invalid', description: '', errors: loaded.problems });
+        const ids = loaded.ids.length > 0 ? loaded.ids : [fileName];
+        for (const id of ids) out.push({ id, file: loaded.file, fileName, status: 'invalid', description: '', errors: loaded.problems });
         continue;
       }
       for (const rule of loaded.rules) out.push(this.#info(this.#rules.get(rule.id)!));
     }
     return out;
+  }
+
+  /** One file of the rules dir (by its name there), with the rules it holds and its problems. */
+  file(fileName: string): RuleFileInfo | undefined {
+    const loaded = this.#files.get(fileName);
+    if (!loaded) return undefined;
+    const invalid = loaded.problems.length > 0;
+    const rules = loaded.ids.map((id) => {
+      const rt = this.#rules.get(id);
+      return !invalid && rt?.fileName === fileName ? { id, status: this.#info(rt).status, description: rt.rule.description } : { id, status: 'invalid' as const, description: '' };
+    });
+    return { fileName, file: loaded.file, status: invalid ? 'invalid' : 'valid', rules, errors: loaded.problems };
   }
 
   get(id: string): RuleInfo & { definition?: unknown } {
@@ -340,6 +379,7 @@ export class RuleEngine {
     return {
       id: rule.id,
       file: rule.file,
+      fileName: rt.fileName,
       line: rule.line,
       status: rt.paused ? 'paused' : rt.enabled ? 'active' : 'disabled',
       description: rule.description,
@@ -397,8 +437,11 @@ export class RuleEngine {
 
   /** The file (a name in the rules dir) that holds rule `id`, and how many rules it holds; undefined when none. */
   fileOf(id: string): { file: string; rules: number } | undefined {
+    const rt = this.#rules.get(id);
+    if (rt) return { file: rt.fileName, rules: this.#files.get(rt.fileName)!.ids.length };
+    // A rule of a file with problems is not running, but its file is still where it lives.
     for (const [file, loaded] of this.#files) {
-      if (loaded.rules.some((r) => r.id === id)) return { file, rules: loaded.rules.length };
+      if (loaded.ids.includes(id)) return { file, rules: loaded.ids.length };
     }
     return undefined;
   }

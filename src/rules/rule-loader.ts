@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { isMap, isSeq, type Document, type LineCounter, type Node } from 'yaml';
 import { allOf, compileCondition, type TemplateScopeOf } from './conditions/index.js';
 import { compileSequence } from './actions/index.js';
-import type { ConditionDefinition, RuleDefinition, TriggerDefinition } from './schema.js';
+import { RULE_ID_PATTERN, type ConditionDefinition, type RuleDefinition, type TriggerDefinition } from './schema.js';
 import { compileValue, type Evaluate } from './template.js';
 import { compileTrigger } from './triggers/index.js';
 import { CompileError, type CompiledTrigger, type RunContext } from './types.js';
@@ -41,6 +41,8 @@ export interface CompiledRule {
 export interface LoadedFile {
   file: string;
   rules: CompiledRule[];
+  /** Every rule id the file names, valid or not: how a broken file is still found by its rules' ids. */
+  ids: string[];
   problems: RuleProblem[];
 }
 
@@ -50,7 +52,8 @@ export function loadRuleFile(path: string, display: string, scopeOf: TemplateSco
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    return { file: display, rules: [], problems: [problem(display, 1, 1, '', `cannot be read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`)] };
+    const code = (err as NodeJS.ErrnoException).code;
+    return { file: display, rules: [], ids: [], problems: [problem(display, 1, 1, '', `cannot be read: ${code === 'ENOENT' ? 'there is no such file' : (code ?? (err as Error).message)}`)] };
   }
   return loadRuleText(text, display, scopeOf);
 }
@@ -58,9 +61,10 @@ export function loadRuleFile(path: string, display: string, scopeOf: TemplateSco
 export function loadRuleText(text: string, display: string, scopeOf: TemplateScopeOf): LoadedFile {
   const { doc, lineCounter, problems: syntax } = parseYaml(text);
   const problems: RuleProblem[] = syntax.map((p) => problem(display, p.line, p.column, '', p.message));
-  if (problems.length > 0) return { file: display, rules: [], problems };
+  const ids = readableIds(doc);
+  if (problems.length > 0) return { file: display, rules: [], ids, problems };
   const value = doc.toJS();
-  if (value === null || value === undefined) return { file: display, rules: [], problems };
+  if (value === null || value === undefined) return { file: display, rules: [], ids, problems };
   const list: Array<{ def: unknown; path: Path }> = Array.isArray(value) ? value.map((def, i) => ({ def, path: [i] })) : [{ def: value, path: [] }];
   const rules: CompiledRule[] = [];
   const locate = (path: Path, message: string) => {
@@ -83,7 +87,20 @@ export function loadRuleText(text: string, display: string, scopeOf: TemplateSco
       else throw err;
     }
   }
-  return { file: display, rules, problems };
+  return { file: display, rules, ids, problems };
+}
+
+/** The `id:` of each rule in a document (a mapping or a list of them), as far as it could be read. */
+function readableIds(doc: Document): string[] {
+  let value: unknown;
+  try {
+    value = doc.toJS();
+  } catch {
+    return [];
+  }
+  const list = Array.isArray(value) ? value : [value];
+  const pattern = new RegExp(RULE_ID_PATTERN);
+  return [...new Set(list.map((r) => (r && typeof r === 'object' ? (r as { id?: unknown }).id : undefined)).filter((id): id is string => typeof id === 'string' && pattern.test(id)))];
 }
 
 export function compileRule(def: RuleDefinition, file: string, path: Path, scopeOf: TemplateScopeOf): CompiledRule {
