@@ -1,7 +1,12 @@
 // A homeowner's YAML mistakes in rule files: each reported at the line that holds it, in plain words, under the
 // file's own path (`hearth rules check`, the log, and the engine's problem list all show the same text).
-import { describe, expect, it } from 'vitest';
+import { writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { runRulesCheck } from '../../src/rules/check-command.js';
 import { loadRuleText } from '../../src/rules/rule-loader.js';
+import { runRulesTest } from '../../src/rules/test-command.js';
+import { startEngine, type EngineHarness } from '../helpers/engine.js';
 
 const RULE = `id: porch-light
 description: Porch light on at night
@@ -172,5 +177,48 @@ actions:
 `;
     const loaded = loadRuleText(yaml, 'rules/evening.yaml', () => ({}));
     expect(loaded.problems).toEqual([]);
+  });
+});
+
+describe('the same words under the file\'s own path, wherever the file is checked', () => {
+  const TOO_DEEP = edit(9, '        topic: home/porch/light/set');
+  const MESSAGE = 'line 9 is indented deeper than the key above it ("action" on line 8), which already has a value; start it in column 5, like "action"';
+  let h: EngineHarness | undefined;
+  afterEach(async () => {
+    await h?.stop();
+    h = undefined;
+  });
+
+  it('the hub\'s log and its list of problems', async () => {
+    h = await startEngine({ 'porch.yaml': TOO_DEEP });
+    const path = relative(process.cwd(), join(h.dir, 'porch.yaml'));
+    expect(h.engine.problems.map((p) => p.text)).toEqual([`${path}:9:9 ${MESSAGE}`]);
+    expect(h.logs.some((l) => l.includes(`rule file invalid: ${path}:9:9 ${MESSAGE}`))).toBe(true);
+  });
+
+  it('`hearth rules check`', async () => {
+    h = await startEngine({ 'porch.yaml': TOO_DEEP });
+    const lines: string[] = [];
+    expect(await runRulesCheck(h.dir, (l) => lines.push(l))).toBe(1);
+    expect(lines).toEqual([`${relative(process.cwd(), join(h.dir, 'porch.yaml'))}:9:9 ${MESSAGE}`, '1 problem(s) in 1 file(s)']);
+  });
+
+  it('`hearth rules test`: the rule file once, under its own path (not the copy each case runs), and mistakes in the test file too', async () => {
+    h = await startEngine({ 'porch.yaml': TOO_DEEP });
+    const test = (name: string) => `cases:\n  - name: ${name}\n    steps:\n      - publish: home/porch/motion\n        payload: true\n      - expect: home/porch/light/set\n`;
+    writeFileSync(join(h.dir, 'porch.test.yaml'), test('light on') + test('light on again').replace('cases:\n', ''));
+    writeFileSync(join(h.dir, 'hall.yaml'), RULE.replace('porch-light', 'hall-light'));
+    writeFileSync(join(h.dir, 'hall.test.yaml'), test('hall light on').replace('    steps:', '   steps:'));
+    const lines: string[] = [];
+    const { code } = await runRulesTest(h.dir, (l) => lines.push(l));
+    expect(code).toBe(1);
+    const at = (file: string) => relative(process.cwd(), join(h!.dir, file));
+    expect(lines).toEqual([
+      at('hall.test.yaml'),
+      `  ${at('hall.test.yaml')}:3:4 line 3 starts in column 4, less than the key above it ("name" on line 2 starts in column 5); keys that belong together must start in the same column`,
+      at('porch.test.yaml'),
+      `  ${at('porch.yaml')}:9:9 ${MESSAGE}`,
+      '0 passed, 2 failed',
+    ]);
   });
 });
