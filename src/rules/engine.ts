@@ -146,7 +146,7 @@ export class RuleEngine {
     for (const h of [...this.#hubHandlers.shutdown]) h();
     this.#watcher?.close();
     for (const t of this.#debounce.values()) clearTimeout(t);
-    for (const rt of this.#rules.values()) this.#detach(rt, 'the hub is stopping');
+    for (const rt of this.#rules.values()) this.#detach(rt, 'the hub is stopping', 'the hub stopped while the run waited here; saved, it goes on with the time left when the hub starts again');
     this.#rules.clear();
     await this.#unsubscribe?.();
     this.#unsubscribe = undefined;
@@ -177,7 +177,7 @@ export class RuleEngine {
     // Pending holds of this file's rules carry over to the reloaded rules with the same ids.
     const previous = this.#files.get(file);
     const kept = previous ? this.#durable.keep(previous.rules.map((r) => r.id)) : [];
-    this.removeFile(file);
+    this.removeFile(file, loaded.problems.length === 0 ? loaded.rules.map((r) => r.id) : []);
     this.#durable.restore(kept);
     this.#files.set(file, loaded);
     if (loaded.problems.length > 0) {
@@ -191,13 +191,14 @@ export class RuleEngine {
     return loaded;
   }
 
-  removeFile(file: string): void {
+  /** Removes a file's rules; runs of rules in `continuing` (a reload that keeps them) are saved to go on there. */
+  removeFile(file: string, continuing: string[] = []): void {
     const loaded = this.#files.get(file);
     if (!loaded) return;
     for (const rule of loaded.rules) {
       const rt = this.#rules.get(rule.id);
       if (rt && rt.rule === rule) {
-        this.#detach(rt, `${loaded.file} changed`);
+        this.#detach(rt, `${loaded.file} changed`, continuing.includes(rule.id) ? `${loaded.file} changed while the run waited here; saved, it goes on in the reloaded rule` : undefined);
         this.#rules.delete(rule.id);
       }
     }
@@ -239,12 +240,13 @@ export class RuleEngine {
     this.#durable.forgetStaleHolds(rt.rule.id);
   }
 
-  #detach(rt: Runtime, why: string): void {
+  /** Detaches a rule's triggers and ends its runs; with `resume`, runs waiting at a saved checkpoint are saved. */
+  #detach(rt: Runtime, why: string, resume?: string): void {
     rt.detaches.forEach((d) => d());
     rt.detaches = [];
     for (const q of rt.queue) this.#durable.dequeued(q.key);
     rt.queue = [];
-    for (const run of rt.running) run.cancel(why);
+    for (const run of rt.running) run.cancel(why, resume);
   }
 
   #onReject(rt: Runtime, reason: string, event: Partial<TriggerEvent>): void {
@@ -261,7 +263,7 @@ export class RuleEngine {
     if (rt.fires.length > limit) return this.#pause(rt, `triggered more than ${limit} times in a second (a loop?); paused until enabled again`);
     const busy = rt.running.size > 0;
     const { mode, max } = rt.rule;
-    if (mode === 'restart') for (const run of rt.running) run.cancel('restarted by a new trigger');
+    if (mode === 'restart') for (const run of rt.running) run.restart();
     else if (busy && mode === 'single') return this.#skip(rt, event, 'mode single: a run is in progress');
     else if (busy && mode === 'queued') {
       if (rt.queue.length >= max) return this.#skip(rt, event, `mode queued: ${max} runs already queued`);

@@ -2,6 +2,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { runRulesWhy } from '../../src/rules/why-command.js';
 import { http, startTestHub, tempDir, waitFor, type TestHub } from '../helpers/hub.js';
 
 let th: TestHub | undefined;
@@ -145,6 +146,20 @@ describe('rules API', () => {
     expect(clash.json.message).toMatch(/new\.yaml:1:1 id "garden" is already used by .*garbage\.yaml:1$/);
     expect((await http(th, 'DELETE', '/api/rule-files/garbage.yaml')).status).toBe(204);
     expect((await http(th, 'GET', '/api/rules')).json.map((r: any) => `${r.id} ${r.status}`)).toEqual(['kitchen-on active', 'kitchen-off active', 'porch active']);
+  });
+
+  it('a run waiting in its delay through a restart: the API and `hearth rules why` say it was saved and goes on', async () => {
+    th = await hubWithRules({ 'porch.yaml': RULE('porch').replace('actions:\n', 'actions:\n  - delay: 10m\n') });
+    expect((await http(th, 'POST', '/api/webhooks/porch-secret-123', {}, null)).status).toBe(202);
+    await waitFor(() => (th!.hub.db.prepare("SELECT count(*) AS n FROM rule_timers WHERE key LIKE 'porch/run/%'").get() as { n: number }).n === 1, 'the delay on disk');
+    th = await th.restart();
+    const why = 'the hub stopped while the run waited here; saved, it goes on with the time left when the hub starts again';
+    const traces = await http(th, 'GET', '/api/rules/porch/traces');
+    expect(traces.json).toMatchObject([{ outcome: 'saved', reason: why, actions: [{ step: 'delay', result: `saved: ${why}` }] }]);
+    const lines: string[] = [];
+    expect(runRulesWhy(th.hub.db, 'porch', 1, (l) => lines.push(l))).toBe(0);
+    expect(lines[0]).toMatch(new RegExp(`porch: SAVED — ${why}$`));
+    expect(lines.join('\n')).not.toMatch(/CANCELLED|✗|error/);
   });
 
   it('a viewer may read rules but not change them', async () => {

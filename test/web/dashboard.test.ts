@@ -177,6 +177,19 @@ describe('dashboard', () => {
     expect((await http(th, 'GET', '/api/rules/kitchen-on/traces')).json).toEqual([]);
   });
 
+  it('a run that mode restart replaced shows as restarted, with no step marked as failed', async () => {
+    const yaml = ['id: hall', 'mode: restart', 'triggers:', '  - trigger: webhook', '    webhook_id: hall-secret-1', 'actions:', '  - delay: 10m', ''].join('\n');
+    expect((await http(th, 'PUT', '/api/rules/hall', { yaml })).status).toBe(201);
+    for (let i = 0; i < 2; i++) expect((await http(th, 'POST', '/api/webhooks/hall-secret-1', {}, null)).status).toBe(202);
+    await page.goto(th.httpUrl + '/#/rules/hall');
+    const trace = page.locator('details.trace[data-outcome=restarted]');
+    await trace.waitFor();
+    expect(await trace.locator('summary').textContent()).toMatch(/ — restarted: a new trigger started the rule again \(mode restart\)$/);
+    expect(await trace.locator('li').allTextContents()).toEqual([expect.stringMatching(/^delay: restarted: a new trigger started the rule again \(mode restart\) \(\d+ ms\)$/)]);
+    expect(await trace.locator('li.bad').count()).toBe(0);
+    expect((await http(th, 'POST', '/api/rules/hall/disable')).json.status).toBe('disabled');
+  });
+
   it('at phone width (390 px) nothing overflows', async () => {
     await page.setViewportSize({ width: 390, height: 844 });
     for (const [hash, name] of [['#/', 'home'], ['#/rules', 'rules'], ['#/device/livingroom', 'device'], ['#/activity', 'activity'], ['#/settings', 'settings']] as const) {

@@ -9,6 +9,7 @@ import type { Database } from 'better-sqlite3';
 import { replayRule } from '../../rules/replay.js';
 import { RULE_FILE_PATTERN, RULE_ID_PATTERN } from '../../rules/schema.js';
 import { runRulesTest } from '../../rules/test-command.js';
+import { OUTCOMES } from '../../rules/traces.js';
 import { ErrorSchema } from '../schemas/device.js';
 
 // The rule id's own pattern: an id that could name a path (../) is refused before it reaches the rules dir.
@@ -16,6 +17,9 @@ const IdParams = Type.Object({ id: Type.String({ pattern: RULE_ID_PATTERN, descr
 const FileName = Type.String({ pattern: RULE_FILE_PATTERN, description: "a rule file's name in the rules dir, e.g. porch.yaml" });
 const FileParams = Type.Object({ file: FileName });
 const ProblemSchema = Type.Object({ file: Type.String(), line: Type.Integer(), column: Type.Integer(), path: Type.String(), message: Type.String(), text: Type.String() });
+const Outcome = Type.Union(OUTCOMES.map((o) => Type.Literal(o)), {
+  description: 'How an evaluation ended: ran, stopped (a stop action), conditions_failed, trigger_rejected, skipped_by_mode, restarted (mode restart replaced the run with a new one), saved (the hub stopped while the run waited in a delay or a wait; it goes on at the next start, and its trace is then replaced by the resumed run), cancelled, error; running while it runs',
+});
 const Status = Type.Union([Type.Literal('active'), Type.Literal('disabled'), Type.Literal('invalid'), Type.Literal('paused')]);
 const RuleInfoSchema = Type.Object({
   id: Type.String({ description: 'The rule id; for a file with problems that names no rule, its file name' }),
@@ -26,7 +30,7 @@ const RuleInfoSchema = Type.Object({
   description: Type.String(),
   mode: Type.Optional(Type.String()),
   errors: Type.Optional(Type.Array(ProblemSchema)),
-  lastRun: Type.Optional(Type.Object({ at: Type.String(), outcome: Type.String(), reason: Type.Optional(Type.String()) })),
+  lastRun: Type.Optional(Type.Object({ at: Type.String(), outcome: Outcome, reason: Type.Optional(Type.String()) })),
 });
 const RuleFileSchema = Type.Object({
   fileName: Type.String(),
