@@ -1,5 +1,5 @@
 // The rule engine: loads rule files, attaches their triggers, runs them by mode, keeps traces and hot-reloads files.
-import { existsSync, mkdirSync, readdirSync, watch, type FSWatcher } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { MessageBus } from '../broker/message-bus.js';
 import { parsePayload } from '../devices/topic.js';
@@ -12,6 +12,7 @@ import { loadRuleFile, type CompiledRule, type LoadedFile, type RuleProblem } fr
 import { RuleRun, type RunDeps, type RunOptions } from './run.js';
 import { MemoryTraceStore, RejectLimiter, type RuleTrace, type TraceStore } from './traces.js';
 import { DurableState } from './durable-state.js';
+import { watchRulesDir } from './rules-dir-watcher.js';
 import { StateStore, type Location, type TimerStore, type TriggerContext, type TriggerEvent } from './types.js';
 
 export interface RuleEngineDeps {
@@ -84,8 +85,7 @@ export class RuleEngine {
   #disabled = new Set<string>();
   readonly #durable: DurableState;
   #unsubscribe: (() => Promise<void>) | undefined;
-  #watcher: FSWatcher | undefined;
-  #debounce = new Map<string, NodeJS.Timeout>();
+  #unwatch: (() => void) | undefined;
   readonly #runDeps: RunDeps;
   readonly #triggerContext: TriggerContext;
 
@@ -137,15 +137,22 @@ export class RuleEngine {
     this.reloadAll();
     this.#resumeRuns();
     this.#durable.forgetUnclaimed();
-    if (this.#deps.watch !== false) this.#watch();
+    if (this.#deps.watch !== false) {
+      this.#unwatch = watchRulesDir(this.#deps.rulesDir, isRuleFile, {
+        changed: (file) => this.reloadFile(file),
+        removed: (file) => {
+          this.removeFile(file);
+          this.#deps.logger.info(`rule file ${file} removed; its rules are gone`);
+        },
+      }, this.#deps.logger);
+    }
     for (const h of [...this.#hubHandlers.start]) h();
   }
 
   async stop(): Promise<void> {
     this.#durable.stopping();
     for (const h of [...this.#hubHandlers.shutdown]) h();
-    this.#watcher?.close();
-    for (const t of this.#debounce.values()) clearTimeout(t);
+    this.#unwatch?.();
     for (const rt of this.#rules.values()) this.#detach(rt, 'the hub is stopping', 'the hub stopped while the run waited here; saved, it goes on with the time left when the hub starts again');
     this.#rules.clear();
     await this.#unsubscribe?.();
@@ -458,29 +465,6 @@ export class RuleEngine {
 
   get problems(): RuleProblem[] {
     return [...this.#files.values()].flatMap((f) => f.problems);
-  }
-
-  #watch(): void {
-    try {
-      this.#watcher = watch(this.#deps.rulesDir, (_event, name) => {
-        if (!name || !/\.ya?ml$/.test(name)) return;
-        const file = name.toString();
-        clearTimeout(this.#debounce.get(file));
-        // Editors write a file in several steps; wait for them to finish.
-        this.#debounce.set(file, setTimeout(() => {
-          this.#debounce.delete(file);
-          if (!isRuleFile(file)) return;
-          if (existsSync(join(this.#deps.rulesDir, file))) this.reloadFile(file);
-          else {
-            this.removeFile(file);
-            this.#deps.logger.info(`rule file ${file} removed; its rules are gone`);
-          }
-        }, 200));
-      });
-      this.#watcher.on('error', (err) => this.#deps.logger.warn(`watching ${this.#deps.rulesDir} failed: ${err.message}`));
-    } catch (err) {
-      this.#deps.logger.warn(`cannot watch ${this.#deps.rulesDir} for changes (${(err as Error).message}); restart to pick up edits`);
-    }
   }
 }
 
