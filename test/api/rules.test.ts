@@ -128,7 +128,8 @@ describe('rules API', () => {
     // Saving a broken rule by its id rewrites its own file (not a second file beside it).
     const saved = await http(th, 'PUT', '/api/rules/porch', { yaml: RULE('porch') });
     expect(saved.status).toBe(200);
-    expect(saved.json).toMatchObject({ status: 'active', file: 'porch.yaml' });
+    expect(saved.json).toMatchObject({ status: 'active', fileName: 'porch.yaml' });
+    expect((await http(th, 'GET', '/api/rule-files/porch.yaml')).json.rules).toEqual([{ id: 'porch', status: 'active', description: 'Porch light on' }]);
     const fixed = await http(th, 'PUT', '/api/rule-files/garbage.yaml', { yaml: RULE('garden').replace('porch-secret-123', 'garden-secret-789') });
     expect(fixed.status).toBe(200);
     expect(fixed.json).toMatchObject({ status: 'valid', rules: [{ id: 'garden', status: 'active' }], errors: [] });

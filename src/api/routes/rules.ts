@@ -56,8 +56,8 @@ export async function rulesRoutes(app: FastifyInstance, opts: { rules: RuleEngin
   app.put<{ Params: { id: string }; Body: { yaml: string } }>('/api/rules/:id', {
     schema: { tags: ['rules'], summary: 'Create or replace a rule from YAML (validated first; written atomically)', params: IdParams, body: YamlBody, response: { 400: ErrorSchema, 404: ErrorSchema, 409: ErrorSchema } },
     handler: async (request, reply) => {
-      const { created, file } = saveRule(rules, request.params.id, request.body.yaml);
-      return reply.status(created ? 201 : 200).send({ ...rules.get(request.params.id), file });
+      const { created } = saveRule(rules, request.params.id, request.body.yaml);
+      return reply.status(created ? 201 : 200).send(rules.get(request.params.id));
     },
   });
 
