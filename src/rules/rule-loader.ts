@@ -61,10 +61,9 @@ export function loadRuleFile(path: string, display: string, scopeOf: TemplateSco
 export function loadRuleText(text: string, display: string, scopeOf: TemplateScopeOf): LoadedFile {
   const { doc, lineCounter, problems: syntax } = parseYaml(text);
   const problems: RuleProblem[] = syntax.map((p) => problem(display, p.line, p.column, '', p.message));
-  const ids = readableIds(doc);
-  if (problems.length > 0) return { file: display, rules: [], ids, problems };
-  const value = doc.toJS();
-  if (value === null || value === undefined) return { file: display, rules: [], ids, problems };
+  const value = jsOf(doc);
+  const ids = readableIds(value);
+  if (problems.length > 0 || value === null || value === undefined) return { file: display, rules: [], ids, problems };
   const list: Array<{ def: unknown; path: Path }> = Array.isArray(value) ? value.map((def, i) => ({ def, path: [i] })) : [{ def: value, path: [] }];
   const rules: CompiledRule[] = [];
   const locate = (path: Path, message: string) => {
@@ -90,14 +89,17 @@ export function loadRuleText(text: string, display: string, scopeOf: TemplateSco
   return { file: display, rules, ids, problems };
 }
 
-/** The `id:` of each rule in a document (a mapping or a list of them), as far as it could be read. */
-function readableIds(doc: Document): string[] {
-  let value: unknown;
+/** The document's value; after a YAML mistake, as much of it as could be read (or nothing). */
+function jsOf(doc: Document): unknown {
   try {
-    value = doc.toJS();
+    return doc.toJS();
   } catch {
-    return [];
+    return undefined;
   }
+}
+
+/** The `id:` of each rule in a document's value (a mapping or a list of them). */
+function readableIds(value: unknown): string[] {
   const list = Array.isArray(value) ? value : [value];
   const pattern = new RegExp(RULE_ID_PATTERN);
   return [...new Set(list.map((r) => (r && typeof r === 'object' ? (r as { id?: unknown }).id : undefined)).filter((id): id is string => typeof id === 'string' && pattern.test(id)))];
