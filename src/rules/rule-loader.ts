@@ -9,7 +9,7 @@ import { compileValue, type Evaluate } from './template.js';
 import { compileTrigger } from './triggers/index.js';
 import { CompileError, type CompiledTrigger, type RunContext } from './types.js';
 import { formatPath, validateRule, type Path } from './validate.js';
-import { parseYaml } from './yaml-mistakes.js';
+import { parseYaml, TOO_DEEP } from './yaml-mistakes.js';
 
 export interface RuleProblem {
   file: string;
@@ -61,7 +61,17 @@ export function loadRuleFile(path: string, display: string, scopeOf: TemplateSco
 export function loadRuleText(text: string, display: string, scopeOf: TemplateScopeOf): LoadedFile {
   const { doc, lineCounter, problems: syntax } = parseYaml(text);
   const problems: RuleProblem[] = syntax.map((p) => problem(display, p.line, p.column, '', p.message));
-  const value = jsOf(doc);
+  try {
+    return loadDocument(doc, lineCounter, display, problems, scopeOf);
+  } catch (err) {
+    // Walking a document recurses per level too (its value, the schema check): too deep is a problem of the file.
+    if (!(err instanceof RangeError)) throw err;
+    return { file: display, rules: [], ids: [], problems: [problem(display, 1, 1, '', TOO_DEEP)] };
+  }
+}
+
+function loadDocument(doc: Document, lineCounter: LineCounter, display: string, problems: RuleProblem[], scopeOf: TemplateScopeOf): LoadedFile {
+  const value = problems.length > 0 ? jsOf(doc) : doc.toJS();
   const ids = readableIds(value);
   if (problems.length > 0 || value === null || value === undefined) return { file: display, rules: [], ids, problems };
   const list: Array<{ def: unknown; path: Path }> = Array.isArray(value) ? value.map((def, i) => ({ def, path: [i] })) : [{ def: value, path: [] }];
@@ -89,7 +99,7 @@ export function loadRuleText(text: string, display: string, scopeOf: TemplateSco
   return { file: display, rules, ids, problems };
 }
 
-/** The document's value; after a YAML mistake, as much of it as could be read (or nothing). */
+/** After a YAML mistake: as much of the document's value as could be read (or nothing), for the ids it names. */
 function jsOf(doc: Document): unknown {
   try {
     return doc.toJS();

@@ -1,6 +1,6 @@
 // YAML mistakes in words a homeowner understands, at the line that holds the mistake. The parser's own messages name
 // grammar rules ("Nested mappings are not allowed in compact mappings") and often point at the line before.
-import { isMap, isScalar, LineCounter, parseDocument, visit, type Document, type YAMLError } from 'yaml';
+import { Document, isMap, isScalar, LineCounter, parseDocument, visit, type YAMLError } from 'yaml';
 
 export interface YamlProblem {
   line: number;
@@ -11,8 +11,51 @@ export interface YamlProblem {
 /** Parses YAML with positions; `problems` explains its syntax errors (empty when it parsed). */
 export function parseYaml(text: string): { doc: Document; lineCounter: LineCounter; problems: YamlProblem[] } {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  return { doc, lineCounter, problems: doc.errors.length > 0 ? explainYamlErrors(text, doc, lineCounter) : [] };
+  const deep = nestingTooDeep(text);
+  if (deep) return { doc: new Document(null), lineCounter, problems: [deep] };
+  try {
+    const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+    return { doc, lineCounter, problems: doc.errors.length > 0 ? explainYamlErrors(text, doc, lineCounter) : [] };
+  } catch (err) {
+    // The parser recurses per level: a file nested thousands deep must not take the hub down with it.
+    if (!(err instanceof RangeError)) throw err;
+    return { doc: new Document(null), lineCounter, problems: [{ line: 1, column: 1, message: TOO_DEEP }] };
+  }
+}
+
+export const TOO_DEEP = 'the file nests lists or mappings too deeply to be read';
+
+/** Far beyond any rule (a few levels), far below what the parser survives (thousands). */
+const MAX_FLOW_DEPTH = 100;
+const MAX_INDENT = 400;
+
+/**
+ * Nesting no rule needs is refused before the parser recurses into it: near the end of the stack, V8 can abort
+ * the whole process (not throw) when it compiles a regular expression, and a rule file must never stop the hub.
+ */
+function nestingTooDeep(text: string): YamlProblem | undefined {
+  let depth = 0;
+  let line = 1;
+  let indent = 0;
+  let atStart = true;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (ch === '\n') {
+      line++;
+      indent = 0;
+      atStart = true;
+      continue;
+    }
+    if (atStart && (ch === ' ' || ch === '-')) {
+      if (++indent > MAX_INDENT) return { line, column: 1, message: `line ${line} is indented more than ${MAX_INDENT} columns; ${TOO_DEEP}` };
+      continue;
+    }
+    atStart = false;
+    if (ch === '[' || ch === '{') {
+      if (++depth > MAX_FLOW_DEPTH) return { line, column: i - text.lastIndexOf('\n', i - 1), message: `line ${line} opens more than ${MAX_FLOW_DEPTH} [ or { inside each other; ${TOO_DEEP}` };
+    } else if ((ch === ']' || ch === '}') && depth > 0) depth--;
+  }
+  return undefined;
 }
 
 /** One line of the source as the block structure sees it. */
@@ -61,7 +104,8 @@ export function explainYamlErrors(text: string, doc: Document, lc: LineCounter):
     // Something this module does not know: the parser's words, at its place.
     const e = doc.errors.find((x) => x.code !== 'DUPLICATE_KEY')!;
     const pos = lc.linePos(e.pos[0]);
-    found.push({ line: pos.line, column: pos.col, message: `line ${pos.line}: ${e.message.split('\n')[0]!.replace(/ at line \d+, column \d+.*$/, '')}` });
+    const words = /Maximum call stack/.test(e.message) ? TOO_DEEP : e.message.split('\n')[0]!.replace(/ at line \d+, column \d+.*$/, '');
+    found.push({ line: pos.line, column: pos.col, message: `line ${pos.line}: ${words}` });
   }
   found.push(...duplicateKeys(doc, lc));
   return found.sort((a, b) => a.line - b.line || a.column - b.column);

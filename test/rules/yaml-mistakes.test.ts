@@ -153,6 +153,13 @@ describe('YAML mistakes in a rule file', () => {
     expect(loaded.rules).toEqual([]);
   });
 
+  it('nesting no rule needs is refused before the YAML parser recurses into it (a file must never stop the hub)', () => {
+    const deepList = ('- '.repeat(5000) + 'a\n').repeat(20);
+    const deepFlow = `id: x\nv: ${'['.repeat(3000)}${']'.repeat(3000)}\n`;
+    expect(loadRuleText(deepList, 'rules/deep.yaml', () => ({})).problems.map((p) => p.text)).toEqual(['rules/deep.yaml:1:1 line 1 is indented more than 400 columns; the file nests lists or mappings too deeply to be read']);
+    expect(loadRuleText(deepFlow, 'rules/deep.yaml', () => ({})).problems.map((p) => p.text)).toEqual(['rules/deep.yaml:2:104 line 2 opens more than 100 [ or { inside each other; the file nests lists or mappings too deeply to be read']);
+  });
+
   it('the rule without mistakes loads', () => {
     const loaded = loadRuleText(RULE, 'rules/porch.yaml', () => ({}));
     expect(loaded.problems).toEqual([]);
