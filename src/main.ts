@@ -233,7 +233,7 @@ async function replayCommand(config: HearthConfig, file: string, fromText: strin
   const from = parseTime(fromText, to - 86_400_000, 'from');
   const db = openDatabase(config.dataDir);
   try {
-    const result = await replayRule(db, readFileSync(file, 'utf8'), from, to, config.location);
+    const result = await replayRule(db, readFileSync(file, 'utf8'), from, to, config.location, file);
     const out = (l: string) => process.stdout.write(l + '\n');
     out(`Replayed ${result.messages} recorded message(s) on ${result.topics.join(', ') || 'no recorded topics'} from ${result.from} to ${result.to}; actions were not executed.`);
     const ran = result.runs.filter((r) => r.outcome === 'ran' || r.outcome === 'stopped');

@@ -1,5 +1,5 @@
 // The rule engine: loads rule files, attaches their triggers, runs them by mode, keeps traces and hot-reloads files.
-import { existsSync, mkdirSync, readdirSync, watch, type FSWatcher } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { MessageBus } from '../broker/message-bus.js';
 import { parsePayload } from '../devices/topic.js';
@@ -12,6 +12,7 @@ import { loadRuleFile, type CompiledRule, type LoadedFile, type RuleProblem } fr
 import { RuleRun, type RunDeps, type RunOptions } from './run.js';
 import { MemoryTraceStore, RejectLimiter, type RuleTrace, type TraceStore } from './traces.js';
 import { DurableState } from './durable-state.js';
+import { watchRulesDir } from './rules-dir-watcher.js';
 import { StateStore, type Location, type TimerStore, type TriggerContext, type TriggerEvent } from './types.js';
 
 export interface RuleEngineDeps {
@@ -36,7 +37,10 @@ export type RuleStatus = 'active' | 'disabled' | 'invalid' | 'paused';
 
 export interface RuleInfo {
   id: string;
+  /** The file as the hub names it in messages (relative to the working directory). */
   file: string;
+  /** The file's name in the rules dir: how `/api/rule-files/:file` addresses it. */
+  fileName: string;
   line?: number;
   status: RuleStatus;
   description: string;
@@ -45,8 +49,19 @@ export interface RuleInfo {
   lastRun?: { at: string; outcome: string; reason?: string };
 }
 
+/** A rule file as a whole: what the editor opens, broken or not. */
+export interface RuleFileInfo {
+  fileName: string;
+  file: string;
+  status: 'valid' | 'invalid';
+  /** The rules it holds, by the ids it names (an invalid file's rules are all invalid). */
+  rules: Array<{ id: string; status: RuleStatus; description: string }>;
+  errors: RuleProblem[];
+}
+
 interface Runtime {
   rule: CompiledRule;
+  fileName: string;
   enabled: boolean;
   paused?: string;
   detaches: Array<() => void>;
@@ -70,8 +85,7 @@ export class RuleEngine {
   #disabled = new Set<string>();
   readonly #durable: DurableState;
   #unsubscribe: (() => Promise<void>) | undefined;
-  #watcher: FSWatcher | undefined;
-  #debounce = new Map<string, NodeJS.Timeout>();
+  #unwatch: (() => void) | undefined;
   readonly #runDeps: RunDeps;
   readonly #triggerContext: TriggerContext;
 
@@ -123,16 +137,23 @@ export class RuleEngine {
     this.reloadAll();
     this.#resumeRuns();
     this.#durable.forgetUnclaimed();
-    if (this.#deps.watch !== false) this.#watch();
+    if (this.#deps.watch !== false) {
+      this.#unwatch = watchRulesDir(this.#deps.rulesDir, isRuleFile, {
+        changed: (file) => this.reloadFile(file),
+        removed: (file) => {
+          this.removeFile(file);
+          this.#deps.logger.info(`rule file ${file} removed; its rules are gone`);
+        },
+      }, this.#deps.logger);
+    }
     for (const h of [...this.#hubHandlers.start]) h();
   }
 
   async stop(): Promise<void> {
     this.#durable.stopping();
     for (const h of [...this.#hubHandlers.shutdown]) h();
-    this.#watcher?.close();
-    for (const t of this.#debounce.values()) clearTimeout(t);
-    for (const rt of this.#rules.values()) this.#detach(rt, 'the hub is stopping');
+    this.#unwatch?.();
+    for (const rt of this.#rules.values()) this.#detach(rt, 'the hub is stopping', 'the hub stopped while the run waited here; saved, it goes on with the time left when the hub starts again');
     this.#rules.clear();
     await this.#unsubscribe?.();
     this.#unsubscribe = undefined;
@@ -157,26 +178,19 @@ export class RuleEngine {
 
   /** (Re)loads one file (a name in the rules dir): only its rules are replaced; other files' timers keep running. */
   reloadFile(file: string): LoadedFile {
-    const display = relative(process.cwd(), join(this.#deps.rulesDir, file)) || file;
+    const display = this.displayPath(file);
     const loaded = loadRuleFile(join(this.#deps.rulesDir, file), display, (_ctx, scope) => this.#runDeps.templateScope(scope.trigger, scope.variables));
-    // Duplicate ids across files name both places.
-    for (const rule of loaded.rules) {
-      for (const [otherFile, other] of this.#files) {
-        if (otherFile === file) continue;
-        const clash = other.rules.find((r) => r.id === rule.id);
-        if (clash) loaded.problems.push({ file: display, line: rule.line, column: 1, path: 'id', message: `"${rule.id}" is already used by ${clash.file}:${clash.line}`, text: `${display}:${rule.line}:1 id "${rule.id}" is already used by ${clash.file}:${clash.line}` });
-      }
-    }
+    loaded.problems.push(...this.clashes(file, loaded.rules));
     // Pending holds of this file's rules carry over to the reloaded rules with the same ids.
     const previous = this.#files.get(file);
     const kept = previous ? this.#durable.keep(previous.rules.map((r) => r.id)) : [];
-    this.removeFile(file);
+    this.removeFile(file, loaded.problems.length === 0 ? loaded.rules.map((r) => r.id) : []);
     this.#durable.restore(kept);
     this.#files.set(file, loaded);
     if (loaded.problems.length > 0) {
       for (const p of loaded.problems) this.#deps.logger.error(`rule file invalid: ${p.text}`);
     } else {
-      for (const rule of loaded.rules) this.#attach(rule);
+      for (const rule of loaded.rules) this.#attach(rule, file);
       if (kept.length > 0) this.#resumeRuns();
     }
     this.#deps.events.emit('rules.reloaded', { file: display, ruleIds: loaded.rules.map((r) => r.id), errors: loaded.problems.length, ts: this.#deps.clock.now() });
@@ -184,21 +198,41 @@ export class RuleEngine {
     return loaded;
   }
 
-  removeFile(file: string): void {
+  /** Removes a file's rules; runs of rules in `continuing` (a reload that keeps them) are saved to go on there. */
+  removeFile(file: string, continuing: string[] = []): void {
     const loaded = this.#files.get(file);
     if (!loaded) return;
     for (const rule of loaded.rules) {
       const rt = this.#rules.get(rule.id);
       if (rt && rt.rule === rule) {
-        this.#detach(rt, `${loaded.file} changed`);
+        this.#detach(rt, `${loaded.file} changed`, continuing.includes(rule.id) ? `${loaded.file} changed while the run waited here; saved, it goes on in the reloaded rule` : undefined);
         this.#rules.delete(rule.id);
       }
     }
     this.#files.delete(file);
   }
 
-  #attach(rule: CompiledRule): void {
-    const rt: Runtime = { rule, enabled: rule.enabledByDefault && !this.#disabled.has(rule.id), detaches: [], running: new Set(), queue: [], fires: [] };
+  /** How the hub names a file of the rules dir in messages and logs: relative to the working directory. */
+  displayPath(file: string): string {
+    return relative(process.cwd(), join(this.#deps.rulesDir, file)) || file;
+  }
+
+  /** Rule ids of `rules` (about to be file `file`) that another file already uses: each names both places. */
+  clashes(file: string, rules: Array<{ id: string; line: number }>): RuleProblem[] {
+    const display = this.displayPath(file);
+    const found: RuleProblem[] = [];
+    for (const rule of rules) {
+      for (const [otherFile, other] of this.#files) {
+        if (otherFile === file) continue;
+        const clash = other.rules.find((r) => r.id === rule.id);
+        if (clash) found.push({ file: display, line: rule.line, column: 1, path: 'id', message: `"${rule.id}" is already used by ${clash.file}:${clash.line}`, text: `${display}:${rule.line}:1 id "${rule.id}" is already used by ${clash.file}:${clash.line}` });
+      }
+    }
+    return found;
+  }
+
+  #attach(rule: CompiledRule, fileName: string): void {
+    const rt: Runtime = { rule, fileName, enabled: rule.enabledByDefault && !this.#disabled.has(rule.id), detaches: [], running: new Set(), queue: [], fires: [] };
     this.#rules.set(rule.id, rt);
     if (rt.enabled) this.#arm(rt);
   }
@@ -213,12 +247,13 @@ export class RuleEngine {
     this.#durable.forgetStaleHolds(rt.rule.id);
   }
 
-  #detach(rt: Runtime, why: string): void {
+  /** Detaches a rule's triggers and ends its runs; with `resume`, runs waiting at a saved checkpoint are saved. */
+  #detach(rt: Runtime, why: string, resume?: string): void {
     rt.detaches.forEach((d) => d());
     rt.detaches = [];
     for (const q of rt.queue) this.#durable.dequeued(q.key);
     rt.queue = [];
-    for (const run of rt.running) run.cancel(why);
+    for (const run of rt.running) run.cancel(why, resume);
   }
 
   #onReject(rt: Runtime, reason: string, event: Partial<TriggerEvent>): void {
@@ -235,7 +270,7 @@ export class RuleEngine {
     if (rt.fires.length > limit) return this.#pause(rt, `triggered more than ${limit} times in a second (a loop?); paused until enabled again`);
     const busy = rt.running.size > 0;
     const { mode, max } = rt.rule;
-    if (mode === 'restart') for (const run of rt.running) run.cancel('restarted by a new trigger');
+    if (mode === 'restart') for (const run of rt.running) run.restart();
     else if (busy && mode === 'single') return this.#skip(rt, event, 'mode single: a run is in progress');
     else if (busy && mode === 'queued') {
       if (rt.queue.length >= max) return this.#skip(rt, event, `mode queued: ${max} runs already queued`);
@@ -314,17 +349,30 @@ export class RuleEngine {
     void bus.publish('hearth/events/rule', JSON.stringify(summary), { qos: 0 }).catch(() => undefined);
   }
 
+  /** Every rule with its status; a file with problems lists each rule id it names (or, naming none, its file name) as invalid. */
   list(): RuleInfo[] {
     const out: RuleInfo[] = [];
-    for (const loaded of [...this.#files.values()].sort((a, b) => a.file.localeCompare(b.file))) {
+    for (const [fileName, loaded] of [...this.#files].sort((a, b) => a[1].file.localeCompare(b[1].file))) {
       if (loaded.problems.length > 0) {
-        const ids = loaded.rules.length > 0 ? loaded.rules.map((r) => r.id) : [loaded.file];
-        for (const id of ids) out.push({ id, file: loaded.file, status: 'invalid', description: '', errors: loaded.problems });
+        const ids = loaded.ids.length > 0 ? loaded.ids : [fileName];
+        for (const id of ids) out.push({ id, file: loaded.file, fileName, status: 'invalid', description: '', errors: loaded.problems });
         continue;
       }
       for (const rule of loaded.rules) out.push(this.#info(this.#rules.get(rule.id)!));
     }
     return out;
+  }
+
+  /** One file of the rules dir (by its name there), with the rules it holds and its problems. */
+  file(fileName: string): RuleFileInfo | undefined {
+    const loaded = this.#files.get(fileName);
+    if (!loaded) return undefined;
+    const invalid = loaded.problems.length > 0;
+    const rules = loaded.ids.map((id) => {
+      const rt = this.#rules.get(id);
+      return !invalid && rt?.fileName === fileName ? { id, status: this.#info(rt).status, description: rt.rule.description } : { id, status: 'invalid' as const, description: '' };
+    });
+    return { fileName, file: loaded.file, status: invalid ? 'invalid' : 'valid', rules, errors: loaded.problems };
   }
 
   get(id: string): RuleInfo & { definition?: unknown } {
@@ -340,6 +388,7 @@ export class RuleEngine {
     return {
       id: rule.id,
       file: rule.file,
+      fileName: rt.fileName,
       line: rule.line,
       status: rt.paused ? 'paused' : rt.enabled ? 'active' : 'disabled',
       description: rule.description,
@@ -397,8 +446,11 @@ export class RuleEngine {
 
   /** The file (a name in the rules dir) that holds rule `id`, and how many rules it holds; undefined when none. */
   fileOf(id: string): { file: string; rules: number } | undefined {
+    const rt = this.#rules.get(id);
+    if (rt) return { file: rt.fileName, rules: this.#files.get(rt.fileName)!.ids.length };
+    // A rule of a file with problems is not running, but its file is still where it lives.
     for (const [file, loaded] of this.#files) {
-      if (loaded.rules.some((r) => r.id === id)) return { file, rules: loaded.rules.length };
+      if (loaded.ids.includes(id)) return { file, rules: loaded.ids.length };
     }
     return undefined;
   }
@@ -413,29 +465,6 @@ export class RuleEngine {
 
   get problems(): RuleProblem[] {
     return [...this.#files.values()].flatMap((f) => f.problems);
-  }
-
-  #watch(): void {
-    try {
-      this.#watcher = watch(this.#deps.rulesDir, (_event, name) => {
-        if (!name || !/\.ya?ml$/.test(name)) return;
-        const file = name.toString();
-        clearTimeout(this.#debounce.get(file));
-        // Editors write a file in several steps; wait for them to finish.
-        this.#debounce.set(file, setTimeout(() => {
-          this.#debounce.delete(file);
-          if (!isRuleFile(file)) return;
-          if (existsSync(join(this.#deps.rulesDir, file))) this.reloadFile(file);
-          else {
-            this.removeFile(file);
-            this.#deps.logger.info(`rule file ${file} removed; its rules are gone`);
-          }
-        }, 200));
-      });
-      this.#watcher.on('error', (err) => this.#deps.logger.warn(`watching ${this.#deps.rulesDir} failed: ${err.message}`));
-    } catch (err) {
-      this.#deps.logger.warn(`cannot watch ${this.#deps.rulesDir} for changes (${(err as Error).message}); restart to pick up edits`);
-    }
   }
 }
 

@@ -28,9 +28,10 @@ export interface ReplayResult {
 
 const MAX_MESSAGES = 2_000_000;
 
-export async function replayRule(db: Database, yaml: string, from: number, to: number, location?: { latitude: number; longitude: number }): Promise<ReplayResult> {
+/** `display` names the YAML in its problems: the user's own file where there is one. */
+export async function replayRule(db: Database, yaml: string, from: number, to: number, location?: { latitude: number; longitude: number }, display = 'replay.yaml'): Promise<ReplayResult> {
   if (!(from < to)) throw new HearthError('HEARTH_VALIDATION', { message: 'from must be before to' });
-  const loaded = loadRuleText(yaml, 'replay.yaml', () => ({}));
+  const loaded = loadRuleText(yaml, display, () => ({}));
   if (loaded.problems.length) throw new HearthError('HEARTH_RULE_INVALID', { message: loaded.problems.map((p) => p.text).join('\n') }, { errors: loaded.problems });
   // The device topics the rules read (triggers and conditions), matched against the recorded series.
   const filters = new Set<string>();

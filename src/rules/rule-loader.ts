@@ -1,14 +1,15 @@
 // Loading a rule file: YAML with positions → validated definitions → compiled rules, or every problem located
 // at file:line:column with its path. Nothing here runs a rule.
 import { readFileSync } from 'node:fs';
-import { isMap, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { isMap, isSeq, type Document, type LineCounter, type Node } from 'yaml';
 import { allOf, compileCondition, type TemplateScopeOf } from './conditions/index.js';
 import { compileSequence } from './actions/index.js';
-import type { ConditionDefinition, RuleDefinition, TriggerDefinition } from './schema.js';
+import { RULE_ID_PATTERN, type ConditionDefinition, type RuleDefinition, type TriggerDefinition } from './schema.js';
 import { compileValue, type Evaluate } from './template.js';
 import { compileTrigger } from './triggers/index.js';
 import { CompileError, type CompiledTrigger, type RunContext } from './types.js';
 import { formatPath, validateRule, type Path } from './validate.js';
+import { parseYaml, TOO_DEEP } from './yaml-mistakes.js';
 
 export interface RuleProblem {
   file: string;
@@ -40,6 +41,8 @@ export interface CompiledRule {
 export interface LoadedFile {
   file: string;
   rules: CompiledRule[];
+  /** Every rule id the file names, valid or not: how a broken file is still found by its rules' ids. */
+  ids: string[];
   problems: RuleProblem[];
 }
 
@@ -49,24 +52,28 @@ export function loadRuleFile(path: string, display: string, scopeOf: TemplateSco
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    return { file: display, rules: [], problems: [problem(display, 1, 1, '', `cannot be read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`)] };
+    const code = (err as NodeJS.ErrnoException).code;
+    return { file: display, rules: [], ids: [], problems: [problem(display, 1, 1, '', `cannot be read: ${code === 'ENOENT' ? 'there is no such file' : (code ?? (err as Error).message)}`)] };
   }
   return loadRuleText(text, display, scopeOf);
 }
 
 export function loadRuleText(text: string, display: string, scopeOf: TemplateScopeOf): LoadedFile {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  const problems: RuleProblem[] = [];
-  if (doc.errors.length > 0) {
-    for (const e of doc.errors) {
-      const pos = lineCounter.linePos(e.pos[0]);
-      problems.push(problem(display, pos.line, pos.col, '', e.message.split('\n')[0]!.replace(/ at line \d+, column \d+.*$/, '')));
-    }
-    return { file: display, rules: [], problems };
+  const { doc, lineCounter, problems: syntax } = parseYaml(text);
+  const problems: RuleProblem[] = syntax.map((p) => problem(display, p.line, p.column, '', p.message));
+  try {
+    return loadDocument(doc, lineCounter, display, problems, scopeOf);
+  } catch (err) {
+    // Walking a document recurses per level too (its value, the schema check): too deep is a problem of the file.
+    if (!(err instanceof RangeError)) throw err;
+    return { file: display, rules: [], ids: [], problems: [problem(display, 1, 1, '', TOO_DEEP)] };
   }
-  const value = doc.toJS();
-  if (value === null || value === undefined) return { file: display, rules: [], problems };
+}
+
+function loadDocument(doc: Document, lineCounter: LineCounter, display: string, problems: RuleProblem[], scopeOf: TemplateScopeOf): LoadedFile {
+  const value = problems.length > 0 ? jsOf(doc) : doc.toJS();
+  const ids = readableIds(value);
+  if (problems.length > 0 || value === null || value === undefined) return { file: display, rules: [], ids, problems };
   const list: Array<{ def: unknown; path: Path }> = Array.isArray(value) ? value.map((def, i) => ({ def, path: [i] })) : [{ def: value, path: [] }];
   const rules: CompiledRule[] = [];
   const locate = (path: Path, message: string) => {
@@ -89,7 +96,23 @@ export function loadRuleText(text: string, display: string, scopeOf: TemplateSco
       else throw err;
     }
   }
-  return { file: display, rules, problems };
+  return { file: display, rules, ids, problems };
+}
+
+/** After a YAML mistake: as much of the document's value as could be read (or nothing), for the ids it names. */
+function jsOf(doc: Document): unknown {
+  try {
+    return doc.toJS();
+  } catch {
+    return undefined;
+  }
+}
+
+/** The `id:` of each rule in a document's value (a mapping or a list of them). */
+function readableIds(value: unknown): string[] {
+  const list = Array.isArray(value) ? value : [value];
+  const pattern = new RegExp(RULE_ID_PATTERN);
+  return [...new Set(list.map((r) => (r && typeof r === 'object' ? (r as { id?: unknown }).id : undefined)).filter((id): id is string => typeof id === 'string' && pattern.test(id)))];
 }
 
 export function compileRule(def: RuleDefinition, file: string, path: Path, scopeOf: TemplateScopeOf): CompiledRule {

@@ -3,11 +3,10 @@
 // in-process broker with a virtual clock: nothing reaches real devices, and an hour of rule time takes milliseconds.
 import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { Aedes } from 'aedes';
-import { LineCounter, parseDocument } from 'yaml';
 import { AedesBus } from '../broker/aedes-bus.js';
 import { topicMatches } from '../broker/message-bus.js';
 import { formatPayload } from '../devices/topic.js';
@@ -16,9 +15,10 @@ import { EventBus } from '../shared/event-bus.js';
 import { createMemoryLogger } from '../shared/logger.js';
 import { parseDuration } from './duration.js';
 import { RuleEngine } from './engine.js';
-import { position } from './rule-loader.js';
+import { loadRuleFile, position } from './rule-loader.js';
 import { nextTimeOfDay, parseClock } from './triggers/common.js';
 import { formatPath } from './validate.js';
+import { parseYaml } from './yaml-mistakes.js';
 
 const Value_ = Type.Union([Type.String(), Type.Number(), Type.Boolean()]);
 const Step = Type.Union([
@@ -63,12 +63,8 @@ export interface TestFileResult {
 }
 
 export async function runRuleTestFile(path: string, display = path): Promise<TestFileResult> {
-  const text = readFileSync(path, 'utf8');
-  const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false });
-  if (doc.errors.length) {
-    return { file: display, cases: [], problems: doc.errors.map((e) => { const p = lc.linePos(e.pos[0]); return `${display}:${p.line}:${p.col} ${e.message.split('\n')[0]}`; }) };
-  }
+  const { doc, lineCounter: lc, problems: syntax } = parseYaml(readFileSync(path, 'utf8'));
+  if (syntax.length) return { file: display, cases: [], problems: syntax.map((p) => `${display}:${p.line}:${p.column} ${p.message}`) };
   const value = doc.toJS();
   const problems: string[] = [];
   const seen = new Set<string>();
@@ -82,7 +78,11 @@ export async function runRuleTestFile(path: string, display = path): Promise<Tes
   }
   if (problems.length) return { file: display, cases: [], problems };
   const spec = value as TestFile;
-  const ruleFile = join(path, '..', spec.file ?? basename(path).replace(/\.test\.ya?ml$/, '.yaml'));
+  const name = spec.file ?? basename(path).replace(/\.test\.ya?ml$/, '.yaml');
+  const ruleFile = join(path, '..', name);
+  // The rule file is checked here, under its own path: each case runs a copy of it in a temporary dir.
+  const rules = loadRuleFile(ruleFile, join(dirname(display), name), () => ({}));
+  if (rules.problems.length) return { file: display, cases: [], problems: rules.problems.map((p) => p.text) };
   const cases: CaseResult[] = [];
   for (const c of spec.cases) cases.push(await runCase(ruleFile, c));
   return { file: display, cases, problems };

@@ -29,6 +29,8 @@ export class RuleRun {
   readonly #rule: CompiledRule;
   readonly #deps: RunDeps;
   readonly #options: RunOptions;
+  /** True while the run waits at a checkpoint kept in the timer store (a durable delay or wait). */
+  #checkpointed = false;
 
   constructor(rule: CompiledRule, event: TriggerEvent, deps: RunDeps, options: RunOptions = {}) {
     this.#rule = rule;
@@ -37,8 +39,15 @@ export class RuleRun {
     this.trace = { id: options.resume?.traceId ?? randomUUID(), ruleId: rule.id, startedAt: deps.clock.now(), outcome: 'running', trigger: event, conditions: [], actions: [], published: [] };
   }
 
-  cancel(reason: string): void {
-    this.#controller.abort(new RunCancelled(reason));
+  /** Ends the run; with `resume` (why it goes on later) a run waiting at a saved checkpoint is traced as saved. */
+  cancel(reason: string, resume?: string): void {
+    const saved = resume !== undefined && this.#checkpointed;
+    this.#controller.abort(new RunCancelled(saved ? resume : reason, saved ? 'saved' : 'cancelled'));
+  }
+
+  /** Mode restart: a new trigger replaces this run. */
+  restart(): void {
+    this.#controller.abort(new RunCancelled('a new trigger started the rule again (mode restart)', 'restarted'));
   }
 
   async execute(): Promise<RuleTrace> {
@@ -53,15 +62,23 @@ export class RuleRun {
       const ctx = this.#runContext(scope);
       const store = this.#options.checkpoints;
       if (store) {
-        ctx.checkpoint = (path, dueAt, kind = 'delay') => store.save(key, dueAt, { ...(trace.trigger as TriggerEvent), resume: { path, variables: { ...scope.variables }, traceId: trace.id, kind } });
-        ctx.clearCheckpoint = () => store.delete(key);
+        ctx.checkpoint = (path, dueAt, kind = 'delay') => {
+          store.save(key, dueAt, { ...(trace.trigger as TriggerEvent), resume: { path, variables: { ...scope.variables }, traceId: trace.id, kind } });
+          this.#checkpointed = true;
+        };
+        ctx.clearCheckpoint = () => {
+          store.delete(key);
+          this.#checkpointed = false;
+        };
       }
       if (resume) {
         trace.reason = `resumed after a restart at step ${resume.path.join('.')}`;
         if (resume.kind === 'wait') ctx.resumeDeadline = resume.dueAt;
         else {
+          // The rest of the delay: its checkpoint is still in the store until it ends.
+          this.#checkpointed = store !== undefined;
           await ctx.sleep(Math.max(0, resume.dueAt - deps.clock.now()));
-          store?.delete(key);
+          ctx.clearCheckpoint?.();
         }
         ctx.resumePath = [...resume.path];
         await rule.actions(ctx);
@@ -74,8 +91,11 @@ export class RuleRun {
     } catch (err) {
       if (err instanceof StopRun) return this.#finish('stopped', `stopped: ${err.message}`);
       if (err instanceof RunCancelled) {
-        this.#options.checkpoints?.delete(key);
-        return this.#finish('cancelled', err.message);
+        // A saved run keeps its checkpoint: it goes on from there.
+        if (err.outcome !== 'saved') this.#options.checkpoints?.delete(key);
+        // Why it ended now says more than how it began ("resumed after a restart").
+        this.trace.reason = err.message;
+        return this.#finish(err.outcome);
       }
       this.#options.checkpoints?.delete(key);
       trace.error = (err as Error).message;

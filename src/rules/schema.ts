@@ -7,6 +7,8 @@ const nested = (kind: 'trigger' | 'condition' | 'action', options: object = {}) 
 
 /** A rule id: also a file name and a path segment of the API, so nothing that could name a path (../). */
 export const RULE_ID_PATTERN = '^[A-Za-z0-9_-]{1,64}$';
+/** A rule file's name in the rules dir, as the API addresses it: no path separators, not hidden, not a test file. */
+export const RULE_FILE_PATTERN = '^(?!\\.)(?!.*\\.test\\.ya?ml$)[^/\\\\\\u0000-\\u001f]{1,128}\\.ya?ml$';
 const Id = Type.String({ pattern: RULE_ID_PATTERN, 'x-expect': 'an id of letters, digits, _ or - (1-64)' });
 const Topic = Type.String({ minLength: 1, maxLength: 256, 'x-expect': 'an MQTT topic' });
 const Scalar = Type.Union([Type.String(), Type.Number(), Type.Boolean()], { 'x-expect': 'a string, number or true/false' });

@@ -1,7 +1,13 @@
 // Traces: what each evaluation of a rule saw and did, kept per rule (the last N) behind a small store interface.
 import type { ActionTrace, ConditionResult, TriggerEvent } from './types.js';
 
-export type Outcome = 'running' | 'ran' | 'stopped' | 'conditions_failed' | 'trigger_rejected' | 'skipped_by_mode' | 'cancelled' | 'error';
+/**
+ * How an evaluation ended. `restarted`: mode restart replaced the run with a new one; `saved`: the hub stopped while
+ * the run waited in a delay or a wait, and it resumes from there at the next start (the trace is then replaced by
+ * the resumed run's); `cancelled`: disabled, removed, or skipped by on_missed.
+ */
+export const OUTCOMES = ['running', 'ran', 'stopped', 'conditions_failed', 'trigger_rejected', 'skipped_by_mode', 'restarted', 'saved', 'cancelled', 'error'] as const;
+export type Outcome = (typeof OUTCOMES)[number];
 
 export interface RuleTrace {
   id: string;

@@ -174,4 +174,12 @@ export type CompiledAction = (ctx: RunContext) => Promise<void>;
 
 /** Thrown by `stop:` to end a run early; not an error. */
 export class StopRun extends Error {}
-export class RunCancelled extends Error {}
+/**
+ * Ends a run from outside. `restarted`: mode restart replaced it with a new run; `saved`: the hub stopped (or its file
+ * was reloaded) while it waited in a delay or a wait, and it goes on from there; `cancelled`: it ends here.
+ */
+export class RunCancelled extends Error {
+  constructor(message: string, readonly outcome: 'cancelled' | 'restarted' | 'saved' = 'cancelled') {
+    super(message);
+  }
+}

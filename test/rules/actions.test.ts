@@ -1,6 +1,7 @@
 // Conditions, actions, templates and modes, each as a rule a homeowner would write.
 import { afterEach, describe, expect, it } from 'vitest';
 import { startEngine, type EngineHarness } from '../helpers/engine.js';
+import { formatTrace } from '../../src/rules/trace-format.js';
 
 let h: EngineHarness | undefined;
 afterEach(async () => {
@@ -154,14 +155,24 @@ describe('modes', () => {
     expect(h.logs.some((l) => l.includes('rule r skipped: mode single'))).toBe(true);
   });
 
-  it('restart cancels the running one', async () => {
+  it('restart replaces the running one, and traces it as restarted (not as an error)', async () => {
     h = await startEngine({ 'r.yaml': slow('mode: restart') });
     await h.publish('home/button/press', 'a');
     await h.clock.advance(5_000);
     await h.publish('home/button/press', 'b');
     await h.clock.advance(10_000);
     expect(h.commands()).toEqual(['home/out/start/set=a', 'home/out/start/set=b', 'home/out/end/set=b']);
-    expect(h.engine.traces('r').some((t) => t.outcome === 'cancelled')).toBe(true);
+    const [second, first] = h.engine.traces('r');
+    expect([first!.outcome, second!.outcome]).toEqual(['restarted', 'ran']);
+    expect(first!.reason).toBe('a new trigger started the rule again (mode restart)');
+    expect(first!.actions.map((a) => [a.step, a.result, a.error])).toEqual([
+      ['publish home/out/start/set', 'published "a" to home/out/start/set', undefined],
+      ['delay', 'restarted: a new trigger started the rule again (mode restart)', undefined],
+    ]);
+    expect(formatTrace(first!).slice(0, 1)).toEqual([expect.stringMatching(/ r: RESTARTED — a new trigger started the rule again \(mode restart\)$/)]);
+    expect(formatTrace(first!).join('\n')).not.toMatch(/✗|error/);
+    expect(h.logs.filter((l) => l.includes('rule r restarted'))).toHaveLength(1);
+    expect(h.logs.some((l) => / error /i.test(l) || l.includes('[error]'))).toBe(false);
   });
 
   it('queued runs one after the other, up to max', async () => {

@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { describe, expect, it } from 'vitest';
 import { startCliHub } from '../helpers/cli.js';
+import { formatTrace } from '../../src/rules/trace-format.js';
+import { MemoryTraceStore } from '../../src/rules/traces.js';
 import { MemoryTimerStore, startEngine } from '../helpers/engine.js';
 import { ADMIN_PASSWORD, connectListening, tempDir, waitFor } from '../helpers/hub.js';
 
@@ -59,6 +61,41 @@ describe('durable delays', () => {
     expect(h.engine.traces('light')[0]!.reason).toBe('resumed after a restart at step 2');
     expect(store.timers.size).toBe(0);
     await h.stop();
+  });
+
+  it('a run waiting in its delay when the hub stops is traced as saved, not cancelled; the resumed run then takes that trace over', async () => {
+    const store = new MemoryTimerStore();
+    const traces = new MemoryTraceStore();
+    const start = new Date(2026, 5, 15, 20, 0, 0).getTime();
+    let h = await startEngine({ 'light.yaml': LIGHT() }, { start, timerStore: store, traceStore: traces, states: [['home/hall/motion', false]] });
+    const dir = h.dir;
+    await h.publish('home/hall/motion', 'true');
+    await h.clock.advance(60_000);
+    await h.stop();
+    const [saved] = traces.list('light');
+    const why = 'the hub stopped while the run waited here; saved, it goes on with the time left when the hub starts again';
+    expect(saved).toMatchObject({ outcome: 'saved', reason: why });
+    expect(saved!.actions.map((a) => [a.result, a.error])).toEqual([['published "on" to home/hall-light/power/set', undefined], [`saved: ${why}`, undefined]]);
+    expect(formatTrace(saved!)[0]).toMatch(new RegExp(`light: SAVED — ${why}$`));
+
+    // Reloading its file while it waits saves it too: it goes on in the reloaded rule.
+    h = await startEngine({}, { start: start + 90_000, timerStore: store, traceStore: traces, dir, states: [['home/hall/motion', true]] });
+    h.engine.reloadFile('light.yaml');
+    await h.clock.advance(0);
+    expect(traces.list('light')).toMatchObject([{ id: saved!.id, outcome: 'saved', reason: `${h.engine.displayPath('light.yaml')} changed while the run waited here; saved, it goes on in the reloaded rule` }]);
+    await h.clock.advance(30_000);
+    expect(h.commands()).toEqual(['home/hall-light/power/set=off']);
+    expect(traces.list('light')).toMatchObject([{ id: saved!.id, outcome: 'ran', reason: 'resumed after a restart at step 2' }]);
+    expect(store.timers.size).toBe(0);
+    await h.stop();
+  });
+
+  it('without a place to keep it (no timer store), a run stopped in its delay is cancelled, and says so', async () => {
+    const traces = new MemoryTraceStore();
+    const h = await startEngine({ 'light.yaml': LIGHT() }, { traceStore: traces, states: [['home/hall/motion', false]] });
+    await h.publish('home/hall/motion', 'true');
+    await h.stop();
+    expect(traces.list('light')).toMatchObject([{ outcome: 'cancelled', reason: 'the hub is stopping' }]);
   });
 
   it('a delay that ended while the hub was down goes on at start-up, or is skipped with on_missed: skip', async () => {

@@ -1,11 +1,11 @@
 // The dashboard in a real headless Chromium against a real hub: login, live devices, controls, offline, rules, phone width.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { MqttClient } from 'mqtt';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_PASSWORD, startTestHub, waitFor, type TestHub } from '../helpers/hub.js';
+import { ADMIN_PASSWORD, http, startTestHub, waitFor, type TestHub } from '../helpers/hub.js';
 
 const ROOT = join(import.meta.dirname, '../..');
 const ARTIFACTS = join(ROOT, 'test-artifacts');
@@ -126,6 +126,68 @@ describe('dashboard', () => {
     await page.click('#run-tests');
     await page.waitForFunction(() => document.querySelector('#rule-results h3')?.textContent === 'Tests failed');
     expect(await page.locator('#rule-results pre').textContent()).toContain('no tests: write evening.test.yaml beside evening.yaml');
+  });
+
+  it('a rule file with a mistake opens in the editor with its error marked, and is fixed there', async () => {
+    const rule = (id: string, indent = '') => [`id: ${id}`, 'triggers:', '  - trigger: webhook', `    webhook_id: ${id}-secret-1`, 'actions:', '  - action: publish', `    ${indent}topic: home/${id}/light/set`, '    payload: "on"', ''].join('\n');
+    writeFileSync(join(th.hub.rules.rulesDir, 'porch.yaml'), rule('porch', '    '));
+    th.hub.rules.reloadFile('porch.yaml');
+    await page.goto(th.httpUrl + '/#/rules');
+    const item = page.locator('li[data-file="porch.yaml"]');
+    await item.waitFor();
+    expect(await item.locator('.muted').textContent()).toBe('Holds porch; none of its rules run until it is fixed.');
+    await item.locator('a').click();
+    const editor = page.locator('#rule-yaml');
+    await page.waitForFunction(() => (document.getElementById('rule-yaml') as HTMLTextAreaElement | null)?.value.includes('id: porch'));
+    const message = 'line 7 is indented deeper than the key above it ("action" on line 6), which already has a value; start it in column 5, like "action" (column 9)';
+    await page.locator('#rule-problems li').first().waitFor();
+    expect(await page.locator('#rule-problems li').allTextContents()).toEqual([message]);
+    expect(await page.locator('.gutter .bad').allTextContents()).toEqual(['7']);
+    expect(await page.locator('#rule-file').textContent()).toContain('holds 1 rule: porch — it has errors, so it does not run; fix them here and save.');
+    // The problem takes the caret to the mistake.
+    await page.locator('#rule-problems button').click();
+    const caret = await editor.evaluate((el: HTMLTextAreaElement) => el.value.slice(0, el.selectionStart).split('\n').length);
+    expect(caret).toBe(7);
+    await editor.fill(rule('porch'));
+    await page.waitForFunction(() => document.querySelectorAll('#rule-problems li').length === 0);
+    await page.click('#save-rule');
+    await page.waitForSelector('text=Saved; the rule is live');
+    await page.waitForFunction(() => document.getElementById('rule-file')?.textContent?.endsWith('holds 1 rule: porch.'));
+    expect((await http(th, 'GET', '/api/rules/porch')).json.status).toBe('active');
+  });
+
+  it('a file with several rules opens as that file, says which rules it holds, and runs the one chosen', async () => {
+    const rule = (id: string) => [`- id: ${id}`, '  triggers:', '    - trigger: webhook', `      webhook_id: ${id}-secret-1`, '  actions:', '    - action: publish', `      topic: home/${id}/set`, '      payload: "on"'].join('\n');
+    writeFileSync(join(th.hub.rules.rulesDir, 'kitchen.yaml'), `${rule('kitchen-on')}\n${rule('kitchen-off')}\n`);
+    th.hub.rules.reloadFile('kitchen.yaml');
+    await page.goto(th.httpUrl + '/#/rules');
+    await page.locator('li[data-rule="kitchen-off"] a').click();
+    await page.waitForFunction(() => document.querySelector('h2')?.textContent === 'kitchen.yaml');
+    await page.waitForFunction(() => document.getElementById('rule-file')?.textContent?.endsWith('holds 2 rules: kitchen-on, kitchen-off.'));
+    expect(await page.locator('#rule-yaml').inputValue()).toContain('- id: kitchen-on');
+    expect(await page.locator('#rule-select').inputValue()).toBe('kitchen-off');
+    const editor = page.locator('#rule-yaml');
+    await editor.fill((await editor.inputValue()).replace('home/kitchen-off/set', 'home/kitchen-light/set'));
+    await page.click('#save-rule');
+    await page.waitForSelector('text=Saved; its 2 rules are live');
+    await page.click('text=Run now');
+    const trace = page.locator('details.trace[data-outcome=ran]').first();
+    await trace.waitFor();
+    expect(await trace.textContent()).toContain('publish home/kitchen-light/set');
+    expect((await http(th, 'GET', '/api/rules/kitchen-on/traces')).json).toEqual([]);
+  });
+
+  it('a run that mode restart replaced shows as restarted, with no step marked as failed', async () => {
+    const yaml = ['id: hall', 'mode: restart', 'triggers:', '  - trigger: webhook', '    webhook_id: hall-secret-1', 'actions:', '  - delay: 10m', ''].join('\n');
+    expect((await http(th, 'PUT', '/api/rules/hall', { yaml })).status).toBe(201);
+    for (let i = 0; i < 2; i++) expect((await http(th, 'POST', '/api/webhooks/hall-secret-1', {}, null)).status).toBe(202);
+    await page.goto(th.httpUrl + '/#/rules/hall');
+    const trace = page.locator('details.trace[data-outcome=restarted]');
+    await trace.waitFor();
+    expect(await trace.locator('summary').textContent()).toMatch(/ — restarted: a new trigger started the rule again \(mode restart\)$/);
+    expect(await trace.locator('li').allTextContents()).toEqual([expect.stringMatching(/^delay: restarted: a new trigger started the rule again \(mode restart\) \(\d+ ms\)$/)]);
+    expect(await trace.locator('li.bad').count()).toBe(0);
+    expect((await http(th, 'POST', '/api/rules/hall/disable')).json.status).toBe('disabled');
   });
 
   it('at phone width (390 px) nothing overflows', async () => {

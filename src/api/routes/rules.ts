@@ -3,28 +3,45 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { RuleEngine } from '../../rules/engine.js';
-import { deleteRule, readRuleSource, saveRule, validateRuleText } from '../../rules/rule-files.js';
+import { deleteRule, deleteRuleFile, readRuleFileSource, readRuleSource, saveRule, saveRuleFile, validateRuleFile, validateRuleText } from '../../rules/rule-files.js';
 import { HearthError } from '../../shared/errors.js';
 import type { Database } from 'better-sqlite3';
 import { replayRule } from '../../rules/replay.js';
-import { RULE_ID_PATTERN } from '../../rules/schema.js';
+import { RULE_FILE_PATTERN, RULE_ID_PATTERN } from '../../rules/schema.js';
 import { runRulesTest } from '../../rules/test-command.js';
+import { OUTCOMES } from '../../rules/traces.js';
 import { ErrorSchema } from '../schemas/device.js';
 
 // The rule id's own pattern: an id that could name a path (../) is refused before it reaches the rules dir.
 const IdParams = Type.Object({ id: Type.String({ pattern: RULE_ID_PATTERN, description: 'letters, digits, _ or - (1-64)' }) });
+const FileName = Type.String({ pattern: RULE_FILE_PATTERN, description: "a rule file's name in the rules dir, e.g. porch.yaml" });
+const FileParams = Type.Object({ file: FileName });
 const ProblemSchema = Type.Object({ file: Type.String(), line: Type.Integer(), column: Type.Integer(), path: Type.String(), message: Type.String(), text: Type.String() });
+const Outcome = Type.Union(OUTCOMES.map((o) => Type.Literal(o)), {
+  description: 'How an evaluation ended: ran, stopped (a stop action), conditions_failed, trigger_rejected, skipped_by_mode, restarted (mode restart replaced the run with a new one), saved (the hub stopped while the run waited in a delay or a wait; it goes on at the next start, and its trace is then replaced by the resumed run), cancelled, error; running while it runs',
+});
+const Status = Type.Union([Type.Literal('active'), Type.Literal('disabled'), Type.Literal('invalid'), Type.Literal('paused')]);
 const RuleInfoSchema = Type.Object({
-  id: Type.String(),
-  file: Type.String(),
+  id: Type.String({ description: 'The rule id; for a file with problems that names no rule, its file name' }),
+  file: Type.String({ description: 'The file as the hub names it in messages and logs' }),
+  fileName: Type.String({ description: 'The file in the rules dir: open it with /api/rule-files/:file' }),
   line: Type.Optional(Type.Integer()),
-  status: Type.Union([Type.Literal('active'), Type.Literal('disabled'), Type.Literal('invalid'), Type.Literal('paused')]),
+  status: Status,
   description: Type.String(),
   mode: Type.Optional(Type.String()),
   errors: Type.Optional(Type.Array(ProblemSchema)),
-  lastRun: Type.Optional(Type.Object({ at: Type.String(), outcome: Type.String(), reason: Type.Optional(Type.String()) })),
+  lastRun: Type.Optional(Type.Object({ at: Type.String(), outcome: Outcome, reason: Type.Optional(Type.String()) })),
 });
-const YamlBody = Type.Object({ yaml: Type.String({ minLength: 1, maxLength: 200_000 }) }, { additionalProperties: false });
+const RuleFileSchema = Type.Object({
+  fileName: Type.String(),
+  file: Type.String(),
+  status: Type.Union([Type.Literal('valid'), Type.Literal('invalid')]),
+  rules: Type.Array(Type.Object({ id: Type.String(), status: Status, description: Type.String() }), { description: 'The rules the file names, valid or not' }),
+  errors: Type.Array(ProblemSchema),
+  source: Type.String({ description: 'The YAML, as it is on disk' }),
+});
+const Yaml = Type.String({ minLength: 1, maxLength: 200_000 });
+const YamlBody = Type.Object({ yaml: Yaml }, { additionalProperties: false });
 
 export async function rulesRoutes(app: FastifyInstance, opts: { rules: RuleEngine; db: Database; location?: { latitude: number; longitude: number } }): Promise<void> {
   const { rules } = opts;
@@ -39,8 +56,8 @@ export async function rulesRoutes(app: FastifyInstance, opts: { rules: RuleEngin
   app.put<{ Params: { id: string }; Body: { yaml: string } }>('/api/rules/:id', {
     schema: { tags: ['rules'], summary: 'Create or replace a rule from YAML (validated first; written atomically)', params: IdParams, body: YamlBody, response: { 400: ErrorSchema, 404: ErrorSchema, 409: ErrorSchema } },
     handler: async (request, reply) => {
-      const { created, file } = saveRule(rules, request.params.id, request.body.yaml);
-      return reply.status(created ? 201 : 200).send({ ...rules.get(request.params.id), file });
+      const { created } = saveRule(rules, request.params.id, request.body.yaml);
+      return reply.status(created ? 201 : 200).send(rules.get(request.params.id));
     },
   });
 
@@ -52,10 +69,42 @@ export async function rulesRoutes(app: FastifyInstance, opts: { rules: RuleEngin
     },
   });
 
-  app.post<{ Body: { yaml: string } }>('/api/rules/validate', {
+  app.post<{ Body: { yaml: string; file?: string } }>('/api/rules/validate', {
     config: { role: 'viewer' },
-    schema: { tags: ['rules'], summary: 'Validate rule YAML without saving it (for editors)', body: YamlBody },
-    handler: async (request) => validateRuleText(request.body.yaml, 'rule.yaml'),
+    schema: {
+      tags: ['rules'],
+      summary: 'Validate rule YAML without saving it (for editors); with `file`, as that file of the rules dir (named as the hub names it, ids used by other files reported)',
+      body: Type.Object({ yaml: Yaml, file: Type.Optional(FileName) }, { additionalProperties: false }),
+    },
+    handler: async (request) => (request.body.file ? validateRuleFile(rules, request.body.file, request.body.yaml) : validateRuleText(request.body.yaml, 'rule.yaml')),
+  });
+
+  // A file as a whole: how a file with errors (which may name no valid rule) or with several rules is opened and fixed.
+  const fileView = (name: string) => {
+    const info = rules.file(name);
+    if (!info) throw new HearthError('HEARTH_NOT_FOUND', { message: `No rule file "${name}"` });
+    return { ...info, source: readRuleFileSource(rules, name) };
+  };
+
+  app.get<{ Params: { file: string } }>('/api/rule-files/:file', {
+    schema: { tags: ['rules'], summary: 'One rule file: its YAML, the rules it holds and its errors (also when it does not load)', params: FileParams, response: { 200: RuleFileSchema, 404: ErrorSchema } },
+    handler: async (request) => fileView(request.params.file),
+  });
+
+  app.put<{ Params: { file: string }; Body: { yaml: string } }>('/api/rule-files/:file', {
+    schema: { tags: ['rules'], summary: 'Create or replace a rule file (one rule or several; validated first; written atomically)', params: FileParams, body: YamlBody, response: { 200: RuleFileSchema, 201: RuleFileSchema, 400: ErrorSchema } },
+    handler: async (request, reply) => {
+      const { created } = saveRuleFile(rules, request.params.file, request.body.yaml);
+      return reply.status(created ? 201 : 200).send(fileView(request.params.file));
+    },
+  });
+
+  app.delete<{ Params: { file: string } }>('/api/rule-files/:file', {
+    schema: { tags: ['rules'], summary: 'Delete a rule file (and so its rules)', params: FileParams, response: { 404: ErrorSchema } },
+    handler: async (request, reply) => {
+      deleteRuleFile(rules, request.params.file);
+      return reply.status(204).send();
+    },
   });
 
   for (const action of ['enable', 'disable'] as const) {
@@ -94,12 +143,13 @@ export async function rulesRoutes(app: FastifyInstance, opts: { rules: RuleEngin
     return t;
   };
 
-  app.post<{ Body: { yaml: string; from?: string; to?: string } }>('/api/rules/replay', {
+  app.post<{ Body: { yaml: string; from?: string; to?: string; file?: string } }>('/api/rules/replay', {
     config: { role: 'viewer' },
-    schema: { tags: ['rules'], summary: 'Replay rule YAML (new or changed) against recorded history; actions are not executed', body: Type.Object({ yaml: Type.String({ minLength: 1, maxLength: 200_000 }), ...Range }, { additionalProperties: false }) },
+    schema: { tags: ['rules'], summary: 'Replay rule YAML (new or changed) against recorded history; actions are not executed', body: Type.Object({ yaml: Yaml, ...Range, file: Type.Optional(FileName) }, { additionalProperties: false }) },
     handler: async (request) => {
       const to = time(request.body.to, Date.now(), 'to');
-      return replayRule(opts.db, request.body.yaml, time(request.body.from, to - 86_400_000, 'from'), to, opts.location);
+      const display = request.body.file ? rules.displayPath(request.body.file) : undefined;
+      return replayRule(opts.db, request.body.yaml, time(request.body.from, to - 86_400_000, 'from'), to, opts.location, display);
     },
   });
 
@@ -107,10 +157,10 @@ export async function rulesRoutes(app: FastifyInstance, opts: { rules: RuleEngin
     config: { role: 'viewer' },
     schema: { tags: ['rules'], summary: 'Replay a saved rule against recorded history', params: IdParams, body: Type.Optional(Type.Object(Range, { additionalProperties: false })), response: { 404: ErrorSchema } },
     handler: async (request) => {
-      const source = readRuleSource(rules, request.params.id);
-      if (!source) throw new HearthError('HEARTH_RULE_NOT_FOUND', { id: request.params.id });
+      const where = rules.fileOf(request.params.id);
+      if (!where) throw new HearthError('HEARTH_RULE_NOT_FOUND', { id: request.params.id });
       const to = time(request.body?.to, Date.now(), 'to');
-      return replayRule(opts.db, source, time(request.body?.from, to - 86_400_000, 'from'), to, opts.location);
+      return replayRule(opts.db, readRuleFileSource(rules, where.file), time(request.body?.from, to - 86_400_000, 'from'), to, opts.location, rules.displayPath(where.file));
     },
   });
 

@@ -1,7 +1,7 @@
 // The action registry and the sequence runner: each step is timed and recorded in the run's trace.
 import { actionKind } from '../schema.js';
 import type { TemplateScopeOf } from '../conditions/index.js';
-import { StopRun, type ActionTrace, type RunContext } from '../types.js';
+import { RunCancelled, StopRun, type ActionTrace, type RunContext } from '../types.js';
 import type { Path } from '../validate.js';
 import { compileLog, compilePublish, compileStop, compileVariables, type Step } from './basic.js';
 import { compileChoose, compileDelay, compileIf, compileRepeat, compileWait, type SequenceCompiler } from './flow.js';
@@ -40,8 +40,13 @@ export function compileSequence(defs: unknown[], path: Path, scopeOf: TemplateSc
       try {
         entry.result = await step(ctx);
       } catch (err) {
-        entry.result = err instanceof StopRun ? `stopped: ${err.message}` : 'error';
-        if (!(err instanceof StopRun)) entry.error = (err as Error).message;
+        // Stopped, restarted, saved or cancelled from outside: how the run ended, not an error of this step.
+        if (err instanceof StopRun) entry.result = `stopped: ${err.message}`;
+        else if (err instanceof RunCancelled) entry.result = `${err.outcome}: ${err.message}`;
+        else {
+          entry.result = 'error';
+          entry.error = (err as Error).message;
+        }
         throw err;
       } finally {
         entry.endedAt = ctx.clock.now();

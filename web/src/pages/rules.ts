@@ -1,10 +1,13 @@
-// Rules: status and last run, enable/disable, run now, a YAML editor with live validation at the line, and traces.
+// Rules: status and last run, enable/disable, run now, and a YAML editor per rule file (a file with errors opens too,
+// its errors marked at their lines; a file with several rules opens as that file) with tests, replay and traces.
 import { api, ApiError, isAdmin } from '../api.js';
 import { ago, h, mount, toast } from '../dom.js';
 import { onLive } from '../live.js';
+import { traceView } from './rule-trace.js';
 
 interface Problem { line: number; column: number; path: string; message: string; text: string }
-interface RuleInfo { id: string; file: string; status: string; description: string; errors?: Problem[]; lastRun?: { at: string; outcome: string; reason?: string } }
+interface RuleInfo { id: string; file: string; fileName: string; status: string; description: string; errors?: Problem[]; lastRun?: { at: string; outcome: string; reason?: string } }
+interface RuleFile { fileName: string; file: string; status: 'valid' | 'invalid'; rules: Array<{ id: string; status: string; description: string }>; errors: Problem[]; source: string }
 
 const TEMPLATE = (id: string) => `id: ${id}
 description: What this rule does
@@ -18,27 +21,41 @@ actions:
     payload: "on"
 `;
 
+const ruleHref = (key: string) => `#/rules/${encodeURIComponent(key)}`;
+/** A rule file's name, not a rule id: ids have no dots. */
+const isFileName = (key: string) => /\.ya?ml$/.test(key);
+
 export function rulesPage(root: HTMLElement): () => void {
   const load = async () => {
     const rules = await api<RuleInfo[]>('GET', '/api/rules');
+    const perFile = new Map<string, RuleInfo[]>();
+    for (const r of rules) perFile.set(r.fileName, [...(perFile.get(r.fileName) ?? []), r]);
     mount(
       root,
       h('h2', {}, 'Rules'),
-      isAdmin() ? h('form', { class: 'inline', onsubmit: (e: Event) => { e.preventDefault(); const v = (document.getElementById('new-rule-id') as HTMLInputElement).value.trim(); if (v) location.hash = `#/rules/${encodeURIComponent(v)}?new`; } },
+      isAdmin() ? h('form', { class: 'inline', onsubmit: (e: Event) => { e.preventDefault(); const v = (document.getElementById('new-rule-id') as HTMLInputElement).value.trim(); if (v) location.hash = `${ruleHref(v)}?new`; } },
         h('label', { for: 'new-rule-id' }, 'New rule id'), h('input', { id: 'new-rule-id', pattern: '[A-Za-z0-9_-]{1,64}', required: true }), h('button', { type: 'submit' }, 'Create')) : null,
       rules.length === 0 ? h('p', { class: 'empty' }, 'No rules yet.') : null,
-      h('ul', { class: 'rules' }, rules.map((r) =>
-        h('li', { class: `rule ${r.status}`, dataset: { rule: r.id } },
-          h('div', {}, h('a', { href: `#/rules/${encodeURIComponent(r.id)}` }, r.id), ' ', h('span', { class: `badge ${r.status}` }, r.status)),
-          h('p', { class: 'muted' }, r.description || r.file),
-          r.errors ? h('ul', { class: 'errors' }, r.errors.map((e) => h('li', {}, e.text))) : null,
-          r.lastRun ? h('p', { class: 'muted' }, `Last run ${ago(r.lastRun.at)}: ${r.lastRun.outcome}${r.lastRun.reason ? ` (${r.lastRun.reason})` : ''}`) : null,
-          isAdmin() && r.status !== 'invalid' ? h('div', { class: 'actions' },
-            h('button', { onclick: () => act(r.id, r.status === 'active' ? 'disable' : 'enable') }, r.status === 'active' ? 'Disable' : 'Enable'),
-            h('button', { onclick: () => act(r.id, 'run') }, 'Run now')) : null,
-        ))),
+      h('ul', { class: 'rules' }, [...perFile.entries()].map(([fileName, list]) => (list[0]!.status === 'invalid' ? brokenFileItem(fileName, list) : list.map((r) => ruleItem(r, list.length))))),
     );
   };
+  // A file with errors runs none of its rules: one entry, opening the file to fix it.
+  const brokenFileItem = (fileName: string, list: RuleInfo[]) => {
+    const ids = list.map((r) => r.id).filter((id) => id !== fileName);
+    return h('li', { class: 'rule invalid', dataset: { file: fileName } },
+      h('div', {}, h('a', { href: ruleHref(fileName) }, fileName), ' ', h('span', { class: 'badge invalid' }, 'invalid')),
+      h('p', { class: 'muted' }, ids.length ? `Holds ${ids.join(', ')}; none of its rules run until it is fixed.` : 'None of its rules run until it is fixed.'),
+      h('ul', { class: 'errors' }, list[0]!.errors!.map((e) => h('li', {}, e.text))));
+  };
+  const ruleItem = (r: RuleInfo, inFile: number) =>
+    h('li', { class: `rule ${r.status}`, dataset: { rule: r.id } },
+      h('div', {}, h('a', { href: ruleHref(r.id) }, r.id), ' ', h('span', { class: `badge ${r.status}` }, r.status)),
+      h('p', { class: 'muted' }, r.description || r.fileName, inFile > 1 ? ` · in ${r.fileName} with ${inFile - 1} other rule(s)` : ''),
+      r.errors ? h('ul', { class: 'errors' }, r.errors.map((e) => h('li', {}, e.text))) : null,
+      r.lastRun ? h('p', { class: 'muted' }, `Last run ${ago(r.lastRun.at)}: ${r.lastRun.outcome}${r.lastRun.reason ? ` (${r.lastRun.reason})` : ''}`) : null,
+      isAdmin() ? h('div', { class: 'actions' },
+        h('button', { onclick: () => act(r.id, r.status === 'active' ? 'disable' : 'enable') }, r.status === 'active' ? 'Disable' : 'Enable'),
+        h('button', { onclick: () => act(r.id, 'run') }, 'Run now')) : null);
   const act = async (id: string, what: string) => {
     try {
       const res = await api<any>('POST', `/api/rules/${encodeURIComponent(id)}/${what}`);
@@ -53,22 +70,68 @@ export function rulesPage(root: HTMLElement): () => void {
   return off;
 }
 
-export function ruleEditorPage(root: HTMLElement, id: string, isNew: boolean): () => void {
-  const editor = h('textarea', { id: 'rule-yaml', class: 'code', spellcheck: false, 'aria-label': `YAML of rule ${id}`, rows: 22, readOnly: !isAdmin() });
+/** `key` is a rule id (the page edits that rule's file) or a file name (`kitchen.yaml`). */
+export function ruleEditorPage(root: HTMLElement, key: string, isNew: boolean): () => void {
+  const fileMode = isFileName(key);
+  let fileName = fileMode ? key : `${key}.yaml`;
+  /** The rules the file holds; Run now, tests and traces are about the selected one. */
+  let held: RuleFile['rules'] = [];
+  let selected = fileMode ? '' : key;
+  const title = h('h2', {}, fileMode ? fileName : `Rule ${key}`);
+  const about = h('p', { id: 'rule-file', class: 'muted', 'aria-live': 'polite' });
+  const editor = h('textarea', { id: 'rule-yaml', class: 'code', spellcheck: false, 'aria-label': `YAML of ${fileMode ? fileName : `rule ${key}`}`, 'aria-describedby': 'rule-problems', rows: 22, readOnly: !isAdmin() });
   const gutter = h('div', { class: 'gutter', 'aria-hidden': 'true' });
   const problems = h('ul', { class: 'errors', id: 'rule-problems', 'aria-live': 'polite' });
+  const picker = h('span', { class: 'picker' });
   const traces = h('div', { class: 'traces' });
+  const results = h('div', { class: 'panel results', id: 'rule-results', 'aria-live': 'polite' });
   let timer: number | undefined;
 
+  // The message of a YAML mistake names its line already ("line 7 is indented …").
+  const describe = (p: Problem) => (p.message.startsWith(`line ${p.line}`) ? `${p.message} (column ${p.column})` : `line ${p.line}, column ${p.column}: ${p.path ? `${p.path} ` : ''}${p.message}`);
+  /** Puts the caret where a problem is, so it is fixed there. */
+  const goTo = (p: Problem) => {
+    const lines = editor.value.split('\n');
+    const at = lines.slice(0, p.line - 1).reduce((n, l) => n + l.length + 1, 0) + Math.min(p.column - 1, (lines[p.line - 1] ?? '').length);
+    editor.focus();
+    editor.setSelectionRange(at, at);
+  };
   const showProblems = (list: Problem[]) => {
     const lines = editor.value.split('\n').length;
-    const bad = new Map(list.map((p) => [p.line, p.message]));
+    const bad = new Map<number, string>();
+    for (const p of list) bad.set(p.line, bad.has(p.line) ? `${bad.get(p.line)}\n${p.message}` : p.message);
     mount(gutter, Array.from({ length: lines }, (_, i) => h('div', { class: bad.has(i + 1) ? 'bad' : '', title: bad.get(i + 1) ?? '' }, String(i + 1))));
-    mount(problems, list.map((p) => h('li', { dataset: { line: p.line } }, `line ${p.line}, column ${p.column}: ${p.path ? `${p.path} ` : ''}${p.message}`)));
+    mount(problems, list.map((p) => h('li', { dataset: { line: p.line } }, h('button', { class: 'link', type: 'button', onclick: () => goTo(p) }, describe(p)))));
+    editor.setAttribute('aria-invalid', String(list.length > 0));
   };
+  const showFile = (f: Pick<RuleFile, 'fileName' | 'file' | 'status' | 'rules'>) => {
+    fileName = f.fileName;
+    held = f.rules;
+    if (!held.some((r) => r.id === selected)) selected = held[0]?.id ?? '';
+    const ids = held.map((r) => r.id);
+    const several = fileMode || ids.length > 1;
+    title.textContent = several ? f.fileName : `Rule ${key}`;
+    mount(about,
+      several ? `${f.file} holds ${ids.length === 0 ? 'no rule it could read' : `${ids.length} rule${ids.length === 1 ? '' : 's'}: `}` : `In ${f.file}`,
+      several ? ids.map((id, i) => [i > 0 ? ', ' : '', h('a', { href: ruleHref(id) }, id)]) : null,
+      f.status === 'invalid' ? ` — it has errors, so ${ids.length > 1 ? 'none of its rules run' : 'it does not run'}; fix them here and save.` : '.',
+      !fileMode && !several ? [' ', h('a', { href: ruleHref(f.fileName) }, 'Open the file')] : null);
+    mount(picker, ids.length > 1
+      ? [h('label', { for: 'rule-select', class: 'inline-label' }, 'Rule'), h('select', { id: 'rule-select', onchange: (e: Event) => { selected = (e.target as HTMLSelectElement).value; void loadTraces(); } }, ids.map((id) => h('option', { value: id, selected: id === selected }, id)))]
+      : null);
+  };
+  const loadFile = async () => {
+    if (!fileMode) fileName = (await api<RuleInfo>('GET', `/api/rules/${encodeURIComponent(key)}`)).fileName;
+    const f = await api<RuleFile>('GET', `/api/rule-files/${encodeURIComponent(fileName)}`);
+    editor.value = f.source;
+    showFile(f);
+    showProblems(f.errors);
+    void loadTraces();
+  };
+
   const validate = async () => {
     try {
-      const res = await api<{ problems: Problem[] }>('POST', '/api/rules/validate', { yaml: editor.value || ' ' });
+      const res = await api<{ problems: Problem[] }>('POST', '/api/rules/validate', { yaml: editor.value || ' ', file: fileName });
       showProblems(res.problems);
     } catch (err) {
       showProblems([]);
@@ -84,8 +147,12 @@ export function ruleEditorPage(root: HTMLElement, id: string, isNew: boolean): (
 
   const save = async () => {
     try {
-      await api('PUT', `/api/rules/${encodeURIComponent(id)}`, { yaml: editor.value });
-      toast('Saved; the rule is live');
+      // A rule on its own is saved by its id (the YAML must be that rule); a file as a whole by its name.
+      if (!fileMode && held.length <= 1) {
+        await api('PUT', `/api/rules/${encodeURIComponent(key)}`, { yaml: editor.value });
+        showFile(await api<RuleFile>('GET', `/api/rule-files/${encodeURIComponent(fileName)}`));
+      } else showFile(await api<RuleFile>('PUT', `/api/rule-files/${encodeURIComponent(fileName)}`, { yaml: editor.value }));
+      toast(held.length > 1 ? `Saved; its ${held.length} rules are live` : 'Saved; the rule is live');
       showProblems([]);
       await loadTraces();
     } catch (err) {
@@ -94,35 +161,35 @@ export function ruleEditorPage(root: HTMLElement, id: string, isNew: boolean): (
       toast('Not saved: fix the errors shown', 'error');
     }
   };
-  const run = async () => {
+  const ruleCall = async (what: 'run' | 'test') => {
+    if (!selected) return toast('This file holds no rule that runs yet: fix and save it first', 'error');
     try {
-      const res = await api<any>('POST', `/api/rules/${encodeURIComponent(id)}/run`);
-      toast(`Run: ${res.outcome}`);
+      return await api<any>('POST', `/api/rules/${encodeURIComponent(selected)}/${what}`);
     } catch (err) {
       toast((err as Error).message, 'error');
+      return undefined;
     }
+  };
+  const run = async () => {
+    const res = await ruleCall('run');
+    if (res) toast(`Run: ${res.outcome}`);
     await loadTraces();
   };
-  const results = h('div', { class: 'panel results', id: 'rule-results', 'aria-live': 'polite' });
   const runTests = async () => {
-    try {
-      const res = await api<any>('POST', `/api/rules/${encodeURIComponent(id)}/test`);
-      mount(results, h('h3', {}, res.passed ? 'Tests passed' : 'Tests failed'), h('pre', {}, res.output.join('\n')));
-    } catch (err) {
-      toast((err as Error).message, 'error');
-    }
+    const res = await ruleCall('test');
+    if (res) mount(results, h('h3', {}, res.passed ? 'Tests passed' : 'Tests failed'), h('pre', {}, res.output.join('\n')));
   };
   const replay = async () => {
     const hours = Number((document.getElementById('replay-hours') as HTMLSelectElement).value);
     try {
       const to = Date.now();
-      const res = await api<any>('POST', '/api/rules/replay', { yaml: editor.value, from: String(to - hours * 3_600_000), to: String(to) });
+      const res = await api<any>('POST', '/api/rules/replay', { yaml: editor.value, from: String(to - hours * 3_600_000), to: String(to), file: fileName });
       const fired = res.runs.filter((r: any) => r.outcome === 'ran' || r.outcome === 'stopped');
       mount(
         results,
         h('h3', {}, fired.length ? `Would have fired ${fired.length} time(s)` : 'Would not have fired'),
         h('p', { class: 'muted' }, `${res.messages} recorded message(s) on ${res.topics.join(', ') || 'no recorded topics'}; actions not executed.`),
-        h('ul', {}, fired.map((r: any) => h('li', {}, `${new Date(r.at).toLocaleString()}: ${r.trigger}`, h('ul', {}, r.published.map((p: any) => h('li', {}, `would publish ${p.topic} = ${p.payload}`)))))),
+        h('ul', {}, fired.map((r: any) => h('li', {}, `${new Date(r.at).toLocaleString()}: ${held.length > 1 ? `${r.ruleId}, ` : ''}${r.trigger}`, h('ul', {}, r.published.map((p: any) => h('li', {}, `would publish ${p.topic} = ${p.payload}`)))))),
       );
     } catch (err) {
       if (err instanceof ApiError && err.body?.errors) showProblems(err.body.errors);
@@ -130,17 +197,18 @@ export function ruleEditorPage(root: HTMLElement, id: string, isNew: boolean): (
     }
   };
   const loadTraces = async () => {
-    const list = await api<any[]>('GET', `/api/rules/${encodeURIComponent(id)}/traces?limit=20`).catch(() => []);
+    const list = selected ? await api<any[]>('GET', `/api/rules/${encodeURIComponent(selected)}/traces?limit=20`).catch(() => []) : [];
     mount(traces, list.length === 0 ? h('p', { class: 'muted' }, 'No traces yet.') : list.map(traceView));
   };
 
   mount(
     root,
     h('p', {}, h('a', { href: '#/rules' }, '← All rules')),
-    h('h2', {}, `Rule ${id}`),
+    title,
+    about,
     h('div', { class: 'editor' }, gutter, editor),
     problems,
-    isAdmin() ? h('div', { class: 'actions' }, h('button', { id: 'save-rule', onclick: save }, 'Save'), h('button', { onclick: run }, 'Run now')) : null,
+    isAdmin() ? h('div', { class: 'actions' }, h('button', { id: 'save-rule', onclick: save }, 'Save'), h('button', { onclick: run }, 'Run now'), picker) : picker,
     h('div', { class: 'actions' },
       h('button', { id: 'run-tests', onclick: runTests }, 'Run tests'),
       h('label', { for: 'replay-hours', class: 'inline-label' }, 'Replay the last'),
@@ -151,33 +219,12 @@ export function ruleEditorPage(root: HTMLElement, id: string, isNew: boolean): (
     traces,
   );
   if (isNew) {
-    editor.value = TEMPLATE(id);
+    editor.value = TEMPLATE(key);
     showProblems([]);
-  } else {
-    api<any>('GET', `/api/rules/${encodeURIComponent(id)}`).then((r) => {
-      editor.value = r.source ?? '';
-      showProblems(r.errors ?? []);
-      void loadTraces();
-    }, (err) => toast(err.message, 'error'));
-  }
-  const off = onLive((type, e) => type === 'rule.run' && e.ruleId === id && void loadTraces());
+  } else loadFile().catch((err) => toast(err.message, 'error'));
+  const off = onLive((type, e) => type === 'rule.run' && e.ruleId === selected && void loadTraces());
   return () => {
     off();
     clearTimeout(timer);
   };
-}
-
-function traceView(t: any): HTMLElement {
-  const ms = (a: number, b?: number) => (b !== undefined ? `${b - a} ms` : 'running');
-  const actions = (list: any[]): HTMLElement => h('ol', {}, list.map((a) => h('li', { class: a.error ? 'bad' : '' }, `${a.step}: ${a.result}${a.error ? ` — ${a.error}` : ''} (${ms(a.startedAt, a.endedAt)})`, a.children ? actions(a.children) : null)));
-  const conditions = (list: any[]): HTMLElement => h('ul', {}, list.map((c) => h('li', { class: c.result ? 'ok' : 'bad' }, `${c.result ? '✓' : '✗'} ${c.condition}: ${c.details}`, c.children ? conditions(c.children) : null)));
-  return h(
-    'details',
-    { class: `trace ${t.outcome}`, dataset: { outcome: t.outcome } },
-    h('summary', {}, `${new Date(t.startedAt).toLocaleString()} — ${t.outcome}${t.reason ? `: ${t.reason}` : ''}`),
-    h('p', {}, h('strong', {}, 'Trigger: '), t.trigger?.description ?? t.trigger?.kind ?? 'unknown'),
-    t.conditions?.length ? [h('p', {}, h('strong', {}, 'Conditions')), conditions(t.conditions)] : null,
-    t.actions?.length ? [h('p', {}, h('strong', {}, 'Actions')), actions(t.actions)] : null,
-    t.error ? h('p', { class: 'error' }, t.error) : null,
-  );
 }
