@@ -118,8 +118,9 @@ describe('retention', () => {
   });
 });
 
-describe('performance', () => {
-  it('a month of 10-second readings answers a chart in well under a second', async () => {
+describe('a month of readings', () => {
+  // How fast this answers is measured by `npm run bench` (history query), not here.
+  it('answers a chart of 30 days of 10-second readings with every reading counted in its bucket', async () => {
     const to = Date.now();
     const from = to - 30 * 24 * HOUR;
     const insert = th.hub.db.prepare('INSERT INTO history (series_id, ts, num) VALUES (?, ?, ?)');
@@ -128,16 +129,12 @@ describe('performance', () => {
     th.hub.db.transaction(() => {
       for (let ts = from; ts < to; ts += 10_000) insert.run(series, ts, 1000 + Math.sin(ts / 3_600_000) * 500);
     })();
-    const timings: number[] = [];
-    let points = 0;
     for (const bucket of ['auto', '3600']) {
-      const t = performance.now();
       const res = await http(th, 'GET', `/api/devices/meter/history/power?from=${from}&to=${to}&bucket=${bucket}`);
-      timings.push(performance.now() - t);
-      points = res.json.points.length;
       expect(res.json.points.reduce((n: number, p: any) => n + p.count, 0)).toBe(259_200);
+      expect(res.json.points.length).toBeLessThanOrEqual(721);
+      expect(Math.min(...res.json.points.map((p: any) => p.min))).toBeGreaterThanOrEqual(500);
+      expect(Math.max(...res.json.points.map((p: any) => p.max))).toBeLessThanOrEqual(1500);
     }
-    console.log(`history: 259,200 readings over 30 days → ${points} hourly points; auto ${timings[0]!.toFixed(0)} ms, hourly ${timings[1]!.toFixed(0)} ms`);
-    expect(Math.max(...timings)).toBeLessThan(500);
   });
 });
