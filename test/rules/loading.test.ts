@@ -3,7 +3,8 @@
 import { readFileSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runRulesCheck } from '../../src/rules/check-command.js';
+import { runRulesCheck } from '../../src/cli/rules-check.js';
+import { SETTLE_MS } from '../../src/rules/rules-dir-watcher.js';
 import { editorSchema } from '../../src/rules/schema.js';
 import { startEngine, type EngineHarness } from '../helpers/engine.js';
 import { waitFor } from '../helpers/hub.js';
@@ -43,14 +44,14 @@ mode: sometimes
 describe('loading rule files', () => {
   it('reports every problem with file:line:column and path, and disables only that file', async () => {
     h = await startEngine({ 'ac.yaml': BAD, 'good.yaml': GOOD('good') });
-    const texts = h.engine.problems.map((p) => p.text.replace(/^.*ac\.yaml/, 'ac.yaml'));
+    const texts = h.directory.problems.map((p) => p.text.replace(/^.*ac\.yaml/, 'ac.yaml'));
     expect(texts).toEqual([
       'ac.yaml:12:7 mode must be one of "single", "restart", "queued", "parallel", got "sometimes"',
       'ac.yaml:5:12 triggers[0].above must be a number, got "hot"',
       'ac.yaml:8:5 actions[0] is not an action: expected "action: publish|log" or one of the keys delay, wait_for_trigger, if, choose, repeat, variables, stop; got keys acton',
       'ac.yaml:11:5 actions[1].payloud is not a known key (known: action, topic, payload, qos, retain, alias)',
     ]);
-    const list = h.engine.list();
+    const list = h.directory.list();
     expect(list.find((r) => r.file.endsWith('ac.yaml'))!.status).toBe('invalid');
     expect(list.find((r) => r.id === 'good')!.status).toBe('active');
   });
@@ -60,14 +61,14 @@ describe('loading rule files', () => {
       'syntax.yaml': 'id: x\ntriggers: [\n',
       'dur.yaml': GOOD('dur').replace('for: 1m', 'for: 5 minutes'),
     });
-    const texts = h.engine.problems.map((p) => p.text.replace(/^.*\/(\w+\.yaml)/, '$1'));
+    const texts = h.directory.problems.map((p) => p.text.replace(/^.*\/(\w+\.yaml)/, '$1'));
     expect(texts.some((t) => /^syntax\.yaml:\d+:\d+ /.test(t))).toBe(true);
     expect(texts).toContain('dur.yaml:6:10 triggers[0].for must be a duration like 30s, 5m, 1h30m or "00:05:00", got "5 minutes"');
   });
 
   it('names both files for a duplicate id', async () => {
     h = await startEngine({ 'a.yaml': GOOD('same'), 'b.yaml': GOOD('same') });
-    const text = h.engine.problems[0]!.text;
+    const text = h.directory.problems[0]!.text;
     expect(text).toMatch(/b\.yaml:2:1 id "same" is already used by .*a\.yaml:2$/);
   });
 
@@ -77,31 +78,29 @@ describe('loading rule files', () => {
     await h.publish('home/c/d', 'on');
     await h.clock.advance(30_000);
     h.write('two.yaml', GOOD('two', 'home/e/f'));
-    h.engine.reloadFile('two.yaml');
+    h.directory.reload('two.yaml');
     await h.clock.advance(30_000);
     expect(h.commands()).toEqual(['home/one/x/set=fired']);
     h.write('three.yaml', GOOD('three'));
-    h.engine.reloadFile('three.yaml');
+    h.directory.reload('three.yaml');
     unlinkSync(join(h.dir, 'one.yaml'));
-    h.engine.removeFile('one.yaml');
-    expect(h.engine.list().map((r) => r.id).sort()).toEqual(['three', 'two']);
+    h.directory.remove('one.yaml');
+    expect(h.directory.list().map((r) => r.id).sort()).toEqual(['three', 'two']);
   });
 
-  it('the file watcher picks up an edited file within a second or two', async () => {
-    const { startEngine: start } = await import('../helpers/engine.js');
-    h = await start({ 'w.yaml': GOOD('watched') });
-    // The harness starts without the watcher; this test starts one on the same engine dir.
-    const { RuleEngine } = await import('../../src/rules/engine.js');
-    const { EventBus } = await import('../../src/shared/event-bus.js');
-    const { createMemoryLogger } = await import('../../src/shared/logger.js');
-    const logger = createMemoryLogger();
-    const watched = new RuleEngine({ bus: h.bus, clock: h.clock, logger, events: new EventBus(logger), rulesDir: h.dir });
-    await watched.start();
+  it('the file watcher reloads an edited file once its editor is done: after 200 ms of quiet on the engine clock', async () => {
+    h = await startEngine({ 'w.yaml': GOOD('watched') });
+    // The harness starts without the watcher; this test starts one on its rules dir.
+    const unwatch = h.directory.watch();
     try {
       h.write('w.yaml', GOOD('renamed'));
-      await waitFor(() => watched.list().some((r) => r.id === 'renamed'), 'the edited rule', 3000);
+      // The change is noticed at once, but the reload waits for the file to settle, on the clock the engine runs by.
+      await waitFor(() => h!.clock.pending > 0, 'the change noticed', 3000);
+      expect(h.directory.list().map((r) => r.id)).toEqual(['watched']);
+      await h.clock.advance(SETTLE_MS);
+      expect(h.directory.list().map((r) => r.id)).toEqual(['renamed']);
     } finally {
-      await watched.stop();
+      unwatch();
     }
   });
 

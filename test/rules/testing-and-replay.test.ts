@@ -2,7 +2,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runRulesTest } from '../../src/rules/test-command.js';
+import { runRuleTests } from '../../src/rules/rule-tests.js';
 import { runCli } from '../helpers/cli.js';
 import { http, startTestHub, tempDir, waitFor } from '../helpers/hub.js';
 
@@ -21,7 +21,7 @@ actions:
 describe('hearth rules test', () => {
   it('passes on every shipped example rule', async () => {
     const lines: string[] = [];
-    const { code } = await runRulesTest(join(import.meta.dirname, '../../rules'), (l) => lines.push(l));
+    const { code } = await runRuleTests(join(import.meta.dirname, '../../rules'), (l) => lines.push(l));
     expect(lines.at(-1)).toMatch(/^\d+ passed, 0 failed$/);
     expect(code).toBe(0);
   });
