@@ -1,6 +1,7 @@
 // An in-memory MessageBus with MQTT's routing and retained messages and no broker, for running rules in private
 // (rule tests, replay): nothing it carries reaches a socket.
-import { topicMatches, type BusHandler, type BusMessage, type MessageBus, type PublishOptions, type QoS, type SubscribeOptions } from './message-bus.js';
+import { topicMatches } from './message-bus.js';
+import type { BusHandler, BusMessage, MessageBus, PublishOptions, QoS, SubscribeOptions } from './message-bus.js';
 
 interface Subscription {
   filter: string;

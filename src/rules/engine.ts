@@ -12,7 +12,6 @@ import { Hooks } from './hooks.js';
 import { DurableState } from './durable-state.js';
 import type { CompiledRule } from './rule-loader.js';
 import { RuleRun, type RunDeps, type RunOptions } from './run.js';
-import { templateScope } from './template-scope.js';
 import { instantTrace, MemoryTraceStore, RejectLimiter, type RuleTrace, type TraceStore } from './traces.js';
 import { StateStore, type Location, type RuleSwitches, type TimerStore, type TriggerContext, type TriggerEvent } from './types.js';
 
@@ -82,8 +81,7 @@ export class RuleEngine {
       onWebhook: (id, handler) => this.#hooks.onWebhook(id, handler),
       onHub: (event, handler) => this.#hooks.onHub(event, handler),
     };
-    const ctx = { clock: deps.clock, states: this.states, location };
-    this.#runDeps = { ...ctx, bus: deps.bus, logger: deps.logger, triggerContext: this.#triggerContext, templateScope: (trigger, variables) => templateScope(ctx, trigger, variables) };
+    this.#runDeps = { clock: deps.clock, states: this.states, location, bus: deps.bus, logger: deps.logger, triggerContext: this.#triggerContext };
   }
 
   async start(): Promise<void> {
@@ -133,7 +131,8 @@ export class RuleEngine {
     const kept = previous.length > 0 ? this.#durable.keep(previous.map((rt) => rt.rule.id)) : [];
     const continuing = rules.map((r) => r.id);
     for (const rt of previous) {
-      this.#detach(rt, `${label} changed`, continuing.includes(rt.rule.id) ? `${label} changed while the run waited here; saved, it goes on in the reloaded rule` : undefined);
+      const resume = continuing.includes(rt.rule.id) ? `${label} changed while the run waited here; saved, it goes on in the reloaded rule` : undefined;
+      this.#detach(rt, `${label} changed`, resume);
       this.#rules.delete(rt.rule.id);
     }
     this.#durable.restore(kept);

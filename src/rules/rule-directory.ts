@@ -90,8 +90,10 @@ export class RuleDirectory {
     this.#files.set(file, loaded);
     engine?.setRules(file, display, loaded.problems.length === 0 ? loaded.rules : []);
     for (const p of loaded.problems) logger.error(`rule file invalid: ${p.text}`);
-    events?.emit('rules.reloaded', { file: display, ruleIds: loaded.rules.map((r) => r.id), errors: loaded.problems.length, ts: clock.now() });
-    logger.info(`loaded ${display}: ${loaded.rules.length} rule(s)${loaded.problems.length ? `, ${loaded.problems.length} problem(s); its rules are disabled` : ''}`);
+    const ruleIds = loaded.rules.map((r) => r.id);
+    events?.emit('rules.reloaded', { file: display, ruleIds, errors: loaded.problems.length, ts: clock.now() });
+    const problems = loaded.problems.length ? `, ${loaded.problems.length} problem(s); its rules are disabled` : '';
+    logger.info(`loaded ${display}: ${loaded.rules.length} rule(s)${problems}`);
     return loaded;
   }
 
@@ -131,8 +133,8 @@ export class RuleDirectory {
       const elsewhere = [...this.#files].find(([other, loaded]) => other !== file && loaded.rules.some((r) => r.id === rule.id))?.[1];
       const clash = elsewhere?.rules.find((r) => r.id === rule.id) ?? rules.slice(0, i).find((r) => r.id === rule.id);
       if (!clash) return;
-      const where = `${elsewhere?.file ?? display}:${clash.line}`;
-      found.push({ file: display, line: rule.line, column: 1, path: 'id', message: `"${rule.id}" is already used by ${where}`, text: `${display}:${rule.line}:1 id "${rule.id}" is already used by ${where}` });
+      const message = `"${rule.id}" is already used by ${elsewhere?.file ?? display}:${clash.line}`;
+      found.push({ file: display, line: rule.line, column: 1, path: 'id', message, text: `${display}:${rule.line}:1 id ${message}` });
     });
     return found;
   }
@@ -146,7 +148,8 @@ export class RuleDirectory {
   fileOf(id: string): { file: string; rules: number } | undefined {
     // The running rule's file first: a file that names the id too is one that failed to load because of it.
     const running = this.#deps.engine?.runtime(id)?.source;
-    const file = running !== undefined && this.#files.has(running) ? running : [...this.#files].find(([, loaded]) => loaded.ids.includes(id))?.[0];
+    const named = () => [...this.#files].find(([, loaded]) => loaded.ids.includes(id))?.[0];
+    const file = running !== undefined && this.#files.has(running) ? running : named();
     return file === undefined ? undefined : { file, rules: this.#files.get(file)!.ids.length };
   }
 
@@ -180,14 +183,16 @@ export class RuleDirectory {
     const invalid = loaded.problems.length > 0;
     const rules = loaded.ids.map((id) => {
       const runtime = this.#deps.engine?.runtime(id);
-      return !invalid && runtime?.source === fileName ? { id, status: this.#info(runtime.rule, fileName).status, description: runtime.rule.description } : { id, status: 'invalid' as const, description: '' };
+      if (invalid || runtime?.source !== fileName) return { id, status: 'invalid' as const, description: '' };
+      return { id, status: this.#info(runtime.rule, fileName).status, description: runtime.rule.description };
     });
     return { fileName, file: loaded.file, status: invalid ? 'invalid' : 'valid', rules, errors: loaded.problems };
   }
 
   #info(rule: CompiledRule, fileName: string): RuleInfo {
     const runtime = this.#deps.engine?.runtime(rule.id);
-    const status = runtime?.paused ? 'paused' : runtime?.enabled ? 'active' : 'disabled';
+    const paused = runtime?.paused;
+    const status = paused ? 'paused' : runtime?.enabled ? 'active' : 'disabled';
     const lastRun = runtime?.lastRun;
     return {
       id: rule.id,
@@ -197,7 +202,7 @@ export class RuleDirectory {
       status,
       description: rule.description,
       mode: rule.mode,
-      ...(runtime?.paused ? { errors: [{ file: rule.file, line: rule.line, column: 1, path: '', message: runtime.paused, text: runtime.paused }] } : {}),
+      ...(paused ? { errors: [{ file: rule.file, line: rule.line, column: 1, path: '', message: paused, text: paused }] } : {}),
       ...(lastRun ? { lastRun: { at: new Date(lastRun.startedAt).toISOString(), outcome: lastRun.outcome, reason: lastRun.reason } } : {}),
     };
   }

@@ -13,67 +13,67 @@ export function validateRuleText(text: string, display: string): { problems: Rul
 }
 
 /** Validates YAML as file `fileName` of the rules dir: named as the hub names it, and with ids other files use. */
-export function validateRuleFile(rules: RuleDirectory, fileName: string, text: string): { problems: RuleProblem[]; ids: string[] } {
-  const loaded = loadRuleText(text, rules.displayPath(fileName));
-  return { problems: [...loaded.problems, ...rules.clashes(fileName, loaded.rules)], ids: loaded.rules.map((r) => r.id) };
+export function validateRuleFile(directory: RuleDirectory, fileName: string, text: string): { problems: RuleProblem[]; ids: string[] } {
+  const loaded = loadRuleText(text, directory.displayPath(fileName));
+  return { problems: [...loaded.problems, ...directory.clashes(fileName, loaded.rules)], ids: loaded.rules.map((r) => r.id) };
 }
 
-export function readRuleSource(rules: RuleDirectory, id: string): string | undefined {
-  const where = rules.fileOf(id);
-  return where ? readRuleFileSource(rules, where.file) : undefined;
+export function readRuleSource(directory: RuleDirectory, id: string): string | undefined {
+  const where = directory.fileOf(id);
+  return where ? readRuleFileSource(directory, where.file) : undefined;
 }
 
-export function readRuleFileSource(rules: RuleDirectory, fileName: string): string {
-  return readFileSync(join(rules.dir, fileName), 'utf8');
+export function readRuleFileSource(directory: RuleDirectory, fileName: string): string {
+  return readFileSync(join(directory.dir, fileName), 'utf8');
 }
 
 /** Creates or replaces the file of rule `id` with `text` (one rule). A rule that shares a file with others is refused. */
-export function saveRule(rules: RuleDirectory, id: string, text: string): { file: string; created: boolean } {
-  const where = rules.fileOf(id);
+export function saveRule(directory: RuleDirectory, id: string, text: string): { file: string; created: boolean } {
+  const where = directory.fileOf(id);
   if (where && where.rules > 1) throw new HearthError('HEARTH_CONFLICT', { message: `rule "${id}" shares ${where.file} with other rules; edit that file (PUT /api/rule-files/${where.file})` });
   const file = where?.file ?? `${id}.yaml`;
-  const others = where ? [] : (rules.file(file)?.rules ?? []);
+  const others = where ? [] : (directory.file(file)?.rules ?? []);
   if (others.length > 0) throw new HearthError('HEARTH_CONFLICT', { message: `${file} already holds rule ${others.map((r) => `"${r.id}"`).join(', ')}; edit that file (PUT /api/rule-files/${file})` });
-  const { ids } = checked(rules, file, text);
+  const { ids } = checked(directory, file, text);
   if (ids.length !== 1 || ids[0] !== id) {
     throw new HearthError('HEARTH_RULE_INVALID', { message: `the YAML must hold exactly one rule with id "${id}", got ${ids.length === 0 ? 'none' : ids.map((i) => `"${i}"`).join(', ')}` });
   }
-  return { file, created: write(rules, file, text) };
+  return { file, created: write(directory, file, text) };
 }
 
 /** Creates or replaces a whole rule file (one rule or several); it must hold at least one rule. */
-export function saveRuleFile(rules: RuleDirectory, fileName: string, text: string): { created: boolean } {
-  const { ids } = checked(rules, fileName, text);
-  if (ids.length === 0) throw new HearthError('HEARTH_RULE_INVALID', { message: `${rules.displayPath(fileName)} must hold at least one rule; to remove the file, delete it` });
-  return { created: write(rules, fileName, text) };
+export function saveRuleFile(directory: RuleDirectory, fileName: string, text: string): { created: boolean } {
+  const { ids } = checked(directory, fileName, text);
+  if (ids.length === 0) throw new HearthError('HEARTH_RULE_INVALID', { message: `${directory.displayPath(fileName)} must hold at least one rule; to remove the file, delete it` });
+  return { created: write(directory, fileName, text) };
 }
 
-export function deleteRule(rules: RuleDirectory, id: string): void {
-  const where = rules.fileOf(id);
+export function deleteRule(directory: RuleDirectory, id: string): void {
+  const where = directory.fileOf(id);
   if (!where) throw new HearthError('HEARTH_RULE_NOT_FOUND', { id });
   if (where.rules > 1) throw new HearthError('HEARTH_CONFLICT', { message: `rule "${id}" shares ${where.file} with other rules; edit that file (PUT /api/rule-files/${where.file})` });
-  deleteRuleFile(rules, where.file);
+  deleteRuleFile(directory, where.file);
 }
 
-export function deleteRuleFile(rules: RuleDirectory, fileName: string): void {
-  if (!rules.file(fileName)) throw new HearthError('HEARTH_NOT_FOUND', { message: `No rule file "${fileName}"` });
-  unlinkSync(join(rules.dir, fileName));
-  rules.remove(fileName);
+export function deleteRuleFile(directory: RuleDirectory, fileName: string): void {
+  if (!directory.file(fileName)) throw new HearthError('HEARTH_NOT_FOUND', { message: `No rule file "${fileName}"` });
+  unlinkSync(join(directory.dir, fileName));
+  directory.remove(fileName);
 }
 
-function checked(rules: RuleDirectory, fileName: string, text: string): { ids: string[] } {
-  const { problems, ids } = validateRuleFile(rules, fileName, text);
+function checked(directory: RuleDirectory, fileName: string, text: string): { ids: string[] } {
+  const { problems, ids } = validateRuleFile(directory, fileName, text);
   if (problems.length > 0) throw new HearthError('HEARTH_RULE_INVALID', { message: problems.map((p) => p.text).join('\n') }, { errors: problems });
   return { ids };
 }
 
 /** Writes beside, then renames: a crash mid-write never leaves half a rule file for the watcher to load. */
-function write(rules: RuleDirectory, fileName: string, text: string): boolean {
-  const path = join(rules.dir, fileName);
+function write(directory: RuleDirectory, fileName: string, text: string): boolean {
+  const path = join(directory.dir, fileName);
   const existed = existsSync(path);
-  const temp = join(rules.dir, `.${fileName}.${process.pid}.tmp`);
+  const temp = join(directory.dir, `.${fileName}.${process.pid}.tmp`);
   writeFileSync(temp, text.endsWith('\n') ? text : text + '\n');
   renameSync(temp, path);
-  rules.reload(fileName);
+  directory.reload(fileName);
   return !existed;
 }

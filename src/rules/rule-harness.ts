@@ -48,8 +48,9 @@ export class RuleHarness {
         return this.bus.publish(topic, payload, opts);
       },
     };
-    const { states, location, traceStore, timerStore, loopLimitPerSecond } = options;
-    this.engine = new RuleEngine({ bus, clock: this.clock, logger: this.logger, events: this.events, initialStates: states, location, traceStore, timerStore, loopLimitPerSecond });
+    const { states: initialStates, location, traceStore, timerStore, loopLimitPerSecond } = options;
+    const { clock, logger, events } = this;
+    this.engine = new RuleEngine({ bus, clock, logger, events, initialStates, location, traceStore, timerStore, loopLimitPerSecond });
   }
 
   /** Rules to run, as one source (`label` names it in messages); before start or after, as a reload would. */

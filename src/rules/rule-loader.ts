@@ -31,7 +31,6 @@ export interface CompiledRule {
   onMissed: 'run' | 'skip';
   enabledByDefault: boolean;
   definition: RuleDefinition;
-  triggerDefinitions: TriggerDefinition[];
   triggers: CompiledTrigger[];
   conditions: ReturnType<typeof allOf>;
   actions: (ctx: RunContext, startAt?: number) => Promise<void>;
@@ -146,7 +145,6 @@ export function compileRule(def: RuleDefinition, file: string, path: Path): Comp
     onMissed: def.on_missed ?? 'run',
     enabledByDefault: def.enabled ?? true,
     definition: def,
-    triggerDefinitions,
     triggers: triggers as CompiledTrigger[],
     conditions: allOf(conditions as NonNullable<(typeof conditions)[number]>[]),
     actions: actions!,

@@ -2,7 +2,11 @@
 // context of the run, not to an engine, so a rule is compiled once and runs wherever it is attached.
 import type { ConditionContext, TriggerEvent } from './types.js';
 
-export function templateScope(ctx: ConditionContext, trigger: Partial<TriggerEvent>, variables: Record<string, unknown>): Record<string, unknown> {
+export function templateScope(
+  ctx: ConditionContext,
+  trigger: Partial<TriggerEvent>,
+  variables: Record<string, unknown>,
+): Record<string, unknown> {
   return {
     ...variables,
     trigger,

@@ -1,7 +1,7 @@
 // Rule files: every problem with file:line:column, a bad file disabling only itself, duplicates, hot reload,
 // the check command, and the editor schema staying in sync.
 import { readFileSync, unlinkSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runRulesCheck } from '../../src/cli/rules-check.js';
 import { SETTLE_MS } from '../../src/rules/rules-dir-watcher.js';
@@ -70,6 +70,37 @@ describe('loading rule files', () => {
     h = await startEngine({ 'a.yaml': GOOD('same'), 'b.yaml': GOOD('same') });
     const text = h.directory.problems[0]!.text;
     expect(text).toMatch(/b\.yaml:2:1 id "same" is already used by .*a\.yaml:2$/);
+  });
+
+  it('an id used twice, in one file or across three, is told the same way by the hub and by `hearth rules check`', async () => {
+    const twice = `- ${GOOD('x', 'home/a/b').trim().replace(/\n/g, '\n  ')}\n- ${GOOD('x', 'home/c/d').trim().replace(/\n/g, '\n  ')}\n`;
+    h = await startEngine({ 'a.yaml': GOOD('same'), 'b.yaml': GOOD('same'), 'c.yaml': GOOD('same'), 'twice.yaml': twice });
+    const hub = h.directory.problems.map((p) => p.text);
+    const inDir = `${relative(process.cwd(), h.dir)}/`;
+    expect(hub.map((t) => t.replaceAll(inDir, ''))).toEqual([
+      'b.yaml:2:1 id "same" is already used by a.yaml:2',
+      'c.yaml:2:1 id "same" is already used by a.yaml:2',
+      'twice.yaml:10:1 id "x" is already used by twice.yaml:1',
+    ]);
+    // Neither of the two rules of twice.yaml runs: the file is refused as a whole, as any file with a problem.
+    expect(h.directory.list().filter((r) => r.status !== 'invalid').map((r) => r.id)).toEqual(['same']);
+    await h.publish('home/c/d', 'on');
+    await h.clock.advance(60_000);
+    expect(h.commands()).toEqual([]);
+    const lines: string[] = [];
+    expect(await runRulesCheck(h.dir, (l) => lines.push(l))).toBe(1);
+    expect(lines).toEqual([...hub, '3 problem(s) in 4 file(s)']);
+  });
+
+  it('a rule a user disabled stays disabled when its file is reloaded', async () => {
+    h = await startEngine({ 'one.yaml': GOOD('one') });
+    h.engine.disable('one');
+    h.write('one.yaml', GOOD('one').replace('payload: fired', 'payload: edited'));
+    h.directory.reload('one.yaml');
+    expect(h.directory.get('one')).toMatchObject({ status: 'disabled' });
+    await h.publish('home/a/b', 'on');
+    await h.clock.advance(60_000);
+    expect(h.commands()).toEqual([]);
   });
 
   it('hot reload replaces one file and keeps another file\'s pending timer', async () => {

@@ -52,27 +52,27 @@ export interface RulesRoutesOptions {
 }
 
 export async function rulesRoutes(app: FastifyInstance, opts: RulesRoutesOptions): Promise<void> {
-  const { engine, directory: rules } = opts;
+  const { engine, directory } = opts;
 
-  app.get('/api/rules', { schema: { tags: ['rules'], summary: 'Every rule with its status, and invalid files with their errors', response: { 200: Type.Array(RuleInfoSchema) } } }, async () => rules.list());
+  app.get('/api/rules', { schema: { tags: ['rules'], summary: 'Every rule with its status, and invalid files with their errors', response: { 200: Type.Array(RuleInfoSchema) } } }, async () => directory.list());
 
   app.get<{ Params: { id: string } }>('/api/rules/:id', {
     schema: { tags: ['rules'], summary: 'One rule: status, parsed definition and YAML source', params: IdParams, response: { 404: ErrorSchema } },
-    handler: async (request) => ({ ...rules.get(request.params.id), source: readRuleSource(rules, request.params.id) ?? null }),
+    handler: async (request) => ({ ...directory.get(request.params.id), source: readRuleSource(directory, request.params.id) ?? null }),
   });
 
   app.put<{ Params: { id: string }; Body: { yaml: string } }>('/api/rules/:id', {
     schema: { tags: ['rules'], summary: 'Create or replace a rule from YAML (validated first; written atomically)', params: IdParams, body: YamlBody, response: { 400: ErrorSchema, 404: ErrorSchema, 409: ErrorSchema } },
     handler: async (request, reply) => {
-      const { created } = saveRule(rules, request.params.id, request.body.yaml);
-      return reply.status(created ? 201 : 200).send(rules.get(request.params.id));
+      const { created } = saveRule(directory, request.params.id, request.body.yaml);
+      return reply.status(created ? 201 : 200).send(directory.get(request.params.id));
     },
   });
 
   app.delete<{ Params: { id: string } }>('/api/rules/:id', {
     schema: { tags: ['rules'], summary: 'Delete a rule (and its file)', params: IdParams, response: { 404: ErrorSchema, 409: ErrorSchema } },
     handler: async (request, reply) => {
-      deleteRule(rules, request.params.id);
+      deleteRule(directory, request.params.id);
       return reply.status(204).send();
     },
   });
@@ -84,14 +84,14 @@ export async function rulesRoutes(app: FastifyInstance, opts: RulesRoutesOptions
       summary: 'Validate rule YAML without saving it (for editors); with `file`, as that file of the rules dir (named as the hub names it, ids used by other files reported)',
       body: Type.Object({ yaml: Yaml, file: Type.Optional(FileName) }, { additionalProperties: false }),
     },
-    handler: async (request) => (request.body.file ? validateRuleFile(rules, request.body.file, request.body.yaml) : validateRuleText(request.body.yaml, 'rule.yaml')),
+    handler: async (request) => (request.body.file ? validateRuleFile(directory, request.body.file, request.body.yaml) : validateRuleText(request.body.yaml, 'rule.yaml')),
   });
 
   // A file as a whole: how a file with errors (which may name no valid rule) or with several rules is opened and fixed.
   const fileView = (name: string) => {
-    const info = rules.file(name);
+    const info = directory.file(name);
     if (!info) throw new HearthError('HEARTH_NOT_FOUND', { message: `No rule file "${name}"` });
-    return { ...info, source: readRuleFileSource(rules, name) };
+    return { ...info, source: readRuleFileSource(directory, name) };
   };
 
   app.get<{ Params: { file: string } }>('/api/rule-files/:file', {
@@ -102,7 +102,7 @@ export async function rulesRoutes(app: FastifyInstance, opts: RulesRoutesOptions
   app.put<{ Params: { file: string }; Body: { yaml: string } }>('/api/rule-files/:file', {
     schema: { tags: ['rules'], summary: 'Create or replace a rule file (one rule or several; validated first; written atomically)', params: FileParams, body: YamlBody, response: { 200: RuleFileSchema, 201: RuleFileSchema, 400: ErrorSchema } },
     handler: async (request, reply) => {
-      const { created } = saveRuleFile(rules, request.params.file, request.body.yaml);
+      const { created } = saveRuleFile(directory, request.params.file, request.body.yaml);
       return reply.status(created ? 201 : 200).send(fileView(request.params.file));
     },
   });
@@ -110,7 +110,7 @@ export async function rulesRoutes(app: FastifyInstance, opts: RulesRoutesOptions
   app.delete<{ Params: { file: string } }>('/api/rule-files/:file', {
     schema: { tags: ['rules'], summary: 'Delete a rule file (and so its rules)', params: FileParams, response: { 404: ErrorSchema } },
     handler: async (request, reply) => {
-      deleteRuleFile(rules, request.params.file);
+      deleteRuleFile(directory, request.params.file);
       return reply.status(204).send();
     },
   });
@@ -121,7 +121,7 @@ export async function rulesRoutes(app: FastifyInstance, opts: RulesRoutesOptions
       handler: async (request) => {
         if (action === 'enable') engine.enable(request.params.id);
         else engine.disable(request.params.id);
-        const { definition: _definition, ...info } = rules.get(request.params.id);
+        const { definition: _definition, ...info } = directory.get(request.params.id);
         return info;
       },
     });
@@ -146,7 +146,7 @@ export async function rulesRoutes(app: FastifyInstance, opts: RulesRoutesOptions
   app.get<{ Params: { id: string }; Querystring: { limit?: number } }>('/api/rules/:id/traces', {
     schema: { tags: ['rules'], summary: 'The latest traces of a rule, newest first', params: IdParams, querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })) }), response: { 404: ErrorSchema } },
     handler: async (request) => {
-      rules.get(request.params.id); // 404 for a rule no file names
+      directory.get(request.params.id); // 404 for a rule no file names
       return engine.traces(request.params.id, request.query.limit);
     },
   });
@@ -164,7 +164,7 @@ export async function rulesRoutes(app: FastifyInstance, opts: RulesRoutesOptions
     schema: { tags: ['rules'], summary: 'Replay rule YAML (new or changed) against recorded history; actions are not executed', body: Type.Object({ yaml: Yaml, ...Range, file: Type.Optional(FileName) }, { additionalProperties: false }) },
     handler: async (request) => {
       const to = time(request.body.to, Date.now(), 'to');
-      const display = request.body.file ? rules.displayPath(request.body.file) : undefined;
+      const display = request.body.file ? directory.displayPath(request.body.file) : undefined;
       return replayRule(opts.history, request.body.yaml, time(request.body.from, to - 86_400_000, 'from'), to, opts.location, display);
     },
   });
@@ -173,10 +173,10 @@ export async function rulesRoutes(app: FastifyInstance, opts: RulesRoutesOptions
     config: { role: 'viewer' },
     schema: { tags: ['rules'], summary: 'Replay a saved rule against recorded history', params: IdParams, body: Type.Optional(Type.Object(Range, { additionalProperties: false })), response: { 404: ErrorSchema } },
     handler: async (request) => {
-      const where = rules.fileOf(request.params.id);
+      const where = directory.fileOf(request.params.id);
       if (!where) throw new HearthError('HEARTH_RULE_NOT_FOUND', { id: request.params.id });
       const to = time(request.body?.to, Date.now(), 'to');
-      return replayRule(opts.history, readRuleFileSource(rules, where.file), time(request.body?.from, to - 86_400_000, 'from'), to, opts.location, rules.displayPath(where.file));
+      return replayRule(opts.history, readRuleFileSource(directory, where.file), time(request.body?.from, to - 86_400_000, 'from'), to, opts.location, directory.displayPath(where.file));
     },
   });
 
@@ -184,11 +184,11 @@ export async function rulesRoutes(app: FastifyInstance, opts: RulesRoutesOptions
     config: { role: 'viewer' },
     schema: { tags: ['rules'], summary: "Run the tests of the rule's file (<file>.test.yaml) on a virtual clock", params: IdParams, response: { 404: ErrorSchema } },
     handler: async (request) => {
-      const where = rules.fileOf(request.params.id);
+      const where = directory.fileOf(request.params.id);
       if (!where) throw new HearthError('HEARTH_RULE_NOT_FOUND', { id: request.params.id });
       const base = where.file.replace(/\.ya?ml$/, '');
       const lines: string[] = [];
-      const { code, results } = await runRuleTests(rules.dir, (l) => lines.push(l), base);
+      const { code, results } = await runRuleTests(directory.dir, (l) => lines.push(l), base);
       if (results.length === 0) return { passed: false, output: [`no tests: write ${base}.test.yaml beside ${where.file}`], results };
       return { passed: code === 0, output: lines, results };
     },
