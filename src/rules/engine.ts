@@ -260,7 +260,8 @@ export class RuleEngine {
 
   /** An attached rule's state; undefined for ids it does not run (unknown, or in a file that does not load). */
   runtime(id: string): RuleRuntime | undefined {
-    return this.#rules.get(id);
+    const rt = this.#rules.get(id);
+    return rt && { rule: rt.rule, source: rt.source, enabled: rt.enabled, paused: rt.paused, lastRun: rt.lastRun };
   }
 
   #runtime(id: string): Runtime {

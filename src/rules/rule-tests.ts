@@ -9,7 +9,7 @@ import { topicMatches } from '../broker/message-bus.js';
 import { formatPayload } from '../devices/topic.js';
 import { parseDuration } from './duration.js';
 import { RuleHarness } from './rule-harness.js';
-import { loadRuleFile, loadRuleText, position, type CompiledRule } from './rule-loader.js';
+import { loadRuleFile, position, type CompiledRule } from './rule-loader.js';
 import { nextTimeOfDay, parseClock } from './triggers/common.js';
 import { formatPath } from './validate.js';
 import { parseYaml } from './yaml-mistakes.js';
@@ -103,12 +103,11 @@ export async function runRuleTestFile(path: string, display = path): Promise<Tes
   const name = spec.file ?? basename(path).replace(/\.test\.ya?ml$/, '.yaml');
   // The rule file is checked once, under its own path; each case runs a fresh copy of its rules (triggers keep
   // state while attached, and a case starts from nothing).
-  const ruleDisplay = join(dirname(display), name);
-  const rules = loadRuleFile(join(path, '..', name), ruleDisplay);
+  const load = () => loadRuleFile(join(path, '..', name), join(dirname(display), name));
+  const rules = load();
   if (rules.problems.length) return { file: display, cases: [], problems: rules.problems.map((p) => p.text) };
-  const text = readFileSync(join(path, '..', name), 'utf8');
   const cases: CaseResult[] = [];
-  for (const c of spec.cases) cases.push(await runCase(name, () => loadRuleText(text, ruleDisplay).rules, c));
+  for (const c of spec.cases) cases.push(await runCase(name, () => load().rules, c));
   return { file: display, cases, problems };
 }
 
