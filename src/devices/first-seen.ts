@@ -17,11 +17,6 @@ export class FirstSeen {
     return true;
   }
 
-  /** Forgets every key for which `match` is true (a deleted device's properties). */
-  forget(match: (key: string) => boolean): void {
-    for (const key of this.#seen) if (match(key)) this.#seen.delete(key);
-  }
-
   get size(): number {
     return this.#seen.size;
   }
