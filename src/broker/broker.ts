@@ -167,6 +167,14 @@ export async function createEmbeddedBroker(deps: BrokerDeps): Promise<EmbeddedBr
     if (replay.length > 0) logger.info(`replayed ${replay.length} acknowledged QoS 1 message(s) that a crash interrupted`);
   }
 
+  // aedes checks for a client closed mid-connect only after authenticate: one whose socket closes while the connect flow
+  // waits on the persistence (fetchSubs, restoreSubs, storeWill) was still registered after its close had run, and
+  // stayed in `clients` and `connectedClients` for good (a ghost per such client, more of them under load).
+  const internals = broker as unknown as { registerClient(client: Client): void };
+  const registerClient = internals.registerClient.bind(broker);
+  internals.registerClient = (client) => {
+    if (!(client as Client & { closed?: boolean }).closed) registerClient(client);
+  };
   broker.on('clientError', (client: Client, err: Error) => logger.debug(`client ${client.id} error: ${err.message}`));
   broker.on('connectionError', (_client: Client, err: Error) => logger.debug(`connection error: ${err.message}`));
 
