@@ -248,6 +248,7 @@ export class Hub {
       clock: this.clock,
       events: this.events,
       logger: this.logger.child('devices'),
+      metrics: this.metrics,
     });
     await this.registry.start();
     this.#cleanups.push(() => this.registry.stop());

@@ -7,6 +7,8 @@ export interface HubEvents {
   'device.online': { deviceId: string; online: boolean; ts: number; reason?: string };
   'device.updated': { deviceId: string };
   'device.deleted': { deviceId: string };
+  /** Something odd about a device's readings (a non-number on a numeric property), reported once per property. */
+  'device.problem': { deviceId: string; property: string; message: string; ts: number };
   'rule.run': { ruleId: string; outcome: string; traceId?: string; ts: number; message?: string };
   'rule.error': { ruleId: string; message: string; ts: number };
   'rules.reloaded': { file: string; ruleIds: string[]; errors: number; ts: number };
@@ -65,6 +67,7 @@ const EVENT_NAMES: Record<HubEventName, true> = {
   'device.online': true,
   'device.updated': true,
   'device.deleted': true,
+  'device.problem': true,
   'rule.run': true,
   'rule.error': true,
   'rules.reloaded': true,

@@ -10,7 +10,7 @@ import { settingsPage } from './pages/settings.js';
 
 const app = document.getElementById('app')!;
 let cleanup: (() => void) | undefined;
-const liveDot = h('span', { class: 'live off', title: 'live updates disconnected' });
+const liveDot = h('span', { class: 'live off', role: 'img', title: 'live updates disconnected', 'aria-label': 'live updates disconnected' });
 // Trouble the hub runs with (a full or read-only disk), from /healthz: shown on every page until it is over.
 const healthBanner = h('div', { class: 'banner', role: 'alert', hidden: true });
 let healthTimer: number | undefined;
@@ -84,6 +84,7 @@ function start(): void {
   connectLive((connected) => {
     liveDot.className = `live ${connected ? 'on' : 'off'}`;
     liveDot.title = connected ? 'live updates connected' : 'live updates disconnected; retrying';
+    liveDot.setAttribute('aria-label', liveDot.title);
   });
   window.onhashchange = route;
   route();
