@@ -4,6 +4,7 @@ import { initial } from './001-initial.js';
 import { sessionsTokensRollups } from './002-sessions-tokens-rollups.js';
 import { ruleTracesTimers } from './003-rule-traces-timers.js';
 import { sessionTokens } from './004-session-tokens.js';
+import { notifications } from './005-notifications.js';
 
 export interface Migration {
   version: number;
@@ -11,7 +12,7 @@ export interface Migration {
   up(db: Database): void;
 }
 
-export const MIGRATIONS: Migration[] = [initial, sessionsTokensRollups, ruleTracesTimers, sessionTokens];
+export const MIGRATIONS: Migration[] = [initial, sessionsTokensRollups, ruleTracesTimers, sessionTokens, notifications];
 
 export function migrate(db: Database): { from: number; to: number } {
   const from = db.pragma('user_version', { simple: true }) as number;
