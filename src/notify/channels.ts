@@ -46,25 +46,25 @@ function makeChannel(c: ChannelConfig, base: ChannelBase, secret: (key: 'token' 
   switch (c.type) {
     case 'ntfy': {
       const password = secret('password');
-      if (password !== undefined && !c.username) problem('.username is needed with a password (or use tokenEnv for an access token)');
+      if (password !== undefined && !c.username) problem(': username is needed with a password (or tokenEnv, for an access token)');
       return ntfyChannel(base, { url: c.url ?? 'https://ntfy.sh', topic: c.topic, token: secret('token'), username: c.username, password, tags: c.tags, click: c.click, timeoutMs: c.timeoutMs });
     }
     case 'gotify': {
       const token = secret('token');
-      if (token === undefined) problem(".tokenEnv or .tokenFile is needed: the gotify application's token");
+      if (!c.tokenEnv && !c.tokenFile) problem(": tokenEnv or tokenFile is needed (the gotify application's token)");
       return gotifyChannel(base, { url: c.url, token: token ?? '', timeoutMs: c.timeoutMs });
     }
     case 'webhook': {
       const fromSecret = secret('url');
-      if (c.url === undefined && !c.urlEnv && !c.urlFile) problem('.url (or urlEnv / urlFile, for a URL that is itself a secret) is needed');
-      else if (c.url !== undefined && (c.urlEnv || c.urlFile)) problem('.url and urlEnv / urlFile are both given; keep one');
+      if (c.url === undefined && !c.urlEnv && !c.urlFile) problem(': url is needed (or urlEnv / urlFile, for a URL that is itself a secret)');
+      else if (c.url !== undefined && (c.urlEnv || c.urlFile)) problem(': url and urlEnv / urlFile are both given; keep one');
       const url = c.url ?? fromSecret;
       if (url !== undefined && !/^https?:\/\/\S+$/.test(url)) problem(`.${c.urlEnv ? 'urlEnv' : 'urlFile'} must hold an http:// or https:// URL`);
       return webhookChannel(base, { url: url ?? 'http://invalid', preset: c.preset ?? 'json', headers: c.headers, token: secret('token'), timeoutMs: c.timeoutMs });
     }
     case 'email': {
       const password = secret('password');
-      if (password !== undefined && !c.username) problem('.username is needed with a password');
+      if (password !== undefined && !c.username) problem(': username is needed with a password');
       if (c.ca) {
         try {
           readFileSync(c.ca);
