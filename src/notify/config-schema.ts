@@ -81,7 +81,7 @@ export const NotifyConfigSchema = Type.Object(
     channels: Type.Record(Type.String({ pattern: CHANNEL_NAME_PATTERN }), LooseChannel, {
       default: {},
       additionalProperties: false,
-      description: 'Named notification channels: { phone: { type: ntfy, topic: …, tokenEnv: … } }, types ntfy, gotify, webhook, email, dashboard (see "Getting alerts on your phone"); a dashboard channel is there unless one named dashboard is configured',
+      description: 'Named notification channels: { phone: { type: ntfy, topic: …, tokenEnv: … } } of types ntfy, gotify, webhook, email, dashboard (see "Getting alerts on your phone"); a channel named dashboard is there unless one of that type is configured',
     }),
     retryForMinutes: Type.Integer({ minimum: 1, maximum: 10080, default: 60, description: 'How long a failed notification is retried (with backoff, across restarts) before it is given up as an error' }),
     maxPerMinute: Type.Integer({ minimum: 1, maximum: 1000, default: 10, description: 'Notifications per channel per minute (a channel may set its own); beyond it they are held back and counted in one summary' }),
