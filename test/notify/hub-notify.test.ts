@@ -179,6 +179,11 @@ describe('hearth notify test', () => {
     const missing = await runCli(['notify', 'test', '--config', config], { HEARTH_DATA_DIR: join(dir, 'data') });
     expect(missing.code).toBe(78);
     expect(missing.stderr).toContain('notify.channels.phone.tokenEnv names CLI_NTFY_TOKEN, which is not set in the environment');
+    // `hearth start` refuses the same configuration, naming the missing variable, never a value.
+    const start = await runCli(['start', '--config', config], { HEARTH_DATA_DIR: join(dir, 'data'), HEARTH_MQTT_PORT: '0', HEARTH_HTTP_PORT: '0', HEARTH_HOST: '127.0.0.1' });
+    expect(start.code).toBe(78);
+    expect(start.stderr).toContain('hearth: Invalid configuration:\n  - notify.channels.phone.tokenEnv names CLI_NTFY_TOKEN, which is not set in the environment');
+    expect(start.stderr + start.stdout).not.toContain('gotify-app-token');
     const unknown = await runCli(['notify', 'test', 'pager', '--config', config], env);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain('no notification channel named "pager" (configured: phone, family, dashboard)');
