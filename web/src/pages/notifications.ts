@@ -21,7 +21,11 @@ export function notificationsPage(root: HTMLElement): () => void {
       toast((err as Error).message, 'error');
     }
   };
-  const markRead = (body: object) => run(() => api('POST', '/api/notifications/read', body));
+  // Reloaded here too, not only on the live event: the list must not wait for a reconnecting stream.
+  const markRead = (body: object) => run(async () => {
+    await api('POST', '/api/notifications/read', body);
+    await load();
+  });
 
   const load = async () => {
     const { unread, items } = await api<{ unread: number; items: Item[] }>('GET', '/api/notifications?limit=100');
