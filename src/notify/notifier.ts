@@ -7,9 +7,10 @@ import type { EventBus } from '../shared/event-bus.js';
 import type { Health } from '../shared/health.js';
 import type { Logger } from '../shared/logger.js';
 import type { Metrics } from '../shared/metrics.js';
+import { ChannelHealth, type ChannelStatus } from './channel-health.js';
 import type { Delivery, DeliveryQueue } from './delivery-queue.js';
 import { holdBack, SendLog, summarise, type Held } from './rate-limit.js';
-import { priorityRank, SendError, type Channel, type ChannelType, type DeliveryResult, type Notification, type Priority } from './types.js';
+import { priorityRank, SendError, type Channel, type DeliveryResult, type Notification } from './types.js';
 
 export interface NotifierDeps {
   channels: Channel[];
@@ -27,63 +28,24 @@ export interface NotifierDeps {
   failingAfter?: number;
 }
 
-export interface ChannelStatus {
-  name: string;
-  type: ChannelType;
-  enabled: boolean;
-  minPriority: Priority;
-  maxPerMinute: number;
-  state: 'ok' | 'failing' | 'unused';
-  /** Notifications waiting for this channel (to be retried). */
-  pending: number;
-  sent: number;
-  failed: number;
-  suppressed: number;
-  lastDeliveredAt: string | null;
-  lastError: string | null;
-  lastErrorAt: string | null;
-}
-
-interface ChannelState {
-  failuresInARow: number;
-  failing: boolean;
-  sent: number;
-  failed: number;
-  suppressed: number;
-  lastDeliveredAt?: number;
-  lastError?: string;
-  lastErrorAt?: number;
-}
-
 // 15 s, 30 s, 1 min, 2 min, 5 min, then every 10 min until the retry window ends.
 const BACKOFF_MS = [15_000, 30_000, 60_000, 120_000, 300_000, 600_000];
 
 export class Notifier {
   readonly #deps: NotifierDeps;
   readonly #channels = new Map<string, Channel>();
-  readonly #state = new Map<string, ChannelState>();
+  readonly #health: ChannelHealth;
   readonly #pending = new Map<string, { delivery: Delivery; timer?: TimerHandle }>();
   readonly #inflight = new Map<string, { controller: AbortController; done: Promise<unknown> }>();
   readonly #sendLog = new SendLog();
   readonly #held = new Map<string, { held: Held; timer: TimerHandle }>();
-  readonly #count: { sent: (l: Record<string, string>) => void; failed: (l: Record<string, string>) => void; suppressed: (l: Record<string, string>) => void; givenUp: (l: Record<string, string>) => void };
   #stopping = false;
 
   constructor(deps: NotifierDeps) {
     this.#deps = deps;
-    for (const c of deps.channels) {
-      this.#channels.set(c.name, c);
-      this.#state.set(c.name, { failuresInARow: 0, failing: false, sent: 0, failed: 0, suppressed: 0 });
-    }
-    const m = deps.metrics;
-    const counter = (name: string, help: string) => (m ? m.counter(name, help) : () => undefined);
-    this.#count = {
-      sent: counter('hearth_notify_sent_total', 'Notifications delivered, by channel'),
-      failed: counter('hearth_notify_failed_total', 'Failed notification send attempts, by channel (each is retried until the retry window ends)'),
-      suppressed: counter('hearth_notify_suppressed_total', 'Notifications held back by a channel rate limit, by channel'),
-      givenUp: counter('hearth_notify_given_up_total', 'Notifications given up after retrying, by channel'),
-    };
-    m?.gauge('hearth_notify_queue_depth', 'Notifications waiting to be delivered or retried', () => this.#pending.size);
+    for (const c of deps.channels) this.#channels.set(c.name, c);
+    this.#health = new ChannelHealth(deps.channels, deps);
+    deps.metrics?.gauge('hearth_notify_queue_depth', 'Notifications waiting to be delivered or retried', () => this.#pending.size);
   }
 
   /** Resumes the deliveries a restart interrupted, each at its next retry time (or now, if that passed). */
@@ -144,13 +106,8 @@ export class Notifier {
   }
 
   status(): ChannelStatus[] {
-    const iso = (t: number | undefined) => (t === undefined ? null : new Date(t).toISOString());
-    return [...this.#channels.values()].map((c) => {
-      const s = this.#state.get(c.name)!;
-      const pending = [...this.#pending.values()].filter((p) => p.delivery.channel === c.name).length;
-      const state = s.failing ? 'failing' : s.sent > 0 || s.failed > 0 ? 'ok' : 'unused';
-      return { name: c.name, type: c.type, enabled: c.enabled, minPriority: c.minPriority, maxPerMinute: c.maxPerMinute, state, pending, sent: s.sent, failed: s.failed, suppressed: s.suppressed, lastDeliveredAt: iso(s.lastDeliveredAt), lastError: s.lastError ?? null, lastErrorAt: iso(s.lastErrorAt) };
-    });
+    const pending = (channel: string) => [...this.#pending.values()].filter((p) => p.delivery.channel === channel).length;
+    return this.#health.status(this.#channels.values(), pending);
   }
 
   async #deliver(n: Notification, name: string): Promise<DeliveryResult> {
@@ -191,8 +148,7 @@ export class Notifier {
     const held = holdBack(entry?.held, n);
     const timer = entry?.timer ?? this.#deps.clock.setTimeout(() => this.#summarise(c), this.#sendLog.freeAt(c.name, now) - now);
     this.#held.set(c.name, { held, timer });
-    this.#state.get(c.name)!.suppressed++;
-    this.#count.suppressed({ channel: c.name });
+    this.#health.suppressed(c);
     return { channel: c.name, type: c.type, status: 'suppressed', detail: `held back by the rate limit of ${c.maxPerMinute} a minute (${held.count} so far; one summary follows)` };
   }
 
@@ -246,7 +202,7 @@ export class Notifier {
       const now = clock.now();
       if (this.#stopping && signal.aborted) return result('retrying', 'interrupted by the hub stopping; it is sent after the restart');
       d.lastError = message;
-      this.#failed(c, message, now);
+      this.#health.failed(c, message, now);
       if ((err instanceof SendError && err.permanent) || now >= d.giveUpAt) {
         this.#giveUp(d, message, now);
         return result('failed', `${message}; given up${d.attempts > 1 ? ` after ${d.attempts} attempts` : ''}`);
@@ -261,39 +217,17 @@ export class Notifier {
   }
 
   #succeeded(c: Channel): void {
-    const s = this.#state.get(c.name)!;
     const now = this.#deps.clock.now();
-    s.sent++;
-    s.lastDeliveredAt = now;
-    s.failuresInARow = 0;
-    this.#count.sent({ channel: c.name });
-    if (s.failing) {
-      s.failing = false;
-      this.#deps.health?.report(`notify ${c.name}`, undefined);
-    }
+    this.#health.sent(c, now);
     // The channel is back: what waits for it goes now rather than at its backoff time.
     for (const [id, p] of this.#pending) if (p.delivery.channel === c.name && p.timer && !this.#inflight.has(id)) this.#schedule(p.delivery, now);
-  }
-
-  #failed(c: Channel, message: string, now: number): void {
-    const s = this.#state.get(c.name)!;
-    s.failed++;
-    s.failuresInARow++;
-    s.lastError = message;
-    s.lastErrorAt = now;
-    this.#count.failed({ channel: c.name });
-    this.#deps.logger.warn(`notification to ${c.name} (${c.type}) failed: ${message}`);
-    if (!s.failing && s.failuresInARow >= (this.#deps.failingAfter ?? 3)) {
-      s.failing = true;
-      this.#deps.health?.report(`notify ${c.name}`, `${s.failuresInARow} sends in a row failed; the latest: ${message}`);
-    }
   }
 
   #giveUp(d: Delivery, message: string, now: number): void {
     const { queue, logger, events, traces } = this.#deps;
     this.#pending.delete(d.id);
     queue?.delete(d.id);
-    this.#count.givenUp({ channel: d.channel });
+    this.#health.givenUp(d.channel);
     const span = d.attempts > 1 ? ` after ${d.attempts} attempts over ${seconds(now - d.createdAt)}` : '';
     const what = `notification ${describe(d.notification)} to ${d.channel} given up${span}: ${message}`;
     logger.error(what);
