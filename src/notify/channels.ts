@@ -16,11 +16,11 @@ export interface ChannelSources {
   centre?: NotificationCentre;
 }
 
-/** Builds every configured channel, plus a `dashboard` channel unless one of that type is configured. */
+/** Builds every configured channel, plus a `dashboard` channel unless one of that type (or that name) is configured. */
 export function buildChannels(config: NotifyConfig, sources: ChannelSources): Channel[] {
   const problems: string[] = [];
   const entries = Object.entries(config.channels) as Array<[string, Record<string, unknown>]>;
-  if (!entries.some(([, c]) => c.type === 'dashboard')) entries.push(['dashboard', { type: 'dashboard' }]);
+  if (!entries.some(([name, c]) => c.type === 'dashboard' || name === 'dashboard')) entries.push(['dashboard', { type: 'dashboard' }]);
   const channels: Channel[] = [];
   for (const [name, raw] of entries) {
     const where = `notify.channels.${name}`;
