@@ -1,11 +1,14 @@
 // ntfy, gotify and webhooks against a local HTTP server: what each service receives, what the trace says it answered,
 // timeouts, refusals, secrets read from the environment or a file and never logged, and configuration mistakes.
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/load-config.js';
 import { buildChannels } from '../../src/notify/channels.js';
 import { NotifyConfigSchema, type NotifyConfig } from '../../src/notify/config-schema.js';
+import { NotificationCentre } from '../../src/notify/notification-centre.js';
 import { Notifier } from '../../src/notify/notifier.js';
+import { openDatabase } from '../../src/store/database.js';
 import type { Notification } from '../../src/notify/types.js';
 import { FakeClock } from '../../src/shared/clock.js';
 import { HearthError } from '../../src/shared/errors.js';
@@ -168,6 +171,18 @@ describe('channel configuration', () => {
       'notify.channels.mail2.passwordEnv names SMTP_PASSWORD, which is not set in the environment',
       'notify.channels.both: give tokenEnv or tokenFile, not both',
     ]);
+  });
+
+  it("the README's channel examples make a valid configuration, all five channels", () => {
+    const readme = readFileSync(join(import.meta.dirname, '../../README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('## Getting alerts on your phone'), readme.indexOf('## API'));
+    const blocks = [...section.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]!).filter((b) => /^(notify:|    \w+:\n      type:)/.test(b));
+    expect(blocks).toHaveLength(4);
+    const file = join(tempDir(), 'hearth.yaml');
+    writeFileSync(file, blocks.join(''));
+    const config = loadConfig({ file, env: {} });
+    const env = { NTFY_TOKEN: 'tk_x', GOTIFY_APP_TOKEN: 'g', SLACK_WEBHOOK_URL: 'https://hooks.slack.com/services/T/B/x', SMTP_PASSWORD: 'p' };
+    expect(buildChannels(config.notify, { env, centre: new NotificationCentre(openDatabase(tempDir())) }).map((c) => `${c.name} ${c.type}`)).toEqual(['phone ntfy', 'family gotify', 'chat webhook', 'mail email', 'dashboard dashboard']);
   });
 
   it('has a dashboard channel unless one of that type is configured, and honours enabled, minPriority and channel names', async () => {
