@@ -34,6 +34,7 @@ import { WriteQueue } from './store/write-queue.js';
 import { createBackup, type BackupSources } from './store/backup.js';
 import { Maintenance } from './maintenance.js';
 import { lockDataDir } from './store/data-dir-lock.js';
+import { startNotify, type NotifyParts } from './notify/start-notify.js';
 
 export interface HubOptions {
   logger?: Logger;
@@ -77,6 +78,8 @@ export class Hub {
   bus!: AedesBus;
   registry!: DeviceRegistry;
   rules!: RuleEngine;
+  /** Notification channels, the delivery queue and the dashboard's notification centre. */
+  notify!: NotifyParts;
   api!: FastifyInstance;
   ports: HubPorts = { mqtt: 0, http: 0 };
   #tlsServer: TlsServer | undefined;
@@ -264,6 +267,9 @@ export class Hub {
 
   async #startRules(): Promise<void> {
     const db = this.db;
+    const traceStore = new SqliteTraceStore(db, this.writes);
+    this.notify = startNotify(this, traceStore);
+    this.#cleanups.push(() => this.notify.notifier.stop());
     const runs = this.metrics.counter('hearth_rule_runs_total', 'Rule evaluations by outcome');
     this.events.on('rule.run', 'metrics', (e) => runs({ outcome: e.outcome }));
     const timerStore = new SqliteTimerStore(db, (message) => this.health.report('rule timers', message));
@@ -275,7 +281,8 @@ export class Hub {
       rulesDir: this.config.rulesDir,
       location: this.config.location,
       initialStates: this.registry.states(),
-      traceStore: new SqliteTraceStore(db, this.writes),
+      traceStore,
+      notify: (n, channels) => this.notify.notifier.notify(n, channels),
       timerStore,
       disabled: {
         load: () => new Set((db.prepare("SELECT key FROM settings WHERE key LIKE 'rule.disabled.%' AND value = 'true'").all() as Array<{ key: string }>).map((r) => r.key.slice('rule.disabled.'.length))),
@@ -342,6 +349,7 @@ export class Hub {
       scratchDir: this.config.dataDir,
       rules: this.rules,
       location: this.config.location,
+      notify: this.notify,
     }, {
       ...(cert && key ? { https: readTlsFiles({ cert, key }) } : {}),
       serverFactory: (handler) => {

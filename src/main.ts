@@ -32,6 +32,7 @@ Commands:
                         run a rule file against recorded history (default: the last 24 h); actions are not executed
   simulate [--devices N] [--rate R] [--url mqtt://…] [--username U] [--password P] [--duration S]
                         run simulated devices against a hub (password also from HEARTH_SIMULATE_PASSWORD)
+  notify test [channel] send a test notification to one channel or every enabled one; prints each answer
   backup <file>         write a backup (.tar.gz: database, broker state, rules) while the hub runs or not
   restore <file>        restore a backup into the data and rules dirs (the hub must be stopped; what was
                         there is moved aside into <data-dir>/before-restore-<time>)
@@ -107,6 +108,9 @@ export async function main(argv: string[]): Promise<number> {
         }
       }
       break;
+    case 'notify':
+      if (rest[0] !== 'test') break;
+      return (await import('./notify/test-command.js')).runNotifyTest(config(), rest[1], (line) => process.stdout.write(line + '\n'));
     case 'backup':
       if (!rest[0]) break;
       return backup(config(), rest[0]);

@@ -2,6 +2,8 @@
 import type { Database } from 'better-sqlite3';
 import type { MessageBus } from '../broker/message-bus.js';
 import type { DeviceRegistry } from '../devices/device-registry.js';
+import type { NotificationCentre } from '../notify/notification-centre.js';
+import type { Notifier } from '../notify/notifier.js';
 import type { RuleEngine } from '../rules/engine.js';
 import type { EventBus } from '../shared/event-bus.js';
 import type { Health } from '../shared/health.js';
@@ -32,6 +34,8 @@ export interface ApiContext {
   scratchDir?: string;
   rules?: RuleEngine;
   location?: { latitude: number; longitude: number };
+  /** Notification channels and the dashboard's notification centre. */
+  notify?: { notifier: Notifier; centre: NotificationCentre };
   /** Directory of the built dashboard (index.html and assets); the dashboard is not served without it. */
   webDir?: string;
 }

@@ -13,7 +13,7 @@ import { RuleRun, type RunDeps, type RunOptions } from './run.js';
 import { MemoryTraceStore, RejectLimiter, type RuleTrace, type TraceStore } from './traces.js';
 import { DurableState } from './durable-state.js';
 import { watchRulesDir } from './rules-dir-watcher.js';
-import { StateStore, type Location, type TimerStore, type TriggerContext, type TriggerEvent } from './types.js';
+import { StateStore, type Location, type RunContext, type TimerStore, type TriggerContext, type TriggerEvent } from './types.js';
 
 export interface RuleEngineDeps {
   bus: MessageBus;
@@ -31,6 +31,8 @@ export interface RuleEngineDeps {
   timerStore?: TimerStore;
   /** Where enable/disable choices are kept across restarts. */
   disabled?: { load(): Set<string>; save(ruleId: string, disabled: boolean): void };
+  /** What `action: notify` sends through (the hub's notifier; a recorder in rule tests). */
+  notify?: RunContext['notify'];
 }
 
 export type RuleStatus = 'active' | 'disabled' | 'invalid' | 'paused';
@@ -118,6 +120,7 @@ export class RuleEngine {
       bus: deps.bus,
       logger: deps.logger,
       triggerContext: this.#triggerContext,
+      notify: deps.notify,
       templateScope: (trigger, variables) => ({
         ...variables,
         trigger,

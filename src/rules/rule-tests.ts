@@ -19,6 +19,7 @@ import { loadRuleFile, position } from './rule-loader.js';
 import { nextTimeOfDay, parseClock } from './triggers/common.js';
 import { formatPath } from './validate.js';
 import { parseYaml } from './yaml-mistakes.js';
+import { recordNotifications } from './notify-expectations.js';
 
 const Value_ = Type.Union([Type.String(), Type.Number(), Type.Boolean()]);
 const Step = Type.Union([
@@ -27,6 +28,8 @@ const Step = Type.Union([
   Type.Object({ at: Type.String({ pattern: '^\\d{1,2}:\\d{2}(:\\d{2})?$' }) }, { additionalProperties: false }),
   Type.Object({ expect: Type.String({ minLength: 1 }), payload: Type.Optional(Value_) }, { additionalProperties: false }),
   Type.Object({ expect_none: Type.String({ minLength: 1 }) }, { additionalProperties: false }),
+  Type.Object({ expect_notification: Type.String({ minLength: 1, description: 'The message' }), title: Type.Optional(Type.String()), priority: Type.Optional(Type.String()), channels: Type.Optional(Type.Array(Type.String())) }, { additionalProperties: false }),
+  Type.Object({ expect_no_notification: Type.Literal(true) }, { additionalProperties: false }),
 ]);
 export const RuleTestFileSchema = Type.Object(
   {
@@ -108,10 +111,12 @@ async function runCase(ruleFile: string, c: Case): Promise<CaseResult> {
     if (mine >= 0) return void own.splice(mine, 1);
     published.push({ topic: m.topic, payload, at: clock.now(), step });
   }, { retained: false });
+  // Notifications are recorded, not sent: a case expects them like published messages.
+  const notified = recordNotifications(() => clock.now(), fmt);
   let engine: RuleEngine | undefined;
   try {
     copyFileSync(ruleFile, join(dir, basename(ruleFile)));
-    engine = new RuleEngine({ bus, clock, logger, events: new EventBus(logger), rulesDir: dir, watch: false, initialStates: Object.entries(c.states ?? {}) });
+    engine = new RuleEngine({ bus, clock, logger, events: new EventBus(logger), rulesDir: dir, watch: false, initialStates: Object.entries(c.states ?? {}), notify: notified.notify });
     await engine.start();
     if (engine.problems.length) return { name: c.name, passed: false, diff: engine.problems.map((p) => p.text) };
     let checkpoint = 0;
@@ -146,6 +151,12 @@ async function runCase(ruleFile: string, c: Case): Promise<CaseResult> {
           break;
         }
         checkpoint = published.length;
+      } else {
+        const miss = notified.check(s, start);
+        if (miss) {
+          diff.push(`${label}: ${miss[0]}`, ...miss.slice(1));
+          break;
+        }
       }
     }
   } catch (err) {

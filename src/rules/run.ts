@@ -11,6 +11,7 @@ export interface RunDeps extends ConditionContext {
   bus: MessageBus;
   logger: Logger;
   triggerContext: TriggerContext;
+  notify?: RunContext['notify'];
   templateScope(trigger: Partial<TriggerEvent>, variables: Record<string, unknown>): Record<string, unknown>;
 }
 
@@ -129,6 +130,7 @@ export class RuleRun {
       trace: this.trace.actions,
       published: this.trace.published,
       dryRun: this.#options.dryRun ?? false,
+      ...(deps.notify ? { notify: deps.notify } : {}),
       templateScope: () => deps.templateScope(scope.trigger, scope.variables),
       path: [],
       sleep: (ms) =>

@@ -13,6 +13,10 @@ export interface HubEvents {
   'rule.error': { ruleId: string; message: string; ts: number };
   'rules.reloaded': { file: string; ruleIds: string[]; errors: number; ts: number };
   'hub.log': { level: 'info' | 'warn' | 'error'; message: string; ts: number };
+  'notification.created': { id: number; title: string | null; message: string; priority: string; tag: string | null; ruleId: string | null; createdAt: string; unread: number; ts: number };
+  'notification.read': { unread: number; ts: number };
+  'notify.failed': { channel: string; message: string; gaveUp: boolean; ruleId?: string; ts: number };
+  'notify.suppressed': { channel: string; count: number; ts: number };
 }
 
 export type HubEventName = keyof HubEvents;
@@ -72,6 +76,10 @@ const EVENT_NAMES: Record<HubEventName, true> = {
   'rule.error': true,
   'rules.reloaded': true,
   'hub.log': true,
+  'notification.created': true,
+  'notification.read': true,
+  'notify.failed': true,
+  'notify.suppressed': true,
 };
 
 export const HUB_EVENT_NAMES = Object.keys(EVENT_NAMES) as HubEventName[];

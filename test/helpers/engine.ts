@@ -6,7 +6,7 @@ import { AedesBus } from '../../src/broker/aedes-bus.js';
 import { FakeClock } from '../../src/shared/clock.js';
 import { EventBus } from '../../src/shared/event-bus.js';
 import { createMemoryLogger } from '../../src/shared/logger.js';
-import { RuleEngine } from '../../src/rules/engine.js';
+import { RuleEngine, type RuleEngineDeps } from '../../src/rules/engine.js';
 import type { TraceStore } from '../../src/rules/traces.js';
 import type { StoredTimer, TimerStore } from '../../src/rules/types.js';
 import { tempDir } from './hub.js';
@@ -41,7 +41,7 @@ export class MemoryTimerStore implements TimerStore {
 
 export async function startEngine(
   files: Record<string, string>,
-  options: { start?: Date | number; states?: Array<[string, unknown]>; location?: { latitude: number; longitude: number }; timerStore?: TimerStore; traceStore?: TraceStore; dir?: string } = {},
+  options: { start?: Date | number; states?: Array<[string, unknown]>; location?: { latitude: number; longitude: number }; timerStore?: TimerStore; traceStore?: TraceStore; dir?: string; notify?: RuleEngineDeps['notify'] } = {},
 ): Promise<EngineHarness> {
   const dir = options.dir ?? join(tempDir('hearth-rules-'), 'rules');
   mkdirSync(dir, { recursive: true });
@@ -52,7 +52,7 @@ export async function startEngine(
   const logger = createMemoryLogger();
   const published: Array<{ topic: string; payload: string }> = [];
   await bus.subscribe('#', (m) => published.push({ topic: m.topic, payload: m.payload.toString() }), { retained: false });
-  const engine = new RuleEngine({ bus, clock, logger, events: new EventBus(logger), rulesDir: dir, watch: false, initialStates: options.states, location: options.location, timerStore: options.timerStore, traceStore: options.traceStore });
+  const engine = new RuleEngine({ bus, clock, logger, events: new EventBus(logger), rulesDir: dir, watch: false, initialStates: options.states, location: options.location, timerStore: options.timerStore, traceStore: options.traceStore, notify: options.notify });
   await engine.start();
   return {
     engine,

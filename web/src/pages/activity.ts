@@ -2,7 +2,7 @@
 import { h, mount } from '../dom.js';
 import { onLive } from '../live.js';
 
-const KINDS: Array<[string, string]> = [['device.online', 'Online/offline'], ['device.state', 'Readings'], ['rule.run', 'Rule runs'], ['rule.error', 'Errors'], ['device.problem', 'Device problems'], ['device.created', 'New devices'], ['rules.reloaded', 'Rule files'], ['hub.log', 'Hub']];
+const KINDS: Array<[string, string]> = [['device.online', 'Online/offline'], ['device.state', 'Readings'], ['rule.run', 'Rule runs'], ['rule.error', 'Errors'], ['device.problem', 'Device problems'], ['device.created', 'New devices'], ['rules.reloaded', 'Rule files'], ['hub.log', 'Hub'], ['notification.created', 'Alerts'], ['notify.failed', 'Alert failures']];
 
 export function activityPage(root: HTMLElement): () => void {
   const entries: Array<{ type: string; text: string; at: number }> = [];
@@ -17,6 +17,8 @@ export function activityPage(root: HTMLElement): () => void {
       case 'device.problem': return `${e.deviceId}: ${e.message}`;
       case 'device.created': return `new device ${e.deviceId}`;
       case 'hub.log': return `hub: ${e.message}`;
+      case 'notification.created': return `alert: ${e.title ? `${e.title}: ` : ''}${e.message}`;
+      case 'notify.failed': return `alert to ${e.channel} ${e.gaveUp ? 'given up' : 'failed, retrying'}: ${e.message}`;
       case 'rules.reloaded': return `loaded ${e.file}: ${e.ruleIds.length} rule(s)${e.errors ? `, ${e.errors} problem(s)` : ''}`;
       default: return JSON.stringify(e);
     }
