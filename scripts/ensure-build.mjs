@@ -32,7 +32,8 @@ export function staleSource(base = root) {
     }
   }
   const page = mtime(join(base, 'web/dist/index.html'));
-  for (const source of [...files(join(base, 'web/src'), () => true), join(base, 'web/build.mjs')]) {
+  const webSources = [...files(join(base, 'web/src'), () => true), ...files(join(base, 'web/public'), () => true), ...files(join(base, 'web'), (n) => n.endsWith('.mjs'))];
+  for (const source of webSources) {
     if (page < 0 || mtime(source) > page) return relative(base, source);
   }
   return undefined;

@@ -37,6 +37,7 @@ import { WriteQueue } from './store/write-queue.js';
 import { createBackup, type BackupSources } from './store/backup.js';
 import { Maintenance } from './maintenance.js';
 import { lockDataDir } from './store/data-dir-lock.js';
+import { startNotify, type NotifyParts } from './notify/start-notify.js';
 
 export interface HubOptions {
   logger?: Logger;
@@ -82,6 +83,8 @@ export class Hub {
   rules!: RuleEngine;
   /** The rule files the engine runs, with each rule's status. */
   ruleDirectory!: RuleDirectory;
+  /** Notification channels, the delivery queue and the dashboard's notification centre. */
+  notify!: NotifyParts;
   api!: FastifyInstance;
   ports: HubPorts = { mqtt: 0, http: 0 };
   #tlsServer: TlsServer | undefined;
@@ -253,6 +256,7 @@ export class Hub {
       clock: this.clock,
       events: this.events,
       logger: this.logger.child('devices'),
+      metrics: this.metrics,
     });
     await this.registry.start();
     this.#cleanups.push(() => this.registry.stop());
@@ -269,6 +273,9 @@ export class Hub {
   async #startRules(): Promise<void> {
     const db = this.db;
     const logger = this.logger.child('rules');
+    const traceStore = new TraceRepo(db, this.writes);
+    this.notify = startNotify(this, traceStore);
+    this.#cleanups.push(() => this.notify.notifier.stop());
     const runs = this.metrics.counter('hearth_rule_runs_total', 'Rule evaluations by outcome');
     this.events.on('rule.run', 'metrics', (e) => runs({ outcome: e.outcome }));
     const timerStore = new TimerRepo(db, (message) => this.health.report('rule timers', message));
@@ -279,7 +286,8 @@ export class Hub {
       events: this.events,
       location: this.config.location,
       initialStates: this.registry.states(),
-      traceStore: new TraceRepo(db, this.writes),
+      traceStore,
+      notify: (n, channels) => this.notify.notifier.notify(n, channels),
       timerStore,
       switches: new SettingsRepo(db),
     });
@@ -345,6 +353,7 @@ export class Hub {
       scratchDir: this.config.dataDir,
       rules: { engine: this.rules, directory: this.ruleDirectory },
       location: this.config.location,
+      notify: this.notify,
     }, {
       ...(cert && key ? { https: readTlsFiles({ cert, key }) } : {}),
       serverFactory: (handler) => {

@@ -29,6 +29,7 @@ Commands:
                         run a rule file against recorded history (default: the last 24 h); actions are not executed
   simulate [--devices N] [--rate R] [--url mqtt://…] [--username U] [--password P] [--duration S]
                         run simulated devices against a hub (password also from HEARTH_SIMULATE_PASSWORD)
+  notify test [channel] send a test notification to one channel or every enabled one; prints each answer
   backup <file>         write a backup (.tar.gz: database, broker state, rules) while the hub runs or not
   restore <file>        restore a backup into the data and rules dirs (the hub must be stopped; what was
                         there is moved aside into <data-dir>/before-restore-<time>)
@@ -97,6 +98,10 @@ export async function main(argv: string[]): Promise<number> {
       if (rest[0] === 'replay' && rest[1]) return runRulesReplay(config(), rest[1], { from: values.from, to: values.to }, stdout);
       if (rest[0] === 'why' && rest[1]) return runRulesWhy(config().dataDir, rest[1], Number(values.n ?? 1), stdout);
       break;
+    case 'notify':
+      if (rest[0] !== 'test') break;
+      // (Loaded only for it: the channels pull in their client libraries.)
+      return (await import('./cli/notify-test.js')).runNotifyTest(config(), rest[1], stdout);
     case 'backup':
       if (!rest[0]) break;
       return runBackup(config(), rest[0]);

@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildPwa } from './build-pwa.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const dist = join(here, 'dist');
@@ -34,4 +35,5 @@ writeFileSync(join(dist, 'assets', jsName), js);
 writeFileSync(join(dist, 'assets', cssName), css);
 const html = readFileSync(join(here, 'src/index.html'), 'utf8').replace('%CSS%', `/assets/${cssName}`).replace('%JS%', `/assets/${jsName}`);
 writeFileSync(join(dist, 'index.html'), html);
+await buildPwa({ here, dist, css: cssName });
 console.log(`web: built ${jsName} (${(js.length / 1024).toFixed(1)} KiB) and ${cssName} (${(css.length / 1024).toFixed(1)} KiB)`);

@@ -14,11 +14,13 @@ import { deviceRoutes } from './routes/devices.js';
 import { eventRoutes } from './routes/events.js';
 import { historyRoutes } from './routes/history.js';
 import { metricsRoutes } from './routes/metrics.js';
+import { notificationRoutes } from './routes/notifications.js';
 import { rulesRoutes } from './routes/rules.js';
 import { systemRoutes } from './routes/system.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { userRoutes } from './routes/users.js';
 import { webRoutes } from './routes/web.js';
+import { appShellRoutes } from './routes/app-shell.js';
 import { registerSecurityHeaders } from './security-headers.js';
 
 export interface ApiOptions {
@@ -76,7 +78,9 @@ export async function buildApi(ctx: ApiContext, options: ApiOptions = {}): Promi
   }
   // The rule engine's routes (src/api/routes/rules.ts) are owned with the engine and get only what they need.
   if (ctx.rules) await app.register(rulesRoutes, { ...ctx.rules, history: ctx.history, location: ctx.location });
+  if (ctx.notify) await app.register(notificationRoutes, { ...ctx.notify, logger: ctx.logger });
   if (ctx.webDir) await app.register(webRoutes, { dir: ctx.webDir });
+  if (ctx.webDir) await app.register(appShellRoutes, { dir: ctx.webDir });
   return app;
 }
 

@@ -1,6 +1,8 @@
 // What the API needs from the hub: explicit dependencies, so `buildApi` can be tested with a real hub or parts of one.
 import type { MessageBus } from '../broker/message-bus.js';
 import type { DeviceRegistry } from '../devices/device-registry.js';
+import type { NotificationCentre } from '../notify/notification-centre.js';
+import type { Notifier } from '../notify/notifier.js';
 import type { RuleEngine } from '../rules/engine.js';
 import type { RuleDirectory } from '../rules/rule-directory.js';
 import type { EventBus } from '../shared/event-bus.js';
@@ -32,6 +34,8 @@ export interface ApiContext {
   /** The rule engine and the rules dir it runs; the rule routes are served only with them. */
   rules?: { engine: RuleEngine; directory: RuleDirectory };
   location?: { latitude: number; longitude: number };
+  /** Notification channels and the dashboard's notification centre. */
+  notify?: { notifier: Notifier; centre: NotificationCentre };
   /** Directory of the built dashboard (index.html and assets); the dashboard is not served without it. */
   webDir?: string;
 }

@@ -99,7 +99,7 @@ function setPath(target: Record<string, unknown>, key: string, value: unknown): 
   node[parts[parts.length - 1]!] = value;
 }
 
-function describeProblem(key: string, schema: any, value: unknown, fallback: string, from: string | undefined): string {
+export function describeProblem(key: string, schema: any, value: unknown, fallback: string, from: string | undefined): string {
   const where = from && from !== key ? `${key} (${from})` : key;
   if (fallback.startsWith('Unexpected property')) {
     // TypeBox reports the unknown key's own path, with the parent object's schema.
@@ -111,6 +111,7 @@ function describeProblem(key: string, schema: any, value: unknown, fallback: str
 
 function expectation(schema: any): string {
   if (!schema) return 'valid';
+  if (schema['x-expect']) return schema['x-expect'];
   if (schema.anyOf) return `one of ${schema.anyOf.map((s: any) => quote(s.const)).join(', ')}`;
   switch (schema.type) {
     case 'integer':

@@ -1,5 +1,6 @@
 // The configuration schema: one definition gives the defaults, the validation, the TypeScript type and the docs table.
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { NotifyConfigSchema } from '../notify/config-schema.js';
 
 const Port = (def: number, description: string, env: string, flag: string) =>
   Type.Integer({ minimum: 0, maximum: 65535, default: def, description, env, flag });
@@ -85,6 +86,7 @@ export const ConfigSchema = Type.Object(
       },
       { default: {}, additionalProperties: false },
     ),
+    notify: NotifyConfigSchema,
     demo: Type.Boolean({ default: false, description: 'Start simulated devices in-process', flag: '--demo' }),
   },
   { additionalProperties: false },

@@ -1,12 +1,21 @@
-// The device registry: devices and their latest state in memory, fed by `home/+/+`, persisted through the write queue.
+// The device registry: devices and their latest state in memory, fed by `home/#`, persisted through the write queue.
 import type { MessageBus, BusMessage } from '../broker/message-bus.js';
 import type { Clock } from '../shared/clock.js';
 import type { EventBus } from '../shared/event-bus.js';
 import { HearthError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
+import type { Metrics } from '../shared/metrics.js';
 import type { DeviceRecord, DeviceRepo } from '../store/device-repo.js';
 import type { WriteQueue } from '../store/write-queue.js';
-import { parseDeviceTopic, parsePayload } from './topic.js';
+import { FirstSeen } from './first-seen.js';
+import { OddValues } from './odd-values.js';
+import { classifyDeviceTopic, parsePayload } from './topic.js';
+
+/** How a property's values read: `number` for a property whose readings have been numbers, even if the latest is not. */
+export type PropertyType = 'number' | 'boolean' | 'string' | 'json';
+
+// Topic patterns already logged as not taken; a client inventing new topics cannot grow it without bound.
+const MAX_LOGGED_PATTERNS = 1000;
 
 export interface DeviceView {
   id: string;
@@ -17,7 +26,9 @@ export interface DeviceView {
   online: boolean;
   lastSeen: string | null;
   createdAt: string;
-  properties: Record<string, { value: unknown; updatedAt: string }>;
+  properties: Record<string, { value: unknown; updatedAt: string; type: PropertyType }>;
+  /** The first odd value of each numeric property since the hub started ("hot" where numbers were expected). */
+  problems: Array<{ property: string; message: string; at: string }>;
 }
 
 export interface DeviceRegistryDeps {
@@ -27,6 +38,7 @@ export interface DeviceRegistryDeps {
   clock: Clock;
   events: EventBus;
   logger: Logger;
+  metrics: Metrics;
 }
 
 export class DeviceRegistry {
@@ -38,16 +50,23 @@ export class DeviceRegistry {
   /** Demo devices removed as the demo ends: what their clients still send while they leave is not a new device. */
   readonly #retired = new Set<string>();
   #unsubscribe: (() => Promise<void>) | undefined;
+  readonly #odd: OddValues;
+  readonly #loggedPatterns = new FirstSeen(MAX_LOGGED_PATTERNS);
+  readonly #ignored: (labels: { reason: string }) => void;
   messagesIngested = 0;
 
   constructor(deps: DeviceRegistryDeps) {
     this.#deps = deps;
+    this.#odd = new OddValues({ logger: deps.logger, events: deps.events });
+    this.#ignored = deps.metrics.counter('hearth_device_topics_ignored_total', 'Messages under home/ that are not a device reading (home/<device>/<property>), by reason');
   }
 
   async start(): Promise<void> {
     for (const d of this.#deps.repo.loadAll()) this.#devices.set(d.id, d);
-    // Retained messages come first: state published while the hub was down seeds the registry.
-    this.#unsubscribe = await this.#deps.bus.subscribe('home/+/+', (m) => this.ingest(m), { retained: true });
+    this.#odd.seed(this.#deps.repo.numericProperties());
+    // Retained messages come first: state published while the hub was down seeds the registry. `home/#` rather than
+    // `home/+/+`, so that topics one level off are seen and reported instead of vanishing without a word.
+    this.#unsubscribe = await this.#deps.bus.subscribe('home/#', (m) => this.ingest(m), { retained: true });
   }
 
   async stop(): Promise<void> {
@@ -56,11 +75,13 @@ export class DeviceRegistry {
     this.#deps.events.removeAll('registry');
   }
 
-  /** Applies one message from `home/<device>/<property>`; anything that is not a device topic is ignored. */
+  /** Applies one message from `home/<device>/<property>`; other topics under `home/` are counted and reported once. */
   ingest(message: BusMessage): void {
-    const parsed = parseDeviceTopic(message.topic);
     // An empty payload clears a retained message; it carries no reading.
-    if (!parsed || message.payload.length === 0) return;
+    if (message.payload.length === 0) return;
+    const parsed = classifyDeviceTopic(message.topic);
+    if (parsed.kind === 'command') return;
+    if (parsed.kind === 'ignored') return this.#ignore(message.topic, parsed);
     if (this.#retired.has(parsed.deviceId)) return;
     this.messagesIngested++;
     const now = this.#deps.clock.now();
@@ -76,8 +97,10 @@ export class DeviceRegistry {
     if (message.retain && previous && isSame(previous.value, value)) return;
     device.properties.set(parsed.property, { value, ts: now });
     if (!message.retain) device.lastSeen = now;
+    const key = `${device.id}\0${parsed.property}`;
+    this.#odd.check(key, device.id, parsed.property, value, now);
     this.#dirtyDevices.add(device.id);
-    this.#dirtyProps.set(`${device.id}\0${parsed.property}`, { deviceId: device.id, property: parsed.property, value, ts: now });
+    this.#dirtyProps.set(key, { deviceId: device.id, property: parsed.property, value, ts: now });
     const repo = this.#deps.repo;
     const deviceId = device.id;
     this.#deps.writes.enqueue(() => repo.appendHistory(deviceId, parsed.property, value, now));
@@ -96,17 +119,22 @@ export class DeviceRegistry {
   }
 
   list(): DeviceView[] {
-    return [...this.#devices.values()].sort((a, b) => a.id.localeCompare(b.id)).map(toView);
+    return [...this.#devices.values()].sort((a, b) => a.id.localeCompare(b.id)).map((d) => this.#view(d));
   }
 
   get(id: string): DeviceView {
     const device = this.#devices.get(id);
     if (!device) throw new HearthError('HEARTH_DEVICE_NOT_FOUND', { id });
-    return toView(device);
+    return this.#view(device);
   }
 
   has(id: string): boolean {
     return this.#devices.has(id);
+  }
+
+  /** How many topic patterns are remembered as already reported (bounded). */
+  get loggedPatternCount(): number {
+    return this.#loggedPatterns.size;
   }
 
   /** Devices recorded online (used to reconcile after a restart). */
@@ -132,7 +160,7 @@ export class DeviceRegistry {
     const snapshot = { ...device };
     this.#deps.writes.enqueue(() => repo.saveMeta(snapshot));
     this.#deps.events.emit('device.updated', { deviceId: id });
-    return toView(device);
+    return this.#view(device);
   }
 
   /** Marks a device as simulated by demo mode (it is removed when the demo ends, or at a start without --demo). */
@@ -166,11 +194,39 @@ export class DeviceRegistry {
     this.#devices.delete(id);
     for (const key of [...this.#dirtyProps.keys()]) if (key.startsWith(`${id}\0`)) this.#dirtyProps.delete(key);
     this.#dirtyDevices.delete(id);
+    this.#odd.forget(id);
     const repo = this.#deps.repo;
     this.#deps.writes.enqueue(() => repo.deleteDevice(id));
     // [MQTT-3.3.1-10] a retained PUBLISH with an empty payload removes the retained message.
     await Promise.all(topics.map((t) => this.#deps.bus.publish(t, Buffer.alloc(0), { qos: 1, retain: true })));
     this.#deps.events.emit('device.deleted', { deviceId: id });
+  }
+
+  #ignore(topic: string, verdict: { reason: string; why: string; pattern: string }): void {
+    this.#ignored({ reason: verdict.reason });
+    if (!this.#loggedPatterns.first(verdict.pattern)) return;
+    const shown = topic.length > 120 ? `${topic.slice(0, 120)}…` : topic;
+    this.#deps.logger.warn(`${shown} is not taken as a device reading: ${verdict.why} (logged once for ${verdict.pattern.length > 120 ? 'this pattern' : verdict.pattern})`);
+  }
+
+  #view(d: DeviceRecord): DeviceView {
+    const properties: DeviceView['properties'] = {};
+    for (const [name, p] of d.properties) {
+      const type = this.#odd.isNumeric(`${d.id}\0${name}`) ? 'number' : typeOf(p.value);
+      properties[name] = { value: p.value, updatedAt: new Date(p.ts).toISOString(), type };
+    }
+    return {
+      id: d.id,
+      name: d.name,
+      room: d.room,
+      description: d.description,
+      status: d.online === null ? 'unknown' : d.online ? 'online' : 'offline',
+      online: d.online === true,
+      lastSeen: d.lastSeen ? new Date(d.lastSeen).toISOString() : null,
+      createdAt: new Date(d.createdAt).toISOString(),
+      properties,
+      problems: this.#odd.problems(d.id).map((p) => ({ property: p.property, message: p.message, at: new Date(p.ts).toISOString() })),
+    };
   }
 
   #ensureDevice(id: string, now: number): DeviceRecord {
@@ -225,18 +281,9 @@ function isSame(a: unknown, b: unknown): boolean {
   return a === b || JSON.stringify(a) === JSON.stringify(b);
 }
 
-function toView(d: DeviceRecord): DeviceView {
-  const properties: DeviceView['properties'] = {};
-  for (const [name, p] of d.properties) properties[name] = { value: p.value, updatedAt: new Date(p.ts).toISOString() };
-  return {
-    id: d.id,
-    name: d.name,
-    room: d.room,
-    description: d.description,
-    status: d.online === null ? 'unknown' : d.online ? 'online' : 'offline',
-    online: d.online === true,
-    lastSeen: d.lastSeen ? new Date(d.lastSeen).toISOString() : null,
-    createdAt: new Date(d.createdAt).toISOString(),
-    properties,
-  };
+function typeOf(value: unknown): PropertyType {
+  if (typeof value === 'number') return 'number';
+  if (typeof value === 'boolean') return 'boolean';
+  if (typeof value === 'string') return 'string';
+  return 'json';
 }

@@ -15,6 +15,38 @@ export function parseDeviceTopic(topic: string): DeviceTopic | undefined {
   return { deviceId, property };
 }
 
+export type TopicVerdict =
+  | { kind: 'reading'; deviceId: string; property: string }
+  /** `home/<device>/<property>/set`: a command to a device, not a reading from one. */
+  | { kind: 'command' }
+  | { kind: 'ignored'; reason: IgnoredReason; why: string; pattern: string };
+
+/** Why a topic under `home/` is not a device reading; the label of `hearth_device_topics_ignored_total`. */
+export type IgnoredReason = 'levels' | 'uppercase' | 'too_long' | 'characters';
+
+/**
+ * Sorts a topic under `home/` into a reading, a command, or a topic that is not taken, with the reason in words and
+ * the pattern it stands for (the topic with its last level as `+`), so a log line can be written once per pattern.
+ */
+export function classifyDeviceTopic(topic: string): TopicVerdict {
+  const parts = topic.split('/');
+  if (parts.length === 4 && parts[3] === 'set') return { kind: 'command' };
+  const pattern = parts.length >= 3 ? `${parts.slice(0, -1).join('/')}/+` : topic;
+  if (parts.length !== 3) {
+    const hint = parts.length > 3 ? `; one device is one level, e.g. home/${parts.slice(1, -1).join('_').toLowerCase()}/${parts.at(-1)!.toLowerCase()}` : '';
+    return { kind: 'ignored', reason: 'levels', why: `it has ${parts.length} level${parts.length === 1 ? '' : 's'}, and a device reading is home/<device>/<property>${hint}`, pattern };
+  }
+  for (const [what, id] of [['device id', parts[1]!], ['property', parts[2]!]] as const) {
+    if (ID_PATTERN.test(id)) continue;
+    if (id.length > 64) return { kind: 'ignored', reason: 'too_long', why: `its ${what} is ${id.length} characters long, more than 64`, pattern };
+    if (id !== id.toLowerCase() && ID_PATTERN.test(id.toLowerCase())) {
+      return { kind: 'ignored', reason: 'uppercase', why: `its ${what} ${JSON.stringify(id)} has capital letters; ids are lowercase, e.g. ${topic.toLowerCase()}`, pattern };
+    }
+    return { kind: 'ignored', reason: 'characters', why: `its ${what} ${JSON.stringify(id)} may hold only a-z, 0-9, _ and - (1-64 characters)`, pattern };
+  }
+  return { kind: 'reading', deviceId: parts[1]!, property: parts[2]! };
+}
+
 const NUMBER = /^-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
 
 /** Numbers as numbers, `true`/`false` as booleans, JSON objects and arrays as JSON, other text as a string. */

@@ -13,7 +13,7 @@ import { DurableState } from './durable-state.js';
 import type { CompiledRule } from './rule-loader.js';
 import { RuleRun, type RunDeps, type RunOptions } from './run.js';
 import { instantTrace, MemoryTraceStore, RejectLimiter, type RuleTrace, type TraceStore } from './traces.js';
-import { StateStore, type Location, type RuleSwitches, type TimerStore, type TriggerContext, type TriggerEvent } from './types.js';
+import { StateStore, type Location, type RuleSwitches, type RunContext, type TimerStore, type TriggerContext, type TriggerEvent } from './types.js';
 
 export interface RuleEngineDeps {
   bus: MessageBus;
@@ -29,6 +29,8 @@ export interface RuleEngineDeps {
   timerStore?: TimerStore;
   /** Where a user's enable/disable choices are kept across restarts. */
   switches?: RuleSwitches;
+  /** What `action: notify` sends through (the hub's notifier; a recorder in rule tests). */
+  notify?: RunContext['notify'];
 }
 
 /** How an attached rule is doing: what the rules dir shows as its status. */
@@ -81,7 +83,8 @@ export class RuleEngine {
       onWebhook: (id, handler) => this.#hooks.onWebhook(id, handler),
       onHub: (event, handler) => this.#hooks.onHub(event, handler),
     };
-    this.#runDeps = { clock: deps.clock, states: this.states, location, bus: deps.bus, logger: deps.logger, triggerContext: this.#triggerContext };
+    const { bus, logger, notify } = deps;
+    this.#runDeps = { clock: deps.clock, states: this.states, location, bus, logger, triggerContext: this.#triggerContext, notify };
   }
 
   async start(): Promise<void> {

@@ -5,7 +5,7 @@ import type { MessageBus } from '../broker/message-bus.js';
 import { FakeClock } from '../shared/clock.js';
 import { EventBus } from '../shared/event-bus.js';
 import { createMemoryLogger, type Logger } from '../shared/logger.js';
-import { RuleEngine } from './engine.js';
+import { RuleEngine, type RuleEngineDeps } from './engine.js';
 import type { CompiledRule } from './rule-loader.js';
 import type { TraceStore } from './traces.js';
 import type { Location, TimerStore } from './types.js';
@@ -19,6 +19,8 @@ export interface RuleHarnessOptions {
   traceStore?: TraceStore;
   timerStore?: TimerStore;
   loopLimitPerSecond?: number;
+  /** What `action: notify` sends through: a recorder, as nothing leaves the harness. */
+  notify?: RuleEngineDeps['notify'];
 }
 
 /** A message the rules published, with when (on the virtual clock) they did. */
@@ -48,9 +50,9 @@ export class RuleHarness {
         return this.bus.publish(topic, payload, opts);
       },
     };
-    const { states: initialStates, location, traceStore, timerStore, loopLimitPerSecond } = options;
+    const { states: initialStates, location, traceStore, timerStore, loopLimitPerSecond, notify } = options;
     const { clock, logger, events } = this;
-    this.engine = new RuleEngine({ bus, clock, logger, events, initialStates, location, traceStore, timerStore, loopLimitPerSecond });
+    this.engine = new RuleEngine({ bus, clock, logger, events, initialStates, location, traceStore, timerStore, loopLimitPerSecond, notify });
   }
 
   /** Rules to run, as one source (`label` names it in messages); before start or after, as a reload would. */

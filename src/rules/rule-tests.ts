@@ -13,6 +13,7 @@ import { loadRuleFile, position, type CompiledRule } from './rule-loader.js';
 import { nextTimeOfDay, parseClock } from './triggers/common.js';
 import { formatPath } from './validate.js';
 import { parseYaml } from './yaml-mistakes.js';
+import { recordNotifications } from './notify-expectations.js';
 
 const Value_ = Type.Union([Type.String(), Type.Number(), Type.Boolean()]);
 const Step = Type.Union([
@@ -21,6 +22,8 @@ const Step = Type.Union([
   Type.Object({ at: Type.String({ pattern: '^\\d{1,2}:\\d{2}(:\\d{2})?$' }) }, { additionalProperties: false }),
   Type.Object({ expect: Type.String({ minLength: 1 }), payload: Type.Optional(Value_) }, { additionalProperties: false }),
   Type.Object({ expect_none: Type.String({ minLength: 1 }) }, { additionalProperties: false }),
+  Type.Object({ expect_notification: Type.String({ minLength: 1, description: 'The message' }), title: Type.Optional(Type.String()), priority: Type.Optional(Type.String()), channels: Type.Optional(Type.Array(Type.String())) }, { additionalProperties: false }),
+  Type.Object({ expect_no_notification: Type.Literal(true) }, { additionalProperties: false }),
 ]);
 export const RuleTestFileSchema = Type.Object(
   {
@@ -114,7 +117,9 @@ export async function runRuleTestFile(path: string, display = path): Promise<Tes
 async function runCase(name: string, compile: () => CompiledRule[], c: Case): Promise<CaseResult> {
   const diff: string[] = [];
   const start = c.start ? new Date(c.start).getTime() : new Date(2026, 0, 1, 12, 0, 0).getTime();
-  const harness = new RuleHarness({ start, states: Object.entries(c.states ?? {}) });
+  // Notifications are recorded, not sent: a case expects them like published messages.
+  const notified = recordNotifications(() => harness.clock.now(), fmt);
+  const harness = new RuleHarness({ start, states: Object.entries(c.states ?? {}), notify: notified.notify });
   const { clock } = harness;
   // What the rules published, minus the hub's own events: the commands a case expects.
   const published = () => harness.published.filter((p) => !p.topic.startsWith('hearth/'));
@@ -152,6 +157,12 @@ async function runCase(name: string, compile: () => CompiledRule[], c: Case): Pr
           break;
         }
         checkpoint = published().length;
+      } else {
+        const miss = notified.check(s, start);
+        if (miss) {
+          diff.push(`${label}: ${miss[0]}`, ...miss.slice(1));
+          break;
+        }
       }
     }
   } catch (err) {

@@ -12,6 +12,7 @@ export interface RunDeps extends ConditionContext {
   bus: MessageBus;
   logger: Logger;
   triggerContext: TriggerContext;
+  notify?: RunContext['notify'];
 }
 
 export interface RunOptions {
@@ -129,6 +130,7 @@ export class RuleRun {
       trace: this.trace.actions,
       published: this.trace.published,
       dryRun: this.#options.dryRun ?? false,
+      ...(deps.notify ? { notify: deps.notify } : {}),
       templateScope: () => templateScope(deps, scope.trigger, scope.variables),
       path: [],
       sleep: (ms) =>

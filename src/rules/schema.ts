@@ -1,6 +1,7 @@
 // The rule schema: one TypeBox definition per trigger, condition and action kind gives the validation,
 // the TypeScript types and the JSON Schema editors use (rules/hearth-rules.schema.json).
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { NotifyActionSchema } from './actions/notify-schema.js';
 
 /** Marks a nested list whose items are validated (and documented) as triggers, conditions or actions. */
 const nested = (kind: 'trigger' | 'condition' | 'action', options: object = {}) => Type.Array(Type.Unknown({ 'x-ref': kind }), options);
@@ -47,10 +48,11 @@ export const CONDITIONS = {
 
 const alias = { alias: Type.Optional(Type.String({ description: 'A name for this step in traces' })) };
 
-/** Actions are told apart by their key: `action: publish|log`, or `delay:`, `if:`, `choose:`, … */
+/** Actions are told apart by their key: `action: publish|log|notify`, or `delay:`, `if:`, `choose:`, … */
 export const ACTIONS = {
   publish: Type.Object({ action: Type.Literal('publish'), topic: Type.String({ minLength: 1 }), payload: Type.Optional(Type.Unknown()), qos: Type.Optional(Type.Union([Type.Literal(0), Type.Literal(1), Type.Literal(2)])), retain: Type.Optional(Type.Boolean()), ...alias }, { additionalProperties: false }),
   log: Type.Object({ action: Type.Literal('log'), message: Type.String(), level: Type.Optional(Type.Union([Type.Literal('info'), Type.Literal('warn'), Type.Literal('error')])), ...alias }, { additionalProperties: false }),
+  notify: NotifyActionSchema,
   delay: Type.Object({ delay: Duration, ...alias }, { additionalProperties: false }),
   wait_for_trigger: Type.Object({ wait_for_trigger: nested('trigger', { minItems: 1 }), timeout: Type.Optional(Duration), continue_on_timeout: Type.Optional(Type.Boolean()), ...alias }, { additionalProperties: false }),
   if: Type.Object({ if: nested('condition', { minItems: 1 }), then: nested('action', { minItems: 1 }), else: Type.Optional(nested('action')), ...alias }, { additionalProperties: false }),
@@ -83,10 +85,13 @@ export type ActionKind = keyof typeof ACTIONS;
 export type TriggerDefinition = { [K in TriggerKind]: Static<(typeof TRIGGERS)[K]> }[TriggerKind];
 export type ConditionDefinition = { [K in ConditionKind]: Static<(typeof CONDITIONS)[K]> }[ConditionKind];
 
-/** Which action kind an object is: the first key of ACTIONS it has (`action:` names publish or log). */
+/** The actions named by `action:`; the others are told apart by their own key (`delay:`, `if:`, …). */
+export const NAMED_ACTIONS: ActionKind[] = ['publish', 'log', 'notify'];
+
+/** Which action kind an object is: the one `action:` names, or the first key of ACTIONS it has. */
 export function actionKind(item: Record<string, unknown>): ActionKind | undefined {
-  if (typeof item.action === 'string') return item.action in ACTIONS && (item.action === 'publish' || item.action === 'log') ? (item.action as ActionKind) : undefined;
-  return (Object.keys(ACTIONS) as ActionKind[]).find((k) => k !== 'publish' && k !== 'log' && k in item);
+  if (typeof item.action === 'string') return NAMED_ACTIONS.includes(item.action as ActionKind) ? (item.action as ActionKind) : undefined;
+  return (Object.keys(ACTIONS) as ActionKind[]).find((k) => !NAMED_ACTIONS.includes(k) && k in item);
 }
 
 /** The JSON Schema for editors: the kinds as anyOf lists, nested lists as $refs. */

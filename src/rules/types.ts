@@ -2,6 +2,7 @@
 import type { MessageBus } from '../broker/message-bus.js';
 import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
+import type { DeliveryResult, Notification } from '../notify/types.js';
 import type { Path } from './validate.js';
 
 /** A problem found while compiling a validated rule (a bad duration, a template that does not parse). */
@@ -164,6 +165,8 @@ export interface RunContext extends ConditionContext {
   /** Published topics and payloads, for tests and replays. */
   published: Array<{ topic: string; payload: string; at: number }>;
   dryRun: boolean;
+  /** Sends a notification to the named channels (default: every enabled one); absent where nothing can be sent. */
+  notify?(notification: Notification, channels?: string[]): Promise<DeliveryResult[]>;
   templateScope(): Record<string, unknown>;
   /** Where the run is: step indexes, with branch markers (`then`, `else`, `o2`, `default`, `i3`) of containers. */
   path: Array<number | string>;

@@ -2,7 +2,7 @@
 import type { TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { quote } from '../shared/errors.js';
-import { ACTIONS, CONDITIONS, RuleSchema, TRIGGERS, actionKind } from './schema.js';
+import { ACTIONS, CONDITIONS, NAMED_ACTIONS, RuleSchema, TRIGGERS, actionKind } from './schema.js';
 
 export type Path = Array<string | number>;
 export interface Problem {
@@ -71,8 +71,8 @@ function checkItem(kind: 'trigger' | 'condition' | 'action', item: unknown, path
     const k = actionKind(obj);
     if (!k) {
       const message = typeof obj.action === 'string'
-        ? `must be publish or log, got ${quote(obj.action)} (delay, wait_for_trigger, if, choose, repeat, variables and stop are keys of their own)`
-        : `is not an action: expected "action: publish|log" or one of the keys delay, wait_for_trigger, if, choose, repeat, variables, stop; got keys ${Object.keys(obj).join(', ') || 'none'}`;
+        ? `must be ${NAMED_ACTIONS.slice(0, -1).join(', ')} or ${NAMED_ACTIONS.at(-1)}, got ${quote(obj.action)} (delay, wait_for_trigger, if, choose, repeat, variables and stop are keys of their own)`
+        : `is not an action: expected "action: ${NAMED_ACTIONS.join('|')}" or one of the keys delay, wait_for_trigger, if, choose, repeat, variables, stop; got keys ${Object.keys(obj).join(', ') || 'none'}`;
       problems.push({ path: typeof obj.action === 'string' ? [...path, 'action'] : path, message });
       return;
     }

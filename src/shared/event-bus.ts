@@ -7,10 +7,16 @@ export interface HubEvents {
   'device.online': { deviceId: string; online: boolean; ts: number; reason?: string };
   'device.updated': { deviceId: string };
   'device.deleted': { deviceId: string };
+  /** Something odd about a device's readings (a non-number on a numeric property), reported once per property. */
+  'device.problem': { deviceId: string; property: string; message: string; ts: number };
   'rule.run': { ruleId: string; outcome: string; traceId?: string; ts: number; message?: string };
   'rule.error': { ruleId: string; message: string; ts: number };
   'rules.reloaded': { file: string; ruleIds: string[]; errors: number; ts: number };
   'hub.log': { level: 'info' | 'warn' | 'error'; message: string; ts: number };
+  'notification.created': { id: number; title: string | null; message: string; priority: string; tag: string | null; ruleId: string | null; createdAt: string; unread: number; ts: number };
+  'notification.read': { unread: number; ts: number };
+  'notify.failed': { channel: string; message: string; gaveUp: boolean; ruleId?: string; ts: number };
+  'notify.suppressed': { channel: string; count: number; ts: number };
 }
 
 export type HubEventName = keyof HubEvents;
@@ -65,10 +71,15 @@ const EVENT_NAMES: Record<HubEventName, true> = {
   'device.online': true,
   'device.updated': true,
   'device.deleted': true,
+  'device.problem': true,
   'rule.run': true,
   'rule.error': true,
   'rules.reloaded': true,
   'hub.log': true,
+  'notification.created': true,
+  'notification.read': true,
+  'notify.failed': true,
+  'notify.suppressed': true,
 };
 
 export const HUB_EVENT_NAMES = Object.keys(EVENT_NAMES) as HubEventName[];

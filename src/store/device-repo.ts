@@ -98,6 +98,23 @@ export class DeviceRepo {
     this.#stmts.insertHistory!.run(this.#seriesId(deviceId, property), ts, num, num === null || typeof value === 'boolean' ? JSON.stringify(value) : null);
   }
 
+  /**
+   * Properties with numeric readings whose latest value is not a number (a device that sent "hot" last), so the
+   * registry still knows them as numeric after a restart. Only the newest 100 raw readings are looked at, and the
+   * hourly rollups (which hold numbers only), so a long text-only history costs no scan.
+   */
+  numericProperties(): Array<{ deviceId: string; property: string }> {
+    return this.#db
+      .prepare(
+        `SELECT p.device_id AS deviceId, p.property FROM device_properties p
+         JOIN history_series s ON s.device_id = p.device_id AND s.property = p.property
+         WHERE json_type(p.value) NOT IN ('integer', 'real', 'true', 'false')
+           AND (EXISTS (SELECT 1 FROM (SELECT num, value FROM history WHERE series_id = s.id ORDER BY ts DESC LIMIT 100) WHERE num IS NOT NULL AND value IS NULL)
+                OR EXISTS (SELECT 1 FROM history_hourly WHERE series_id = s.id))`,
+      )
+      .all() as Array<{ deviceId: string; property: string }>;
+  }
+
   deleteDevice(deviceId: string): void {
     this.#db.prepare('DELETE FROM history WHERE series_id IN (SELECT id FROM history_series WHERE device_id = ?)').run(deviceId);
     // Rollups too: series ids are reused after a delete, so orphaned rollups would show up in another device's charts.

@@ -30,10 +30,10 @@ describe('reading devices', () => {
     const res = await http(th, 'GET', '/api/devices', undefined, VIEWER);
     expect(res.status).toBe(200);
     const d = res.json.find((x: any) => x.id === 'bathroom');
-    expect(d).toMatchObject({ id: 'bathroom', name: null, room: null, description: null, online: true, status: 'online', properties: { humidity: { value: 64 } } });
+    expect(d).toMatchObject({ id: 'bathroom', name: null, room: null, description: null, online: true, status: 'online', properties: { humidity: { value: 64, type: 'number' } }, problems: [] });
     expect(Date.parse(d.lastSeen)).toBeGreaterThan(Date.now() - 60_000);
     expect(Date.parse(d.properties.humidity.updatedAt)).toBeGreaterThan(Date.now() - 60_000);
-    expect(Object.keys(d).sort()).toEqual(['createdAt', 'description', 'id', 'lastSeen', 'name', 'online', 'properties', 'room', 'status']);
+    expect(Object.keys(d).sort()).toEqual(['createdAt', 'description', 'id', 'lastSeen', 'name', 'online', 'problems', 'properties', 'room', 'status']);
   });
 
   it('reads one device; an unknown id answers 404, a malformed one 400 naming the field', async () => {
@@ -57,7 +57,7 @@ describe('editing devices', () => {
   it('renames a device and sets its room and description; null clears', async () => {
     const res = await http(th, 'PATCH', '/api/devices/bathroom', { name: 'Bathroom sensor', room: 'Bathroom', description: 'Above the mirror' });
     expect(res.status).toBe(200);
-    expect(res.json).toMatchObject({ id: 'bathroom', name: 'Bathroom sensor', room: 'Bathroom', description: 'Above the mirror', properties: { humidity: { value: 64 } } });
+    expect(res.json).toMatchObject({ id: 'bathroom', name: 'Bathroom sensor', room: 'Bathroom', description: 'Above the mirror', properties: { humidity: { value: 64, type: 'number' } }, problems: [] });
     expect((await http(th, 'PATCH', '/api/devices/bathroom', { description: null })).json).toMatchObject({ room: 'Bathroom', description: null });
     expect((await http(th, 'PATCH', '/api/devices/bathroom', { description: 'x' })).json.description).toBe('x');
     expect((await http(th, 'PATCH', '/api/devices/bathroom', { description: '' })).json.description).toBe(null);

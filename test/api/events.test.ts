@@ -104,6 +104,26 @@ describe('live events', () => {
     await Promise.all([all.close(), onlyKitchen.close()]);
   });
 
+  it('a non-number on a numeric property is a device.problem event, sent once per property', async () => {
+    const stream = await openStream('?types=device.problem&device=cellar');
+    await new Promise((r) => setTimeout(r, 50));
+    const c = await th.connect({ clientId: 'cellar-sensor' });
+    await c.publishAsync('home/cellar/temperature', '12.5', { qos: 1 });
+    const problem = stream.next('device.problem');
+    await c.publishAsync('home/cellar/temperature', '12.5 °C', { qos: 1 });
+    await c.publishAsync('home/cellar/temperature', 'cold', { qos: 1 });
+    expect((await problem).data).toEqual({
+      deviceId: 'cellar',
+      property: 'temperature',
+      message: 'home/cellar/temperature got "12.5 °C", which is not a number (a number with a unit: publish 12.5 alone); its earlier readings were numbers. It is stored as text and left out of the chart.',
+      ts: expect.any(Number),
+    });
+    await waitFor(() => th.hub.registry.get('cellar').properties.temperature?.value === 'cold', 'the second odd value');
+    await new Promise((r) => setTimeout(r, 50));
+    expect(stream.frames.filter((f) => f.type === 'device.problem')).toHaveLength(1);
+    await stream.close();
+  });
+
   it('works with the session cookie (EventSource sends cookies); 401 without; 400 for an unknown type', async () => {
     const { cookie } = await login(th);
     const stream = await openStream('?types=device.state', { cookie });

@@ -77,6 +77,7 @@ describe('OpenAPI', () => {
         '/api/login', '/api/logout', '/api/session', '/api/tokens', '/api/tokens/{id}', '/api/devices', '/api/devices/{id}',
         '/api/devices/{id}/history/{property}', '/api/devices/{id}/{property}/set', '/api/users', '/api/users/{name}/password',
         '/api/users/{name}', '/api/device-credentials', '/api/device-credentials/{username}', '/api/events', '/api/backup', '/metrics', '/healthz', '/api/rules',
+        '/api/notifications', '/api/notifications/read', '/api/notifications/channels', '/api/notifications/test',
       ]),
     );
     const ours = paths.filter((p) => !p.startsWith('/api/rules') && !p.startsWith('/api/webhooks'));

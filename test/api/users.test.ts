@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import mqtt from 'mqtt';
 import { http, startTestHub, type TestHub } from '../helpers/hub.js';
-import { basic } from './support.js';
+import { basic, inject, login } from './support.js';
 
 let th: TestHub;
 beforeAll(async () => {
@@ -46,6 +46,41 @@ describe('users', () => {
     expect((await http(th, 'DELETE', '/api/users/nobody')).status).toBe(404);
     const last = await http(th, 'DELETE', '/api/users/admin');
     expect(last.status).toBe(409);
+    expect(last.json).toEqual({ code: 'HEARTH_CONFLICT', message: 'cannot delete "admin", the last admin' });
+  });
+});
+
+describe('your own account', () => {
+  it('any user, a viewer too, changes their own password with the current one; their other sessions end, this one stays', async () => {
+    expect((await http(th, 'POST', '/api/users', { name: 'kim', password: 'kims-first-password', role: 'viewer' })).status).toBe(201);
+    const browser = await login(th, 'kim', 'kims-first-password');
+    const phone = await login(th, 'kim', 'kims-first-password');
+    const change = (body: unknown, headers: Record<string, string> = { cookie: browser.cookie, 'x-csrf-token': browser.json.csrfToken }) =>
+      inject(th, { method: 'PUT', url: '/api/session/password', payload: body as object, headers, auth: null });
+
+    const wrong = await change({ currentPassword: 'not-kims-password', password: 'kims-second-password' });
+    expect(wrong.status).toBe(400);
+    expect(wrong.json).toEqual({ code: 'HEARTH_VALIDATION', message: 'body.currentPassword is not your current password', field: 'body.currentPassword' });
+    expect((await change({ currentPassword: 'kims-first-password', password: 'short' })).json.field).toBe('body.password');
+    expect((await change({ currentPassword: 'kims-first-password', password: 'kims-second-password' }, { cookie: browser.cookie })).status).toBe(403);
+    expect((await change({ currentPassword: 'kims-first-password', password: 'kims-second-password' }, {})).status).toBe(401);
+
+    expect((await change({ currentPassword: 'kims-first-password', password: 'kims-second-password' })).status).toBe(204);
+    expect((await inject(th, { method: 'GET', url: '/api/session', headers: { cookie: browser.cookie }, auth: null })).status).toBe(200);
+    expect((await inject(th, { method: 'GET', url: '/api/session', auth: `Bearer ${phone.json.token}` })).status).toBe(401);
+    expect((await inject(th, { method: 'GET', url: '/api/devices', auth: basic('kim', 'kims-first-password') })).status).toBe(401);
+    expect((await inject(th, { method: 'GET', url: '/api/devices', auth: basic('kim', 'kims-second-password') })).status).toBe(200);
+    expect(th.logs.some((l) => l.includes('kim changed their own password (1 other session ended)'))).toBe(true);
+    th.hub.limiter.succeed(['ip:127.0.0.1']);
+  });
+
+  it('an admin cannot delete their own account (409) but another admin can; the last admin cannot be deleted', async () => {
+    expect((await http(th, 'POST', '/api/users', { name: 'sam', password: 'sams-password', role: 'admin' })).status).toBe(201);
+    const self = await inject(th, { method: 'DELETE', url: '/api/users/sam', auth: basic('sam', 'sams-password') });
+    expect(self.status).toBe(409);
+    expect(self.json).toEqual({ code: 'HEARTH_CONFLICT', message: 'cannot delete your own account "sam"; another admin can' });
+    expect((await inject(th, { method: 'DELETE', url: '/api/users/sam' })).status).toBe(204);
+    const last = await inject(th, { method: 'DELETE', url: '/api/users/admin' });
     expect(last.json).toEqual({ code: 'HEARTH_CONFLICT', message: 'cannot delete "admin", the last admin' });
   });
 });

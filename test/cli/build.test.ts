@@ -1,7 +1,7 @@
 // `npm start` and `npm run hearth` build dist/ once: again only when a source is newer than its output, and never
 // while a hub started from that dist/ runs. Tested on a copy of the project, with its own dist/.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, statSync, symlinkSync, utimesSync } from 'node:fs';
+import { cpSync, existsSync, statSync, symlinkSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/hub.js';
@@ -10,9 +10,9 @@ const ROOT = join(import.meta.dirname, '../..');
 
 function copyProject(): string {
   const dir = tempDir('hearth-build-');
-  for (const entry of ['package.json', 'package-lock.json', 'tsconfig.json', 'src', 'bench', 'scripts', 'bin', 'web/src', 'web/build.mjs']) {
-    mkdirSync(join(dir, entry, '..'), { recursive: true });
-    cpSync(join(ROOT, entry), join(dir, entry), { recursive: true });
+  for (const entry of ['package.json', 'package-lock.json', 'tsconfig.json', 'src', 'bench', 'scripts', 'bin', 'web']) {
+    // Everything a build reads, and none of what it wrote.
+    cpSync(join(ROOT, entry), join(dir, entry), { recursive: true, filter: (path) => !path.startsWith(join(ROOT, 'web/dist')) });
   }
   symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
   return dir;

@@ -3,7 +3,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { MemoryBus } from '../../src/broker/memory-bus.js';
-import type { RuleEngine } from '../../src/rules/engine.js';
+import type { RuleEngine, RuleEngineDeps } from '../../src/rules/engine.js';
 import { RuleDirectory } from '../../src/rules/rule-directory.js';
 import { RuleHarness } from '../../src/rules/rule-harness.js';
 import type { TraceStore } from '../../src/rules/traces.js';
@@ -43,7 +43,7 @@ export class MemoryTimerStore implements TimerStore {
 
 export async function startEngine(
   files: Record<string, string>,
-  options: { start?: Date | number; states?: Array<[string, unknown]>; location?: { latitude: number; longitude: number }; timerStore?: TimerStore; traceStore?: TraceStore; dir?: string } = {},
+  options: { start?: Date | number; states?: Array<[string, unknown]>; location?: { latitude: number; longitude: number }; timerStore?: TimerStore; traceStore?: TraceStore; dir?: string; notify?: RuleEngineDeps['notify'] } = {},
 ): Promise<EngineHarness> {
   const dir = options.dir ?? join(tempDir('hearth-rules-'), 'rules');
   mkdirSync(dir, { recursive: true });

@@ -48,7 +48,7 @@ describe('loading rule files', () => {
     expect(texts).toEqual([
       'ac.yaml:12:7 mode must be one of "single", "restart", "queued", "parallel", got "sometimes"',
       'ac.yaml:5:12 triggers[0].above must be a number, got "hot"',
-      'ac.yaml:8:5 actions[0] is not an action: expected "action: publish|log" or one of the keys delay, wait_for_trigger, if, choose, repeat, variables, stop; got keys acton',
+      'ac.yaml:8:5 actions[0] is not an action: expected "action: publish|log|notify" or one of the keys delay, wait_for_trigger, if, choose, repeat, variables, stop; got keys acton',
       'ac.yaml:11:5 actions[1].payloud is not a known key (known: action, topic, payload, qos, retain, alias)',
     ]);
     const list = h.directory.list();

@@ -3,12 +3,11 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { MqttClient } from 'mqtt';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ARTIFACTS, DESKTOP, launchBrowser } from '../helpers/browser.js';
 import { ADMIN_PASSWORD, http, startTestHub, waitFor, type TestHub } from '../helpers/hub.js';
 
-const ROOT = join(import.meta.dirname, '../..');
-const ARTIFACTS = join(ROOT, 'test-artifacts');
 let th: TestHub;
 let browser: Browser;
 let page: Page;
@@ -16,14 +15,9 @@ let lamp: MqttClient;
 const lampCommands: string[] = [];
 
 beforeAll(async () => {
-  if (!existsSync(join(ROOT, 'web/dist/index.html'))) execFileSync(process.execPath, [join(ROOT, 'web/build.mjs')]);
-  mkdirSync(ARTIFACTS, { recursive: true });
   th = await startTestHub();
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  browser = await launchBrowser();
+  page = await browser.newPage({ viewport: DESKTOP });
   page.on('pageerror', (err) => console.error('page error:', err.message));
 }, 60_000);
 

@@ -7,7 +7,11 @@ export interface Device {
   status: 'online' | 'offline' | 'unknown';
   online: boolean;
   lastSeen: string | null;
-  properties: Record<string, { value: unknown; updatedAt: string }>;
+  createdAt: string;
+  /** `type` is `number` for a property whose readings have been numbers, even when the latest is not one. */
+  properties: Record<string, { value: unknown; updatedAt: string; type: 'number' | 'boolean' | 'string' | 'json' }>;
+  /** The first odd value of each property since the hub started. */
+  problems: Array<{ property: string; message: string; at: string }>;
 }
 
 export class ApiError extends Error {

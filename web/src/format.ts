@@ -1,4 +1,4 @@
-// How property values look and which ones can be controlled.
+// How devices and property values look, and which properties can be controlled.
 const UNITS: Array<[RegExp, string]> = [
   [/temp|setpoint/, '°C'],
   [/humidity|battery|brightness|level|position|volume/, '%'],
@@ -7,6 +7,18 @@ const UNITS: Array<[RegExp, string]> = [
   [/illuminance|lux/, 'lx'],
   [/co2/, 'ppm'],
 ];
+
+/** A device's name, else its id in words: `living_room-lamp` → "Living room lamp". */
+export function displayName(d: { id: string; name: string | null }): string {
+  if (d.name) return d.name;
+  const words = d.id.replace(/[-_]+/g, ' ').trim();
+  return words ? words[0]!.toUpperCase() + words.slice(1) : d.id;
+}
+
+/** The kind of a value that arrived live; a property keeps the kind the hub gave it (`number` stays `number`). */
+export function kindOf(value: unknown): 'number' | 'boolean' | 'string' | 'json' {
+  return typeof value === 'number' ? 'number' : typeof value === 'boolean' ? 'boolean' : typeof value === 'string' ? 'string' : 'json';
+}
 
 export function unitOf(property: string, value: unknown): string {
   if (typeof value !== 'number') return '';

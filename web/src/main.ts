@@ -7,10 +7,12 @@ import { devicePage } from './pages/device.js';
 import { homePage } from './pages/home.js';
 import { ruleEditorPage, rulesPage } from './pages/rules.js';
 import { settingsPage } from './pages/settings.js';
+import { notificationsPage } from './pages/notifications.js';
+import { alertsLink, registerServiceWorker, startNotifications } from './notify-client.js';
 
 const app = document.getElementById('app')!;
 let cleanup: (() => void) | undefined;
-const liveDot = h('span', { class: 'live off', title: 'live updates disconnected' });
+const liveDot = h('span', { class: 'live off', role: 'img', title: 'live updates disconnected', 'aria-label': 'live updates disconnected' });
 // Trouble the hub runs with (a full or read-only disk), from /healthz: shown on every page until it is over.
 const healthBanner = h('div', { class: 'banner', role: 'alert', hidden: true });
 let healthTimer: number | undefined;
@@ -59,7 +61,7 @@ function shell(main: HTMLElement): void {
     app,
     h('header', { class: 'top' },
       h('h1', {}, h('a', { href: '#/' }, 'Hearth')),
-      h('nav', { 'aria-label': 'Main' }, link('#/', 'Home'), link('#/rules', 'Rules'), link('#/activity', 'Activity'), link('#/settings', 'Settings')),
+      h('nav', { 'aria-label': 'Main' }, link('#/', 'Home'), link('#/rules', 'Rules'), link('#/activity', 'Activity'), alertsLink(link('#/notifications', 'Alerts')), link('#/settings', 'Settings')),
       h('span', { class: 'who' }, liveDot, ' ', currentUser?.name ?? '', ' ', h('button', { class: 'link', onclick: async () => { disconnectLive(); await logout(); loginPage(); } }, 'Log out'))),
     healthBanner,
     main,
@@ -77,6 +79,7 @@ function route(): void {
   else if (parts[0] === 'rules') cleanup = rulesPage(main);
   else if (parts[0] === 'activity') cleanup = activityPage(main);
   else if (parts[0] === 'settings') cleanup = settingsPage(main);
+  else if (parts[0] === 'notifications') cleanup = notificationsPage(main);
   else cleanup = homePage(main);
 }
 
@@ -84,6 +87,7 @@ function start(): void {
   connectLive((connected) => {
     liveDot.className = `live ${connected ? 'on' : 'off'}`;
     liveDot.title = connected ? 'live updates connected' : 'live updates disconnected; retrying';
+    liveDot.setAttribute('aria-label', liveDot.title);
   });
   window.onhashchange = route;
   route();
@@ -91,8 +95,10 @@ function start(): void {
   window.clearInterval(healthTimer);
   healthTimer = window.setInterval(checkHealth, 15_000);
   offHealth?.();
-  offHealth = onLive((type) => type === 'hub.log' && void checkHealth());
+  offHealth = onLive((type) => (type === 'hub.log' || type === 'notify.failed') && void checkHealth());
+  startNotifications();
 }
 
+registerServiceWorker();
 restoreSession().then((ok) => (ok ? start() : loginPage()), () => loginPage());
 window.addEventListener('unhandledrejection', (e) => toast(String((e.reason as Error)?.message ?? e.reason), 'error'));

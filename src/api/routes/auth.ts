@@ -1,9 +1,9 @@
-// Login (rate-limited per address and per user), logout and the current session.
+// Login (rate-limited per address and per user), logout, the current session, and changing one's own password.
 import type { FastifyInstance } from 'fastify';
 import { HearthError } from '../../shared/errors.js';
 import { bearerToken, readCookie, SESSION_COOKIE } from '../auth.js';
 import type { ApiContext } from '../context.js';
-import { LoginBody, LoginResult, SessionResult } from '../schemas/auth.js';
+import { LoginBody, LoginResult, OwnPasswordBody, SessionResult } from '../schemas/auth.js';
 import { ErrorSchema, NoContent } from '../schemas/common.js';
 import { typed } from '../type-provider.js';
 
@@ -46,6 +46,38 @@ export async function authRoutes(fastify: FastifyInstance, opts: { ctx: ApiConte
       reply.header('set-cookie', `${SESSION_COOKIE}=${cookie}; HttpOnly; SameSite=Strict; Path=/; Max-Age=604800${secure}`);
       logger.info(`user ${identity.name} logged in from ${request.ip}`);
       return { user: { name: identity.name, role: identity.role }, token, csrfToken };
+    },
+  });
+
+  app.put('/api/session/password', {
+    config: { role: 'viewer' },
+    schema: {
+      tags: ['auth'],
+      summary: "Change your own password (any user, viewers too); your other sessions end, this one stays",
+      description: 'Needs the current password, rate-limited like a login. API tokens are not revoked (see /api/tokens).',
+      body: OwnPasswordBody,
+      response: { 204: NoContent, 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 429: ErrorSchema },
+    },
+    handler: async (request, reply) => {
+      const name = request.user!.name;
+      // Whoever holds a stolen session must not get to guess the password through this route.
+      const keys = [`ip:${request.ip}`, `user:${name}`];
+      const wait = limiter.retryAfter(keys);
+      // The error handler sets Retry-After from the message.
+      if (wait > 0) throw new HearthError('HEARTH_RATE_LIMITED', { seconds: Math.ceil(wait / 1000) });
+      const identity = await users.verify(name, request.body.currentPassword);
+      if (identity?.kind !== 'user') {
+        limiter.fail(keys);
+        failures({ reason: 'bad_credentials' });
+        logger.warn(`refused password change of ${name} from ${request.ip}: wrong current password`);
+        throw new HearthError('HEARTH_VALIDATION', { message: 'body.currentPassword is not your current password' }, { field: 'body.currentPassword' });
+      }
+      limiter.succeed([`user:${name}`]);
+      await users.setUser(name, request.body.password, identity.role);
+      // As when an admin changes it: whoever knew the old password may hold a session; this one stays.
+      const ended = sessions.deleteUserSessions(name, { cookie: readCookie(request, SESSION_COOKIE), token: bearerToken(request) });
+      logger.info(`${name} changed their own password (${ended} other session${ended === 1 ? '' : 's'} ended)`);
+      return reply.status(204).send(null);
     },
   });
 

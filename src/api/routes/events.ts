@@ -30,7 +30,7 @@ export async function eventRoutes(fastify: FastifyInstance, opts: { ctx: ApiCont
       summary: 'Live events (Server-Sent Events)',
       description:
         'Each event is `event: <type>` and `data: <json>`. Types: device.state {deviceId, property, value, ts}, device.online {deviceId, online, ts, reason}, ' +
-        'device.created, device.updated, device.deleted {deviceId}, rule.run, rule.error, rules.reloaded, hub.log. A `: ping` comment every 15 s. ' +
+        'device.created, device.updated, device.deleted {deviceId}, device.problem {deviceId, property, message, ts}, rule.run, rule.error, rules.reloaded, hub.log. A `: ping` comment every 15 s. ' +
         'A client that reads too slowly gets only the latest device.state per property, and is dropped if it stays behind.',
       querystring: Type.Object({
         types: Type.Optional(Type.String({ description: 'Comma-separated event types, e.g. device.state,device.online' })),

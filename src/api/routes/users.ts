@@ -62,7 +62,7 @@ export async function userRoutes(fastify: FastifyInstance, opts: { ctx: ApiConte
   app.delete('/api/users/:name', {
     schema: {
       tags: ['users'],
-      summary: 'Delete a user, with its sessions and API tokens',
+      summary: 'Delete a user, with its sessions and API tokens (not yourself, not the last admin: 409)',
       params: UserParams,
       response: { 204: NoContent, 404: ErrorSchema, 409: ErrorSchema, ...denied },
     },
@@ -71,6 +71,10 @@ export async function userRoutes(fastify: FastifyInstance, opts: { ctx: ApiConte
       if (!target) throw new HearthError('HEARTH_USER_NOT_FOUND', { name: request.params.name });
       if (target.role === 'admin' && users.listUsers().filter((u) => u.role === 'admin').length === 1) {
         throw new HearthError('HEARTH_CONFLICT', { message: `cannot delete "${target.name}", the last admin` });
+      }
+      // Nobody locks themselves out by a slip of the mouse: another admin can delete this account.
+      if (target.name === request.user!.name) {
+        throw new HearthError('HEARTH_CONFLICT', { message: `cannot delete your own account "${target.name}"; another admin can` });
       }
       users.deleteUser(target.name);
       logger.info(`${request.user!.name} deleted user ${target.name}`);

@@ -1,6 +1,6 @@
 // Login, session and API-token shapes.
 import { Type } from '@sinclair/typebox';
-import { Role } from './common.js';
+import { Password, Role } from './common.js';
 
 export const SessionUser = Type.Object({ name: Type.String(), role: Role });
 
@@ -27,3 +27,8 @@ export const TokenInfo = Type.Object({
 
 export const TokenBody = Type.Object({ name: Type.String({ minLength: 1, maxLength: 100 }) }, { additionalProperties: false });
 export const TokenCreated = Type.Object({ id: Type.String(), name: Type.String(), token: Type.String({ description: 'Shown once' }) });
+
+export const OwnPasswordBody = Type.Object(
+  { currentPassword: Type.String({ minLength: 1, maxLength: 1024, description: 'The password in use now' }), password: Password },
+  { additionalProperties: false },
+);

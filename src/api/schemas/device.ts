@@ -4,7 +4,19 @@ import { TopicId } from './common.js';
 
 export { ErrorSchema } from './common.js';
 
-export const PropertySchema = Type.Object({ value: Type.Unknown(), updatedAt: Type.String({ format: 'date-time' }) });
+export const PropertySchema = Type.Object({
+  value: Type.Unknown(),
+  updatedAt: Type.String({ format: 'date-time' }),
+  type: Type.Union([Type.Literal('number'), Type.Literal('boolean'), Type.Literal('string'), Type.Literal('json')], {
+    description: 'number for a property whose readings have been numbers (charted), even when the latest value is not one',
+  }),
+});
+
+export const ProblemSchema = Type.Object({
+  property: Type.String(),
+  message: Type.String({ description: 'What is odd, in words (e.g. a non-number on a numeric property)' }),
+  at: Type.String({ format: 'date-time' }),
+});
 
 export const DeviceSchema = Type.Object(
   {
@@ -17,6 +29,7 @@ export const DeviceSchema = Type.Object(
     lastSeen: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
     createdAt: Type.String({ format: 'date-time' }),
     properties: Type.Record(Type.String(), PropertySchema),
+    problems: Type.Array(ProblemSchema, { description: 'The first odd value of each property since the hub started' }),
   },
   { $id: 'Device' },
 );

@@ -7,7 +7,7 @@ import type { Path } from '../validate.js';
 
 export type Step = (ctx: RunContext) => Promise<string>;
 
-function template(text: string, path: Path) {
+export function template(text: string, path: Path) {
   try {
     return compileTemplate(text);
   } catch (err) {

@@ -5,6 +5,7 @@ import { RunCancelled, StopRun, type ActionTrace, type RunContext } from '../typ
 import type { Path } from '../validate.js';
 import { compileLog, compilePublish, compileStop, compileVariables, type Step } from './basic.js';
 import { compileChoose, compileDelay, compileIf, compileRepeat, compileWait, type SequenceCompiler } from './flow.js';
+import { compileNotify } from './notify.js';
 
 export function compileSequence(defs: unknown[], path: Path, scopeOf: TemplateScopeOf): (ctx: RunContext, startAt?: number) => Promise<void> {
   const seq: SequenceCompiler = (d, p) => compileSequence(d, p, scopeOf);
@@ -17,6 +18,7 @@ export function compileSequence(defs: unknown[], path: Path, scopeOf: TemplateSc
     switch (kind) {
       case 'publish': step = compilePublish(def, p); break;
       case 'log': step = compileLog(def, p); break;
+      case 'notify': step = compileNotify(def, p); break;
       case 'variables': step = compileVariables(def, p); break;
       case 'stop': step = compileStop(def); break;
       case 'delay': step = compileDelay(def, p); break;

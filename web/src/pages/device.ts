@@ -1,49 +1,44 @@
-// Device: every property, a zoomable history chart per numeric property, recent events, rename and room, credentials.
-import uPlot from 'uplot';
-import 'uplot/dist/uPlot.min.css';
+// Device: every property, a history chart per numeric property, recent events and problems, settings and delete.
 import { api, isAdmin, type Device } from '../api.js';
+import { chartSummary, drawChart, initialRange, RANGES, type Chart, type Point } from '../chart.js';
 import { ago, h, mount, toast } from '../dom.js';
-import { show, unitOf } from '../format.js';
+import { displayName, kindOf, show, unitOf } from '../format.js';
 import { onLive } from '../live.js';
 
-const RANGES: Array<[string, number]> = [['hour', 3600_000], ['day', 86_400_000], ['week', 7 * 86_400_000], ['month', 30 * 86_400_000]];
+interface DeviceEvent {
+  at: number;
+  text: string;
+  problem?: boolean;
+}
 
 export function devicePage(root: HTMLElement, id: string): () => void {
   let device: Device | undefined;
-  let range = 86_400_000;
-  const charts: uPlot[] = [];
-  const events: string[] = [];
+  let range = 0;
+  let drawing = 0;
+  const charts: Chart[] = [];
+  const events: DeviceEvent[] = [];
 
   const drawCharts = async (container: HTMLElement) => {
+    const run = ++drawing;
     charts.splice(0).forEach((c) => c.destroy());
     if (!device) return;
-    const numeric = Object.entries(device.properties).filter(([, p]) => typeof p.value === 'number' || typeof p.value === 'boolean');
-    for (const [property] of numeric) {
-      const box = h('div', { class: 'chart', dataset: { property } }, h('h3', {}, property));
+    // Charted by the property's kind, not its latest value: a "hot" among numbers keeps the numbers' chart.
+    const numeric = Object.entries(device.properties).filter(([, p]) => p.type === 'number' || p.type === 'boolean');
+    if (numeric.length === 0) container.appendChild(h('p', { class: 'muted' }, 'No numeric properties to chart.'));
+    for (const [property, p] of numeric) {
+      const box = h('figure', { class: 'chart', dataset: { property } }, h('figcaption', {}, h('h3', {}, property)));
       container.appendChild(box);
       const to = Date.now();
-      const data = await api<{ points: Array<{ ts: number; min: number; max: number; avg: number }> }>('GET', `/api/devices/${id}/history/${property}?from=${to - range}&to=${to}&bucket=auto`).catch(() => ({ points: [] }));
+      const from = to - range;
+      const data = await api<{ points: Array<Point & { count: number }> }>('GET', `/api/devices/${encodeURIComponent(id)}/history/${encodeURIComponent(property)}?from=${from}&to=${to}&bucket=auto`).catch(() => ({ points: [] }));
+      if (run !== drawing) return; // the range changed meanwhile: a newer drawing owns the page
       if (data.points.length === 0) {
         box.appendChild(h('p', { class: 'muted' }, 'No history in this range.'));
         continue;
       }
-      const xs = data.points.map((p) => p.ts / 1000);
-      const width = Math.min(container.clientWidth || 600, 900);
-      charts.push(
-        new uPlot(
-          {
-            width,
-            height: 200,
-            cursor: { drag: { x: true, y: false } }, // drag to zoom, double-click to reset
-            // The whole chosen range, even when readings cover only part of it.
-            scales: { x: { time: true, range: () => [(to - range) / 1000, to / 1000] } },
-            series: [{}, { label: `avg ${unitOf(property, 1)}`, stroke: '#e4572e', width: 2 }, { label: 'min', stroke: '#7a9cc6' }, { label: 'max', stroke: '#f3a712' }],
-            axes: [{ stroke: '#888' }, { stroke: '#888' }],
-          },
-          [xs, data.points.map((p) => p.avg), data.points.map((p) => p.min), data.points.map((p) => p.max)],
-          box,
-        ),
-      );
+      const unit = unitOf(property, 1);
+      charts.push(drawChart(box, data.points, { from, to, unit, bool: p.type === 'boolean' }));
+      box.appendChild(chartSummary(data.points, unit));
     }
   };
 
@@ -56,7 +51,13 @@ export function devicePage(root: HTMLElement, id: string): () => void {
     badge.className = `badge ${device.status}`;
     badge.textContent = device.status;
     mount(propsBody, Object.entries(device.properties).map(([p, v]) => h('tr', {}, h('td', {}, p), h('td', {}, `${show(v.value)} ${unitOf(p, v.value)}`.trim()), h('td', {}, ago(v.updatedAt)))));
-    mount(eventList, events.length ? events.slice(-20).reverse().map((e) => h('li', {}, e)) : h('li', { class: 'muted' }, 'Nothing since this page opened.'));
+    const recent = [...events].sort((a, b) => b.at - a.at).slice(0, 20);
+    mount(
+      eventList,
+      recent.length
+        ? recent.map((e) => h('li', { class: e.problem ? 'problem' : '' }, h('time', {}, new Date(e.at).toLocaleTimeString()), ' ', e.problem ? h('strong', {}, 'Problem: ') : null, e.text))
+        : h('li', { class: 'muted' }, 'No events since this page opened. Readings, online/offline changes and problems with its values appear here.'),
+    );
   };
 
   const render = () => {
@@ -66,10 +67,10 @@ export function devicePage(root: HTMLElement, id: string): () => void {
     mount(
       root,
       h('p', {}, h('a', { href: '#/' }, '← All devices')),
-      h('h2', {}, d.name ?? d.id, ' ', badge),
+      h('h2', {}, displayName(d), ' ', badge),
       h('p', { class: 'seen' }, `Last seen ${ago(d.lastSeen)} · id ${d.id}`),
       h('table', { class: 'props' }, h('thead', {}, h('tr', {}, h('th', {}, 'Property'), h('th', {}, 'Value'), h('th', {}, 'Updated'))), propsBody),
-      h('div', { class: 'ranges', role: 'group', 'aria-label': 'History range' }, RANGES.map(([label, ms]) => h('button', { class: ms === range ? 'active' : '', onclick: () => { range = ms; render(); } }, label))),
+      h('div', { class: 'ranges', role: 'group', 'aria-label': 'History range' }, RANGES.map(([label, ms]) => h('button', { type: 'button', class: ms === range ? 'active' : '', 'aria-pressed': String(ms === range), onclick: () => { range = ms; render(); } }, label))),
       chartsBox,
       h('h3', {}, 'Recent events'),
       eventList,
@@ -99,33 +100,75 @@ export function devicePage(root: HTMLElement, id: string): () => void {
           }
         },
       }, h('label', { for: 'device-name' }, 'Name'), name, h('label', { for: 'device-room' }, 'Room'), room, h('button', { type: 'submit' }, 'Save')),
-      h('button', {
-        onclick: async () => {
-          const c = await api<{ username: string; password: string }>('POST', '/api/device-credentials', { deviceId: id });
-          mount(creds, h('p', {}, 'MQTT credentials (the password is shown once):'), h('code', {}, `username: ${c.username}`), h('br'), h('code', {}, `password: ${c.password}`));
-        },
-      }, 'New MQTT credentials'),
+      h('div', { class: 'actions' },
+        h('button', {
+          type: 'button',
+          onclick: async () => {
+            const c = await api<{ username: string; password: string }>('POST', '/api/device-credentials', { deviceId: id });
+            mount(creds, h('p', {}, 'MQTT credentials (the password is shown once):'), h('code', {}, `username: ${c.username}`), h('br'), h('code', {}, `password: ${c.password}`));
+          },
+        }, 'New MQTT credentials'),
+        h('button', { type: 'button', class: 'danger', onclick: () => confirmDelete(d) }, 'Delete device…')),
       creds,
     );
   };
 
+  const confirmDelete = (d: Device) => {
+    const dialog: HTMLDialogElement = h(
+      'dialog',
+      { class: 'confirm', 'aria-labelledby': 'delete-title', 'aria-describedby': 'delete-what' },
+      h('h3', { id: 'delete-title' }, `Delete ${displayName(d)}?`),
+      h('p', { id: 'delete-what' }, 'Its state and history are deleted and its retained topics are cleared. If it publishes again, it comes back as a new device.'),
+      h('div', { class: 'actions' },
+        h('button', { type: 'button', onclick: () => dialog.close() }, 'Cancel'),
+        h('button', {
+          type: 'button',
+          class: 'danger',
+          onclick: async () => {
+            try {
+              await api('DELETE', `/api/devices/${encodeURIComponent(d.id)}`);
+              dialog.close();
+              toast(`Deleted ${displayName(d)}`);
+              location.hash = '#/';
+            } catch (err) {
+              toast((err as Error).message, 'error');
+            }
+          },
+        }, 'Delete')),
+    );
+    dialog.addEventListener('close', () => dialog.remove());
+    document.body.appendChild(dialog);
+    dialog.showModal(); // focuses Cancel, the harmless choice
+  };
+
   const off = onLive((type, e) => {
     if (e.deviceId !== id || !device) return;
+    const at = e.ts ?? Date.now();
     if (type === 'device.state') {
-      device.properties[e.property] = { value: e.value, updatedAt: new Date(e.ts).toISOString() };
-      events.push(`${new Date(e.ts).toLocaleTimeString()} ${e.property} = ${show(e.value)}`);
+      device.properties[e.property] = { value: e.value, updatedAt: new Date(e.ts).toISOString(), type: device.properties[e.property]?.type ?? kindOf(e.value) };
+      events.push({ at, text: `${e.property} = ${show(e.value)}` });
     } else if (type === 'device.online') {
       device.status = e.online ? 'online' : 'offline';
-      events.push(`${new Date(e.ts).toLocaleTimeString()} ${e.online ? 'online' : 'offline'}${e.reason ? ` (${e.reason})` : ''}`);
+      events.push({ at, text: `${e.online ? 'online' : 'offline'}${e.reason ? ` (${e.reason})` : ''}` });
+    } else if (type === 'device.problem') {
+      events.push({ at, text: e.message, problem: true });
+    } else if (type === 'device.deleted') {
+      mount(root, h('p', {}, `${displayName(device)} was deleted.`), h('a', { href: '#/' }, '← All devices'));
+      device = undefined;
+      return;
     } else return;
+    if (events.length > 200) events.splice(0, events.length - 200);
     fillLive();
   });
-  api<Device>('GET', `/api/devices/${id}`).then((d) => {
+  api<Device>('GET', `/api/devices/${encodeURIComponent(id)}`).then((d) => {
     device = d;
+    range = initialRange(d);
+    for (const p of d.problems) events.push({ at: Date.parse(p.at), text: p.message, problem: true });
     render();
   }, (err) => mount(root, h('p', { class: 'error' }, err.message), h('a', { href: '#/' }, '← All devices')));
   return () => {
     off();
+    drawing++;
     charts.forEach((c) => c.destroy());
   };
 }

@@ -1,7 +1,7 @@
 // Home: a card per device, grouped by room; live values; controls that show pending until the device confirms.
 import { api, type Device } from '../api.js';
 import { ago, h, mount, toast } from '../dom.js';
-import { controlFor, show, unitOf } from '../format.js';
+import { controlFor, displayName, kindOf, show, unitOf } from '../format.js';
 import { onLive } from '../live.js';
 
 const PENDING_MS = 10_000;
@@ -12,7 +12,7 @@ export function homePage(root: HTMLElement): () => void {
 
   const render = () => {
     const rooms = new Map<string, Device[]>();
-    for (const d of [...devices.values()].sort((a, b) => (a.name ?? a.id).localeCompare(b.name ?? b.id))) {
+    for (const d of [...devices.values()].sort((a, b) => displayName(a).localeCompare(displayName(b)))) {
       const room = d.room ?? 'Other devices';
       rooms.set(room, [...(rooms.get(room) ?? []), d]);
     }
@@ -30,7 +30,7 @@ export function homePage(root: HTMLElement): () => void {
     h(
       'article',
       { class: `card ${d.status}`, dataset: { device: d.id } },
-      h('header', {}, h('a', { href: `#/device/${d.id}`, class: 'name' }, d.name ?? d.id), h('span', { class: `badge ${d.status}`, title: `last seen ${ago(d.lastSeen)}` }, d.status)),
+      h('header', {}, h('a', { href: `#/device/${d.id}`, class: 'name' }, displayName(d)), h('span', { class: `badge ${d.status}`, title: `last seen ${ago(d.lastSeen)}` }, d.status)),
       h('p', { class: 'seen' }, `Last seen ${ago(d.lastSeen)}`),
       h(
         'dl',
@@ -45,7 +45,7 @@ export function homePage(root: HTMLElement): () => void {
     const key = `${d.id}/${property}`;
     const p = pending.get(key);
     const state = p ? (p.failed ? h('span', { class: 'state failed', role: 'alert' }, 'failed') : h('span', { class: 'state pending' }, 'pending…')) : null;
-    const label = `${d.name ?? d.id} ${property}`;
+    const label = `${displayName(d)} ${property}`;
     if (c.kind === 'toggle') {
       return h('span', { class: 'control' }, h('label', { class: 'switch' }, h('input', { type: 'checkbox', role: 'switch', 'aria-label': label, checked: c.on, onchange: (e: Event) => send(d, property, (e.target as HTMLInputElement).checked ? c.values[0] : c.values[1]) }), h('span', { class: 'slider' })), state);
     }
@@ -63,7 +63,7 @@ export function homePage(root: HTMLElement): () => void {
       if (p) {
         p.failed = true;
         render();
-        toast(`${d.name ?? d.id} did not confirm ${property} = ${show(value)}`, 'error');
+        toast(`${displayName(d)} did not confirm ${property} = ${show(value)}`, 'error');
       }
     }, PENDING_MS);
     pending.set(key, { value, timer });
@@ -87,7 +87,7 @@ export function homePage(root: HTMLElement): () => void {
     if (type === 'device.state') {
       const d = devices.get(e.deviceId);
       if (!d) return void load();
-      d.properties[e.property] = { value: e.value, updatedAt: new Date(e.ts).toISOString() };
+      d.properties[e.property] = { value: e.value, updatedAt: new Date(e.ts).toISOString(), type: d.properties[e.property]?.type ?? kindOf(e.value) };
       d.lastSeen = new Date(e.ts).toISOString();
       const key = `${e.deviceId}/${e.property}`;
       const p = pending.get(key);
