@@ -16,6 +16,7 @@ import type { HearthConfig } from './config/schema.js';
 import { DeviceRegistry } from './devices/device-registry.js';
 import { PresenceTracker } from './devices/presence.js';
 import { RuleEngine } from './rules/engine.js';
+import { RuleDirectory } from './rules/rule-directory.js';
 import { systemClock, type Clock } from './shared/clock.js';
 import { EventBus } from './shared/event-bus.js';
 import { Health } from './shared/health.js';
@@ -24,8 +25,10 @@ import { Metrics } from './shared/metrics.js';
 import { generatePassword } from './shared/password.js';
 import { openDatabase, type Database } from './store/database.js';
 import { DeviceRepo } from './store/device-repo.js';
-import { HistoryStore } from './store/history-store.js';
-import { SqliteTimerStore, SqliteTraceStore } from './store/rule-store.js';
+import { HistoryRepo } from './store/history-repo.js';
+import { SettingsRepo } from './store/settings-repo.js';
+import { TimerRepo } from './store/timer-repo.js';
+import { TraceRepo } from './store/trace-repo.js';
 import { SessionRepo } from './store/session-repo.js';
 import { UserRepo } from './store/user-repo.js';
 import { LoginLimiter } from './shared/login-limiter.js';
@@ -69,7 +72,7 @@ export class Hub {
   db!: Database;
   users!: UserRepo;
   sessions!: SessionRepo;
-  history!: HistoryStore;
+  history!: HistoryRepo;
   devices!: DeviceRepo;
   writes!: WriteQueue;
   broker!: EmbeddedBroker;
@@ -78,6 +81,8 @@ export class Hub {
   bus!: AedesBus;
   registry!: DeviceRegistry;
   rules!: RuleEngine;
+  /** The rule files the engine runs, with each rule's status. */
+  ruleDirectory!: RuleDirectory;
   /** Notification channels, the delivery queue and the dashboard's notification centre. */
   notify!: NotifyParts;
   api!: FastifyInstance;
@@ -177,7 +182,7 @@ export class Hub {
     });
     this.users = new UserRepo(this.db);
     this.sessions = new SessionRepo(this.db);
-    this.history = new HistoryStore(this.db);
+    this.history = new HistoryRepo(this.db);
     this.devices = new DeviceRepo(this.db);
     this.writes = new WriteQueue({
       db: this.db,
@@ -267,32 +272,32 @@ export class Hub {
 
   async #startRules(): Promise<void> {
     const db = this.db;
-    const traceStore = new SqliteTraceStore(db, this.writes);
+    const logger = this.logger.child('rules');
+    const traceStore = new TraceRepo(db, this.writes);
     this.notify = startNotify(this, traceStore);
     this.#cleanups.push(() => this.notify.notifier.stop());
     const runs = this.metrics.counter('hearth_rule_runs_total', 'Rule evaluations by outcome');
     this.events.on('rule.run', 'metrics', (e) => runs({ outcome: e.outcome }));
-    const timerStore = new SqliteTimerStore(db, (message) => this.health.report('rule timers', message));
+    const timerStore = new TimerRepo(db, (message) => this.health.report('rule timers', message));
     this.rules = new RuleEngine({
       bus: this.bus,
       clock: this.clock,
-      logger: this.logger.child('rules'),
+      logger,
       events: this.events,
-      rulesDir: this.config.rulesDir,
       location: this.config.location,
       initialStates: this.registry.states(),
       traceStore,
       notify: (n, channels) => this.notify.notifier.notify(n, channels),
       timerStore,
-      disabled: {
-        load: () => new Set((db.prepare("SELECT key FROM settings WHERE key LIKE 'rule.disabled.%' AND value = 'true'").all() as Array<{ key: string }>).map((r) => r.key.slice('rule.disabled.'.length))),
-        save: (id, disabled) => {
-          db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(`rule.disabled.${id}`, String(disabled));
-        },
-      },
+      switches: new SettingsRepo(db),
     });
+    // The rules dir feeds the engine: every file before it starts, then each file again when it changes.
+    this.ruleDirectory = new RuleDirectory({ dir: this.config.rulesDir, clock: this.clock, logger, events: this.events, engine: this.rules });
+    this.ruleDirectory.loadAll();
     await this.rules.start();
+    const unwatch = this.ruleDirectory.watch();
     this.#cleanups.push(async () => {
+      unwatch();
       await this.rules.stop();
       const kept = timerStore.load().length;
       if (kept > 0) this.#stopSummary.push(`${kept} rule timer${kept === 1 ? '' : 's'} saved to resume at the next start`);
@@ -337,7 +342,6 @@ export class Hub {
       sessions: this.sessions,
       history: this.history,
       limiter: this.limiter,
-      db: this.db,
       webDir: join(packageRoot(), 'web', 'dist'),
       bus: this.bus,
       events: this.events,
@@ -347,7 +351,7 @@ export class Hub {
       health: this.health,
       createBackup: (file) => createBackup(this.backupSources(), file),
       scratchDir: this.config.dataDir,
-      rules: this.rules,
+      rules: { engine: this.rules, directory: this.ruleDirectory },
       location: this.config.location,
       notify: this.notify,
     }, {

@@ -7,7 +7,7 @@ import type { Logger } from './shared/logger.js';
 import type { Metrics } from './shared/metrics.js';
 import type { BackupSources } from './store/backup.js';
 import { BackupSchedule } from './store/backup-schedule.js';
-import type { HistoryStore } from './store/history-store.js';
+import type { HistoryRepo } from './store/history-repo.js';
 import type { WriteQueue } from './store/write-queue.js';
 
 export interface MaintenanceDeps {
@@ -17,7 +17,7 @@ export interface MaintenanceDeps {
   events: EventBus;
   metrics: Metrics;
   writes: WriteQueue;
-  history: HistoryStore;
+  history: HistoryRepo;
   /** What a backup copies: the hub's own open connections. */
   backupSources: () => BackupSources;
 }

@@ -77,7 +77,7 @@ export async function buildApi(ctx: ApiContext, options: ApiOptions = {}): Promi
     await app.register(routes, { ctx });
   }
   // The rule engine's routes (src/api/routes/rules.ts) are owned with the engine and get only what they need.
-  if (ctx.rules) await app.register(rulesRoutes, { rules: ctx.rules, db: ctx.db, location: ctx.location });
+  if (ctx.rules) await app.register(rulesRoutes, { ...ctx.rules, history: ctx.history, location: ctx.location });
   if (ctx.notify) await app.register(notificationRoutes, { ...ctx.notify, logger: ctx.logger });
   if (ctx.webDir) await app.register(webRoutes, { dir: ctx.webDir });
   if (ctx.webDir) await app.register(appShellRoutes, { dir: ctx.webDir });

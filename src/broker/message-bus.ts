@@ -1,4 +1,5 @@
-// MessageBus: how the registry and the rule engine talk MQTT, whether the broker is in-process or external.
+// MessageBus: how the registry and the rule engine talk MQTT, whether the broker is in-process or external (or, to
+// run rules in private, in memory).
 export type QoS = 0 | 1 | 2;
 
 export interface BusMessage {
@@ -7,8 +8,6 @@ export interface BusMessage {
   qos: QoS;
   /** True when the message is a stored retained message delivered at subscribe time. */
   retain: boolean;
-  /** The publishing client's id when the broker knows it (in-process bus only); undefined for the hub itself. */
-  clientId?: string;
 }
 
 export type BusHandler = (message: BusMessage) => void;

@@ -80,6 +80,12 @@ export interface TimerStore {
   load(): StoredTimer[];
 }
 
+/** Where a user's enable/disable choices are kept across restarts (SQLite in the hub). */
+export interface RuleSwitches {
+  disabledRules(): Set<string>;
+  setRuleDisabled(ruleId: string, disabled: boolean): void;
+}
+
 export interface TriggerContext {
   clock: Clock;
   states: StateStore;

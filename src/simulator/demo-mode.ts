@@ -6,7 +6,10 @@ import type { DeviceRegistry } from '../devices/device-registry.js';
 import type { EventBus } from '../shared/event-bus.js';
 import type { Logger } from '../shared/logger.js';
 import { generatePassword } from '../shared/password.js';
-import { DEMO_HOME } from './devices.js';
+import { DEMO_HOME, type DeviceKind } from './devices.js';
+// The simulator pulls in the mqtt client library (about 20 MB of RSS on a Pi): the hub loads this module only in
+// demo mode.
+import { startSimulation } from './simulator.js';
 
 export interface DemoModeDeps {
   broker: EmbeddedBroker;
@@ -32,9 +35,9 @@ export async function startDemoMode(deps: DemoModeDeps): Promise<() => Promise<v
     if (!registry.get(id).room) registry.updateMeta(id, { room });
   };
   events.on('device.created', 'demo', ({ deviceId }) => setImmediate(() => adopt(deviceId)));
-  // Loaded only in demo mode: the simulator pulls in the mqtt client library (about 20 MB of RSS on a Pi).
-  const { startDemo } = await import('./command.js');
-  const sim = await startDemo({ mqttUrl: deps.mqttUrl, username: DEMO_LOGIN, password, logger });
+  // About 20 devices of a believable home, in-process but over real MQTT, with the ids the example rules use.
+  const devices = DEMO_HOME.map(([id, kind]): [string, DeviceKind] => [id, kind]);
+  const sim = await startSimulation({ url: deps.mqttUrl, username: DEMO_LOGIN, password, devices, rate: 4, logger });
   for (const id of rooms.keys()) adopt(id);
   logger.warn(`demo mode: ${DEMO_HOME.length} simulated devices are running; they are removed when the demo ends`);
   return async () => {

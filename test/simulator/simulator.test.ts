@@ -96,7 +96,7 @@ describe('hearth simulate', () => {
   it('meets the hub\'s connection limit, says which setting to raise, and runs on with the devices it has', async () => {
     th = await startTestHub({ overrides: { 'mqtt.maxConnectionsPerAddress': 10 } });
     const lines: string[] = [];
-    const { runSimulateCommand } = await import('../../src/simulator/command.js');
+    const { runSimulateCommand } = await import('../../src/cli/simulate.js');
     const code = await runSimulateCommand(
       ['--devices', '15', '--rate', '20', '--url', th.mqttUrl, '--username', 'admin', '--password', ADMIN_PASSWORD, '--duration', '1'],
       (line) => lines.push(line),

@@ -1,11 +1,10 @@
-// `hearth simulate …` and the in-process demo behind `hearth start --demo`.
+// `hearth simulate …`: simulated devices against a running hub, and why some could not connect.
 import { parseArgs } from 'node:util';
 import { HearthError } from '../shared/errors.js';
-import type { Logger } from '../shared/logger.js';
-import { DEMO_HOME } from './devices.js';
-import { startSimulation, type Simulation } from './simulator.js';
+import { startSimulation } from '../simulator/simulator.js';
+import { stdout, type Out } from './output.js';
 
-export async function runSimulateCommand(argv: string[], out: (line: string) => void = (l) => process.stdout.write(l + '\n')): Promise<number> {
+export async function runSimulateCommand(argv: string[], out: Out = stdout): Promise<number> {
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -67,16 +66,4 @@ export function explainRefusals(refused: Array<{ id: string; reason: string }>, 
   }
   lines.push(wanted > refused.length ? `Running on with the ${wanted - refused.length} that connected.` : 'None connected: stopping.');
   return lines.join('\n');
-}
-
-/** About 20 devices of a believable home, in-process but over real MQTT, with the ids the example rules use. */
-export async function startDemo(opts: { mqttUrl: string; username: string; password: string; logger?: Logger; rate?: number }): Promise<Simulation> {
-  return startSimulation({
-    url: opts.mqttUrl,
-    username: opts.username,
-    password: opts.password,
-    devices: DEMO_HOME.map(([id, kind]) => [id, kind]),
-    rate: opts.rate ?? 4,
-    logger: opts.logger,
-  });
 }
