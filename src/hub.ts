@@ -69,6 +69,8 @@ export class Hub {
   history!: HistoryStore;
   devices!: DeviceRepo;
   writes!: WriteQueue;
+  /** The queue of history rows: `writes` itself unless `history.historyFlushIntervalMs` sets it apart. */
+  historyWrites!: WriteQueue;
   broker!: EmbeddedBroker;
   /** The broker's durable state (data/broker.db). */
   persistence!: SqlitePersistence;
@@ -150,7 +152,15 @@ export class Hub {
       onTrouble: (message) => this.health.report('database', message),
     });
     this.#cleanups.push(() => this.writes.close());
-    this.metrics.gauge('hearth_db_write_queue_depth', 'Writes waiting for the next batch commit', () => this.writes.depth);
+    // History alone, committed less often when configured: fewer SD-card writes, with states as durable as before.
+    const historyMs = this.config.history.historyFlushIntervalMs;
+    const history =
+      historyMs > 0
+        ? new WriteQueue({ db: this.db, logger: this.logger.child('store'), intervalMs: historyMs, batchSize: this.config.history.flushBatchSize, onTrouble: (message) => this.health.report('history', message) })
+        : this.writes;
+    if (history !== this.writes) this.#cleanups.push(() => history.close());
+    this.historyWrites = history;
+    this.metrics.gauge('hearth_db_write_queue_depth', 'Writes waiting for the next batch commit', () => this.writes.depth + (history !== this.writes ? history.depth : 0));
     this.metrics.gauge('hearth_db_commit_failures', 'Batch commits that failed since start (disk full, read-only, I/O errors)', () => this.writes.failedCommits);
     this.metrics.gauge('hearth_db_writes_dropped', 'Writes dropped since start (the queue overflowed while the disk refused writes)', () => this.writes.dropped);
   }
@@ -199,6 +209,7 @@ export class Hub {
       bus: this.bus,
       repo: this.devices,
       writes: this.writes,
+      historyWrites: this.historyWrites,
       clock: this.clock,
       events: this.events,
       logger: this.logger.child('devices'),
