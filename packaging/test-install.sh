@@ -170,4 +170,16 @@ if DESTDIR=$stage "$new_bundle/packaging/install.sh" >"$work/install.log" 2>&1; 
 grep -q 'histroy is not a known option' "$work/install.log" || { cat "$work/install.log"; fail "install.sh did not name the bad key"; }
 ok "CAP_NET_BIND_SERVICE only while a port below 1024 is configured (systemd-analyze verify accepts the unit with it); an invalid hearth.yaml is refused naming the key"
 
+# --- over a hub installed by hand (a clone in /opt/hearth, as the README once said) ---------------------------------
+hand=$work/by-hand
+mkdir -p "$hand/opt/hearth/dist" "$hand/var/lib/hearth" "$hand/etc"
+cp "$stage/etc/passwd" "$stage/etc/group" "$stage/etc/shadow" "$stage/etc/gshadow" "$hand/etc/"
+touch "$hand/opt/hearth/dist/the-clone"
+cp -a "$data/hearth.db" "$data/rules" "$hand/var/lib/hearth/"
+stage=$hand install "$new_bundle/packaging/install.sh"
+[ -f "$(ls -d "$hand"/opt/hearth-by-hand-*/dist)/the-clone" ] || fail "the hand-installed /opt/hearth was not kept aside"
+[ "$(readlink "$hand/opt/hearth")" = "hearth-$version" ] || fail "/opt/hearth does not link to hearth-$version"
+ls "$hand"/var/lib/hearth/backups/pre-upgrade-hearth-by-hand-*-to-"$version"-*.tar.gz >/dev/null 2>&1 || fail "no backup before replacing the hand install"
+ok "over a hand-installed clone in /opt/hearth: kept aside as /opt/$(basename "$(ls -d "$hand"/opt/hearth-by-hand-*)"), backed up, replaced"
+
 echo "install.sh test passed: $steps steps in $((SECONDS - began)) s"
