@@ -2,7 +2,7 @@
 // (write_bytes) over a bounded run, extrapolated to a day; by default and with history committed less often.
 // `npm run bench:sd` (about 8 minutes; HEARTH_BENCH_SD_SECONDS sets the measured window of each run, default 120,
 // HEARTH_BENCH_SD_VARIANTS=0,1 runs only those settings).
-import { cpSync, mkdtempSync, readFileSync, rmSync, statSync, statfsSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cpuSeconds, rssMb, spawnUntil, stop } from './processes.js';
@@ -62,7 +62,6 @@ async function measure(variant: (typeof VARIANTS)[number]) {
     const messages = (await received()) - messages0;
     await stop(sim.child, sim.exited);
     await stop(hub.child, hub.exited);
-    const sizes = Object.fromEntries(['hearth.db', 'hearth.db-wal', 'broker.db', 'broker.db-wal'].map((f) => [f, fileSize(join(dir, 'data', f))]));
     const perSecond = bytes / seconds;
     return {
       variant: variant.name,
@@ -73,7 +72,6 @@ async function measure(variant: (typeof VARIANTS)[number]) {
       bytesPerMessage: Math.round(bytes / Math.max(1, messages)),
       cpuPercent: Number(((cpu / seconds) * 100).toFixed(1)),
       rssMb: rss,
-      fileSizes: sizes,
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -86,14 +84,6 @@ async function messagesIn(url: string): Promise<number> {
   const m = /^hearth_mqtt_messages_in_total (\d+)/m.exec(await res.text());
   if (!m) throw new Error('no hearth_mqtt_messages_in_total in /metrics');
   return Number(m[1]);
-}
-
-function fileSize(file: string): number {
-  try {
-    return statSync(file).size;
-  } catch {
-    return 0;
-  }
 }
 
 console.log(`SD-card writes: ${DEVICES} simulated devices, ${READINGS_PER_SECOND} readings/s in all (each reporting every 10 s, retained, as the simulator publishes), ${SECONDS} s measured after ${WARMUP_SECONDS} s of warm-up, per setting`);

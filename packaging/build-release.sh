@@ -65,6 +65,15 @@ native_module() {
   local arch=$1 app=$2 nodedir=$3
   local bsq_version; bsq_version=$(node -p "require('$app/node_modules/better-sqlite3/package.json').version")
   local cached="$cache/better_sqlite3-$bsq_version-node$NODE_VERSION-linux-$arch.node"
+  local own="$root/node_modules/better-sqlite3"
+  if [ ! -f "$cached" ] && [ "$(file_arch_pattern "$arch")" = "$(file_arch_pattern "$(uname -m | sed 's/aarch64/arm64/')")" ] &&
+    [ "$(node -p "require('$own/package.json').version" 2>/dev/null)" = "$bsq_version" ] &&
+    "$nodedir/bin/node" -e "new (require('$own'))(':memory:').prepare('SELECT 1').get()" 2>/dev/null; then
+    # For this machine's own architecture, the module `npm ci` built here serves if the bundle's Node loads it.
+    say "using the better-sqlite3 $bsq_version that npm ci built here (the bundle's Node $NODE_VERSION loads it)"
+    cp "$own/build/Release/better_sqlite3.node" "$cached.tmp"
+    strip --strip-unneeded "$cached.tmp" && mv "$cached.tmp" "$cached"
+  fi
   if [ ! -f "$cached" ]; then
     local started=$SECONDS
     say "compiling better-sqlite3 $bsq_version for linux-$arch against Node $NODE_VERSION (a minute or two)"
@@ -129,7 +138,8 @@ for arch in "${archs[@]}"; do
   cp "$module" "$app/node_modules/better-sqlite3/build/Release/better_sqlite3.node"
   cp "$nodedir/LICENSE" "$app/node/"
   strip=strip; [ "$arch" = arm64 ] && [ "$(uname -m)" != aarch64 ] && strip=aarch64-linux-gnu-strip
-  "$strip" --strip-debug -o "$app/node/bin/node" "$nodedir/bin/node" # Node's debug info: 14 MB no Pi needs
+  # Without its debug info and static symbol table (13-14 MB no Pi needs); the dynamic symbols addons link to stay.
+  "$strip" --strip-all -o "$app/node/bin/node" "$nodedir/bin/node"
   file -L "$app/node/bin/node" | grep -q "$(file_arch_pattern "$arch")" || { say "node for $arch is not a $arch binary"; exit 1; }
   prune_modules "$app/node_modules"
 

@@ -61,7 +61,7 @@ cp -a "$root/bin" "$root/packaging" "$work/old/"
 ln -s "$root/node_modules" "$work/old/node_modules"
 (cd "$work/old" && npx tsc -p tsconfig.json && node scripts/build-web.mjs >/dev/null) || fail "building commit $OLD failed"
 rm "$work/old/node_modules"
-HEARTH_RELEASE_CACHE=$root/release/.cache bash "$work/old/packaging/build-release.sh" --arch x64 --version "$OLD_VERSION" --no-build 2>"$work/build-old.log" ||
+HEARTH_RELEASE_CACHE=${HEARTH_RELEASE_CACHE:-$root/release/.cache} bash "$work/old/packaging/build-release.sh" --arch x64 --version "$OLD_VERSION" --no-build 2>"$work/build-old.log" ||
   { cat "$work/build-old.log"; fail "packaging commit $OLD failed"; }
 mkdir -p "$work/bundles"
 tar xzf "$work/old/release/hearth-$OLD_VERSION-linux-x64.tar.gz" -C "$work/bundles"
