@@ -163,4 +163,5 @@ for arch in "${archs[@]}"; do
   mv "$tarball.tmp" "$tarball"
   (cd "$out" && sha256sum "$name.tar.gz" >"$name.tar.gz.sha256")
   say "$tarball: $(du -h --apparent-size "$tarball" | cut -f1) packed, $(du -sh --apparent-size "$app" | cut -f1) unpacked, in $((SECONDS - started)) s"
+  rm -rf "$app" # only the archive is kept
 done

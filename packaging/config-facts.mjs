@@ -21,6 +21,8 @@ const facts = {
   data_dir: dataDir,
   rules_dir: resolve(base, config.rulesDir),
   backup_dir: config.backup?.dir ? resolve(base, config.backup.dir) : `${dataDir}/backups`,
+  // Where the installer asks /healthz: the listening address (loopback when it listens on all of them).
+  health_url: `${tls ? 'https' : 'http'}://${['0.0.0.0', '::', ''].includes(config.host) ? '127.0.0.1' : config.host.includes(':') ? `[${config.host}]` : config.host}:${config.http.port}/healthz`,
   http_port: config.http.port,
   // Ports below 1024 need CAP_NET_BIND_SERVICE; 0 picks a free (high) port.
   low_port: ports.some((p) => p > 0 && p < 1024) ? 'yes' : 'no',

@@ -82,7 +82,7 @@ stop_service() { if service_active; then say "stopping hearth"; systemctl stop h
 read_config() {
   facts=$(env -i PATH=/usr/bin:/bin "$1/node/bin/node" "$1/packaging/config-facts.mjs" "$config") ||
     die "$config is not valid (see above); fix it and run the installer again"
-  data_dir='' rules_dir='' backup_dir='' http_port='' low_port=''
+  data_dir='' rules_dir='' backup_dir='' health_url='' http_port='' low_port=''
   eval "$facts"
   data=$root$data_dir
   rules=$root$rules_dir
@@ -106,8 +106,9 @@ wait_until_healthy() {
   say "waiting for the hub to answer /healthz…"
   waited=0
   while [ $waited -lt 120 ]; do
-    if "$link/node/bin/node" -e "fetch('http://127.0.0.1:$http_port/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"; then
-      say "the hub is up: the dashboard is at http://$(hostname).local:$http_port/"
+    # The hub's own certificate may be one this machine does not trust; only this local check skips verifying it.
+    if NODE_TLS_REJECT_UNAUTHORIZED=0 "$link/node/bin/node" --no-warnings -e "fetch('$health_url').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"; then
+      say "the hub is up: the dashboard is at ${health_url%%://*}://$(hostname).local:$http_port/"
       return 0
     fi
     sleep 2
