@@ -60,6 +60,9 @@ fetch_node() {
 
 file_arch_pattern() { [ "$1" = arm64 ] && echo 'ARM aarch64' || echo 'x86-64'; }
 
+# A binutils tool for target $1: Debian's cross one (aarch64-linux-gnu-strip, …) when building arm64 elsewhere.
+cross_tool() { if [ "$1" = arm64 ] && [ "$(uname -m)" != aarch64 ]; then echo "aarch64-linux-gnu-$2"; else echo "$2"; fi; }
+
 # better-sqlite3's native module for the target, compiled once per (better-sqlite3 version, Node ABI, arch) and cached.
 native_module() {
   local arch=$1 app=$2 nodedir=$3
@@ -84,8 +87,7 @@ native_module() {
     (cd "$app" && env "${env[@]}" npm rebuild better-sqlite3 --foreground-scripts --no-audit --no-fund >"$cache/build-$arch.log" 2>&1) || {
       tail -30 "$cache/build-$arch.log" >&2; say "compiling better-sqlite3 failed (log: $cache/build-$arch.log)"; exit 1; }
     local built="$app/node_modules/better-sqlite3/build/Release/better_sqlite3.node"
-    local strip=strip; [ "$arch" = arm64 ] && [ "$(uname -m)" != aarch64 ] && strip=aarch64-linux-gnu-strip
-    "$strip" --strip-unneeded "$built"
+    "$(cross_tool "$arch" strip)" --strip-unneeded "$built"
     cp "$built" "$cached.tmp" && mv "$cached.tmp" "$cached"
     say "compiled in $((SECONDS - started)) s"
   fi
@@ -137,25 +139,20 @@ for arch in "${archs[@]}"; do
   mkdir -p "$app/node_modules/better-sqlite3/build/Release"
   cp "$module" "$app/node_modules/better-sqlite3/build/Release/better_sqlite3.node"
   cp "$nodedir/LICENSE" "$app/node/"
-  strip=strip; [ "$arch" = arm64 ] && [ "$(uname -m)" != aarch64 ] && strip=aarch64-linux-gnu-strip
   # Without its debug info and static symbol table (13-14 MB no Pi needs); the dynamic symbols addons link to stay.
-  "$strip" --strip-all -o "$app/node/bin/node" "$nodedir/bin/node"
+  "$(cross_tool "$arch" strip)" --strip-all -o "$app/node/bin/node" "$nodedir/bin/node"
   file -L "$app/node/bin/node" | grep -q "$(file_arch_pattern "$arch")" || { say "node for $arch is not a $arch binary"; exit 1; }
   prune_modules "$app/node_modules"
 
   # The bundle's package.json says what it is and how it runs; scripts and dev dependencies belong to the repository.
   node -e '
-    const fs = require("fs"); const file = process.argv[1]; const p = JSON.parse(fs.readFileSync(file, "utf8"));
+    const fs = require("fs"); const [file, version] = process.argv.slice(1); const p = JSON.parse(fs.readFileSync(file, "utf8"));
     for (const k of ["scripts", "devDependencies", "allowScripts"]) delete p[k];
-    fs.writeFileSync(file, JSON.stringify(p, null, 2) + "\n");' "$app/package.json"
-  node -e '
-    const fs = require("fs"); const file = process.argv[1]; const p = JSON.parse(fs.readFileSync(file, "utf8"));
-    p.version = process.argv[2];
+    p.version = version;
     fs.writeFileSync(file, JSON.stringify(p, null, 2) + "\n");' "$app/package.json" "$version"
   rm "$app/package-lock.json"
   # The newest glibc symbol Node or the native module needs: install.sh checks the Pi has it (Bookworm has 2.36).
-  objdump=objdump; [ "$arch" = arm64 ] && [ "$(uname -m)" != aarch64 ] && objdump=aarch64-linux-gnu-objdump
-  glibc=$("$objdump" -T "$app/node/bin/node" "$app/node_modules/better-sqlite3/build/Release/better_sqlite3.node" | grep -o 'GLIBC_[0-9.]*' | sed 's/GLIBC_//' | sort -uV | tail -1)
+  glibc=$("$(cross_tool "$arch" objdump)" -T "$app/node/bin/node" "$app/node_modules/better-sqlite3/build/Release/better_sqlite3.node" | grep -o 'GLIBC_[0-9.]*' | sed 's/GLIBC_//' | sort -uV | tail -1)
   printf 'version=%s\narch=%s\nnode=%s\nglibc=%s\ncommit=%s\n' "$version" "$arch" "$NODE_VERSION" "$glibc" "$commit" >"$app/RELEASE"
 
   tarball="$out/$name.tar.gz"
