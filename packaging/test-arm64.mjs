@@ -36,6 +36,7 @@ async function step(name, fn) {
     console.log(`  ✗ ${name}: ${err.message}`);
     if (hubOutput) console.log(`\nthe hub's output, last lines:\n${hubOutput.split('\n').slice(-30).join('\n')}`);
     hub?.kill('SIGKILL');
+    console.log(`(the bundle and the hub's files are kept in ${work})`);
     process.exit(1);
   }
 }
