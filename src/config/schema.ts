@@ -58,6 +58,7 @@ export const ConfigSchema = Type.Object(
       {
         flushIntervalMs: Type.Integer({ minimum: 10, maximum: 10000, default: 100, description: 'Longest time a state or history write waits before its batch is committed' }),
         flushBatchSize: Type.Integer({ minimum: 1, maximum: 100000, default: 500, description: 'Rows that make a batch commit at once' }),
+        historyFlushIntervalMs: Type.Integer({ minimum: 0, maximum: 3600000, default: 0, description: 'History readings committed on their own at most this often (0: with the states, every flushIntervalMs); longer means fewer SD-card writes, and a crash or power cut then loses up to this much history but never the latest states' }),
         retentionDays: Type.Integer({ minimum: 1, maximum: 36500, default: 30, description: 'Days raw readings are kept; older ones become hourly rollups (min/max/avg/count)' }),
         retention: Type.Array(
           Type.Object({ match: Type.String({ minLength: 1 }), days: Type.Integer({ minimum: 1, maximum: 36500 }) }, { additionalProperties: false }),

@@ -35,6 +35,8 @@ export interface DeviceRegistryDeps {
   bus: MessageBus;
   repo: DeviceRepo;
   writes: WriteQueue;
+  /** Where history rows go, when they are committed apart from the states (default: `writes`). */
+  historyWrites?: WriteQueue;
   clock: Clock;
   events: EventBus;
   logger: Logger;
@@ -103,7 +105,7 @@ export class DeviceRegistry {
     this.#dirtyProps.set(key, { deviceId: device.id, property: parsed.property, value, ts: now });
     const repo = this.#deps.repo;
     const deviceId = device.id;
-    this.#deps.writes.enqueue(() => repo.appendHistory(deviceId, parsed.property, value, now));
+    (this.#deps.historyWrites ?? this.#deps.writes).enqueue(() => repo.appendHistory(deviceId, parsed.property, value, now));
     this.#queueStateFlush();
     this.#deps.events.emit('device.state', { deviceId: device.id, property: parsed.property, value, ts: now });
   }
@@ -196,6 +198,8 @@ export class DeviceRegistry {
     this.#dirtyDevices.delete(id);
     this.#odd.forget(id);
     const repo = this.#deps.repo;
+    // History rows still waiting apart must be committed first, or they would bring the deleted series back.
+    if (this.#deps.historyWrites && this.#deps.historyWrites !== this.#deps.writes) this.#deps.historyWrites.flush();
     this.#deps.writes.enqueue(() => repo.deleteDevice(id));
     // [MQTT-3.3.1-10] a retained PUBLISH with an empty payload removes the retained message.
     await Promise.all(topics.map((t) => this.#deps.bus.publish(t, Buffer.alloc(0), { qos: 1, retain: true })));
