@@ -89,9 +89,10 @@ read_config() {
   backups=$root$backup_dir
 }
 
-# A running hub holds <dataDir>/hearth.pid; an upgrade or a rollback must not change files under it.
+# A running hub holds its data dir's lock and names itself in <dataDir>/hearth.pid ("<pid> hub"); an upgrade or a
+# rollback must not change files under it (hearth restore, which the rollback runs, also refuses on the lock).
 refuse_if_hub_runs() {
-  pid=$(cat "$data/hearth.pid" 2>/dev/null || true)
+  pid=$(awk '{ print $1; exit }' "$data/hearth.pid" 2>/dev/null || true)
   if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then die "a hub (pid $pid) still runs on $data_dir; stop it first"; fi
 }
 

@@ -207,8 +207,8 @@ await step('the reading is the device\'s state and in its history (API)', async 
 await step('/metrics answers, with the arm64 V8 heap', async () => {
   const text = await (await fetch(`${api}/metrics`, { headers: { authorization: `Bearer ${token}` } })).text();
   const gauge = (name) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1]);
-  const used = gauge('nodejs_heap_used_bytes');
-  const total = gauge('nodejs_heap_total_bytes');
+  const used = gauge('nodejs_heap_size_used_bytes');
+  const total = gauge('nodejs_heap_size_total_bytes');
   check(used > 0 && total >= used, `no heap figures in /metrics`);
   // V8 counts its own heap, so these hold for a Pi; the resident size under qemu includes the emulator's own memory.
   return `heap used ${(used / 1e6).toFixed(1)} MB of ${(total / 1e6).toFixed(1)} MB allocated`;

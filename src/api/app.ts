@@ -3,7 +3,7 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { registerAuth } from './auth.js';
 import type { ApiContext } from './context.js';
 import { registerErrorHandler } from './errors.js';
@@ -36,7 +36,7 @@ export async function buildApi(ctx: ApiContext, options: ApiOptions = {}): Promi
   const app = Fastify({
     // The hub's pino; Fastify's per-request lines are off (routes log what matters, and our logger redacts secrets).
     loggerInstance: ctx.logger.child('http').pino,
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.bodyLimit ?? 256 * 1024,
     // Behind no proxy by default: X-Forwarded-For would let a guesser pick a fresh address for the login limiter.
     trustProxy: false,
