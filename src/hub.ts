@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Duplex } from 'node:stream';
 import type { WebSocketServer } from 'ws';
 import { buildApi } from './api/app.js';
-import { AedesBus } from './broker/aedes-bus.js';
+import { AedesBus } from './bus/aedes-bus.js';
 import { createEmbeddedBroker, type EmbeddedBroker } from './broker/broker.js';
 import { SqlitePersistence } from './broker/sqlite-persistence.js';
 import { chmodSync, existsSync } from 'node:fs';

@@ -1,6 +1,6 @@
 // What the API needs from the hub: explicit dependencies, so `buildApi` can be tested with a real hub or parts of one.
 import type { Database } from 'better-sqlite3';
-import type { MessageBus } from '../broker/message-bus.js';
+import type { MessageBus } from '../bus/message-bus.js';
 import type { DeviceRegistry } from '../devices/device-registry.js';
 import type { RuleEngine } from '../rules/engine.js';
 import type { EventBus } from '../shared/event-bus.js';

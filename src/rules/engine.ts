@@ -1,7 +1,7 @@
 // The rule engine: loads rule files, attaches their triggers, runs them by mode, keeps traces and hot-reloads files.
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import type { MessageBus } from '../broker/message-bus.js';
+import type { MessageBus } from '../bus/message-bus.js';
 import { parsePayload } from '../devices/topic.js';
 import type { Clock } from '../shared/clock.js';
 import { HearthError } from '../shared/errors.js';

@@ -2,7 +2,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Aedes } from 'aedes';
-import { AedesBus } from '../../src/broker/aedes-bus.js';
+import { AedesBus } from '../../src/bus/aedes-bus.js';
 import { FakeClock } from '../../src/shared/clock.js';
 import { EventBus } from '../../src/shared/event-bus.js';
 import { createMemoryLogger } from '../../src/shared/logger.js';

@@ -1,8 +1,8 @@
 // Both MessageBus implementations behave alike: live messages, retained messages first, publish options, unsubscribe.
 import { describe, expect, it } from 'vitest';
-import type { BusMessage, MessageBus } from '../../src/broker/message-bus.js';
-import { topicMatches } from '../../src/broker/message-bus.js';
-import { MqttClientBus } from '../../src/broker/mqtt-client-bus.js';
+import type { BusMessage, MessageBus } from '../../src/bus/message-bus.js';
+import { topicMatches } from '../../src/bus/message-bus.js';
+import { MqttClientBus } from '../../src/bus/mqtt-client-bus.js';
 import { ADMIN_PASSWORD, nextMessage, startTestHub, waitFor } from '../helpers/hub.js';
 
 describe('topicMatches', () => {
