@@ -138,7 +138,11 @@ async function start(config: HearthConfig): Promise<number> {
   process.on('SIGTERM', () => onSignal('SIGTERM'));
   process.on('SIGHUP', () => hub.reloadTls());
   const ports = await hub.start();
-  process.stdout.write(`Hearth is running: MQTT port ${ports.mqtt}, HTTP port ${ports.http} (dashboard http://${displayHost(config.host)}:${ports.http}/, MQTT over WebSocket ws://${displayHost(config.host)}:${ports.http}/mqtt)${ports.mqtts ? `, MQTT over TLS port ${ports.mqtts}` : ''}\n`);
+  if (hub.external) {
+    process.stdout.write(`Hearth is running: MQTT on the broker ${hub.bus.status().broker} (no MQTT listener here), HTTP port ${ports.http} (dashboard http://${displayHost(config.host)}:${ports.http}/)\n`);
+  } else {
+    process.stdout.write(`Hearth is running: MQTT port ${ports.mqtt}, HTTP port ${ports.http} (dashboard http://${displayHost(config.host)}:${ports.http}/, MQTT over WebSocket ws://${displayHost(config.host)}:${ports.http}/mqtt)${ports.mqtts ? `, MQTT over TLS port ${ports.mqtts}` : ''}\n`);
+  }
   return new Promise<number>(() => undefined); // runs until a signal
 }
 
@@ -165,6 +169,18 @@ async function addUser(config: HearthConfig, name: string, role: Role, given: st
 }
 
 async function addDevice(config: HearthConfig, deviceId: string): Promise<number> {
+  if (config.mqtt.url) {
+    // The external broker owns the logins and the ACL: say how to make this device's there, rather than issue
+    // credentials no broker would check.
+    const { mosquittoDeviceLogin } = await import('./bus/broker-logins.js');
+    const text = mosquittoDeviceLogin(deviceId, config.mqtt.url);
+    if (!text) {
+      process.stderr.write(`hearth device add: "${deviceId}" is not a device id (1-64 characters a-z, 0-9, _ or -)\n`);
+      return 2;
+    }
+    process.stdout.write(text);
+    return 0;
+  }
   const db = openDatabase(config.dataDir);
   try {
     const { username, password } = await new UserRepo(db).addDeviceCredential(deviceId);

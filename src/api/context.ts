@@ -32,6 +32,8 @@ export interface ApiContext {
   scratchDir?: string;
   rules?: RuleEngine;
   location?: { latitude: number; longitude: number };
+  /** The external broker (mqtt.url, without credentials) when Hearth runs on one: device logins are its own. */
+  externalBroker?: string;
   /** Directory of the built dashboard (index.html and assets); the dashboard is not served without it. */
   webDir?: string;
 }

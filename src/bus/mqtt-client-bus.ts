@@ -1,47 +1,264 @@
-// A MessageBus over an mqtt client, so the registry and the rules can run against an external broker
-// (Mosquitto, EMQX, HiveMQ) with the same code as the embedded one.
-import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
-import type { BusHandler, MessageBus, PublishOptions, QoS, SubscribeOptions } from './message-bus.js';
+// The MessageBus over an MQTT connection, so the registry, the rules and the bridges run on an external broker
+// (Mosquitto, EMQX, HiveMQ) with the same code as on the embedded one: MQTT 5 when the broker speaks it, a persistent
+// session, QoS 1 subscriptions, the hub's birth and will on hearth/status, and a clear refusal while it is down.
+import type { Logger } from '../shared/logger.js';
+import type { BusHandler, BusMessage, BusStatus, HubBus, PublishOptions, QoS, SubscribeOptions } from './message-bus.js';
 import { topicMatches } from './message-bus.js';
+import { MqttLink, type LinkMessage } from './mqtt-link.js';
 
-export class MqttClientBus implements MessageBus {
-  readonly #client: MqttClient;
-  readonly #handlers = new Set<{ filter: string; handler: BusHandler; skipRetained: boolean }>();
+export interface MqttClientBusOptions {
+  url: string;
+  username?: string;
+  password?: string;
+  clientId: string;
+  tls?: { ca?: string; cert?: string; key?: string };
+  /** How long the broker keeps the hub's session, and queues what arrives for it, while the hub is away. */
+  sessionExpirySeconds: number;
+  logger: Logger;
+  /** The hub's birth (`online`, retained, on every connection) and will (`offline`); none when undefined. */
+  statusTopic?: string;
+  /** How long start() waits for the first connection; after it the hub runs without the broker and keeps trying. */
+  startTimeoutMs?: number;
+  /** How long a publish waits for the broker's acknowledgement before it is reported as not accepted. */
+  ackTimeoutMs?: number;
+  backoff?: { minMs: number; maxMs: number };
+}
 
-  private constructor(client: MqttClient) {
-    this.#client = client;
-    client.on('message', (topic, payload, packet) => {
-      for (const h of this.#handlers) {
-        if (!topicMatches(h.filter, topic)) continue;
-        if (packet.retain && h.skipRetained) continue;
-        h.handler({ topic, payload, qos: packet.qos as QoS, retain: packet.retain });
-      }
+/** The broker cannot take the message now: callers turn it into a 503 (API) or a rule error (traces). */
+export class BrokerUnavailableError extends Error {
+  override readonly name = 'BrokerUnavailableError';
+}
+
+/** The broker refused the hub's login or client id: no retry fixes that, a person must. */
+export class BrokerRefusedError extends Error {
+  override readonly name = 'BrokerRefusedError';
+}
+
+interface Subscription {
+  filter: string;
+  /** MQTT 5 subscription identifier [MQTT-3.8.2.1.2]: tells which of the hub's (overlapping) filters a message is for. */
+  id: number;
+  asPublished: boolean;
+  handlers: Set<{ handler: BusHandler; skipRetained: boolean }>;
+}
+
+export class MqttClientBus implements HubBus {
+  readonly #link: MqttLink;
+  readonly #options: MqttClientBusOptions;
+  readonly #logger: Logger;
+  readonly #subs = new Map<string, Subscription>();
+  readonly #byId = new Map<number, Subscription>();
+  readonly #listeners = new Set<(status: BusStatus) => void>();
+  /**
+   * Settles at the first connection, when the first attempt fails, or at stop: publishes made before (rules that run
+   * as the hub starts) wait for it instead of failing for a connection that is about to open.
+   */
+  readonly #first: Promise<void>;
+  #settleFirst: (() => void) | undefined;
+  #refused: string | undefined;
+  #unknownIds = new Set<number>();
+  /** Messages received from the broker since start (for /metrics). */
+  received = 0;
+
+  constructor(options: MqttClientBusOptions) {
+    this.#first = new Promise<void>((resolve) => (this.#settleFirst = resolve));
+    this.#options = options;
+    this.#logger = options.logger;
+    this.#link = new MqttLink({
+      url: options.url,
+      username: options.username,
+      password: options.password,
+      clientId: options.clientId,
+      tls: options.tls,
+      sessionExpirySeconds: options.sessionExpirySeconds,
+      will: options.statusTopic ? { topic: options.statusTopic, payload: 'offline', qos: 1, retain: true } : undefined,
+      backoff: options.backoff,
+      logger: options.logger,
+      label: 'the broker',
+    });
+    this.#link.onMessage((m) => this.#dispatch(m));
+    this.#link.onConnect((info) => void this.#connected(info.first || !info.sessionPresent));
+    this.#link.onDown(() => {
+      this.#settleFirst?.();
+      this.#notify();
+    });
+    this.#link.onRefused((reason) => {
+      this.#refused = reason;
+      this.#settleFirst?.();
     });
   }
 
-  static async connect(url: string, options: IClientOptions = {}): Promise<MqttClientBus> {
-    const client = await mqtt.connectAsync(url, { clientId: `hearth-${process.pid}-${Date.now().toString(36)}`, reconnectPeriod: 2000, ...options });
-    return new MqttClientBus(client);
+  async start(): Promise<void> {
+    this.#link.start();
+    const timeout = new Promise<void>((resolve) => setTimeout(resolve, this.#options.startTimeoutMs ?? 10_000).unref());
+    await Promise.race([this.#first, timeout]);
+    if (this.#refused) {
+      await this.#link.stop();
+      throw new BrokerRefusedError(`${this.#link.broker} refused Hearth: ${this.#refused} (mqtt.username, mqtt.password, mqtt.clientId)`);
+    }
+    if (!this.#link.connected) {
+      this.#logger.warn(`${this.#link.broker} is not reachable (${this.#link.state.error ?? 'no answer'}): Hearth runs without it, refuses commands meanwhile, and keeps trying`);
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.#settleFirst?.();
+    await this.#link.stop();
+    this.#notify();
+  }
+
+  status(): BusStatus {
+    const s = this.#link.state;
+    return {
+      mode: 'external',
+      broker: this.#link.broker,
+      connected: s.connected,
+      ...(s.protocolVersion ? { protocolVersion: s.protocolVersion } : {}),
+      ...(s.sessionPresent !== undefined ? { sessionPresent: s.sessionPresent } : {}),
+      ...(!s.connected && s.error ? { error: s.error } : {}),
+      since: s.since,
+    };
+  }
+
+  /** Calls `fn` whenever the connection comes or goes. */
+  onChange(fn: (status: BusStatus) => void): () => void {
+    this.#listeners.add(fn);
+    return () => this.#listeners.delete(fn);
   }
 
   async subscribe(filter: string, handler: BusHandler, options: SubscribeOptions = {}): Promise<() => Promise<void>> {
-    const entry = { filter, handler, skipRetained: options.retained === false };
-    this.#handlers.add(entry);
-    // The broker sends the retained messages for a new subscription [MQTT-3.3.1-6]; a repeated SUBSCRIBE
-    // for a filter already held would resend them to every handler, so only the first one subscribes.
-    const others = [...this.#handlers].filter((h) => h !== entry && h.filter === filter);
-    if (others.length === 0) await this.#client.subscribeAsync(filter, { qos: 1 });
+    let sub = this.#subs.get(filter);
+    const isNew = !sub;
+    if (!sub) {
+      sub = { filter, id: this.#idFor(filter), asPublished: options.asPublished === true, handlers: new Set() };
+      this.#subs.set(filter, sub);
+      this.#byId.set(sub.id, sub);
+    } else if (options.asPublished && !sub.asPublished) {
+      this.#logger.warn(`${filter} is already subscribed without Retain As Published: its live messages reach the new subscriber without their retain flag`);
+    }
+    const entry = { handler, skipRetained: options.retained === false };
+    sub.handlers.add(entry);
+    // Before start() the SUBSCRIBE goes with the connection; a filter already held is not subscribed again, since a
+    // repeated SUBSCRIBE would send its retained messages to every handler once more [MQTT-3.8.4-3].
+    if (isNew && this.#link.connected) {
+      try {
+        await this.#sendSubscribe(sub);
+      } catch (err) {
+        this.#forget(sub);
+        throw err;
+      }
+    }
+    const held = sub;
     return async () => {
-      this.#handlers.delete(entry);
-      if (![...this.#handlers].some((h) => h.filter === filter)) await this.#client.unsubscribeAsync(filter).catch(() => undefined);
+      held.handlers.delete(entry);
+      if (held.handlers.size > 0 || this.#subs.get(filter) !== held) return;
+      this.#forget(held);
+      if (this.#link.connected) await this.#link.unsubscribe(filter).catch(() => undefined);
     };
   }
 
   async publish(topic: string, payload: string | Buffer, options: PublishOptions = {}): Promise<void> {
-    await this.#client.publishAsync(topic, payload, { qos: options.qos ?? 0, retain: options.retain ?? false });
+    if (!this.#link.connected) await this.#first;
+    const s = this.#link.state;
+    if (!s.connected) {
+      throw new BrokerUnavailableError(`not connected to ${this.#link.broker}${s.error ? ` (${s.error})` : ''}; the message was not sent`);
+    }
+    const ackMs = this.#options.ackTimeoutMs ?? 10_000;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new BrokerUnavailableError(`${this.#link.broker} has not acknowledged it within ${ackMs / 1000} s; it is sent again when the connection is back`)),
+        ackMs,
+      );
+    });
+    try {
+      await Promise.race([this.#link.publish(topic, payload, { qos: options.qos ?? 0, retain: options.retain ?? false }), late]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
-  async close(): Promise<void> {
-    await this.#client.endAsync();
+  /** (Re)subscribes every filter when the broker has no session for the hub (or at the first connection), then the birth. */
+  async #connected(subscribeAll: boolean): Promise<void> {
+    this.#settleFirst?.();
+    this.#settleFirst = undefined;
+    this.#notify();
+    if (subscribeAll) {
+      const results = await Promise.allSettled([...this.#subs.values()].map((sub) => this.#sendSubscribe(sub)));
+      for (const r of results) if (r.status === 'rejected') this.#logger.error((r.reason as Error).message);
+    }
+    const topic = this.#options.statusTopic;
+    if (topic) await this.#link.publish(topic, 'online', { qos: 1, retain: true }).catch(() => undefined);
+  }
+
+  async #sendSubscribe(sub: Subscription): Promise<void> {
+    const v5 = this.#link.state.protocolVersion === 5;
+    // rh 1: retained messages only for a subscription the session does not hold yet. A resumed session delivers what
+    // was queued for it, and a retained copy sent after that would be older than the queued messages [MQTT-3.3.1-10].
+    const grants = await this.#link.subscribe(
+      { [sub.filter]: { qos: 1, ...(v5 ? { rh: 1, rap: sub.asPublished } : {}) } },
+      v5 ? { subscriptionIdentifier: sub.id } : undefined,
+    );
+    const code = grants[0]?.qos ?? 0x80;
+    // [MQTT-3.9.3] 0x80 and above: the broker refused this filter (its ACL, most often).
+    if (code >= 0x80) throw new Error(`the broker refused Hearth's subscription to ${sub.filter} (code ${code}): give Hearth's MQTT user read access to it in the broker's ACL`);
+  }
+
+  #dispatch({ topic, payload, packet }: LinkMessage): void {
+    this.received++;
+    const ids = packet.properties?.subscriptionIdentifier;
+    let targets: Subscription[];
+    if (ids !== undefined) {
+      // MQTT 5: the broker names the subscriptions the message is for, whether it sends one copy for all of them or
+      // one per subscription (Mosquitto 2 sends one per subscription) [MQTT-3.3.4-3, MQTT-3.3.4-4].
+      targets = [];
+      for (const id of Array.isArray(ids) ? ids : [ids]) {
+        const sub = this.#byId.get(id);
+        if (sub) targets.push(sub);
+        else if (!this.#unknownIds.has(id) && this.#unknownIds.size < 100) {
+          this.#unknownIds.add(id);
+          this.#logger.debug(`a message on ${topic} for a subscription this hub no longer has (id ${id}, from an earlier run's session): ignored`);
+        }
+      }
+    } else {
+      // MQTT 3.1.1 has no identifiers: by topic. (Mosquitto 2 sends 3.1.1 clients one copy for overlapping filters.)
+      targets = [...this.#subs.values()].filter((sub) => topicMatches(sub.filter, topic));
+    }
+    for (const sub of targets) {
+      const message: BusMessage = {
+        topic,
+        payload,
+        qos: packet.qos as QoS,
+        retain: packet.retain,
+        ...(sub.asPublished && this.#link.state.protocolVersion === 5 ? { publishedRetained: packet.retain } : {}),
+      };
+      for (const h of sub.handlers) {
+        if (packet.retain && h.skipRetained && !sub.asPublished) continue;
+        try {
+          h.handler(message);
+        } catch (err) {
+          this.#logger.error(`a handler of ${sub.filter} failed on ${topic}: ${(err as Error).message}`);
+        }
+      }
+    }
+  }
+
+  /** A stable identifier per filter, so a resumed session's queued messages (with the old run's ids) still find it. */
+  #idFor(filter: string): number {
+    let h = 0x811c9dc5;
+    for (const byte of Buffer.from(filter)) h = Math.imul(h ^ byte, 0x01000193) >>> 0;
+    let id = (h % 268_435_455) + 1;
+    while (this.#byId.has(id)) id = (id % 268_435_455) + 1;
+    return id;
+  }
+
+  #forget(sub: Subscription): void {
+    this.#subs.delete(sub.filter);
+    if (this.#byId.get(sub.id) === sub) this.#byId.delete(sub.id);
+  }
+
+  #notify(): void {
+    const status = this.status();
+    for (const fn of this.#listeners) fn(status);
   }
 }
