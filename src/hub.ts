@@ -8,6 +8,7 @@ import { buildApi } from './api/app.js';
 import { AedesBus } from './bus/aedes-bus.js';
 import type { HubBus } from './bus/message-bus.js';
 import { BrokerRefusedError, MqttClientBus } from './bus/mqtt-client-bus.js';
+import { Bridges } from './bus/bridges.js';
 import { createEmbeddedBroker, type EmbeddedBroker } from './broker/broker.js';
 import { SqlitePersistence } from './broker/sqlite-persistence.js';
 import { chmodSync, existsSync } from 'node:fs';
@@ -83,6 +84,8 @@ export class Hub {
   bus!: HubBus;
   registry!: DeviceRegistry;
   rules!: RuleEngine;
+  /** The bridges to other brokers (bridges: in the config); undefined when there are none. */
+  bridges: Bridges | undefined;
   api!: FastifyInstance;
   ports: HubPorts = { mqtt: 0, http: 0 };
   #tlsServer: TlsServer | undefined;
@@ -122,6 +125,7 @@ export class Hub {
       await this.#startBus();
       await this.#startRegistry();
       await this.#startRules();
+      await this.#startBridges();
       // Every subscription is in place: the connection opens now, so what an external broker queued for the hub's
       // session while it was away reaches the registry and the rules.
       await this.#connectBus();
@@ -369,6 +373,22 @@ export class Hub {
     });
   }
 
+  /** Bridges subscribe before the bus connects, like the registry and the rules, and keep their queues in hearth.db. */
+  async #startBridges(): Promise<void> {
+    if (this.config.bridges.length === 0) return;
+    const bridges = new Bridges({
+      configs: this.config.bridges,
+      bus: this.bus,
+      db: this.db,
+      logger: this.logger,
+      metrics: this.metrics,
+      health: this.health,
+    });
+    this.bridges = bridges;
+    this.#cleanups.push(() => bridges.stop());
+    await bridges.start();
+  }
+
   /** Demo mode: simulated devices over real MQTT (loaded only then). */
   async #startDemo(): Promise<void> {
     const host = this.config.host === '0.0.0.0' || this.config.host === '::' ? '127.0.0.1' : this.config.host;
@@ -420,6 +440,7 @@ export class Hub {
       rules: this.rules,
       location: this.config.location,
       ...(this.external ? { externalBroker: this.bus.status().broker } : {}),
+      ...(this.bridges ? { bridges: () => this.bridges!.status() } : {}),
     }, {
       ...(cert && key ? { https: readTlsFiles({ cert, key }) } : {}),
       serverFactory: (handler) => {

@@ -1,5 +1,6 @@
 // What the API needs from the hub: explicit dependencies, so `buildApi` can be tested with a real hub or parts of one.
 import type { Database } from 'better-sqlite3';
+import type { BridgeStatus } from '../bus/bridge.js';
 import type { MessageBus } from '../bus/message-bus.js';
 import type { DeviceRegistry } from '../devices/device-registry.js';
 import type { RuleEngine } from '../rules/engine.js';
@@ -34,6 +35,8 @@ export interface ApiContext {
   location?: { latitude: number; longitude: number };
   /** The external broker (mqtt.url, without credentials) when Hearth runs on one: device logins are its own. */
   externalBroker?: string;
+  /** Each bridge's state (GET /api/bridges, /healthz), when bridges are configured. */
+  bridges?: () => BridgeStatus[];
   /** Directory of the built dashboard (index.html and assets); the dashboard is not served without it. */
   webDir?: string;
 }

@@ -6,6 +6,7 @@ import { sessionsTokensRollups } from './002-sessions-tokens-rollups.js';
 import { ruleTracesTimers } from './003-rule-traces-timers.js';
 import { sessionTokens } from './004-session-tokens.js';
 import { demoDevices } from './005-demo-devices.js';
+import { bridgeQueue } from './006-bridge-queue.js';
 
 export interface Migration {
   version: number;
@@ -13,7 +14,7 @@ export interface Migration {
   up(db: Database): void;
 }
 
-export const MIGRATIONS: Migration[] = [initial, sessionsTokensRollups, ruleTracesTimers, sessionTokens, demoDevices];
+export const MIGRATIONS: Migration[] = [initial, sessionsTokensRollups, ruleTracesTimers, sessionTokens, demoDevices, bridgeQueue];
 
 export function migrate(db: Database): { from: number; to: number } {
   const from = db.pragma('user_version', { simple: true }) as number;
