@@ -160,6 +160,7 @@ export class Hub {
   stop(): Promise<void> {
     this.#stopping ??= (async () => {
       this.#ready = false;
+      this.bus?.beginStop();
       // Stop accepting first, then undo the start in reverse.
       for (const bound of Object.values(this.#listeners)) await closeServer(bound.server);
       for (const cleanup of this.#cleanups.reverse()) {

@@ -59,6 +59,9 @@ export class AedesBus implements HubBus {
   /** Nothing to open or close: the broker is in this process (the hub starts and closes it). */
   async start(): Promise<void> {}
 
+  /** The in-process broker holds no session for the hub: nothing to keep. */
+  beginStop(): void {}
+
   async stop(): Promise<void> {}
 
   status(): BusStatus {

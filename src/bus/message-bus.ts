@@ -83,6 +83,11 @@ export interface HubBus extends MessageBus {
    * for the hub's session while it was away reaches handlers that are already in place.
    */
   start(): Promise<void>;
+  /**
+   * The hub begins to stop: parts that unsubscribe from now on leave their subscriptions in the broker's session, so
+   * what arrives while the hub is away waits for its next start.
+   */
+  beginStop(): void;
   stop(): Promise<void>;
   status(): BusStatus;
   /** Calls `fn` whenever the connection to the broker comes or goes; returns a function that stops it. */

@@ -56,6 +56,7 @@ export class MqttClientBus implements HubBus {
   readonly #first: Promise<void>;
   #settleFirst: (() => void) | undefined;
   #refused: string | undefined;
+  #keepSession = false;
   #unknownIds = new Set<number>();
   /** Messages received from the broker since start (for /metrics). */
   received = 0;
@@ -101,7 +102,12 @@ export class MqttClientBus implements HubBus {
     }
   }
 
+  beginStop(): void {
+    this.#keepSession = true;
+  }
+
   async stop(): Promise<void> {
+    this.#keepSession = true;
     this.#settleFirst?.();
     await this.#link.stop();
     this.#notify();
@@ -153,7 +159,8 @@ export class MqttClientBus implements HubBus {
       held.handlers.delete(entry);
       if (held.handlers.size > 0 || this.#subs.get(filter) !== held) return;
       this.#forget(held);
-      if (this.#link.connected) await this.#link.unsubscribe(filter).catch(() => undefined);
+      // At a stop the subscription stays in the session: the broker queues what arrives for it until the next start.
+      if (this.#link.connected && !this.#keepSession) await this.#link.unsubscribe(filter).catch(() => undefined);
     };
   }
 

@@ -2,7 +2,7 @@
 // config, password file and ACL in a temp dir (never the system service), with persistence so that it can be stopped
 // and started again with its sessions and queued messages, as a broker restart does.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { appendFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -57,6 +57,7 @@ export async function startMosquitto(users: Record<string, MosquittoUser> = {}):
   add(HEARTH_USER.name, { password: HEARTH_USER.password, acl: ['topic readwrite #'] });
   for (const [name, user] of Object.entries(users)) add(name, user);
   const conf = join(dir, 'mosquitto.conf');
+  const logFile = join(dir, 'mosquitto.log');
   writeFileSync(
     conf,
     [
@@ -66,7 +67,8 @@ export async function startMosquitto(users: Record<string, MosquittoUser> = {}):
       `acl_file ${acl}`,
       'persistence true',
       `persistence_location ${dir}/`,
-      'log_dest stdout',
+      // A file, not stdout: Mosquitto's stdout into a pipe is block-buffered, its log file is written line by line.
+      `log_dest file ${logFile}`,
       'log_type all',
       'connection_messages true',
       'max_queued_messages 10000',
@@ -94,12 +96,12 @@ export async function startMosquitto(users: Record<string, MosquittoUser> = {}):
     url: `mqtt://127.0.0.1:${port}`,
     port,
     dir,
-    log: () => out,
+    log: () => out + (existsSync(logFile) ? readFileSync(logFile, 'utf8') : ''),
     async addUser(name, user) {
       add(name, user);
-      const before = out.length;
+      const before = mosquitto.log().length;
       child?.kill('SIGHUP');
-      await waitFor(() => out.slice(before).includes('Reloading config'), 'Mosquitto to reload its password file and ACL');
+      await waitFor(() => mosquitto.log().slice(before).includes('Reloading config'), 'Mosquitto to reload its password file and ACL');
     },
     async stop() {
       if (!child) return;
