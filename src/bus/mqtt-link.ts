@@ -242,8 +242,8 @@ function describeError(err: Error): string {
   const code = (err as { code?: unknown }).code;
   if (typeof code === 'string') return NETWORK[code] ? `${NETWORK[code]} (${err.message})` : err.message;
   if (typeof code === 'number') {
-    if (code === 4 || code === 134) return `the broker refused the login (${err.message}): check the username and password`;
-    if (code === 5 || code === 135) return `the broker refused the login (${err.message}): the user may not connect; check the broker's ACL`;
+    // Mosquitto answers a wrong password with "not authorized" (0x87) over MQTT 5: the advice covers both.
+    if ([4, 5, 134, 135].includes(code)) return `the broker refused the login (${err.message}): check the username and password, and that the broker lets that user connect`;
     if (code === 2 || code === 133) return `the broker refused the client id (${err.message}): choose another client id`;
     return err.message;
   }

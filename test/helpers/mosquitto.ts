@@ -22,8 +22,10 @@ export interface Mosquitto {
   dir: string;
   /** Mosquitto's log since it was first started (every restart appends). */
   log(): string;
-  /** Adds a login and its ACL, and makes the running broker read them again (SIGHUP, as `systemctl reload` does). */
+  /** Adds a login and its ACL, and makes the running broker read them again. */
   addUser(name: string, user: MosquittoUser): Promise<void>;
+  /** Makes the running broker read its password file and ACL again (SIGHUP, as `systemctl reload` does). */
+  reload(): Promise<void>;
   /** SIGTERM: Mosquitto saves its sessions and queued messages and exits. */
   stop(): Promise<void>;
   /** Starts it again on the same port with what it saved. */
@@ -99,6 +101,9 @@ export async function startMosquitto(users: Record<string, MosquittoUser> = {}):
     log: () => out + (existsSync(logFile) ? readFileSync(logFile, 'utf8') : ''),
     async addUser(name, user) {
       add(name, user);
+      await mosquitto.reload();
+    },
+    async reload() {
       const before = mosquitto.log().length;
       child?.kill('SIGHUP');
       await waitFor(() => mosquitto.log().slice(before).includes('Reloading config'), 'Mosquitto to reload its password file and ACL');
