@@ -1,6 +1,7 @@
-// Settings: users, API tokens, device credentials and the backup download (admins).
+// Settings: users, API tokens, device credentials, bridges and the backup download (admins).
 import { api, isAdmin } from '../api.js';
 import { h, mount, toast } from '../dom.js';
+import { bridgesPanel } from './bridges.js';
 
 export function settingsPage(root: HTMLElement): () => void {
   if (!isAdmin()) {
@@ -40,6 +41,7 @@ export function settingsPage(root: HTMLElement): () => void {
     h('section', { class: 'panel' }, h('h3', {}, 'Device credentials'), creds,
       h('form', { onsubmit: (e: Event) => { e.preventDefault(); void run(async () => { const c = await api<any>('POST', '/api/device-credentials', { deviceId: value('c-device') }); mount(secret, h('p', {}, `MQTT credentials for ${c.deviceId} (shown once): `, h('code', {}, `${c.username} / ${c.password}`))); }); } },
         field('c-device', 'Device id', { pattern: '[a-z0-9_-]{1,64}' }), h('button', { type: 'submit' }, 'Issue credentials'))),
+    bridgesPanel(),
     h('section', { class: 'panel' }, h('h3', {}, 'Backup'), h('a', { href: '/api/backup', download: '', class: 'button' }, 'Download a backup (database, broker state, rules)')),
   );
   void load().catch((err) => toast(err.message, 'error'));
