@@ -5,6 +5,7 @@ import type { Logger } from '../shared/logger.js';
 import type { BusHandler, BusMessage, BusStatus, HubBus, PublishOptions, QoS, SubscribeOptions } from './message-bus.js';
 import { topicMatches } from './message-bus.js';
 import { MqttLink, type LinkMessage } from './mqtt-link.js';
+import { planSubscriptions } from './subscription-plan.js';
 
 export interface MqttClientBusOptions {
   url: string;
@@ -40,6 +41,12 @@ interface Subscription {
   id: number;
   asPublished: boolean;
   handlers: Set<{ handler: BusHandler; skipRetained: boolean }>;
+  /** Held by the broker (SUBACK received, no UNSUBACK since). */
+  atBroker: boolean;
+  /** Not held by the broker: reached through this broader subscription, which hands it the live messages it matches. */
+  via?: Subscription;
+  /** The subscriptions reached through this one. */
+  covered: Set<Subscription>;
 }
 
 export class MqttClientBus implements HubBus {
@@ -58,6 +65,8 @@ export class MqttClientBus implements HubBus {
   #refused: string | undefined;
   #keepSession = false;
   #unknownIds = new Set<number>();
+  /** Changes to what the broker holds, one after another. */
+  #work: Promise<void> = Promise.resolve();
   /** Messages received from the broker since start (for /metrics). */
   received = 0;
 
@@ -78,7 +87,7 @@ export class MqttClientBus implements HubBus {
       label: 'the broker',
     });
     this.#link.onMessage((m) => this.#dispatch(m));
-    this.#link.onConnect((info) => void this.#connected(info.first || !info.sessionPresent));
+    this.#link.onConnect((info) => void this.#connected(info));
     this.#link.onDown(() => {
       this.#settleFirst?.();
       this.#notify();
@@ -136,7 +145,7 @@ export class MqttClientBus implements HubBus {
     let sub = this.#subs.get(filter);
     const isNew = !sub;
     if (!sub) {
-      sub = { filter, id: this.#idFor(filter), asPublished: options.asPublished === true, handlers: new Set() };
+      sub = { filter, id: this.#idFor(filter), asPublished: options.asPublished === true, handlers: new Set(), atBroker: false, covered: new Set() };
       this.#subs.set(filter, sub);
       this.#byId.set(sub.id, sub);
     } else if (options.asPublished && !sub.asPublished) {
@@ -144,13 +153,18 @@ export class MqttClientBus implements HubBus {
     }
     const entry = { handler, skipRetained: options.retained === false };
     sub.handlers.add(entry);
-    // Before start() the SUBSCRIBE goes with the connection; a filter already held is not subscribed again, since a
-    // repeated SUBSCRIBE would send its retained messages to every handler once more [MQTT-3.8.4-3].
+    // Before start() the subscriptions go with the connection. A filter already held is not subscribed again, since
+    // a repeated SUBSCRIBE would send its retained messages to every handler once more [MQTT-3.8.4-3].
     if (isNew && this.#link.connected) {
+      const added = sub;
       try {
-        await this.#sendSubscribe(sub);
+        // Its own SUBSCRIBE first when it wants the retained messages, even if a broader filter covers it afterwards.
+        await this.#serially(async () => {
+          if (options.retained !== false) await this.#sendSubscribe(added);
+          await this.#reconcile();
+        });
       } catch (err) {
-        this.#forget(sub);
+        this.#forget(added);
         throw err;
       }
     }
@@ -159,8 +173,8 @@ export class MqttClientBus implements HubBus {
       held.handlers.delete(entry);
       if (held.handlers.size > 0 || this.#subs.get(filter) !== held) return;
       this.#forget(held);
-      // At a stop the subscription stays in the session: the broker queues what arrives for it until the next start.
-      if (this.#link.connected && !this.#keepSession) await this.#link.unsubscribe(filter).catch(() => undefined);
+      // At a stop the subscriptions stay in the session: the broker queues what arrives for them until the next start.
+      if (this.#link.connected && !this.#keepSession) await this.#serially(() => this.#reconcile(held)).catch(() => undefined);
     };
   }
 
@@ -185,17 +199,78 @@ export class MqttClientBus implements HubBus {
     }
   }
 
-  /** (Re)subscribes every filter when the broker has no session for the hub (or at the first connection), then the birth. */
-  async #connected(subscribeAll: boolean): Promise<void> {
+  /**
+   * A new session (or the first connection) gets every filter subscribed, each with its retained messages, then the
+   * covered ones dropped. A resumed session at start holds the broad filters of the last run: the covered ones are
+   * reached through them at once, before the messages queued meanwhile arrive (and get no retained copies, which
+   * would be older than those) [MQTT-3.2.2-2].
+   */
+  async #connected(info: { first: boolean; sessionPresent: boolean }): Promise<void> {
     this.#settleFirst?.();
     this.#settleFirst = undefined;
     this.#notify();
-    if (subscribeAll) {
-      const results = await Promise.allSettled([...this.#subs.values()].map((sub) => this.#sendSubscribe(sub)));
-      for (const r of results) if (r.status === 'rejected') this.#logger.error((r.reason as Error).message);
+    if (!info.sessionPresent) {
+      for (const sub of this.#subs.values()) {
+        this.#detach(sub);
+        sub.atBroker = false;
+      }
+      await this.#serially(async () => {
+        const results = await Promise.allSettled([...this.#subs.values()].map((sub) => this.#sendSubscribe(sub)));
+        for (const r of results) if (r.status === 'rejected') this.#logger.error((r.reason as Error).message);
+        await this.#reconcile();
+      }).catch((err: Error) => this.#logger.error(err.message));
+    } else if (info.first) {
+      const plan = planSubscriptions([...this.#subs.values()]);
+      for (const [sub, via] of plan) if (via) this.#attach(sub, via);
+      await this.#serially(() => this.#reconcile()).catch((err: Error) => this.#logger.error(err.message));
     }
     const topic = this.#options.statusTopic;
     if (topic) await this.#link.publish(topic, 'online', { qos: 1, retain: true }).catch(() => undefined);
+  }
+
+  #serially(step: () => Promise<void>): Promise<void> {
+    const run = this.#work.then(step);
+    this.#work = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Brings what the broker holds in line with the plan: broad filters subscribed, covered ones (and `removed`) not. */
+  async #reconcile(removed?: Subscription): Promise<void> {
+    if (!this.#link.connected) return;
+    const plan = planSubscriptions([...this.#subs.values()]);
+    for (const [sub, via] of plan) {
+      if (via || sub.atBroker) continue;
+      await this.#sendSubscribe(sub);
+      // Held by the broker now: no longer through a broader filter (one that went away).
+      this.#detach(sub);
+    }
+    for (const [sub, via] of plan) {
+      if (!via) continue;
+      if (sub.atBroker) {
+        // Until the UNSUBACK the broker still sends this filter's own copies; from then on they come through `via`.
+        await this.#link.unsubscribe(sub.filter);
+        sub.atBroker = false;
+      }
+      this.#attach(sub, via);
+    }
+    if (removed) {
+      // What it covered is subscribed above (or attached to another broad filter) before it goes.
+      for (const c of [...removed.covered]) this.#detach(c);
+      if (removed.atBroker) await this.#link.unsubscribe(removed.filter);
+      removed.atBroker = false;
+    }
+  }
+
+  #attach(sub: Subscription, via: Subscription): void {
+    if (sub.via === via) return;
+    this.#detach(sub);
+    sub.via = via;
+    via.covered.add(sub);
+  }
+
+  #detach(sub: Subscription): void {
+    sub.via?.covered.delete(sub);
+    sub.via = undefined;
   }
 
   async #sendSubscribe(sub: Subscription): Promise<void> {
@@ -209,6 +284,7 @@ export class MqttClientBus implements HubBus {
     const code = grants[0]?.qos ?? 0x80;
     // [MQTT-3.9.3] 0x80 and above: the broker refused this filter (its ACL, most often).
     if (code >= 0x80) throw new Error(`the broker refused Hearth's subscription to ${sub.filter} (code ${code}): give Hearth's MQTT user read access to it in the broker's ACL`);
+    sub.atBroker = true;
   }
 
   #dispatch({ topic, payload, packet }: LinkMessage): void {
@@ -228,24 +304,31 @@ export class MqttClientBus implements HubBus {
         }
       }
     } else {
-      // MQTT 3.1.1 has no identifiers: by topic. (Mosquitto 2 sends 3.1.1 clients one copy for overlapping filters.)
-      targets = [...this.#subs.values()].filter((sub) => topicMatches(sub.filter, topic));
+      // MQTT 3.1.1 has no identifiers: by topic, among the filters the broker holds.
+      targets = [...this.#subs.values()].filter((sub) => sub.atBroker && topicMatches(sub.filter, topic));
     }
     for (const sub of targets) {
-      const message: BusMessage = {
-        topic,
-        payload,
-        qos: packet.qos as QoS,
-        retain: packet.retain,
-        ...(sub.asPublished && this.#link.state.protocolVersion === 5 ? { publishedRetained: packet.retain } : {}),
-      };
-      for (const h of sub.handlers) {
-        if (packet.retain && h.skipRetained && !sub.asPublished) continue;
-        try {
-          h.handler(message);
-        } catch (err) {
-          this.#logger.error(`a handler of ${sub.filter} failed on ${topic}: ${(err as Error).message}`);
-        }
+      this.#deliver(sub, topic, payload, packet);
+      // Covered filters get the live messages only: a retained copy here is the broad filter's replay, not theirs.
+      if (packet.retain && !sub.asPublished) continue;
+      for (const c of sub.covered) if (topicMatches(c.filter, topic)) this.#deliver(c, topic, payload, packet);
+    }
+  }
+
+  #deliver(sub: Subscription, topic: string, payload: Buffer, packet: LinkMessage['packet']): void {
+    const message: BusMessage = {
+      topic,
+      payload,
+      qos: packet.qos as QoS,
+      retain: packet.retain,
+      ...(sub.asPublished && this.#link.state.protocolVersion === 5 ? { publishedRetained: packet.retain } : {}),
+    };
+    for (const h of sub.handlers) {
+      if (packet.retain && h.skipRetained && !sub.asPublished) continue;
+      try {
+        h.handler(message);
+      } catch (err) {
+        this.#logger.error(`a handler of ${sub.filter} failed on ${topic}: ${(err as Error).message}`);
       }
     }
   }
@@ -262,6 +345,7 @@ export class MqttClientBus implements HubBus {
   #forget(sub: Subscription): void {
     this.#subs.delete(sub.filter);
     if (this.#byId.get(sub.id) === sub) this.#byId.delete(sub.id);
+    sub.via?.covered.delete(sub);
   }
 
   #notify(): void {

@@ -170,6 +170,13 @@ describe('a home on Mosquitto', () => {
     watcher.on('message', (_t, payload) => statuses.push(payload.toString()));
     await watcher.subscribeAsync('hearth/status', { qos: 1 });
     await waitFor(() => statuses.at(-1) === 'online', 'the birth');
+    // The registry (home/+/+) and the rules (#) both get every reading, and the broker sends each once: #.
+    const received = async () => Number(/^hearth_mqtt_broker_messages_received (\d+)$/m.exec((await http(home.th, 'GET', '/metrics')).text)![1]);
+    const before = await received();
+    const kitchen = await home.device('kitchen');
+    for (let i = 0; i < 10; i++) await kitchen.publishAsync('home/kitchen/temperature', String(20 + i), { qos: 1 });
+    await waitFor(() => home.th.hub.registry.has('kitchen') && home.th.hub.registry.get('kitchen').properties.temperature?.value === 29, 'the last reading');
+    expect((await received()) - before).toBe(10);
     await home.restartHub();
     expect(home.th.hub.bus.status()).toMatchObject({ connected: true, protocolVersion: 5, sessionPresent: true });
     expect(home.th.logs.join('\n')).toContain('(MQTT 5, session resumed, client id "hearth")');
