@@ -157,6 +157,9 @@ export class MqttLink {
     const client = mqtt.connect(o.url, options);
     this.#client = client;
     client.on('connect', (connack) => {
+      // Commands go out at once: with Nagle's algorithm a small PUBLISH written just after another waits for the
+      // broker's (delayed) TCP acknowledgement, tens of milliseconds on every rule's command.
+      (client.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
       const first = !this.#everConnected;
       this.#everConnected = true;
       this.#delay = o.backoff?.minMs ?? 1000;

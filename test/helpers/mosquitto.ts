@@ -74,6 +74,8 @@ export async function startMosquitto(users: Record<string, MosquittoUser> = {}):
       'log_type all',
       'connection_messages true',
       'max_queued_messages 10000',
+      // As the README configures it: without it Mosquitto holds a small message for the hub back (Nagle).
+      'set_tcp_nodelay true',
       // As root (CI), Mosquitto would switch to the `mosquitto` user, who cannot read this temp dir.
       `user ${userInfo().username}`,
       '',
