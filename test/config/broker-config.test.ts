@@ -1,8 +1,11 @@
 // The external broker and bridge settings: environment variables, and every mistake named with its place.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { compileTopics, inbound, outbound } from '../../src/bus/bridge-topics.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { HearthError } from '../../src/shared/errors.js';
-import { startTestHub } from '../helpers/hub.js';
+import { startTestHub, tempDir } from '../helpers/hub.js';
 
 function problems(overrides: Record<string, unknown>, env: NodeJS.ProcessEnv = {}): string[] {
   try {
@@ -49,5 +52,19 @@ describe('external broker and bridge configuration', () => {
     await expect(
       startTestHub({ overrides: { bridges: [{ name: 'cloud', url: 'mqtt://127.0.0.1:1', passwordEnv: 'HEARTH_TEST_UNSET_CLOUD_PASSWORD', topics: [{ pattern: 'home/#' }] }] } }),
     ).rejects.toThrow('bridges[0].passwordEnv: the environment variable HEARTH_TEST_UNSET_CLOUD_PASSWORD is not set');
+  });
+});
+
+describe("the README's bridge example", () => {
+  it('is a valid configuration that maps topics as the README says', () => {
+    const readme = readFileSync(join(import.meta.dirname, '../../README.md'), 'utf8');
+    const block = /^```yaml\n(bridges:[\s\S]*?)^```/m.exec(readme)![1]!;
+    const file = join(tempDir(), 'hearth.yaml');
+    writeFileSync(file, block);
+    const config = loadConfig({ env: {}, file });
+    expect(config.bridges[0]).toMatchObject({ name: 'cloud', passwordEnv: 'HEARTH_CLOUD_PASSWORD' });
+    const rules = compileTopics(config.bridges[0]!.topics);
+    expect(outbound(rules, 'home/kitchen/temperature')?.topic).toBe('sites/home-1/home/kitchen/temperature');
+    expect(inbound(rules, 'sites/home-1/home/lamp/power/set')?.topic).toBe('home/lamp/power/set');
   });
 });
