@@ -115,7 +115,11 @@ export class MqttLink {
     const client = this.#client;
     if (!client) return;
     // A clean DISCONNECT keeps the session (and discards the will); a link that is down has nothing to say goodbye on.
-    await client.endAsync(!this.#state.connected).catch(() => undefined);
+    // mqtt.js waits for the messages in flight to be acknowledged first: a broker that stops answering meanwhile must
+    // not hold the hub's shutdown, and what was not acknowledged is sent again next time (the bridges keep it).
+    const ended = client.endAsync(!this.#state.connected).then(() => true, () => true);
+    const late = new Promise<false>((resolve) => setTimeout(() => resolve(false), 2000).unref());
+    if (!(await Promise.race([ended, late]))) client.stream?.destroy();
   }
 
   async publish(topic: string, payload: string | Buffer, options: IClientPublishOptions): Promise<void> {
