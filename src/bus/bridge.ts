@@ -2,13 +2,15 @@
 // broker, with store and forward both ways. QoS 1 messages wait in SQLite until the other side acknowledged them, in
 // order, so a remote that is down (or a restart of Hearth) loses none; a message that came in over the bridge never
 // goes back out over it (MQTT 5 no-local on the remote side where it speaks it, origin tracking everywhere else).
+// The outbound half is here; the inbound half is bridge-inbound.ts.
 import { hostname } from 'node:os';
 import type { Database } from 'better-sqlite3';
 import type { Logger } from '../shared/logger.js';
 import { BridgeQueue } from '../store/bridge-queue.js';
-import { compileTopics, EchoGuard, inbound, outbound, wouldComeIn, wouldGoOut, type BridgeTopic, type TopicRule } from './bridge-topics.js';
+import { BridgeInbound } from './bridge-inbound.js';
+import { compileTopics, EchoGuard, outbound, wouldComeIn, type BridgeTopic, type TopicRule } from './bridge-topics.js';
 import type { BusMessage, MessageBus } from './message-bus.js';
-import { MqttLink, type LinkMessage } from './mqtt-link.js';
+import { MqttLink } from './mqtt-link.js';
 
 export interface BridgeConfig {
   name: string;
@@ -63,6 +65,7 @@ export class Bridge {
   readonly #link: MqttLink;
   readonly #out: BridgeQueue;
   readonly #in: BridgeQueue;
+  readonly #inbound: BridgeInbound;
   /** Echoes of what the bridge published locally (back at its own local subscription) and on the remote broker. */
   readonly #localEcho = new EchoGuard();
   readonly #remoteEcho = new EchoGuard();
@@ -72,10 +75,8 @@ export class Bridge {
   #flushQueued = false;
   #lastSent = 0;
   readonly #inflight = new Set<number>();
-  #pumpingIn = false;
-  #retryIn: NodeJS.Timeout | undefined;
   #stopping = false;
-  readonly #forwarded = { out: 0, in: 0 };
+  #forwardedOut = 0;
   readonly #droppedBy: Record<DropReason, number> = { queue_full: 0, qos0_offline: 0, storage: 0 };
   #lastDropLog = 0;
 
@@ -100,9 +101,20 @@ export class Bridge {
       logger: deps.logger,
       label: `bridge ${config.name}`,
     });
+    this.#inbound = new BridgeInbound({
+      rules: this.#rules,
+      link: this.#link,
+      queue: this.#in,
+      bus: deps.bus,
+      localEcho: this.#localEcho,
+      remoteEcho: this.#remoteEcho,
+      logger: deps.logger,
+      onDrop: (reason) => this.#drop(reason),
+      onFull: () => this.#logFull(),
+    });
     this.#link.onConnect(({ sessionPresent, first }) => void this.#connected(first || !sessionPresent));
     this.#link.onDown(() => this.#onChange?.(this.status()));
-    this.#link.onMessage((m) => this.#fromRemote(m));
+    this.#link.onMessage((m) => this.#inbound.receive(m));
   }
 
   /** Subscribes locally (before the hub's bus connects) and opens the remote connection; what waited is sent on. */
@@ -113,12 +125,12 @@ export class Bridge {
       this.#unsubscribe.push(await this.#bus.subscribe(filter, (m) => this.#fromLocal(filter, m), { retained: true, asPublished: true }));
     }
     this.#link.start();
-    void this.#pumpIn();
+    this.#inbound.pump();
   }
 
   async stop(): Promise<void> {
     this.#stopping = true;
-    clearTimeout(this.#retryIn);
+    this.#inbound.stop();
     for (const off of this.#unsubscribe) await off().catch(() => undefined);
     this.#unsubscribe = [];
     this.#flush();
@@ -137,13 +149,11 @@ export class Bridge {
       since: new Date(s.since).toISOString(),
       queued: { out: this.#out.depth + this.#arriving.length, in: this.#in.depth },
       queuedBytes: { out: this.#out.bytes, in: this.#in.bytes },
-      forwarded: { ...this.#forwarded },
+      forwarded: { out: this.#forwardedOut, in: this.#inbound.forwarded },
       dropped: Object.values(droppedBy).reduce((a, b) => a + b, 0),
       droppedBy,
     };
   }
-
-  // ── local → remote ──────────────────────────────────────────────────────────────────────────────────────────
 
   #fromLocal(filter: string, m: BusMessage): void {
     const found = outbound(this.#rules, m.topic);
@@ -162,7 +172,7 @@ export class Bridge {
     if (!this.#link.connected) return this.#drop('qos0_offline');
     this.#expectRemoteEcho(found.topic, m.payload);
     this.#link.publish(found.topic, m.payload, { qos: 0, retain }).then(
-      () => void this.#forwarded.out++,
+      () => void this.#forwardedOut++,
       () => this.#drop('qos0_offline'),
     );
   }
@@ -199,7 +209,7 @@ export class Bridge {
           () => {
             this.#inflight.delete(row.id);
             this.#out.remove(row.id);
-            this.#forwarded.out++;
+            this.#forwardedOut++;
             this.#pumpOut();
           },
           (err: Error) => {
@@ -219,92 +229,10 @@ export class Bridge {
     if (this.#link.state.protocolVersion === 4 && wouldComeIn(this.#rules, topic)) this.#remoteEcho.expect(topic, payload);
   }
 
-  // ── remote → local ──────────────────────────────────────────────────────────────────────────────────────────
-
   async #connected(subscribeAll: boolean): Promise<void> {
     this.#onChange?.(this.status());
-    if (subscribeAll) await this.#subscribeRemote();
+    if (subscribeAll) await this.#inbound.subscribe();
     this.#pumpOut();
-  }
-
-  async #subscribeRemote(): Promise<void> {
-    const v5 = this.#link.state.protocolVersion === 5;
-    const filters = new Map<string, number>();
-    for (const r of this.#rules) if (r.direction !== 'out' && !filters.has(r.remoteFilter)) filters.set(r.remoteFilter, r.index + 1);
-    for (const [filter, id] of filters) {
-      const qos = this.#rules.find((r) => r.remoteFilter === filter)!.qos;
-      try {
-        // nl: not the bridge's own messages (no loop); rap: retained as published; rh 1: no retained replay into a
-        // session that already holds the subscription; the identifier names the rule a message is for.
-        const grants = await this.#link.subscribe({ [filter]: { qos, ...(v5 ? { nl: true, rap: true, rh: 1 } : {}) } }, v5 ? { subscriptionIdentifier: id } : undefined);
-        if ((grants[0]?.qos ?? 0x80) >= 0x80) this.#logger.error(`${this.#link.broker} refused the subscription to ${filter} (code ${grants[0]?.qos}): allow the bridge's user to read it`);
-      } catch (err) {
-        this.#logger.warn(`subscribing to ${filter} on ${this.#link.broker} failed: ${(err as Error).message}`);
-      }
-    }
-  }
-
-  #fromRemote({ topic, payload, packet }: LinkMessage): void {
-    const found = inbound(this.#rules, topic);
-    if (!found) return;
-    const ids = packet.properties?.subscriptionIdentifier;
-    const ruleId = this.#rules.find((r) => r.remoteFilter === found.rule.remoteFilter)!.index + 1;
-    if (ids !== undefined && !(Array.isArray(ids) ? ids : [ids]).includes(ruleId)) return;
-    if (this.#remoteEcho.take(topic, payload)) return;
-    if (found.rule.qos === 1) {
-      // Stored before mqtt.js acknowledges it (the PUBACK follows this handler): from here the bridge owns it.
-      const droppedBefore = this.#in.dropped;
-      try {
-        this.#in.push([{ topic: found.topic, payload, qos: 1, retain: packet.retain }]);
-        if (this.#in.dropped > droppedBefore) this.#logFull();
-      } catch (err) {
-        this.#drop('storage');
-        this.#logger.error(`could not keep a message from ${this.#link.broker} for ${found.topic}: ${(err as Error).message}`);
-        return;
-      }
-      void this.#pumpIn();
-      return;
-    }
-    this.#publishLocally(found.topic, payload, 0, packet.retain).then(
-      () => void this.#forwarded.in++,
-      () => this.#drop('qos0_offline'),
-    );
-  }
-
-  /** Hands the stored messages to the local broker one by one, in order; a local broker out of reach is retried. */
-  async #pumpIn(): Promise<void> {
-    if (this.#pumpingIn) return;
-    this.#pumpingIn = true;
-    try {
-      while (!this.#stopping) {
-        const [row] = this.#in.next(0, 1);
-        if (!row) return;
-        try {
-          await this.#publishLocally(row.topic, row.payload, 1, row.retain);
-        } catch (err) {
-          this.#logger.debug(`the local broker did not take ${row.topic} (${(err as Error).message}); retrying`);
-          clearTimeout(this.#retryIn);
-          this.#retryIn = setTimeout(() => void this.#pumpIn(), 2000);
-          this.#retryIn.unref?.();
-          return;
-        }
-        this.#in.remove(row.id);
-        this.#forwarded.in++;
-      }
-    } finally {
-      this.#pumpingIn = false;
-    }
-  }
-
-  async #publishLocally(topic: string, payload: Buffer, qos: 0 | 1, retain: boolean): Promise<void> {
-    const echo = wouldGoOut(this.#rules, topic);
-    if (echo) this.#localEcho.expect(topic, payload);
-    try {
-      await this.#bus.publish(topic, payload, { qos, retain });
-    } catch (err) {
-      if (echo) this.#localEcho.take(topic, payload);
-      throw err;
-    }
   }
 
   #drop(reason: DropReason): void {
