@@ -8,7 +8,7 @@ import { buildApi } from './api/app.js';
 import { AedesBus } from './bus/aedes-bus.js';
 import type { HubBus } from './bus/message-bus.js';
 import { BrokerRefusedError, MqttClientBus } from './bus/mqtt-client-bus.js';
-import { Bridges } from './bus/bridges.js';
+import { Bridges, tellLeftoverQueues } from './bus/bridges.js';
 import { createEmbeddedBroker, type EmbeddedBroker } from './broker/broker.js';
 import { SqlitePersistence } from './broker/sqlite-persistence.js';
 import { chmodSync, existsSync } from 'node:fs';
@@ -376,6 +376,7 @@ export class Hub {
 
   /** Bridges subscribe before the bus connects, like the registry and the rules, and keep their queues in hearth.db. */
   async #startBridges(): Promise<void> {
+    tellLeftoverQueues(this.db, this.logger.child('bridges'), this.config.bridges);
     if (this.config.bridges.length === 0) return;
     const bridges = new Bridges({
       configs: this.config.bridges,

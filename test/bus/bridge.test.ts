@@ -237,6 +237,27 @@ describe('a bridge from a hub on its embedded broker', () => {
     expect(got.filter((m) => m.topic === 'home/big/x').map((m) => m.payload.toString().replace(/\.+$/, ''))).toEqual(['7', '8', '9']);
   });
 
+  it('keeps what waits for a bridge taken out of the config, says so, and sends it once the bridge is back', async () => {
+    const remote = await startRemote();
+    const bridge = bridgeTo(remote, [{ pattern: 'home/#', direction: 'out', qos: 1 }]);
+    const home = await startHome('embedded', [bridge]);
+    const { got } = await watch(remote.url, 'home/#');
+    await waitFor(async () => (await bridgeStatus(home.th)).connected, 'the bridge connected');
+    await remote.stop();
+    const sensor = await home.device();
+    for (const v of ['1', '2']) await sensor.publishAsync('home/shed/door', v, { qos: 1 });
+    await waitFor(async () => (await bridgeStatus(home.th)).queued.out === 2, 'two messages queued');
+    const dataDir = home.th.dataDir;
+    await home.th.stop();
+    home.th = await startTestHub({ dataDir });
+    expect(home.th.logs.join('\n')).toContain('2 message(s) queued for bridge "cloud" wait in the database, but no bridge of that name is configured: add it back to send them');
+    await home.th.stop();
+    await remote.start();
+    home.th = await startTestHub({ dataDir, overrides: { bridges: [bridge] } });
+    await waitFor(() => got.length === 2, 'the two messages at the remote', 10_000);
+    expect(got.map((m) => m.payload.toString())).toEqual(['1', '2']);
+  });
+
   it('does not loop with `both` against a broker that speaks MQTT 3.1.1 only (another hub), where there is no no-local', async () => {
     const other = await startTestHub();
     cleanups.push(() => other.stop(true));
