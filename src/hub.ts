@@ -8,6 +8,7 @@ import { buildApi } from './api/app.js';
 import { AedesBus } from './bus/aedes-bus.js';
 import type { HubBus } from './bus/message-bus.js';
 import { BrokerRefusedError, MqttClientBus } from './bus/mqtt-client-bus.js';
+import { createExternalBus, reportBrokerConnection } from './bus/external-broker.js';
 import { Bridges, tellLeftoverQueues } from './bus/bridges.js';
 import { createEmbeddedBroker, type EmbeddedBroker } from './broker/broker.js';
 import { SqlitePersistence } from './broker/sqlite-persistence.js';
@@ -258,28 +259,9 @@ export class Hub {
           'with mqtt.url set, leave demo off and run the simulator against your broker: hearth simulate --url <mqtt.url> --username <user> --password <password>',
       });
     }
-    const bus = new MqttClientBus({
-      url: mqtt.url!,
-      username: mqtt.username,
-      password: mqtt.password,
-      clientId: mqtt.clientId,
-      tls: mqtt.tls,
-      sessionExpirySeconds: mqtt.sessionExpirySeconds,
-      statusTopic: 'hearth/status',
-      logger: this.logger.child('mqtt'),
-    });
+    const bus = createExternalBus(mqtt, this.logger.child('mqtt'));
     this.bus = bus;
     this.#cleanups.push(() => bus.stop());
-    const reconnects = this.metrics.counter('hearth_mqtt_broker_disconnects_total', 'Times the connection to the external broker was lost');
-    const off = bus.onChange((status) => {
-      if (status.connected) return this.health.report('broker', undefined);
-      if (this.#stopping) return;
-      if (this.#startedOnce) reconnects();
-      this.health.report('broker', `not connected to ${status.broker}${status.error ? ` (${status.error})` : ''}; reconnecting, and refusing commands until it is back`);
-    });
-    this.#cleanups.push(off);
-    this.metrics.gauge('hearth_mqtt_broker_connected', 'Connected to the external broker (1) or not (0)', () => (bus.status().connected ? 1 : 0));
-    this.metrics.gauge('hearth_mqtt_broker_messages_received', 'Messages received from the external broker since start', () => bus.received);
   }
 
   async #connectBus(): Promise<void> {
@@ -289,8 +271,10 @@ export class Hub {
       if (err instanceof BrokerRefusedError) throw new HearthError('HEARTH_BROKER_REFUSED', { reason: err.message });
       throw err;
     }
-    const status = this.bus.status();
-    if (this.external && !status.connected) this.health.report('broker', `not connected to ${status.broker}${status.error ? ` (${status.error})` : ''}; reconnecting, and refusing commands until it is back`);
+    if (this.bus instanceof MqttClientBus) {
+      const bus = this.bus;
+      this.#cleanups.push(reportBrokerConnection(bus, { health: this.health, metrics: this.metrics, stopping: () => this.#stopping !== undefined }));
+    }
   }
 
   async #startBroker(): Promise<void> {
