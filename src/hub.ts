@@ -5,7 +5,11 @@ import type { FastifyInstance } from 'fastify';
 import type { Duplex } from 'node:stream';
 import type { WebSocketServer } from 'ws';
 import { buildApi } from './api/app.js';
-import { AedesBus } from './broker/aedes-bus.js';
+import { AedesBus } from './bus/aedes-bus.js';
+import type { HubBus } from './bus/message-bus.js';
+import { BrokerRefusedError, MqttClientBus } from './bus/mqtt-client-bus.js';
+import { createExternalBus, reportBrokerConnection } from './bus/external-broker.js';
+import { Bridges, tellLeftoverQueues } from './bus/bridges.js';
 import { createEmbeddedBroker, type EmbeddedBroker } from './broker/broker.js';
 import { SqlitePersistence } from './broker/sqlite-persistence.js';
 import { chmodSync, existsSync } from 'node:fs';
@@ -22,6 +26,7 @@ import { EventBus } from './shared/event-bus.js';
 import { Health } from './shared/health.js';
 import { createLogger, type Logger } from './shared/logger.js';
 import { Metrics } from './shared/metrics.js';
+import { HearthError } from './shared/errors.js';
 import { generatePassword } from './shared/password.js';
 import { openDatabase, type Database } from './store/database.js';
 import { DeviceRepo } from './store/device-repo.js';
@@ -47,6 +52,7 @@ export interface HubOptions {
 }
 
 export interface HubPorts {
+  /** The MQTT listener's port; 0 on an external broker (mqtt.url), where the hub opens none. */
   mqtt: number;
   http: number;
   /** MQTT over TLS, when a certificate is configured. */
@@ -77,16 +83,20 @@ export class Hub {
   writes!: WriteQueue;
   /** The queue of history rows: `writes` itself unless `history.historyFlushIntervalMs` sets it apart. */
   historyWrites!: WriteQueue;
+  /** The embedded broker (undefined on an external broker: mqtt.url). */
   broker!: EmbeddedBroker;
-  /** The broker's durable state (data/broker.db). */
+  /** The embedded broker's durable state (data/broker.db); undefined on an external broker. */
   persistence!: SqlitePersistence;
-  bus!: AedesBus;
+  /** The hub's MessageBus: in-process on the embedded broker, an MQTT connection on an external one. */
+  bus!: HubBus;
   registry!: DeviceRegistry;
   rules!: RuleEngine;
   /** The rule files the engine runs, with each rule's status. */
   ruleDirectory!: RuleDirectory;
   /** Notification channels, the delivery queue and the dashboard's notification centre. */
   notify!: NotifyParts;
+  /** The bridges to other brokers (bridges: in the config); undefined when there are none. */
+  bridges: Bridges | undefined;
   api!: FastifyInstance;
   ports: HubPorts = { mqtt: 0, http: 0 };
   #tlsServer: TlsServer | undefined;
@@ -109,6 +119,11 @@ export class Hub {
     return this.#ready;
   }
 
+  /** True when the hub runs on an external broker (mqtt.url) instead of its embedded one. */
+  get external(): boolean {
+    return Boolean(this.config.mqtt.url);
+  }
+
   async start(): Promise<HubPorts> {
     const { config, logger } = this;
     try {
@@ -118,18 +133,32 @@ export class Hub {
       await this.#bind();
       await this.#openStore();
       const adminNotice = await this.#ensureAdmin();
-      await this.#startBroker();
+      await this.#startBus();
       await this.#startRegistry();
       await this.#startRules();
+      await this.#startBridges();
+      // Every subscription is in place: the connection opens now, so what an external broker queued for the hub's
+      // session while it was away reaches the registry and the rules.
+      await this.#connectBus();
       this.#startMaintenance();
       await this.#startApi();
       await this.#serve();
-      await this.bus.publish('hearth/status', 'online', { qos: 1, retain: true });
-      if (config.mqtt.allowAnonymous) logger.warn('anonymous MQTT access is ENABLED (mqtt.allowAnonymous): anyone on the network can publish to home/#');
+      if (this.external) {
+        // The bus publishes the birth on every connection; demo devices a demo left behind go once it is connected.
+        await this.registry.removeDemoDevices().catch((err: Error) => logger.warn(`demo devices left behind are not removed yet: ${err.message}`));
+      } else {
+        await this.bus.publish('hearth/status', 'online', { qos: 1, retain: true });
+        if (config.mqtt.allowAnonymous) logger.warn('anonymous MQTT access is ENABLED (mqtt.allowAnonymous): anyone on the network can publish to home/#');
+      }
       if (config.demo) await this.#startDemo();
       this.#ready = true;
       this.#startedOnce = true;
-      logger.info(`hearth ready: MQTT on ${config.host}:${this.ports.mqtt} (MQTT 3.1.1; MQTT 5 clients need an external broker, see the README), HTTP and MQTT-over-WebSocket (/mqtt) on ${config.host}:${this.ports.http}`);
+      if (this.external) {
+        const s = this.bus.status();
+        logger.info(`hearth ready: on the MQTT broker ${s.broker} (${s.connected ? `MQTT ${s.protocolVersion === 5 ? '5' : '3.1.1'}, ${s.sessionPresent ? 'session resumed' : 'new session'}` : 'not reachable yet, retrying'}; no MQTT listener here), HTTP on ${config.host}:${this.ports.http}`);
+      } else {
+        logger.info(`hearth ready: MQTT on ${config.host}:${this.ports.mqtt} (MQTT 3.1.1; MQTT 5 clients need an external broker, see the README), HTTP and MQTT-over-WebSocket (/mqtt) on ${config.host}:${this.ports.http}`);
+      }
       if (adminNotice) this.#announce(adminNotice);
       return this.ports;
     } catch (err) {
@@ -142,6 +171,7 @@ export class Hub {
   stop(): Promise<void> {
     this.#stopping ??= (async () => {
       this.#ready = false;
+      this.bus?.beginStop();
       // Stop accepting first, then undo the start in reverse.
       for (const bound of Object.values(this.#listeners)) await closeServer(bound.server);
       for (const cleanup of this.#cleanups.reverse()) {
@@ -169,6 +199,11 @@ export class Hub {
     const files = tls.cert && tls.key ? { cert: tls.cert, key: tls.key } : undefined;
     const listeners = this.#listeners;
     listeners.http = await bindHttp(host, http.port, files);
+    if (this.external) {
+      // The devices connect to the external broker: no MQTT listener here (mqtt.port and mqtt.tlsPort are unused).
+      this.ports = { mqtt: 0, http: listeners.http.port };
+      return;
+    }
     listeners.mqtt = await bindMqtt(host, mqtt.port, LISTENERS.mqtt);
     if (files) {
       listeners.mqtts = await bindMqtt(host, mqtt.tlsPort, LISTENERS.mqtts, files);
@@ -230,6 +265,38 @@ export class Hub {
     return `Created user "admin" with password: ${password}\n(shown once; change it with: hearth user add admin)`;
   }
 
+  /** The bus: the embedded broker in process, or a connection to the external broker (opened by #connectBus). */
+  async #startBus(): Promise<void> {
+    if (!this.external) {
+      await this.#startBroker();
+      return;
+    }
+    const { mqtt, demo } = this.config;
+    if (demo) {
+      throw new HearthError('HEARTH_CONFIG_INVALID', {
+        problems:
+          '  - demo (--demo) needs the embedded broker, where its simulated devices log in with a login that exists only in memory; ' +
+          'with mqtt.url set, leave demo off and run the simulator against your broker: hearth simulate --url <mqtt.url> --username <user> --password <password>',
+      });
+    }
+    const bus = createExternalBus(mqtt, this.logger.child('mqtt'));
+    this.bus = bus;
+    this.#cleanups.push(() => bus.stop());
+  }
+
+  async #connectBus(): Promise<void> {
+    try {
+      await this.bus.start();
+    } catch (err) {
+      if (err instanceof BrokerRefusedError) throw new HearthError('HEARTH_BROKER_REFUSED', { reason: err.message });
+      throw err;
+    }
+    if (this.bus instanceof MqttClientBus) {
+      const bus = this.bus;
+      this.#cleanups.push(reportBrokerConnection(bus, { health: this.health, metrics: this.metrics, stopping: () => this.#stopping !== undefined }));
+    }
+  }
+
   async #startBroker(): Promise<void> {
     const dropped = this.metrics.counter('hearth_mqtt_offline_queue_dropped_total', 'Messages dropped from full offline queues');
     const brokerDb = join(this.config.dataDir, 'broker.db');
@@ -253,11 +320,6 @@ export class Hub {
     for (const f of [brokerDb, `${brokerDb}-wal`, `${brokerDb}-shm`]) if (existsSync(f)) chmodSync(f, 0o600);
     this.#cleanups.push(() => this.broker.close());
     this.bus = new AedesBus(this.broker.broker);
-    const routed = this.metrics.counter('hearth_mqtt_messages_routed_total', 'Messages the broker routed (from clients and from the hub)');
-    this.broker.broker.on('publish', (packet: { topic: string }) => {
-      if (!packet.topic.startsWith('$')) routed();
-    });
-    this.metrics.gauge('hearth_mqtt_clients_connected', 'MQTT clients connected', () => (this.broker.broker as any).connectedClients ?? 0);
   }
 
   async #startRegistry(): Promise<void> {
@@ -273,14 +335,19 @@ export class Hub {
     });
     await this.registry.start();
     this.#cleanups.push(() => this.registry.stop());
-    // Devices a demo left behind (a hub killed while its demo ran) belong to no one: gone before rules can see them.
-    await this.registry.removeDemoDevices();
-    const presence = new PresenceTracker({ broker: this.broker.broker, registry: this.registry, logger: this.logger.child('devices') });
+    // The embedded broker's client tracking where there is one; on an external broker, the devices' wills.
+    const presence = new PresenceTracker({ clients: this.bus.clients, registry: this.registry, logger: this.logger.child('devices') });
     presence.start();
     this.#cleanups.push(() => presence.stop());
-    await presence.reconcile();
-    // Published last at shutdown, before the broker closes, so the retained status says the hub is gone.
-    this.#cleanups.push(() => this.bus.publish('hearth/status', 'offline', { qos: 1, retain: true }).catch(() => undefined));
+    if (!this.external) {
+      // Devices a demo left behind (a hub killed while its demo ran) belong to no one: gone before rules can see them.
+      // (On an external broker the bus is not connected yet: after it is.)
+      await this.registry.removeDemoDevices();
+      await presence.reconcile();
+    }
+    // Published last at shutdown, before the broker closes, so the retained status says the hub is gone (an external
+    // broker that is out of reach publishes the hub's will instead).
+    this.#cleanups.push(() => (this.bus.status().connected ? this.bus.publish('hearth/status', 'offline', { qos: 1, retain: true }).catch(() => undefined) : undefined));
   }
 
   async #startRules(): Promise<void> {
@@ -317,18 +384,35 @@ export class Hub {
     });
   }
 
+  /** Bridges subscribe before the bus connects, like the registry and the rules, and keep their queues in hearth.db. */
+  async #startBridges(): Promise<void> {
+    tellLeftoverQueues(this.db, this.logger.child('bridges'), this.config.bridges);
+    if (this.config.bridges.length === 0) return;
+    const bridges = new Bridges({
+      configs: this.config.bridges,
+      bus: this.bus,
+      db: this.db,
+      logger: this.logger,
+      metrics: this.metrics,
+      health: this.health,
+    });
+    this.bridges = bridges;
+    this.#cleanups.push(() => bridges.stop());
+    await bridges.start();
+  }
+
   /** Demo mode: simulated devices over real MQTT (loaded only then). */
   async #startDemo(): Promise<void> {
     const host = this.config.host === '0.0.0.0' || this.config.host === '::' ? '127.0.0.1' : this.config.host;
     const { startDemoMode } = await import('./simulator/demo-mode.js');
-    const stop = await startDemoMode({ broker: this.broker, registry: this.registry, events: this.events, logger: this.logger.child('demo'), mqttUrl: `mqtt://${host}:${this.ports.mqtt}` });
+    const stop = await startDemoMode({ addLogin: (u, p, identity) => this.broker.addLogin(u, p, identity), registry: this.registry, events: this.events, logger: this.logger.child('demo'), mqttUrl: `mqtt://${host}:${this.ports.mqtt}` });
     // Stopped first at shutdown, so its devices say goodbye while the broker still runs.
     this.#cleanups.push(stop);
   }
 
   /** What a backup copies, from the hub's own connections. */
   backupSources(): BackupSources {
-    return { dataDir: this.config.dataDir, rulesDir: this.config.rulesDir, db: this.db, brokerDb: this.persistence.database };
+    return { dataDir: this.config.dataDir, rulesDir: this.config.rulesDir, db: this.db, brokerDb: this.persistence?.database };
   }
 
   /** History retention and the daily backup. */
@@ -367,6 +451,8 @@ export class Hub {
       rules: { engine: this.rules, directory: this.ruleDirectory },
       location: this.config.location,
       notify: this.notify,
+      ...(this.external ? { externalBroker: this.bus.status().broker } : {}),
+      ...(this.bridges ? { bridges: () => this.bridges!.status() } : {}),
     }, {
       ...(cert && key ? { https: readTlsFiles({ cert, key }) } : {}),
       serverFactory: (handler) => {
@@ -385,6 +471,10 @@ export class Hub {
   async #serve(): Promise<void> {
     const { mqtt, mqtts, http } = this.#listeners;
     await this.api.ready();
+    if (this.external) {
+      http!.serve(this.#apiHandler!);
+      return;
+    }
     const wss: WebSocketServer = attachWebSocket(http!.server, (conn, req) => this.broker.handle(conn, req), {
       path: '/mqtt',
       maxPayload: this.config.mqtt.maxPacketSize,

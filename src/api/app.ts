@@ -9,6 +9,7 @@ import type { ApiContext } from './context.js';
 import { registerErrorHandler } from './errors.js';
 import { authRoutes } from './routes/auth.js';
 import { backupRoutes } from './routes/backup.js';
+import { bridgeRoutes } from './routes/bridges.js';
 import { deviceCredentialRoutes } from './routes/device-credentials.js';
 import { deviceRoutes } from './routes/devices.js';
 import { eventRoutes } from './routes/events.js';
@@ -73,7 +74,7 @@ export async function buildApi(ctx: ApiContext, options: ApiOptions = {}): Promi
   const authFailures = ctx.metrics.counter('hearth_http_auth_failures_total', 'Refused HTTP credentials (Basic, bearer) by reason');
   registerAuth(app, { users: ctx.users, sessions: ctx.sessions, limiter: ctx.limiter, logger: ctx.logger, onFailure: (reason) => authFailures({ reason }) });
 
-  for (const routes of [systemRoutes, metricsRoutes, authRoutes, tokenRoutes, deviceRoutes, historyRoutes, userRoutes, deviceCredentialRoutes, eventRoutes, backupRoutes]) {
+  for (const routes of [systemRoutes, metricsRoutes, authRoutes, tokenRoutes, deviceRoutes, historyRoutes, userRoutes, deviceCredentialRoutes, eventRoutes, backupRoutes, bridgeRoutes]) {
     await app.register(routes, { ctx });
   }
   // The rule engine's routes (src/api/routes/rules.ts) are owned with the engine and get only what they need.

@@ -1,5 +1,6 @@
 // What the API needs from the hub: explicit dependencies, so `buildApi` can be tested with a real hub or parts of one.
-import type { MessageBus } from '../broker/message-bus.js';
+import type { BridgeStatus } from '../bus/bridge.js';
+import type { MessageBus } from '../bus/message-bus.js';
 import type { DeviceRegistry } from '../devices/device-registry.js';
 import type { NotificationCentre } from '../notify/notification-centre.js';
 import type { Notifier } from '../notify/notifier.js';
@@ -36,6 +37,10 @@ export interface ApiContext {
   location?: { latitude: number; longitude: number };
   /** Notification channels and the dashboard's notification centre. */
   notify?: { notifier: Notifier; centre: NotificationCentre };
+  /** The external broker (mqtt.url, without credentials) when Hearth runs on one: device logins are its own. */
+  externalBroker?: string;
+  /** Each bridge's state (GET /api/bridges, /healthz), when bridges are configured. */
+  bridges?: () => BridgeStatus[];
   /** Directory of the built dashboard (index.html and assets); the dashboard is not served without it. */
   webDir?: string;
 }

@@ -1,5 +1,5 @@
 // The device registry: devices and their latest state in memory, fed by `home/#`, persisted through the write queue.
-import type { MessageBus, BusMessage } from '../broker/message-bus.js';
+import type { MessageBus, BusMessage } from '../bus/message-bus.js';
 import type { Clock } from '../shared/clock.js';
 import type { EventBus } from '../shared/event-bus.js';
 import { HearthError } from '../shared/errors.js';

@@ -2,7 +2,7 @@
 // what must outlive a restart, records a trace of every evaluation, and pauses a rule that loops. Which rules it runs
 // is told by its caller (the rules dir, a rule test, a replay) through `setRules`. A little over 300 lines: modes,
 // durable runs and the loop guard all act on one runtime per rule, and split apart they would share it by reference.
-import type { MessageBus } from '../broker/message-bus.js';
+import type { MessageBus } from '../bus/message-bus.js';
 import { parsePayload } from '../devices/topic.js';
 import type { Clock } from '../shared/clock.js';
 import { HearthError } from '../shared/errors.js';

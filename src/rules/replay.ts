@@ -1,7 +1,7 @@
 // Replay: runs a new or changed rule against the history recorded in SQLite, in a rule harness (an in-memory bus
 // and a virtual clock), and reports when it would have fired and what it would have published. Nothing reaches
 // real devices.
-import { topicMatches } from '../broker/message-bus.js';
+import { topicMatches } from '../bus/message-bus.js';
 import { formatPayload } from '../devices/topic.js';
 import { HearthError } from '../shared/errors.js';
 import type { HistoryRepo } from '../store/history-repo.js';

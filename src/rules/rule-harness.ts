@@ -1,7 +1,7 @@
 // A private world to run rules in: the real engine on an in-memory bus with a virtual clock, so nothing reaches a
 // real device and an hour of rule time takes milliseconds. `hearth rules test`, replay and the tests run rules here.
-import { MemoryBus } from '../broker/memory-bus.js';
-import type { MessageBus } from '../broker/message-bus.js';
+import { MemoryBus } from '../bus/memory-bus.js';
+import type { MessageBus } from '../bus/message-bus.js';
 import { FakeClock } from '../shared/clock.js';
 import { EventBus } from '../shared/event-bus.js';
 import { createMemoryLogger, type Logger } from '../shared/logger.js';

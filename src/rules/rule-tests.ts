@@ -5,7 +5,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
-import { topicMatches } from '../broker/message-bus.js';
+import { topicMatches } from '../bus/message-bus.js';
 import { formatPayload } from '../devices/topic.js';
 import { parseDuration } from './duration.js';
 import { RuleHarness } from './rule-harness.js';

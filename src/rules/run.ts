@@ -1,6 +1,6 @@
 // One rule run, as named steps: match trigger → check conditions → run actions → record trace.
 import { randomUUID } from 'node:crypto';
-import type { MessageBus } from '../broker/message-bus.js';
+import type { MessageBus } from '../bus/message-bus.js';
 import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
 import type { CompiledRule } from './rule-loader.js';

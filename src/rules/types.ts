@@ -1,5 +1,5 @@
 // The shapes shared by the engine and the trigger, condition and action modules.
-import type { MessageBus } from '../broker/message-bus.js';
+import type { MessageBus } from '../bus/message-bus.js';
 import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
 import type { DeliveryResult, Notification } from '../notify/types.js';

@@ -1,7 +1,7 @@
 // Demo mode: a simulated home over real MQTT. Everything belongs to the demo: its login exists only in memory and
 // may act only for its own devices, its devices are marked, and when the demo ends they are removed without
 // going "offline" first, so no alert rule fires for the demo's own shutdown.
-import type { EmbeddedBroker } from '../broker/broker.js';
+import type { MqttIdentity } from '../broker/acl.js';
 import type { DeviceRegistry } from '../devices/device-registry.js';
 import type { EventBus } from '../shared/event-bus.js';
 import type { Logger } from '../shared/logger.js';
@@ -12,7 +12,8 @@ import { DEMO_HOME, type DeviceKind } from './devices.js';
 import { startSimulation } from './simulator.js';
 
 export interface DemoModeDeps {
-  broker: EmbeddedBroker;
+  /** Adds a login to the embedded broker that lives in memory only, until the returned function removes it. */
+  addLogin(username: string, password: string, identity: MqttIdentity): () => void;
   registry: DeviceRegistry;
   events: EventBus;
   logger: Logger;
@@ -24,10 +25,10 @@ export const DEMO_LOGIN = 'hearth-demo';
 
 /** Starts the simulated home; the returned function ends it (before the broker stops). */
 export async function startDemoMode(deps: DemoModeDeps): Promise<() => Promise<void>> {
-  const { broker, registry, events, logger } = deps;
+  const { registry, events, logger } = deps;
   const password = generatePassword();
   const rooms = new Map(DEMO_HOME.map(([id, , room]) => [id, room]));
-  const removeLogin = broker.addLogin(DEMO_LOGIN, password, { kind: 'devices', name: 'demo mode', deviceIds: new Set(rooms.keys()) });
+  const removeLogin = deps.addLogin(DEMO_LOGIN, password, { kind: 'devices', name: 'demo mode', deviceIds: new Set(rooms.keys()) });
   const adopt = (id: string) => {
     const room = rooms.get(id);
     if (!room || !registry.has(id)) return;

@@ -1,7 +1,7 @@
 // History reads over raw readings and hourly rollups (charts, rule replay), and the retention job that turns old raw
 // rows into rollups.
 import type { Database } from 'better-sqlite3';
-import { topicMatches } from '../broker/message-bus.js';
+import { topicMatches } from '../bus/message-bus.js';
 import type { Logger } from '../shared/logger.js';
 
 export interface Bucket {

@@ -2,7 +2,7 @@
 // rule tests that need no full hub.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { MemoryBus } from '../../src/broker/memory-bus.js';
+import type { MemoryBus } from '../../src/bus/memory-bus.js';
 import type { RuleEngine, RuleEngineDeps } from '../../src/rules/engine.js';
 import { RuleDirectory } from '../../src/rules/rule-directory.js';
 import { RuleHarness } from '../../src/rules/rule-harness.js';

@@ -32,6 +32,13 @@ export async function deviceCredentialRoutes(fastify: FastifyInstance, opts: { c
       response: { 201: CredentialCreated, 400: ErrorSchema, 409: ErrorSchema, ...denied },
     },
     handler: async (request, reply) => {
+      const broker = opts.ctx.externalBroker;
+      if (broker) {
+        // Credentials Hearth issues would be checked by no one: the external broker has its own logins.
+        throw new HearthError('HEARTH_CONFLICT', {
+          message: `Hearth runs on the broker ${broker}, which has its own logins: create ${request.body.deviceId}'s there (hearth device add ${request.body.deviceId} prints the lines for Mosquitto)`,
+        });
+      }
       const created = await users.addDeviceCredential(request.body.deviceId);
       logger.info(`${request.user!.name} issued MQTT credentials ${created.username} for device ${request.body.deviceId}`);
       return reply.status(201).send({ ...created, deviceId: request.body.deviceId });

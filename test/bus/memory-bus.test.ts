@@ -1,8 +1,8 @@
 // The in-memory bus that rule tests and replays run on routes like a broker: wildcards, $-topics, retained
 // messages (and their deletion), delivery order, and a faulty subscriber that harms no one else.
 import { describe, expect, it } from 'vitest';
-import { MemoryBus } from '../../src/broker/memory-bus.js';
-import type { BusMessage } from '../../src/broker/message-bus.js';
+import { MemoryBus } from '../../src/bus/memory-bus.js';
+import type { BusMessage } from '../../src/bus/message-bus.js';
 
 /** Subscribes and keeps what arrives as `topic=payload` (with ` (retained)` for a retained copy). */
 async function listen(bus: MemoryBus, filter: string, options?: { retained?: boolean }): Promise<{ got: string[]; off: () => Promise<void> }> {
