@@ -13,6 +13,8 @@ import { dirname, join } from 'node:path';
 import { attachWebSocket, bindHttp, bindMqtt, closeServer, LISTENERS, readTlsFiles, type Bound, type ConnectionHandler, type RequestHandler } from './broker/listeners.js';
 import type { Server as TlsServer } from 'node:tls';
 import type { HearthConfig } from './config/schema.js';
+import { AdapterHost } from './devices/adapter-host.js';
+import { createAdapters } from './devices/adapters/index.js';
 import { DeviceRegistry } from './devices/device-registry.js';
 import { PresenceTracker } from './devices/presence.js';
 import { RuleEngine } from './rules/engine.js';
@@ -77,6 +79,8 @@ export class Hub {
   persistence!: SqlitePersistence;
   bus!: AedesBus;
   registry!: DeviceRegistry;
+  /** The adapters (home, Zigbee2MQTT, Home Assistant discovery) feeding the registry. */
+  adapters!: AdapterHost;
   rules!: RuleEngine;
   /** Notification channels, the delivery queue and the dashboard's notification centre. */
   notify!: NotifyParts;
@@ -247,14 +251,24 @@ export class Hub {
     this.registry = new DeviceRegistry({
       bus: this.bus,
       repo: this.devices,
+      history: this.history,
       writes: this.writes,
       clock: this.clock,
       events: this.events,
       logger: this.logger.child('devices'),
       metrics: this.metrics,
     });
-    await this.registry.start();
+    this.registry.start();
     this.#cleanups.push(() => this.registry.stop());
+    const { home, ...others } = this.config.adapters;
+    this.adapters = new AdapterHost({
+      bus: this.bus,
+      registry: this.registry,
+      logger: this.logger.child('devices'),
+      adapters: createAdapters({ home: { enabled: home.enabled, baseTopic: 'home', mirror: false }, ...others }),
+    });
+    await this.adapters.start();
+    this.#cleanups.push(() => this.adapters.stop());
     // Devices a demo left behind (a hub killed while its demo ran) belong to no one: gone before rules can see them.
     await this.registry.removeDemoDevices();
     const presence = new PresenceTracker({ broker: this.broker.broker, registry: this.registry, logger: this.logger.child('devices') });
@@ -281,6 +295,7 @@ export class Hub {
       rulesDir: this.config.rulesDir,
       location: this.config.location,
       initialStates: this.registry.states(),
+      readings: this.registry,
       traceStore,
       notify: (n, channels) => this.notify.notifier.notify(n, channels),
       timerStore,
