@@ -71,7 +71,9 @@ export function entitySlug(config: Config, deviceName: string | undefined): stri
   const name = config.name;
   if (typeof name !== 'string' || name.trim() === '') return name === null ? undefined : str(config.device_class) && idFromName(String(config.device_class));
   let rest = name.trim();
-  if (deviceName && rest.toLowerCase().startsWith(deviceName.toLowerCase()) && rest.length > deviceName.length) rest = rest.slice(deviceName.length).trim();
+  // An entity named as its device is its main feature (as `name: null` says it).
+  if (deviceName && rest.toLowerCase() === deviceName.toLowerCase()) return undefined;
+  if (deviceName && rest.toLowerCase().startsWith(`${deviceName.toLowerCase()} `)) rest = rest.slice(deviceName.length).trim();
   return idFromName(rest);
 }
 
@@ -135,17 +137,19 @@ export function describeEntity(entity: DiscoveredEntity, deviceName: string | un
     }
     case 'climate': {
       const unit = c.temperature_unit === 'F' ? '°F' : '°C';
+      // climate.mqtt: "value_template: Default template to render the payloads on *all* `*_state_topic`s with."
+      const tpl = (own: unknown) => own ?? c.value_template;
       props = [];
       if (str(c.current_temperature_topic)) {
-        props.push(prop('current_temperature', { type: 'number', unit, deviceClass: 'temperature', settable: false }, state(c.current_temperature_topic, c.current_temperature_template)));
+        props.push(prop('current_temperature', { type: 'number', unit, deviceClass: 'temperature', settable: false }, state(c.current_temperature_topic, tpl(c.current_temperature_template))));
       }
       if (str(c.temperature_state_topic) || str(c.temperature_command_topic)) {
         props.push(prop('target_temperature', { type: 'number', unit, min: num(c.min_temp, 7), max: num(c.max_temp, 35), step: num(c.temp_step, 1), deviceClass: 'temperature', settable: true },
-          state(c.temperature_state_topic, c.temperature_state_template), command(c.temperature_command_topic, { kind: 'value', ...(str(c.temperature_command_template) ? { template: str(c.temperature_command_template) } : {}) })));
+          state(c.temperature_state_topic, tpl(c.temperature_state_template)), command(c.temperature_command_topic, { kind: 'value', ...(str(c.temperature_command_template) ? { template: str(c.temperature_command_template) } : {}) })));
       }
       if (str(c.mode_state_topic) || str(c.mode_command_topic)) {
         props.push(prop('mode', { type: 'enum', values: Array.isArray(c.modes) ? c.modes.map(String) : CLIMATE_MODES, settable: true },
-          state(c.mode_state_topic, c.mode_state_template), command(c.mode_command_topic, { kind: 'value', ...(str(c.mode_command_template) ? { template: str(c.mode_command_template) } : {}) })));
+          state(c.mode_state_topic, tpl(c.mode_state_template)), command(c.mode_command_topic, { kind: 'value', ...(str(c.mode_command_template) ? { template: str(c.mode_command_template) } : {}) })));
       }
       break;
     }

@@ -35,6 +35,9 @@ export function homeAssistantAdapter(prefix: string): Adapter {
   let attributes = new Map<string, Handler[]>();
   const availabilityState = new Map<string, Map<string, boolean>>();
   let watched = new Set<string>();
+  /** The last payload on each watched topic: an entity announced later on a topic already watched (the bedroom's
+   *  humidity after its temperature, on one state topic) reads it at once, as a new subscription would. */
+  const last = new Map<string, string>();
   let context: AdapterContext | undefined;
 
   const reindex = () => {
@@ -58,6 +61,7 @@ export function homeAssistantAdapter(prefix: string): Adapter {
       for (const t of now) if (!watched.has(t)) context.watch(t);
       for (const t of watched) if (!now.has(t)) context.unwatch(t);
     }
+    for (const t of last.keys()) if (!now.has(t)) last.delete(t);
     watched = now;
   };
 
@@ -107,6 +111,7 @@ export function homeAssistantAdapter(prefix: string): Adapter {
   const onConfig = (where: DiscoveryTopic, topic: string, payload: string): Decoded[] => {
     const out: Decoded[] = [];
     const touched = new Set<string>();
+    const added = new Set<string>();
     const announced = byConfigTopic.get(topic) ?? new Set<string>();
     if (payload.length === 0) {
       // "a configuration update with an empty payload will cause a previously discovered device to be deleted"
@@ -122,6 +127,7 @@ export function homeAssistantAdapter(prefix: string): Adapter {
       }
       for (const entity of read.entities) {
         if (entity.config.migrate_discovery === true) continue;
+        if (!entityDevice.has(entity.id)) added.add(entity.id);
         out.push(...addEntity(entity, topic, touched));
         announced.add(entity.id);
       }
@@ -136,6 +142,19 @@ export function homeAssistantAdapter(prefix: string): Adapter {
       } else out.push(describe(d));
     }
     reindex();
+    // Entities announced here for the first time read what their topics last carried.
+    const topics = new Set<string>();
+    for (const id of added) {
+      const d = devices.get(entityDevice.get(id) ?? '');
+      const e = d?.entities.get(id);
+      for (const p of e?.props ?? []) if (p.state) topics.add(p.state.topic);
+      for (const a of e?.availability?.topics ?? []) topics.add(a.topic);
+      if (e?.attributes) topics.add(e.attributes.topic);
+    }
+    for (const t of topics) {
+      const payload = last.get(t);
+      if (payload !== undefined) out.push(...onState(t, payload, added));
+    }
     return out;
   };
 
@@ -160,10 +179,11 @@ export function homeAssistantAdapter(prefix: string): Adapter {
     return problems;
   };
 
-  const onState = (topic: string, payload: string): Decoded[] => {
+  const onState = (topic: string, payload: string, only?: Set<string>): Decoded[] => {
     const out: Decoded[] = [];
     const readings = new Map<string, Record<string, unknown>>();
-    for (const { key, entity } of states.get(topic) ?? []) {
+    const pick = (handlers: Handler[] | undefined) => (handlers ?? []).filter((h) => !only || only.has(h.entity.id));
+    for (const { key, entity } of pick(states.get(topic))) {
       for (const p of entity.props) {
         if (p.state?.topic !== topic || p.capability.unsupported) continue;
         try {
@@ -177,7 +197,7 @@ export function homeAssistantAdapter(prefix: string): Adapter {
         }
       }
     }
-    for (const { key, entity } of attributes.get(topic) ?? []) {
+    for (const { key, entity } of pick(attributes.get(topic))) {
       let attrs: unknown;
       try {
         attrs = entity.attributes!.template ? renderJson(entity.attributes!.template, payload) : JSON.parse(payload);
@@ -194,7 +214,7 @@ export function homeAssistantAdapter(prefix: string): Adapter {
       readings.set(key, values);
     }
     for (const [key, values] of readings) out.unshift({ kind: 'readings', key, values });
-    for (const { key, entity } of availability.get(topic) ?? []) {
+    for (const { key, entity } of pick(availability.get(topic))) {
       const spec = entity.availability!;
       const per = availabilityState.get(entity.id) ?? new Map<string, boolean>();
       for (const a of spec.topics.filter((x) => x.topic === topic)) {
@@ -240,6 +260,7 @@ export function homeAssistantAdapter(prefix: string): Adapter {
       const payload = message.payload.toString('utf8');
       if (where) return onConfig(where, message.topic, payload);
       if (message.payload.length === 0) return [];
+      if (watched.has(message.topic)) last.set(message.topic, payload);
       return onState(message.topic, payload);
     },
     encode(device, property, value) {
