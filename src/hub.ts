@@ -348,6 +348,7 @@ export class Hub {
     const { cert, key } = this.config.tls;
     this.api = await buildApi({
       registry: this.registry,
+      adapters: this.adapters,
       users: this.users,
       sessions: this.sessions,
       history: this.history,

@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { createInterface } from 'node:readline';
 import { loadConfig } from './config/load-config.js';
 import type { HearthConfig } from './config/schema.js';
+import { credentialTopics } from './devices/adapters/index.js';
 import { Hub } from './hub.js';
 import { runRulesCheck } from './rules/check-command.js';
 import { runRulesWhy } from './rules/why-command.js';
@@ -24,7 +25,9 @@ const USAGE = `Usage: hearth <command> [options]
 Commands:
   start                 run the hub (MQTT broker, rules, API and dashboard)
   user add <name>       create a user or reset its password [--role admin|viewer] [--password P | password on stdin]
-  device add <id>       issue MQTT credentials bound to one device (prints the password once)
+  device add <id> [--adapter zigbee2mqtt|homeassistant]
+                        issue MQTT credentials bound to one device, or a bridge's login limited to an
+                        adapter's topics (prints the password once)
   rules check [dir]     validate the rule files (default: the rules dir); exit 1 on any problem
   rules why <id> [-n N] why a rule did or did not fire: its latest traces, in words
   rules test [dir]      run the *.test.yaml rule tests on a virtual clock; exit 1 on any failure
@@ -55,6 +58,7 @@ const OPTIONS = {
   n: { type: 'string', short: 'n' },
   from: { type: 'string' },
   to: { type: 'string' },
+  adapter: { type: 'string' },
 } as const;
 
 export async function main(argv: string[]): Promise<number> {
@@ -94,7 +98,7 @@ export async function main(argv: string[]): Promise<number> {
       return addUser(config(), rest[1], (values.role ?? 'admin') as Role, values.password);
     case 'device':
       if (rest[0] !== 'add' || !rest[1]) break;
-      return addDevice(config(), rest[1]);
+      return addDevice(config(), rest[1], values.adapter);
     case 'rules':
       if (rest[0] === 'check') return runRulesCheck(rest[1] ?? config().rulesDir, (line) => process.stdout.write(line + '\n'));
       if (rest[0] === 'test') return (await runRulesTest(rest[1] ?? config().rulesDir, (line) => process.stdout.write(line + '\n'))).code;
@@ -168,11 +172,13 @@ async function addUser(config: HearthConfig, name: string, role: Role, given: st
   return 0;
 }
 
-async function addDevice(config: HearthConfig, deviceId: string): Promise<number> {
+async function addDevice(config: HearthConfig, deviceId: string, adapter: string | undefined): Promise<number> {
+  const topics = adapter === undefined ? undefined : credentialTopics(config.adapters, adapter, deviceId);
   const db = openDatabase(config.dataDir);
   try {
-    const { username, password } = await new UserRepo(db).addDeviceCredential(deviceId);
-    process.stdout.write(`Device ${deviceId} may now connect with\n  username: ${username}\n  password: ${password}\n(the password is shown once)\n`);
+    const { username, password } = await new UserRepo(db).addDeviceCredential(deviceId, topics);
+    const may = topics ? `; it may publish to ${topics.publish.join(', ')} and subscribe to ${topics.subscribe.join(', ')}` : '';
+    process.stdout.write(`Device ${deviceId} may now connect with\n  username: ${username}\n  password: ${password}\n(the password is shown once${may})\n`);
   } finally {
     db.close();
   }

@@ -1,6 +1,7 @@
 // What the API needs from the hub: explicit dependencies, so `buildApi` can be tested with a real hub or parts of one.
 import type { Database } from 'better-sqlite3';
 import type { MessageBus } from '../broker/message-bus.js';
+import type { AdapterHost } from '../devices/adapter-host.js';
 import type { DeviceRegistry } from '../devices/device-registry.js';
 import type { NotificationCentre } from '../notify/notification-centre.js';
 import type { Notifier } from '../notify/notifier.js';
@@ -16,6 +17,8 @@ import type { UserRepo } from '../store/user-repo.js';
 
 export interface ApiContext {
   registry: DeviceRegistry;
+  /** The adapters feeding the registry (for a bridge's credentials). */
+  adapters?: AdapterHost;
   users: UserRepo;
   sessions: SessionRepo;
   history: HistoryStore;

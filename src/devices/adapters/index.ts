@@ -1,5 +1,7 @@
 // Every adapter by name: adding an ecosystem is a file in this folder and a line here (and its defaults in the
 // configuration schema, src/config/schema.ts). The registry (src/devices/adapter-host.ts) runs the enabled ones.
+import { HearthError } from '../../shared/errors.js';
+import type { TopicGrant } from '../../store/user-repo.js';
 import { homeAdapter } from './home.js';
 import { homeAssistantAdapter } from './homeassistant.js';
 import type { Adapter, AdapterSettings } from './types.js';
@@ -20,4 +22,18 @@ export function createAdapters(config: Record<string, AdapterSettings>): Array<{
     const settings = config[name] ?? { enabled: true, baseTopic: name, mirror: false };
     return { adapter: ADAPTERS[name](settings), settings };
   });
+}
+
+/**
+ * The topics a bridge's login may use (`hearth device add <id> --adapter <name>`), from the adapter's configured base
+ * topic. `home` is not one: a home device's login is its own home/<id>/….
+ */
+export function credentialTopics(config: Record<string, Partial<AdapterSettings>>, adapter: string, deviceId: string): TopicGrant {
+  const names = ADAPTER_NAMES.filter((n) => n !== 'home');
+  if (!(names as string[]).includes(adapter)) {
+    throw new HearthError('HEARTH_VALIDATION', { message: `--adapter must be one of ${names.join(', ')}, got ${JSON.stringify(adapter)}` });
+  }
+  const settings = config[adapter] ?? {};
+  const name = adapter as Exclude<AdapterName, 'home'>;
+  return ADAPTERS[name]({ enabled: true, mirror: true, baseTopic: settings.baseTopic ?? name, ...settings }).credentialTopics(deviceId);
 }
