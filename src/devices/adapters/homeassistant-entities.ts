@@ -282,8 +282,8 @@ export function encodeEntityCommand(p: PropertySpec, value: unknown): Encoded | 
     case 'cover': {
       const v = String(value).toLowerCase();
       const values = p.capability.values ?? [];
-      if (v === 'open' || value === values[0] || value === true) payload = cmd.open;
-      else if (v === 'close' || v === 'closed' || value === values[2] || value === false) payload = cmd.close;
+      if (v === 'open' || v === 'opening' || value === values[0] || value === values[1] || value === true) payload = cmd.open;
+      else if (v === 'close' || v === 'closed' || v === 'closing' || value === values[2] || value === values[3] || value === false) payload = cmd.close;
       else if (v === 'stop' || v === 'stopped' || value === values[4]) payload = cmd.stop;
       else return `a cover takes open, close or stop, got ${JSON.stringify(value)}`;
       break;
