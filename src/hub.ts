@@ -318,7 +318,9 @@ export class Hub {
   async #startDemo(): Promise<void> {
     const host = this.config.host === '0.0.0.0' || this.config.host === '::' ? '127.0.0.1' : this.config.host;
     const { startDemoMode } = await import('./simulator/demo-mode.js');
-    const stop = await startDemoMode({ broker: this.broker, registry: this.registry, events: this.events, logger: this.logger.child('demo'), mqttUrl: `mqtt://${host}:${this.ports.mqtt}` });
+    const { zigbee2mqtt, homeassistant } = this.config.adapters;
+    const adapters = { ...(zigbee2mqtt.enabled ? { zigbee2mqtt: zigbee2mqtt.baseTopic } : {}), ...(homeassistant.enabled ? { homeassistant: homeassistant.baseTopic } : {}) };
+    const stop = await startDemoMode({ broker: this.broker, registry: this.registry, events: this.events, logger: this.logger.child('demo'), mqttUrl: `mqtt://${host}:${this.ports.mqtt}`, adapters });
     // Stopped first at shutdown, so its devices say goodbye while the broker still runs.
     this.#cleanups.push(stop);
   }
