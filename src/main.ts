@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { markBuildInUse } from './shared/build-in-use.js';
 import { HearthError } from './shared/errors.js';
 import { generatePassword } from './shared/password.js';
+import { parseTimeArg, TIME_FORMS } from './shared/time-arg.js';
 import { openDatabase } from './store/database.js';
 import { createBackup, restoreBackup } from './store/backup.js';
 import { SessionRepo } from './store/session-repo.js';
@@ -232,9 +233,8 @@ function formatBytes(n: number): string {
 }
 
 function parseTime(text: string | undefined, fallback: number, name: string): number {
-  if (!text) return fallback;
-  const t = /^\d+$/.test(text) ? Number(text) : Date.parse(text);
-  if (!Number.isFinite(t)) throw new HearthError('HEARTH_VALIDATION', { message: `--${name} must be an ISO time (2026-11-01T08:00) or epoch milliseconds, got ${JSON.stringify(text)}` });
+  const t = parseTimeArg(text, fallback);
+  if (t === undefined) throw new HearthError('HEARTH_VALIDATION', { message: `--${name} must be ${TIME_FORMS} (2026-11-01T08:00), got ${JSON.stringify(text)}` });
   return t;
 }
 

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
+import { describeValueError } from '../shared/schema-errors.js';
 import { Aedes } from 'aedes';
 import { AedesBus } from '../broker/aedes-bus.js';
 import { topicMatches } from '../broker/message-bus.js';
@@ -77,7 +78,7 @@ export async function runRuleTestFile(path: string, display = path): Promise<Tes
     if (seen.has(key)) continue;
     seen.add(key);
     const pos = position(doc, lc, rel, error.message.startsWith('Unexpected'));
-    problems.push(`${display}:${pos.line}:${pos.col} ${formatPath(rel)} ${error.message.startsWith('Unexpected') ? 'is not a known key' : error.message.toLowerCase()}${error.value !== undefined && typeof error.value !== 'object' ? `, got ${JSON.stringify(error.value)}` : ''}`);
+    problems.push(`${display}:${pos.line}:${pos.col} ${formatPath(rel)} ${describeValueError(error, { root: RuleTestFileSchema })}`);
   }
   if (problems.length) return { file: display, cases: [], problems };
   const spec = value as TestFile;
