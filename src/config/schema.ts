@@ -2,11 +2,11 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { NotifyConfigSchema } from '../notify/config-schema.js';
 
-const Adapter = (name: string, base: string, what: string) =>
+const Adapter = (base: string, what: string, baseWhat: string) =>
   Type.Object(
     {
-      enabled: Type.Boolean({ default: true, description: `Take devices from ${what}` }),
-      baseTopic: Type.String({ default: base, minLength: 1, pattern: '^[^#+]+$', 'x-expect': 'a topic without wildcards', description: `${name === 'homeassistant' ? 'Discovery prefix' : 'Base topic'} of ${what}` }),
+      enabled: Type.Boolean({ default: true, description: `Take devices ${what}` }),
+      baseTopic: Type.String({ default: base, minLength: 1, pattern: '^[^#+]+$', 'x-expect': 'a topic without wildcards', description: baseWhat }),
       mirror: Type.Boolean({ default: true, description: `Also publish its devices' readings on home/<id>/<property> (retained) and availability on home/<id>/status` }),
     },
     { default: {}, additionalProperties: false },
@@ -102,8 +102,8 @@ export const ConfigSchema = Type.Object(
           { enabled: Type.Boolean({ default: true, description: 'Take devices that publish home/<device>/<property> themselves (commands to other adapters\' devices pass either way)' }) },
           { default: {}, additionalProperties: false },
         ),
-        zigbee2mqtt: Adapter('zigbee2mqtt', 'zigbee2mqtt', 'Zigbee2MQTT (bridge/devices, JSON state, availability)'),
-        homeassistant: Adapter('homeassistant', 'homeassistant', 'Home Assistant MQTT discovery (ESPHome, Tasmota, Shelly, …)'),
+        zigbee2mqtt: Adapter('zigbee2mqtt', 'from Zigbee2MQTT (its bridge/devices, JSON states, availability)', "Zigbee2MQTT's base topic (its mqtt.base_topic)"),
+        homeassistant: Adapter('homeassistant', 'that announce themselves with Home Assistant MQTT discovery (ESPHome, Tasmota, Shelly, …)', 'The discovery prefix (Home Assistant\'s default: homeassistant)'),
       },
       { default: {}, additionalProperties: false },
     ),
