@@ -1,4 +1,5 @@
 // Who may publish and subscribe where. Identity comes from credentials only; the client id is never trusted.
+import { commandTopic, devicePrefix, statusTopic } from '../devices/topic.js';
 import type { Identity, TopicGrant } from '../store/user-repo.js';
 import { topicMatches } from './message-bus.js';
 
@@ -24,7 +25,7 @@ export function canPublish(identity: MqttIdentity, topic: string): AclDecision {
       if (topic.startsWith('$')) return deny('$-topics are for admins');
       // An adapter's login (a Zigbee2MQTT bridge) publishes in its ecosystem's topics, not under home/.
       if (identity.topics) return identity.topics.publish.some((f) => topicMatches(f, topic)) ? ALLOW : deny(`${identity.username} may publish only to ${identity.topics.publish.join(', ')}`);
-      return topic.startsWith(`home/${identity.deviceId}/`) ? ALLOW : deny(`device ${identity.deviceId} may publish only under home/${identity.deviceId}/`);
+      return topic.startsWith(devicePrefix(identity.deviceId)) ? ALLOW : deny(`device ${identity.deviceId} may publish only under ${devicePrefix(identity.deviceId)}`);
     case 'anonymous':
       return topic.startsWith('home/') ? ALLOW : deny('anonymous clients may publish only under home/');
     case 'devices': {
@@ -44,7 +45,7 @@ export function canSubscribe(identity: MqttIdentity, filter: string): AclDecisio
   if (identity.topics?.subscribe.some((pattern) => filterWithin(filter, pattern))) return ALLOW;
   if (identity.kind === 'device' && identity.topics) return deny(`${identity.username} may subscribe only to ${identity.topics.subscribe.join(', ')}`);
   const ids = identity.kind === 'device' ? [identity.deviceId] : [...identity.deviceIds];
-  const own = ids.flatMap((id) => [`home/${id}/+/set`, `home/${id}/status`]);
+  const own = ids.flatMap((id) => [commandTopic(id, '+'), statusTopic(id)]);
   if (own.some((pattern) => filterWithin(filter, pattern))) return ALLOW;
   return identity.kind === 'device'
     ? deny(`device ${identity.deviceId} may subscribe only to home/${identity.deviceId}/+/set and its status`)

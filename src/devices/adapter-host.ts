@@ -5,7 +5,7 @@ import type { MessageBus, BusMessage } from '../broker/message-bus.js';
 import type { Logger } from '../shared/logger.js';
 import type { Adapter, AdapterContext, AdapterSettings, Decoded, Encoded } from './adapters/types.js';
 import type { DeviceRegistry } from './device-registry.js';
-import { formatPayload, HOME, homeTopic, statusTopic } from './topic.js';
+import { commandTopic, formatPayload, HOME, homeTopic, statusTopic } from './topic.js';
 
 export interface AdapterHostDeps {
   bus: MessageBus;
@@ -151,7 +151,7 @@ export class AdapterHost {
     }
     const encoded = run.adapter.encode(registry.known(device), property, value);
     if (typeof encoded === 'string') {
-      registry.problem(device.source, { kind: 'problem', once: `command ${id} ${property}`, message: `home/${id}/${property}/set was not sent to the device: ${encoded} (logged once)` });
+      registry.problem(device.source, { kind: 'problem', once: `command ${id} ${property}`, message: `${commandTopic(id, property)} was not sent to the device: ${encoded} (logged once)` });
       return;
     }
     for (const e of encoded) void this.#publish(e, `command for ${id}`, 1);

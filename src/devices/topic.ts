@@ -8,7 +8,9 @@ export const HOME = 'home';
 export const homeTopic = (deviceId: string, property: string): string => `${HOME}/${deviceId}/${property}`;
 /** `home/<device>/status`: `online` / `offline`. */
 export const statusTopic = (deviceId: string): string => homeTopic(deviceId, 'status');
-/** `home/<device>/<property>/set`: a command; never retained. */
+/** `home/<device>/`: everything of one device starts so. */
+export const devicePrefix = (deviceId: string): string => `${HOME}/${deviceId}/`;
+/** `home/<device>/<property>/set`: a command; never retained (`+` as the property: a device's command filter). */
 export const commandTopic = (deviceId: string, property: string): string => `${homeTopic(deviceId, property)}/set`;
 
 export interface DeviceTopic {

@@ -7,7 +7,7 @@ import type { Database } from 'better-sqlite3';
 import { Aedes } from 'aedes';
 import { AedesBus } from '../broker/aedes-bus.js';
 import { topicMatches } from '../broker/message-bus.js';
-import { formatPayload } from '../devices/topic.js';
+import { formatPayload, homeTopic } from '../devices/topic.js';
 import { FakeClock } from '../shared/clock.js';
 import { HearthError } from '../shared/errors.js';
 import { EventBus } from '../shared/event-bus.js';
@@ -46,7 +46,7 @@ export async function replayRule(db: Database, yaml: string, from: number, to: n
   };
   loaded.rules.forEach((r) => collect(r.definition));
   const series = (db.prepare('SELECT id, device_id, property FROM history_series').all() as Array<{ id: number; device_id: string; property: string }>)
-    .map((s) => ({ ...s, topic: `home/${s.device_id}/${s.property}` }))
+    .map((s) => ({ ...s, topic: homeTopic(s.device_id, s.property) }))
     .filter((s) => [...filters].some((f) => topicMatches(f, s.topic)));
   const topicOf = new Map(series.map((s) => [s.id, s.topic]));
   const initial: Array<[string, unknown]> = [];

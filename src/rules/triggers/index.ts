@@ -1,4 +1,5 @@
 // The trigger registry: the `trigger:` key of a rule maps to the module that compiles it.
+import { statusTopic } from '../../devices/topic.js';
 import type { TriggerDefinition } from '../schema.js';
 import type { CompiledTrigger } from '../types.js';
 import type { Path } from '../validate.js';
@@ -27,6 +28,6 @@ export function compileTrigger(def: TriggerDefinition, index: number, path: Path
 /** Every topic filter a trigger listens to, for rule tests and replays. */
 export function triggerTopics(def: TriggerDefinition): string[] {
   if ('topic' in def) return [def.topic];
-  if (def.trigger === 'device') return (Array.isArray(def.device) ? def.device : [def.device]).map((d) => `home/${d}/status`);
+  if (def.trigger === 'device') return (Array.isArray(def.device) ? def.device : [def.device]).map((d) => statusTopic(d));
   return [];
 }
