@@ -1,5 +1,7 @@
 // The device registry, the one decoder's memory: devices from every adapter with their capabilities and latest
 // state, persisted through the write queue, and the readings that rules, the API, the dashboard and history consume.
+// (Past 300 lines because it is the one place both sides meet: what adapters tell, and what the hub asks; its writes
+// are in state-writer.ts and its view in device-view.ts.)
 import type { MessageBus } from '../broker/message-bus.js';
 import type { Clock } from '../shared/clock.js';
 import type { EventBus } from '../shared/event-bus.js';
@@ -13,9 +15,11 @@ import type { Decoded, KnownDevice } from './adapters/types.js';
 import { historyNumber, inferCapability, sameValue } from './capabilities.js';
 import { idFromName, uniqueId } from './device-id.js';
 import type { DeviceRecord } from './device-record.js';
-import type { Capability, Device, DeviceProperty } from './device-schema.js';
+import type { Device } from './device-schema.js';
+import { commandProblem, deviceView } from './device-view.js';
 import { FirstSeen } from './first-seen.js';
 import { OddValues } from './odd-values.js';
+import { StateWriter } from './state-writer.js';
 import { formatPayload, HOME, homeTopic, statusTopic } from './topic.js';
 
 // Problems already logged (topic patterns, devices); a client inventing new topics cannot grow it without bound.
@@ -50,11 +54,7 @@ export class DeviceRegistry {
   readonly #devices = new Map<string, DeviceRecord>();
   /** `<source>\0<native key>` → device id, for adapters other than home (whose keys are the ids). */
   readonly #byKey = new Map<string, string>();
-  readonly #dirtyDevices = new Set<string>();
-  /** Devices whose adapter description changed (written after their row, in the same batch). */
-  readonly #dirtyDescriptions = new Set<string>();
-  readonly #dirtyProps = new Map<string, { deviceId: string; property: string; value: unknown; ts: number }>();
-  #stateFlushQueued = false;
+  readonly #writer: StateWriter;
   /** Demo devices removed as the demo ends: what their clients still send while they leave is not a new device. */
   readonly #retired = new Set<string>();
   readonly #odd: OddValues;
@@ -66,6 +66,7 @@ export class DeviceRegistry {
   constructor(deps: DeviceRegistryDeps) {
     this.#deps = deps;
     this.#odd = new OddValues({ logger: deps.logger, events: deps.events });
+    this.#writer = new StateWriter(deps.repo, deps.writes, (id) => this.#devices.get(id));
     this.#ignored = deps.metrics.counter('hearth_device_topics_ignored_total', 'Device messages (or parts of them) not taken as readings, by reason');
   }
 
@@ -124,12 +125,11 @@ export class DeviceRegistry {
     if (ev.native !== undefined) d.native = ev.native;
     if (ev.capabilities) {
       // Properties it no longer describes (an entity removed from its discovery configs) go with their description.
-      for (const p of Object.keys(d.capabilities)) if (!(p in ev.capabilities) && d.properties.delete(p)) this.#forgetProperty(d.id, p);
+      for (const p of Object.keys(d.capabilities)) if (!(p in ev.capabilities) && d.properties.delete(p)) this.#writer.deleteProperty(d.id, p);
       d.capabilities = ev.capabilities;
     }
     if (JSON.stringify([d.nativeName, d.model, d.manufacturer, d.capabilities, d.native]) !== before) {
-      this.#dirtyDescriptions.add(d.id);
-      this.#queueStateFlush();
+      this.#writer.description(d.id);
       this.#deps.events.emit('device.updated', { deviceId: d.id });
     }
     return d;
@@ -157,17 +157,18 @@ export class DeviceRegistry {
       taken.push([property, value]);
       const k = `${device.id}\0${property}`;
       this.#odd.check(k, device.id, property, value, now);
-      this.#dirtyProps.set(k, { deviceId: device.id, property, value, ts: now });
-      const num = typeof value === 'number' || typeof value === 'boolean' ? historyNumber(value) : historyNumber(value, device.capabilities[property] ?? inferCapability(property, value, false));
+      this.#writer.property(device.id, property, value, now);
+      const capability = typeof value === 'object' || typeof value === 'string' ? (device.capabilities[property] ?? inferCapability(property, value, false)) : undefined;
+      const num = historyNumber(value, capability);
       const { history } = this.#deps;
       const deviceId = device.id;
       this.#deps.writes.enqueue(() => history.append(deviceId, property, value, now, num));
       this.#deps.events.emit('device.state', { deviceId, property, value, ts: now });
-      this.#emit({ topic: homeTopic(deviceId, property), deviceId, property, value, payload: formatPayload(value), ts: now, retained: options.retain });
+      const reading = { topic: homeTopic(deviceId, property), deviceId, property, value, payload: formatPayload(value), ts: now, retained: options.retain };
+      this.#emit(reading);
     }
     if (!options.retain) device.lastSeen = now;
-    this.#dirtyDevices.add(device.id);
-    this.#queueStateFlush();
+    this.#writer.device(device.id);
     return { device, taken };
   }
 
@@ -216,11 +217,11 @@ export class DeviceRegistry {
   }
 
   list(): Device[] {
-    return [...this.#devices.values()].sort((a, b) => a.id.localeCompare(b.id)).map((d) => this.#view(d));
+    return [...this.#devices.values()].sort((a, b) => a.id.localeCompare(b.id)).map((d) => deviceView(d, this.#odd));
   }
 
   get(id: string): Device {
-    return this.#view(this.recordOf(id));
+    return deviceView(this.recordOf(id), this.#odd);
   }
 
   /** The record of a device, or HEARTH_DEVICE_NOT_FOUND. */
@@ -236,13 +237,7 @@ export class DeviceRegistry {
 
   /** Why a command to a property cannot reach the device, in words; undefined when it can (or when only the device knows). */
   commandProblem(id: string, property: string): string | undefined {
-    const d = this.recordOf(id);
-    if (d.source === HOME) return undefined; // a home device takes what it takes; Hearth cannot know
-    const capability = d.capabilities[property];
-    if (!capability) return `${this.#displayName(d)} (${d.source}) has no property ${property}${Object.keys(d.capabilities).length ? `; it has ${Object.keys(d.capabilities).join(', ')}` : ''}`;
-    if (capability.unsupported) return `${property} of ${this.#displayName(d)} cannot be set: ${capability.unsupported}`;
-    if (!capability.settable) return `${property} of ${this.#displayName(d)} is read-only`;
-    return undefined;
+    return commandProblem(this.recordOf(id), property);
   }
 
   /** Devices recorded online (used to reconcile after a restart). */
@@ -267,7 +262,7 @@ export class DeviceRegistry {
     const snapshot = { ...device };
     this.#deps.writes.enqueue(() => repo.saveMeta(snapshot));
     this.#deps.events.emit('device.updated', { deviceId: id });
-    return this.#view(device);
+    return deviceView(device, this.#odd);
   }
 
   /** Marks a device as simulated by demo mode (it is removed when the demo ends, or at a start without --demo). */
@@ -275,8 +270,7 @@ export class DeviceRegistry {
     const device = this.#devices.get(id);
     if (!device || device.demo) return;
     device.demo = true;
-    this.#dirtyDevices.add(id);
-    this.#queueStateFlush();
+    this.#writer.device(id);
   }
 
   /**
@@ -300,9 +294,7 @@ export class DeviceRegistry {
     const topics = [...device.properties.keys()].map((p) => homeTopic(id, p)).concat(statusTopic(id));
     this.#devices.delete(id);
     if (device.nativeKey !== null) this.#byKey.delete(`${device.source}\0${device.nativeKey}`);
-    for (const key of [...this.#dirtyProps.keys()]) if (key.startsWith(`${id}\0`)) this.#dirtyProps.delete(key);
-    this.#dirtyDevices.delete(id);
-    this.#dirtyDescriptions.delete(id);
+    this.#writer.forget(id);
     this.#odd.forget(id);
     const { repo, history } = this.#deps;
     this.#deps.writes.enqueue(() => {
@@ -324,37 +316,6 @@ export class DeviceRegistry {
     }
   }
 
-  #displayName(d: DeviceRecord): string {
-    return d.name ?? d.nativeName ?? d.id;
-  }
-
-  #view(d: DeviceRecord): Device {
-    const properties: Record<string, DeviceProperty> = {};
-    const names = new Set([...Object.keys(d.capabilities), ...d.properties.keys()]);
-    for (const name of names) {
-      const p = d.properties.get(name);
-      const numeric = this.#odd.isNumeric(`${d.id}\0${name}`);
-      let capability: Capability = d.capabilities[name] ?? inferCapability(name, p?.value, numeric);
-      if (numeric && capability.type !== 'number') capability = { ...capability, type: 'number' };
-      properties[name] = { ...(p ? { value: p.value } : {}), updatedAt: p ? new Date(p.ts).toISOString() : null, ...capability };
-    }
-    return {
-      id: d.id,
-      name: d.name ?? d.nativeName,
-      room: d.room,
-      description: d.description,
-      source: d.source,
-      model: d.model,
-      manufacturer: d.manufacturer,
-      status: d.online === null ? 'unknown' : d.online ? 'online' : 'offline',
-      online: d.online === true,
-      lastSeen: d.lastSeen ? new Date(d.lastSeen).toISOString() : null,
-      createdAt: new Date(d.createdAt).toISOString(),
-      properties,
-      problems: this.#odd.problems(d.id).map((p) => ({ property: p.property, message: p.message, at: new Date(p.ts).toISOString() })),
-    };
-  }
-
   /** A new device: a home device has its key as id; another adapter's gets an id from its name, unique among all. */
   #create(source: string, key: string, name: string, now: number): DeviceRecord | undefined {
     if (source !== HOME && this.#retired.has(`${source}\0${key}`)) return undefined;
@@ -367,10 +328,8 @@ export class DeviceRegistry {
     this.#devices.set(id, device);
     if (source !== HOME) {
       this.#byKey.set(`${source}\0${key}`, id);
-      this.#dirtyDescriptions.add(id);
-    }
-    this.#dirtyDevices.add(id);
-    this.#queueStateFlush();
+      this.#writer.description(id);
+    } else this.#writer.device(id);
     this.#deps.logger.info(source === HOME ? `new device ${id}` : `new device ${id} (${JSON.stringify(name)} from ${source})`);
     this.#deps.events.emit('device.created', { deviceId: id });
     return device;
@@ -381,21 +340,13 @@ export class DeviceRegistry {
     this.#byKey.delete(`${d.source}\0${d.nativeKey}`);
     d.nativeKey = key;
     this.#byKey.set(`${d.source}\0${key}`, d.id);
-    this.#dirtyDevices.add(d.id);
-    this.#queueStateFlush();
+    this.#writer.device(d.id);
     return d;
-  }
-
-  #forgetProperty(deviceId: string, property: string): void {
-    this.#dirtyProps.delete(`${deviceId}\0${property}`);
-    const repo = this.#deps.repo;
-    this.#deps.writes.enqueue(() => repo.deleteProperty(deviceId, property));
   }
 
   #setOnline(device: DeviceRecord, online: boolean, now: number, reason: string, retained: boolean): boolean {
     if (online) device.lastSeen = now;
-    this.#dirtyDevices.add(device.id);
-    this.#queueStateFlush();
+    this.#writer.device(device.id);
     if (device.online === online) return false;
     device.online = online;
     device.onlineChangedAt = now;
@@ -404,29 +355,5 @@ export class DeviceRegistry {
     const status = online ? 'online' : 'offline';
     this.#emit({ topic: statusTopic(device.id), deviceId: device.id, property: 'status', value: status, payload: status, ts: now, retained });
     return true;
-  }
-
-  // Device rows and latest properties are coalesced: one upsert per device and property per batch.
-  #queueStateFlush(): void {
-    if (this.#stateFlushQueued) return;
-    this.#stateFlushQueued = true;
-    this.#deps.writes.enqueue(() => {
-      for (const id of this.#dirtyDevices) {
-        const d = this.#devices.get(id);
-        if (d) this.#deps.repo.saveDevice(d);
-      }
-      for (const id of this.#dirtyDescriptions) {
-        const d = this.#devices.get(id);
-        if (d) this.#deps.repo.saveDescription(d);
-      }
-      for (const p of this.#dirtyProps.values()) this.#deps.repo.saveProperty(p.deviceId, p.property, p.value, p.ts);
-      // Only once committed: a batch the disk refused runs again on the retry, with everything still dirty.
-      return () => {
-        this.#stateFlushQueued = false;
-        this.#dirtyDevices.clear();
-        this.#dirtyDescriptions.clear();
-        this.#dirtyProps.clear();
-      };
-    });
   }
 }

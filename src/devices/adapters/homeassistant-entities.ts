@@ -6,6 +6,7 @@ import { commandValue, sameValue } from '../capabilities.js';
 import { idFromName } from '../device-id.js';
 import type { Capability } from '../device-schema.js';
 import { formatPayload } from '../topic.js';
+import { builders, COMPONENTS, opt } from './homeassistant-components.js';
 import type { DiscoveredEntity } from './homeassistant-config.js';
 import { compileHaTemplate, renderValue, type HaTemplate } from './homeassistant-template.js';
 import type { Encoded } from './types.js';
@@ -60,16 +61,13 @@ export interface EntitySpec {
 type Config = Record<string, unknown>;
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
-const num = (v: unknown, fallback: number): number => (typeof v === 'number' && Number.isFinite(v) ? v : fallback);
-const NUMERIC_CLASSES = new Set(['temperature', 'humidity', 'battery', 'illuminance', 'power', 'energy', 'voltage', 'current', 'pressure', 'carbon_dioxide', 'pm25', 'pm10', 'signal_strength', 'moisture', 'gas', 'water', 'weight', 'distance', 'speed', 'volume', 'frequency', 'power_factor', 'apparent_power', 'reactive_power', 'atmospheric_pressure', 'precipitation', 'wind_speed', 'volatile_organic_compounds', 'nitrogen_dioxide', 'ozone', 'sulphur_dioxide', 'carbon_monoxide', 'aqi', 'irradiance', 'illuminance']);
-const CLIMATE_MODES = ['auto', 'off', 'cool', 'heat', 'dry', 'fan_only'];
-const COLOR_MODES = ['xy', 'hs', 'rgb', 'rgbw', 'rgbww'];
-export const COMPONENTS = ['sensor', 'binary_sensor', 'switch', 'light', 'number', 'select', 'cover', 'climate'];
 
 /** An entity's name without its device's ("Kitchen Temperature" on device "Kitchen" → `temperature`). */
 export function entitySlug(config: Config, deviceName: string | undefined): string | undefined {
   const name = config.name;
-  if (typeof name !== 'string' || name.trim() === '') return name === null ? undefined : str(config.device_class) && idFromName(String(config.device_class));
+  if (typeof name !== 'string' || name.trim() === '') {
+    return name === null || !str(config.device_class) ? undefined : idFromName(String(config.device_class));
+  }
   let rest = name.trim();
   // An entity named as its device is its main feature (as `name: null` says it).
   if (deviceName && rest.toLowerCase() === deviceName.toLowerCase()) return undefined;
@@ -81,116 +79,21 @@ export function entitySlug(config: Config, deviceName: string | undefined): stri
 export function describeEntity(entity: DiscoveredEntity, deviceName: string | undefined): EntitySpec | { error: string } {
   const c = entity.config;
   const slug = entitySlug(c, deviceName);
-  const label = str(c.name);
-  const deviceClass = str(c.device_class);
-  const retain = c.retain === true ? { retain: true } : {};
-  const state = (topic: unknown, template: unknown): StateSpec | undefined => (str(topic) ? { topic: str(topic)!, ...(str(template) ? { template: str(template) } : {}) } : undefined);
-  const command = (topic: unknown, spec: Omit<CommandSpec, 'topic'>): CommandSpec | undefined => (str(topic) ? { topic: str(topic)!, ...spec, ...retain } : undefined);
-  const prop = (base: string, capability: Capability, s?: StateSpec, cmd?: CommandSpec): PropertySpec => ({
-    id: base, base, capability: { ...capability, settable: cmd !== undefined, ...(label ? { label } : {}) }, ...(s ? { state: s } : {}), ...(cmd ? { command: cmd } : {}),
-  });
-  const single = slug ?? (deviceClass ? idFromName(deviceClass) : { sensor: 'value', binary_sensor: 'state', switch: 'state', number: 'value', select: 'option' }[entity.component] ?? entity.component);
-  const cls = deviceClass ? { deviceClass } : {};
-  let props: PropertySpec[];
-  switch (entity.component) {
-    case 'sensor': {
-      const numeric = str(c.unit_of_measurement) !== undefined || str(c.state_class) !== undefined || (deviceClass !== undefined && NUMERIC_CLASSES.has(deviceClass));
-      props = [prop(single, { type: numeric ? 'number' : 'text', ...(str(c.unit_of_measurement) ? { unit: str(c.unit_of_measurement) } : {}), ...cls, settable: false }, state(c.state_topic, c.value_template))];
-      break;
-    }
-    case 'binary_sensor':
-      props = [prop(single, { type: 'boolean', on: str(c.payload_on) ?? 'ON', off: str(c.payload_off) ?? 'OFF', ...cls, settable: false }, state(c.state_topic, c.value_template))];
-      break;
-    case 'switch': {
-      const on = str(c.payload_on) ?? 'ON';
-      const off = str(c.payload_off) ?? 'OFF';
-      props = [prop(single, { type: 'boolean', on: str(c.state_on) ?? on, off: str(c.state_off) ?? off, deviceClass: deviceClass ?? 'switch', settable: true },
-        state(c.state_topic, c.value_template), command(c.command_topic, { kind: 'binary', on, off, ...(str(c.command_template) ? { template: str(c.command_template) } : {}) }))];
-      break;
-    }
-    case 'number':
-      props = [prop(single, { type: 'number', min: num(c.min, 1), max: num(c.max, 100), step: num(c.step, 1), ...(str(c.unit_of_measurement) ? { unit: str(c.unit_of_measurement) } : {}), ...cls, settable: true },
-        state(c.state_topic, c.value_template), command(c.command_topic, { kind: 'value', ...(str(c.command_template) ? { template: str(c.command_template) } : {}) }))];
-      break;
-    case 'select':
-      props = [prop(single, { type: 'enum', values: Array.isArray(c.options) ? c.options.map(String) : [], ...cls, settable: true },
-        state(c.state_topic, c.value_template), command(c.command_topic, { kind: 'value', ...(str(c.command_template) ? { template: str(c.command_template) } : {}) }))];
-      break;
-    case 'light': {
-      const result = describeLight(c, prop, state, command);
-      if ('error' in result) return result;
-      props = result;
-      break;
-    }
-    case 'cover': {
-      props = [];
-      if (str(c.state_topic) || str(c.command_topic)) {
-        const values = [str(c.state_open) ?? 'open', str(c.state_opening) ?? 'opening', str(c.state_closed) ?? 'closed', str(c.state_closing) ?? 'closing', str(c.state_stopped) ?? 'stopped'];
-        props.push(prop('state', { type: 'enum', values, deviceClass: deviceClass ?? 'cover', settable: true }, state(c.state_topic, c.value_template),
-          command(c.command_topic, { kind: 'cover', open: str(c.payload_open) ?? 'OPEN', close: str(c.payload_close) ?? 'CLOSE', stop: str(c.payload_stop) ?? 'STOP' })));
-      }
-      if (str(c.position_topic) || str(c.set_position_topic)) {
-        props.push(prop('position', { type: 'number', min: num(c.position_closed, 0), max: num(c.position_open, 100), step: 1, unit: '%', deviceClass: 'cover', settable: true },
-          state(c.position_topic, c.position_template), command(c.set_position_topic, { kind: 'value', ...(str(c.set_position_template) ? { template: str(c.set_position_template) } : {}) })));
-      }
-      break;
-    }
-    case 'climate': {
-      const unit = c.temperature_unit === 'F' ? '°F' : '°C';
-      // climate.mqtt: "value_template: Default template to render the payloads on *all* `*_state_topic`s with."
-      const tpl = (own: unknown) => own ?? c.value_template;
-      props = [];
-      if (str(c.current_temperature_topic)) {
-        props.push(prop('current_temperature', { type: 'number', unit, deviceClass: 'temperature', settable: false }, state(c.current_temperature_topic, tpl(c.current_temperature_template))));
-      }
-      if (str(c.temperature_state_topic) || str(c.temperature_command_topic)) {
-        props.push(prop('target_temperature', { type: 'number', unit, min: num(c.min_temp, 7), max: num(c.max_temp, 35), step: num(c.temp_step, 1), deviceClass: 'temperature', settable: true },
-          state(c.temperature_state_topic, tpl(c.temperature_state_template)), command(c.temperature_command_topic, { kind: 'value', ...(str(c.temperature_command_template) ? { template: str(c.temperature_command_template) } : {}) })));
-      }
-      if (str(c.mode_state_topic) || str(c.mode_command_topic)) {
-        props.push(prop('mode', { type: 'enum', values: Array.isArray(c.modes) ? c.modes.map(String) : CLIMATE_MODES, settable: true },
-          state(c.mode_state_topic, tpl(c.mode_state_template)), command(c.mode_command_topic, { kind: 'value', ...(str(c.mode_command_template) ? { template: str(c.mode_command_template) } : {}) })));
-      }
-      break;
-    }
-    default:
-      return { error: `its component ${entity.component} is not one Hearth reads yet (it reads ${COMPONENTS.join(', ')})` };
-  }
+  const describe = COMPONENTS[entity.component];
+  if (!describe) return { error: `its component ${entity.component} is not one Hearth reads yet (it reads ${Object.keys(COMPONENTS).join(', ')})` };
+  const props = describe(c, builders(c), slug ?? mainName(entity.component, c));
+  if ('error' in props) return props;
   const spec: EntitySpec = { id: entity.id, component: entity.component, ...(slug ? { slug } : {}), props };
   const availability = describeAvailability(c);
   if (availability) spec.availability = availability;
-  if (str(c.json_attributes_topic)) spec.attributes = { topic: str(c.json_attributes_topic)!, ...(str(c.json_attributes_template) ? { template: str(c.json_attributes_template) } : {}) };
+  if (str(c.json_attributes_topic)) spec.attributes = { topic: str(c.json_attributes_topic)!, ...opt('template', c.json_attributes_template) };
   return spec;
 }
 
-type Prop = (base: string, capability: Capability, s?: StateSpec, cmd?: CommandSpec) => PropertySpec;
-
-function describeLight(c: Config, prop: Prop, state: (t: unknown, tpl: unknown) => StateSpec | undefined, command: (t: unknown, spec: Omit<CommandSpec, 'topic'>) => CommandSpec | undefined): PropertySpec[] | { error: string } {
-  const brightness = (s?: StateSpec, cmd?: CommandSpec) => prop('brightness', { type: 'number', min: 0, max: num(c.brightness_scale, 255), step: 1, deviceClass: 'brightness', settable: true }, s, cmd);
-  const colorTemp = (s?: StateSpec, cmd?: CommandSpec) => prop('color_temp', { type: 'number', min: num(c.min_mireds, 153), max: num(c.max_mireds, 500), step: 1, unit: 'mired', deviceClass: 'color_temp', settable: true }, s, cmd);
-  const schema = c.schema ?? 'default';
-  if (schema === 'json') {
-    const modes = Array.isArray(c.supported_color_modes) ? c.supported_color_modes.map(String) : [];
-    const json = (key: string) => ({ s: str(c.state_topic) ? { topic: str(c.state_topic)!, jsonKey: key } : undefined, cmd: command(c.command_topic, { kind: 'json', jsonKey: key }) });
-    const out = [prop('state', { type: 'boolean', on: 'ON', off: 'OFF', deviceClass: 'light', settable: true }, json('state').s, json('state').cmd)];
-    if (c.brightness === true || modes.some((m) => m !== 'onoff')) out.push(brightness(json('brightness').s, json('brightness').cmd));
-    if (c.color_temp === true || modes.includes('color_temp')) out.push(colorTemp(json('color_temp').s, json('color_temp').cmd));
-    if (modes.some((m) => COLOR_MODES.includes(m)) || c.xy === true || c.hs === true || c.rgb === true) {
-      out.push(prop('color', { type: 'json', deviceClass: 'color', settable: true }, json('color').s, json('color').cmd));
-    }
-    return out;
-  }
-  if (schema !== 'default' && schema !== 'basic') return { error: `its light schema ${JSON.stringify(schema)} is not one Hearth reads (it reads default and json)` };
-  const on = str(c.payload_on) ?? 'ON';
-  const off = str(c.payload_off) ?? 'OFF';
-  const out = [prop('state', { type: 'boolean', on, off, deviceClass: 'light', settable: true }, state(c.state_topic, c.state_value_template), command(c.command_topic, { kind: 'binary', on, off }))];
-  if (str(c.brightness_state_topic) || str(c.brightness_command_topic)) {
-    out.push(brightness(state(c.brightness_state_topic, c.brightness_value_template), command(c.brightness_command_topic, { kind: 'value', ...(str(c.brightness_command_template) ? { template: str(c.brightness_command_template) } : {}) })));
-  }
-  if (str(c.color_temp_state_topic) || str(c.color_temp_command_topic)) {
-    out.push(colorTemp(state(c.color_temp_state_topic, c.color_temp_value_template), command(c.color_temp_command_topic, { kind: 'value', ...(str(c.color_temp_command_template) ? { template: str(c.color_temp_command_template) } : {}) })));
-  }
-  return out;
+/** The property of a one-property entity without a name of its own: its device class, else what the component holds. */
+function mainName(component: string, c: Config): string {
+  if (str(c.device_class)) return idFromName(String(c.device_class));
+  return ({ sensor: 'value', binary_sensor: 'state', switch: 'state', number: 'value', select: 'option' } as Record<string, string>)[component] ?? component;
 }
 
 /** `availability_topic`, or the `availability` list, with their payloads (default online / offline) and mode. */
@@ -198,14 +101,18 @@ function describeAvailability(c: Config): AvailabilitySpec | undefined {
   const available = str(c.payload_available) ?? 'online';
   const notAvailable = str(c.payload_not_available) ?? 'offline';
   const mode = c.availability_mode === 'all' || c.availability_mode === 'any' ? c.availability_mode : 'latest';
+  const entry = (a: Config, template: unknown) => ({
+    topic: str(a.topic)!,
+    available: str(a.payload_available) ?? available,
+    notAvailable: str(a.payload_not_available) ?? notAvailable,
+    ...opt('template', template),
+  });
   if (Array.isArray(c.availability)) {
-    const topics = c.availability
-      .filter((a): a is Config => !!a && typeof a === 'object' && !!str((a as Config).topic))
-      .map((a) => ({ topic: str(a.topic)!, available: str(a.payload_available) ?? available, notAvailable: str(a.payload_not_available) ?? notAvailable, ...(str(a.value_template) ? { template: str(a.value_template) } : {}) }));
+    const topics = c.availability.filter((a): a is Config => !!a && typeof a === 'object' && !!str((a as Config).topic)).map((a) => entry(a, a.value_template));
     return topics.length ? { topics, mode } : undefined;
   }
   if (!str(c.availability_topic)) return undefined;
-  return { topics: [{ topic: str(c.availability_topic)!, available, notAvailable, ...(str(c.availability_template) ? { template: str(c.availability_template) } : {}) }], mode };
+  return { topics: [entry({ topic: c.availability_topic }, c.availability_template)], mode };
 }
 
 /** Every template of a property, by the config key it came from, for the unsupported check. */
