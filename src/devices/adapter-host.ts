@@ -3,7 +3,7 @@
 // the device's adapter, which says it in the device's own dialect.
 import type { MessageBus, BusMessage } from '../broker/message-bus.js';
 import type { Logger } from '../shared/logger.js';
-import type { Adapter, AdapterContext, AdapterSettings, Decoded, Encoded } from './adapters/types.js';
+import { problem, type Adapter, type AdapterContext, type AdapterSettings, type Decoded, type Encoded } from './adapters/types.js';
 import type { DeviceRegistry } from './device-registry.js';
 import { commandTopic, formatPayload, HOME, homeTopic, statusTopic } from './topic.js';
 
@@ -88,14 +88,16 @@ export class AdapterHost {
     const { adapter } = run;
     const { registry, logger } = this.#deps;
     if (m.payload.length > adapter.maxPayload) {
-      registry.problem(adapter.name, { kind: 'problem', once: `huge ${m.topic}`, reason: 'too_large', message: `${m.topic} sent ${m.payload.length} bytes, more than ${adapter.name} takes (${adapter.maxPayload}); ignored (logged once for this topic)` });
+      registry.problem(adapter.name, problem(`huge ${m.topic}`,
+          `${m.topic} sent ${m.payload.length} bytes, more than ${adapter.name} takes (${adapter.maxPayload}); ignored (logged once for this topic)`, 'too_large'));
       return;
     }
     let decoded: Decoded[];
     try {
       decoded = adapter.decode({ topic: m.topic, payload: m.payload, retain: m.retain }, run.ctx);
     } catch (err) {
-      registry.problem(adapter.name, { kind: 'problem', once: `error ${m.topic}`, reason: 'malformed', message: `${adapter.name} could not read ${m.topic}: ${(err as Error).message} (logged once for this topic)` });
+      registry.problem(adapter.name, problem(`error ${m.topic}`,
+          `${adapter.name} could not read ${m.topic}: ${(err as Error).message} (logged once for this topic)`, 'malformed'));
       return;
     }
     for (const d of decoded) {
@@ -146,12 +148,14 @@ export class AdapterHost {
     if (!device || device.source === HOME) return;
     const run = this.#running.get(device.source);
     if (!run || !run.settings.enabled) {
-      registry.problem(HOME, { kind: 'problem', once: `adapter off ${device.source}`, message: `a command for ${id} was not sent: its adapter ${device.source} is not enabled (adapters.${device.source}.enabled)` });
+      registry.problem(HOME, problem(`adapter off ${device.source}`,
+          `a command for ${id} was not sent: its adapter ${device.source} is not enabled (adapters.${device.source}.enabled)`));
       return;
     }
     const encoded = run.adapter.encode(registry.known(device), property, value);
     if (typeof encoded === 'string') {
-      registry.problem(device.source, { kind: 'problem', once: `command ${id} ${property}`, message: `${commandTopic(id, property)} was not sent to the device: ${encoded} (logged once)` });
+      registry.problem(device.source, problem(`command ${id} ${property}`,
+          `${commandTopic(id, property)} was not sent to the device: ${encoded} (logged once)`));
       return;
     }
     for (const e of encoded) void this.#publish(e, `command for ${id}`, 1);

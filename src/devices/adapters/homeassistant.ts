@@ -6,7 +6,7 @@ import type { Capability } from '../device-schema.js';
 import { deviceOf, parseDiscoveryTopic, readDiscovery, type DiscoveredEntity, type DiscoveryTopic } from './homeassistant-config.js';
 import { decodeStateValue, describeEntity, encodeEntityCommand, haTemplate, templatesOf, type EntitySpec } from './homeassistant-entities.js';
 import { renderValue } from './homeassistant-template.js';
-import type { Adapter, AdapterContext, AdapterMessage, Decoded, KnownDevice } from './types.js';
+import { problem, type Adapter, type AdapterContext, type AdapterMessage, type Decoded, type KnownDevice } from './types.js';
 
 /** How the adapter addresses a device, kept by the registry: its entities with their topics and templates. */
 export interface HaNative {
@@ -102,7 +102,8 @@ export function homeAssistantAdapter(prefix: string): Adapter {
         const t = haTemplate(template);
         if (!('error' in t)) continue;
         p.capability = { ...p.capability, unsupported: `its ${field} ${JSON.stringify(template)} cannot be evaluated: ${t.error}`, ...(command ? { settable: false } : {}) };
-        out.push({ kind: 'problem', once: `template ${spec.id} ${field}`, reason: 'unsupported', message: `${topic}: ${p.id} of ${deviceName} is marked unsupported: its ${field} ${JSON.stringify(template)} is beyond Hearth's templates (${t.error}) (logged once)` });
+        out.push(problem(`template ${spec.id} ${field}`,
+          `${topic}: ${p.id} of ${deviceName} is marked unsupported: its ${field} ${JSON.stringify(template)} is beyond Hearth's templates (${t.error}) (logged once)`, 'unsupported'));
       }
     }
     return out;
@@ -119,8 +120,10 @@ export function homeAssistantAdapter(prefix: string): Adapter {
       byConfigTopic.delete(topic);
     } else {
       const read = readDiscovery(where, payload);
-      if ('error' in read) return [{ kind: 'problem', once: `config ${topic}`, reason: 'malformed', message: `${topic} ${read.error}; the config is ignored (logged once)` }];
-      if (read.unknownKeys.length) out.push({ kind: 'problem', once: `keys ${topic}`, message: `${topic} has keys Hearth does not use: ${read.unknownKeys.slice(0, 10).join(', ')} (logged once)` });
+      if ('error' in read) return [problem(`config ${topic}`,
+          `${topic} ${read.error}; the config is ignored (logged once)`, 'malformed')];
+      if (read.unknownKeys.length) out.push(problem(`keys ${topic}`,
+          `${topic} has keys Hearth does not use: ${read.unknownKeys.slice(0, 10).join(', ')} (logged once)`));
       for (const id of read.removed) {
         removeEntity(id, touched);
         announced.delete(id);
@@ -163,7 +166,8 @@ export function homeAssistantAdapter(prefix: string): Adapter {
     const existing = devices.get(dev.key);
     const name = dev.name ?? existing?.name ?? (typeof entity.config.name === 'string' && entity.config.name ? entity.config.name : entity.id.split(' ').at(-1)!);
     const spec = describeEntity(entity, name);
-    if ('error' in spec) return [{ kind: 'problem', once: `component ${topic} ${entity.id}`, reason: 'unsupported', message: `${topic}: ${spec.error}; that entity is left out (logged once)` }];
+    if ('error' in spec) return [problem(`component ${topic} ${entity.id}`,
+          `${topic}: ${spec.error}; that entity is left out (logged once)`, 'unsupported')];
     const previousKey = entityDevice.get(entity.id);
     if (previousKey !== undefined && previousKey !== dev.key) removeEntity(entity.id, touched);
     const d: HaDevice = existing ?? { key: dev.key, name, entities: new Map() };
@@ -193,7 +197,8 @@ export function homeAssistantAdapter(prefix: string): Adapter {
           values[p.id] = value;
           readings.set(key, values);
         } catch (err) {
-          out.push({ kind: 'problem', once: `state ${entity.id} ${p.id}`, reason: 'malformed', message: `${topic}: ${p.id} of ${devices.get(key)?.name ?? key} was not read from ${JSON.stringify(payload.slice(0, 60))}: ${(err as Error).message} (logged once)` });
+          out.push(problem(`state ${entity.id} ${p.id}`,
+          `${topic}: ${p.id} of ${devices.get(key)?.name ?? key} was not read from ${JSON.stringify(payload.slice(0, 60))}: ${(err as Error).message} (logged once)`, 'malformed'));
         }
       }
     }

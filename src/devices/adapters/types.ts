@@ -82,3 +82,8 @@ export interface AdapterSettings {
   /** Publish its devices' readings on home/<id>/<property> and availability on home/<id>/status. */
   mirror: boolean;
 }
+
+/** A problem with a message (see `Decoded`): logged once per `once` key, counted by `reason` when it has one. */
+export function problem(once: string, message: string, reason?: string): Extract<Decoded, { kind: 'problem' }> {
+  return { kind: 'problem', once, message, ...(reason ? { reason } : {}) };
+}

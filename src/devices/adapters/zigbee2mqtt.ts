@@ -7,7 +7,7 @@ import { commandValue } from '../capabilities.js';
 import { exposesToCapabilities, type ExposedProperty } from './zigbee2mqtt-exposes.js';
 import { idFromName } from '../device-id.js';
 import type { Capability } from '../device-schema.js';
-import type { Adapter, AdapterContext, AdapterMessage, Decoded, Encoded, KnownDevice } from './types.js';
+import { problem, type Adapter, type AdapterContext, type AdapterMessage, type Decoded, type Encoded, type KnownDevice } from './types.js';
 
 /** How the adapter addresses a device, kept by the registry: its friendly name and each property's key in its state. */
 export interface Z2mNative {
@@ -92,9 +92,11 @@ export function zigbee2mqttAdapter(base: string): Adapter {
     try {
       list = JSON.parse(payload);
     } catch {
-      return [{ kind: 'problem', once: 'bridge/devices', reason: 'malformed', message: `${base}/bridge/devices is not JSON; its device list is ignored (logged once)` }];
+      return [problem('bridge/devices',
+          `${base}/bridge/devices is not JSON; its device list is ignored (logged once)`, 'malformed')];
     }
-    if (!Array.isArray(list)) return [{ kind: 'problem', once: 'bridge/devices', reason: 'malformed', message: `${base}/bridge/devices is not a list; ignored (logged once)` }];
+    if (!Array.isArray(list)) return [problem('bridge/devices',
+          `${base}/bridge/devices is not a list; ignored (logged once)`, 'malformed')];
     const out: Decoded[] = [];
     const seen = new Set<string>();
     for (const entry of list) {
@@ -153,10 +155,12 @@ export function zigbee2mqttAdapter(base: string): Adapter {
     try {
       state = JSON.parse(payload);
     } catch {
-      return [{ kind: 'problem', once: `state ${name}`, reason: 'malformed', message: `${base}/${name} is not JSON, which Zigbee2MQTT always publishes; ignored (logged once for this device)` }];
+      return [problem(`state ${name}`,
+          `${base}/${name} is not JSON, which Zigbee2MQTT always publishes; ignored (logged once for this device)`, 'malformed')];
     }
     if (!state || typeof state !== 'object' || Array.isArray(state)) {
-      return [{ kind: 'problem', once: `state ${name}`, reason: 'malformed', message: `${base}/${name} is not a JSON object of properties; ignored (logged once for this device)` }];
+      return [problem(`state ${name}`,
+          `${base}/${name} is not a JSON object of properties; ignored (logged once for this device)`, 'malformed')];
     }
     const key = byName.get(name) ?? name;
     const k = known.get(key);
@@ -167,7 +171,8 @@ export function zigbee2mqttAdapter(base: string): Adapter {
       const id = inverse?.get(z) ?? idFromName(z);
       values[id] = value;
       if (k?.exposed && !inverse?.has(z)) {
-        out.push({ kind: 'problem', once: `key ${key} ${z}`, message: `${base}/${name} reported "${z}", which its exposes do not list; it is kept with a type inferred from its value (logged once)` });
+        out.push(problem(`key ${key} ${z}`,
+          `${base}/${name} reported "${z}", which its exposes do not list; it is kept with a type inferred from its value (logged once)`));
       }
     }
     if (!k) remember(key, name, Object.fromEntries(Object.keys(state).map((z) => [idFromName(z), z])), false);
@@ -222,13 +227,15 @@ export function zigbee2mqttAdapter(base: string): Adapter {
         const name = rest.slice(0, -'/availability'.length);
         const online = parseAvailability(payload);
         const key = byName.get(name) ?? name;
-        if (online === undefined) return [{ kind: 'problem', once: `availability ${name}`, reason: 'malformed', message: `${message.topic} says ${JSON.stringify(payload.slice(0, 40))}, neither online nor offline; ignored (logged once)` }];
+        if (online === undefined) return [problem(`availability ${name}`,
+          `${message.topic} says ${JSON.stringify(payload.slice(0, 40))}, neither online nor offline; ignored (logged once)`, 'malformed')];
         available.set(key, online);
         if (!known.has(key)) return []; // a device not seen yet: its availability waits for it
         return availabilityOf(key, `${online ? 'online' : 'offline'} on ${base}/${name}/availability`);
       }
       if (message.payload.length > MAX_STATE) {
-        return [{ kind: 'problem', once: `huge ${rest}`, reason: 'too_large', message: `${message.topic} sent ${message.payload.length} bytes, more than a device state (${MAX_STATE}); ignored (logged once for this device)` }];
+        return [problem(`huge ${rest}`,
+          `${message.topic} sent ${message.payload.length} bytes, more than a device state (${MAX_STATE}); ignored (logged once for this device)`, 'too_large')];
       }
       const decoded = onState(rest, payload);
       const first = decoded[0];
