@@ -12,7 +12,8 @@ const UNITS: Array<[RegExp, string]> = [
   [/illuminance|lux/, 'lx'],
   [/co2/, 'ppm'],
 ];
-const CLASSES: Array<[RegExp, string]> = [
+// What a number measures (`power` in watts), and what a two-valued property senses (`power` "on" is not watts).
+const NUMBER_CLASSES: Array<[RegExp, string]> = [
   [/^(temperature|temp)$/, 'temperature'],
   [/humidity/, 'humidity'],
   [/battery/, 'battery'],
@@ -20,9 +21,11 @@ const CLASSES: Array<[RegExp, string]> = [
   [/^power(_w)?$/, 'power'],
   [/energy/, 'energy'],
   [/co2/, 'carbon_dioxide'],
+  [/linkquality|rssi|signal/, 'signal_strength'],
+];
+const BINARY_CLASSES: Array<[RegExp, string]> = [
   [/contact|door|window/, 'contact'],
   [/motion|occupancy|presence/, 'motion'],
-  [/linkquality|rssi|signal/, 'signal_strength'],
 ];
 const SETTABLE = /^(power|state|on|switch|light|brightness|level|setpoint|target_temperature|mode|volume|position|lock|color_temp|fan|speed)$/;
 const ENUMS: Record<string, string[]> = {
@@ -38,9 +41,10 @@ const match = (table: Array<[RegExp, string]>, name: string) => table.find(([re]
 /** The capability of a property known only by its name and latest value; `numeric` when its readings have been numbers. */
 export function inferCapability(property: string, value: unknown, numeric: boolean): Capability {
   const settable = SETTABLE.test(property);
-  const deviceClass = match(CLASSES, property);
+  const numberish = typeof value === 'number' || numeric;
+  const deviceClass = match(numberish ? NUMBER_CLASSES : BINARY_CLASSES, property);
   const base = { settable, ...(deviceClass ? { deviceClass } : {}) };
-  if (typeof value === 'number' || numeric) {
+  if (numberish) {
     const unit = match(UNITS, property);
     const range = settable ? (/setpoint|target_temperature/.test(property) ? { min: 5, max: 30, step: 0.5 } : { min: 0, max: property === 'color_temp' ? 500 : 100, step: 1 }) : {};
     return { type: 'number', ...base, ...(unit ? { unit } : {}), ...range };
