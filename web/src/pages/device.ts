@@ -117,7 +117,8 @@ export function devicePage(root: HTMLElement, id: string): () => void {
         },
       }, h('label', { for: 'device-name' }, 'Name'), name, h('label', { for: 'device-room' }, 'Room'), room, h('button', { type: 'submit' }, 'Save')),
       h('div', { class: 'actions' },
-        h('button', {
+        // A device of another adapter connects through its bridge's login (Settings, or hearth device add --adapter).
+        d.source !== 'home' ? null : h('button', {
           type: 'button',
           onclick: async () => {
             const c = await api<{ username: string; password: string }>('POST', '/api/device-credentials', { deviceId: id });
