@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDatabase } from '../src/store/database.js';
-import { HistoryStore } from '../src/store/history-store.js';
+import { HistoryRepo } from '../src/store/history-repo.js';
 
 export async function runHistoryBench(properties = 50): Promise<{ rows: number; insertSeconds: number; historyQueryMs: number; bytesPerMillionRows: number; points: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'hearth-history-'));
@@ -25,7 +25,7 @@ export async function runHistoryBench(properties = 50): Promise<{ rows: number; 
     const insertSeconds = (performance.now() - t0) / 1000;
     const rows = (db.prepare('SELECT count(*) AS n FROM history').get() as { n: number }).n;
     const bytes = statSync(join(dir, 'hearth.db')).size;
-    const history = new HistoryStore(db);
+    const history = new HistoryRepo(db);
     history.buckets('sensor7', 'temperature', start, end, 3_600_000); // warm the page cache as a running hub would have
     const q0 = performance.now();
     const points = history.buckets('sensor7', 'temperature', start, end, 3_600_000)!;

@@ -15,7 +15,7 @@ const PASSWORD = 'bench-admin-password';
 /** Round trips per latency figure: enough that the p99 is not just the third-worst sample. */
 const SAMPLES = 600;
 
-interface LatencySummary {
+export interface LatencySummary {
   p50: number;
   p95: number;
   p99: number;
@@ -28,7 +28,7 @@ interface LatencySummary {
  * Round trips under 2,000 msg/s from 1,000 background clients (a separate process). `rule`: a sensor crosses a
  * threshold (40 → 60) and a rule commands the AC; `route`: the sensor's message straight to a subscriber.
  */
-async function roundTrips(url: string, auth: { username?: string; password?: string }, kind: 'rule' | 'route'): Promise<LatencySummary> {
+export async function roundTrips(url: string, auth: { username?: string; password?: string }, kind: 'rule' | 'route'): Promise<LatencySummary> {
   const bgRate = process.env.HEARTH_BENCH_BG ?? '2000';
   const background = await spawnUntil([LOAD, url, auth.username ?? '', auth.password ?? '', '1000', bgRate, '30', 'bg'], {}, /CONNECTED/, 60_000);
   const ac = await mqtt.connectAsync(url, { ...auth, reconnectPeriod: 0 });
@@ -59,9 +59,9 @@ async function roundTrips(url: string, auth: { username?: string; password?: str
   return { p50: pct(50), p95: pct(95), p99: pct(99), max: Number(samples.at(-1)!.toFixed(2)), samples: samples.length, lost: SAMPLES - samples.length };
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function writeRules(dir: string, count: number): void {
+export function writeRules(dir: string, count: number): void {
   mkdirSync(dir, { recursive: true });
   for (let i = 0; i < count; i++) {
     writeFileSync(join(dir, `r${i}.yaml`), `id: cool-${i}

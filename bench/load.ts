@@ -2,7 +2,12 @@
 // broker accepts) for a bounded time, then printing what it sent as JSON. Loopback only.
 import mqtt, { type MqttClient } from 'mqtt';
 
-const [url, username, password, clientsArg, rateArg, secondsArg, prefix = 'dev'] = process.argv.slice(2);
+const [url, username, password, clientsArg, rateArg, secondsArg, prefix = 'dev', qosArg = '0', payloadArg = 'reading', topicArg] = process.argv.slice(2);
+const qos = Number(qosArg) as 0 | 1;
+/** `stamp`: the payload is the wall-clock time it was sent, in ms with microseconds, for latency measurements. */
+const payload = payloadArg === 'stamp' ? () => (performance.timeOrigin + performance.now()).toFixed(3) : () => (20 + Math.random()).toFixed(2);
+/** Every client publishes to `topicArg` when given (fan-out), else to its own home/<prefix><i>/temperature. */
+const topicOf = (i: number) => topicArg || `home/${prefix}${i}/temperature`;
 const n = Number(clientsArg);
 const rate = rateArg === 'max' ? Infinity : Number(rateArg);
 const seconds = Math.min(Number(secondsArg), 60);
@@ -16,11 +21,16 @@ let sent = 0;
 const start = Date.now();
 const deadline = start + seconds * 1000;
 if (rate === Infinity) {
-  // As fast as the broker takes it: QoS 0 with back-pressure from each client's socket.
+  // As fast as the broker takes it: QoS 0 with back-pressure from each client's socket; QoS 1 with up to 50
+  // unacknowledged messages per client (the broker's PUBACKs pace it).
   await Promise.all(clients.map(async (c, i) => {
     while (Date.now() < deadline) {
+      if (qos === 1) {
+        await Promise.all(Array.from({ length: 50 }, () => c.publishAsync(topicOf(i), payload(), { qos: 1 }).then(() => sent++)));
+        continue;
+      }
       for (let k = 0; k < 50; k++) {
-        c.publish(`home/${prefix}${i}/temperature`, (20 + Math.random()).toFixed(2));
+        c.publish(topicOf(i), payload());
         sent++;
       }
       await new Promise<void>((r) => ((c as any).stream.writableLength > 65536 ? (c as any).stream.once('drain', r) : setImmediate(r)));
@@ -35,7 +45,7 @@ if (rate === Infinity) {
       budget += (rate * tick) / 1000;
       while (budget >= 1) {
         const i = cursor++ % clients.length;
-        clients[i]!.publish(`home/${prefix}${i}/temperature`, (20 + Math.random()).toFixed(2));
+        clients[i]!.publish(topicOf(i), payload(), { qos });
         sent++;
         budget--;
       }

@@ -3,6 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { runHistoryBench } from './history.js';
 import { runHubBench } from './hub.js';
+import { runMosquittoBench } from './mosquitto.js';
 import { runPersistenceBench } from './persistence.js';
 
 const machine = { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, node: process.version, platform: `${process.platform} ${process.arch}` };
@@ -16,6 +17,7 @@ const rows: Array<[string, string, string, string]> = [
 ];
 const history = await runHistoryBench();
 const hub = await runHubBench((line) => console.log(line));
+const mosquitto = await runMosquittoBench((line) => console.log(line));
 console.log('| benchmark | SQLite persistence | aedes memory | |');
 console.log('|---|---|---|---|');
 for (const row of rows) console.log(`| ${row.join(' | ')} |`);
@@ -33,6 +35,7 @@ const results = {
   routeLatencyMs: hub.routeLatencyMs,
   bareRouteLatencyMs: hub.bareRouteLatencyMs,
   footprint: hub.footprint,
+  mosquitto,
 };
 writeFileSync(new URL('./results.json', import.meta.url).pathname.replace('/dist/bench/', '/bench/'), JSON.stringify(results, null, 2) + '\n');
 console.log('\n| ingest (100 clients, QoS 0) | hub msgs/s | bare aedes msgs/s | ratio | hub CPU | hub RSS |');
@@ -45,4 +48,12 @@ for (const [name, d] of [['hub', hub.routeLatencyMs], ['bare aedes', hub.bareRou
 }
 const f = hub.footprint;
 console.log(`Footprint: RSS ${f.idleRssMb['0']} MB idle, ${f.idleRssMb['100']} MB with 100 clients, ${f.idleRssMb['1000']} MB with 1,000; start-up with 100 rules ${f.startupMs} ms`);
+if (mosquitto) {
+  console.log('\n| ingest through Mosquitto (100 clients, QoS 0) | sent msgs/s | hub received msgs/s | hub CPU | Mosquitto CPU | hub RSS |');
+  console.log('|---|---|---|---|---|---|');
+  for (const r of mosquitto.ingest) console.log(`| ${r.rate} | ${r.sentPerSec} | ${r.hubReceivedPerSec} (${r.received} of ${r.sent}) | ${r.hubCpuPercent} % | ${r.mosquittoCpuPercent} % | ${r.hubRssMb} MB |`);
+  const m = mosquitto.ruleLatencyMs;
+  const p = mosquitto.routeLatencyMs;
+  console.log(`\nRule latency through Mosquitto (same load): p50 ${m.p50} ms, p95 ${m.p95} ms, p99 ${m.p99} ms, max ${m.max} ms; plain routing by Mosquitto: p50 ${p.p50} ms, p99 ${p.p99} ms`);
+}
 console.log('\nwrote bench/results.json');

@@ -5,7 +5,11 @@ import type { FastifyInstance } from 'fastify';
 import type { Duplex } from 'node:stream';
 import type { WebSocketServer } from 'ws';
 import { buildApi } from './api/app.js';
-import { AedesBus } from './broker/aedes-bus.js';
+import { AedesBus } from './bus/aedes-bus.js';
+import type { HubBus } from './bus/message-bus.js';
+import { BrokerRefusedError, MqttClientBus } from './bus/mqtt-client-bus.js';
+import { createExternalBus, reportBrokerConnection } from './bus/external-broker.js';
+import { Bridges, tellLeftoverQueues } from './bus/bridges.js';
 import { createEmbeddedBroker, type EmbeddedBroker } from './broker/broker.js';
 import { SqlitePersistence } from './broker/sqlite-persistence.js';
 import { chmodSync, existsSync } from 'node:fs';
@@ -18,16 +22,20 @@ import { createAdapters } from './devices/adapters/index.js';
 import { DeviceRegistry } from './devices/device-registry.js';
 import { PresenceTracker } from './devices/presence.js';
 import { RuleEngine } from './rules/engine.js';
+import { RuleDirectory } from './rules/rule-directory.js';
 import { systemClock, type Clock } from './shared/clock.js';
 import { EventBus } from './shared/event-bus.js';
 import { Health } from './shared/health.js';
 import { createLogger, type Logger } from './shared/logger.js';
 import { Metrics } from './shared/metrics.js';
+import { HearthError } from './shared/errors.js';
 import { generatePassword } from './shared/password.js';
 import { openDatabase, type Database } from './store/database.js';
 import { DeviceRepo } from './store/device-repo.js';
-import { HistoryStore } from './store/history-store.js';
-import { SqliteTimerStore, SqliteTraceStore } from './store/rule-store.js';
+import { HistoryRepo } from './store/history-repo.js';
+import { SettingsRepo } from './store/settings-repo.js';
+import { TimerRepo } from './store/timer-repo.js';
+import { TraceRepo } from './store/trace-repo.js';
 import { SessionRepo } from './store/session-repo.js';
 import { UserRepo } from './store/user-repo.js';
 import { LoginLimiter } from './shared/login-limiter.js';
@@ -46,6 +54,7 @@ export interface HubOptions {
 }
 
 export interface HubPorts {
+  /** The MQTT listener's port; 0 on an external broker (mqtt.url), where the hub opens none. */
   mqtt: number;
   http: number;
   /** MQTT over TLS, when a certificate is configured. */
@@ -71,19 +80,27 @@ export class Hub {
   db!: Database;
   users!: UserRepo;
   sessions!: SessionRepo;
-  history!: HistoryStore;
+  history!: HistoryRepo;
   devices!: DeviceRepo;
   writes!: WriteQueue;
+  /** The queue of history rows: `writes` itself unless `history.historyFlushIntervalMs` sets it apart. */
+  historyWrites!: WriteQueue;
+  /** The embedded broker (undefined on an external broker: mqtt.url). */
   broker!: EmbeddedBroker;
-  /** The broker's durable state (data/broker.db). */
+  /** The embedded broker's durable state (data/broker.db); undefined on an external broker. */
   persistence!: SqlitePersistence;
-  bus!: AedesBus;
+  /** The hub's MessageBus: in-process on the embedded broker, an MQTT connection on an external one. */
+  bus!: HubBus;
   registry!: DeviceRegistry;
   /** The adapters (home, Zigbee2MQTT, Home Assistant discovery) feeding the registry. */
   adapters!: AdapterHost;
   rules!: RuleEngine;
+  /** The rule files the engine runs, with each rule's status. */
+  ruleDirectory!: RuleDirectory;
   /** Notification channels, the delivery queue and the dashboard's notification centre. */
   notify!: NotifyParts;
+  /** The bridges to other brokers (bridges: in the config); undefined when there are none. */
+  bridges: Bridges | undefined;
   api!: FastifyInstance;
   ports: HubPorts = { mqtt: 0, http: 0 };
   #tlsServer: TlsServer | undefined;
@@ -106,6 +123,11 @@ export class Hub {
     return this.#ready;
   }
 
+  /** True when the hub runs on an external broker (mqtt.url) instead of its embedded one. */
+  get external(): boolean {
+    return Boolean(this.config.mqtt.url);
+  }
+
   async start(): Promise<HubPorts> {
     const { config, logger } = this;
     try {
@@ -115,18 +137,32 @@ export class Hub {
       await this.#bind();
       await this.#openStore();
       const adminNotice = await this.#ensureAdmin();
-      await this.#startBroker();
+      await this.#startBus();
       await this.#startRegistry();
       await this.#startRules();
+      await this.#startBridges();
+      // Every subscription is in place: the connection opens now, so what an external broker queued for the hub's
+      // session while it was away reaches the registry and the rules.
+      await this.#connectBus();
       this.#startMaintenance();
       await this.#startApi();
       await this.#serve();
-      await this.bus.publish('hearth/status', 'online', { qos: 1, retain: true });
-      if (config.mqtt.allowAnonymous) logger.warn('anonymous MQTT access is ENABLED (mqtt.allowAnonymous): anyone on the network can publish to home/#');
+      if (this.external) {
+        // The bus publishes the birth on every connection; demo devices a demo left behind go once it is connected.
+        await this.registry.removeDemoDevices().catch((err: Error) => logger.warn(`demo devices left behind are not removed yet: ${err.message}`));
+      } else {
+        await this.bus.publish('hearth/status', 'online', { qos: 1, retain: true });
+        if (config.mqtt.allowAnonymous) logger.warn('anonymous MQTT access is ENABLED (mqtt.allowAnonymous): anyone on the network can publish to home/#');
+      }
       if (config.demo) await this.#startDemo();
       this.#ready = true;
       this.#startedOnce = true;
-      logger.info(`hearth ready: MQTT on ${config.host}:${this.ports.mqtt} (MQTT 3.1.1; MQTT 5 clients need an external broker, see the README), HTTP and MQTT-over-WebSocket (/mqtt) on ${config.host}:${this.ports.http}`);
+      if (this.external) {
+        const s = this.bus.status();
+        logger.info(`hearth ready: on the MQTT broker ${s.broker} (${s.connected ? `MQTT ${s.protocolVersion === 5 ? '5' : '3.1.1'}, ${s.sessionPresent ? 'session resumed' : 'new session'}` : 'not reachable yet, retrying'}; no MQTT listener here), HTTP on ${config.host}:${this.ports.http}`);
+      } else {
+        logger.info(`hearth ready: MQTT on ${config.host}:${this.ports.mqtt} (MQTT 3.1.1; MQTT 5 clients need an external broker, see the README), HTTP and MQTT-over-WebSocket (/mqtt) on ${config.host}:${this.ports.http}`);
+      }
       if (adminNotice) this.#announce(adminNotice);
       return this.ports;
     } catch (err) {
@@ -139,6 +175,7 @@ export class Hub {
   stop(): Promise<void> {
     this.#stopping ??= (async () => {
       this.#ready = false;
+      this.bus?.beginStop();
       // Stop accepting first, then undo the start in reverse.
       for (const bound of Object.values(this.#listeners)) await closeServer(bound.server);
       for (const cleanup of this.#cleanups.reverse()) {
@@ -166,6 +203,11 @@ export class Hub {
     const files = tls.cert && tls.key ? { cert: tls.cert, key: tls.key } : undefined;
     const listeners = this.#listeners;
     listeners.http = await bindHttp(host, http.port, files);
+    if (this.external) {
+      // The devices connect to the external broker: no MQTT listener here (mqtt.port and mqtt.tlsPort are unused).
+      this.ports = { mqtt: 0, http: listeners.http.port };
+      return;
+    }
     listeners.mqtt = await bindMqtt(host, mqtt.port, LISTENERS.mqtt);
     if (files) {
       listeners.mqtts = await bindMqtt(host, mqtt.tlsPort, LISTENERS.mqtts, files);
@@ -181,7 +223,7 @@ export class Hub {
     });
     this.users = new UserRepo(this.db);
     this.sessions = new SessionRepo(this.db);
-    this.history = new HistoryStore(this.db);
+    this.history = new HistoryRepo(this.db);
     this.devices = new DeviceRepo(this.db);
     this.writes = new WriteQueue({
       db: this.db,
@@ -190,12 +232,22 @@ export class Hub {
       batchSize: this.config.history.flushBatchSize,
       onTrouble: (message) => this.health.report('database', message),
     });
-    this.#cleanups.push(() => {
-      const { flushed, unwritten } = this.writes.close();
-      this.#stopSummary.push(`everything written to the database${flushed > 0 ? ` (the last ${flushed} write${flushed === 1 ? '' : 's'} at shutdown)` : ''}`);
+    // Each write queue's shutdown says what it flushed, for the hub's last log line.
+    const closeAndReport = (queue: WriteQueue, what: string) => () => {
+      const { flushed, unwritten } = queue.close();
+      this.#stopSummary.push(`${what} written to the database${flushed > 0 ? ` (the last ${flushed} write${flushed === 1 ? '' : 's'} at shutdown)` : ''}`);
       if (unwritten > 0) this.#stopSummary.push(`${unwritten} write${unwritten === 1 ? '' : 's'} the disk refused were lost`);
-    });
-    this.metrics.gauge('hearth_db_write_queue_depth', 'Writes waiting for the next batch commit', () => this.writes.depth);
+    };
+    this.#cleanups.push(closeAndReport(this.writes, 'everything'));
+    // History alone, committed less often when configured: fewer SD-card writes, with states as durable as before.
+    const historyMs = this.config.history.historyFlushIntervalMs;
+    const history =
+      historyMs > 0
+        ? new WriteQueue({ db: this.db, logger: this.logger.child('store'), intervalMs: historyMs, batchSize: this.config.history.flushBatchSize, onTrouble: (message) => this.health.report('history', message) })
+        : this.writes;
+    if (history !== this.writes) this.#cleanups.push(closeAndReport(history, 'history'));
+    this.historyWrites = history;
+    this.metrics.gauge('hearth_db_write_queue_depth', 'Writes waiting for the next batch commit', () => this.writes.depth + (history !== this.writes ? history.depth : 0));
     this.metrics.gauge('hearth_db_commit_failures', 'Batch commits that failed since start (disk full, read-only, I/O errors)', () => this.writes.failedCommits);
     this.metrics.gauge('hearth_db_writes_dropped', 'Writes dropped since start (the queue overflowed while the disk refused writes)', () => this.writes.dropped);
   }
@@ -215,6 +267,38 @@ export class Hub {
       if (!this.#startedOnce) this.users.deleteUser('admin');
     });
     return `Created user "admin" with password: ${password}\n(shown once; change it with: hearth user add admin)`;
+  }
+
+  /** The bus: the embedded broker in process, or a connection to the external broker (opened by #connectBus). */
+  async #startBus(): Promise<void> {
+    if (!this.external) {
+      await this.#startBroker();
+      return;
+    }
+    const { mqtt, demo } = this.config;
+    if (demo) {
+      throw new HearthError('HEARTH_CONFIG_INVALID', {
+        problems:
+          '  - demo (--demo) needs the embedded broker, where its simulated devices log in with a login that exists only in memory; ' +
+          'with mqtt.url set, leave demo off and run the simulator against your broker: hearth simulate --url <mqtt.url> --username <user> --password <password>',
+      });
+    }
+    const bus = createExternalBus(mqtt, this.logger.child('mqtt'));
+    this.bus = bus;
+    this.#cleanups.push(() => bus.stop());
+  }
+
+  async #connectBus(): Promise<void> {
+    try {
+      await this.bus.start();
+    } catch (err) {
+      if (err instanceof BrokerRefusedError) throw new HearthError('HEARTH_BROKER_REFUSED', { reason: err.message });
+      throw err;
+    }
+    if (this.bus instanceof MqttClientBus) {
+      const bus = this.bus;
+      this.#cleanups.push(reportBrokerConnection(bus, { health: this.health, metrics: this.metrics, stopping: () => this.#stopping !== undefined }));
+    }
   }
 
   async #startBroker(): Promise<void> {
@@ -240,11 +324,6 @@ export class Hub {
     for (const f of [brokerDb, `${brokerDb}-wal`, `${brokerDb}-shm`]) if (existsSync(f)) chmodSync(f, 0o600);
     this.#cleanups.push(() => this.broker.close());
     this.bus = new AedesBus(this.broker.broker);
-    const routed = this.metrics.counter('hearth_mqtt_messages_routed_total', 'Messages the broker routed (from clients and from the hub)');
-    this.broker.broker.on('publish', (packet: { topic: string }) => {
-      if (!packet.topic.startsWith('$')) routed();
-    });
-    this.metrics.gauge('hearth_mqtt_clients_connected', 'MQTT clients connected', () => (this.broker.broker as any).connectedClients ?? 0);
   }
 
   async #startRegistry(): Promise<void> {
@@ -253,6 +332,7 @@ export class Hub {
       repo: this.devices,
       history: this.history,
       writes: this.writes,
+      historyWrites: this.historyWrites,
       clock: this.clock,
       events: this.events,
       logger: this.logger.child('devices'),
@@ -269,49 +349,71 @@ export class Hub {
     });
     await this.adapters.start();
     this.#cleanups.push(() => this.adapters.stop());
-    // Devices a demo left behind (a hub killed while its demo ran) belong to no one: gone before rules can see them.
-    await this.registry.removeDemoDevices();
-    const presence = new PresenceTracker({ broker: this.broker.broker, registry: this.registry, logger: this.logger.child('devices') });
+    // The embedded broker's client tracking where there is one; on an external broker, the devices' wills.
+    const presence = new PresenceTracker({ clients: this.bus.clients, registry: this.registry, logger: this.logger.child('devices') });
     presence.start();
     this.#cleanups.push(() => presence.stop());
-    await presence.reconcile();
-    // Published last at shutdown, before the broker closes, so the retained status says the hub is gone.
-    this.#cleanups.push(() => this.bus.publish('hearth/status', 'offline', { qos: 1, retain: true }).catch(() => undefined));
+    if (!this.external) {
+      // Devices a demo left behind (a hub killed while its demo ran) belong to no one: gone before rules can see them.
+      // (On an external broker the bus is not connected yet: after it is.)
+      await this.registry.removeDemoDevices();
+      await presence.reconcile();
+    }
+    // Published last at shutdown, before the broker closes, so the retained status says the hub is gone (an external
+    // broker that is out of reach publishes the hub's will instead).
+    this.#cleanups.push(() => (this.bus.status().connected ? this.bus.publish('hearth/status', 'offline', { qos: 1, retain: true }).catch(() => undefined) : undefined));
   }
 
   async #startRules(): Promise<void> {
     const db = this.db;
-    const traceStore = new SqliteTraceStore(db, this.writes);
+    const logger = this.logger.child('rules');
+    const traceStore = new TraceRepo(db, this.writes);
     this.notify = startNotify(this, traceStore);
     this.#cleanups.push(() => this.notify.notifier.stop());
     const runs = this.metrics.counter('hearth_rule_runs_total', 'Rule evaluations by outcome');
     this.events.on('rule.run', 'metrics', (e) => runs({ outcome: e.outcome }));
-    const timerStore = new SqliteTimerStore(db, (message) => this.health.report('rule timers', message));
+    const timerStore = new TimerRepo(db, (message) => this.health.report('rule timers', message));
     this.rules = new RuleEngine({
       bus: this.bus,
       clock: this.clock,
-      logger: this.logger.child('rules'),
+      logger,
       events: this.events,
-      rulesDir: this.config.rulesDir,
       location: this.config.location,
       initialStates: this.registry.states(),
       readings: this.registry,
       traceStore,
       notify: (n, channels) => this.notify.notifier.notify(n, channels),
       timerStore,
-      disabled: {
-        load: () => new Set((db.prepare("SELECT key FROM settings WHERE key LIKE 'rule.disabled.%' AND value = 'true'").all() as Array<{ key: string }>).map((r) => r.key.slice('rule.disabled.'.length))),
-        save: (id, disabled) => {
-          db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(`rule.disabled.${id}`, String(disabled));
-        },
-      },
+      switches: new SettingsRepo(db),
     });
+    // The rules dir feeds the engine: every file before it starts, then each file again when it changes.
+    this.ruleDirectory = new RuleDirectory({ dir: this.config.rulesDir, clock: this.clock, logger, events: this.events, engine: this.rules });
+    this.ruleDirectory.loadAll();
     await this.rules.start();
+    const unwatch = this.ruleDirectory.watch();
     this.#cleanups.push(async () => {
+      unwatch();
       await this.rules.stop();
       const kept = timerStore.load().length;
       if (kept > 0) this.#stopSummary.push(`${kept} rule timer${kept === 1 ? '' : 's'} saved to resume at the next start`);
     });
+  }
+
+  /** Bridges subscribe before the bus connects, like the registry and the rules, and keep their queues in hearth.db. */
+  async #startBridges(): Promise<void> {
+    tellLeftoverQueues(this.db, this.logger.child('bridges'), this.config.bridges);
+    if (this.config.bridges.length === 0) return;
+    const bridges = new Bridges({
+      configs: this.config.bridges,
+      bus: this.bus,
+      db: this.db,
+      logger: this.logger,
+      metrics: this.metrics,
+      health: this.health,
+    });
+    this.bridges = bridges;
+    this.#cleanups.push(() => bridges.stop());
+    await bridges.start();
   }
 
   /** Demo mode: simulated devices over real MQTT (loaded only then). */
@@ -320,14 +422,21 @@ export class Hub {
     const { startDemoMode } = await import('./simulator/demo-mode.js');
     const { zigbee2mqtt, homeassistant } = this.config.adapters;
     const adapters = { ...(zigbee2mqtt.enabled ? { zigbee2mqtt: zigbee2mqtt.baseTopic } : {}), ...(homeassistant.enabled ? { homeassistant: homeassistant.baseTopic } : {}) };
-    const stop = await startDemoMode({ broker: this.broker, registry: this.registry, events: this.events, logger: this.logger.child('demo'), mqttUrl: `mqtt://${host}:${this.ports.mqtt}`, adapters });
+    const stop = await startDemoMode({
+      addLogin: (u, p, identity) => this.broker.addLogin(u, p, identity),
+      registry: this.registry,
+      events: this.events,
+      logger: this.logger.child('demo'),
+      mqttUrl: `mqtt://${host}:${this.ports.mqtt}`,
+      adapters,
+    });
     // Stopped first at shutdown, so its devices say goodbye while the broker still runs.
     this.#cleanups.push(stop);
   }
 
   /** What a backup copies, from the hub's own connections. */
   backupSources(): BackupSources {
-    return { dataDir: this.config.dataDir, rulesDir: this.config.rulesDir, db: this.db, brokerDb: this.persistence.database };
+    return { dataDir: this.config.dataDir, rulesDir: this.config.rulesDir, db: this.db, brokerDb: this.persistence?.database };
   }
 
   /** History retention and the daily backup. */
@@ -355,7 +464,6 @@ export class Hub {
       sessions: this.sessions,
       history: this.history,
       limiter: this.limiter,
-      db: this.db,
       webDir: join(packageRoot(), 'web', 'dist'),
       bus: this.bus,
       events: this.events,
@@ -365,9 +473,11 @@ export class Hub {
       health: this.health,
       createBackup: (file) => createBackup(this.backupSources(), file),
       scratchDir: this.config.dataDir,
-      rules: this.rules,
+      rules: { engine: this.rules, directory: this.ruleDirectory },
       location: this.config.location,
       notify: this.notify,
+      ...(this.external ? { externalBroker: this.bus.status().broker } : {}),
+      ...(this.bridges ? { bridges: () => this.bridges!.status() } : {}),
     }, {
       ...(cert && key ? { https: readTlsFiles({ cert, key }) } : {}),
       serverFactory: (handler) => {
@@ -386,6 +496,10 @@ export class Hub {
   async #serve(): Promise<void> {
     const { mqtt, mqtts, http } = this.#listeners;
     await this.api.ready();
+    if (this.external) {
+      http!.serve(this.#apiHandler!);
+      return;
+    }
     const wss: WebSocketServer = attachWebSocket(http!.server, (conn, req) => this.broker.handle(conn, req), {
       path: '/mqtt',
       maxPayload: this.config.mqtt.maxPacketSize,

@@ -1,13 +1,13 @@
 // The hub's scheduled housekeeping: raw history rolled into hourly rollups every hour, and the daily backup.
 import { join } from 'node:path';
 import type { HearthConfig } from './config/schema.js';
-import type { Clock } from './shared/clock.js';
+import type { Clock, TimerHandle } from './shared/clock.js';
 import type { EventBus } from './shared/event-bus.js';
 import type { Logger } from './shared/logger.js';
 import type { Metrics } from './shared/metrics.js';
 import type { BackupSources } from './store/backup.js';
 import { BackupSchedule } from './store/backup-schedule.js';
-import type { HistoryStore } from './store/history-store.js';
+import type { HistoryRepo } from './store/history-repo.js';
 import type { WriteQueue } from './store/write-queue.js';
 
 export interface MaintenanceDeps {
@@ -17,14 +17,14 @@ export interface MaintenanceDeps {
   events: EventBus;
   metrics: Metrics;
   writes: WriteQueue;
-  history: HistoryStore;
+  history: HistoryRepo;
   /** What a backup copies: the hub's own open connections. */
   backupSources: () => BackupSources;
 }
 
 export class Maintenance {
   readonly #deps: MaintenanceDeps;
-  #timers: NodeJS.Timeout[] = [];
+  #retention: TimerHandle | undefined;
   #backups: BackupSchedule | undefined;
   #lastBackup = 0;
 
@@ -40,8 +40,8 @@ export class Maintenance {
 
   /** Stops the timers, waiting for a backup in progress. */
   async stop(): Promise<void> {
-    for (const t of this.#timers) clearTimeout(t);
-    this.#timers = [];
+    this.#deps.clock.clearTimeout(this.#retention);
+    this.#retention = undefined;
     await this.#backups?.stop();
   }
 
@@ -57,11 +57,14 @@ export class Maintenance {
         logger.error(`history retention failed: ${(err as Error).message}`);
       }
     };
-    const first = setTimeout(run, 10_000);
-    const every = setInterval(run, 3_600_000);
-    first.unref();
-    every.unref();
-    this.#timers.push(first, every);
+    // On the injected clock (a fake one in tests), re-armed after each run: 10 s after start, then every hour.
+    const schedule = (ms: number) => {
+      this.#retention = clock.setTimeout(() => {
+        run();
+        schedule(3_600_000);
+      }, ms);
+    };
+    schedule(10_000);
   }
 
   #startBackups(): void {

@@ -3,12 +3,13 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { registerAuth } from './auth.js';
 import type { ApiContext } from './context.js';
 import { registerErrorHandler } from './errors.js';
 import { authRoutes } from './routes/auth.js';
 import { backupRoutes } from './routes/backup.js';
+import { bridgeRoutes } from './routes/bridges.js';
 import { deviceCredentialRoutes } from './routes/device-credentials.js';
 import { deviceRoutes } from './routes/devices.js';
 import { eventRoutes } from './routes/events.js';
@@ -36,7 +37,7 @@ export async function buildApi(ctx: ApiContext, options: ApiOptions = {}): Promi
   const app = Fastify({
     // The hub's pino; Fastify's per-request lines are off (routes log what matters, and our logger redacts secrets).
     loggerInstance: ctx.logger.child('http').pino,
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.bodyLimit ?? 256 * 1024,
     // Behind no proxy by default: X-Forwarded-For would let a guesser pick a fresh address for the login limiter.
     trustProxy: false,
@@ -73,11 +74,11 @@ export async function buildApi(ctx: ApiContext, options: ApiOptions = {}): Promi
   const authFailures = ctx.metrics.counter('hearth_http_auth_failures_total', 'Refused HTTP credentials (Basic, bearer) by reason');
   registerAuth(app, { users: ctx.users, sessions: ctx.sessions, limiter: ctx.limiter, logger: ctx.logger, onFailure: (reason) => authFailures({ reason }) });
 
-  for (const routes of [systemRoutes, metricsRoutes, authRoutes, tokenRoutes, deviceRoutes, historyRoutes, userRoutes, deviceCredentialRoutes, eventRoutes, backupRoutes]) {
+  for (const routes of [systemRoutes, metricsRoutes, authRoutes, tokenRoutes, deviceRoutes, historyRoutes, userRoutes, deviceCredentialRoutes, eventRoutes, backupRoutes, bridgeRoutes]) {
     await app.register(routes, { ctx });
   }
   // The rule engine's routes (src/api/routes/rules.ts) are owned with the engine and get only what they need.
-  if (ctx.rules) await app.register(rulesRoutes, { rules: ctx.rules, db: ctx.db, location: ctx.location });
+  if (ctx.rules) await app.register(rulesRoutes, { ...ctx.rules, history: ctx.history, location: ctx.location });
   if (ctx.notify) await app.register(notificationRoutes, { ...ctx.notify, logger: ctx.logger });
   if (ctx.webDir) await app.register(webRoutes, { dir: ctx.webDir });
   if (ctx.webDir) await app.register(appShellRoutes, { dir: ctx.webDir });

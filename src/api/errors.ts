@@ -14,7 +14,10 @@ export function registerErrorHandler(app: FastifyInstance, logger: Logger): void
     if (hearth.code === 'HEARTH_RATE_LIMITED' && !reply.hasHeader('retry-after')) {
       reply.header('retry-after', /in (\d+) s/.exec(hearth.message)?.[1] ?? '1');
     }
-    if (hearth.status >= 500) {
+    if (hearth.status === 503) {
+      // Expected trouble (the broker out of reach, the disk full): what was refused, in one line, no trace.
+      logger.warn(`${request.method} ${request.url.split('?')[0]} refused: ${hearth.message}`);
+    } else if (hearth.status >= 500) {
       // Method and path only: bodies and headers may hold passwords and tokens.
       logger.error(`${request.method} ${request.url.split('?')[0]} failed: ${(error as Error).stack ?? (error as Error).message}`);
     }

@@ -1,7 +1,7 @@
 // Who may publish and subscribe where. Identity comes from credentials only; the client id is never trusted.
 import { commandTopic, devicePrefix, statusTopic } from '../devices/topic.js';
 import type { Identity, TopicGrant } from '../store/user-repo.js';
-import { topicMatches } from './message-bus.js';
+import { topicMatches } from '../bus/message-bus.js';
 
 /**
  * `devices`: one login for a set of devices (demo mode's simulated home), with the rights each device has, and the

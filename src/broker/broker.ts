@@ -233,6 +233,12 @@ export async function createEmbeddedBroker(deps: BrokerDeps): Promise<EmbeddedBr
     if (replay.length > 0) logger.info(`replayed ${replay.length} acknowledged QoS 1 message(s) that a crash interrupted`);
   }
 
+  const routed = metrics.counter('hearth_mqtt_messages_routed_total', 'Messages the broker routed (from clients and from the hub)');
+  broker.on('publish', (packet: { topic: string }) => {
+    if (!packet.topic.startsWith('$')) routed();
+  });
+  metrics.gauge('hearth_mqtt_clients_connected', 'MQTT clients connected', () => (broker as unknown as { connectedClients?: number }).connectedClients ?? 0);
+
   broker.on('clientError', (client: Client, err: Error) => logger.debug(`client ${client.id} error: ${err.message}`));
   broker.on('connectionError', (_client: Client, err: Error) => logger.debug(`connection error: ${err.message}`));
 

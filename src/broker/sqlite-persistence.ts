@@ -5,7 +5,7 @@ import AedesPacket from 'aedes-packet';
 import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3';
 // @ts-expect-error qlobber ships no types for its aedes helper
 import QlobberSub from 'qlobber/aedes/qlobber-sub.js';
-import { topicMatches } from './message-bus.js';
+import { topicMatches } from '../bus/message-bus.js';
 import { describeStorageTrouble, isStorageTrouble } from '../shared/health.js';
 import type { Logger } from '../shared/logger.js';
 import { decodePacket, encodePacket } from './persistence/packet-codec.js';

@@ -15,6 +15,52 @@ const Adapter = (base: string, what: string, baseWhat: string) =>
 const Port = (def: number, description: string, env: string, flag: string) =>
   Type.Integer({ minimum: 0, maximum: 65535, default: def, description, env, flag });
 
+const BROKER_URL = { pattern: '^(mqtts?|wss?)://[^\\s/]+', 'x-expect': 'a broker URL (mqtt://, mqtts://, ws:// or wss://host[:port])' };
+const CLIENT_ID = { pattern: '^[\\x21-\\x7e]{1,128}$', 'x-expect': 'a client id of 1-128 printable characters without spaces' };
+// MQTT topic filters ([MQTT-4.7.1]): `#` only last and alone in its level, `+` alone in its level.
+const FILTER = { minLength: 1, pattern: '^(?:(?:[^#+/]*|\\+)/)*(?:[^#+/]*|\\+|#)$', 'x-expect': 'an MQTT topic filter (+ and # only as whole levels, # last)' };
+const PREFIX = { pattern: '^[^#+]*$', 'x-expect': 'a topic prefix without wildcards' };
+
+const TlsClient = (what: string) =>
+  Type.Object(
+    {
+      ca: Type.Optional(Type.String({ minLength: 1, description: `PEM file of the CA that signed ${what}'s certificate (else the system's CAs)` })),
+      cert: Type.Optional(Type.String({ minLength: 1, description: `PEM client certificate, when ${what} asks for one` })),
+      key: Type.Optional(Type.String({ minLength: 1, description: 'PEM private key of that certificate' })),
+    },
+    { default: {}, additionalProperties: false },
+  );
+
+const Bridge = Type.Object(
+  {
+    name: Type.String({ pattern: '^[a-z0-9_-]{1,64}$', 'x-expect': 'a name of 1-64 characters a-z, 0-9, _ or -' }),
+    url: Type.String(BROKER_URL),
+    username: Type.Optional(Type.String({ minLength: 1 })),
+    password: Type.Optional(Type.String({ minLength: 1 })),
+    /** The password from this environment variable instead, so the config file holds no secret. */
+    passwordEnv: Type.Optional(Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$', 'x-expect': 'the name of an environment variable' })),
+    clientId: Type.Optional(Type.String(CLIENT_ID)),
+    tls: TlsClient('the remote broker'),
+    topics: Type.Array(
+      Type.Object(
+        {
+          pattern: Type.String(FILTER),
+          direction: Type.Union([Type.Literal('out'), Type.Literal('in'), Type.Literal('both')], { default: 'out' }),
+          qos: Type.Union([Type.Literal(0), Type.Literal(1)], { default: 1 }),
+          localPrefix: Type.String({ ...PREFIX, default: '' }),
+          remotePrefix: Type.String({ ...PREFIX, default: '' }),
+        },
+        { additionalProperties: false },
+      ),
+      { minItems: 1 },
+    ),
+    maxQueued: Type.Integer({ minimum: 1, default: 100000 }),
+    maxQueuedBytes: Type.Integer({ minimum: 1024, default: 67108864 }),
+    sessionExpirySeconds: Type.Integer({ minimum: 60, maximum: 4294967295, default: 604800 }),
+  },
+  { additionalProperties: false },
+);
+
 export const ConfigSchema = Type.Object(
   {
     dataDir: Type.String({ default: './data', minLength: 1, description: 'Directory of the database and broker state', env: 'HEARTH_DATA_DIR', flag: '--data-dir' }),
@@ -41,6 +87,12 @@ export const ConfigSchema = Type.Object(
           description: 'What happens to a publish the ACL refuses: drop (acknowledged and discarded, as Mosquitto and EMQX do) or disconnect the client; logged and counted either way',
         }),
         tlsPort: Type.Integer({ minimum: 0, maximum: 65535, default: 8883, description: 'MQTT over TLS port, used when tls.cert and tls.key are set (0 picks a free port)', env: 'HEARTH_MQTT_TLS_PORT' }),
+        url: Type.Optional(Type.String({ ...BROKER_URL, description: 'Run on this external broker (Mosquitto, EMQX) instead of the embedded one: no MQTT listener, no /mqtt WebSocket; its users, ACL and TLS are its own', env: 'HEARTH_MQTT_URL' })),
+        username: Type.Optional(Type.String({ minLength: 1, description: "Hearth's login on the external broker (mqtt.url)", env: 'HEARTH_MQTT_USERNAME' })),
+        password: Type.Optional(Type.String({ minLength: 1, description: 'Its password', env: 'HEARTH_MQTT_PASSWORD' })),
+        clientId: Type.String({ ...CLIENT_ID, default: 'hearth', description: "Hearth's client id on the external broker: its persistent session (subscriptions, messages queued while Hearth restarts) is kept under it" }),
+        sessionExpirySeconds: Type.Integer({ minimum: 60, maximum: 4294967295, default: 604800, description: "How long the external broker keeps Hearth's session, queueing messages for it, while Hearth is away (MQTT 5)" }),
+        tls: TlsClient('the external broker'),
       },
       { default: {}, additionalProperties: false },
     ),
@@ -68,6 +120,7 @@ export const ConfigSchema = Type.Object(
       {
         flushIntervalMs: Type.Integer({ minimum: 10, maximum: 10000, default: 100, description: 'Longest time a state or history write waits before its batch is committed' }),
         flushBatchSize: Type.Integer({ minimum: 1, maximum: 100000, default: 500, description: 'Rows that make a batch commit at once' }),
+        historyFlushIntervalMs: Type.Integer({ minimum: 0, maximum: 3600000, default: 0, description: 'History readings committed on their own at most this often (0: with the states, every flushIntervalMs); longer means fewer SD-card writes, and a crash or power cut then loses up to this much history but never the latest states' }),
         retentionDays: Type.Integer({ minimum: 1, maximum: 36500, default: 30, description: 'Days raw readings are kept; older ones become hourly rollups (min/max/avg/count)' }),
         retention: Type.Array(
           Type.Object({ match: Type.String({ minLength: 1 }), days: Type.Integer({ minimum: 1, maximum: 36500 }) }, { additionalProperties: false }),
@@ -109,6 +162,10 @@ export const ConfigSchema = Type.Object(
     ),
     notify: NotifyConfigSchema,
     demo: Type.Boolean({ default: false, description: 'Start simulated devices in-process', flag: '--demo' }),
+    bridges: Type.Array(Bridge, {
+      default: [],
+      description: 'Other brokers to forward topics to and from, with store and forward: [{ name, url, username, password, tls, topics: [{ pattern, direction, qos, localPrefix, remotePrefix }] }] (README: Bridges)',
+    }),
   },
   { additionalProperties: false },
 );

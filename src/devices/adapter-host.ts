@@ -1,7 +1,7 @@
 // Runs the adapters: subscribes their topics, hands each message to its adapter's decoder, applies what it says to the
 // registry, mirrors other adapters' devices onto home/<id>/…, and routes every home/<id>/<property>/set command to
 // the device's adapter, which says it in the device's own dialect.
-import type { MessageBus, BusMessage } from '../broker/message-bus.js';
+import type { MessageBus, BusMessage } from '../bus/message-bus.js';
 import type { Logger } from '../shared/logger.js';
 import { problem, type Adapter, type AdapterContext, type AdapterSettings, type Decoded, type Encoded } from './adapters/types.js';
 import type { DeviceRegistry } from './device-registry.js';

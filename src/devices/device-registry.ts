@@ -2,14 +2,14 @@
 // state, persisted through the write queue, and the readings that rules, the API, the dashboard and history consume.
 // (Past 300 lines because it is the one place both sides meet: what adapters tell, and what the hub asks; its writes
 // are in state-writer.ts and its view in device-view.ts.)
-import type { MessageBus } from '../broker/message-bus.js';
+import type { MessageBus } from '../bus/message-bus.js';
 import type { Clock } from '../shared/clock.js';
 import type { EventBus } from '../shared/event-bus.js';
 import { HearthError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import type { Metrics } from '../shared/metrics.js';
 import type { DeviceRepo } from '../store/device-repo.js';
-import type { HistoryStore } from '../store/history-store.js';
+import type { HistoryRepo } from '../store/history-repo.js';
 import type { WriteQueue } from '../store/write-queue.js';
 import type { Decoded, KnownDevice } from './adapters/types.js';
 import { historyNumber, inferCapability, sameValue } from './capabilities.js';
@@ -41,8 +41,10 @@ export interface Reading {
 export interface DeviceRegistryDeps {
   bus: MessageBus;
   repo: DeviceRepo;
-  history: HistoryStore;
+  history: HistoryRepo;
   writes: WriteQueue;
+  /** Where history rows go, when they are committed apart from the states (default: `writes`). */
+  historyWrites?: WriteQueue;
   clock: Clock;
   events: EventBus;
   logger: Logger;
@@ -162,7 +164,7 @@ export class DeviceRegistry {
       const num = historyNumber(value, capability);
       const { history } = this.#deps;
       const deviceId = device.id;
-      this.#deps.writes.enqueue(() => history.append(deviceId, property, value, now, num));
+      (this.#deps.historyWrites ?? this.#deps.writes).enqueue(() => history.append(deviceId, property, value, now, num));
       this.#deps.events.emit('device.state', { deviceId, property, value, ts: now });
       const reading = { topic: homeTopic(deviceId, property), deviceId, property, value, payload: formatPayload(value), ts: now, retained: options.retain };
       this.#emit(reading);
@@ -297,6 +299,8 @@ export class DeviceRegistry {
     this.#writer.forget(id);
     this.#odd.forget(id);
     const { repo, history } = this.#deps;
+    // History rows still waiting apart must be committed first, or they would bring the deleted series back.
+    if (this.#deps.historyWrites && this.#deps.historyWrites !== this.#deps.writes) this.#deps.historyWrites.flush();
     this.#deps.writes.enqueue(() => {
       history.forgetDevice(id);
       repo.deleteDevice(id);

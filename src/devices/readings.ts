@@ -1,6 +1,6 @@
 // Where readings come from for a consumer (the rule engine): the hub's registry, or — where no registry runs (rule
 // tests, replay) — home/… messages on a bus, read by the same home adapter the registry uses.
-import type { MessageBus } from '../broker/message-bus.js';
+import type { MessageBus } from '../bus/message-bus.js';
 import { decodeHome } from './adapters/home.js';
 import type { Reading } from './device-registry.js';
 import { formatPayload, homeTopic, statusTopic } from './topic.js';

@@ -1,5 +1,5 @@
 // Routes each bus message to the triggers listening for it: exact topics by map lookup, wildcard filters by matching.
-import { topicMatches } from '../broker/message-bus.js';
+import { topicMatches } from '../bus/message-bus.js';
 import type { IncomingMessage } from './types.js';
 
 type Handler = (message: IncomingMessage) => void;

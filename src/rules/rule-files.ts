@@ -3,77 +3,77 @@
 import { existsSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HearthError } from '../shared/errors.js';
-import type { RuleEngine } from './engine.js';
+import type { RuleDirectory } from './rule-directory.js';
 import { loadRuleText, type RuleProblem } from './rule-loader.js';
 
 /** Validates YAML on its own; `display` names it in the problems. */
 export function validateRuleText(text: string, display: string): { problems: RuleProblem[]; ids: string[] } {
-  const loaded = loadRuleText(text, display, () => ({}));
+  const loaded = loadRuleText(text, display);
   return { problems: loaded.problems, ids: loaded.rules.map((r) => r.id) };
 }
 
 /** Validates YAML as file `fileName` of the rules dir: named as the hub names it, and with ids other files use. */
-export function validateRuleFile(engine: RuleEngine, fileName: string, text: string): { problems: RuleProblem[]; ids: string[] } {
-  const loaded = loadRuleText(text, engine.displayPath(fileName), () => ({}));
-  return { problems: [...loaded.problems, ...engine.clashes(fileName, loaded.rules)], ids: loaded.rules.map((r) => r.id) };
+export function validateRuleFile(directory: RuleDirectory, fileName: string, text: string): { problems: RuleProblem[]; ids: string[] } {
+  const loaded = loadRuleText(text, directory.displayPath(fileName));
+  return { problems: [...loaded.problems, ...directory.clashes(fileName, loaded.rules)], ids: loaded.rules.map((r) => r.id) };
 }
 
-export function readRuleSource(engine: RuleEngine, id: string): string | undefined {
-  const where = engine.fileOf(id);
-  return where ? readRuleFileSource(engine, where.file) : undefined;
+export function readRuleSource(directory: RuleDirectory, id: string): string | undefined {
+  const where = directory.fileOf(id);
+  return where ? readRuleFileSource(directory, where.file) : undefined;
 }
 
-export function readRuleFileSource(engine: RuleEngine, fileName: string): string {
-  return readFileSync(join(engine.rulesDir, fileName), 'utf8');
+export function readRuleFileSource(directory: RuleDirectory, fileName: string): string {
+  return readFileSync(join(directory.dir, fileName), 'utf8');
 }
 
 /** Creates or replaces the file of rule `id` with `text` (one rule). A rule that shares a file with others is refused. */
-export function saveRule(engine: RuleEngine, id: string, text: string): { file: string; created: boolean } {
-  const where = engine.fileOf(id);
+export function saveRule(directory: RuleDirectory, id: string, text: string): { file: string; created: boolean } {
+  const where = directory.fileOf(id);
   if (where && where.rules > 1) throw new HearthError('HEARTH_CONFLICT', { message: `rule "${id}" shares ${where.file} with other rules; edit that file (PUT /api/rule-files/${where.file})` });
   const file = where?.file ?? `${id}.yaml`;
-  const others = where ? [] : (engine.file(file)?.rules ?? []);
+  const others = where ? [] : (directory.file(file)?.rules ?? []);
   if (others.length > 0) throw new HearthError('HEARTH_CONFLICT', { message: `${file} already holds rule ${others.map((r) => `"${r.id}"`).join(', ')}; edit that file (PUT /api/rule-files/${file})` });
-  const { ids } = checked(engine, file, text);
+  const { ids } = checked(directory, file, text);
   if (ids.length !== 1 || ids[0] !== id) {
     throw new HearthError('HEARTH_RULE_INVALID', { message: `the YAML must hold exactly one rule with id "${id}", got ${ids.length === 0 ? 'none' : ids.map((i) => `"${i}"`).join(', ')}` });
   }
-  return { file, created: write(engine, file, text) };
+  return { file, created: write(directory, file, text) };
 }
 
 /** Creates or replaces a whole rule file (one rule or several); it must hold at least one rule. */
-export function saveRuleFile(engine: RuleEngine, fileName: string, text: string): { created: boolean } {
-  const { ids } = checked(engine, fileName, text);
-  if (ids.length === 0) throw new HearthError('HEARTH_RULE_INVALID', { message: `${engine.displayPath(fileName)} must hold at least one rule; to remove the file, delete it` });
-  return { created: write(engine, fileName, text) };
+export function saveRuleFile(directory: RuleDirectory, fileName: string, text: string): { created: boolean } {
+  const { ids } = checked(directory, fileName, text);
+  if (ids.length === 0) throw new HearthError('HEARTH_RULE_INVALID', { message: `${directory.displayPath(fileName)} must hold at least one rule; to remove the file, delete it` });
+  return { created: write(directory, fileName, text) };
 }
 
-export function deleteRule(engine: RuleEngine, id: string): void {
-  const where = engine.fileOf(id);
+export function deleteRule(directory: RuleDirectory, id: string): void {
+  const where = directory.fileOf(id);
   if (!where) throw new HearthError('HEARTH_RULE_NOT_FOUND', { id });
   if (where.rules > 1) throw new HearthError('HEARTH_CONFLICT', { message: `rule "${id}" shares ${where.file} with other rules; edit that file (PUT /api/rule-files/${where.file})` });
-  deleteRuleFile(engine, where.file);
+  deleteRuleFile(directory, where.file);
 }
 
-export function deleteRuleFile(engine: RuleEngine, fileName: string): void {
-  if (!engine.file(fileName)) throw new HearthError('HEARTH_NOT_FOUND', { message: `No rule file "${fileName}"` });
-  unlinkSync(join(engine.rulesDir, fileName));
-  engine.removeFile(fileName);
+export function deleteRuleFile(directory: RuleDirectory, fileName: string): void {
+  if (!directory.file(fileName)) throw new HearthError('HEARTH_NOT_FOUND', { message: `No rule file "${fileName}"` });
+  unlinkSync(join(directory.dir, fileName));
+  directory.remove(fileName);
 }
 
-function checked(engine: RuleEngine, fileName: string, text: string): { ids: string[] } {
-  const { problems, ids } = validateRuleFile(engine, fileName, text);
+function checked(directory: RuleDirectory, fileName: string, text: string): { ids: string[] } {
+  const { problems, ids } = validateRuleFile(directory, fileName, text);
   if (problems.length > 0) throw new HearthError('HEARTH_RULE_INVALID', { message: problems.map((p) => p.text).join('\n') }, { errors: problems });
   return { ids };
 }
 
 /** Writes beside, then renames: a crash mid-write never leaves half a rule file for the watcher to load. */
-function write(engine: RuleEngine, fileName: string, text: string): boolean {
-  const path = join(engine.rulesDir, fileName);
+function write(directory: RuleDirectory, fileName: string, text: string): boolean {
+  const path = join(directory.dir, fileName);
   const existed = existsSync(path);
-  const temp = join(engine.rulesDir, `.${fileName}.${process.pid}.tmp`);
+  const temp = join(directory.dir, `.${fileName}.${process.pid}.tmp`);
   writeFileSync(temp, text.endsWith('\n') ? text : text + '\n');
   renameSync(temp, path);
-  engine.reloadFile(fileName);
+  directory.reload(fileName);
   return !existed;
 }

@@ -6,6 +6,7 @@ import { allOf, compileCondition, type TemplateScopeOf } from './conditions/inde
 import { compileSequence } from './actions/index.js';
 import { RULE_ID_PATTERN, type ConditionDefinition, type RuleDefinition, type TriggerDefinition } from './schema.js';
 import { compileValue, type Evaluate } from './template.js';
+import { templateScope } from './template-scope.js';
 import { compileTrigger } from './triggers/index.js';
 import { CompileError, type CompiledTrigger, type RunContext } from './types.js';
 import { formatPath, validateRule, type Path } from './validate.js';
@@ -30,7 +31,6 @@ export interface CompiledRule {
   onMissed: 'run' | 'skip';
   enabledByDefault: boolean;
   definition: RuleDefinition;
-  triggerDefinitions: TriggerDefinition[];
   triggers: CompiledTrigger[];
   conditions: ReturnType<typeof allOf>;
   actions: (ctx: RunContext, startAt?: number) => Promise<void>;
@@ -47,7 +47,7 @@ export interface LoadedFile {
 }
 
 /** Loads one file from disk; `display` is how the file is named in messages (e.g. relative to the rules dir). */
-export function loadRuleFile(path: string, display: string, scopeOf: TemplateScopeOf): LoadedFile {
+export function loadRuleFile(path: string, display: string): LoadedFile {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -55,14 +55,14 @@ export function loadRuleFile(path: string, display: string, scopeOf: TemplateSco
     const code = (err as NodeJS.ErrnoException).code;
     return { file: display, rules: [], ids: [], problems: [problem(display, 1, 1, '', `cannot be read: ${code === 'ENOENT' ? 'there is no such file' : (code ?? (err as Error).message)}`)] };
   }
-  return loadRuleText(text, display, scopeOf);
+  return loadRuleText(text, display);
 }
 
-export function loadRuleText(text: string, display: string, scopeOf: TemplateScopeOf): LoadedFile {
+export function loadRuleText(text: string, display: string): LoadedFile {
   const { doc, lineCounter, problems: syntax } = parseYaml(text);
   const problems: RuleProblem[] = syntax.map((p) => problem(display, p.line, p.column, '', p.message));
   try {
-    return loadDocument(doc, lineCounter, display, problems, scopeOf);
+    return loadDocument(doc, lineCounter, display, problems);
   } catch (err) {
     // Walking a document recurses per level too (its value, the schema check): too deep is a problem of the file.
     if (!(err instanceof RangeError)) throw err;
@@ -70,7 +70,7 @@ export function loadRuleText(text: string, display: string, scopeOf: TemplateSco
   }
 }
 
-function loadDocument(doc: Document, lineCounter: LineCounter, display: string, problems: RuleProblem[], scopeOf: TemplateScopeOf): LoadedFile {
+function loadDocument(doc: Document, lineCounter: LineCounter, display: string, problems: RuleProblem[]): LoadedFile {
   const value = problems.length > 0 ? jsOf(doc) : doc.toJS();
   const ids = readableIds(value);
   if (problems.length > 0 || value === null || value === undefined) return { file: display, rules: [], ids, problems };
@@ -87,7 +87,7 @@ function loadDocument(doc: Document, lineCounter: LineCounter, display: string, 
       continue;
     }
     try {
-      const rule = compileRule(def as RuleDefinition, display, path, scopeOf);
+      const rule = compileRule(def as RuleDefinition, display, path);
       rule.line = position(doc, lineCounter, path, false).line;
       rules.push(rule);
     } catch (err) {
@@ -115,7 +115,10 @@ function readableIds(value: unknown): string[] {
   return [...new Set(list.map((r) => (r && typeof r === 'object' ? (r as { id?: unknown }).id : undefined)).filter((id): id is string => typeof id === 'string' && pattern.test(id)))];
 }
 
-export function compileRule(def: RuleDefinition, file: string, path: Path, scopeOf: TemplateScopeOf): CompiledRule {
+/** Templates in conditions read the run's context (see template-scope.ts): the compiled rule runs in any engine. */
+const scopeOf: TemplateScopeOf = (ctx, scope) => templateScope(ctx, scope.trigger, scope.variables);
+
+export function compileRule(def: RuleDefinition, file: string, path: Path): CompiledRule {
   const triggerDefinitions = def.triggers as TriggerDefinition[];
   const errors: CompileError[] = [];
   const attempt = <T>(fn: () => T): T | undefined => {
@@ -142,7 +145,6 @@ export function compileRule(def: RuleDefinition, file: string, path: Path, scope
     onMissed: def.on_missed ?? 'run',
     enabledByDefault: def.enabled ?? true,
     definition: def,
-    triggerDefinitions,
     triggers: triggers as CompiledTrigger[],
     conditions: allOf(conditions as NonNullable<(typeof conditions)[number]>[]),
     actions: actions!,

@@ -1,22 +1,16 @@
 // Rule tests: `<name>.test.yaml` beside `<name>.yaml` describes cases — initial states, a timeline of published
-// messages and clock advances, and the commands expected (or not). Each case runs the real engine on a private
-// in-process broker with a virtual clock: nothing reaches real devices, and an hour of rule time takes milliseconds.
-import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { basename, dirname, join } from 'node:path';
+// messages and clock advances, and the commands expected (or not). Each case runs the real engine in a rule harness
+// (an in-memory bus and a virtual clock): nothing reaches real devices, and an hour of rule time takes milliseconds.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { basename, dirname, join, relative } from 'node:path';
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
+import { topicMatches } from '../bus/message-bus.js';
 import { describeValueError } from '../shared/schema-errors.js';
-import { Aedes } from 'aedes';
-import { AedesBus } from '../broker/aedes-bus.js';
-import { topicMatches } from '../broker/message-bus.js';
 import { formatPayload } from '../devices/topic.js';
-import { FakeClock } from '../shared/clock.js';
-import { EventBus } from '../shared/event-bus.js';
-import { createMemoryLogger } from '../shared/logger.js';
 import { parseDuration } from './duration.js';
-import { RuleEngine } from './engine.js';
-import { loadRuleFile, position } from './rule-loader.js';
+import { RuleHarness } from './rule-harness.js';
+import { loadRuleFile, position, type CompiledRule } from './rule-loader.js';
 import { nextTimeOfDay, parseClock } from './triggers/common.js';
 import { formatPath } from './validate.js';
 import { parseYaml } from './yaml-mistakes.js';
@@ -66,6 +60,34 @@ export interface TestFileResult {
   cases: CaseResult[];
 }
 
+/** Runs every `*.test.yaml` of `dir` (or only `<only>.test.yaml`) and tells each case's result, line by line, to `out`. */
+export async function runRuleTests(dir: string, out: (line: string) => void, only?: string): Promise<{ code: number; results: TestFileResult[] }> {
+  if (!existsSync(dir)) {
+    out(`${dir}: no such directory`);
+    return { code: 2, results: [] };
+  }
+  const files = readdirSync(dir).filter((f) => /\.test\.ya?ml$/.test(f) && (!only || f.startsWith(`${only}.`))).sort();
+  const results: TestFileResult[] = [];
+  let passed = 0;
+  let failed = 0;
+  for (const f of files) {
+    const result = await runRuleTestFile(join(dir, f), relative(process.cwd(), join(dir, f)) || f);
+    results.push(result);
+    out(result.file);
+    for (const p of result.problems) out(`  ${p}`);
+    failed += result.problems.length ? 1 : 0;
+    for (const c of result.cases) {
+      out(`  ${c.passed ? '✓' : '✗'} ${c.name}`);
+      for (const d of c.diff) out(`      ${d}`);
+      if (c.passed) passed++;
+      else failed++;
+    }
+  }
+  if (files.length === 0) out(`no *.test.yaml files in ${dir}`);
+  out(`${passed} passed, ${failed} failed`);
+  return { code: failed > 0 ? 1 : 0, results };
+}
+
 export async function runRuleTestFile(path: string, display = path): Promise<TestFileResult> {
   const { doc, lineCounter: lc, problems: syntax } = parseYaml(readFileSync(path, 'utf8'));
   if (syntax.length) return { file: display, cases: [], problems: syntax.map((p) => `${display}:${p.line}:${p.column} ${p.message}`) };
@@ -83,52 +105,36 @@ export async function runRuleTestFile(path: string, display = path): Promise<Tes
   if (problems.length) return { file: display, cases: [], problems };
   const spec = value as TestFile;
   const name = spec.file ?? basename(path).replace(/\.test\.ya?ml$/, '.yaml');
-  const ruleFile = join(path, '..', name);
-  // The rule file is checked here, under its own path: each case runs a copy of it in a temporary dir.
-  const rules = loadRuleFile(ruleFile, join(dirname(display), name), () => ({}));
+  // The rule file is checked once, under its own path; each case runs a fresh copy of its rules (triggers keep
+  // state while attached, and a case starts from nothing).
+  const load = () => loadRuleFile(join(path, '..', name), join(dirname(display), name));
+  const rules = load();
   if (rules.problems.length) return { file: display, cases: [], problems: rules.problems.map((p) => p.text) };
   const cases: CaseResult[] = [];
-  for (const c of spec.cases) cases.push(await runCase(ruleFile, c));
+  for (const c of spec.cases) cases.push(await runCase(name, () => load().rules, c));
   return { file: display, cases, problems };
 }
 
-async function runCase(ruleFile: string, c: Case): Promise<CaseResult> {
-  const dir = mkdtempSync(join(tmpdir(), 'hearth-rule-test-'));
+async function runCase(name: string, compile: () => CompiledRule[], c: Case): Promise<CaseResult> {
   const diff: string[] = [];
-  const broker = await Aedes.createBroker();
-  const bus = new AedesBus(broker);
   const start = c.start ? new Date(c.start).getTime() : new Date(2026, 0, 1, 12, 0, 0).getTime();
-  const clock = new FakeClock(start);
-  const logger = createMemoryLogger();
-  const published: Array<{ topic: string; payload: string; at: number; step: number }> = [];
-  let step = 0;
-  // The test's own messages are told apart by content, in order: deliveries are asynchronous, so a flag set
-  // around the publish would also swallow what the rules publish meanwhile.
-  const own: string[] = [];
-  await bus.subscribe('#', (m) => {
-    if (m.topic.startsWith('hearth/')) return;
-    const payload = m.payload.toString();
-    const mine = own.indexOf(`${m.topic}\0${payload}`);
-    if (mine >= 0) return void own.splice(mine, 1);
-    published.push({ topic: m.topic, payload, at: clock.now(), step });
-  }, { retained: false });
   // Notifications are recorded, not sent: a case expects them like published messages.
-  const notified = recordNotifications(() => clock.now(), fmt);
-  let engine: RuleEngine | undefined;
+  const notified = recordNotifications(() => harness.clock.now(), fmt);
+  const harness = new RuleHarness({ start, states: Object.entries(c.states ?? {}), notify: notified.notify });
+  const { clock } = harness;
+  // What the rules published, minus the hub's own events: the commands a case expects.
+  const published = () => harness.published.filter((p) => !p.topic.startsWith('hearth/'));
   try {
-    copyFileSync(ruleFile, join(dir, basename(ruleFile)));
-    engine = new RuleEngine({ bus, clock, logger, events: new EventBus(logger), rulesDir: dir, watch: false, initialStates: Object.entries(c.states ?? {}), notify: notified.notify });
-    await engine.start();
-    if (engine.problems.length) return { name: c.name, passed: false, diff: engine.problems.map((p) => p.text) };
+    harness.load(name, name, compile());
+    await harness.start();
     let checkpoint = 0;
-    const since = () => published.filter((p, i) => i >= checkpoint && p);
+    const since = () => published().slice(checkpoint);
+    let step = 0;
     for (const s of c.steps) {
       step++;
       const label = `step ${step}`;
       if ('publish' in s) {
-        own.push(`${s.publish}\0${formatPayload(s.payload)}`);
-        await bus.publish(s.publish, formatPayload(s.payload), { retain: s.retain ?? false });
-        await clock.advance(0);
+        await harness.publish(s.publish, formatPayload(s.payload), { retain: s.retain ?? false });
       } else if ('advance' in s) {
         const ms = parseDuration(s.advance);
         if (typeof ms === 'string') throw new Error(`${label}: advance ${ms}`);
@@ -143,7 +149,7 @@ async function runCase(ruleFile: string, c: Case): Promise<CaseResult> {
           diff.push(list.length ? `  published instead: ${list.map((p) => `${p.topic} = ${JSON.stringify(p.payload)} at +${fmt(p.at - start)}`).join(', ')}` : '  published instead: nothing');
           break;
         }
-        checkpoint = published.indexOf(list[hit]!) + 1;
+        checkpoint += hit + 1;
       } else if ('expect_none' in s) {
         const hits = since().filter((p) => topicMatches(s.expect_none, p.topic));
         if (hits.length) {
@@ -151,7 +157,7 @@ async function runCase(ruleFile: string, c: Case): Promise<CaseResult> {
           diff.push(`  published: ${hits.map((p) => `${p.topic} = ${JSON.stringify(p.payload)} at +${fmt(p.at - start)}`).join(', ')}`);
           break;
         }
-        checkpoint = published.length;
+        checkpoint = published().length;
       } else {
         const miss = notified.check(s, start);
         if (miss) {
@@ -163,9 +169,7 @@ async function runCase(ruleFile: string, c: Case): Promise<CaseResult> {
   } catch (err) {
     diff.push((err as Error).message);
   } finally {
-    await engine?.stop();
-    await new Promise<void>((r) => broker.close(() => r()));
-    rmSync(dir, { recursive: true, force: true });
+    await harness.stop();
   }
   return { name: c.name, passed: diff.length === 0, diff };
 }

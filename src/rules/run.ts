@@ -1,9 +1,10 @@
 // One rule run, as named steps: match trigger → check conditions → run actions → record trace.
 import { randomUUID } from 'node:crypto';
-import type { MessageBus } from '../broker/message-bus.js';
+import type { MessageBus } from '../bus/message-bus.js';
 import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
 import type { CompiledRule } from './rule-loader.js';
+import { templateScope } from './template-scope.js';
 import type { RuleTrace } from './traces.js';
 import { RunCancelled, StopRun, type CompiledTrigger, type ConditionContext, type RunContext, type TriggerContext, type TriggerEvent } from './types.js';
 
@@ -12,7 +13,6 @@ export interface RunDeps extends ConditionContext {
   logger: Logger;
   triggerContext: TriggerContext;
   notify?: RunContext['notify'];
-  templateScope(trigger: Partial<TriggerEvent>, variables: Record<string, unknown>): Record<string, unknown>;
 }
 
 export interface RunOptions {
@@ -85,7 +85,7 @@ export class RuleRun {
         await rule.actions(ctx);
         return this.#finish('ran');
       }
-      for (const [name, evaluate] of rule.variables) variables[name] = evaluate(deps.templateScope(trace.trigger, variables));
+      for (const [name, evaluate] of rule.variables) variables[name] = evaluate(templateScope(deps, trace.trigger, variables));
       if (!this.#options.skipConditions && !this.#checkConditions(scope)) return this.#finish('conditions_failed');
       await rule.actions(ctx);
       return this.#finish('ran');
@@ -131,7 +131,7 @@ export class RuleRun {
       published: this.trace.published,
       dryRun: this.#options.dryRun ?? false,
       ...(deps.notify ? { notify: deps.notify } : {}),
-      templateScope: () => deps.templateScope(scope.trigger, scope.variables),
+      templateScope: () => templateScope(deps, scope.trigger, scope.variables),
       path: [],
       sleep: (ms) =>
         new Promise<void>((resolve, reject) => {

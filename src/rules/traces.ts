@@ -24,6 +24,11 @@ export interface RuleTrace {
   error?: string;
 }
 
+/** The trace of an evaluation that ended where it began: a rejected trigger, a skip, a missed hold or delay. */
+export function instantTrace(id: string, ruleId: string, at: number, outcome: Outcome, reason: string, trigger: Partial<TriggerEvent>): RuleTrace {
+  return { id, ruleId, startedAt: at, endedAt: at, outcome, reason, trigger, conditions: [], actions: [], published: [] };
+}
+
 export interface TraceStore {
   record(trace: RuleTrace): void;
   list(ruleId: string, limit?: number): RuleTrace[];

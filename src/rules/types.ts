@@ -1,5 +1,5 @@
 // The shapes shared by the engine and the trigger, condition and action modules.
-import type { MessageBus } from '../broker/message-bus.js';
+import type { MessageBus } from '../bus/message-bus.js';
 import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
 import type { DeliveryResult, Notification } from '../notify/types.js';
@@ -78,6 +78,12 @@ export interface TimerStore {
   save(timer: StoredTimer): void;
   delete(key: string): void;
   load(): StoredTimer[];
+}
+
+/** Where a user's enable/disable choices are kept across restarts (SQLite in the hub). */
+export interface RuleSwitches {
+  disabledRules(): Set<string>;
+  setRuleDisabled(ruleId: string, disabled: boolean): void;
 }
 
 export interface TriggerContext {

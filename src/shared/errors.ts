@@ -15,6 +15,7 @@ export const ERRORS = {
   HEARTH_PAYLOAD_TOO_LARGE: { status: 413, message: 'Request body is too large' },
   HEARTH_NOT_READY: { status: 503, message: 'Hearth is starting or stopping' },
   HEARTH_BROKER_UNAVAILABLE: { status: 503, message: 'The MQTT broker did not accept the message: {reason}' },
+  HEARTH_BROKER_REFUSED: { status: 502, message: '{reason}' },
   HEARTH_STORAGE_UNAVAILABLE: { status: 503, message: 'The change was not saved: {reason}; try again when there is space (see /healthz)' },
   HEARTH_DATA_DIR_LOCKED: { status: 409, message: '{holder} owns the data dir {dataDir}: {advice}' },
   HEARTH_LISTEN_FAILED: { status: 500, message: '{what} port {reason}: choose another with {option} (0 picks a free port)' },

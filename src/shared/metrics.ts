@@ -16,6 +16,7 @@ interface Family {
 export class Metrics {
   readonly #counters = new Map<string, { help: string; values: Map<string, Sample> }>();
   readonly #gauges = new Map<string, { help: string; read: () => number }>();
+  readonly #labelled = new Map<string, { help: string; type: 'counter' | 'gauge'; read: () => Sample[] }>();
   #registry: Promise<Registry> | undefined;
   #registered = new Set<string>();
 
@@ -34,7 +35,14 @@ export class Metrics {
     this.#gauges.set(name, { help, read });
   }
 
+  /** A family with one sample per label set (one per bridge, say) that a part counts itself, read at scrape time. */
+  labelled(name: string, help: string, type: 'counter' | 'gauge', read: () => Sample[]): void {
+    this.#labelled.set(name, { help, type, read });
+  }
+
   value(name: string, labels?: Labels): number {
+    const labelled = this.#labelled.get(name);
+    if (labelled) return labelled.read().find((s) => labelKey(s.labels) === labelKey(labels ?? {}))?.value ?? 0;
     return this.#counters.get(name)?.values.get(labels ? labelKey(labels) : '')?.value ?? this.#gauges.get(name)?.read() ?? 0;
   }
 
@@ -57,6 +65,7 @@ export class Metrics {
       yield { name, help, type: 'counter', samples: () => (values.size === 0 ? [{ labels: {}, value: 0 }] : [...values.values()]) };
     }
     for (const [name, { help, read }] of this.#gauges) yield { name, help, type: 'gauge', samples: () => [{ labels: {}, value: read() }] };
+    for (const [name, { help, type, read }] of this.#labelled) yield { name, help, type, samples: read };
   }
 
   // A collector in prom-client's metric shape (`get()` gives name, help, type and values at scrape time): the values

@@ -1,16 +1,22 @@
 // Demo mode: a simulated home over real MQTT. Everything belongs to the demo: its login exists only in memory and
 // may act only for its own devices, its devices are marked, and when the demo ends they are removed without
 // going "offline" first, so no alert rule fires for the demo's own shutdown.
-import type { EmbeddedBroker } from '../broker/broker.js';
+import type { MqttIdentity } from '../broker/acl.js';
 import type { DeviceRegistry } from '../devices/device-registry.js';
 import type { EventBus } from '../shared/event-bus.js';
 import type { Logger } from '../shared/logger.js';
 import { generatePassword } from '../shared/password.js';
 import { idFromName } from '../devices/device-id.js';
 import { DEMO_DISCOVERY, DEMO_HOME, DEMO_ZIGBEE } from './devices.js';
+// The simulators pull in the mqtt client library (about 20 MB of RSS on a Pi): the hub loads this module only in
+// demo mode.
+import { startDiscoveryDevices } from './discovery-devices.js';
+import { startSimulation, type Simulation } from './simulator.js';
+import { startZigbee2mqttBridge } from './zigbee2mqtt-bridge.js';
 
 export interface DemoModeDeps {
-  broker: EmbeddedBroker;
+  /** Adds a login to the embedded broker that lives in memory only, until the returned function removes it. */
+  addLogin(username: string, password: string, identity: MqttIdentity): () => void;
   registry: DeviceRegistry;
   events: EventBus;
   logger: Logger;
@@ -24,7 +30,7 @@ export const DEMO_LOGIN = 'hearth-demo';
 
 /** Starts the simulated home; the returned function ends it (before the broker stops). */
 export async function startDemoMode(deps: DemoModeDeps): Promise<() => Promise<void>> {
-  const { broker, registry, events, logger } = deps;
+  const { registry, events, logger } = deps;
   const password = generatePassword();
   const z2m = deps.adapters?.zigbee2mqtt;
   const ha = deps.adapters?.homeassistant;
@@ -35,7 +41,8 @@ export async function startDemoMode(deps: DemoModeDeps): Promise<() => Promise<v
   ]);
   // Its bridge and its discovered devices speak in their own topics, and only there.
   const topics = [...(z2m ? [`${z2m}/#`] : []), ...(ha ? [`${ha}/#`, ...DEMO_DISCOVERY.map(([id]) => `${id}/#`)] : [])];
-  const removeLogin = broker.addLogin(DEMO_LOGIN, password, { kind: 'devices', name: 'demo mode', deviceIds: new Set(DEMO_HOME.map(([id]) => id)), topics: { publish: topics, subscribe: topics } });
+  const deviceIds = new Set(DEMO_HOME.map(([id]) => id));
+  const removeLogin = deps.addLogin(DEMO_LOGIN, password, { kind: 'devices', name: 'demo mode', deviceIds, topics: { publish: topics, subscribe: topics } });
   const adopt = (id: string) => {
     const room = rooms.get(id);
     if (!room || !registry.has(id)) return;
@@ -43,9 +50,15 @@ export async function startDemoMode(deps: DemoModeDeps): Promise<() => Promise<v
     if (!registry.get(id).room) registry.updateMeta(id, { room });
   };
   events.on('device.created', 'demo', ({ deviceId }) => setImmediate(() => adopt(deviceId)));
-  // Loaded only in demo mode: the simulator pulls in the mqtt client library (about 20 MB of RSS on a Pi).
-  const { startDemo } = await import('./command.js');
-  const sim = await startDemo({ mqttUrl: deps.mqttUrl, username: DEMO_LOGIN, password, logger, ...(deps.adapters ? { adapters: deps.adapters } : {}) });
+  // About 20 devices of a believable home with the ids the example rules use, in-process but over real MQTT; and a
+  // Zigbee2MQTT bridge and devices announced with Home Assistant discovery, in their own formats (not retained, so a
+  // demo that ends, or crashes, leaves nothing in the broker that would bring them back).
+  const login = { url: deps.mqttUrl, username: DEMO_LOGIN, password, logger };
+  const sim = combine(await Promise.all([
+    startSimulation({ ...login, devices: DEMO_HOME.map(([id, kind]) => [id, kind]), rate: 4 }),
+    ...(z2m ? [startZigbee2mqttBridge({ ...login, base: z2m, devices: DEMO_ZIGBEE.map(([name, kind]) => [name, kind]), rate: 0.5, retain: false })] : []),
+    ...(ha ? [startDiscoveryDevices({ ...login, prefix: ha, devices: DEMO_DISCOVERY.map(([id, kind, name]) => [id, kind, name]), rate: 0.5, retain: false })] : []),
+  ]));
   for (const id of rooms.keys()) adopt(id);
   logger.warn(`demo mode: ${rooms.size} simulated devices are running (${DEMO_HOME.length} on home/…${z2m ? `, ${DEMO_ZIGBEE.length} behind a Zigbee2MQTT bridge` : ''}${ha ? `, ${DEMO_DISCOVERY.length} announced with Home Assistant discovery` : ''}); they are removed when the demo ends`);
   return async () => {
@@ -56,5 +69,16 @@ export async function startDemoMode(deps: DemoModeDeps): Promise<() => Promise<v
     await sim.stop({ goodbye: false });
     removeLogin();
     logger.info(`demo mode ended: ${removed.length} demo device(s) removed`);
+  };
+}
+
+/** Several simulations as one. */
+function combine(sims: Simulation[]): Simulation {
+  return {
+    clients: new Map(sims.flatMap((s) => [...s.clients])),
+    refused: sims.flatMap((s) => s.refused),
+    stats: () => sims.map((s) => s.stats()).reduce((a, b) => ({ devices: a.devices + b.devices, connected: a.connected + b.connected, published: a.published + b.published, commands: a.commands + b.commands })),
+    pause: () => sims.forEach((s) => s.pause()),
+    stop: async (options) => void (await Promise.all(sims.map((s) => s.stop(options)))),
   };
 }

@@ -1,4 +1,4 @@
-// Devices and their latest properties in SQLite (history is HistoryStore's). Writes are prepared here and run by the
+// Devices and their latest properties in SQLite (history is HistoryRepo's). Writes are prepared here and run by the
 // write queue.
 import type { Database, Statement } from 'better-sqlite3';
 import type { DeviceRecord } from '../devices/device-record.js';

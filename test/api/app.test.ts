@@ -9,7 +9,7 @@ import { LoginLimiter } from '../../src/shared/login-limiter.js';
 import { createMemoryLogger } from '../../src/shared/logger.js';
 import { Metrics } from '../../src/shared/metrics.js';
 import { openDatabase, type Database } from '../../src/store/database.js';
-import { HistoryStore } from '../../src/store/history-store.js';
+import { HistoryRepo } from '../../src/store/history-repo.js';
 import { SessionRepo } from '../../src/store/session-repo.js';
 import { UserRepo } from '../../src/store/user-repo.js';
 import { tempDir } from '../helpers/hub.js';
@@ -27,13 +27,12 @@ beforeAll(async () => {
     registry,
     users,
     sessions: new SessionRepo(db),
-    history: new HistoryStore(db),
+    history: new HistoryRepo(db),
     limiter: new LoginLimiter(),
     bus: { publish: async () => undefined, subscribe: async () => async () => undefined } as unknown as ApiContext['bus'],
     events: new EventBus(logger),
     metrics: new Metrics(),
     logger,
-    db,
     isReady: () => true,
   };
   app = await buildApi(ctx);

@@ -2,7 +2,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runRulesWhy } from '../../src/rules/why-command.js';
+import { runRulesWhy } from '../../src/cli/rules-why.js';
 import { http, startTestHub, tempDir, waitFor, type TestHub } from '../helpers/hub.js';
 
 let th: TestHub | undefined;
@@ -84,7 +84,7 @@ describe('rules API', () => {
     th = await hubWithRules({});
     const tooDeep = RULE('porch').replace('    topic: home/porch/light/set', '        topic: home/porch/light/set');
     const message = 'line 8 is indented deeper than the key above it ("action" on line 7), which already has a value; start it in column 5, like "action"';
-    const path = relative(process.cwd(), join(th.hub.rules.rulesDir, 'porch.yaml'));
+    const path = relative(process.cwd(), join(th.hub.ruleDirectory.dir, 'porch.yaml'));
     const put = await http(th, 'PUT', '/api/rules/porch', { yaml: tooDeep });
     expect(put.status).toBe(400);
     expect(put.json.message).toBe(`${path}:8:9 ${message}`);
@@ -158,7 +158,7 @@ describe('rules API', () => {
     const traces = await http(th, 'GET', '/api/rules/porch/traces');
     expect(traces.json).toMatchObject([{ outcome: 'saved', reason: why, actions: [{ step: 'delay', result: `saved: ${why}` }] }]);
     const lines: string[] = [];
-    expect(runRulesWhy(th.hub.db, 'porch', 1, (l) => lines.push(l))).toBe(0);
+    expect(runRulesWhy(th.dataDir, 'porch', 1, (l) => lines.push(l))).toBe(0);
     expect(lines[0]).toMatch(new RegExp(`porch: SAVED — ${why}$`));
     expect(lines.join('\n')).not.toMatch(/CANCELLED|✗|error/);
   });

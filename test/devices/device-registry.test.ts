@@ -22,8 +22,8 @@ describe('device state from MQTT', () => {
     expect(device.id).toBe('kitchen');
     expect(device.properties.temperature.value).toBe(21.5);
     expect(Date.parse(device.properties.temperature.updatedAt)).toBeGreaterThanOrEqual(before - 5);
-    await waitFor(() => th.hub.history.readings('kitchen', 'temperature', 0, Date.now() + 1000).length === 1, 'history row');
-    expect(th.hub.history.readings('kitchen', 'temperature', 0, Date.now() + 1000)[0]!.value).toBe(21.5);
+    await waitFor(() => th.hub.history.readingsOf('kitchen', 'temperature', 0, Date.now() + 1000).length === 1, 'history row');
+    expect(th.hub.history.readingsOf('kitchen', 'temperature', 0, Date.now() + 1000)[0]!.value).toBe(21.5);
   });
 
   it('payloads are typed: numbers, booleans, JSON and text', async () => {

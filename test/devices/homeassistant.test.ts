@@ -86,7 +86,7 @@ describe('devices announced with Home Assistant MQTT discovery', () => {
     await waitFor(async () => (await device('study_ac')).properties.current_temperature.value === 19.5, 'the study temperature');
     expect((await device('kitchen')).properties).toMatchObject({ temperature: { value: 21.5 }, humidity: { value: 48 } });
     expect((await device('living_room_shutter')).properties).toMatchObject({ position: { value: 42 }, mode: { value: 'manual' } });
-    await waitFor(() => th.hub.history.readings('kitchen', 'temperature', 0, Date.now() + 1000).length === 1, 'kitchen history');
+    await waitFor(() => th.hub.history.readingsOf('kitchen', 'temperature', 0, Date.now() + 1000).length === 1, 'kitchen history');
   });
 
   it('drives rules, whose commands reach each entity in its own topic and payload', async () => {

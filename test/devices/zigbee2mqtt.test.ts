@@ -75,9 +75,9 @@ describe('a Zigbee2MQTT bridge', () => {
     await waitFor(() => mirrored.includes('home/living_room_sensor/temperature=27.34'), 'the mirrored reading');
     expect(mirrored).toContain('home/living_room_sensor/status=online');
     // Counted, stored and traced once, not again when the mirror's echo comes back under home/.
-    await waitFor(() => th.hub.history.readings('living_room_sensor', 'temperature', 0, Date.now() + 1000).length === 1, 'one history row');
+    await waitFor(() => th.hub.history.readingsOf('living_room_sensor', 'temperature', 0, Date.now() + 1000).length === 1, 'one history row');
     await new Promise((r) => setTimeout(r, 100));
-    expect(th.hub.history.readings('living_room_sensor', 'temperature', 0, Date.now() + 1000)).toHaveLength(1);
+    expect(th.hub.history.readingsOf('living_room_sensor', 'temperature', 0, Date.now() + 1000)).toHaveLength(1);
     const traces = (await http(th, 'GET', '/api/rules/warm-living-room/traces')).json;
     expect(traces.filter((t: any) => t.outcome === 'ran')).toHaveLength(1);
   });

@@ -34,6 +34,7 @@ export interface RunningHub {
   child: ChildProcess;
   /** The V8 inspector's WebSocket URL, when started with `--inspect=127.0.0.1:0`. */
   inspector?: string;
+  /** 0 when the hub runs on an external broker. */
   mqttPort: number;
   httpPort: number;
   output(): string;
@@ -55,11 +56,12 @@ export function startCliHub(env: Record<string, string>, args: string[] = [], no
     }, 15_000);
     const onData = (d: Buffer) => {
       out += d;
-      const m = /MQTT port (\d+), HTTP port (\d+)/.exec(out);
+      // On an external broker (mqtt.url) the hub has no MQTT port of its own: mqttPort is 0.
+      const m = /Hearth is running: (?:MQTT port (\d+)|MQTT on the broker \S+ \([^)]*\)), HTTP port (\d+)/.exec(out);
       if (m) {
         clearTimeout(timer);
         const inspector = /Debugger listening on (ws:\/\/\S+)/.exec(out)?.[1];
-        resolve({ child, mqttPort: Number(m[1]), httpPort: Number(m[2]), inspector, output: () => out, exited });
+        resolve({ child, mqttPort: Number(m[1] ?? 0), httpPort: Number(m[2]), inspector, output: () => out, exited });
       }
     };
     child.stdout.on('data', onData);

@@ -1,20 +1,22 @@
-// A rule engine on a real in-process aedes broker with a virtual clock, for rule tests that need no full hub.
+// Rule files in a temp dir, run in the rule harness (the real engine on an in-memory bus with a virtual clock), for
+// rule tests that need no full hub.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Aedes } from 'aedes';
-import { AedesBus } from '../../src/broker/aedes-bus.js';
-import { FakeClock } from '../../src/shared/clock.js';
-import { EventBus } from '../../src/shared/event-bus.js';
-import { createMemoryLogger } from '../../src/shared/logger.js';
-import { RuleEngine, type RuleEngineDeps } from '../../src/rules/engine.js';
+import type { MemoryBus } from '../../src/bus/memory-bus.js';
+import type { RuleEngine, RuleEngineDeps } from '../../src/rules/engine.js';
+import { RuleDirectory } from '../../src/rules/rule-directory.js';
+import { RuleHarness } from '../../src/rules/rule-harness.js';
 import type { TraceStore } from '../../src/rules/traces.js';
 import type { StoredTimer, TimerStore } from '../../src/rules/types.js';
+import type { FakeClock } from '../../src/shared/clock.js';
 import { tempDir } from './hub.js';
 
 export interface EngineHarness {
   engine: RuleEngine;
+  /** The rules dir the engine runs: reload, remove, problems, every rule with its status. */
+  directory: RuleDirectory;
   clock: FakeClock;
-  bus: AedesBus;
+  bus: MemoryBus;
   dir: string;
   logs: string[];
   /** Every message published on the bus (by the rules too), in order. */
@@ -46,34 +48,27 @@ export async function startEngine(
   const dir = options.dir ?? join(tempDir('hearth-rules-'), 'rules');
   mkdirSync(dir, { recursive: true });
   for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
-  const broker = await Aedes.createBroker();
-  const bus = new AedesBus(broker);
-  const clock = new FakeClock(options.start ?? new Date(2026, 5, 15, 12, 0, 0));
-  const logger = createMemoryLogger();
+  const h = new RuleHarness({ ...options, start: options.start ?? new Date(2026, 5, 15, 12, 0, 0) });
   const published: Array<{ topic: string; payload: string }> = [];
-  await bus.subscribe('#', (m) => published.push({ topic: m.topic, payload: m.payload.toString() }), { retained: false });
-  const engine = new RuleEngine({ bus, clock, logger, events: new EventBus(logger), rulesDir: dir, watch: false, initialStates: options.states, location: options.location, timerStore: options.timerStore, traceStore: options.traceStore, notify: options.notify });
-  await engine.start();
+  await h.bus.subscribe('#', (m) => published.push({ topic: m.topic, payload: m.payload.toString() }), { retained: false });
+  const directory = new RuleDirectory({ dir, clock: h.clock, logger: h.logger, events: h.events, engine: h.engine });
+  directory.loadAll();
+  await h.start();
   return {
-    engine,
-    clock,
-    bus,
+    engine: h.engine,
+    directory,
+    clock: h.clock,
+    bus: h.bus,
     dir,
-    logs: logger.lines,
+    logs: h.logger.lines,
     published,
-    async publish(topic, payload, retain = false) {
-      await bus.publish(topic, payload, { qos: 0, retain });
-      await clock.advance(0);
-    },
+    publish: (topic, payload, retain = false) => h.publish(topic, payload, { retain }),
     write(file, yaml) {
       writeFileSync(join(dir, file), yaml);
     },
     commands(prefix = '') {
       return published.filter((m) => m.topic.startsWith(prefix) && m.topic.endsWith('/set')).map((m) => `${m.topic}=${m.payload}`);
     },
-    async stop() {
-      await engine.stop();
-      await new Promise<void>((r) => broker.close(() => r()));
-    },
+    stop: () => h.stop(),
   };
 }

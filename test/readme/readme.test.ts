@@ -1,13 +1,18 @@
 // The README is tested: every shell and JavaScript block in it runs here as a newcomer would type it, against a
 // real hub started by the `hearth` command. The only changes made to a block are the ones a reader makes:
 // `hub.local` becomes this machine and the hub's ports, and `<password>` placeholders become the real passwords.
+// The Mosquitto blocks run against a Mosquitto of the test's own: its directory stands for /etc/mosquitto,
+// `broker.local:1883` for its address, and the test restarts it where the README says `systemctl restart`.
 // A block with no check below fails the test, so a new README command cannot go untested.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import mqtt from 'mqtt';
 import { runCli, startCliHub, type RunningHub } from '../helpers/cli.js';
 import { tempDir, waitFor } from '../helpers/hub.js';
+import { freePort, MOSQUITTO } from '../helpers/mosquitto.js';
 
 const ROOT = join(import.meta.dirname, '../..');
 const README = readFileSync(join(ROOT, 'README.md'), 'utf8');
@@ -65,6 +70,54 @@ function background(script: string, env: Record<string, string> = {}): ChildProc
     }
   };
   return Object.assign(child, { output: () => out, stop });
+}
+
+/** The Mosquitto of "Running with Mosquitto or EMQX", set up by its blocks as a reader sets up theirs. */
+interface ReadmeBroker {
+  url: string;
+  port: number;
+  dir: string;
+  passwords: { hearth: string; homeassistant: string };
+  /** A block with this broker in place of the reader's (address, directory, passwords). */
+  localize(text: string): string;
+}
+let readmeBroker: Promise<ReadmeBroker> | undefined;
+let brokerProcess: ChildProcess | undefined;
+
+/** Runs the README's Mosquitto setup block in a directory of the test's, then starts Mosquitto with the README's config. */
+function setUpReadmeBroker(): Promise<ReadmeBroker> {
+  readmeBroker ??= (async () => {
+    const dir = tempDir('hearth-readme-mosquitto-');
+    const port = await freePort();
+    const passwords = { hearth: 'readme-hearth-password', homeassistant: 'readme-ha-password' };
+    const broker: ReadmeBroker = {
+      url: `mqtt://127.0.0.1:${port}`,
+      port,
+      dir,
+      passwords,
+      localize: (text) =>
+        text
+          .replaceAll('/etc/mosquitto', dir)
+          .replaceAll('broker.local:1883', `127.0.0.1:${port}`)
+          .replaceAll('<hearth password>', passwords.hearth)
+          .replaceAll('<home assistant password>', passwords.homeassistant),
+    };
+    const setup = commandBlocks(README).find((b) => b.text.includes('mosquitto_passwd -b passwd hearth'))!;
+    // `systemctl restart mosquitto` is this test starting its Mosquitto below.
+    sh(broker.localize(setup.text).replace(/^systemctl restart mosquitto$/m, ''));
+    const conf = /^```conf\n([\s\S]*?)^```/m.exec(README)![1]!;
+    // The README's config, on this test's port and directory (and, as root in CI, without switching users).
+    const testConf = broker.localize(conf).replace(/^listener 1883$/m, `listener ${port} 127.0.0.1`) + `user ${userInfo().username}\npersistence true\npersistence_location ${dir}/\n`;
+    writeFileSync(join(dir, 'mosquitto.conf'), testConf);
+    brokerProcess = spawn(MOSQUITTO, ['-c', join(dir, 'mosquitto.conf')], { stdio: 'ignore' });
+    await waitFor(async () => {
+      const c = await mqtt.connectAsync(broker.url, { username: 'hearth', password: passwords.hearth, reconnectPeriod: 0, connectTimeout: 500 }).catch(() => undefined);
+      await c?.endAsync();
+      return Boolean(c);
+    }, 'the README\'s Mosquitto', 10_000);
+    return broker;
+  })();
+  return readmeBroker;
 }
 
 const api = (path: string, init: RequestInit = {}) =>
@@ -209,6 +262,58 @@ const CHECKS: Array<{ has: string; check?: (block: Block) => Promise<void> | voi
     },
   },
   { has: 'sudo apt install', skip: 'installs system packages on a Pi; .ci/run installs what the tests need the same way' },
+  // The Pi's own commands (root, systemd, an arm64 machine) run in the release checks of .ci/run instead: the arm64
+  // bundle under qemu (npm run test:arm64), install.sh, an upgrade and a rollback into a staging root (test:install).
+  { has: 'tar xzf hearth-0.1.0-linux-arm64.tar.gz', skip: 'a Pi install: npm run test:install runs install.sh on the x64 bundle into a staging root' },
+  { has: 'tar xzf hearth-0.2.0-linux-arm64.tar.gz', skip: 'a Pi upgrade and rollback: npm run test:install does both into a staging root' },
+  { has: "journalctl -u hearth -o cat | grep 'Created user", skip: "reads systemd's journal on an installed Pi; there is no journal here (test/cli/start-up.test.ts checks the line the hub prints)" },
+  { has: 'sudo -u hearth /opt/hearth/bin/hearth', skip: 'the CLI on an installed Pi; the same commands run against the checkout above' },
+  {
+    has: 'mosquitto_passwd -b passwd hearth',
+    // Run by setUpReadmeBroker(); here: both logins work, with MQTT 5, as Home Assistant needs.
+    check: async () => {
+      const broker = await setUpReadmeBroker();
+      for (const [username, password] of Object.entries(broker.passwords)) {
+        const client = await mqtt.connectAsync(broker.url, { username, password, protocolVersion: 5, reconnectPeriod: 0 });
+        const got = new Promise<string>((resolve) => client.once('message', (_t, p) => resolve(p.toString())));
+        await client.subscribeAsync(`${username}/test`, { qos: 1 });
+        await client.publishAsync(`${username}/test`, 'ok', { qos: 1 });
+        expect(await got).toBe('ok');
+        await client.endAsync();
+      }
+    },
+  },
+  {
+    has: 'export HEARTH_MQTT_URL=mqtt://broker.local:1883',
+    check: async (block) => {
+      const broker = await setUpReadmeBroker();
+      const hub = background(broker.localize(block.text), { HEARTH_DATA_DIR: tempDir(), HEARTH_RULES_DIR: join(ROOT, 'rules'), HEARTH_HTTP_PORT: '0', HEARTH_HOST: '127.0.0.1', HEARTH_ADMIN_PASSWORD: ADMIN });
+      try {
+        const running = await waitFor(() => new RegExp(`Hearth is running: MQTT on the broker ${broker.url} \\(no MQTT listener here\\), HTTP port (\\d+)`).exec(hub.output()), 'the hub on Mosquitto', 60_000);
+        // A reading published on Mosquitto (here by Home Assistant's login) is in Hearth's registry.
+        const ha = await mqtt.connectAsync(broker.url, { username: 'homeassistant', password: broker.passwords.homeassistant, protocolVersion: 5 });
+        await ha.publishAsync('home/readme_porch/temperature', '12.5', { qos: 1, retain: true });
+        await ha.endAsync();
+        const device = `http://127.0.0.1:${running[1]}/api/devices/readme_porch`;
+        const auth = { authorization: 'Basic ' + Buffer.from(`admin:${ADMIN}`).toString('base64') };
+        await waitFor(async () => (await (await fetch(device, { headers: auth })).json()).properties?.temperature?.value === 12.5, 'the reading through Mosquitto', 10_000);
+      } finally {
+        hub.stop();
+      }
+    },
+  },
+  {
+    has: 'hearth device add garage',
+    // In the shell where the block above exported the broker's settings.
+    check: async (block) => {
+      const broker = await setUpReadmeBroker();
+      const env = { HEARTH_MQTT_URL: broker.url, HEARTH_MQTT_USERNAME: 'hearth', HEARTH_MQTT_PASSWORD: broker.passwords.hearth, HEARTH_DATA_DIR: tempDir() };
+      const { stdout } = sh(block.text, { env });
+      expect(stdout).toMatch(/sudo mosquitto_passwd -b \/etc\/mosquitto\/passwd garage '\S+'/);
+      for (const line of ['user garage', 'topic write home/garage/#', 'topic read home/garage/+/set', 'topic read home/garage/status']) expect(stdout).toContain(`  ${line}\n`);
+      expect(stdout).toContain('sudo systemctl reload mosquitto');
+    },
+  },
 ];
 
 beforeAll(async () => {
@@ -231,6 +336,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
+  brokerProcess?.kill('SIGTERM');
   ctx?.hub.child.kill('SIGTERM');
   await ctx?.hub.exited;
 });

@@ -20,7 +20,7 @@ afterEach(async () => {
 
 const historyRows = (t: TestHub) => (t.hub.db.prepare('SELECT count(*) AS n FROM history').get() as { n: number }).n;
 const deviceIds = (t: TestHub) => t.hub.registry.list().map((d) => d.id).sort();
-const ruleStates = (t: TestHub) => t.hub.rules.list().map((r) => `${r.id}:${r.status}`).sort();
+const ruleStates = (t: TestHub) => t.hub.ruleDirectory.list().map((r) => `${r.id}:${r.status}`).sort();
 
 /** Publishers writing readings (and now and then a new device) until stopped. */
 function writeLoad(clients: MqttClient[]) {

@@ -207,8 +207,8 @@ actions:
 `,
     });
     await h.publish('home/loop/value', '1');
-    for (let i = 0; i < 50 && h.engine.list().find((r) => r.id === 'echo')!.status !== 'paused'; i++) await h.clock.advance(0);
-    const info = h.engine.list().find((r) => r.id === 'echo')!;
+    for (let i = 0; i < 50 && h.directory.list().find((r) => r.id === 'echo')!.status !== 'paused'; i++) await h.clock.advance(0);
+    const info = h.directory.list().find((r) => r.id === 'echo')!;
     expect(info.status).toBe('paused');
     expect(info.errors![0]!.message).toContain('triggered more than 20 times in a second');
     const count = h.published.filter((m) => m.topic === 'home/loop/value').length;

@@ -53,7 +53,7 @@ describe('durable delays', () => {
     await h.stop();
     expect([...store.timers.keys()].some((k) => k.startsWith('light/run/'))).toBe(true);
     h = await startEngine({}, { start: start + 90_000, timerStore: store, dir, states: [['home/hall/motion', true]] });
-    h.engine.reloadFile('light.yaml'); // a reload keeps the waiting run too
+    h.directory.reload('light.yaml'); // a reload keeps the waiting run too
     await h.clock.advance(29_000);
     expect(h.commands()).toEqual([]);
     await h.clock.advance(1_000);
@@ -80,9 +80,9 @@ describe('durable delays', () => {
 
     // Reloading its file while it waits saves it too: it goes on in the reloaded rule.
     h = await startEngine({}, { start: start + 90_000, timerStore: store, traceStore: traces, dir, states: [['home/hall/motion', true]] });
-    h.engine.reloadFile('light.yaml');
+    h.directory.reload('light.yaml');
     await h.clock.advance(0);
-    expect(traces.list('light')).toMatchObject([{ id: saved!.id, outcome: 'saved', reason: `${h.engine.displayPath('light.yaml')} changed while the run waited here; saved, it goes on in the reloaded rule` }]);
+    expect(traces.list('light')).toMatchObject([{ id: saved!.id, outcome: 'saved', reason: `${h.directory.displayPath('light.yaml')} changed while the run waited here; saved, it goes on in the reloaded rule` }]);
     await h.clock.advance(30_000);
     expect(h.commands()).toEqual(['home/hall-light/power/set=off']);
     expect(traces.list('light')).toMatchObject([{ id: saved!.id, outcome: 'ran', reason: 'resumed after a restart at step 2' }]);
@@ -234,7 +234,7 @@ describe('durable for: holds', () => {
     await h.stop();
     expect(store.timers.size).toBe(1);
     h = await startEngine({}, { start: start + 3 * 60_000, timerStore: store, dir, states: [['home/room/temperature', 28]] });
-    h.engine.reloadFile('hot.yaml'); // a reload keeps the hold too
+    h.directory.reload('hot.yaml'); // a reload keeps the hold too
     await h.clock.advance(119_000);
     expect(h.commands()).toEqual([]);
     await h.clock.advance(1_000);

@@ -1,9 +1,10 @@
 // Rule files: every problem with file:line:column, a bad file disabling only itself, duplicates, hot reload,
 // the check command, and the editor schema staying in sync.
 import { readFileSync, unlinkSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runRulesCheck } from '../../src/rules/check-command.js';
+import { runRulesCheck } from '../../src/cli/rules-check.js';
+import { SETTLE_MS } from '../../src/rules/rules-dir-watcher.js';
 import { editorSchema } from '../../src/rules/schema.js';
 import { startEngine, type EngineHarness } from '../helpers/engine.js';
 import { waitFor } from '../helpers/hub.js';
@@ -43,14 +44,14 @@ mode: sometimes
 describe('loading rule files', () => {
   it('reports every problem with file:line:column and path, and disables only that file', async () => {
     h = await startEngine({ 'ac.yaml': BAD, 'good.yaml': GOOD('good') });
-    const texts = h.engine.problems.map((p) => p.text.replace(/^.*ac\.yaml/, 'ac.yaml'));
+    const texts = h.directory.problems.map((p) => p.text.replace(/^.*ac\.yaml/, 'ac.yaml'));
     expect(texts).toEqual([
       'ac.yaml:12:7 mode must be one of "single", "restart", "queued", "parallel", got "sometimes"',
       'ac.yaml:5:12 triggers[0].above must be a number, got "hot"',
       'ac.yaml:8:5 actions[0] is not an action: expected "action: publish|log|notify" or one of the keys delay, wait_for_trigger, if, choose, repeat, variables, stop; got keys acton',
       'ac.yaml:11:5 actions[1].payloud is not a known key (known: action, topic, payload, qos, retain, alias)',
     ]);
-    const list = h.engine.list();
+    const list = h.directory.list();
     expect(list.find((r) => r.file.endsWith('ac.yaml'))!.status).toBe('invalid');
     expect(list.find((r) => r.id === 'good')!.status).toBe('active');
   });
@@ -60,15 +61,46 @@ describe('loading rule files', () => {
       'syntax.yaml': 'id: x\ntriggers: [\n',
       'dur.yaml': GOOD('dur').replace('for: 1m', 'for: 5 minutes'),
     });
-    const texts = h.engine.problems.map((p) => p.text.replace(/^.*\/(\w+\.yaml)/, '$1'));
+    const texts = h.directory.problems.map((p) => p.text.replace(/^.*\/(\w+\.yaml)/, '$1'));
     expect(texts.some((t) => /^syntax\.yaml:\d+:\d+ /.test(t))).toBe(true);
     expect(texts).toContain('dur.yaml:6:10 triggers[0].for must be a duration like 30s, 5m, 1h30m or "00:05:00", got "5 minutes"');
   });
 
   it('names both files for a duplicate id', async () => {
     h = await startEngine({ 'a.yaml': GOOD('same'), 'b.yaml': GOOD('same') });
-    const text = h.engine.problems[0]!.text;
+    const text = h.directory.problems[0]!.text;
     expect(text).toMatch(/b\.yaml:2:1 id "same" is already used by .*a\.yaml:2$/);
+  });
+
+  it('an id used twice, in one file or across three, is told the same way by the hub and by `hearth rules check`', async () => {
+    const twice = `- ${GOOD('x', 'home/a/b').trim().replace(/\n/g, '\n  ')}\n- ${GOOD('x', 'home/c/d').trim().replace(/\n/g, '\n  ')}\n`;
+    h = await startEngine({ 'a.yaml': GOOD('same'), 'b.yaml': GOOD('same'), 'c.yaml': GOOD('same'), 'twice.yaml': twice });
+    const hub = h.directory.problems.map((p) => p.text);
+    const inDir = `${relative(process.cwd(), h.dir)}/`;
+    expect(hub.map((t) => t.replaceAll(inDir, ''))).toEqual([
+      'b.yaml:2:1 id "same" is already used by a.yaml:2',
+      'c.yaml:2:1 id "same" is already used by a.yaml:2',
+      'twice.yaml:10:1 id "x" is already used by twice.yaml:1',
+    ]);
+    // Neither of the two rules of twice.yaml runs: the file is refused as a whole, as any file with a problem.
+    expect(h.directory.list().filter((r) => r.status !== 'invalid').map((r) => r.id)).toEqual(['same']);
+    await h.publish('home/c/d', 'on');
+    await h.clock.advance(60_000);
+    expect(h.commands()).toEqual([]);
+    const lines: string[] = [];
+    expect(await runRulesCheck(h.dir, (l) => lines.push(l))).toBe(1);
+    expect(lines).toEqual([...hub, '3 problem(s) in 4 file(s)']);
+  });
+
+  it('a rule a user disabled stays disabled when its file is reloaded', async () => {
+    h = await startEngine({ 'one.yaml': GOOD('one') });
+    h.engine.disable('one');
+    h.write('one.yaml', GOOD('one').replace('payload: fired', 'payload: edited'));
+    h.directory.reload('one.yaml');
+    expect(h.directory.get('one')).toMatchObject({ status: 'disabled' });
+    await h.publish('home/a/b', 'on');
+    await h.clock.advance(60_000);
+    expect(h.commands()).toEqual([]);
   });
 
   it('hot reload replaces one file and keeps another file\'s pending timer', async () => {
@@ -77,31 +109,29 @@ describe('loading rule files', () => {
     await h.publish('home/c/d', 'on');
     await h.clock.advance(30_000);
     h.write('two.yaml', GOOD('two', 'home/e/f'));
-    h.engine.reloadFile('two.yaml');
+    h.directory.reload('two.yaml');
     await h.clock.advance(30_000);
     expect(h.commands()).toEqual(['home/one/x/set=fired']);
     h.write('three.yaml', GOOD('three'));
-    h.engine.reloadFile('three.yaml');
+    h.directory.reload('three.yaml');
     unlinkSync(join(h.dir, 'one.yaml'));
-    h.engine.removeFile('one.yaml');
-    expect(h.engine.list().map((r) => r.id).sort()).toEqual(['three', 'two']);
+    h.directory.remove('one.yaml');
+    expect(h.directory.list().map((r) => r.id).sort()).toEqual(['three', 'two']);
   });
 
-  it('the file watcher picks up an edited file within a second or two', async () => {
-    const { startEngine: start } = await import('../helpers/engine.js');
-    h = await start({ 'w.yaml': GOOD('watched') });
-    // The harness starts without the watcher; this test starts one on the same engine dir.
-    const { RuleEngine } = await import('../../src/rules/engine.js');
-    const { EventBus } = await import('../../src/shared/event-bus.js');
-    const { createMemoryLogger } = await import('../../src/shared/logger.js');
-    const logger = createMemoryLogger();
-    const watched = new RuleEngine({ bus: h.bus, clock: h.clock, logger, events: new EventBus(logger), rulesDir: h.dir });
-    await watched.start();
+  it('the file watcher reloads an edited file once its editor is done: after 200 ms of quiet on the engine clock', async () => {
+    h = await startEngine({ 'w.yaml': GOOD('watched') });
+    // The harness starts without the watcher; this test starts one on its rules dir.
+    const unwatch = h.directory.watch();
     try {
       h.write('w.yaml', GOOD('renamed'));
-      await waitFor(() => watched.list().some((r) => r.id === 'renamed'), 'the edited rule', 3000);
+      // The change is noticed at once, but the reload waits for the file to settle, on the clock the engine runs by.
+      await waitFor(() => h!.clock.pending > 0, 'the change noticed', 3000);
+      expect(h.directory.list().map((r) => r.id)).toEqual(['watched']);
+      await h.clock.advance(SETTLE_MS);
+      expect(h.directory.list().map((r) => r.id)).toEqual(['renamed']);
     } finally {
-      await watched.stop();
+      unwatch();
     }
   });
 

@@ -14,7 +14,7 @@ actions:
   - action: notify
 ${action}`;
 
-const problems = (yaml: string) => loadRuleText(yaml, 'leak.yaml', () => ({})).problems.map((p) => p.text);
+const problems = (yaml: string) => loadRuleText(yaml, 'leak.yaml').problems.map((p) => p.text);
 
 describe('notify action', () => {
   it('reports each bad field at its line and column', () => {

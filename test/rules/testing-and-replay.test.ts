@@ -2,7 +2,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runRulesTest } from '../../src/rules/test-command.js';
+import { RuleHarness } from '../../src/rules/rule-harness.js';
+import { loadRuleText } from '../../src/rules/rule-loader.js';
+import { runRuleTests } from '../../src/rules/rule-tests.js';
 import { runCli } from '../helpers/cli.js';
 import { http, startTestHub, tempDir, waitFor } from '../helpers/hub.js';
 
@@ -21,7 +23,7 @@ actions:
 describe('hearth rules test', () => {
   it('passes on every shipped example rule', async () => {
     const lines: string[] = [];
-    const { code } = await runRulesTest(join(import.meta.dirname, '../../rules'), (l) => lines.push(l));
+    const { code } = await runRuleTests(join(import.meta.dirname, '../../rules'), (l) => lines.push(l));
     expect(lines.at(-1)).toMatch(/^\d+ passed, 0 failed$/);
     expect(code).toBe(0);
   });
@@ -63,6 +65,26 @@ describe('hearth rules test', () => {
     const res = await runCli(['rules', 'test', dir]);
     expect(res.code).toBe(1);
     expect(res.stdout).toMatch(/fan\.test\.yaml:4:\d+ cases\[0\]\.steps\[0\]/);
+  });
+});
+
+describe('the rule harness', () => {
+  it('runs compiled rules in private, on a virtual clock: what the rules published and when, not what the test did', async () => {
+    const { rules } = loadRuleText(RULE, 'fan.yaml');
+    const t0 = Date.UTC(2026, 5, 1, 8, 0, 0);
+    const harness = new RuleHarness({ start: t0, states: [['home/office/temperature', 24]] });
+    harness.load('fan.yaml', 'fan.yaml', rules);
+    await harness.start();
+    try {
+      await harness.publish('home/office/temperature', '27');
+      await harness.clock.advance(9 * 60_000);
+      expect(harness.published.filter((p) => !p.topic.startsWith('hearth/'))).toEqual([]);
+      await harness.clock.advance(60_000);
+      expect(harness.published.filter((p) => !p.topic.startsWith('hearth/'))).toEqual([{ topic: 'home/fan/power/set', payload: 'on', retain: false, at: t0 + 10 * 60_000 }]);
+      expect(harness.engine.traces('fan')[0]).toMatchObject({ outcome: 'ran' });
+    } finally {
+      await harness.stop();
+    }
   });
 });
 

@@ -3,9 +3,9 @@
 import { writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runRulesCheck } from '../../src/rules/check-command.js';
+import { runRulesCheck } from '../../src/cli/rules-check.js';
 import { loadRuleText } from '../../src/rules/rule-loader.js';
-import { runRulesTest } from '../../src/rules/test-command.js';
+import { runRuleTests } from '../../src/rules/rule-tests.js';
 import { startEngine, type EngineHarness } from '../helpers/engine.js';
 
 const RULE = `id: porch-light
@@ -148,7 +148,7 @@ const CASES: Array<{ mistake: string; yaml: string; at: string; message: string 
 
 describe('YAML mistakes in a rule file', () => {
   it.each(CASES)('$mistake: reported at $at', ({ yaml, at, message }) => {
-    const loaded = loadRuleText(yaml, 'rules/porch.yaml', () => ({}));
+    const loaded = loadRuleText(yaml, 'rules/porch.yaml');
     expect(loaded.problems.map((p) => p.text)).toEqual([`rules/porch.yaml:${at} ${message}`]);
     expect(loaded.rules).toEqual([]);
   });
@@ -156,12 +156,12 @@ describe('YAML mistakes in a rule file', () => {
   it('nesting no rule needs is refused before the YAML parser recurses into it (a file must never stop the hub)', () => {
     const deepList = ('- '.repeat(5000) + 'a\n').repeat(20);
     const deepFlow = `id: x\nv: ${'['.repeat(3000)}${']'.repeat(3000)}\n`;
-    expect(loadRuleText(deepList, 'rules/deep.yaml', () => ({})).problems.map((p) => p.text)).toEqual(['rules/deep.yaml:1:1 line 1 is indented more than 400 columns; the file nests lists or mappings too deeply to be read']);
-    expect(loadRuleText(deepFlow, 'rules/deep.yaml', () => ({})).problems.map((p) => p.text)).toEqual(['rules/deep.yaml:2:104 line 2 opens more than 100 [ or { inside each other; the file nests lists or mappings too deeply to be read']);
+    expect(loadRuleText(deepList, 'rules/deep.yaml').problems.map((p) => p.text)).toEqual(['rules/deep.yaml:1:1 line 1 is indented more than 400 columns; the file nests lists or mappings too deeply to be read']);
+    expect(loadRuleText(deepFlow, 'rules/deep.yaml').problems.map((p) => p.text)).toEqual(['rules/deep.yaml:2:104 line 2 opens more than 100 [ or { inside each other; the file nests lists or mappings too deeply to be read']);
   });
 
   it('the rule without mistakes loads', () => {
-    const loaded = loadRuleText(RULE, 'rules/porch.yaml', () => ({}));
+    const loaded = loadRuleText(RULE, 'rules/porch.yaml');
     expect(loaded.problems).toEqual([]);
     expect(loaded.rules.map((r) => r.id)).toEqual(['porch-light']);
   });
@@ -182,7 +182,7 @@ actions:
     topic: home/hall/light/set
     payload: { url: "http://example.org/a#b", at: 12:30 }
 `;
-    const loaded = loadRuleText(yaml, 'rules/evening.yaml', () => ({}));
+    const loaded = loadRuleText(yaml, 'rules/evening.yaml');
     expect(loaded.problems).toEqual([]);
   });
 });
@@ -199,7 +199,7 @@ describe('the same words under the file\'s own path, wherever the file is checke
   it('the hub\'s log and its list of problems', async () => {
     h = await startEngine({ 'porch.yaml': TOO_DEEP });
     const path = relative(process.cwd(), join(h.dir, 'porch.yaml'));
-    expect(h.engine.problems.map((p) => p.text)).toEqual([`${path}:9:9 ${MESSAGE}`]);
+    expect(h.directory.problems.map((p) => p.text)).toEqual([`${path}:9:9 ${MESSAGE}`]);
     expect(h.logs.some((l) => l.includes(`rule file invalid: ${path}:9:9 ${MESSAGE}`))).toBe(true);
   });
 
@@ -217,7 +217,7 @@ describe('the same words under the file\'s own path, wherever the file is checke
     writeFileSync(join(h.dir, 'hall.yaml'), RULE.replace('porch-light', 'hall-light'));
     writeFileSync(join(h.dir, 'hall.test.yaml'), test('hall light on').replace('    steps:', '   steps:'));
     const lines: string[] = [];
-    const { code } = await runRulesTest(h.dir, (l) => lines.push(l));
+    const { code } = await runRuleTests(h.dir, (l) => lines.push(l));
     expect(code).toBe(1);
     const at = (file: string) => relative(process.cwd(), join(h!.dir, file));
     expect(lines).toEqual([

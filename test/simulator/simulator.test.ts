@@ -106,7 +106,7 @@ describe('simulator', () => {
 describe('hearth simulate', () => {
   it('--adapter zigbee2mqtt runs a bridge in Zigbee2MQTT\'s format, and --adapter homeassistant devices announced with discovery', async () => {
     th = await startTestHub();
-    const { runSimulateCommand } = await import('../../src/simulator/command.js');
+    const { runSimulateCommand } = await import('../../src/cli/simulate.js');
     const run = (adapter: string) => runSimulateCommand(['--adapter', adapter, '--devices', '5', '--rate', '20', '--url', th!.mqttUrl, '--username', 'admin', '--password', ADMIN_PASSWORD, '--duration', '1'], () => undefined);
     expect(await run('zigbee2mqtt')).toBe(0);
     expect(await run('homeassistant')).toBe(0);
@@ -122,7 +122,7 @@ describe('hearth simulate', () => {
   it('meets the hub\'s connection limit, says which setting to raise, and runs on with the devices it has', async () => {
     th = await startTestHub({ overrides: { 'mqtt.maxConnectionsPerAddress': 10 } });
     const lines: string[] = [];
-    const { runSimulateCommand } = await import('../../src/simulator/command.js');
+    const { runSimulateCommand } = await import('../../src/cli/simulate.js');
     const code = await runSimulateCommand(
       ['--devices', '15', '--rate', '20', '--url', th.mqttUrl, '--username', 'admin', '--password', ADMIN_PASSWORD, '--duration', '1'],
       (line) => lines.push(line),

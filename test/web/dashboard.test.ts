@@ -124,8 +124,8 @@ describe('dashboard', () => {
 
   it('a rule file with a mistake opens in the editor with its error marked, and is fixed there', async () => {
     const rule = (id: string, indent = '') => [`id: ${id}`, 'triggers:', '  - trigger: webhook', `    webhook_id: ${id}-secret-1`, 'actions:', '  - action: publish', `    ${indent}topic: home/${id}/light/set`, '    payload: "on"', ''].join('\n');
-    writeFileSync(join(th.hub.rules.rulesDir, 'porch.yaml'), rule('porch', '    '));
-    th.hub.rules.reloadFile('porch.yaml');
+    writeFileSync(join(th.hub.ruleDirectory.dir, 'porch.yaml'), rule('porch', '    '));
+    th.hub.ruleDirectory.reload('porch.yaml');
     await page.goto(th.httpUrl + '/#/rules');
     const item = page.locator('li[data-file="porch.yaml"]');
     await item.waitFor();
@@ -152,8 +152,8 @@ describe('dashboard', () => {
 
   it('a file with several rules opens as that file, says which rules it holds, and runs the one chosen', async () => {
     const rule = (id: string) => [`- id: ${id}`, '  triggers:', '    - trigger: webhook', `      webhook_id: ${id}-secret-1`, '  actions:', '    - action: publish', `      topic: home/${id}/set`, '      payload: "on"'].join('\n');
-    writeFileSync(join(th.hub.rules.rulesDir, 'kitchen.yaml'), `${rule('kitchen-on')}\n${rule('kitchen-off')}\n`);
-    th.hub.rules.reloadFile('kitchen.yaml');
+    writeFileSync(join(th.hub.ruleDirectory.dir, 'kitchen.yaml'), `${rule('kitchen-on')}\n${rule('kitchen-off')}\n`);
+    th.hub.ruleDirectory.reload('kitchen.yaml');
     await page.goto(th.httpUrl + '/#/rules');
     await page.locator('li[data-rule="kitchen-off"] a').click();
     await page.waitForFunction(() => document.querySelector('h2')?.textContent === 'kitchen.yaml');

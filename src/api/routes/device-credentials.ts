@@ -32,7 +32,14 @@ export async function deviceCredentialRoutes(fastify: FastifyInstance, opts: { c
       response: { 201: CredentialCreated, 400: ErrorSchema, 409: ErrorSchema, ...denied },
     },
     handler: async (request, reply) => {
+      const broker = opts.ctx.externalBroker;
       const { deviceId, adapter } = request.body;
+      if (broker) {
+        // Credentials Hearth issues would be checked by no one: the external broker has its own logins.
+        throw new HearthError('HEARTH_CONFLICT', {
+          message: `Hearth runs on the broker ${broker}, which has its own logins: create ${deviceId}'s there (hearth device add ${deviceId}${adapter ? ` --adapter ${adapter}` : ''} says how)`,
+        });
+      }
       let topics;
       if (adapter) {
         const running = adapters?.adapter(adapter);

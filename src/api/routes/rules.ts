@@ -3,13 +3,13 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { RuleEngine } from '../../rules/engine.js';
+import type { RuleDirectory } from '../../rules/rule-directory.js';
 import { deleteRule, deleteRuleFile, readRuleFileSource, readRuleSource, saveRule, saveRuleFile, validateRuleFile, validateRuleText } from '../../rules/rule-files.js';
+import { runRuleTests } from '../../rules/rule-tests.js';
 import { HearthError } from '../../shared/errors.js';
 import { parseTimeArg, TIME_FORMS } from '../../shared/time-arg.js';
-import type { Database } from 'better-sqlite3';
-import { replayRule } from '../../rules/replay.js';
+import { replayRule, type ReplayHistory } from '../../rules/replay.js';
 import { RULE_FILE_PATTERN, RULE_ID_PATTERN } from '../../rules/schema.js';
-import { runRulesTest } from '../../rules/test-command.js';
 import { OUTCOMES } from '../../rules/traces.js';
 import { ErrorSchema } from '../schemas/device.js';
 
@@ -44,28 +44,36 @@ const RuleFileSchema = Type.Object({
 const Yaml = Type.String({ minLength: 1, maxLength: 200_000 });
 const YamlBody = Type.Object({ yaml: Yaml }, { additionalProperties: false });
 
-export async function rulesRoutes(app: FastifyInstance, opts: { rules: RuleEngine; db: Database; location?: { latitude: number; longitude: number } }): Promise<void> {
-  const { rules } = opts;
+export interface RulesRoutesOptions {
+  engine: RuleEngine;
+  directory: RuleDirectory;
+  /** Recorded readings, for replay. */
+  history: ReplayHistory;
+  location?: { latitude: number; longitude: number };
+}
 
-  app.get('/api/rules', { schema: { tags: ['rules'], summary: 'Every rule with its status, and invalid files with their errors', response: { 200: Type.Array(RuleInfoSchema) } } }, async () => rules.list());
+export async function rulesRoutes(app: FastifyInstance, opts: RulesRoutesOptions): Promise<void> {
+  const { engine, directory } = opts;
+
+  app.get('/api/rules', { schema: { tags: ['rules'], summary: 'Every rule with its status, and invalid files with their errors', response: { 200: Type.Array(RuleInfoSchema) } } }, async () => directory.list());
 
   app.get<{ Params: { id: string } }>('/api/rules/:id', {
     schema: { tags: ['rules'], summary: 'One rule: status, parsed definition and YAML source', params: IdParams, response: { 404: ErrorSchema } },
-    handler: async (request) => ({ ...rules.get(request.params.id), source: readRuleSource(rules, request.params.id) ?? null }),
+    handler: async (request) => ({ ...directory.get(request.params.id), source: readRuleSource(directory, request.params.id) ?? null }),
   });
 
   app.put<{ Params: { id: string }; Body: { yaml: string } }>('/api/rules/:id', {
     schema: { tags: ['rules'], summary: 'Create or replace a rule from YAML (validated first; written atomically)', params: IdParams, body: YamlBody, response: { 400: ErrorSchema, 404: ErrorSchema, 409: ErrorSchema } },
     handler: async (request, reply) => {
-      const { created } = saveRule(rules, request.params.id, request.body.yaml);
-      return reply.status(created ? 201 : 200).send(rules.get(request.params.id));
+      const { created } = saveRule(directory, request.params.id, request.body.yaml);
+      return reply.status(created ? 201 : 200).send(directory.get(request.params.id));
     },
   });
 
   app.delete<{ Params: { id: string } }>('/api/rules/:id', {
     schema: { tags: ['rules'], summary: 'Delete a rule (and its file)', params: IdParams, response: { 404: ErrorSchema, 409: ErrorSchema } },
     handler: async (request, reply) => {
-      deleteRule(rules, request.params.id);
+      deleteRule(directory, request.params.id);
       return reply.status(204).send();
     },
   });
@@ -77,14 +85,14 @@ export async function rulesRoutes(app: FastifyInstance, opts: { rules: RuleEngin
       summary: 'Validate rule YAML without saving it (for editors); with `file`, as that file of the rules dir (named as the hub names it, ids used by other files reported)',
       body: Type.Object({ yaml: Yaml, file: Type.Optional(FileName) }, { additionalProperties: false }),
     },
-    handler: async (request) => (request.body.file ? validateRuleFile(rules, request.body.file, request.body.yaml) : validateRuleText(request.body.yaml, 'rule.yaml')),
+    handler: async (request) => (request.body.file ? validateRuleFile(directory, request.body.file, request.body.yaml) : validateRuleText(request.body.yaml, 'rule.yaml')),
   });
 
   // A file as a whole: how a file with errors (which may name no valid rule) or with several rules is opened and fixed.
   const fileView = (name: string) => {
-    const info = rules.file(name);
+    const info = directory.file(name);
     if (!info) throw new HearthError('HEARTH_NOT_FOUND', { message: `No rule file "${name}"` });
-    return { ...info, source: readRuleFileSource(rules, name) };
+    return { ...info, source: readRuleFileSource(directory, name) };
   };
 
   app.get<{ Params: { file: string } }>('/api/rule-files/:file', {
@@ -95,7 +103,7 @@ export async function rulesRoutes(app: FastifyInstance, opts: { rules: RuleEngin
   app.put<{ Params: { file: string }; Body: { yaml: string } }>('/api/rule-files/:file', {
     schema: { tags: ['rules'], summary: 'Create or replace a rule file (one rule or several; validated first; written atomically)', params: FileParams, body: YamlBody, response: { 200: RuleFileSchema, 201: RuleFileSchema, 400: ErrorSchema } },
     handler: async (request, reply) => {
-      const { created } = saveRuleFile(rules, request.params.file, request.body.yaml);
+      const { created } = saveRuleFile(directory, request.params.file, request.body.yaml);
       return reply.status(created ? 201 : 200).send(fileView(request.params.file));
     },
   });
@@ -103,7 +111,7 @@ export async function rulesRoutes(app: FastifyInstance, opts: { rules: RuleEngin
   app.delete<{ Params: { file: string } }>('/api/rule-files/:file', {
     schema: { tags: ['rules'], summary: 'Delete a rule file (and so its rules)', params: FileParams, response: { 404: ErrorSchema } },
     handler: async (request, reply) => {
-      deleteRuleFile(rules, request.params.file);
+      deleteRuleFile(directory, request.params.file);
       return reply.status(204).send();
     },
   });
@@ -111,7 +119,12 @@ export async function rulesRoutes(app: FastifyInstance, opts: { rules: RuleEngin
   for (const action of ['enable', 'disable'] as const) {
     app.post<{ Params: { id: string } }>(`/api/rules/:id/${action}`, {
       schema: { tags: ['rules'], summary: `${action === 'enable' ? 'Enable' : 'Disable'} a rule (kept across restarts)`, params: IdParams, response: { 200: RuleInfoSchema, 404: ErrorSchema } },
-      handler: async (request) => (action === 'enable' ? rules.enable(request.params.id) : rules.disable(request.params.id)),
+      handler: async (request) => {
+        if (action === 'enable') engine.enable(request.params.id);
+        else engine.disable(request.params.id);
+        const { definition: _definition, ...info } = directory.get(request.params.id);
+        return info;
+      },
     });
   }
 
@@ -124,7 +137,7 @@ export async function rulesRoutes(app: FastifyInstance, opts: { rules: RuleEngin
       response: { 404: ErrorSchema },
     },
     handler: async (request) => {
-      const run = rules.runNow(request.params.id, { skipConditions: request.query.skipConditions ?? false });
+      const run = engine.runNow(request.params.id, { skipConditions: request.query.skipConditions ?? false });
       const timeout = new Promise<'running'>((resolve) => setTimeout(() => resolve('running'), 5000).unref());
       const result = await Promise.race([run, timeout]);
       return result === 'running' ? { outcome: 'running', message: 'the run is still in progress; see its trace' } : result;
@@ -133,7 +146,10 @@ export async function rulesRoutes(app: FastifyInstance, opts: { rules: RuleEngin
 
   app.get<{ Params: { id: string }; Querystring: { limit?: number } }>('/api/rules/:id/traces', {
     schema: { tags: ['rules'], summary: 'The latest traces of a rule, newest first', params: IdParams, querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })) }), response: { 404: ErrorSchema } },
-    handler: async (request) => rules.traces(request.params.id, request.query.limit),
+    handler: async (request) => {
+      directory.get(request.params.id); // 404 for a rule no file names
+      return engine.traces(request.params.id, request.query.limit);
+    },
   });
 
   const Range = { from: Type.Optional(Type.String({ description: 'ISO time or epoch ms; default 24 h ago' })), to: Type.Optional(Type.String({ description: 'ISO time or epoch ms; default now' })) };
@@ -148,8 +164,8 @@ export async function rulesRoutes(app: FastifyInstance, opts: { rules: RuleEngin
     schema: { tags: ['rules'], summary: 'Replay rule YAML (new or changed) against recorded history; actions are not executed', body: Type.Object({ yaml: Yaml, ...Range, file: Type.Optional(FileName) }, { additionalProperties: false }) },
     handler: async (request) => {
       const to = time(request.body.to, Date.now(), 'to');
-      const display = request.body.file ? rules.displayPath(request.body.file) : undefined;
-      return replayRule(opts.db, request.body.yaml, time(request.body.from, to - 86_400_000, 'from'), to, opts.location, display);
+      const display = request.body.file ? directory.displayPath(request.body.file) : undefined;
+      return replayRule(opts.history, request.body.yaml, time(request.body.from, to - 86_400_000, 'from'), to, opts.location, display);
     },
   });
 
@@ -157,10 +173,10 @@ export async function rulesRoutes(app: FastifyInstance, opts: { rules: RuleEngin
     config: { role: 'viewer' },
     schema: { tags: ['rules'], summary: 'Replay a saved rule against recorded history', params: IdParams, body: Type.Optional(Type.Object(Range, { additionalProperties: false })), response: { 404: ErrorSchema } },
     handler: async (request) => {
-      const where = rules.fileOf(request.params.id);
+      const where = directory.fileOf(request.params.id);
       if (!where) throw new HearthError('HEARTH_RULE_NOT_FOUND', { id: request.params.id });
       const to = time(request.body?.to, Date.now(), 'to');
-      return replayRule(opts.db, readRuleFileSource(rules, where.file), time(request.body?.from, to - 86_400_000, 'from'), to, opts.location, rules.displayPath(where.file));
+      return replayRule(opts.history, readRuleFileSource(directory, where.file), time(request.body?.from, to - 86_400_000, 'from'), to, opts.location, directory.displayPath(where.file));
     },
   });
 
@@ -168,11 +184,11 @@ export async function rulesRoutes(app: FastifyInstance, opts: { rules: RuleEngin
     config: { role: 'viewer' },
     schema: { tags: ['rules'], summary: "Run the tests of the rule's file (<file>.test.yaml) on a virtual clock", params: IdParams, response: { 404: ErrorSchema } },
     handler: async (request) => {
-      const where = rules.fileOf(request.params.id);
+      const where = directory.fileOf(request.params.id);
       if (!where) throw new HearthError('HEARTH_RULE_NOT_FOUND', { id: request.params.id });
       const base = where.file.replace(/\.ya?ml$/, '');
       const lines: string[] = [];
-      const { code, results } = await runRulesTest(rules.rulesDir, (l) => lines.push(l), base);
+      const { code, results } = await runRuleTests(directory.dir, (l) => lines.push(l), base);
       if (results.length === 0) return { passed: false, output: [`no tests: write ${base}.test.yaml beside ${where.file}`], results };
       return { passed: code === 0, output: lines, results };
     },
@@ -182,7 +198,7 @@ export async function rulesRoutes(app: FastifyInstance, opts: { rules: RuleEngin
     config: { public: true },
     schema: { tags: ['rules'], summary: 'Fire the webhook triggers with this secret id', params: Type.Object({ id: Type.String({ minLength: 8, maxLength: 128 }) }), response: { 404: ErrorSchema } },
     handler: async (request, reply) => {
-      if (!rules.handleWebhook(request.params.id, request.body ?? null)) throw new HearthError('HEARTH_NOT_FOUND', { message: 'No webhook with this id' });
+      if (!engine.handleWebhook(request.params.id, request.body ?? null)) throw new HearthError('HEARTH_NOT_FOUND', { message: 'No webhook with this id' });
       return reply.status(202).send({ accepted: true });
     },
   });

@@ -4,11 +4,13 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { ApiContext } from '../context.js';
+import { BridgeStatusSchema } from '../schemas/bridge.js';
 import { typed } from '../type-provider.js';
 
 const Health = Type.Object({
   status: Type.Union([Type.Literal('ok'), Type.Literal('degraded'), Type.Literal('starting')]),
   problems: Type.Optional(Type.Array(Type.Object({ component: Type.String(), message: Type.String(), since: Type.String({ format: 'date-time' }) }))),
+  bridges: Type.Optional(Type.Array(BridgeStatusSchema, { description: 'Each bridge to another broker, when bridges are configured' })),
 });
 
 export async function systemRoutes(fastify: FastifyInstance, opts: { ctx: ApiContext }): Promise<void> {
@@ -19,8 +21,9 @@ export async function systemRoutes(fastify: FastifyInstance, opts: { ctx: ApiCon
     handler: async (_request, reply) => {
       if (!opts.ctx.isReady()) return reply.status(503).send({ status: 'starting' });
       const problems = opts.ctx.health?.problems ?? [];
-      if (problems.length === 0) return { status: 'ok' as const };
-      return { status: 'degraded' as const, problems: problems.map((p) => ({ component: p.component, message: p.message, since: new Date(p.since).toISOString() })) };
+      const bridges = opts.ctx.bridges ? { bridges: opts.ctx.bridges() } : {};
+      if (problems.length === 0) return { status: 'ok' as const, ...bridges };
+      return { status: 'degraded' as const, problems: problems.map((p) => ({ component: p.component, message: p.message, since: new Date(p.since).toISOString() })), ...bridges };
     },
   });
 }

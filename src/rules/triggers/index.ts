@@ -7,7 +7,8 @@ import { compileDevice } from './device.js';
 import { compileMqtt } from './mqtt.js';
 import { compileNumericState } from './numeric-state.js';
 import { compileState } from './state.js';
-import { compileCron, compileHub, compileSun, compileTime, compileTimePattern, compileWebhook } from './time.js';
+import { compileHub, compileWebhook } from './external.js';
+import { compileCron, compileSun, compileTime, compileTimePattern } from './time.js';
 
 export function compileTrigger(def: TriggerDefinition, index: number, path: Path): CompiledTrigger {
   const id = def.id ?? String(index);
@@ -23,11 +24,4 @@ export function compileTrigger(def: TriggerDefinition, index: number, path: Path
     case 'hub': return compileHub(def, id);
     case 'webhook': return compileWebhook(def, id);
   }
-}
-
-/** Every topic filter a trigger listens to, for rule tests and replays. */
-export function triggerTopics(def: TriggerDefinition): string[] {
-  if ('topic' in def) return [def.topic];
-  if (def.trigger === 'device') return (Array.isArray(def.device) ? def.device : [def.device]).map((d) => statusTopic(d));
-  return [];
 }

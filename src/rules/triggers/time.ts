@@ -1,4 +1,5 @@
-// Time triggers: `time` (at HH:MM[:SS]), `time_pattern` (every n hours/minutes/seconds), `cron`, and `sun`.
+// Time triggers: `time` (at HH:MM[:SS]), `time_pattern` (every n hours/minutes/seconds), `cron`, and `sun`
+// (sunrise or sunset with an offset).
 import type { Static } from '@sinclair/typebox';
 import { Cron } from 'croner';
 import type { TRIGGERS } from '../schema.js';
@@ -74,15 +75,5 @@ export function compileSun(def: Static<typeof TRIGGERS.sun>, id: string, path: P
         fire({ id, kind: 'sun', value: iso(at), event: def.event, description: `${def.event}${def.offset ? ` ${def.offset}` : ''} at ${new Date(at).toTimeString().slice(0, 5)}` }),
       );
     },
-  };
-}
-
-export function compileHub(def: Static<typeof TRIGGERS.hub>, id: string): CompiledTrigger {
-  return { attach: (ctx, fire) => ctx.onHub(def.event, () => fire({ id, kind: 'hub', value: def.event, description: `hub ${def.event}` })) };
-}
-
-export function compileWebhook(def: Static<typeof TRIGGERS.webhook>, id: string): CompiledTrigger {
-  return {
-    attach: (ctx, fire) => ctx.onWebhook(def.webhook_id, (body) => fire({ id, kind: 'webhook', value: body, payload: typeof body === 'string' ? body : JSON.stringify(body), description: 'webhook called' })),
   };
 }

@@ -1,7 +1,8 @@
-// Settings: your own password (everyone); users, API tokens, device credentials and the backup download (admins).
+// Settings: your own password (everyone); users, API tokens, device credentials, bridges and the backup download (admins).
 import { api, currentUser, isAdmin } from '../api.js';
 import { ID_CHARS } from '../../../src/devices/device-id.js';
 import { h, mount, toast } from '../dom.js';
+import { bridgesPanel } from './bridges.js';
 
 interface User {
   name: string;
@@ -88,6 +89,7 @@ function adminPanels(root: HTMLElement): void {
     h('section', { class: 'panel' }, h('h3', {}, 'Device credentials'), creds,
       h('form', { onsubmit: (e: Event) => { e.preventDefault(); void run(async () => { const c = await api<any>('POST', '/api/device-credentials', { deviceId: value('c-device') }); mount(secret, h('p', {}, `MQTT credentials for ${c.deviceId} (shown once): `, h('code', {}, `${c.username} / ${c.password}`))); }); } },
         field('c-device', 'Device id', { pattern: ID_CHARS }), h('button', { type: 'submit' }, 'Issue credentials'))),
+    bridgesPanel(),
     h('section', { class: 'panel' }, h('h3', {}, 'Backup'), h('a', { href: '/api/backup', download: '', class: 'button' }, 'Download a backup (database, broker state, rules)')),
   );
   void load().catch((err) => toast(err.message, 'error'));

@@ -1,10 +1,10 @@
-// Migration 7: devices from adapters (Zigbee2MQTT, Home Assistant discovery): where each comes from, its own key and
+// Migration 8: devices from adapters (Zigbee2MQTT, Home Assistant discovery): where each comes from, its own key and
 // name there, model and maker, its capabilities and how the adapter addresses it; and device credentials limited to
 // an adapter's topics (a bridge's login).
 import type { Migration } from './index.js';
 
 export const deviceAdapters: Migration = {
-  version: 7,
+  version: 8,
   name: 'device-adapters',
   up(db) {
     db.exec(`

@@ -1,16 +1,15 @@
-// `hearth simulate …` and the in-process demo behind `hearth start --demo`.
+// `hearth simulate …`: simulated devices against a running hub, and why some could not connect.
 import { parseArgs } from 'node:util';
 import { HearthError } from '../shared/errors.js';
-import type { Logger } from '../shared/logger.js';
-import { DEMO_DISCOVERY, DEMO_HOME, DEMO_ZIGBEE } from './devices.js';
-import { startDiscoveryDevices, type DiscoveryKind } from './discovery-devices.js';
-import { startSimulation, type Simulation } from './simulator.js';
-import { startZigbee2mqttBridge, type Z2mKind } from './zigbee2mqtt-bridge.js';
+import { startDiscoveryDevices, type DiscoveryKind } from '../simulator/discovery-devices.js';
+import { startSimulation } from '../simulator/simulator.js';
+import { startZigbee2mqttBridge, type Z2mKind } from '../simulator/zigbee2mqtt-bridge.js';
+import { stdout, type Out } from './output.js';
 
 const Z2M_KINDS: Z2mKind[] = ['thermometer', 'light', 'plug', 'motion', 'contact'];
 const DISCOVERY_KINDS: DiscoveryKind[] = ['sensor', 'plug', 'light', 'thermostat', 'cover'];
 
-export async function runSimulateCommand(argv: string[], out: (line: string) => void = (l) => process.stdout.write(l + '\n')): Promise<number> {
+export async function runSimulateCommand(argv: string[], out: Out = stdout): Promise<number> {
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -82,31 +81,4 @@ export function explainRefusals(refused: Array<{ id: string; reason: string }>, 
   }
   lines.push(wanted > refused.length ? `Running on with the ${wanted - refused.length} that connected.` : 'None connected: stopping.');
   return lines.join('\n');
-}
-
-/**
- * About 20 devices of a believable home, in-process but over real MQTT, with the ids the example rules use; and a
- * Zigbee2MQTT bridge and devices announced with Home Assistant discovery, speaking their own formats (not retained,
- * so a demo that ends, or crashes, leaves nothing in the broker that would bring them back).
- */
-export async function startDemo(opts: { mqttUrl: string; username: string; password: string; logger?: Logger; rate?: number; adapters?: { zigbee2mqtt?: string; homeassistant?: string } }): Promise<Simulation> {
-  const login = { url: opts.mqttUrl, username: opts.username, password: opts.password, logger: opts.logger };
-  const { zigbee2mqtt, homeassistant } = opts.adapters ?? {};
-  const sims = await Promise.all([
-    startSimulation({ ...login, devices: DEMO_HOME.map(([id, kind]) => [id, kind]), rate: opts.rate ?? 4 }),
-    ...(zigbee2mqtt ? [startZigbee2mqttBridge({ ...login, base: zigbee2mqtt, devices: DEMO_ZIGBEE.map(([name, kind]) => [name, kind]), rate: 0.5, retain: false })] : []),
-    ...(homeassistant ? [startDiscoveryDevices({ ...login, prefix: homeassistant, devices: DEMO_DISCOVERY.map(([id, kind, name]) => [id, kind, name]), rate: 0.5, retain: false })] : []),
-  ]);
-  return combine(sims);
-}
-
-/** Several simulations as one. */
-function combine(sims: Simulation[]): Simulation {
-  return {
-    clients: new Map(sims.flatMap((s) => [...s.clients])),
-    refused: sims.flatMap((s) => s.refused),
-    stats: () => sims.map((s) => s.stats()).reduce((a, b) => ({ devices: a.devices + b.devices, connected: a.connected + b.connected, published: a.published + b.published, commands: a.commands + b.commands })),
-    pause: () => sims.forEach((s) => s.pause()),
-    stop: async (options) => void (await Promise.all(sims.map((s) => s.stop(options)))),
-  };
 }

@@ -1,7 +1,7 @@
-// History: readings appended per property series, queries over raw readings and hourly rollups, and the retention
-// job that turns old raw rows into rollups.
+// History: readings appended per property series, reads over raw readings and hourly rollups (charts, rule replay),
+// and the retention job that turns old raw rows into rollups.
 import type { Database, Statement } from 'better-sqlite3';
-import { topicMatches } from '../broker/message-bus.js';
+import { topicMatches } from '../bus/message-bus.js';
 import type { Logger } from '../shared/logger.js';
 
 export interface HistoryPoint {
@@ -24,7 +24,7 @@ export interface RetentionRule {
   days: number;
 }
 
-export class HistoryStore {
+export class HistoryRepo {
   readonly #db: Database;
   // A series is one device property; rows refer to it by a small integer, cached here to keep appends cheap.
   readonly #seriesIds = new Map<string, number>();
@@ -49,7 +49,7 @@ export class HistoryStore {
   }
 
   /** Raw readings of one property between two times, oldest first. */
-  readings(deviceId: string, property: string, from: number, to: number, limit = 10_000): HistoryPoint[] {
+  readingsOf(deviceId: string, property: string, from: number, to: number, limit = 10_000): HistoryPoint[] {
     const series = this.#series(deviceId, property);
     if (series === undefined) return [];
     const rows = this.#db
@@ -112,13 +112,34 @@ export class HistoryStore {
       .map(([ts, m]) => ({ ts, min: m.min, max: m.max, avg: m.count ? m.sum / m.count : null, count: m.count }));
   }
 
+  /** Every recorded series: one device property each. */
+  series(): Array<{ id: number; deviceId: string; property: string }> {
+    const rows = this.#db.prepare('SELECT id, device_id, property FROM history_series').all() as Array<{ id: number; device_id: string; property: string }>;
+    return rows.map((r) => ({ id: r.id, deviceId: r.device_id, property: r.property }));
+  }
+
+  /** The last raw reading of a series before `time`: the value it held when a replay from `time` begins. */
+  lastBefore(series: number, time: number): { ts: number; value: unknown } | undefined {
+    const row = this.#db.prepare('SELECT ts, num, value FROM history WHERE series_id = ? AND ts < ? ORDER BY ts DESC LIMIT 1').get(series, time) as RawReading | undefined;
+    return row ? { ts: row.ts, value: valueOf(row) } : undefined;
+  }
+
+  /** The raw readings of these series in [from, to], oldest first, at most `limit`. */
+  readings(series: number[], from: number, to: number, limit: number): Array<{ series: number; ts: number; value: unknown }> {
+    if (series.length === 0) return [];
+    const rows = this.#db
+      .prepare(`SELECT series_id, ts, num, value FROM history WHERE series_id IN (${series.map(() => '?').join(',')}) AND ts >= ? AND ts <= ? ORDER BY ts LIMIT ?`)
+      .all(...series, from, to, limit) as Array<RawReading & { series_id: number }>;
+    return rows.map((r) => ({ series: r.series_id, ts: r.ts, value: valueOf(r) }));
+  }
+
   /**
    * Moves raw readings older than their retention into hourly rollups, in one transaction per series so the
    * hub keeps answering meanwhile. Returns the number of raw rows rolled up.
    */
   applyRetention(now: number, defaultDays: number, rules: RetentionRule[], logger?: Logger): number {
     let moved = 0;
-    const series = this.#db.prepare('SELECT id, device_id, property FROM history_series').all() as Array<{ id: number; device_id: string; property: string }>;
+    const series = this.series();
     const rollup = this.#db.prepare(`
       INSERT INTO history_hourly (series_id, hour, min, max, sum, count)
       SELECT series_id, ts - (ts % 3600000), min(num), max(num), sum(num), count(*) FROM history
@@ -126,7 +147,7 @@ export class HistoryStore {
       ON CONFLICT (series_id, hour) DO UPDATE SET min = min(min, excluded.min), max = max(max, excluded.max), sum = sum + excluded.sum, count = count + excluded.count`);
     const drop = this.#db.prepare('DELETE FROM history WHERE series_id = ? AND ts < ?');
     for (const s of series) {
-      const rule = rules.find((r) => topicMatches(r.match, `${s.device_id}/${s.property}`));
+      const rule = rules.find((r) => topicMatches(r.match, `${s.deviceId}/${s.property}`));
       const cutoff = now - (rule?.days ?? defaultDays) * 86_400_000;
       moved += this.#db.transaction(() => {
         rollup.run(s.id, cutoff);
@@ -136,4 +157,15 @@ export class HistoryStore {
     if (moved > 0) logger?.info(`history retention: rolled ${moved} raw readings into hourly rollups`);
     return moved;
   }
+}
+
+/** A raw row keeps a number in `num` and anything else as JSON in `value`. */
+interface RawReading {
+  ts: number;
+  num: number | null;
+  value: string | null;
+}
+
+function valueOf(row: RawReading): unknown {
+  return row.value !== null ? JSON.parse(row.value) : row.num;
 }

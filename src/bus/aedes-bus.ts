@@ -1,6 +1,8 @@
 // The in-process MessageBus: aedes' own publish/subscribe, no socket; retained messages come from its persistence.
-import type { Aedes } from 'aedes';
-import type { BusHandler, BusMessage, MessageBus, PublishOptions, QoS, SubscribeOptions } from './message-bus.js';
+// The one place beside src/broker/ that knows aedes: it also tells presence which client published what and when a
+// client's connection ends (ClientActivity).
+import type { Aedes, Client } from 'aedes';
+import type { BusHandler, BusMessage, BusStatus, ClientActivity, ClientHandle, HubBus, PublishOptions, QoS, SubscribeOptions } from './message-bus.js';
 
 interface AedesPacketLike {
   topic: string;
@@ -9,11 +11,14 @@ interface AedesPacketLike {
   retain?: boolean;
 }
 
-export class AedesBus implements MessageBus {
+export class AedesBus implements HubBus {
   readonly #broker: Aedes;
+  readonly #since = Date.now();
+  readonly clients: ClientActivity;
 
   constructor(broker: Aedes) {
     this.#broker = broker;
+    this.clients = clientActivity(broker);
     // mqemitter moves to its next queued message from inside the last listener's callback: with listeners that
     // answer synchronously (or none at all, while the hub stops and its parts unsubscribe), a backlog recurses once
     // per message and a flood overflows the stack. One listener that always answers on the next turn, as aedes does
@@ -51,6 +56,23 @@ export class AedesBus implements MessageBus {
     return () => new Promise<void>((resolve) => broker.unsubscribe(filter, listener, () => resolve()));
   }
 
+  /** Nothing to open or close: the broker is in this process (the hub starts and closes it). */
+  async start(): Promise<void> {}
+
+  /** The in-process broker holds no session for the hub: nothing to keep. */
+  beginStop(): void {}
+
+  async stop(): Promise<void> {}
+
+  status(): BusStatus {
+    return { mode: 'embedded', broker: 'embedded', connected: true, protocolVersion: 4, since: this.#since };
+  }
+
+  /** The in-process broker is never out of reach. */
+  onChange(): () => void {
+    return () => undefined;
+  }
+
   publish(topic: string, payload: string | Buffer, options: PublishOptions = {}): Promise<void> {
     const packet = {
       cmd: 'publish' as const,
@@ -72,5 +94,28 @@ function toMessage(packet: AedesPacketLike, retained: boolean): BusMessage {
     payload: typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload,
     qos: (packet.qos ?? 0) as QoS,
     retain: retained,
+    // aedes routes a live packet with its publisher's retain flag (it clears it only when writing to a client).
+    publishedRetained: retained || packet.retain === true,
+  };
+}
+
+/** aedes' client events, as presence needs them: publishes by clients (not the hub's own) and connections ending. */
+function clientActivity(broker: Aedes): ClientActivity {
+  const on = (event: string, fn: (...args: any[]) => void) => {
+    broker.on(event as any, fn);
+    return () => void broker.removeListener(event, fn);
+  };
+  return {
+    onPublish: (fn) =>
+      on('publish', (packet: { topic: string; payload: Buffer }, client: Client | null) => {
+        if (client) fn(packet.topic, packet.payload, client as unknown as ClientHandle);
+      }),
+    onGone: (fn) => {
+      const offs = [
+        on('clientDisconnect', (client: Client) => fn(client as unknown as ClientHandle, 'its client disconnected without publishing offline')),
+        on('keepaliveTimeout', (client: Client) => fn(client as unknown as ClientHandle, 'its client missed its keepalive')),
+      ];
+      return () => offs.forEach((off) => off());
+    },
   };
 }

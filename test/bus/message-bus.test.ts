@@ -1,8 +1,10 @@
 // Both MessageBus implementations behave alike: live messages, retained messages first, publish options, unsubscribe.
+// The MQTT client bus runs here against the embedded broker, which speaks 3.1.1 only: it falls back from MQTT 5.
 import { describe, expect, it } from 'vitest';
-import type { BusMessage, MessageBus } from '../../src/broker/message-bus.js';
-import { topicMatches } from '../../src/broker/message-bus.js';
-import { MqttClientBus } from '../../src/broker/mqtt-client-bus.js';
+import type { BusMessage, MessageBus } from '../../src/bus/message-bus.js';
+import { topicMatches } from '../../src/bus/message-bus.js';
+import { MqttClientBus } from '../../src/bus/mqtt-client-bus.js';
+import { createMemoryLogger } from '../../src/shared/logger.js';
 import { ADMIN_PASSWORD, nextMessage, startTestHub, waitFor } from '../helpers/hub.js';
 
 describe('topicMatches', () => {
@@ -23,9 +25,15 @@ for (const kind of ['in-process', 'mqtt client'] as const) {
   describe(`${kind} bus`, () => {
     it('delivers retained messages first, then live ones, publishes un-retained by default, and unsubscribes', async () => {
       const th = await startTestHub();
-      const external = kind === 'mqtt client' ? await MqttClientBus.connect(th.mqttUrl, { username: 'admin', password: ADMIN_PASSWORD }) : undefined;
+      const logger = createMemoryLogger('debug');
+      const external = kind === 'mqtt client' ? new MqttClientBus({ url: th.mqttUrl, username: 'admin', password: ADMIN_PASSWORD, clientId: 'bus-test', sessionExpirySeconds: 60, logger }) : undefined;
+      await external?.start();
       const bus: MessageBus = external ?? th.hub.bus;
       try {
+        if (external) {
+          expect(external.status()).toMatchObject({ mode: 'external', connected: true, protocolVersion: 4 });
+          expect(logger.lines.join('\n')).toContain('does not speak MQTT 5: using MQTT 3.1.1');
+        }
         const device = await th.connect();
         await device.publishAsync('home/study/lux', '120', { qos: 1, retain: true });
         // Let the live delivery of that message finish, so the subscription below sees only its retained copy.
@@ -49,7 +57,7 @@ for (const kind of ['in-process', 'mqtt client'] as const) {
         await new Promise((r) => setTimeout(r, 100));
         expect(got.map((m) => `${m.topic}=${m.payload}`)).toEqual(['home/study/lux=120', 'home/study/lux=130']);
       } finally {
-        await external?.close();
+        await external?.stop();
         await th.stop(true);
       }
     });

@@ -5,11 +5,12 @@ import { HearthError } from '../shared/errors.js';
 import { systemClock } from '../shared/clock.js';
 import { createLogger } from '../shared/logger.js';
 import { openDatabase } from '../store/database.js';
-import { buildChannels } from './channels.js';
-import { NotificationCentre } from './notification-centre.js';
-import { Notifier } from './notifier.js';
+import { buildChannels } from '../notify/channels.js';
+import { NotificationCentre } from '../notify/notification-centre.js';
+import { Notifier } from '../notify/notifier.js';
+import type { Out } from './output.js';
 
-export async function runNotifyTest(config: HearthConfig, channel: string | undefined, out: (line: string) => void, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+export async function runNotifyTest(config: HearthConfig, channel: string | undefined, out: Out, env: NodeJS.ProcessEnv = process.env): Promise<number> {
   // The dashboard channel writes into the hub's database; an open dashboard shows it when it next loads the list.
   const db = openDatabase(config.dataDir);
   const notifier = new Notifier({

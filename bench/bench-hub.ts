@@ -1,0 +1,85 @@
+// The hub as the benchmarks run it: a child process started as `npm start` starts it (its Node flags), with 100
+// rules, auth, ACL, the registry and SQLite history, in a temporary directory; and a bare aedes beside it.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawnUntil, stop } from './processes.js';
+
+export const DIST = new URL('.', import.meta.url).pathname;
+const MAIN = join(DIST, '../src/main.js');
+/** The flags `npm start` runs the hub with (bin/hearth). */
+export const NODE_FLAGS = (process.env.HEARTH_BENCH_NODE_FLAGS ?? '--max-semi-space-size=1 --optimize-for-size --max-lazy').split(' ').filter(Boolean);
+export const PASSWORD = 'bench-admin-password';
+export const AUTH = { username: 'admin', password: PASSWORD };
+
+export interface BenchBroker {
+  url: string;
+  pid: number;
+  auth: { username?: string; password?: string };
+  dataDir?: string;
+  stop(): Promise<void>;
+}
+
+function writeRules(dir: string, count: number): void {
+  mkdirSync(dir, { recursive: true });
+  for (let i = 0; i < count; i++) {
+    writeFileSync(join(dir, `r${i}.yaml`), `id: cool-${i}
+triggers:
+  - trigger: numeric_state
+    topic: home/sensor${i}/temperature
+    above: 50
+actions:
+  - action: publish
+    topic: home/ac${i}/power/set
+    payload: "on"
+`);
+  }
+}
+
+/** A temporary hub home: 100 rules, and a config that lifts the limits a load generator on one address would meet. */
+export function prepareHubDir(): { dir: string; env: Record<string, string> } {
+  const dir = mkdtempSync(join(tmpdir(), 'hearth-hub-bench-'));
+  const rulesDir = join(dir, 'rules');
+  writeRules(rulesDir, 100);
+  const config = join(dir, 'hearth.yaml');
+  // One address opens a thousand connections here (a real home has one per device), and the max-rate loads send
+  // far beyond a device's rate on purpose.
+  writeFileSync(config, 'mqtt:\n  maxConnectionsPerAddress: 5000\n  maxConnections: 5000\n  maxPublishRatePerClient: 1000000\n' + (process.env.HEARTH_BENCH_CONFIG_EXTRA ?? '').replace(/\\n/g, '\n'));
+  const env = {
+    MALLOC_ARENA_MAX: '2',
+    HEARTH_CONFIG: config,
+    HEARTH_DATA_DIR: join(dir, 'data'),
+    HEARTH_RULES_DIR: rulesDir,
+    HEARTH_HOST: '127.0.0.1',
+    HEARTH_MQTT_PORT: '0',
+    HEARTH_HTTP_PORT: '0',
+    HEARTH_ADMIN_PASSWORD: PASSWORD,
+    HEARTH_LOG_LEVEL: 'warn',
+  };
+  return { dir, env };
+}
+
+export async function startHubProcess(env: Record<string, string>) {
+  return spawnUntil([...NODE_FLAGS, MAIN, 'start'], env, /MQTT port (\d+)/);
+}
+
+/** A fresh hub in its own temporary directory; `stop` also removes the directory. */
+export async function startBenchHub(): Promise<BenchBroker> {
+  const { dir, env } = prepareHubDir();
+  const hub = await startHubProcess(env);
+  return {
+    url: `mqtt://127.0.0.1:${hub.match[1]}`,
+    pid: hub.child.pid!,
+    auth: AUTH,
+    dataDir: env.HEARTH_DATA_DIR,
+    async stop() {
+      await stop(hub.child, hub.exited);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function startBareBroker(): Promise<BenchBroker> {
+  const bare = await spawnUntil([join(DIST, 'bare-broker.js')], {}, /READY (\d+)/);
+  return { url: `mqtt://127.0.0.1:${bare.match[1]}`, pid: bare.child.pid!, auth: {}, stop: () => stop(bare.child, bare.exited) };
+}

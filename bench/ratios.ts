@@ -1,0 +1,125 @@
+// The hub against a bare aedes, measured in the same run on the same load, one broker at a time: CPU per message
+// and throughput at max rate for QoS 0 and QoS 1 fan-in (100 publishers, one subscriber on home/+/temperature) and
+// fan-out (one publisher, 100 subscribers), and QoS 1 sustained at 10,000 msg/s with its latency and what was lost.
+// Load and measuring clients run in their own processes; loopback only; bounded in time.
+import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { DIST, startBareBroker, startBenchHub, type BenchBroker } from './bench-hub.js';
+import { cpuSeconds, rssMb, spawnUntil } from './processes.js';
+
+const LOAD = join(DIST, 'load.js');
+const SUBSCRIBERS = join(DIST, 'subscribers.js');
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+interface Load {
+  publishers: number;
+  rate: number | 'max';
+  seconds: number;
+  qos: 0 | 1;
+  subscribers: number;
+  /** One topic for every publisher (fan-out); else each its own home/ld<i>/temperature. */
+  topic?: string;
+  stamp?: boolean;
+}
+
+interface Measured {
+  sent: number;
+  received: number;
+  perSec: number;
+  cpuPercent: number;
+  /** Broker CPU per message received by the subscribers, in µs. */
+  cpuUs: number;
+  latency: { p50: number | null; p99: number | null; max: number | null; samples: number };
+}
+
+async function measure(broker: BenchBroker, load: Load): Promise<Measured> {
+  const { username = '', password = '' } = broker.auth;
+  const filter = load.topic ?? 'home/+/temperature';
+  const subs = await spawnUntil([SUBSCRIBERS, broker.url, username, password, String(load.subscribers), filter, String(load.qos)], {}, /READY/, 60_000);
+  const pub = await spawnUntil(
+    [LOAD, broker.url, username, password, String(load.publishers), String(load.rate), String(load.seconds), 'ld', String(load.qos), load.stamp ? 'stamp' : 'reading', load.topic ?? ''],
+    {},
+    /CONNECTED/,
+    60_000,
+  );
+  const cpu0 = cpuSeconds(broker.pid);
+  const t0 = performance.now();
+  await pub.exited;
+  // What the broker still holds is delivered in the second after the load ends, and counts.
+  await sleep(1000);
+  const elapsed = (performance.now() - t0) / 1000;
+  const cpu = cpuSeconds(broker.pid) - cpu0;
+  const sent = JSON.parse(pub.output().trim().split('\n').at(-1)!).sent as number;
+  subs.child.kill('SIGTERM');
+  await subs.exited;
+  const counts = JSON.parse(subs.output().trim().split('\n').at(-1)!) as { received: number; latency: Measured['latency'] };
+  return {
+    sent,
+    received: counts.received,
+    perSec: Math.round(counts.received / elapsed),
+    cpuPercent: Math.round((cpu / elapsed) * 100),
+    cpuUs: Number(((cpu / Math.max(1, counts.received)) * 1e6).toFixed(1)),
+    latency: counts.latency,
+  };
+}
+
+const ratio = (a: number, b: number) => Number((a / Math.max(1e-9, b)).toFixed(2));
+
+/** History rows the hub stored for the load's devices (home/ld<i>/temperature). */
+function storedReadings(dataDir: string): number {
+  const db = new BetterSqlite3(join(dataDir, 'hearth.db'), { readonly: true });
+  try {
+    return (db.prepare("SELECT count(*) AS n FROM history h JOIN history_series s ON s.id = h.series_id WHERE s.device_id LIKE 'ld%'").get() as { n: number }).n;
+  } finally {
+    db.close();
+  }
+}
+
+export async function runRatioBench(log: (line: string) => void = console.log) {
+  const hub = await startBenchHub();
+  const bare = await startBareBroker();
+  try {
+    await sleep(1000);
+    const idleRssMb = rssMb(hub.pid);
+    const both = async (name: string, load: Load) => {
+      const h = await measure(hub, load);
+      const b = await measure(bare, load);
+      log(`${name}: hub ${h.perSec}/s at ${h.cpuUs} µs CPU a message (${h.cpuPercent} %), bare aedes ${b.perSec}/s at ${b.cpuUs} µs (${b.cpuPercent} %)`);
+      return { hub: h, bare: b };
+    };
+    const fanIn0 = await both('fan-in QoS 0, max rate', { publishers: 100, rate: 'max', seconds: 5, qos: 0, subscribers: 1 });
+    const fanIn1 = await both('fan-in QoS 1, max rate', { publishers: 100, rate: 'max', seconds: 5, qos: 1, subscribers: 1 });
+    const fanOut = await both('fan-out 1→100 QoS 0, max rate', { publishers: 1, rate: 'max', seconds: 5, qos: 0, subscribers: 100, topic: 'bench/fanout' });
+    const storedBefore = storedReadings(hub.dataDir!);
+    const sustained = await both('QoS 1 at 10,000 msg/s', { publishers: 100, rate: 10_000, seconds: 10, qos: 1, subscribers: 1, stamp: true });
+    await sleep(1000);
+    const stored = storedReadings(hub.dataDir!) - storedBefore;
+    log(`  sustained: hub delivered ${sustained.hub.received} of ${sustained.hub.sent} (p99 ${sustained.hub.latency.p99} ms), stored ${stored}; bare delivered ${sustained.bare.received} of ${sustained.bare.sent} (p99 ${sustained.bare.latency.p99} ms)`);
+    // Memory a minute after the loads end: what the hub gives back.
+    await sleep(60_000);
+    const afterLoadRssMb = rssMb(hub.pid);
+    log(`hub RSS: ${idleRssMb} MB before the loads, ${afterLoadRssMb} MB a minute after them`);
+    const pair = (m: { hub: Measured; bare: Measured }) => ({ hubMsgsPerSec: m.hub.perSec, bareMsgsPerSec: m.bare.perSec, ratio: ratio(m.hub.perSec, m.bare.perSec) });
+    const cpu = (m: { hub: Measured; bare: Measured }) => ({ hubUs: m.hub.cpuUs, bareUs: m.bare.cpuUs, ratio: ratio(m.hub.cpuUs, m.bare.cpuUs) });
+    return {
+      cpuPerMessage: { qos0: cpu(fanIn0), qos1: cpu(fanIn1) },
+      ingestMaxQos0: pair(fanIn0),
+      ingestMaxQos1: pair(fanIn1),
+      fanoutMax: pair(fanOut),
+      sustainedQos1: {
+        offeredPerSec: 10_000,
+        hub: { sent: sustained.hub.sent, delivered: sustained.hub.received, lost: sustained.hub.sent - sustained.hub.received, stored, latencyMs: sustained.hub.latency },
+        bare: { sent: sustained.bare.sent, delivered: sustained.bare.received, lost: sustained.bare.sent - sustained.bare.received, latencyMs: sustained.bare.latency },
+        p99Ratio: ratio(sustained.hub.latency.p99 ?? NaN, sustained.bare.latency.p99 ?? NaN),
+      },
+      memory: { idleRssMb, afterLoadRssMb },
+    };
+  } finally {
+    await bare.stop();
+    await hub.stop();
+  }
+}
+
+if (process.argv[1]?.endsWith('ratios.js')) {
+  runRatioBench().then((r) => console.log(JSON.stringify(r, null, 2)));
+}

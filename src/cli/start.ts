@@ -1,0 +1,37 @@
+// `hearth start`: runs the hub until a signal; the first SIGINT/SIGTERM shuts it down gracefully, a second exits at
+// once, and SIGHUP reloads the TLS certificate.
+import type { HearthConfig } from '../config/schema.js';
+import { Hub } from '../hub.js';
+import { markBuildInUse } from '../shared/build-in-use.js';
+
+export async function runStart(config: HearthConfig): Promise<number> {
+  markBuildInUse();
+  const hub = new Hub(config);
+  let signals = 0;
+  const onSignal = (signal: string) => {
+    signals++;
+    if (signals > 1) {
+      hub.logger.warn(`${signal} again: exiting at once`);
+      process.exit(130);
+    }
+    hub.logger.info(`${signal}: shutting down (send it again to exit at once)`);
+    hub.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGINT', () => onSignal('SIGINT'));
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
+  process.on('SIGHUP', () => hub.reloadTls());
+  const ports = await hub.start();
+  if (hub.external) {
+    process.stdout.write(`Hearth is running: MQTT on the broker ${hub.bus.status().broker} (no MQTT listener here), HTTP port ${ports.http} (dashboard http://${displayHost(config.host)}:${ports.http}/)\n`);
+  } else {
+    process.stdout.write(`Hearth is running: MQTT port ${ports.mqtt}, HTTP port ${ports.http} (dashboard http://${displayHost(config.host)}:${ports.http}/, MQTT over WebSocket ws://${displayHost(config.host)}:${ports.http}/mqtt)${ports.mqtts ? `, MQTT over TLS port ${ports.mqtts}` : ''}\n`);
+  }
+  return new Promise<number>(() => undefined); // runs until a signal
+}
+
+function displayHost(host: string): string {
+  return host === '0.0.0.0' || host === '::' ? 'localhost' : host;
+}

@@ -1,0 +1,60 @@
+// Rule traces in SQLite. Writes go through the write queue (off the rule's path); reads need no hub, so
+// `hearth rules why` reads them while the hub runs or not.
+import type { Database } from 'better-sqlite3';
+import type { RuleTrace, TraceStore } from '../rules/traces.js';
+import type { WriteQueue } from './write-queue.js';
+
+/** The latest traces of a rule, newest first: all that reading traces needs. */
+export class TraceReader {
+  protected readonly db: Database;
+
+  constructor(db: Database) {
+    this.db = db;
+  }
+
+  latest(ruleId: string, limit: number): RuleTrace[] {
+    const rows = this.db.prepare('SELECT body FROM rule_traces WHERE rule_id = ? ORDER BY started_at DESC, rowid DESC LIMIT ?').all(ruleId, limit) as Array<{ body: string }>;
+    return rows.map((r) => JSON.parse(r.body) as RuleTrace);
+  }
+}
+
+/** The engine's trace store: the last `perRule` traces of each rule, and at most `maxTotal` in all. */
+export class TraceRepo extends TraceReader implements TraceStore {
+  readonly #writes: WriteQueue;
+  readonly #perRule: number;
+  readonly #maxTotal: number;
+  #sinceCap = 0;
+
+  constructor(db: Database, writes: WriteQueue, perRule = 50, maxTotal = 20_000) {
+    super(db);
+    this.#writes = writes;
+    this.#perRule = perRule;
+    this.#maxTotal = maxTotal;
+  }
+
+  record(trace: RuleTrace): void {
+    const body = JSON.stringify(trace);
+    const db = this.db;
+    this.#writes.enqueue(() => {
+      db.prepare('INSERT OR REPLACE INTO rule_traces (id, rule_id, started_at, outcome, body) VALUES (?, ?, ?, ?, ?)').run(trace.id, trace.ruleId, trace.startedAt, trace.outcome, body);
+      db.prepare(`DELETE FROM rule_traces WHERE rule_id = ? AND id NOT IN (SELECT id FROM rule_traces WHERE rule_id = ? ORDER BY started_at DESC LIMIT ?)`).run(trace.ruleId, trace.ruleId, this.#perRule);
+    });
+    // The global cap (many rules × N) is checked now and then, not on every trace.
+    if (++this.#sinceCap >= 500) {
+      this.#sinceCap = 0;
+      this.#writes.enqueue(() => {
+        db.prepare('DELETE FROM rule_traces WHERE id IN (SELECT id FROM rule_traces ORDER BY started_at DESC LIMIT -1 OFFSET ?)').run(this.#maxTotal);
+      });
+    }
+  }
+
+  list(ruleId: string, limit = this.#perRule): RuleTrace[] {
+    // What waits in the write queue is part of the answer.
+    this.#writes.flush();
+    return this.latest(ruleId, limit);
+  }
+
+  clear(ruleId: string): void {
+    this.db.prepare('DELETE FROM rule_traces WHERE rule_id = ?').run(ruleId);
+  }
+}
