@@ -17,6 +17,8 @@ import { dirname, join } from 'node:path';
 import { attachWebSocket, bindHttp, bindMqtt, closeServer, LISTENERS, readTlsFiles, type Bound, type ConnectionHandler, type RequestHandler } from './broker/listeners.js';
 import type { Server as TlsServer } from 'node:tls';
 import type { HearthConfig } from './config/schema.js';
+import { AdapterHost } from './devices/adapter-host.js';
+import { createAdapters } from './devices/adapters/index.js';
 import { DeviceRegistry } from './devices/device-registry.js';
 import { PresenceTracker } from './devices/presence.js';
 import { RuleEngine } from './rules/engine.js';
@@ -90,6 +92,8 @@ export class Hub {
   /** The hub's MessageBus: in-process on the embedded broker, an MQTT connection on an external one. */
   bus!: HubBus;
   registry!: DeviceRegistry;
+  /** The adapters (home, Zigbee2MQTT, Home Assistant discovery) feeding the registry. */
+  adapters!: AdapterHost;
   rules!: RuleEngine;
   /** The rule files the engine runs, with each rule's status. */
   ruleDirectory!: RuleDirectory;
@@ -326,6 +330,7 @@ export class Hub {
     this.registry = new DeviceRegistry({
       bus: this.bus,
       repo: this.devices,
+      history: this.history,
       writes: this.writes,
       historyWrites: this.historyWrites,
       clock: this.clock,
@@ -333,8 +338,17 @@ export class Hub {
       logger: this.logger.child('devices'),
       metrics: this.metrics,
     });
-    await this.registry.start();
+    this.registry.start();
     this.#cleanups.push(() => this.registry.stop());
+    const { home, ...others } = this.config.adapters;
+    this.adapters = new AdapterHost({
+      bus: this.bus,
+      registry: this.registry,
+      logger: this.logger.child('devices'),
+      adapters: createAdapters({ home: { enabled: home.enabled, baseTopic: 'home', mirror: false }, ...others }),
+    });
+    await this.adapters.start();
+    this.#cleanups.push(() => this.adapters.stop());
     // The embedded broker's client tracking where there is one; on an external broker, the devices' wills.
     const presence = new PresenceTracker({ clients: this.bus.clients, registry: this.registry, logger: this.logger.child('devices') });
     presence.start();
@@ -366,6 +380,7 @@ export class Hub {
       events: this.events,
       location: this.config.location,
       initialStates: this.registry.states(),
+      readings: this.registry,
       traceStore,
       notify: (n, channels) => this.notify.notifier.notify(n, channels),
       timerStore,
@@ -405,7 +420,16 @@ export class Hub {
   async #startDemo(): Promise<void> {
     const host = this.config.host === '0.0.0.0' || this.config.host === '::' ? '127.0.0.1' : this.config.host;
     const { startDemoMode } = await import('./simulator/demo-mode.js');
-    const stop = await startDemoMode({ addLogin: (u, p, identity) => this.broker.addLogin(u, p, identity), registry: this.registry, events: this.events, logger: this.logger.child('demo'), mqttUrl: `mqtt://${host}:${this.ports.mqtt}` });
+    const { zigbee2mqtt, homeassistant } = this.config.adapters;
+    const adapters = { ...(zigbee2mqtt.enabled ? { zigbee2mqtt: zigbee2mqtt.baseTopic } : {}), ...(homeassistant.enabled ? { homeassistant: homeassistant.baseTopic } : {}) };
+    const stop = await startDemoMode({
+      addLogin: (u, p, identity) => this.broker.addLogin(u, p, identity),
+      registry: this.registry,
+      events: this.events,
+      logger: this.logger.child('demo'),
+      mqttUrl: `mqtt://${host}:${this.ports.mqtt}`,
+      adapters,
+    });
     // Stopped first at shutdown, so its devices say goodbye while the broker still runs.
     this.#cleanups.push(stop);
   }
@@ -435,6 +459,7 @@ export class Hub {
     const { cert, key } = this.config.tls;
     this.api = await buildApi({
       registry: this.registry,
+      adapters: this.adapters,
       users: this.users,
       sessions: this.sessions,
       history: this.history,

@@ -21,7 +21,9 @@ const USAGE = `Usage: hearth <command> [options]
 Commands:
   start                 run the hub (MQTT broker, rules, API and dashboard)
   user add <name>       create a user or reset its password [--role admin|viewer] [--password P | password on stdin]
-  device add <id>       issue MQTT credentials bound to one device (prints the password once)
+  device add <id> [--adapter zigbee2mqtt|homeassistant]
+                        issue MQTT credentials bound to one device, or a bridge's login limited to an
+                        adapter's topics (prints the password once)
   rules check [dir]     validate the rule files (default: the rules dir); exit 1 on any problem
   rules why <id> [-n N] why a rule did or did not fire: its latest traces, in words
   rules test [dir]      run the *.test.yaml rule tests on a virtual clock; exit 1 on any failure
@@ -52,6 +54,7 @@ const OPTIONS = {
   n: { type: 'string', short: 'n' },
   from: { type: 'string' },
   to: { type: 'string' },
+  adapter: { type: 'string' },
 } as const;
 
 export async function main(argv: string[]): Promise<number> {
@@ -91,7 +94,7 @@ export async function main(argv: string[]): Promise<number> {
       return runUserAdd(config(), rest[1], (values.role ?? 'admin') as Role, values.password);
     case 'device':
       if (rest[0] !== 'add' || !rest[1]) break;
-      return runDeviceAdd(config(), rest[1]);
+      return runDeviceAdd(config(), rest[1], values.adapter);
     case 'rules':
       if (rest[0] === 'check') return runRulesCheck(rest[1] ?? config().rulesDir, stdout);
       if (rest[0] === 'test') return runRulesTest(rest[1] ?? config().rulesDir, stdout);

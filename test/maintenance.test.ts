@@ -17,14 +17,14 @@ describe('history retention', () => {
     th = await startTestHub({ clock, overrides: { 'history.retentionDays': 1 } });
     const raw = () => (th!.hub.db.prepare('SELECT count(*) AS n FROM history').get() as { n: number }).n;
     const hourly = () => (th!.hub.db.prepare('SELECT count(*) AS n FROM history_hourly').get() as { n: number }).n;
-    th.hub.devices.appendHistory('meter', 'power', 100, clock.now() - 2 * DAY);
+    th.hub.history.append('meter', 'power', 100, clock.now() - 2 * DAY);
     await clock.advance(9_000);
     expect(raw()).toBe(1);
     await clock.advance(1_000);
     expect(raw()).toBe(0);
     expect(hourly()).toBe(1);
     // A reading that ages past the limit later is rolled up at the next hourly run.
-    th.hub.devices.appendHistory('meter', 'power', 200, clock.now() - DAY + 30 * 60_000);
+    th.hub.history.append('meter', 'power', 200, clock.now() - DAY + 30 * 60_000);
     await clock.advance(59 * 60_000);
     expect(raw()).toBe(1);
     await clock.advance(60_000);

@@ -1,5 +1,6 @@
 // What the API needs from the hub: explicit dependencies, so `buildApi` can be tested with a real hub or parts of one.
 import type { BridgeStatus } from '../bus/bridge.js';
+import type { AdapterHost } from '../devices/adapter-host.js';
 import type { MessageBus } from '../bus/message-bus.js';
 import type { DeviceRegistry } from '../devices/device-registry.js';
 import type { NotificationCentre } from '../notify/notification-centre.js';
@@ -17,6 +18,8 @@ import type { UserRepo } from '../store/user-repo.js';
 
 export interface ApiContext {
   registry: DeviceRegistry;
+  /** The adapters feeding the registry (for a bridge's credentials). */
+  adapters?: AdapterHost;
   users: UserRepo;
   sessions: SessionRepo;
   history: HistoryRepo;

@@ -1,8 +1,13 @@
 // Who may publish and subscribe where. Identity comes from credentials only; the client id is never trusted.
-import type { Identity } from '../store/user-repo.js';
+import { commandTopic, devicePrefix, statusTopic } from '../devices/topic.js';
+import type { Identity, TopicGrant } from '../store/user-repo.js';
+import { topicMatches } from '../bus/message-bus.js';
 
-/** `devices`: one login for a set of devices (demo mode's simulated home), with the rights each device has. */
-export type MqttIdentity = Identity | { kind: 'anonymous' } | { kind: 'devices'; name: string; deviceIds: ReadonlySet<string> };
+/**
+ * `devices`: one login for a set of devices (demo mode's simulated home), with the rights each device has, and the
+ * topics of the adapters it speaks for.
+ */
+export type MqttIdentity = Identity | { kind: 'anonymous' } | { kind: 'devices'; name: string; deviceIds: ReadonlySet<string>; topics?: TopicGrant };
 
 export type AclDecision = { allowed: true } | { allowed: false; reason: string };
 
@@ -18,11 +23,14 @@ export function canPublish(identity: MqttIdentity, topic: string): AclDecision {
       return identity.role === 'admin' ? ALLOW : deny('viewers may not publish');
     case 'device':
       if (topic.startsWith('$')) return deny('$-topics are for admins');
-      return topic.startsWith(`home/${identity.deviceId}/`) ? ALLOW : deny(`device ${identity.deviceId} may publish only under home/${identity.deviceId}/`);
+      // An adapter's login (a Zigbee2MQTT bridge) publishes in its ecosystem's topics, not under home/.
+      if (identity.topics) return identity.topics.publish.some((f) => topicMatches(f, topic)) ? ALLOW : deny(`${identity.username} may publish only to ${identity.topics.publish.join(', ')}`);
+      return topic.startsWith(devicePrefix(identity.deviceId)) ? ALLOW : deny(`device ${identity.deviceId} may publish only under ${devicePrefix(identity.deviceId)}`);
     case 'anonymous':
       return topic.startsWith('home/') ? ALLOW : deny('anonymous clients may publish only under home/');
     case 'devices': {
       const [root, deviceId] = topic.split('/', 2);
+      if (identity.topics?.publish.some((f) => topicMatches(f, topic))) return ALLOW;
       return root === 'home' && identity.deviceIds.has(deviceId!) ? ALLOW : deny(`${identity.name} may publish only under home/<one of its devices>/`);
     }
   }
@@ -34,8 +42,10 @@ export function canSubscribe(identity: MqttIdentity, filter: string): AclDecisio
     return filter.startsWith('$SYS') ? deny('$SYS is for admins') : ALLOW;
   }
   if (identity.kind === 'anonymous') return filter.startsWith('$') ? deny('$SYS is for admins') : ALLOW;
+  if (identity.topics?.subscribe.some((pattern) => filterWithin(filter, pattern))) return ALLOW;
+  if (identity.kind === 'device' && identity.topics) return deny(`${identity.username} may subscribe only to ${identity.topics.subscribe.join(', ')}`);
   const ids = identity.kind === 'device' ? [identity.deviceId] : [...identity.deviceIds];
-  const own = ids.flatMap((id) => [`home/${id}/+/set`, `home/${id}/status`]);
+  const own = ids.flatMap((id) => [commandTopic(id, '+'), statusTopic(id)]);
   if (own.some((pattern) => filterWithin(filter, pattern))) return ALLOW;
   return identity.kind === 'device'
     ? deny(`device ${identity.deviceId} may subscribe only to home/${identity.deviceId}/+/set and its status`)

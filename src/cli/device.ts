@@ -1,13 +1,22 @@
-// `hearth device add <id>`: issues MQTT credentials bound to one device (the password is shown once); on an external
-// broker, how to create the device's login there.
+// `hearth device add <id> [--adapter …]`: issues MQTT credentials bound to one device, or a bridge's login limited to
+// an adapter's topics (the password is shown once); on an external broker, how to create the login there.
 import type { HearthConfig } from '../config/schema.js';
+import { credentialTopics } from '../devices/adapters/index.js';
 import { openDatabase } from '../store/database.js';
 import { UserRepo } from '../store/user-repo.js';
 
-export async function runDeviceAdd(config: HearthConfig, deviceId: string): Promise<number> {
+export async function runDeviceAdd(config: HearthConfig, deviceId: string, adapter?: string): Promise<number> {
+  const topics = adapter === undefined ? undefined : credentialTopics(config.adapters, adapter, deviceId);
   if (config.mqtt.url) {
     // The external broker owns the logins and the ACL: say how to make this device's there, rather than issue
     // credentials no broker would check.
+    if (topics) {
+      process.stdout.write(
+        `On the broker at ${config.mqtt.url}, give the ${adapter} bridge "${deviceId}" a login of its own that may publish to ` +
+          `${topics.publish.join(', ')} and subscribe to ${topics.subscribe.join(', ')} (and nothing else).\n`,
+      );
+      return 0;
+    }
     const { mosquittoDeviceLogin } = await import('../bus/broker-logins.js');
     const text = mosquittoDeviceLogin(deviceId, config.mqtt.url);
     if (!text) {
@@ -19,8 +28,9 @@ export async function runDeviceAdd(config: HearthConfig, deviceId: string): Prom
   }
   const db = openDatabase(config.dataDir);
   try {
-    const { username, password } = await new UserRepo(db).addDeviceCredential(deviceId);
-    process.stdout.write(`Device ${deviceId} may now connect with\n  username: ${username}\n  password: ${password}\n(the password is shown once)\n`);
+    const { username, password } = await new UserRepo(db).addDeviceCredential(deviceId, topics);
+    const may = topics ? `; it may publish to ${topics.publish.join(', ')} and subscribe to ${topics.subscribe.join(', ')}` : '';
+    process.stdout.write(`Device ${deviceId} may now connect with\n  username: ${username}\n  password: ${password}\n(the password is shown once${may})\n`);
   } finally {
     db.close();
   }

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import type { HearthConfig } from '../config/schema.js';
 import { replayRule } from '../rules/replay.js';
 import { HearthError } from '../shared/errors.js';
+import { parseTimeArg, TIME_FORMS } from '../shared/time-arg.js';
 import { openDatabase } from '../store/database.js';
 import { HistoryRepo } from '../store/history-repo.js';
 import type { Out } from './output.js';
@@ -30,8 +31,7 @@ export async function runRulesReplay(config: HearthConfig, file: string, range: 
 }
 
 function parseTime(text: string | undefined, fallback: number, name: string): number {
-  if (!text) return fallback;
-  const t = /^\d+$/.test(text) ? Number(text) : Date.parse(text);
-  if (!Number.isFinite(t)) throw new HearthError('HEARTH_VALIDATION', { message: `--${name} must be an ISO time (2026-11-01T08:00) or epoch milliseconds, got ${JSON.stringify(text)}` });
+  const t = parseTimeArg(text, fallback);
+  if (t === undefined) throw new HearthError('HEARTH_VALIDATION', { message: `--${name} must be ${TIME_FORMS} (2026-11-01T08:00), got ${JSON.stringify(text)}` });
   return t;
 }

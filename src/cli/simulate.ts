@@ -1,8 +1,13 @@
 // `hearth simulate …`: simulated devices against a running hub, and why some could not connect.
 import { parseArgs } from 'node:util';
 import { HearthError } from '../shared/errors.js';
+import { startDiscoveryDevices, type DiscoveryKind } from '../simulator/discovery-devices.js';
 import { startSimulation } from '../simulator/simulator.js';
+import { startZigbee2mqttBridge, type Z2mKind } from '../simulator/zigbee2mqtt-bridge.js';
 import { stdout, type Out } from './output.js';
+
+const Z2M_KINDS: Z2mKind[] = ['thermometer', 'light', 'plug', 'motion', 'contact'];
+const DISCOVERY_KINDS: DiscoveryKind[] = ['sensor', 'plug', 'light', 'thermostat', 'cover'];
 
 export async function runSimulateCommand(argv: string[], out: Out = stdout): Promise<number> {
   const { values } = parseArgs({
@@ -15,6 +20,8 @@ export async function runSimulateCommand(argv: string[], out: Out = stdout): Pro
       password: { type: 'string' },
       duration: { type: 'string' },
       prefix: { type: 'string', default: 'sim' },
+      adapter: { type: 'string', default: 'home' },
+      'base-topic': { type: 'string' },
     },
     strict: true,
   });
@@ -23,8 +30,16 @@ export async function runSimulateCommand(argv: string[], out: Out = stdout): Pro
   if (!Number.isInteger(devices) || devices < 1 || devices > 10_000) throw invalid(`--devices must be an integer 1-10000, got ${JSON.stringify(values.devices)}`);
   if (!Number.isFinite(rate) || rate <= 0 || rate > 100_000) throw invalid(`--rate must be a number of readings per second 0-100000, got ${JSON.stringify(values.rate)}`);
   const password = values.password ?? process.env.HEARTH_SIMULATE_PASSWORD;
-  out(`connecting ${devices} simulated device(s) to ${values.url}…`);
-  const sim = await startSimulation({ url: values.url, username: values.username, password, devices, rate, prefix: values.prefix });
+  const adapter = values.adapter!;
+  if (!['home', 'zigbee2mqtt', 'homeassistant'].includes(adapter)) throw invalid(`--adapter must be home, zigbee2mqtt or homeassistant, got ${JSON.stringify(adapter)}`);
+  const what = adapter === 'zigbee2mqtt' ? ' behind a Zigbee2MQTT bridge' : adapter === 'homeassistant' ? ' announced with Home Assistant discovery' : '';
+  out(`connecting ${devices} simulated device(s)${what} to ${values.url}…`);
+  const login = { url: values.url, username: values.username, password, rate };
+  const sim = adapter === 'zigbee2mqtt'
+    ? await startZigbee2mqttBridge({ ...login, base: values['base-topic'], devices: Array.from({ length: devices }, (_, i) => [`${values.prefix}/${Z2M_KINDS[i % Z2M_KINDS.length]} ${i + 1}`, Z2M_KINDS[i % Z2M_KINDS.length]!]) })
+    : adapter === 'homeassistant'
+      ? await startDiscoveryDevices({ ...login, prefix: values['base-topic'], devices: Array.from({ length: devices }, (_, i) => [`${values.prefix}-${DISCOVERY_KINDS[i % DISCOVERY_KINDS.length]}-${i + 1}`, DISCOVERY_KINDS[i % DISCOVERY_KINDS.length]!, `${values.prefix} ${DISCOVERY_KINDS[i % DISCOVERY_KINDS.length]} ${i + 1}`]) })
+      : await startSimulation({ ...login, devices, prefix: values.prefix });
   if (sim.refused.length > 0) out(explainRefusals(sim.refused, devices));
   if (sim.stats().devices === 0) {
     await sim.stop();

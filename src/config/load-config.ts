@@ -1,8 +1,9 @@
 // Loading the configuration: defaults ← YAML file ← HEARTH_* environment ← command-line flags, validated all at once.
 import { readFileSync } from 'node:fs';
-import { Value } from '@sinclair/typebox/value';
+import { Value, type ValueError } from '@sinclair/typebox/value';
 import { LineCounter, parseDocument } from 'yaml';
 import { HearthError, quote } from '../shared/errors.js';
+import { describeValueError } from '../shared/schema-errors.js';
 import { ConfigSchema, describeOptions, type HearthConfig } from './schema.js';
 
 export interface ConfigSources {
@@ -43,7 +44,7 @@ export function loadConfig(sources: ConfigSources = {}): HearthConfig {
   const withDefaults = Value.Default(ConfigSchema, structuredClone(raw)) as Record<string, unknown>;
   for (const error of Value.Errors(ConfigSchema, withDefaults)) {
     const key = error.path.replace(/^\//, '').replace(/\//g, '.');
-    problems.push(describeProblem(key, error.schema as any, error.value, error.message, origin.get(key)));
+    problems.push(describeProblem(key, error, origin.get(key)));
   }
   if (problems.length > 0) {
     const unique = [...new Set(problems)];
@@ -99,33 +100,9 @@ function setPath(target: Record<string, unknown>, key: string, value: unknown): 
   node[parts[parts.length - 1]!] = value;
 }
 
-export function describeProblem(key: string, schema: any, value: unknown, fallback: string, from: string | undefined): string {
+/** A config problem in words: the key (and where its value came from), then what is wrong (src/shared/schema-errors.ts). */
+export function describeProblem(key: string, error: Pick<ValueError, 'message' | 'schema' | 'value' | 'path'>, from: string | undefined): string {
   const where = from && from !== key ? `${key} (${from})` : key;
-  if (fallback.startsWith('Unexpected property')) {
-    // TypeBox reports the unknown key's own path, with the parent object's schema.
-    const known = Object.keys(schema?.properties ?? {});
-    return `${key} is not a known option${known.length ? ` (known here: ${known.join(', ')})` : ''}`;
-  }
-  return `${where} must be ${expectation(schema)}, got ${quote(value)}`;
-}
-
-function expectation(schema: any): string {
-  if (!schema) return 'valid';
-  if (schema['x-expect']) return schema['x-expect'];
-  if (schema.anyOf) return `one of ${schema.anyOf.map((s: any) => quote(s.const)).join(', ')}`;
-  switch (schema.type) {
-    case 'integer':
-      return schema.maximum !== undefined ? `an integer ${schema.minimum ?? ''}-${schema.maximum}` : `an integer of at least ${schema.minimum}`;
-    case 'number':
-      return `a number between ${schema.minimum} and ${schema.maximum}`;
-    case 'boolean':
-      return 'true or false';
-    case 'string':
-      if (schema['x-expect']) return schema['x-expect'];
-      return schema.minLength >= 8 ? `a string of at least ${schema.minLength} characters` : 'a non-empty string';
-    case 'object':
-      return 'a mapping';
-    default:
-      return 'valid';
-  }
+  const words = describeValueError(error, { unknown: (known) => `is not a known option${known.length ? ` (known here: ${known.join(', ')})` : ''}` });
+  return `${words.startsWith('is not a known option') ? key : where} ${words}`;
 }

@@ -2,6 +2,16 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { NotifyConfigSchema } from '../notify/config-schema.js';
 
+const Adapter = (base: string, what: string, baseWhat: string) =>
+  Type.Object(
+    {
+      enabled: Type.Boolean({ default: true, description: `Take devices ${what}` }),
+      baseTopic: Type.String({ default: base, minLength: 1, pattern: '^[^#+]+$', 'x-expect': 'a topic without wildcards', description: baseWhat }),
+      mirror: Type.Boolean({ default: true, description: `Also publish its devices' readings on home/<id>/<property> (retained) and availability on home/<id>/status` }),
+    },
+    { default: {}, additionalProperties: false },
+  );
+
 const Port = (def: number, description: string, env: string, flag: string) =>
   Type.Integer({ minimum: 0, maximum: 65535, default: def, description, env, flag });
 
@@ -136,6 +146,17 @@ export const ConfigSchema = Type.Object(
           description: 'Log lines for people and journald (text; under systemd with a priority prefix) or pino JSON for log shippers (json)',
           env: 'HEARTH_LOG_FORMAT',
         }),
+      },
+      { default: {}, additionalProperties: false },
+    ),
+    adapters: Type.Object(
+      {
+        home: Type.Object(
+          { enabled: Type.Boolean({ default: true, description: 'Take devices that publish home/<device>/<property> themselves (commands to other adapters\' devices pass either way)' }) },
+          { default: {}, additionalProperties: false },
+        ),
+        zigbee2mqtt: Adapter('zigbee2mqtt', 'from Zigbee2MQTT (its bridge/devices, JSON states, availability)', "Zigbee2MQTT's base topic (its mqtt.base_topic)"),
+        homeassistant: Adapter('homeassistant', 'that announce themselves with Home Assistant MQTT discovery (ESPHome, Tasmota, Shelly, …)', 'The discovery prefix (Home Assistant\'s default: homeassistant)'),
       },
       { default: {}, additionalProperties: false },
     ),

@@ -1,39 +1,47 @@
-// The device registry: devices and their latest state in memory, fed by `home/#`, persisted through the write queue.
-import type { MessageBus, BusMessage } from '../bus/message-bus.js';
+// The device registry, the one decoder's memory: devices from every adapter with their capabilities and latest
+// state, persisted through the write queue, and the readings that rules, the API, the dashboard and history consume.
+// (Past 300 lines because it is the one place both sides meet: what adapters tell, and what the hub asks; its writes
+// are in state-writer.ts and its view in device-view.ts.)
+import type { MessageBus } from '../bus/message-bus.js';
 import type { Clock } from '../shared/clock.js';
 import type { EventBus } from '../shared/event-bus.js';
 import { HearthError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import type { Metrics } from '../shared/metrics.js';
-import type { DeviceRecord, DeviceRepo } from '../store/device-repo.js';
+import type { DeviceRepo } from '../store/device-repo.js';
+import type { HistoryRepo } from '../store/history-repo.js';
 import type { WriteQueue } from '../store/write-queue.js';
+import type { Decoded, KnownDevice } from './adapters/types.js';
+import { historyNumber, inferCapability, sameValue } from './capabilities.js';
+import { idFromName, uniqueId } from './device-id.js';
+import type { DeviceRecord } from './device-record.js';
+import type { Device } from './device-schema.js';
+import { commandProblem, deviceView } from './device-view.js';
 import { FirstSeen } from './first-seen.js';
 import { OddValues } from './odd-values.js';
-import { classifyDeviceTopic, parsePayload } from './topic.js';
+import { StateWriter } from './state-writer.js';
+import { formatPayload, HOME, homeTopic, statusTopic } from './topic.js';
 
-/** How a property's values read: `number` for a property whose readings have been numbers, even if the latest is not. */
-export type PropertyType = 'number' | 'boolean' | 'string' | 'json';
+// Problems already logged (topic patterns, devices); a client inventing new topics cannot grow it without bound.
+const MAX_LOGGED_PROBLEMS = 1000;
 
-// Topic patterns already logged as not taken; a client inventing new topics cannot grow it without bound.
-const MAX_LOGGED_PATTERNS = 1000;
-
-export interface DeviceView {
-  id: string;
-  name: string | null;
-  room: string | null;
-  description: string | null;
-  status: 'online' | 'offline' | 'unknown';
-  online: boolean;
-  lastSeen: string | null;
-  createdAt: string;
-  properties: Record<string, { value: unknown; updatedAt: string; type: PropertyType }>;
-  /** The first odd value of each numeric property since the hub started ("hot" where numbers were expected). */
-  problems: Array<{ property: string; message: string; at: string }>;
+/** One reading as rules and other consumers see it: on `home/<id>/<property>` whatever adapter it came through. */
+export interface Reading {
+  topic: string;
+  deviceId: string;
+  /** `status` for online/offline. */
+  property: string;
+  value: unknown;
+  payload: string;
+  ts: number;
+  /** From a retained message replayed at subscribe time: state to know, not a change to react to. */
+  retained: boolean;
 }
 
 export interface DeviceRegistryDeps {
   bus: MessageBus;
   repo: DeviceRepo;
+  history: HistoryRepo;
   writes: WriteQueue;
   /** Where history rows go, when they are committed apart from the states (default: `writes`). */
   historyWrites?: WriteQueue;
@@ -46,115 +54,209 @@ export interface DeviceRegistryDeps {
 export class DeviceRegistry {
   readonly #deps: DeviceRegistryDeps;
   readonly #devices = new Map<string, DeviceRecord>();
-  readonly #dirtyDevices = new Set<string>();
-  readonly #dirtyProps = new Map<string, { deviceId: string; property: string; value: unknown; ts: number }>();
-  #stateFlushQueued = false;
+  /** `<source>\0<native key>` → device id, for adapters other than home (whose keys are the ids). */
+  readonly #byKey = new Map<string, string>();
+  readonly #writer: StateWriter;
   /** Demo devices removed as the demo ends: what their clients still send while they leave is not a new device. */
   readonly #retired = new Set<string>();
-  #unsubscribe: (() => Promise<void>) | undefined;
   readonly #odd: OddValues;
-  readonly #loggedPatterns = new FirstSeen(MAX_LOGGED_PATTERNS);
+  readonly #loggedProblems = new FirstSeen(MAX_LOGGED_PROBLEMS);
   readonly #ignored: (labels: { reason: string }) => void;
+  readonly #readers = new Set<(reading: Reading) => void>();
   messagesIngested = 0;
 
   constructor(deps: DeviceRegistryDeps) {
     this.#deps = deps;
     this.#odd = new OddValues({ logger: deps.logger, events: deps.events });
-    this.#ignored = deps.metrics.counter('hearth_device_topics_ignored_total', 'Messages under home/ that are not a device reading (home/<device>/<property>), by reason');
+    this.#writer = new StateWriter(deps.repo, deps.writes, (id) => this.#devices.get(id));
+    this.#ignored = deps.metrics.counter('hearth_device_topics_ignored_total', 'Device messages (or parts of them) not taken as readings, by reason');
   }
 
-  async start(): Promise<void> {
-    for (const d of this.#deps.repo.loadAll()) this.#devices.set(d.id, d);
-    this.#odd.seed(this.#deps.repo.numericProperties());
-    // Retained messages come first: state published while the hub was down seeds the registry. `home/#` rather than
-    // `home/+/+`, so that topics one level off are seen and reported instead of vanishing without a word.
-    this.#unsubscribe = await this.#deps.bus.subscribe('home/#', (m) => this.ingest(m), { retained: true });
-  }
-
-  async stop(): Promise<void> {
-    await this.#unsubscribe?.();
-    this.#unsubscribe = undefined;
-    this.#deps.events.removeAll('registry');
-  }
-
-  /** Applies one message from `home/<device>/<property>`; other topics under `home/` are counted and reported once. */
-  ingest(message: BusMessage): void {
-    // An empty payload clears a retained message; it carries no reading.
-    if (message.payload.length === 0) return;
-    const parsed = classifyDeviceTopic(message.topic);
-    if (parsed.kind === 'command') return;
-    if (parsed.kind === 'ignored') return this.#ignore(message.topic, parsed);
-    if (this.#retired.has(parsed.deviceId)) return;
-    this.messagesIngested++;
-    const now = this.#deps.clock.now();
-    const device = this.#ensureDevice(parsed.deviceId, now);
-    if (parsed.property === 'status') {
-      const text = message.payload.toString('utf8').trim();
-      this.#setOnline(device, text === 'online', now, message.retain ? 'retained status' : `published ${text}`);
-      return;
+  /** Loads the devices the store knows. (Messages reach the registry through its adapters: src/devices/adapter-host.ts.) */
+  start(): void {
+    for (const d of this.#deps.repo.loadAll()) {
+      this.#devices.set(d.id, d);
+      if (d.source !== HOME && d.nativeKey !== null) this.#byKey.set(`${d.source}\0${d.nativeKey}`, d.id);
     }
-    const value = parsePayload(message.payload);
-    const previous = device.properties.get(parsed.property);
-    // A retained message replayed at start-up must not overwrite a newer reading already in the store.
-    if (message.retain && previous && isSame(previous.value, value)) return;
-    device.properties.set(parsed.property, { value, ts: now });
-    if (!message.retain) device.lastSeen = now;
-    const key = `${device.id}\0${parsed.property}`;
-    this.#odd.check(key, device.id, parsed.property, value, now);
-    this.#dirtyDevices.add(device.id);
-    this.#dirtyProps.set(key, { deviceId: device.id, property: parsed.property, value, ts: now });
-    const repo = this.#deps.repo;
-    const deviceId = device.id;
-    (this.#deps.historyWrites ?? this.#deps.writes).enqueue(() => repo.appendHistory(deviceId, parsed.property, value, now));
-    this.#queueStateFlush();
-    this.#deps.events.emit('device.state', { deviceId: device.id, property: parsed.property, value, ts: now });
+    this.#odd.seed(this.#deps.repo.numericProperties());
   }
+
+  stop(): void {
+    this.#readers.clear();
+  }
+
+  /** Every reading (and online/offline change, as property `status`) from now on; returns the unsubscribe. */
+  onReading(handler: (reading: Reading) => void): () => void {
+    this.#readers.add(handler);
+    return () => this.#readers.delete(handler);
+  }
+
+  // ——— what adapters tell (through the adapter host) ———
+
+  /** The device an adapter knows by `key` (for `home`, the key is the id). */
+  find(source: string, key: string): DeviceRecord | undefined {
+    if (source === HOME) return this.#devices.get(key);
+    const id = this.#byKey.get(`${source}\0${key}`);
+    return id === undefined ? undefined : this.#devices.get(id);
+  }
+
+  /** Devices of one adapter as it described them, to hand back to it at start. */
+  knownDevices(source: string): KnownDevice[] {
+    return [...this.#devices.values()].filter((d) => d.source === source && d.nativeKey !== null).map((d) => this.known(d));
+  }
+
+  known(d: DeviceRecord): KnownDevice {
+    return { key: d.nativeKey ?? d.id, id: d.id, name: d.nativeName ?? d.name, native: d.native, capabilities: d.capabilities };
+  }
+
+  /** An adapter's description of a device: created if new (its id from its name), else updated. */
+  describe(source: string, ev: Extract<Decoded, { kind: 'device' }>): DeviceRecord | undefined {
+    const now = this.#deps.clock.now();
+    let d = this.find(source, ev.key);
+    for (const alias of ev.aliases ?? []) {
+      if (d) break;
+      const known = this.find(source, alias);
+      if (known) d = this.#rekey(known, ev.key);
+    }
+    if (!d) d = this.#create(source, ev.key, ev.name, now);
+    if (!d) return undefined;
+    const before = JSON.stringify([d.nativeName, d.model, d.manufacturer, d.capabilities, d.native]);
+    d.nativeName = ev.name;
+    if (ev.model !== undefined) d.model = ev.model;
+    if (ev.manufacturer !== undefined) d.manufacturer = ev.manufacturer;
+    if (ev.native !== undefined) d.native = ev.native;
+    if (ev.capabilities) {
+      // Properties it no longer describes (an entity removed from its discovery configs) go with their description.
+      for (const p of Object.keys(d.capabilities)) if (!(p in ev.capabilities) && d.properties.delete(p)) this.#writer.deleteProperty(d.id, p);
+      d.capabilities = ev.capabilities;
+    }
+    if (JSON.stringify([d.nativeName, d.model, d.manufacturer, d.capabilities, d.native]) !== before) {
+      this.#writer.description(d.id);
+      this.#deps.events.emit('device.updated', { deviceId: d.id });
+    }
+    return d;
+  }
+
+  /**
+   * Readings of one message (several properties at once for a JSON state). Returns the device and what was taken:
+   * nothing for a device retired by the demo, or for `home/<id>/…` of a device another adapter owns (the mirror's
+   * echo, counted once already).
+   */
+  record(source: string, key: string, values: Record<string, unknown>, options: { retain: boolean; name?: string }): { device: DeviceRecord; taken: Array<[string, unknown]> } | undefined {
+    const existing = this.find(source, key);
+    if (existing && existing.source !== source) return undefined;
+    if (source === HOME && this.#retired.has(key)) return undefined;
+    const now = this.#deps.clock.now();
+    const device = existing ?? this.#create(source, key, options.name ?? key, now);
+    if (!device) return undefined;
+    this.messagesIngested++;
+    const taken: Array<[string, unknown]> = [];
+    for (const [property, value] of Object.entries(values)) {
+      const previous = device.properties.get(property);
+      // A retained message replayed at start-up must not overwrite a newer reading already in the store.
+      if (options.retain && previous && sameValue(previous.value, value)) continue;
+      device.properties.set(property, { value, ts: now });
+      taken.push([property, value]);
+      const k = `${device.id}\0${property}`;
+      this.#odd.check(k, device.id, property, value, now);
+      this.#writer.property(device.id, property, value, now);
+      const capability = typeof value === 'object' || typeof value === 'string' ? (device.capabilities[property] ?? inferCapability(property, value, false)) : undefined;
+      const num = historyNumber(value, capability);
+      const { history } = this.#deps;
+      const deviceId = device.id;
+      (this.#deps.historyWrites ?? this.#deps.writes).enqueue(() => history.append(deviceId, property, value, now, num));
+      this.#deps.events.emit('device.state', { deviceId, property, value, ts: now });
+      const reading = { topic: homeTopic(deviceId, property), deviceId, property, value, payload: formatPayload(value), ts: now, retained: options.retain };
+      this.#emit(reading);
+    }
+    if (!options.retain) device.lastSeen = now;
+    this.#writer.device(device.id);
+    return { device, taken };
+  }
+
+  /** Online/offline from the device's adapter; true when it changed. (Not for the mirror's echo: see `record`.) */
+  setAvailability(source: string, key: string, online: boolean, reason: string, retained = false): DeviceRecord | undefined {
+    let device = this.find(source, key);
+    if (device && device.source !== source) return undefined;
+    if (source === HOME && this.#retired.has(key)) return undefined;
+    const now = this.#deps.clock.now();
+    if (!device && source === HOME) device = this.#create(source, key, key, now);
+    if (!device) return undefined; // other adapters announce devices before saying they are online
+    this.messagesIngested++;
+    return this.#setOnline(device, online, now, reason, retained) ? device : undefined;
+  }
+
+  /** A device its ecosystem removed: forgotten with its history and retained home/ topics. */
+  async forget(source: string, key: string, reason: string): Promise<void> {
+    const d = this.find(source, key);
+    if (!d || d.source !== source) return;
+    this.#deps.logger.info(`device ${d.id} removed: ${reason}`);
+    await this.delete(d.id);
+  }
+
+  /** A problem with a message, logged once per `once` key and adapter, counted by reason. */
+  problem(source: string, p: Extract<Decoded, { kind: 'problem' }>, level: 'warn' | 'info' = 'warn'): void {
+    if (p.reason) this.#ignored({ reason: p.reason });
+    if (!this.#loggedProblems.first(`${source}\0${p.once}`)) return;
+    this.#deps.logger[level](p.message);
+  }
+
+  /** How many problems are remembered as already logged (bounded). */
+  get loggedPatternCount(): number {
+    return this.#loggedProblems.size;
+  }
+
+  // ——— what the hub and the API ask ———
 
   /** Marks a device offline on behalf of a client that went away without saying so, and fixes its retained status. */
   async markOffline(deviceId: string, reason: string): Promise<void> {
     const device = this.#devices.get(deviceId);
     if (!device || device.online === false) return;
-    this.#setOnline(device, false, this.#deps.clock.now(), reason);
-    await this.#deps.bus.publish(`home/${deviceId}/status`, 'offline', { qos: 1, retain: true }).catch((err: Error) => {
+    this.#setOnline(device, false, this.#deps.clock.now(), reason, false);
+    await this.#deps.bus.publish(statusTopic(deviceId), 'offline', { qos: 1, retain: true }).catch((err: Error) => {
       this.#deps.logger.warn(`could not publish offline status of ${deviceId}: ${err.message}`);
     });
   }
 
-  list(): DeviceView[] {
-    return [...this.#devices.values()].sort((a, b) => a.id.localeCompare(b.id)).map((d) => this.#view(d));
+  list(): Device[] {
+    return [...this.#devices.values()].sort((a, b) => a.id.localeCompare(b.id)).map((d) => deviceView(d, this.#odd));
   }
 
-  get(id: string): DeviceView {
+  get(id: string): Device {
+    return deviceView(this.recordOf(id), this.#odd);
+  }
+
+  /** The record of a device, or HEARTH_DEVICE_NOT_FOUND. */
+  recordOf(id: string): DeviceRecord {
     const device = this.#devices.get(id);
     if (!device) throw new HearthError('HEARTH_DEVICE_NOT_FOUND', { id });
-    return this.#view(device);
+    return device;
   }
 
   has(id: string): boolean {
     return this.#devices.has(id);
   }
 
-  /** How many topic patterns are remembered as already reported (bounded). */
-  get loggedPatternCount(): number {
-    return this.#loggedPatterns.size;
+  /** Why a command to a property cannot reach the device, in words; undefined when it can (or when only the device knows). */
+  commandProblem(id: string, property: string): string | undefined {
+    return commandProblem(this.recordOf(id), property);
   }
 
   /** Devices recorded online (used to reconcile after a restart). */
-  onlineDeviceIds(): string[] {
-    return [...this.#devices.values()].filter((d) => d.online === true).map((d) => d.id);
+  onlineDeviceIds(source = HOME): string[] {
+    return [...this.#devices.values()].filter((d) => d.online === true && d.source === source).map((d) => d.id);
   }
 
   /** Every `home/<device>/<property>` topic with its latest value, to seed the rule engine. */
   *states(): Iterable<[string, unknown]> {
     for (const d of this.#devices.values()) {
-      if (d.online !== null) yield [`home/${d.id}/status`, d.online ? 'online' : 'offline'];
-      for (const [property, p] of d.properties) yield [`home/${d.id}/${property}`, p.value];
+      if (d.online !== null) yield [statusTopic(d.id), d.online ? 'online' : 'offline'];
+      for (const [property, p] of d.properties) yield [homeTopic(d.id, property), p.value];
     }
   }
 
-  updateMeta(id: string, meta: { name?: string | null; room?: string | null; description?: string | null }): DeviceView {
-    const device = this.#devices.get(id);
-    if (!device) throw new HearthError('HEARTH_DEVICE_NOT_FOUND', { id });
+  updateMeta(id: string, meta: { name?: string | null; room?: string | null; description?: string | null }): Device {
+    const device = this.recordOf(id);
     if (meta.name !== undefined) device.name = meta.name;
     if (meta.room !== undefined) device.room = meta.room;
     if (meta.description !== undefined) device.description = meta.description;
@@ -162,7 +264,7 @@ export class DeviceRegistry {
     const snapshot = { ...device };
     this.#deps.writes.enqueue(() => repo.saveMeta(snapshot));
     this.#deps.events.emit('device.updated', { deviceId: id });
-    return this.#view(device);
+    return deviceView(device, this.#odd);
   }
 
   /** Marks a device as simulated by demo mode (it is removed when the demo ends, or at a start without --demo). */
@@ -170,8 +272,7 @@ export class DeviceRegistry {
     const device = this.#devices.get(id);
     if (!device || device.demo) return;
     device.demo = true;
-    this.#dirtyDevices.add(id);
-    this.#queueStateFlush();
+    this.#writer.device(id);
   }
 
   /**
@@ -181,113 +282,82 @@ export class DeviceRegistry {
   async removeDemoDevices(options: { retire?: boolean } = {}): Promise<string[]> {
     const ids = [...this.#devices.values()].filter((d) => d.demo).map((d) => d.id);
     for (const id of ids) {
-      if (options.retire) this.#retired.add(id);
+      const d = this.#devices.get(id)!;
+      if (options.retire) this.#retired.add(d.source === HOME ? id : `${d.source}\0${d.nativeKey}`);
       await this.delete(id);
     }
     if (ids.length > 0) this.#deps.logger.info(`removed ${ids.length} demo device(s): ${ids.join(', ')}`);
     return ids;
   }
 
-  /** Forgets a device and clears its retained topics so it does not come back from the broker's store. */
+  /** Forgets a device and clears its retained home/ topics so it does not come back from the broker's store. */
   async delete(id: string): Promise<void> {
-    const device = this.#devices.get(id);
-    if (!device) throw new HearthError('HEARTH_DEVICE_NOT_FOUND', { id });
-    const topics = [...device.properties.keys()].map((p) => `home/${id}/${p}`).concat(`home/${id}/status`);
+    const device = this.recordOf(id);
+    const topics = [...device.properties.keys()].map((p) => homeTopic(id, p)).concat(statusTopic(id));
     this.#devices.delete(id);
-    for (const key of [...this.#dirtyProps.keys()]) if (key.startsWith(`${id}\0`)) this.#dirtyProps.delete(key);
-    this.#dirtyDevices.delete(id);
+    if (device.nativeKey !== null) this.#byKey.delete(`${device.source}\0${device.nativeKey}`);
+    this.#writer.forget(id);
     this.#odd.forget(id);
-    const repo = this.#deps.repo;
+    const { repo, history } = this.#deps;
     // History rows still waiting apart must be committed first, or they would bring the deleted series back.
     if (this.#deps.historyWrites && this.#deps.historyWrites !== this.#deps.writes) this.#deps.historyWrites.flush();
-    this.#deps.writes.enqueue(() => repo.deleteDevice(id));
+    this.#deps.writes.enqueue(() => {
+      history.forgetDevice(id);
+      repo.deleteDevice(id);
+    });
     // [MQTT-3.3.1-10] a retained PUBLISH with an empty payload removes the retained message.
     await Promise.all(topics.map((t) => this.#deps.bus.publish(t, Buffer.alloc(0), { qos: 1, retain: true })));
     this.#deps.events.emit('device.deleted', { deviceId: id });
   }
 
-  #ignore(topic: string, verdict: { reason: string; why: string; pattern: string }): void {
-    this.#ignored({ reason: verdict.reason });
-    if (!this.#loggedPatterns.first(verdict.pattern)) return;
-    const shown = topic.length > 120 ? `${topic.slice(0, 120)}…` : topic;
-    this.#deps.logger.warn(`${shown} is not taken as a device reading: ${verdict.why} (logged once for ${verdict.pattern.length > 120 ? 'this pattern' : verdict.pattern})`);
+  #emit(reading: Reading): void {
+    for (const r of [...this.#readers]) {
+      try {
+        r(reading);
+      } catch (err) {
+        this.#deps.logger.error(`a reader of ${reading.topic} failed: ${(err as Error).message}`);
+      }
+    }
   }
 
-  #view(d: DeviceRecord): DeviceView {
-    const properties: DeviceView['properties'] = {};
-    for (const [name, p] of d.properties) {
-      const type = this.#odd.isNumeric(`${d.id}\0${name}`) ? 'number' : typeOf(p.value);
-      properties[name] = { value: p.value, updatedAt: new Date(p.ts).toISOString(), type };
-    }
-    return {
-      id: d.id,
-      name: d.name,
-      room: d.room,
-      description: d.description,
-      status: d.online === null ? 'unknown' : d.online ? 'online' : 'offline',
-      online: d.online === true,
-      lastSeen: d.lastSeen ? new Date(d.lastSeen).toISOString() : null,
-      createdAt: new Date(d.createdAt).toISOString(),
-      properties,
-      problems: this.#odd.problems(d.id).map((p) => ({ property: p.property, message: p.message, at: new Date(p.ts).toISOString() })),
+  /** A new device: a home device has its key as id; another adapter's gets an id from its name, unique among all. */
+  #create(source: string, key: string, name: string, now: number): DeviceRecord | undefined {
+    if (source !== HOME && this.#retired.has(`${source}\0${key}`)) return undefined;
+    const id = source === HOME ? key : uniqueId(idFromName(name), (x) => this.#devices.has(x) || this.#retired.has(x));
+    const device: DeviceRecord = {
+      id, name: null, room: null, description: null, source, nativeKey: source === HOME ? null : key, nativeName: source === HOME ? null : name,
+      model: null, manufacturer: null, capabilities: {}, native: null,
+      online: null, lastSeen: now, onlineChangedAt: null, createdAt: now, demo: false, properties: new Map(),
     };
-  }
-
-  #ensureDevice(id: string, now: number): DeviceRecord {
-    let device = this.#devices.get(id);
-    if (!device) {
-      device = { id, name: null, room: null, description: null, online: null, lastSeen: now, onlineChangedAt: null, createdAt: now, demo: false, properties: new Map() };
-      this.#devices.set(id, device);
-      this.#dirtyDevices.add(id);
-      this.#queueStateFlush();
-      this.#deps.logger.info(`new device ${id}`);
-      this.#deps.events.emit('device.created', { deviceId: id });
-    }
+    this.#devices.set(id, device);
+    if (source !== HOME) {
+      this.#byKey.set(`${source}\0${key}`, id);
+      this.#writer.description(id);
+    } else this.#writer.device(id);
+    this.#deps.logger.info(source === HOME ? `new device ${id}` : `new device ${id} (${JSON.stringify(name)} from ${source})`);
+    this.#deps.events.emit('device.created', { deviceId: id });
     return device;
   }
 
-  #setOnline(device: DeviceRecord, online: boolean, now: number, reason: string): void {
+  /** An adapter learnt a device's proper key (an address, where it knew only the name): same device, same id. */
+  #rekey(d: DeviceRecord, key: string): DeviceRecord {
+    this.#byKey.delete(`${d.source}\0${d.nativeKey}`);
+    d.nativeKey = key;
+    this.#byKey.set(`${d.source}\0${key}`, d.id);
+    this.#writer.device(d.id);
+    return d;
+  }
+
+  #setOnline(device: DeviceRecord, online: boolean, now: number, reason: string, retained: boolean): boolean {
     if (online) device.lastSeen = now;
-    if (device.online === online) {
-      this.#dirtyDevices.add(device.id);
-      this.#queueStateFlush();
-      return;
-    }
+    this.#writer.device(device.id);
+    if (device.online === online) return false;
     device.online = online;
     device.onlineChangedAt = now;
-    this.#dirtyDevices.add(device.id);
-    this.#queueStateFlush();
     this.#deps.logger.info(`device ${device.id} is ${online ? 'online' : 'offline'} (${reason})`);
     this.#deps.events.emit('device.online', { deviceId: device.id, online, ts: now, reason });
+    const status = online ? 'online' : 'offline';
+    this.#emit({ topic: statusTopic(device.id), deviceId: device.id, property: 'status', value: status, payload: status, ts: now, retained });
+    return true;
   }
-
-  // Device rows and latest properties are coalesced: one upsert per device and property per batch.
-  #queueStateFlush(): void {
-    if (this.#stateFlushQueued) return;
-    this.#stateFlushQueued = true;
-    this.#deps.writes.enqueue(() => {
-      for (const id of this.#dirtyDevices) {
-        const d = this.#devices.get(id);
-        if (d) this.#deps.repo.saveDevice(d);
-      }
-      for (const p of this.#dirtyProps.values()) this.#deps.repo.saveProperty(p.deviceId, p.property, p.value, p.ts);
-      // Only once committed: a batch the disk refused runs again on the retry, with everything still dirty.
-      return () => {
-        this.#stateFlushQueued = false;
-        this.#dirtyDevices.clear();
-        this.#dirtyProps.clear();
-      };
-    });
-  }
-}
-
-function isSame(a: unknown, b: unknown): boolean {
-  return a === b || JSON.stringify(a) === JSON.stringify(b);
-}
-
-function typeOf(value: unknown): PropertyType {
-  if (typeof value === 'number') return 'number';
-  if (typeof value === 'boolean') return 'boolean';
-  if (typeof value === 'string') return 'string';
-  return 'json';
 }

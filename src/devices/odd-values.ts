@@ -1,4 +1,5 @@
 // Numeric properties and the odd values they get ("hot", "21,5", "21.5 °C"): reported once per property, kept per device.
+import { homeTopic } from './topic.js';
 import type { EventBus } from '../shared/event-bus.js';
 import type { Logger } from '../shared/logger.js';
 
@@ -70,5 +71,5 @@ export function describeOddValue(deviceId: string, property: string, value: unkn
     : unit
       ? ` (a number with a unit: publish ${unit[1]!.replace(',', '.')} alone)`
       : '';
-  return `home/${deviceId}/${property} got ${shown}, which is not a number${hint}; its earlier readings were numbers. It is stored as text and left out of the chart.`;
+  return `${homeTopic(deviceId, property)} got ${shown}, which is not a number${hint}; its earlier readings were numbers. It is stored as text and left out of the chart.`;
 }

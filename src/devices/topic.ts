@@ -1,5 +1,17 @@
-// Device topics (`home/<device>/<property>`) and payload typing, shared by the registry and the rule engine.
-export const ID_PATTERN = /^[a-z0-9_-]{1,64}$/;
+// Hearth's own vocabulary, `home/<device>/<property>` (DESIGN §2): every home/… topic string is built here, and
+// payloads are typed here, for the home adapter, the mirror of other adapters' devices, the API and the rules.
+import { ID_RE } from './device-id.js';
+
+export const HOME = 'home';
+
+/** `home/<device>/<property>`: a reading (or, with property `status`, availability). */
+export const homeTopic = (deviceId: string, property: string): string => `${HOME}/${deviceId}/${property}`;
+/** `home/<device>/status`: `online` / `offline`. */
+export const statusTopic = (deviceId: string): string => homeTopic(deviceId, 'status');
+/** `home/<device>/`: everything of one device starts so. */
+export const devicePrefix = (deviceId: string): string => `${HOME}/${deviceId}/`;
+/** `home/<device>/<property>/set`: a command; never retained (`+` as the property: a device's command filter). */
+export const commandTopic = (deviceId: string, property: string): string => `${homeTopic(deviceId, property)}/set`;
 
 export interface DeviceTopic {
   deviceId: string;
@@ -9,16 +21,16 @@ export interface DeviceTopic {
 /** `home/kitchen/temperature` → { deviceId: 'kitchen', property: 'temperature' }; anything else → undefined. */
 export function parseDeviceTopic(topic: string): DeviceTopic | undefined {
   const parts = topic.split('/');
-  if (parts.length !== 3 || parts[0] !== 'home') return undefined;
+  if (parts.length !== 3 || parts[0] !== HOME) return undefined;
   const [, deviceId, property] = parts as [string, string, string];
-  if (!ID_PATTERN.test(deviceId) || !ID_PATTERN.test(property)) return undefined;
+  if (!ID_RE.test(deviceId) || !ID_RE.test(property)) return undefined;
   return { deviceId, property };
 }
 
 export type TopicVerdict =
   | { kind: 'reading'; deviceId: string; property: string }
   /** `home/<device>/<property>/set`: a command to a device, not a reading from one. */
-  | { kind: 'command' }
+  | { kind: 'command'; deviceId: string; property: string }
   | { kind: 'ignored'; reason: IgnoredReason; why: string; pattern: string };
 
 /** Why a topic under `home/` is not a device reading; the label of `hearth_device_topics_ignored_total`. */
@@ -28,18 +40,20 @@ export type IgnoredReason = 'levels' | 'uppercase' | 'too_long' | 'characters';
  * Sorts a topic under `home/` into a reading, a command, or a topic that is not taken, with the reason in words and
  * the pattern it stands for (the topic with its last level as `+`), so a log line can be written once per pattern.
  */
-export function classifyDeviceTopic(topic: string): TopicVerdict {
+export function classifyDeviceTopic(topic: string): TopicVerdict | { kind: 'bad-command' } {
   const parts = topic.split('/');
-  if (parts.length === 4 && parts[3] === 'set') return { kind: 'command' };
+  if (parts.length === 4 && parts[3] === 'set') {
+    return ID_RE.test(parts[1]!) && ID_RE.test(parts[2]!) ? { kind: 'command', deviceId: parts[1]!, property: parts[2]! } : { kind: 'bad-command' };
+  }
   const pattern = parts.length >= 3 ? `${parts.slice(0, -1).join('/')}/+` : topic;
   if (parts.length !== 3) {
     const hint = parts.length > 3 ? `; one device is one level, e.g. home/${parts.slice(1, -1).join('_').toLowerCase()}/${parts.at(-1)!.toLowerCase()}` : '';
     return { kind: 'ignored', reason: 'levels', why: `it has ${parts.length} level${parts.length === 1 ? '' : 's'}, and a device reading is home/<device>/<property>${hint}`, pattern };
   }
   for (const [what, id] of [['device id', parts[1]!], ['property', parts[2]!]] as const) {
-    if (ID_PATTERN.test(id)) continue;
+    if (ID_RE.test(id)) continue;
     if (id.length > 64) return { kind: 'ignored', reason: 'too_long', why: `its ${what} is ${id.length} characters long, more than 64`, pattern };
-    if (id !== id.toLowerCase() && ID_PATTERN.test(id.toLowerCase())) {
+    if (id !== id.toLowerCase() && ID_RE.test(id.toLowerCase())) {
       return { kind: 'ignored', reason: 'uppercase', why: `its ${what} ${JSON.stringify(id)} has capital letters; ids are lowercase, e.g. ${topic.toLowerCase()}`, pattern };
     }
     return { kind: 'ignored', reason: 'characters', why: `its ${what} ${JSON.stringify(id)} may hold only a-z, 0-9, _ and - (1-64 characters)`, pattern };

@@ -29,7 +29,7 @@ export function buildChannels(config: NotifyConfig, sources: ChannelSources): Ch
     if (!schema) continue; // the configuration's own check names a bad type
     for (const error of Value.Errors(schema, raw)) {
       const key = `${where}.${error.path.replace(/^\//, '').replace(/\//g, '.')}`;
-      problems.push(describeProblem(key, error.schema, error.value, error.message, undefined));
+      problems.push(describeProblem(key, error, undefined));
     }
     if (problems.length > before) continue;
     const c = raw as ChannelConfig;

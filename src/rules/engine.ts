@@ -3,6 +3,7 @@
 // is told by its caller (the rules dir, a rule test, a replay) through `setRules`. A little over 300 lines: modes,
 // durable runs and the loop guard all act on one runtime per rule, and split apart they would share it by reference.
 import type { MessageBus } from '../bus/message-bus.js';
+import { busReadings, type Reading, type ReadingSource } from '../devices/readings.js';
 import { parsePayload } from '../devices/topic.js';
 import type { Clock } from '../shared/clock.js';
 import { HearthError } from '../shared/errors.js';
@@ -23,6 +24,8 @@ export interface RuleEngineDeps {
   events: EventBus;
   location?: Location;
   initialStates?: Iterable<[string, unknown]>;
+  /** Device readings (the registry's); without it, home/… messages on the bus (rule tests, replay). */
+  readings?: ReadingSource;
   /** Fires per second beyond which a rule is paused as a loop. */
   loopLimitPerSecond?: number;
   traceStore?: TraceStore;
@@ -57,6 +60,8 @@ export class RuleEngine {
   readonly states = new StateStore();
   readonly #deps: RuleEngineDeps;
   readonly #dispatcher = new Dispatcher();
+  /** `mqtt` triggers: raw messages on any topic, as published. */
+  readonly #raw = new Dispatcher();
   readonly #traces: TraceStore;
   readonly #rejects = new RejectLimiter();
   readonly #rules = new Map<string, Runtime>();
@@ -67,6 +72,7 @@ export class RuleEngine {
   #started = false;
   readonly #durable: DurableState;
   #unsubscribe: (() => Promise<void>) | undefined;
+  #offReadings: (() => unknown) | undefined;
   readonly #runDeps: RunDeps;
   readonly #triggerContext: TriggerContext;
 
@@ -81,6 +87,7 @@ export class RuleEngine {
       location,
       logger: deps.logger,
       onMessage: (filter, handler) => this.#dispatcher.on(filter, handler),
+      onRawMessage: (filter, handler) => this.#raw.on(filter, handler),
       onWebhook: (id, handler) => this.#hooks.onWebhook(id, handler),
       onHub: (event, handler) => this.#hooks.onHub(event, handler),
     };
@@ -93,8 +100,13 @@ export class RuleEngine {
     for (const [topic, value] of this.#deps.initialStates ?? []) this.states.set(topic, value, now);
     this.#disabled = this.#deps.switches?.disabledRules() ?? new Set();
     this.#durable.load();
-    // Live messages only: retained ones were seeded above, and replaying them would fire triggers at start-up.
-    this.#unsubscribe = await this.#deps.bus.subscribe('#', (m) => this.#onMessage(m.topic, m.payload), { retained: false });
+    // Readings come decoded by the registry (from any adapter, as home/<id>/<property>); retained ones only update
+    // the state, as replaying them would fire triggers at start-up.
+    const readings = this.#deps.readings ?? (await busReadings(this.#deps.bus, () => this.#deps.clock.now()));
+    const off = readings.onReading((r) => this.#onReading(r));
+    this.#offReadings = this.#deps.readings ? off : () => (readings as Awaited<ReturnType<typeof busReadings>>).close();
+    // `mqtt` triggers are raw by design: every live message as it was published, on any topic.
+    this.#unsubscribe = await this.#deps.bus.subscribe('#', (m) => this.#onRaw(m.topic, m.payload), { retained: false });
     this.#started = true;
     for (const [source, rules] of this.#waiting) for (const rule of rules) this.#attach(rule, source);
     this.#waiting.clear();
@@ -111,14 +123,21 @@ export class RuleEngine {
     this.#started = false;
     await this.#unsubscribe?.();
     this.#unsubscribe = undefined;
+    await this.#offReadings?.();
+    this.#offReadings = undefined;
   }
 
-  #onMessage(topic: string, payload: Buffer): void {
+  #onReading(r: Reading): void {
+    const previous = this.states.get(r.topic);
+    this.states.set(r.topic, r.value, r.ts);
+    if (r.retained) return;
+    this.#dispatcher.dispatch({ topic: r.topic, payload: r.payload, value: r.value, previous }, (err) => this.#deps.logger.error(`trigger on ${r.topic} failed: ${err.message}`));
+  }
+
+  #onRaw(topic: string, payload: Buffer): void {
+    if (this.#raw.size === 0) return;
     const text = payload.toString('utf8');
-    const value = parsePayload(text);
-    const previous = this.states.get(topic);
-    this.states.set(topic, value, this.#deps.clock.now());
-    this.#dispatcher.dispatch({ topic, payload: text, value, previous }, (err) => this.#deps.logger.error(`trigger on ${topic} failed: ${err.message}`));
+    this.#raw.dispatch({ topic, payload: text, value: parsePayload(text), previous: undefined }, (err) => this.#deps.logger.error(`trigger on ${topic} failed: ${err.message}`));
   }
 
   /**

@@ -2,7 +2,7 @@
 // and a virtual clock), and reports when it would have fired and what it would have published. Nothing reaches
 // real devices.
 import { topicMatches } from '../bus/message-bus.js';
-import { formatPayload } from '../devices/topic.js';
+import { formatPayload, homeTopic } from '../devices/topic.js';
 import { HearthError } from '../shared/errors.js';
 import type { HistoryRepo } from '../store/history-repo.js';
 import { RuleHarness } from './rule-harness.js';
@@ -43,7 +43,7 @@ export async function replayRule(history: ReplayHistory, yaml: string, from: num
   loaded.rules.forEach((r) => collect(r.definition));
   const series = history
     .series()
-    .map((s) => ({ ...s, topic: `home/${s.deviceId}/${s.property}` }))
+    .map((s) => ({ ...s, topic: homeTopic(s.deviceId, s.property) }))
     .filter((s) => [...filters].some((f) => topicMatches(f, s.topic)));
   const topicOf = new Map(series.map((s) => [s.id, s.topic]));
   const initial: Array<[string, unknown]> = [];

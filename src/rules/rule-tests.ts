@@ -6,6 +6,7 @@ import { basename, dirname, join, relative } from 'node:path';
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { topicMatches } from '../bus/message-bus.js';
+import { describeValueError } from '../shared/schema-errors.js';
 import { formatPayload } from '../devices/topic.js';
 import { parseDuration } from './duration.js';
 import { RuleHarness } from './rule-harness.js';
@@ -99,7 +100,7 @@ export async function runRuleTestFile(path: string, display = path): Promise<Tes
     if (seen.has(key)) continue;
     seen.add(key);
     const pos = position(doc, lc, rel, error.message.startsWith('Unexpected'));
-    problems.push(`${display}:${pos.line}:${pos.col} ${formatPath(rel)} ${error.message.startsWith('Unexpected') ? 'is not a known key' : error.message.toLowerCase()}${error.value !== undefined && typeof error.value !== 'object' ? `, got ${JSON.stringify(error.value)}` : ''}`);
+    problems.push(`${display}:${pos.line}:${pos.col} ${formatPath(rel)} ${describeValueError(error, { root: RuleTestFileSchema })}`);
   }
   if (problems.length) return { file: display, cases: [], problems };
   const spec = value as TestFile;

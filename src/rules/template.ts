@@ -26,25 +26,33 @@ const FUNCTIONS: Record<string, (...args: any[]) => unknown> = {
 
 export class TemplateError extends Error {}
 
+/**
+ * Jinja-style filters (`value_json.x | float | round(1)`), for the templates devices send in discovery configs: with
+ * them, `|` applies the filter on its right to the value on its left. Rules do not use them (`|` is not an operator).
+ */
+export interface TemplateOptions {
+  filters?: Record<string, (value: unknown, ...args: unknown[]) => unknown>;
+}
+
 /** Compiles one expression; throws TemplateError naming the expression when it does not parse. */
-export function compileExpression(expression: string): Evaluate {
+export function compileExpression(expression: string, options: TemplateOptions = {}): Evaluate {
   let ast: jsep.Expression;
   try {
     ast = jsep(expression);
   } catch (err) {
     throw new TemplateError(`cannot parse {{ ${expression} }}: ${(err as Error).message}`);
   }
-  check(ast, expression);
-  return (scope) => evaluate(ast, scope);
+  check(ast, expression, options);
+  return (scope) => evaluate(ast, scope, options);
 }
 
 /** Compiles a string with `{{ … }}` parts. A string that is exactly one template keeps the value's type. */
-export function compileTemplate(text: string): Evaluate {
+export function compileTemplate(text: string, options: TemplateOptions = {}): Evaluate {
   const parts: Array<string | Evaluate> = [];
   let last = 0;
   for (const m of text.matchAll(/\{\{(.*?)\}\}/gs)) {
     if (m.index! > last) parts.push(text.slice(last, m.index));
-    parts.push(compileExpression(m[1]!.trim()));
+    parts.push(compileExpression(m[1]!.trim(), options));
     last = m.index! + m[0].length;
   }
   if (last < text.length) parts.push(text.slice(last));
@@ -73,7 +81,8 @@ export function stringify(value: unknown): string {
   return typeof value === 'string' ? value : JSON.stringify(value);
 }
 
-function check(node: jsep.Expression, source: string): void {
+function check(node: jsep.Expression, source: string, options: TemplateOptions = {}): void {
+  const recurse = (n: jsep.Expression) => check(n, source, options);
   switch (node.type) {
     case 'Literal':
     case 'Identifier':
@@ -82,21 +91,22 @@ function check(node: jsep.Expression, source: string): void {
       if (node.type === 'Identifier' && FORBIDDEN.has(node.name as string)) throw new TemplateError(`{{ ${source} }}: "${node.name}" is not allowed`);
       return;
     case 'MemberExpression':
-      check(node.object as jsep.Expression, source);
-      if (node.computed) check(node.property as jsep.Expression, source);
+      recurse(node.object as jsep.Expression);
+      if (node.computed) recurse(node.property as jsep.Expression);
       else if (FORBIDDEN.has((node.property as jsep.Identifier).name)) throw new TemplateError(`{{ ${source} }}: "${(node.property as jsep.Identifier).name}" is not allowed`);
       return;
     case 'UnaryExpression':
-      return check(node.argument as jsep.Expression, source);
+      return recurse(node.argument as jsep.Expression);
     case 'BinaryExpression':
-      check(node.left as jsep.Expression, source);
-      return check(node.right as jsep.Expression, source);
+      recurse(node.left as jsep.Expression);
+      if (node.operator === '|' && options.filters) return checkFilter(node.right as jsep.Expression, source, options);
+      return recurse(node.right as jsep.Expression);
     case 'ConditionalExpression':
-      check(node.test as jsep.Expression, source);
-      check(node.consequent as jsep.Expression, source);
-      return check(node.alternate as jsep.Expression, source);
+      recurse(node.test as jsep.Expression);
+      recurse(node.consequent as jsep.Expression);
+      return recurse(node.alternate as jsep.Expression);
     case 'ArrayExpression':
-      return (node.elements as jsep.Expression[]).forEach((e) => e && check(e, source));
+      return (node.elements as jsep.Expression[]).forEach((e) => e && recurse(e));
     case 'CallExpression': {
       const callee = node.callee as jsep.Expression;
       if (callee.type !== 'Identifier') throw new TemplateError(`{{ ${source} }}: only functions by name can be called`);
@@ -104,7 +114,7 @@ function check(node: jsep.Expression, source: string): void {
       if (!(name in FUNCTIONS) && name !== 'state' && name !== 'now') {
         throw new TemplateError(`{{ ${source} }}: unknown function ${name}() (known: state, now, ${Object.keys(FUNCTIONS).join(', ')})`);
       }
-      return (node.arguments as jsep.Expression[]).forEach((a) => check(a, source));
+      return (node.arguments as jsep.Expression[]).forEach((a) => recurse(a));
     }
     case 'Compound':
       throw new TemplateError(`{{ ${source} }}: one expression only`);
@@ -113,23 +123,32 @@ function check(node: jsep.Expression, source: string): void {
   }
 }
 
-function evaluate(node: jsep.Expression, scope: Scope): unknown {
+/** The right side of `|`: a filter by name, bare or called with arguments. */
+function checkFilter(node: jsep.Expression, source: string, options: TemplateOptions): void {
+  const name = node.type === 'Identifier' ? (node.name as string) : node.type === 'CallExpression' && (node.callee as jsep.Expression).type === 'Identifier' ? ((node.callee as jsep.Identifier).name as string) : undefined;
+  if (name === undefined) throw new TemplateError(`{{ ${source} }}: only a filter by name may follow |`);
+  if (!Object.prototype.hasOwnProperty.call(options.filters, name)) throw new TemplateError(`{{ ${source} }}: unknown filter ${name} (known: ${Object.keys(options.filters!).join(', ')})`);
+  if (node.type === 'CallExpression') (node.arguments as jsep.Expression[]).forEach((a) => check(a, source, options));
+}
+
+function evaluate(node: jsep.Expression, scope: Scope, options: TemplateOptions = {}): unknown {
+  const ev = (n: jsep.Expression) => evaluate(n, scope, options);
   switch (node.type) {
     case 'Literal':
       return node.value;
     case 'Identifier':
       return Object.prototype.hasOwnProperty.call(scope, node.name as string) ? scope[node.name as string] : undefined;
     case 'MemberExpression': {
-      const object = evaluate(node.object as jsep.Expression, scope) as any;
+      const object = ev(node.object as jsep.Expression) as any;
       if (object === null || object === undefined) return undefined;
-      const key = node.computed ? evaluate(node.property as jsep.Expression, scope) : (node.property as jsep.Identifier).name;
+      const key = node.computed ? ev(node.property as jsep.Expression) : (node.property as jsep.Identifier).name;
       if (FORBIDDEN.has(String(key))) return undefined;
       // Own data only: no methods of strings, arrays or objects.
       if (typeof object !== 'object' || !Object.prototype.hasOwnProperty.call(object, key as PropertyKey)) return key === 'length' && (typeof object === 'string' || Array.isArray(object)) ? object.length : undefined;
       return object[key as any];
     }
     case 'UnaryExpression': {
-      const v = evaluate(node.argument as jsep.Expression, scope) as any;
+      const v = ev(node.argument as jsep.Expression) as any;
       switch (node.operator) {
         case '!':
           return !v;
@@ -142,11 +161,12 @@ function evaluate(node: jsep.Expression, scope: Scope): unknown {
       }
     }
     case 'BinaryExpression': {
-      if (node.operator === '&&') return evaluate(node.left as jsep.Expression, scope) && evaluate(node.right as jsep.Expression, scope);
-      if (node.operator === '||') return evaluate(node.left as jsep.Expression, scope) || evaluate(node.right as jsep.Expression, scope);
-      if (node.operator === '??') return evaluate(node.left as jsep.Expression, scope) ?? evaluate(node.right as jsep.Expression, scope);
-      const a = evaluate(node.left as jsep.Expression, scope) as any;
-      const b = evaluate(node.right as jsep.Expression, scope) as any;
+      if (node.operator === '|' && options.filters) return applyFilter(node.right as jsep.Expression, ev(node.left as jsep.Expression), ev, options);
+      if (node.operator === '&&') return ev(node.left as jsep.Expression) && ev(node.right as jsep.Expression);
+      if (node.operator === '||') return ev(node.left as jsep.Expression) || ev(node.right as jsep.Expression);
+      if (node.operator === '??') return ev(node.left as jsep.Expression) ?? ev(node.right as jsep.Expression);
+      const a = ev(node.left as jsep.Expression) as any;
+      const b = ev(node.right as jsep.Expression) as any;
       switch (node.operator) {
         case '+': return a + b;
         case '-': return a - b;
@@ -163,12 +183,12 @@ function evaluate(node: jsep.Expression, scope: Scope): unknown {
       }
     }
     case 'ConditionalExpression':
-      return evaluate(node.test as jsep.Expression, scope) ? evaluate(node.consequent as jsep.Expression, scope) : evaluate(node.alternate as jsep.Expression, scope);
+      return ev(node.test as jsep.Expression) ? ev(node.consequent as jsep.Expression) : ev(node.alternate as jsep.Expression);
     case 'ArrayExpression':
-      return (node.elements as jsep.Expression[]).map((e) => (e ? evaluate(e, scope) : undefined));
+      return (node.elements as jsep.Expression[]).map((e) => (e ? ev(e) : undefined));
     case 'CallExpression': {
       const name = (node.callee as jsep.Identifier).name;
-      const args = (node.arguments as jsep.Expression[]).map((a) => evaluate(a, scope));
+      const args = (node.arguments as jsep.Expression[]).map((a) => ev(a));
       const fromScope = scope[name];
       if ((name === 'state' || name === 'now') && typeof fromScope === 'function') return (fromScope as (...a: unknown[]) => unknown)(...args);
       return FUNCTIONS[name]!(...args);
@@ -176,4 +196,10 @@ function evaluate(node: jsep.Expression, scope: Scope): unknown {
     default:
       throw new TemplateError(`${node.type} is not supported`);
   }
+}
+
+function applyFilter(node: jsep.Expression, value: unknown, ev: (n: jsep.Expression) => unknown, options: TemplateOptions): unknown {
+  if (node.type === 'Identifier') return options.filters![node.name as string]!(value);
+  const name = (node.callee as jsep.Identifier).name as string;
+  return options.filters![name]!(value, ...(node.arguments as jsep.Expression[]).map(ev));
 }

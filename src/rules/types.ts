@@ -91,7 +91,10 @@ export interface TriggerContext {
   states: StateStore;
   location: Location;
   logger: Logger;
+  /** Device readings on home/<id>/<property> (and `status`), decoded by the registry. */
   onMessage(filter: string, handler: (message: IncomingMessage) => void): () => void;
+  /** Raw messages on any topic, as published (`mqtt` triggers). */
+  onRawMessage(filter: string, handler: (message: IncomingMessage) => void): () => void;
   onWebhook(webhookId: string, handler: (body: unknown) => void): () => void;
   onHub(event: 'start' | 'shutdown', handler: () => void): () => void;
   /** Durable holds: set for a rule's own triggers (not for wait_for_trigger). */

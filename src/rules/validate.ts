@@ -2,6 +2,7 @@
 import type { TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { quote } from '../shared/errors.js';
+import { describeValueError } from '../shared/schema-errors.js';
 import { ACTIONS, CONDITIONS, NAMED_ACTIONS, RuleSchema, TRIGGERS, actionKind } from './schema.js';
 
 export type Path = Array<string | number>;
@@ -24,7 +25,7 @@ function check(schema: TSchema, value: unknown, path: Path, problems: Problem[])
     // One message per path: a union reports each of its branches, the first says enough.
     if ([...seen].some((s) => key === s || key.startsWith(s + '/'))) continue;
     seen.add(key);
-    problems.push({ path: [...path, ...rel], message: describeError(error.message, error.schema as any, error.value, schema, rel) });
+    problems.push({ path: [...path, ...rel], message: describeValueError(error, { root: schema }) });
   }
   if (problems.length > 0 && seen.size > 0 && !isObject(value)) return;
   // Nested lists (`x-ref`) hold triggers, conditions or actions: check each against its own kind.
@@ -79,45 +80,6 @@ function checkItem(kind: 'trigger' | 'condition' | 'action', item: unknown, path
     schema = ACTIONS[k];
   }
   check(schema, item, path, problems);
-}
-
-function describeError(fallback: string, schema: any, value: unknown, root: any, rel: Path): string {
-  if (fallback.startsWith('Unexpected property')) {
-    const parent = schemaAt(root, rel.slice(0, -1));
-    const known = Object.keys(parent?.properties ?? {});
-    return `is not a known key${known.length ? ` (known: ${known.join(', ')})` : ''}`;
-  }
-  if (fallback.startsWith('Expected required property')) return 'is required';
-  if (schema?.['x-expect']) return `must be ${schema['x-expect']}, got ${quote(value)}`;
-  if (schema?.anyOf && schema.anyOf.every((s: any) => s.const !== undefined)) return `must be one of ${schema.anyOf.map((s: any) => quote(s.const)).join(', ')}, got ${quote(value)}`;
-  if (schema?.const !== undefined) return `must be ${quote(schema.const)}, got ${quote(value)}`;
-  switch (schema?.type) {
-    case 'number':
-    case 'integer':
-      if (typeof value === 'number') return `must be ${schema.type === 'integer' ? 'an integer' : 'a number'}${schema.minimum !== undefined ? ` of at least ${schema.minimum}` : ''}${schema.maximum !== undefined ? ` and at most ${schema.maximum}` : ''}, got ${value}`;
-      return `must be a number, got ${quote(value)}`;
-    case 'string':
-      if (typeof value === 'string' && schema.minLength && value.length < schema.minLength) return `must be at least ${schema.minLength} characters, got ${quote(value)}`;
-      if (typeof value === 'string' && schema.pattern) return `must match ${schema.pattern}, got ${quote(value)}`;
-      return `must be a string, got ${quote(value)}`;
-    case 'boolean':
-      return `must be true or false, got ${quote(value)}`;
-    case 'array':
-      if (Array.isArray(value) && schema.minItems) return `must have at least ${schema.minItems} item${schema.minItems > 1 ? 's' : ''}`;
-      return `must be a list, got ${quote(value)}`;
-    case 'object':
-      return `must be a mapping, got ${quote(value)}`;
-  }
-  return `${fallback.toLowerCase()}, got ${quote(value)}`;
-}
-
-function schemaAt(root: any, rel: Path): any {
-  let node = root;
-  for (const part of rel) {
-    if (!node) return undefined;
-    node = typeof part === 'number' ? node.items : node.properties?.[part];
-  }
-  return node;
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

@@ -6,10 +6,13 @@ import type { DeviceRegistry } from '../devices/device-registry.js';
 import type { EventBus } from '../shared/event-bus.js';
 import type { Logger } from '../shared/logger.js';
 import { generatePassword } from '../shared/password.js';
-import { DEMO_HOME, type DeviceKind } from './devices.js';
-// The simulator pulls in the mqtt client library (about 20 MB of RSS on a Pi): the hub loads this module only in
+import { idFromName } from '../devices/device-id.js';
+import { DEMO_DISCOVERY, DEMO_HOME, DEMO_ZIGBEE } from './devices.js';
+// The simulators pull in the mqtt client library (about 20 MB of RSS on a Pi): the hub loads this module only in
 // demo mode.
-import { startSimulation } from './simulator.js';
+import { startDiscoveryDevices } from './discovery-devices.js';
+import { startSimulation, type Simulation } from './simulator.js';
+import { startZigbee2mqttBridge } from './zigbee2mqtt-bridge.js';
 
 export interface DemoModeDeps {
   /** Adds a login to the embedded broker that lives in memory only, until the returned function removes it. */
@@ -18,6 +21,8 @@ export interface DemoModeDeps {
   events: EventBus;
   logger: Logger;
   mqttUrl: string;
+  /** Base topics of the Zigbee2MQTT and Home Assistant discovery adapters, when enabled: the demo speaks them too. */
+  adapters?: { zigbee2mqtt?: string; homeassistant?: string };
 }
 
 /** The demo's MQTT login: not a user (nothing in the database), and with no rights beyond its devices. */
@@ -27,8 +32,17 @@ export const DEMO_LOGIN = 'hearth-demo';
 export async function startDemoMode(deps: DemoModeDeps): Promise<() => Promise<void>> {
   const { registry, events, logger } = deps;
   const password = generatePassword();
-  const rooms = new Map(DEMO_HOME.map(([id, , room]) => [id, room]));
-  const removeLogin = deps.addLogin(DEMO_LOGIN, password, { kind: 'devices', name: 'demo mode', deviceIds: new Set(rooms.keys()) });
+  const z2m = deps.adapters?.zigbee2mqtt;
+  const ha = deps.adapters?.homeassistant;
+  const rooms = new Map<string, string>([
+    ...DEMO_HOME.map(([id, , room]) => [id, room] as [string, string]),
+    ...(z2m ? DEMO_ZIGBEE.map(([name, , room]) => [idFromName(name), room] as [string, string]) : []),
+    ...(ha ? DEMO_DISCOVERY.map(([, , name, room]) => [idFromName(name), room] as [string, string]) : []),
+  ]);
+  // Its bridge and its discovered devices speak in their own topics, and only there.
+  const topics = [...(z2m ? [`${z2m}/#`] : []), ...(ha ? [`${ha}/#`, ...DEMO_DISCOVERY.map(([id]) => `${id}/#`)] : [])];
+  const deviceIds = new Set(DEMO_HOME.map(([id]) => id));
+  const removeLogin = deps.addLogin(DEMO_LOGIN, password, { kind: 'devices', name: 'demo mode', deviceIds, topics: { publish: topics, subscribe: topics } });
   const adopt = (id: string) => {
     const room = rooms.get(id);
     if (!room || !registry.has(id)) return;
@@ -36,11 +50,17 @@ export async function startDemoMode(deps: DemoModeDeps): Promise<() => Promise<v
     if (!registry.get(id).room) registry.updateMeta(id, { room });
   };
   events.on('device.created', 'demo', ({ deviceId }) => setImmediate(() => adopt(deviceId)));
-  // About 20 devices of a believable home, in-process but over real MQTT, with the ids the example rules use.
-  const devices = DEMO_HOME.map(([id, kind]): [string, DeviceKind] => [id, kind]);
-  const sim = await startSimulation({ url: deps.mqttUrl, username: DEMO_LOGIN, password, devices, rate: 4, logger });
+  // About 20 devices of a believable home with the ids the example rules use, in-process but over real MQTT; and a
+  // Zigbee2MQTT bridge and devices announced with Home Assistant discovery, in their own formats (not retained, so a
+  // demo that ends, or crashes, leaves nothing in the broker that would bring them back).
+  const login = { url: deps.mqttUrl, username: DEMO_LOGIN, password, logger };
+  const sim = combine(await Promise.all([
+    startSimulation({ ...login, devices: DEMO_HOME.map(([id, kind]) => [id, kind]), rate: 4 }),
+    ...(z2m ? [startZigbee2mqttBridge({ ...login, base: z2m, devices: DEMO_ZIGBEE.map(([name, kind]) => [name, kind]), rate: 0.5, retain: false })] : []),
+    ...(ha ? [startDiscoveryDevices({ ...login, prefix: ha, devices: DEMO_DISCOVERY.map(([id, kind, name]) => [id, kind, name]), rate: 0.5, retain: false })] : []),
+  ]));
   for (const id of rooms.keys()) adopt(id);
-  logger.warn(`demo mode: ${DEMO_HOME.length} simulated devices are running; they are removed when the demo ends`);
+  logger.warn(`demo mode: ${rooms.size} simulated devices are running (${DEMO_HOME.length} on home/…${z2m ? `, ${DEMO_ZIGBEE.length} behind a Zigbee2MQTT bridge` : ''}${ha ? `, ${DEMO_DISCOVERY.length} announced with Home Assistant discovery` : ''}); they are removed when the demo ends`);
   return async () => {
     events.removeAll('demo');
     sim.pause();
@@ -49,5 +69,16 @@ export async function startDemoMode(deps: DemoModeDeps): Promise<() => Promise<v
     await sim.stop({ goodbye: false });
     removeLogin();
     logger.info(`demo mode ended: ${removed.length} demo device(s) removed`);
+  };
+}
+
+/** Several simulations as one. */
+function combine(sims: Simulation[]): Simulation {
+  return {
+    clients: new Map(sims.flatMap((s) => [...s.clients])),
+    refused: sims.flatMap((s) => s.refused),
+    stats: () => sims.map((s) => s.stats()).reduce((a, b) => ({ devices: a.devices + b.devices, connected: a.connected + b.connected, published: a.published + b.published, commands: a.commands + b.commands })),
+    pause: () => sims.forEach((s) => s.pause()),
+    stop: async (options) => void (await Promise.all(sims.map((s) => s.stop(options)))),
   };
 }

@@ -99,3 +99,21 @@ export const DEMO_HOME: Array<[string, DeviceKind, string]> = [
   ['tv-plug', 'switch', 'Living room'],
   ['porch-motion', 'motion', 'Garden'],
 ];
+
+/** The demo's Zigbee2MQTT bridge: friendly names (as people give them, with a room folder), kinds, and rooms. */
+export const DEMO_ZIGBEE: Array<[string, import('./zigbee2mqtt-bridge.js').Z2mKind, string]> = [
+  ['Living room/Floor lamp', 'light', 'Living room'],
+  ['Living room/Climate', 'thermometer', 'Living room'],
+  ['Hallway/Motion', 'motion', 'Hallway'],
+  ['Kitchen/Coffee plug', 'plug', 'Kitchen'],
+  ['Bedroom/Window', 'contact', 'Bedroom'],
+];
+
+/** The demo's devices announced with Home Assistant discovery (as ESPHome and Tasmota nodes do): ids, kinds, names, rooms. */
+export const DEMO_DISCOVERY: Array<[string, import('./discovery-devices.js').DiscoveryKind, string, string]> = [
+  ['study-thermostat', 'thermostat', 'Study thermostat', 'Office'],
+  ['bedroom-blind', 'cover', 'Bedroom blind', 'Bedroom'],
+  ['desk-lamp', 'light', 'Desk lamp', 'Office'],
+  ['washer-plug', 'plug', 'Washer plug', 'Bathroom'],
+  ['attic-climate', 'sensor', 'Attic climate', 'Garage'],
+];

@@ -1,5 +1,6 @@
 // The simulator: each device is its own MQTT client with a last will and a retained status, publishing at its
 // share of the total rate and obeying `/set`. Bounded: it stops when told, and never opens more than `devices`.
+import { commandTopic, homeTopic, statusTopic } from '../devices/topic.js';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Logger } from '../shared/logger.js';
 import { createDevice, type DeviceKind, type SimulatedDevice } from './devices.js';
@@ -59,7 +60,7 @@ export async function startSimulation(options: SimulationOptions): Promise<Simul
           keepalive: 30,
           reconnectPeriod: 0,
           connectTimeout: 10_000,
-          will: { topic: `home/${id}/status`, payload: Buffer.from('offline'), qos: 1, retain: true },
+          will: { topic: statusTopic(id), payload: Buffer.from('offline'), qos: 1, retain: true },
         }, false);
       } catch (err) {
         refused.push({ id, reason: (err as Error).message });
@@ -72,13 +73,13 @@ export async function startSimulation(options: SimulationOptions): Promise<Simul
         const property = topic.split('/')[2]!;
         commands++;
         for (const [p, v] of device.command(property, payload.toString())) {
-          client.publish(`home/${id}/${p}`, v, { qos: 1, retain: true });
+          client.publish(homeTopic(id, p), v, { qos: 1, retain: true });
           published++;
         }
       });
-      await client.subscribeAsync(`home/${id}/+/set`, { qos: 1 });
-      await client.publishAsync(`home/${id}/status`, 'online', { qos: 1, retain: true });
-      for (const [p, v] of device.initial()) client.publish(`home/${id}/${p}`, v, { qos: 0, retain: true });
+      await client.subscribeAsync(commandTopic(id, '+'), { qos: 1 });
+      await client.publishAsync(statusTopic(id), 'online', { qos: 1, retain: true });
+      for (const [p, v] of device.initial()) client.publish(homeTopic(id, p), v, { qos: 0, retain: true });
       clients.set(id, client);
       devices.push(device);
     }));
@@ -93,7 +94,7 @@ export async function startSimulation(options: SimulationOptions): Promise<Simul
       const device = devices[cursor++ % devices.length]!;
       const client = clients.get(device.id);
       for (const [p, v] of device.tick(random)) {
-        client?.publish(`home/${device.id}/${p}`, v, { qos: 0, retain: true });
+        client?.publish(homeTopic(device.id, p), v, { qos: 0, retain: true });
         published++;
       }
       budget -= 1;
@@ -110,7 +111,7 @@ export async function startSimulation(options: SimulationOptions): Promise<Simul
       await Promise.all([...clients.entries()].map(async ([id, c]) => {
         if (abrupt) return void (c as any).stream?.destroy();
         // A clean goodbye: say offline (the will is discarded on a clean DISCONNECT), then disconnect.
-        if (goodbye) await c.publishAsync(`home/${id}/status`, 'offline', { qos: 1, retain: true }).catch(() => undefined);
+        if (goodbye) await c.publishAsync(statusTopic(id), 'offline', { qos: 1, retain: true }).catch(() => undefined);
         await c.endAsync().catch(() => undefined);
       }));
       if (abrupt) for (const c of clients.values()) c.end(true);

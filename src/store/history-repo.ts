@@ -1,9 +1,15 @@
-// History reads over raw readings and hourly rollups (charts, rule replay), and the retention job that turns old raw
-// rows into rollups.
-import type { Database } from 'better-sqlite3';
+// History: readings appended per property series, reads over raw readings and hourly rollups (charts, rule replay),
+// and the retention job that turns old raw rows into rollups.
+import type { Database, Statement } from 'better-sqlite3';
 import { topicMatches } from '../bus/message-bus.js';
 import type { Logger } from '../shared/logger.js';
 
+export interface HistoryPoint {
+  ts: number;
+  value: unknown;
+}
+
+/** min/max/avg/count of the numeric readings in one bucket of time starting at `ts`. */
 export interface Bucket {
   ts: number;
   min: number | null;
@@ -20,18 +26,70 @@ export interface RetentionRule {
 
 export class HistoryRepo {
   readonly #db: Database;
+  // A series is one device property; rows refer to it by a small integer, cached here to keep appends cheap.
+  readonly #seriesIds = new Map<string, number>();
+  readonly #stmts: Record<'insertSeries' | 'selectSeries' | 'insertHistory', Statement>;
 
   constructor(db: Database) {
     this.#db = db;
+    this.#stmts = {
+      insertSeries: db.prepare('INSERT INTO history_series (device_id, property) VALUES (?, ?) ON CONFLICT DO NOTHING'),
+      selectSeries: db.prepare('SELECT id FROM history_series WHERE device_id = ? AND property = ?'),
+      insertHistory: db.prepare('INSERT INTO history (series_id, ts, num, value) VALUES (?, ?, ?, ?)'),
+    };
   }
 
-  #seriesId(deviceId: string, property: string): number | undefined {
-    return (this.#db.prepare('SELECT id FROM history_series WHERE device_id = ? AND property = ?').get(deviceId, property) as { id: number } | undefined)?.id;
+  /**
+   * Appends one reading. `num` is what it is charted as (see historyNumber): a number is stored as one, anything else
+   * as JSON text too, so that a binary reading keeps its own value ("ON") beside its 1.
+   */
+  append(deviceId: string, property: string, value: unknown, ts: number, num: number | null = typeof value === 'number' ? value : null): void {
+    const text = typeof value === 'number' && num === value ? null : JSON.stringify(value);
+    this.#stmts.insertHistory.run(this.#seriesId(deviceId, property), ts, num, text);
+  }
+
+  /** Raw readings of one property between two times, oldest first. */
+  readingsOf(deviceId: string, property: string, from: number, to: number, limit = 10_000): HistoryPoint[] {
+    const series = this.#series(deviceId, property);
+    if (series === undefined) return [];
+    const rows = this.#db
+      .prepare('SELECT ts, num, value FROM history WHERE series_id = ? AND ts >= ? AND ts <= ? ORDER BY ts LIMIT ?')
+      .all(series, from, to, limit) as Array<{ ts: number; num: number | null; value: string | null }>;
+    return rows.map((r) => ({ ts: r.ts, value: r.value !== null ? JSON.parse(r.value) : r.num }));
+  }
+
+  rowCount(): number {
+    return (this.#db.prepare('SELECT count(*) AS n FROM history').get() as { n: number }).n;
+  }
+
+  /** Deletes a device's history, raw and rolled up. */
+  forgetDevice(deviceId: string): void {
+    this.#db.prepare('DELETE FROM history WHERE series_id IN (SELECT id FROM history_series WHERE device_id = ?)').run(deviceId);
+    // Rollups too: series ids are reused after a delete, so orphaned rollups would show up in another device's charts.
+    this.#db.prepare('DELETE FROM history_hourly WHERE series_id IN (SELECT id FROM history_series WHERE device_id = ?)').run(deviceId);
+    this.#db.prepare('DELETE FROM history_series WHERE device_id = ?').run(deviceId);
+    for (const key of [...this.#seriesIds.keys()]) if (key.startsWith(`${deviceId}\0`)) this.#seriesIds.delete(key);
+  }
+
+  #series(deviceId: string, property: string): number | undefined {
+    const key = `${deviceId}\0${property}`;
+    const cached = this.#seriesIds.get(key);
+    if (cached !== undefined) return cached;
+    const row = this.#stmts.selectSeries.get(deviceId, property) as { id: number } | undefined;
+    if (row) this.#seriesIds.set(key, row.id);
+    return row?.id;
+  }
+
+  #seriesId(deviceId: string, property: string): number {
+    const found = this.#series(deviceId, property);
+    if (found !== undefined) return found;
+    this.#stmts.insertSeries.run(deviceId, property);
+    return this.#series(deviceId, property)!;
   }
 
   /** min/max/avg/count per bucket; raw readings where they are kept, hourly rollups where they were rolled up. */
   buckets(deviceId: string, property: string, from: number, to: number, bucketMs: number): Bucket[] | undefined {
-    const series = this.#seriesId(deviceId, property);
+    const series = this.#series(deviceId, property);
     if (series === undefined) return undefined;
     const params = { series, from, to, bucket: bucketMs };
     // The (series_id, ts) index bounds both scans to the requested range.

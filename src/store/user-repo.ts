@@ -1,14 +1,21 @@
 // Users (admin / viewer) and per-device MQTT credentials, with password verification and a short-lived cache.
 import { createHmac, randomBytes } from 'node:crypto';
 import type { Database } from 'better-sqlite3';
+import { ID_CHARS, ID_RE } from '../devices/device-id.js';
 import { HearthError } from '../shared/errors.js';
 import { generatePassword, hashPassword, verifyPassword } from '../shared/password.js';
 
 export type Role = 'admin' | 'viewer';
 
+/** Topic filters a login may publish and subscribe to, instead of a device's own home/<id>/… (an adapter's bridge). */
+export interface TopicGrant {
+  publish: string[];
+  subscribe: string[];
+}
+
 export type Identity =
   | { kind: 'user'; name: string; role: Role }
-  | { kind: 'device'; username: string; deviceId: string };
+  | { kind: 'device'; username: string; deviceId: string; topics?: TopicGrant };
 
 export interface UserInfo {
   name: string;
@@ -20,10 +27,10 @@ export interface DeviceCredentialInfo {
   username: string;
   deviceId: string;
   createdAt: number;
+  topics?: TopicGrant;
 }
 
 const NAME = /^[A-Za-z0-9_.@-]{1,64}$/;
-export const DEVICE_ID = /^[a-z0-9_-]{1,64}$/;
 
 export class UserRepo {
   readonly #db: Database;
@@ -76,24 +83,27 @@ export class UserRepo {
     return this.#db.prepare('DELETE FROM users WHERE name = ?').run(name).changes > 0;
   }
 
-  /** Issues MQTT credentials bound to one device; the password is returned once and stored hashed. */
-  async addDeviceCredential(deviceId: string): Promise<{ username: string; password: string }> {
-    if (!DEVICE_ID.test(deviceId)) throw new HearthError('HEARTH_VALIDATION', { message: `device id must match [a-z0-9_-]{1,64}, got ${JSON.stringify(deviceId)}` });
+  /**
+   * Issues MQTT credentials bound to one device (or, with `topics`, to an adapter's topics: a bridge's login); the
+   * password is returned once and stored hashed.
+   */
+  async addDeviceCredential(deviceId: string, topics?: TopicGrant): Promise<{ username: string; password: string }> {
+    if (!ID_RE.test(deviceId)) throw new HearthError('HEARTH_VALIDATION', { message: `device id must match ${ID_CHARS}, got ${JSON.stringify(deviceId)}` });
     const existing = this.#db.prepare('SELECT count(*) AS n FROM device_credentials WHERE device_id = ?').get(deviceId) as { n: number };
     const username = existing.n === 0 ? deviceId : `${deviceId}-${randomBytes(3).toString('hex')}`;
     if (this.getUser(username)) throw new HearthError('HEARTH_CONFLICT', { message: `a user named ${JSON.stringify(username)} exists` });
     const password = generatePassword();
     this.#db
-      .prepare('INSERT INTO device_credentials (username, device_id, password_hash, created_at) VALUES (?, ?, ?, ?)')
-      .run(username, deviceId, await hashPassword(password), Date.now());
+      .prepare('INSERT INTO device_credentials (username, device_id, password_hash, created_at, topics) VALUES (?, ?, ?, ?, ?)')
+      .run(username, deviceId, await hashPassword(password), Date.now(), topics ? JSON.stringify(topics) : null);
     return { username, password };
   }
 
   listDeviceCredentials(deviceId?: string): DeviceCredentialInfo[] {
     const rows = (deviceId
-      ? this.#db.prepare('SELECT username, device_id, created_at FROM device_credentials WHERE device_id = ? ORDER BY username').all(deviceId)
-      : this.#db.prepare('SELECT username, device_id, created_at FROM device_credentials ORDER BY username').all()) as any[];
-    return rows.map((r) => ({ username: r.username, deviceId: r.device_id, createdAt: r.created_at }));
+      ? this.#db.prepare('SELECT username, device_id, created_at, topics FROM device_credentials WHERE device_id = ? ORDER BY username').all(deviceId)
+      : this.#db.prepare('SELECT username, device_id, created_at, topics FROM device_credentials ORDER BY username').all()) as any[];
+    return rows.map((r) => ({ username: r.username, deviceId: r.device_id, createdAt: r.created_at, ...(r.topics ? { topics: JSON.parse(r.topics) } : {}) }));
   }
 
   revokeDeviceCredential(username: string): boolean {
@@ -123,9 +133,11 @@ export class UserRepo {
       stored = user.password_hash;
       if (await verifyPassword(password, user.password_hash)) identity = { kind: 'user', name: user.name, role: user.role };
     } else {
-      const cred = this.#db.prepare('SELECT username, device_id, password_hash FROM device_credentials WHERE username = ?').get(username) as any;
+      const cred = this.#db.prepare('SELECT username, device_id, password_hash, topics FROM device_credentials WHERE username = ?').get(username) as any;
       stored = cred?.password_hash;
-      if (cred && (await verifyPassword(password, cred.password_hash))) identity = { kind: 'device', username: cred.username, deviceId: cred.device_id };
+      if (cred && (await verifyPassword(password, cred.password_hash))) {
+        identity = { kind: 'device', username: cred.username, deviceId: cred.device_id, ...(cred.topics ? { topics: JSON.parse(cred.topics) } : {}) };
+      }
     }
     if (identity && stored) {
       if (this.#cache.size > 5000) this.#cache.clear();

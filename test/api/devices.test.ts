@@ -30,10 +30,12 @@ describe('reading devices', () => {
     const res = await http(th, 'GET', '/api/devices', undefined, VIEWER);
     expect(res.status).toBe(200);
     const d = res.json.find((x: any) => x.id === 'bathroom');
-    expect(d).toMatchObject({ id: 'bathroom', name: null, room: null, description: null, online: true, status: 'online', properties: { humidity: { value: 64, type: 'number' } }, problems: [] });
+    expect(d).toMatchObject({ id: 'bathroom', name: null, room: null, description: null, source: 'home', model: null, manufacturer: null, online: true, status: 'online', problems: [] });
+    // A device that says nothing of itself gets capabilities inferred from its property names and values.
+    expect(d.properties.humidity).toEqual({ value: 64, updatedAt: expect.any(String), type: 'number', unit: '%', deviceClass: 'humidity', settable: false });
     expect(Date.parse(d.lastSeen)).toBeGreaterThan(Date.now() - 60_000);
     expect(Date.parse(d.properties.humidity.updatedAt)).toBeGreaterThan(Date.now() - 60_000);
-    expect(Object.keys(d).sort()).toEqual(['createdAt', 'description', 'id', 'lastSeen', 'name', 'online', 'problems', 'properties', 'room', 'status']);
+    expect(Object.keys(d).sort()).toEqual(['createdAt', 'description', 'id', 'lastSeen', 'manufacturer', 'model', 'name', 'online', 'problems', 'properties', 'room', 'source', 'status']);
   });
 
   it('reads one device; an unknown id answers 404, a malformed one 400 naming the field', async () => {

@@ -18,7 +18,7 @@ afterAll(async () => {
 });
 
 const append = (device: string, rows: Array<[number, number]>) => {
-  for (const [ts, v] of rows) th.hub.devices.appendHistory(device, 'temperature', v, ts);
+  for (const [ts, v] of rows) th.hub.history.append(device, 'temperature', v, ts);
   th.hub.writes.flush();
 };
 const get = (device: string, query: string) => http(th, 'GET', `/api/devices/${device}/history/temperature?${query}`);
@@ -124,7 +124,7 @@ describe('a month of readings', () => {
     const to = Date.now();
     const from = to - 30 * 24 * HOUR;
     const insert = th.hub.db.prepare('INSERT INTO history (series_id, ts, num) VALUES (?, ?, ?)');
-    th.hub.devices.appendHistory('meter', 'power', 0, from - 1);
+    th.hub.history.append('meter', 'power', 0, from - 1);
     const series = (th.hub.db.prepare("SELECT id FROM history_series WHERE device_id = 'meter' AND property = 'power'").get() as { id: number }).id;
     th.hub.db.transaction(() => {
       for (let ts = from; ts < to; ts += 10_000) insert.run(series, ts, 1000 + Math.sin(ts / 3_600_000) * 500);

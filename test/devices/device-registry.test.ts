@@ -22,8 +22,8 @@ describe('device state from MQTT', () => {
     expect(device.id).toBe('kitchen');
     expect(device.properties.temperature.value).toBe(21.5);
     expect(Date.parse(device.properties.temperature.updatedAt)).toBeGreaterThanOrEqual(before - 5);
-    await waitFor(() => th.hub.devices.history('kitchen', 'temperature', 0, Date.now() + 1000).length === 1, 'history row');
-    expect(th.hub.devices.history('kitchen', 'temperature', 0, Date.now() + 1000)[0]!.value).toBe(21.5);
+    await waitFor(() => th.hub.history.readingsOf('kitchen', 'temperature', 0, Date.now() + 1000).length === 1, 'history row');
+    expect(th.hub.history.readingsOf('kitchen', 'temperature', 0, Date.now() + 1000)[0]!.value).toBe(21.5);
   });
 
   it('payloads are typed: numbers, booleans, JSON and text', async () => {
@@ -164,7 +164,7 @@ describe('a non-number on a numeric property', () => {
       }, 'the humidity with a unit');
       expect(device.properties.temperature).toMatchObject({ value: 22, type: 'number' });
       expect(device.properties.humidity).toMatchObject({ value: '45 %', type: 'number' });
-      expect(device.properties.mode).toMatchObject({ value: 'eco', type: 'string' });
+      expect(device.properties.mode).toMatchObject({ value: 'eco', type: 'enum' });
       expect(device.problems).toEqual([
         { property: 'temperature', at: expect.any(String), message: 'home/kitchen/temperature got "hot", which is not a number; its earlier readings were numbers. It is stored as text and left out of the chart.' },
         { property: 'humidity', at: expect.any(String), message: 'home/kitchen/humidity got "45 %", which is not a number (a number with a unit: publish 45 alone); its earlier readings were numbers. It is stored as text and left out of the chart.' },

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { http, startTestHub, waitFor, type TestHub } from '../helpers/hub.js';
 
 const savedTemperature = (th: TestHub) => th.hub.devices.loadAll().find((d) => d.id === 'kitchen')?.properties.get('temperature')?.value;
-const historyRows = (th: TestHub) => th.hub.devices.history('kitchen', 'temperature', 0, Date.now() + 1000).length;
+const historyRows = (th: TestHub) => th.hub.history.readingsOf('kitchen', 'temperature', 0, Date.now() + 1000).length;
 
 describe('history committed apart from the states', () => {
   let th: TestHub | undefined;

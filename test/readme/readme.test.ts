@@ -237,6 +237,30 @@ const CHECKS: Array<{ has: string; check?: (block: Block) => Promise<void> | voi
       expect(stdout).toMatch(/stopped: \d+ published/);
     },
   },
+  {
+    has: 'hearth device add zigbee2mqtt --adapter zigbee2mqtt',
+    // The bridge's login; the simulated bridge of the next block connects with it, as Zigbee2MQTT would.
+    check: async (block) => {
+      const { stdout } = sh(block.text);
+      expect(stdout).toContain('it may publish to zigbee2mqtt/# and subscribe to zigbee2mqtt/#');
+      const password = /password: (\S+)/.exec(stdout)![1]!;
+      const next = commandBlocks(README).find((b) => b.text.includes('hearth simulate --adapter zigbee2mqtt'))!;
+      const run = sh(ctx.localize(next.text).replace("'<bridge password>'", `'${password}'`).replace('--duration 60', '--duration 2'));
+      expect(run.stdout).toContain('running: 5 connected');
+      const devices = await (await api('/api/devices')).json();
+      expect(devices.filter((d: any) => d.source === 'zigbee2mqtt').map((d: any) => d.id)).toContain('sim_thermometer_1');
+    },
+  },
+  { has: 'hearth simulate --adapter zigbee2mqtt', skip: 'run by the check of `hearth device add zigbee2mqtt --adapter zigbee2mqtt` above, with its password' },
+  {
+    has: 'homeassistant/binary_sensor/garden/config',
+    check: async (block) => {
+      sh(ctx.localize(block.text));
+      await waitFor(async () => (await (await api('/api/devices/garden')).json()).properties?.motion?.value === 'ON', 'the garden motion sensor', 10_000);
+      const garden = await (await api('/api/devices/garden')).json();
+      expect(garden).toMatchObject({ name: 'Garden', source: 'homeassistant', properties: { motion: { type: 'boolean', deviceClass: 'motion' } } });
+    },
+  },
   { has: 'sudo apt install', skip: 'installs system packages on a Pi; .ci/run installs what the tests need the same way' },
   // The Pi's own commands (root, systemd, an arm64 machine) run in the release checks of .ci/run instead: the arm64
   // bundle under qemu (npm run test:arm64), install.sh, an upgrade and a rollback into a staging root (test:install).

@@ -102,7 +102,7 @@ describe('replay and why', () => {
       const t0 = Date.UTC(2026, 10, 1, 8, 0, 0);
       // 08:00 22 °C, 08:30 27 °C (for 15 min), 08:45 24 °C, 09:00 28 °C (for 5 min), 09:05 23 °C.
       const readings: Array<[number, number]> = [[0, 22], [30, 27], [35, 27.5], [45, 24], [60, 28], [65, 23]];
-      for (const [min, v] of readings) th.hub.devices.appendHistory('office', 'temperature', v, t0 + min * 60_000);
+      for (const [min, v] of readings) th.hub.history.append('office', 'temperature', v, t0 + min * 60_000);
       th.hub.writes.flush();
       const res = await http(th, 'POST', '/api/rules/replay', { yaml: RULE, from: new Date(t0).toISOString(), to: new Date(t0 + 2 * 3_600_000).toISOString() });
       expect(res.status).toBe(200);

@@ -44,12 +44,20 @@ describe('simulator', () => {
     await waitFor(() => th!.hub.registry.list().every((d) => d.status === 'offline'), 'offline after a clean stop');
   });
 
-  it('demo mode starts a living home with rooms, using the example rules\' device ids', async () => {
+  it('demo mode starts a living home with rooms, using the example rules\' device ids, with a Zigbee2MQTT bridge and discovered devices', async () => {
     th = await startTestHub({ overrides: { demo: true } });
-    await waitFor(() => th!.hub.registry.list().filter((d) => d.online).length === 20, '20 demo devices online', 15_000);
+    await waitFor(() => th!.hub.registry.list().filter((d) => d.online).length === 30, '30 demo devices online', 15_000);
     await waitFor(() => th!.hub.registry.get('livingroom').room === 'Living room', 'rooms set');
     expect(th.hub.registry.has('ac')).toBe(true);
-    expect(th.logs.some((l) => l.includes('demo mode: 20 simulated devices are running'))).toBe(true);
+    expect(th.logs.some((l) => l.includes('demo mode: 30 simulated devices are running (20 on home/…, 5 behind a Zigbee2MQTT bridge, 5 announced with Home Assistant discovery)'))).toBe(true);
+    await waitFor(() => th!.hub.registry.get('living_room_floor_lamp').room === 'Living room', 'the Zigbee lamp in its room');
+    expect(th.hub.registry.get('living_room_floor_lamp')).toMatchObject({ source: 'zigbee2mqtt', name: 'Living room/Floor lamp', model: 'LED1624G9' });
+    expect(th.hub.registry.get('study_thermostat')).toMatchObject({ source: 'homeassistant', room: 'Office', properties: { target_temperature: { settable: true, min: 5, max: 28 } } });
+    // They obey in their own dialects, and report back.
+    await http(th, 'POST', '/api/devices/living_room_floor_lamp/state/set', { value: true });
+    await http(th, 'POST', '/api/devices/study_thermostat/target_temperature/set', { value: 22.5 });
+    await waitFor(() => th!.hub.registry.get('living_room_floor_lamp').properties.state?.value === 'ON', 'the lamp on');
+    await waitFor(() => th!.hub.registry.get('study_thermostat').properties.target_temperature?.value === 22.5, 'the new set-point');
   });
 
   it('the demo leaves nothing behind: no user, no devices, and no alert fires for its own shutdown', async () => {
@@ -57,7 +65,7 @@ describe('simulator', () => {
     mkdirSync(rulesDir);
     copyFileSync(join(import.meta.dirname, '../../rules/alerts.yaml'), join(rulesDir, 'alerts.yaml'));
     th = await startTestHub({ rulesDir, overrides: { demo: true } });
-    await waitFor(() => th!.hub.registry.list().filter((d) => d.online).length === 20, '20 demo devices online', 15_000);
+    await waitFor(() => th!.hub.registry.list().filter((d) => d.online).length === 30, '30 demo devices online', 15_000);
     // The demo's login is in memory only, and may act only for its own devices.
     expect(th.hub.users.listUsers().map((u) => u.name)).toEqual(['admin']);
     const { canPublish, canSubscribe } = await import('../../src/broker/acl.js');
@@ -66,6 +74,9 @@ describe('simulator', () => {
     expect(canPublish(demo, 'home/front-gate/lock/set').allowed).toBe(false);
     expect(canSubscribe(demo, 'home/kitchen-light/+/set')).toEqual({ allowed: true });
     expect(canSubscribe(demo, 'home/#').allowed).toBe(false);
+    expect(canPublish(demo, 'zigbee2mqtt/bridge/devices')).toEqual({ allowed: true });
+    expect(canPublish(demo, 'study-thermostat/target')).toEqual({ allowed: true });
+    expect(canPublish(demo, 'tasmota/discovery/x').allowed).toBe(false);
     const dataDir = th.dataDir;
     await th.stop();
     // Restarted without --demo: nothing of the demo is left, and no offline alert is pending or fired.
@@ -93,6 +104,21 @@ describe('simulator', () => {
 });
 
 describe('hearth simulate', () => {
+  it('--adapter zigbee2mqtt runs a bridge in Zigbee2MQTT\'s format, and --adapter homeassistant devices announced with discovery', async () => {
+    th = await startTestHub();
+    const { runSimulateCommand } = await import('../../src/cli/simulate.js');
+    const run = (adapter: string) => runSimulateCommand(['--adapter', adapter, '--devices', '5', '--rate', '20', '--url', th!.mqttUrl, '--username', 'admin', '--password', ADMIN_PASSWORD, '--duration', '1'], () => undefined);
+    expect(await run('zigbee2mqtt')).toBe(0);
+    expect(await run('homeassistant')).toBe(0);
+    const devices = th.hub.registry.list();
+    expect(devices.filter((d) => d.source === 'zigbee2mqtt').map((d) => d.id)).toEqual(['sim_contact_5', 'sim_light_2', 'sim_motion_4', 'sim_plug_3', 'sim_thermometer_1']);
+    expect(devices.filter((d) => d.source === 'homeassistant').map((d) => d.id)).toEqual(['sim_cover_5', 'sim_light_3', 'sim_plug_2', 'sim_sensor_1', 'sim_thermostat_4']);
+    expect(th.hub.registry.get('sim_thermometer_1').properties.temperature).toMatchObject({ unit: '°C', type: 'number' });
+    expect(typeof th.hub.registry.get('sim_sensor_1').properties.temperature?.value).toBe('number');
+    // The bridge said offline as it stopped; the discovered devices said so on their availability topics.
+    expect(devices.every((d) => d.source === 'home' || d.status === 'offline')).toBe(true);
+  });
+
   it('meets the hub\'s connection limit, says which setting to raise, and runs on with the devices it has', async () => {
     th = await startTestHub({ overrides: { 'mqtt.maxConnectionsPerAddress': 10 } });
     const lines: string[] = [];

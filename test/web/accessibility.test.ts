@@ -5,6 +5,8 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_PASSWORD, http, startTestHub, waitFor, type TestHub } from '../helpers/hub.js';
 import { ARTIFACTS, DESKTOP, describeViolations, launchBrowser, loggedInPage, PHONE, seriousViolations } from '../helpers/browser.js';
+import { SHUTTER, SHUTTER_MODE } from '../devices/fixtures/homeassistant.js';
+import { bridgeDevices } from '../devices/fixtures/zigbee2mqtt.js';
 
 let th: TestHub;
 let browser: Browser;
@@ -21,9 +23,14 @@ beforeAll(async () => {
     await c.publishAsync(`home/${topic}`, value, { qos: 1, retain: true });
   }
   await c.publishAsync('home/cellar/status', 'offline', { qos: 1, retain: true });
+  // …and devices described by their ecosystems: a Zigbee2MQTT light card, battery and link quality, a discovered shutter.
+  await c.publishAsync('zigbee2mqtt/bridge/devices', JSON.stringify(bridgeDevices()), { qos: 1, retain: true });
+  await c.publishAsync('zigbee2mqtt/kitchen/floor_light', JSON.stringify({ state: 'ON', brightness: 180 }), { qos: 1 });
+  await c.publishAsync('zigbee2mqtt/Living Room/Sensor', JSON.stringify({ temperature: 20.5, battery: 80, linkquality: 90 }), { qos: 1 });
+  for (const d of [SHUTTER, SHUTTER_MODE]) await c.publishAsync(d.topic, JSON.stringify(d.config), { qos: 1, retain: true });
   expect((await http(th, 'PUT', '/api/rules/hall-light', { yaml: RULE })).status).toBeLessThan(300);
   expect((await http(th, 'POST', '/api/users', { name: 'kim', password: 'kims-password', role: 'viewer' })).status).toBe(201);
-  await waitFor(() => th.hub.registry.list().length === 4, 'four devices');
+  await waitFor(() => th.hub.registry.list().length === 8, 'eight devices');
 }, 60_000);
 
 afterAll(async () => {
@@ -34,6 +41,7 @@ afterAll(async () => {
 const PAGES: Array<[string, string]> = [
   ['home', '#/'],
   ['device', '#/device/hall'],
+  ['light device', '#/device/kitchen_floor_light'],
   ['rules', '#/rules'],
   ['rule editor', '#/rules/hall-light'],
   ['activity', '#/activity'],

@@ -1,18 +1,6 @@
 // The dashboard's API client: cookie session plus the CSRF token for changes; errors carry the hub's message.
-export interface Device {
-  id: string;
-  name: string | null;
-  room: string | null;
-  description: string | null;
-  status: 'online' | 'offline' | 'unknown';
-  online: boolean;
-  lastSeen: string | null;
-  createdAt: string;
-  /** `type` is `number` for a property whose readings have been numbers, even when the latest is not one. */
-  properties: Record<string, { value: unknown; updatedAt: string; type: 'number' | 'boolean' | 'string' | 'json' }>;
-  /** The first odd value of each property since the hub started. */
-  problems: Array<{ property: string; message: string; at: string }>;
-}
+// The device shape is the hub's own schema (a type-only import: nothing of it is bundled).
+export type { Capability, Device, DeviceProperty } from '../../src/devices/device-schema.js';
 
 export class ApiError extends Error {
   constructor(readonly status: number, readonly code: string, message: string, readonly body: any) {

@@ -21,7 +21,7 @@ export interface Point {
  */
 export function initialRange(device: Device, now = Date.now()): number {
   const age = now - Date.parse(device.createdAt);
-  const latest = Math.max(0, ...Object.values(device.properties).map((p) => Date.parse(p.updatedAt)));
+  const latest = Math.max(0, ...Object.values(device.properties).map((p) => (p.updatedAt ? Date.parse(p.updatedAt) : 0)));
   const want = Math.max(latest ? now - latest : 0, Math.min(age, DAY));
   return (RANGES.find(([, ms]) => ms >= want) ?? RANGES[RANGES.length - 1]!)[1];
 }

@@ -11,7 +11,7 @@ const denied = { 401: ErrorSchema, 403: ErrorSchema };
 
 export async function deviceCredentialRoutes(fastify: FastifyInstance, opts: { ctx: ApiContext }): Promise<void> {
   const app = typed(fastify);
-  const { users, logger } = opts.ctx;
+  const { users, logger, adapters } = opts.ctx;
 
   app.get('/api/device-credentials', {
     config: { role: 'admin' },
@@ -27,21 +27,28 @@ export async function deviceCredentialRoutes(fastify: FastifyInstance, opts: { c
   app.post('/api/device-credentials', {
     schema: {
       tags: ['device credentials'],
-      summary: 'Issue MQTT credentials for one device (it may publish only under home/<deviceId>/); the password is shown once',
+      summary: 'Issue MQTT credentials for one device (it may publish only under home/<deviceId>/), or with `adapter` a bridge\'s login limited to that adapter\'s topics; the password is shown once',
       body: NewCredential,
       response: { 201: CredentialCreated, 400: ErrorSchema, 409: ErrorSchema, ...denied },
     },
     handler: async (request, reply) => {
       const broker = opts.ctx.externalBroker;
+      const { deviceId, adapter } = request.body;
       if (broker) {
         // Credentials Hearth issues would be checked by no one: the external broker has its own logins.
         throw new HearthError('HEARTH_CONFLICT', {
-          message: `Hearth runs on the broker ${broker}, which has its own logins: create ${request.body.deviceId}'s there (hearth device add ${request.body.deviceId} prints the lines for Mosquitto)`,
+          message: `Hearth runs on the broker ${broker}, which has its own logins: create ${deviceId}'s there (hearth device add ${deviceId}${adapter ? ` --adapter ${adapter}` : ''} says how)`,
         });
       }
-      const created = await users.addDeviceCredential(request.body.deviceId);
-      logger.info(`${request.user!.name} issued MQTT credentials ${created.username} for device ${request.body.deviceId}`);
-      return reply.status(201).send({ ...created, deviceId: request.body.deviceId });
+      let topics;
+      if (adapter) {
+        const running = adapters?.adapter(adapter);
+        if (!running) throw new HearthError('HEARTH_VALIDATION', { message: `the ${adapter} adapter is not enabled (adapters.${adapter}.enabled)` }, { field: 'body.adapter' });
+        topics = running.credentialTopics(deviceId);
+      }
+      const created = await users.addDeviceCredential(deviceId, topics);
+      logger.info(`${request.user!.name} issued MQTT credentials ${created.username} for ${adapter ? `a ${adapter} bridge` : 'device'} ${deviceId}`);
+      return reply.status(201).send({ ...created, deviceId, ...(topics ? { topics } : {}) });
     },
   });
 

@@ -1,7 +1,7 @@
 // Device routes: list, one device, rename / room / description, delete, and commands (`…/:property/set`).
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
-import { formatPayload } from '../../devices/topic.js';
+import { commandTopic, formatPayload } from '../../devices/topic.js';
 import { HearthError } from '../../shared/errors.js';
 import type { ApiContext } from '../context.js';
 import { ErrorSchema, NoContent } from '../schemas/common.js';
@@ -53,15 +53,17 @@ export async function deviceRoutes(fastify: FastifyInstance, opts: { ctx: ApiCon
     schema: {
       tags: ['devices'],
       summary: 'Send a command: publishes home/:id/:property/set (QoS 1, never retained); answers once the broker accepted it',
+      description: 'A device of another adapter (Zigbee2MQTT, Home Assistant discovery) gets it in its own topic and format; a property it cannot set is a 400.',
       params: PropertyParams,
       body: CommandBody,
       response: { 202: CommandResult, 400: ErrorSchema, 404: ErrorSchema, 503: ErrorSchema, ...denied },
     },
     handler: async (request, reply) => {
       const { id, property } = request.params;
-      registry.get(id);
+      const problem = registry.commandProblem(id, property);
+      if (problem) throw new HearthError('HEARTH_VALIDATION', { message: problem }, { field: 'params.property' });
       // [DESIGN §2] …/set topics are never retained: a retained command would replay on every reconnect.
-      const topic = `home/${id}/${property}/set`;
+      const topic = commandTopic(id, property);
       const payload = formatPayload(request.body.value);
       try {
         await bus.publish(topic, payload, { qos: 1, retain: false });

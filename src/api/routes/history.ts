@@ -1,6 +1,7 @@
 // History of one property: min/max/avg/count per bucket, from raw readings and (for old ranges) hourly rollups.
 import type { FastifyInstance } from 'fastify';
 import { HearthError } from '../../shared/errors.js';
+import { parseTimeArg, TIME_FORMS } from '../../shared/time-arg.js';
 import type { ApiContext } from '../context.js';
 import { ErrorSchema } from '../schemas/common.js';
 import { HistoryQuery, HistorySchema, PropertyParams } from '../schemas/device.js';
@@ -41,12 +42,8 @@ function invalid(field: string, message: string): never {
   throw new HearthError('HEARTH_VALIDATION', { message }, { field: `querystring.${field}` });
 }
 
-/** ISO 8601 or epoch milliseconds. */
-export function parseTime(value: string | undefined, fallback: number, field: string): number {
-  if (value === undefined || value === '') return fallback;
-  const t = /^\d+$/.test(value) ? Number(value) : Date.parse(value);
-  if (!Number.isFinite(t)) invalid(field, `querystring.${field} must be an ISO time or epoch milliseconds, got ${JSON.stringify(value)}`);
-  return t;
+function parseTime(value: string | undefined, fallback: number, field: string): number {
+  return parseTimeArg(value, fallback) ?? invalid(field, `querystring.${field} must be ${TIME_FORMS}, got ${JSON.stringify(value)}`);
 }
 
 /** Seconds per bucket: a positive integer, or "auto" for about 200 points over the range. */

@@ -7,6 +7,7 @@ import type { RuleDirectory } from '../../rules/rule-directory.js';
 import { deleteRule, deleteRuleFile, readRuleFileSource, readRuleSource, saveRule, saveRuleFile, validateRuleFile, validateRuleText } from '../../rules/rule-files.js';
 import { runRuleTests } from '../../rules/rule-tests.js';
 import { HearthError } from '../../shared/errors.js';
+import { parseTimeArg, TIME_FORMS } from '../../shared/time-arg.js';
 import { replayRule, type ReplayHistory } from '../../rules/replay.js';
 import { RULE_FILE_PATTERN, RULE_ID_PATTERN } from '../../rules/schema.js';
 import { OUTCOMES } from '../../rules/traces.js';
@@ -153,9 +154,8 @@ export async function rulesRoutes(app: FastifyInstance, opts: RulesRoutesOptions
 
   const Range = { from: Type.Optional(Type.String({ description: 'ISO time or epoch ms; default 24 h ago' })), to: Type.Optional(Type.String({ description: 'ISO time or epoch ms; default now' })) };
   const time = (v: string | undefined, fallback: number, field: string) => {
-    if (!v) return fallback;
-    const t = /^\d+$/.test(v) ? Number(v) : Date.parse(v);
-    if (!Number.isFinite(t)) throw new HearthError('HEARTH_VALIDATION', { message: `body.${field} must be an ISO time or epoch milliseconds, got ${JSON.stringify(v)}` }, { field: `body.${field}` });
+    const t = parseTimeArg(v, fallback);
+    if (t === undefined) throw new HearthError('HEARTH_VALIDATION', { message: `body.${field} must be ${TIME_FORMS}, got ${JSON.stringify(v)}` }, { field: `body.${field}` });
     return t;
   };
 

@@ -1,40 +1,11 @@
-// Device shapes on the wire: one TypeBox definition for validation, serialization, OpenAPI and the TypeScript type.
-import { Type, type Static } from '@sinclair/typebox';
+// Device routes' shapes on the wire: one TypeBox definition for validation, serialization, OpenAPI and the TypeScript type.
+import { Type } from '@sinclair/typebox';
 import { TopicId } from './common.js';
 
 export { ErrorSchema } from './common.js';
 
-export const PropertySchema = Type.Object({
-  value: Type.Unknown(),
-  updatedAt: Type.String({ format: 'date-time' }),
-  type: Type.Union([Type.Literal('number'), Type.Literal('boolean'), Type.Literal('string'), Type.Literal('json')], {
-    description: 'number for a property whose readings have been numbers (charted), even when the latest value is not one',
-  }),
-});
-
-export const ProblemSchema = Type.Object({
-  property: Type.String(),
-  message: Type.String({ description: 'What is odd, in words (e.g. a non-number on a numeric property)' }),
-  at: Type.String({ format: 'date-time' }),
-});
-
-export const DeviceSchema = Type.Object(
-  {
-    id: Type.String(),
-    name: Type.Union([Type.String(), Type.Null()]),
-    room: Type.Union([Type.String(), Type.Null()]),
-    description: Type.Union([Type.String(), Type.Null()]),
-    status: Type.Union([Type.Literal('online'), Type.Literal('offline'), Type.Literal('unknown')]),
-    online: Type.Boolean(),
-    lastSeen: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
-    createdAt: Type.String({ format: 'date-time' }),
-    properties: Type.Record(Type.String(), PropertySchema),
-    problems: Type.Array(ProblemSchema, { description: 'The first odd value of each property since the hub started' }),
-  },
-  { $id: 'Device' },
-);
-
-export type Device = Static<typeof DeviceSchema>;
+// The device itself is defined once, beside the registry that builds it (src/devices/device-schema.ts).
+export { CapabilitySchema, DeviceSchema, ProblemSchema, PropertySchema, type Device } from '../../devices/device-schema.js';
 
 export const DeviceIdParams = Type.Object({ id: TopicId('Device id') });
 export const PropertyParams = Type.Object({ id: TopicId('Device id'), property: TopicId('Property name') });

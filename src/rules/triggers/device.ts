@@ -1,4 +1,5 @@
 // `trigger: device`: a device goes online or offline (its `home/<id>/status`), optionally for a while.
+import { statusTopic } from '../../devices/topic.js';
 import type { Static } from '@sinclair/typebox';
 import type { TRIGGERS } from '../schema.js';
 import type { CompiledTrigger } from '../types.js';
@@ -20,7 +21,7 @@ export function compileDevice(def: Static<typeof TRIGGERS.device>, id: string, p
         hold.resume((event) => fire({ ...event, description: `${event.description} for ${hold.description} (resumed after a restart)` }));
       }
       const detaches = devices.map((device) =>
-        ctx.onMessage(`home/${device}/status`, (m) => {
+        ctx.onMessage(statusTopic(device), (m) => {
           const deviceId = m.topic.split('/')[1]!;
           const status = String(m.value);
           if (m.previous !== undefined && String(m.previous) === status) return;

@@ -7,7 +7,7 @@ import { matchesAny, show, valueAtPath } from './common.js';
 export function compileMqtt(def: Static<typeof TRIGGERS.mqtt>, id: string): CompiledTrigger {
   return {
     attach(ctx, fire, reject) {
-      return ctx.onMessage(def.topic, (m) => {
+      return ctx.onRawMessage(def.topic, (m) => {
         const value = def.value ? valueAtPath(m.value, def.value) : m.value;
         const event = { id, kind: 'mqtt', topic: m.topic, payload: m.payload, value, description: `${m.topic} = ${m.payload}` };
         if (def.payload !== undefined && !matchesAny(def.payload, def.value ? value : m.payload)) {

@@ -1,9 +1,24 @@
 // Device: every property, a history chart per numeric property, recent events and problems, settings and delete.
-import { api, isAdmin, type Device } from '../api.js';
+import { api, isAdmin, type Device, type DeviceProperty } from '../api.js';
 import { chartSummary, drawChart, initialRange, RANGES, type Chart, type Point } from '../chart.js';
 import { ago, h, mount, toast } from '../dom.js';
-import { displayName, kindOf, show, unitOf } from '../format.js';
+import { controlOf, displayName, reading, show } from '../format.js';
 import { onLive } from '../live.js';
+
+const SOURCES: Record<string, string> = { home: 'Publishes home/… itself', zigbee2mqtt: 'Zigbee2MQTT', homeassistant: 'Home Assistant discovery' };
+
+/** What a property is, in a few words: "number 0–254, settable", "on/off", "one of auto, heat". */
+function about(p: DeviceProperty): string {
+  const parts: string[] = [];
+  if (p.type === 'number') parts.push(p.min !== undefined && p.max !== undefined ? `number ${p.min}–${p.max}${p.unit ? ` ${p.unit}` : ''}` : 'number');
+  else if (p.type === 'boolean') parts.push(`${JSON.stringify(p.on)}/${JSON.stringify(p.off)}`);
+  else if (p.type === 'enum') parts.push(`one of ${(p.values ?? []).join(', ')}`);
+  else parts.push(p.type);
+  if (p.deviceClass) parts.push(p.deviceClass.replace(/_/g, ' '));
+  if (p.unsupported) parts.push(`not supported: ${p.unsupported}`);
+  else if (controlOf(p) || p.settable) parts.push('settable');
+  return parts.join(', ');
+}
 
 interface DeviceEvent {
   at: number;
@@ -36,7 +51,7 @@ export function devicePage(root: HTMLElement, id: string): () => void {
         box.appendChild(h('p', { class: 'muted' }, 'No history in this range.'));
         continue;
       }
-      const unit = unitOf(property, 1);
+      const unit = p.unit ?? '';
       charts.push(drawChart(box, data.points, { from, to, unit, bool: p.type === 'boolean' }));
       box.appendChild(chartSummary(data.points, unit));
     }
@@ -50,7 +65,7 @@ export function devicePage(root: HTMLElement, id: string): () => void {
     if (!device) return;
     badge.className = `badge ${device.status}`;
     badge.textContent = device.status;
-    mount(propsBody, Object.entries(device.properties).map(([p, v]) => h('tr', {}, h('td', {}, p), h('td', {}, `${show(v.value)} ${unitOf(p, v.value)}`.trim()), h('td', {}, ago(v.updatedAt)))));
+    mount(propsBody, Object.entries(device.properties).map(([p, v]) => h('tr', { dataset: { property: p } }, h('td', {}, p), h('td', {}, reading(v)), h('td', {}, about(v)), h('td', {}, ago(v.updatedAt)))));
     const recent = [...events].sort((a, b) => b.at - a.at).slice(0, 20);
     mount(
       eventList,
@@ -69,7 +84,8 @@ export function devicePage(root: HTMLElement, id: string): () => void {
       h('p', {}, h('a', { href: '#/' }, '← All devices')),
       h('h2', {}, displayName(d), ' ', badge),
       h('p', { class: 'seen' }, `Last seen ${ago(d.lastSeen)} · id ${d.id}`),
-      h('table', { class: 'props' }, h('thead', {}, h('tr', {}, h('th', {}, 'Property'), h('th', {}, 'Value'), h('th', {}, 'Updated'))), propsBody),
+      h('p', { class: 'seen source' }, [SOURCES[d.source] ?? d.source, [d.manufacturer, d.model].filter(Boolean).join(' ')].filter(Boolean).join(' · ')),
+      h('table', { class: 'props' }, h('thead', {}, h('tr', {}, h('th', {}, 'Property'), h('th', {}, 'Value'), h('th', {}, 'Kind'), h('th', {}, 'Updated'))), propsBody),
       h('div', { class: 'ranges', role: 'group', 'aria-label': 'History range' }, RANGES.map(([label, ms]) => h('button', { type: 'button', class: ms === range ? 'active' : '', 'aria-pressed': String(ms === range), onclick: () => { range = ms; render(); } }, label))),
       chartsBox,
       h('h3', {}, 'Recent events'),
@@ -101,7 +117,8 @@ export function devicePage(root: HTMLElement, id: string): () => void {
         },
       }, h('label', { for: 'device-name' }, 'Name'), name, h('label', { for: 'device-room' }, 'Room'), room, h('button', { type: 'submit' }, 'Save')),
       h('div', { class: 'actions' },
-        h('button', {
+        // A device of another adapter connects through its bridge's login (Settings, or hearth device add --adapter).
+        d.source !== 'home' ? null : h('button', {
           type: 'button',
           onclick: async () => {
             const c = await api<{ username: string; password: string }>('POST', '/api/device-credentials', { deviceId: id });
@@ -145,8 +162,10 @@ export function devicePage(root: HTMLElement, id: string): () => void {
     if (e.deviceId !== id || !device) return;
     const at = e.ts ?? Date.now();
     if (type === 'device.state') {
-      device.properties[e.property] = { value: e.value, updatedAt: new Date(e.ts).toISOString(), type: device.properties[e.property]?.type ?? kindOf(e.value) };
-      events.push({ at, text: `${e.property} = ${show(e.value)}` });
+      const known = device.properties[e.property];
+      if (known) device.properties[e.property] = { ...known, value: e.value, updatedAt: new Date(e.ts).toISOString() };
+      else void api<Device>('GET', `/api/devices/${encodeURIComponent(id)}`).then((d) => ((device = d), fillLive()));
+      events.push({ at, text: `${e.property} = ${show(e.value, known)}` });
     } else if (type === 'device.online') {
       device.status = e.online ? 'online' : 'offline';
       events.push({ at, text: `${e.online ? 'online' : 'offline'}${e.reason ? ` (${e.reason})` : ''}` });

@@ -1,5 +1,6 @@
 // Settings: your own password (everyone); users, API tokens, device credentials, bridges and the backup download (admins).
 import { api, currentUser, isAdmin } from '../api.js';
+import { ID_CHARS } from '../../../src/devices/device-id.js';
 import { h, mount, toast } from '../dom.js';
 import { bridgesPanel } from './bridges.js';
 
@@ -87,7 +88,7 @@ function adminPanels(root: HTMLElement): void {
         field('t-name', 'Token name'), h('button', { type: 'submit' }, 'Create token'))),
     h('section', { class: 'panel' }, h('h3', {}, 'Device credentials'), creds,
       h('form', { onsubmit: (e: Event) => { e.preventDefault(); void run(async () => { const c = await api<any>('POST', '/api/device-credentials', { deviceId: value('c-device') }); mount(secret, h('p', {}, `MQTT credentials for ${c.deviceId} (shown once): `, h('code', {}, `${c.username} / ${c.password}`))); }); } },
-        field('c-device', 'Device id', { pattern: '[a-z0-9_-]{1,64}' }), h('button', { type: 'submit' }, 'Issue credentials'))),
+        field('c-device', 'Device id', { pattern: ID_CHARS }), h('button', { type: 'submit' }, 'Issue credentials'))),
     bridgesPanel(),
     h('section', { class: 'panel' }, h('h3', {}, 'Backup'), h('a', { href: '/api/backup', download: '', class: 'button' }, 'Download a backup (database, broker state, rules)')),
   );
