@@ -15,6 +15,8 @@ export const AUTH = { username: 'admin', password: PASSWORD };
 export interface BenchBroker {
   url: string;
   pid: number;
+  /** Throws with the end of its output when the process is gone (a benchmark must not measure a dead broker). */
+  assertAlive(): void;
   auth: { username?: string; password?: string };
   dataDir?: string;
   stop(): Promise<void>;
@@ -70,6 +72,7 @@ export async function startBenchHub(): Promise<BenchBroker> {
   return {
     url: `mqtt://127.0.0.1:${hub.match[1]}`,
     pid: hub.child.pid!,
+    assertAlive: () => assertAlive(hub, 'the hub'),
     auth: AUTH,
     dataDir: env.HEARTH_DATA_DIR,
     async stop() {
@@ -81,5 +84,10 @@ export async function startBenchHub(): Promise<BenchBroker> {
 
 export async function startBareBroker(): Promise<BenchBroker> {
   const bare = await spawnUntil([join(DIST, 'bare-broker.js')], {}, /READY (\d+)/);
-  return { url: `mqtt://127.0.0.1:${bare.match[1]}`, pid: bare.child.pid!, auth: {}, stop: () => stop(bare.child, bare.exited) };
+  return { url: `mqtt://127.0.0.1:${bare.match[1]}`, pid: bare.child.pid!, assertAlive: () => assertAlive(bare, 'the bare broker'), auth: {}, stop: () => stop(bare.child, bare.exited) };
+}
+
+function assertAlive(p: { child: { exitCode: number | null; signalCode: string | null }; output(): string }, name: string): void {
+  if (p.child.exitCode === null && p.child.signalCode === null) return;
+  throw new Error(`${name} exited (${p.child.exitCode ?? p.child.signalCode}):\n${p.output().slice(-3000)}`);
 }

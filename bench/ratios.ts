@@ -33,6 +33,7 @@ interface Measured {
 }
 
 async function measure(broker: BenchBroker, load: Load): Promise<Measured> {
+  broker.assertAlive();
   const { username = '', password = '' } = broker.auth;
   const filter = load.topic ?? 'home/+/temperature';
   const subs = await spawnUntil([SUBSCRIBERS, broker.url, username, password, String(load.subscribers), filter, String(load.qos)], {}, /READY/, 60_000);
@@ -48,8 +49,11 @@ async function measure(broker: BenchBroker, load: Load): Promise<Measured> {
   // What the broker still holds is delivered in the second after the load ends, and counts.
   await sleep(1000);
   const elapsed = (performance.now() - t0) / 1000;
+  broker.assertAlive();
   const cpu = cpuSeconds(broker.pid) - cpu0;
-  const sent = JSON.parse(pub.output().trim().split('\n').at(-1)!).sent as number;
+  const last = pub.output().trim().split('\n').at(-1)!;
+  if (!last.startsWith('{')) throw new Error(`the load generator ended without its counts (exit ${pub.child.exitCode ?? pub.child.signalCode}):\n${pub.output().slice(-2000)}`);
+  const sent = JSON.parse(last).sent as number;
   subs.child.kill('SIGTERM');
   await subs.exited;
   const counts = JSON.parse(subs.output().trim().split('\n').at(-1)!) as { received: number; latency: Measured['latency'] };

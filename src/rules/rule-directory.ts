@@ -9,33 +9,10 @@ import type { EventBus } from '../shared/event-bus.js';
 import type { Logger } from '../shared/logger.js';
 import type { RuleRuntime } from './engine.js';
 import { loadRuleFile, type CompiledRule, type LoadedFile, type RuleProblem } from './rule-loader.js';
+import type { RuleFileInfo, RuleInfo, RuleStatus } from './rule-views.js';
 import { watchRulesDir } from './rules-dir-watcher.js';
 
-export type RuleStatus = 'active' | 'disabled' | 'invalid' | 'paused';
-
-export interface RuleInfo {
-  id: string;
-  /** The file as the hub names it in messages (relative to the working directory). */
-  file: string;
-  /** The file's name in the rules dir: how `/api/rule-files/:file` addresses it. */
-  fileName: string;
-  line?: number;
-  status: RuleStatus;
-  description: string;
-  mode?: string;
-  errors?: RuleProblem[];
-  lastRun?: { at: string; outcome: string; reason?: string };
-}
-
-/** A rule file as a whole: what the editor opens, broken or not. */
-export interface RuleFileInfo {
-  fileName: string;
-  file: string;
-  status: 'valid' | 'invalid';
-  /** The rules it holds, by the ids it names (an invalid file's rules are all invalid). */
-  rules: Array<{ id: string; status: RuleStatus; description: string }>;
-  errors: RuleProblem[];
-}
+export type { RuleFileInfo, RuleInfo, RuleStatus } from './rule-views.js';
 
 /** What the directory needs of the engine: to hand it each file's rules, and to hear how a running rule is doing. */
 export interface RuleRunner {

@@ -12,15 +12,9 @@ import { CompileError, type CompiledTrigger, type RunContext } from './types.js'
 import { formatPath, validateRule, type Path } from './validate.js';
 import { parseYaml, TOO_DEEP } from './yaml-mistakes.js';
 
-export interface RuleProblem {
-  file: string;
-  line: number;
-  column: number;
-  path: string;
-  message: string;
-  /** `rules/ac.yaml:5:12 triggers[0].above must be a number, got "hot"` */
-  text: string;
-}
+import type { RuleProblem } from './rule-views.js';
+
+export type { RuleProblem };
 
 export interface CompiledRule {
   id: string;

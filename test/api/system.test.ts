@@ -78,12 +78,13 @@ describe('OpenAPI', () => {
         '/api/devices/{id}/history/{property}', '/api/devices/{id}/{property}/set', '/api/users', '/api/users/{name}/password',
         '/api/users/{name}', '/api/device-credentials', '/api/device-credentials/{username}', '/api/events', '/api/backup', '/metrics', '/healthz', '/api/rules',
         '/api/notifications', '/api/notifications/read', '/api/notifications/channels', '/api/notifications/test',
+        '/api/rules/{id}', '/api/rules/{id}/traces', '/api/rules/{id}/run', '/api/rules/validate', '/api/rule-files/{file}', '/api/webhooks/{id}',
       ]),
     );
-    const ours = paths.filter((p) => !p.startsWith('/api/rules') && !p.startsWith('/api/webhooks'));
-    for (const path of ours) {
+    for (const path of paths) {
       for (const [method, op] of Object.entries<any>(doc.paths[path])) {
-        expect(Object.keys(op.responses ?? {}).length, `${method} ${path} has responses`).toBeGreaterThan(0);
+        // The answer it gives on success is described (and serialized) by a schema, not only its errors.
+        expect(Object.keys(op.responses ?? {}).filter((code) => /^2/.test(code)), `${method} ${path} has a success response`).not.toEqual([]);
         expect(op.summary, `${method} ${path} has a summary`).toBeTruthy();
       }
     }

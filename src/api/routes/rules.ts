@@ -10,37 +10,14 @@ import { HearthError } from '../../shared/errors.js';
 import { parseTimeArg, TIME_FORMS } from '../../shared/time-arg.js';
 import { replayRule, type ReplayHistory } from '../../rules/replay.js';
 import { RULE_FILE_PATTERN, RULE_ID_PATTERN } from '../../rules/schema.js';
-import { OUTCOMES } from '../../rules/traces.js';
+import { ReplayReportSchema, RuleDetailSchema, RuleFileSchema, RuleInfoSchema, RuleTestReportSchema, RunResultSchema, TraceSchema, ValidationSchema } from '../../rules/rule-views.js';
+import { typed } from '../type-provider.js';
 import { ErrorSchema } from '../schemas/device.js';
 
 // The rule id's own pattern: an id that could name a path (../) is refused before it reaches the rules dir.
 const IdParams = Type.Object({ id: Type.String({ pattern: RULE_ID_PATTERN, description: 'letters, digits, _ or - (1-64)' }) });
 const FileName = Type.String({ pattern: RULE_FILE_PATTERN, description: "a rule file's name in the rules dir, e.g. porch.yaml" });
 const FileParams = Type.Object({ file: FileName });
-const ProblemSchema = Type.Object({ file: Type.String(), line: Type.Integer(), column: Type.Integer(), path: Type.String(), message: Type.String(), text: Type.String() });
-const Outcome = Type.Union(OUTCOMES.map((o) => Type.Literal(o)), {
-  description: 'How an evaluation ended: ran, stopped (a stop action), conditions_failed, trigger_rejected, skipped_by_mode, restarted (mode restart replaced the run with a new one), saved (the hub stopped while the run waited in a delay or a wait; it goes on at the next start, and its trace is then replaced by the resumed run), cancelled, error; running while it runs',
-});
-const Status = Type.Union([Type.Literal('active'), Type.Literal('disabled'), Type.Literal('invalid'), Type.Literal('paused')]);
-const RuleInfoSchema = Type.Object({
-  id: Type.String({ description: 'The rule id; for a file with problems that names no rule, its file name' }),
-  file: Type.String({ description: 'The file as the hub names it in messages and logs' }),
-  fileName: Type.String({ description: 'The file in the rules dir: open it with /api/rule-files/:file' }),
-  line: Type.Optional(Type.Integer()),
-  status: Status,
-  description: Type.String(),
-  mode: Type.Optional(Type.String()),
-  errors: Type.Optional(Type.Array(ProblemSchema)),
-  lastRun: Type.Optional(Type.Object({ at: Type.String(), outcome: Outcome, reason: Type.Optional(Type.String()) })),
-});
-const RuleFileSchema = Type.Object({
-  fileName: Type.String(),
-  file: Type.String(),
-  status: Type.Union([Type.Literal('valid'), Type.Literal('invalid')]),
-  rules: Type.Array(Type.Object({ id: Type.String(), status: Status, description: Type.String() }), { description: 'The rules the file names, valid or not' }),
-  errors: Type.Array(ProblemSchema),
-  source: Type.String({ description: 'The YAML, as it is on disk' }),
-});
 const Yaml = Type.String({ minLength: 1, maxLength: 200_000 });
 const YamlBody = Type.Object({ yaml: Yaml }, { additionalProperties: false });
 
@@ -52,38 +29,45 @@ export interface RulesRoutesOptions {
   location?: { latitude: number; longitude: number };
 }
 
-export async function rulesRoutes(app: FastifyInstance, opts: RulesRoutesOptions): Promise<void> {
+const NoContent = Type.Null({ description: 'No content' });
+
+export async function rulesRoutes(fastify: FastifyInstance, opts: RulesRoutesOptions): Promise<void> {
+  const app = typed(fastify);
   const { engine, directory } = opts;
 
-  app.get('/api/rules', { schema: { tags: ['rules'], summary: 'Every rule with its status, and invalid files with their errors', response: { 200: Type.Array(RuleInfoSchema) } } }, async () => directory.list());
+  app.get('/api/rules', { schema: { tags: ['rules'], summary: 'Every rule with its status, and invalid files with their errors', response: { 200: Type.Array(RuleInfoSchema), 401: ErrorSchema } } }, async () => directory.list());
 
-  app.get<{ Params: { id: string } }>('/api/rules/:id', {
-    schema: { tags: ['rules'], summary: 'One rule: status, parsed definition and YAML source', params: IdParams, response: { 404: ErrorSchema } },
-    handler: async (request) => ({ ...directory.get(request.params.id), source: readRuleSource(directory, request.params.id) ?? null }),
+  app.get('/api/rules/:id', {
+    schema: { tags: ['rules'], summary: 'One rule: status, parsed definition and YAML source', params: IdParams, response: { 200: RuleDetailSchema, 404: ErrorSchema } },
+    handler: async (request) => {
+      const { definition, ...info } = directory.get(request.params.id);
+      return { ...info, definition: definition as Record<string, unknown> | undefined, source: readRuleSource(directory, request.params.id) ?? null };
+    },
   });
 
-  app.put<{ Params: { id: string }; Body: { yaml: string } }>('/api/rules/:id', {
-    schema: { tags: ['rules'], summary: 'Create or replace a rule from YAML (validated first; written atomically)', params: IdParams, body: YamlBody, response: { 400: ErrorSchema, 404: ErrorSchema, 409: ErrorSchema } },
+  app.put('/api/rules/:id', {
+    schema: { tags: ['rules'], summary: 'Create or replace a rule from YAML (validated first; written atomically)', params: IdParams, body: YamlBody, response: { 200: RuleInfoSchema, 201: RuleInfoSchema, 400: ErrorSchema, 404: ErrorSchema, 409: ErrorSchema } },
     handler: async (request, reply) => {
       const { created } = saveRule(directory, request.params.id, request.body.yaml);
       return reply.status(created ? 201 : 200).send(directory.get(request.params.id));
     },
   });
 
-  app.delete<{ Params: { id: string } }>('/api/rules/:id', {
-    schema: { tags: ['rules'], summary: 'Delete a rule (and its file)', params: IdParams, response: { 404: ErrorSchema, 409: ErrorSchema } },
+  app.delete('/api/rules/:id', {
+    schema: { tags: ['rules'], summary: 'Delete a rule (and its file)', params: IdParams, response: { 204: NoContent, 404: ErrorSchema, 409: ErrorSchema } },
     handler: async (request, reply) => {
       deleteRule(directory, request.params.id);
-      return reply.status(204).send();
+      return reply.status(204).send(null);
     },
   });
 
-  app.post<{ Body: { yaml: string; file?: string } }>('/api/rules/validate', {
+  app.post('/api/rules/validate', {
     config: { role: 'viewer' },
     schema: {
       tags: ['rules'],
       summary: 'Validate rule YAML without saving it (for editors); with `file`, as that file of the rules dir (named as the hub names it, ids used by other files reported)',
       body: Type.Object({ yaml: Yaml, file: Type.Optional(FileName) }, { additionalProperties: false }),
+      response: { 200: ValidationSchema, 400: ErrorSchema },
     },
     handler: async (request) => (request.body.file ? validateRuleFile(directory, request.body.file, request.body.yaml) : validateRuleText(request.body.yaml, 'rule.yaml')),
   });
@@ -95,12 +79,12 @@ export async function rulesRoutes(app: FastifyInstance, opts: RulesRoutesOptions
     return { ...info, source: readRuleFileSource(directory, name) };
   };
 
-  app.get<{ Params: { file: string } }>('/api/rule-files/:file', {
+  app.get('/api/rule-files/:file', {
     schema: { tags: ['rules'], summary: 'One rule file: its YAML, the rules it holds and its errors (also when it does not load)', params: FileParams, response: { 200: RuleFileSchema, 404: ErrorSchema } },
     handler: async (request) => fileView(request.params.file),
   });
 
-  app.put<{ Params: { file: string }; Body: { yaml: string } }>('/api/rule-files/:file', {
+  app.put('/api/rule-files/:file', {
     schema: { tags: ['rules'], summary: 'Create or replace a rule file (one rule or several; validated first; written atomically)', params: FileParams, body: YamlBody, response: { 200: RuleFileSchema, 201: RuleFileSchema, 400: ErrorSchema } },
     handler: async (request, reply) => {
       const { created } = saveRuleFile(directory, request.params.file, request.body.yaml);
@@ -108,16 +92,16 @@ export async function rulesRoutes(app: FastifyInstance, opts: RulesRoutesOptions
     },
   });
 
-  app.delete<{ Params: { file: string } }>('/api/rule-files/:file', {
-    schema: { tags: ['rules'], summary: 'Delete a rule file (and so its rules)', params: FileParams, response: { 404: ErrorSchema } },
+  app.delete('/api/rule-files/:file', {
+    schema: { tags: ['rules'], summary: 'Delete a rule file (and so its rules)', params: FileParams, response: { 204: NoContent, 404: ErrorSchema } },
     handler: async (request, reply) => {
       deleteRuleFile(directory, request.params.file);
-      return reply.status(204).send();
+      return reply.status(204).send(null);
     },
   });
 
   for (const action of ['enable', 'disable'] as const) {
-    app.post<{ Params: { id: string } }>(`/api/rules/:id/${action}`, {
+    app.post(`/api/rules/:id/${action}`, {
       schema: { tags: ['rules'], summary: `${action === 'enable' ? 'Enable' : 'Disable'} a rule (kept across restarts)`, params: IdParams, response: { 200: RuleInfoSchema, 404: ErrorSchema } },
       handler: async (request) => {
         if (action === 'enable') engine.enable(request.params.id);
@@ -128,24 +112,24 @@ export async function rulesRoutes(app: FastifyInstance, opts: RulesRoutesOptions
     });
   }
 
-  app.post<{ Params: { id: string }; Querystring: { skipConditions?: boolean; wait?: boolean } }>('/api/rules/:id/run', {
+  app.post('/api/rules/:id/run', {
     schema: {
       tags: ['rules'],
       summary: 'Run a rule now; answers with its trace (at once if it is still running after 5 s)',
       params: IdParams,
       querystring: Type.Object({ skipConditions: Type.Optional(Type.Boolean()) }),
-      response: { 404: ErrorSchema },
+      response: { 200: RunResultSchema, 404: ErrorSchema },
     },
     handler: async (request) => {
       const run = engine.runNow(request.params.id, { skipConditions: request.query.skipConditions ?? false });
       const timeout = new Promise<'running'>((resolve) => setTimeout(() => resolve('running'), 5000).unref());
       const result = await Promise.race([run, timeout]);
-      return result === 'running' ? { outcome: 'running', message: 'the run is still in progress; see its trace' } : result;
+      return result === 'running' ? { outcome: 'running' as const, message: 'the run is still in progress; see its trace' } : result;
     },
   });
 
-  app.get<{ Params: { id: string }; Querystring: { limit?: number } }>('/api/rules/:id/traces', {
-    schema: { tags: ['rules'], summary: 'The latest traces of a rule, newest first', params: IdParams, querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })) }), response: { 404: ErrorSchema } },
+  app.get('/api/rules/:id/traces', {
+    schema: { tags: ['rules'], summary: 'The latest traces of a rule, newest first', params: IdParams, querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })) }), response: { 200: Type.Array(TraceSchema), 404: ErrorSchema } },
     handler: async (request) => {
       directory.get(request.params.id); // 404 for a rule no file names
       return engine.traces(request.params.id, request.query.limit);
@@ -159,9 +143,9 @@ export async function rulesRoutes(app: FastifyInstance, opts: RulesRoutesOptions
     return t;
   };
 
-  app.post<{ Body: { yaml: string; from?: string; to?: string; file?: string } }>('/api/rules/replay', {
+  app.post('/api/rules/replay', {
     config: { role: 'viewer' },
-    schema: { tags: ['rules'], summary: 'Replay rule YAML (new or changed) against recorded history; actions are not executed', body: Type.Object({ yaml: Yaml, ...Range, file: Type.Optional(FileName) }, { additionalProperties: false }) },
+    schema: { tags: ['rules'], summary: 'Replay rule YAML (new or changed) against recorded history; actions are not executed', body: Type.Object({ yaml: Yaml, ...Range, file: Type.Optional(FileName) }, { additionalProperties: false }), response: { 200: ReplayReportSchema, 400: ErrorSchema } },
     handler: async (request) => {
       const to = time(request.body.to, Date.now(), 'to');
       const display = request.body.file ? directory.displayPath(request.body.file) : undefined;
@@ -169,9 +153,9 @@ export async function rulesRoutes(app: FastifyInstance, opts: RulesRoutesOptions
     },
   });
 
-  app.post<{ Params: { id: string }; Body: { from?: string; to?: string } }>('/api/rules/:id/replay', {
+  app.post('/api/rules/:id/replay', {
     config: { role: 'viewer' },
-    schema: { tags: ['rules'], summary: 'Replay a saved rule against recorded history', params: IdParams, body: Type.Optional(Type.Object(Range, { additionalProperties: false })), response: { 404: ErrorSchema } },
+    schema: { tags: ['rules'], summary: 'Replay a saved rule against recorded history', params: IdParams, body: Type.Optional(Type.Object(Range, { additionalProperties: false })), response: { 200: ReplayReportSchema, 400: ErrorSchema, 404: ErrorSchema } },
     handler: async (request) => {
       const where = directory.fileOf(request.params.id);
       if (!where) throw new HearthError('HEARTH_RULE_NOT_FOUND', { id: request.params.id });
@@ -180,9 +164,9 @@ export async function rulesRoutes(app: FastifyInstance, opts: RulesRoutesOptions
     },
   });
 
-  app.post<{ Params: { id: string } }>('/api/rules/:id/test', {
+  app.post('/api/rules/:id/test', {
     config: { role: 'viewer' },
-    schema: { tags: ['rules'], summary: "Run the tests of the rule's file (<file>.test.yaml) on a virtual clock", params: IdParams, response: { 404: ErrorSchema } },
+    schema: { tags: ['rules'], summary: "Run the tests of the rule's file (<file>.test.yaml) on a virtual clock", params: IdParams, response: { 200: RuleTestReportSchema, 404: ErrorSchema } },
     handler: async (request) => {
       const where = directory.fileOf(request.params.id);
       if (!where) throw new HearthError('HEARTH_RULE_NOT_FOUND', { id: request.params.id });
@@ -194,9 +178,9 @@ export async function rulesRoutes(app: FastifyInstance, opts: RulesRoutesOptions
     },
   });
 
-  app.post<{ Params: { id: string } }>('/api/webhooks/:id', {
+  app.post('/api/webhooks/:id', {
     config: { public: true },
-    schema: { tags: ['rules'], summary: 'Fire the webhook triggers with this secret id', params: Type.Object({ id: Type.String({ minLength: 8, maxLength: 128 }) }), response: { 404: ErrorSchema } },
+    schema: { tags: ['rules'], summary: 'Fire the webhook triggers with this secret id', params: Type.Object({ id: Type.String({ minLength: 8, maxLength: 128 }) }), response: { 202: Type.Object({ accepted: Type.Boolean() }), 404: ErrorSchema } },
     handler: async (request, reply) => {
       if (!engine.handleWebhook(request.params.id, request.body ?? null)) throw new HearthError('HEARTH_NOT_FOUND', { message: 'No webhook with this id' });
       return reply.status(202).send({ accepted: true });

@@ -5,9 +5,9 @@ import { ago, h, mount, toast } from '../dom.js';
 import { onLive } from '../live.js';
 import { traceView } from './rule-trace.js';
 
-interface Problem { line: number; column: number; path: string; message: string; text: string }
-interface RuleInfo { id: string; file: string; fileName: string; status: string; description: string; errors?: Problem[]; lastRun?: { at: string; outcome: string; reason?: string } }
-interface RuleFile { fileName: string; file: string; status: 'valid' | 'invalid'; rules: Array<{ id: string; status: string; description: string }>; errors: Problem[]; source: string }
+import type { RuleFileInfo, RuleInfo, RuleProblem as Problem } from '../../../src/rules/rule-views.js';
+
+type RuleFile = RuleFileInfo & { source: string };
 
 const TEMPLATE = (id: string) => `id: ${id}
 description: What this rule does
@@ -157,7 +157,7 @@ export function ruleEditorPage(root: HTMLElement, key: string, isNew: boolean): 
       await loadTraces();
     } catch (err) {
       if (err instanceof ApiError && err.body?.errors) showProblems(err.body.errors);
-      else showProblems([{ line: 1, column: 1, path: '', message: (err as Error).message, text: (err as Error).message }]);
+      else showProblems([{ file: fileName, line: 1, column: 1, path: '', message: (err as Error).message, text: (err as Error).message }]);
       toast('Not saved: fix the errors shown', 'error');
     }
   };
