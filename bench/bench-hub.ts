@@ -22,7 +22,8 @@ export interface BenchBroker {
   stop(): Promise<void>;
 }
 
-function writeRules(dir: string, count: number): void {
+/** `count` rules, each watching its own sensor and commanding its own AC. */
+export function writeRules(dir: string, count: number): void {
   mkdirSync(dir, { recursive: true });
   for (let i = 0; i < count; i++) {
     writeFileSync(join(dir, `r${i}.yaml`), `id: cool-${i}

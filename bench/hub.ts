@@ -1,17 +1,12 @@
 // Hub benchmarks with the load in separate processes: ingest through the full hub vs a bare aedes broker,
 // rule latency under background load, and the hub's footprint. Bounded in time; loopback only.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
+import { DIST, PASSWORD, prepareHubDir, startHubProcess } from './bench-hub.js';
 import { cpuSeconds, rssMb, spawnUntil, stop } from './processes.js';
 
-const DIST = new URL('.', import.meta.url).pathname;
-const MAIN = join(DIST, '../src/main.js');
-/** The flags `npm start` runs the hub with (a small young generation keeps RSS down on a Pi). */
-const NODE_FLAGS = (process.env.HEARTH_BENCH_NODE_FLAGS ?? '--max-semi-space-size=1 --optimize-for-size --max-lazy').split(' ').filter(Boolean);
 const LOAD = join(DIST, 'load.js');
-const PASSWORD = 'bench-admin-password';
 /** Round trips per latency figure: enough that the p99 is not just the third-worst sample. */
 const SAMPLES = 600;
 
@@ -61,21 +56,6 @@ export async function roundTrips(url: string, auth: { username?: string; passwor
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export function writeRules(dir: string, count: number): void {
-  mkdirSync(dir, { recursive: true });
-  for (let i = 0; i < count; i++) {
-    writeFileSync(join(dir, `r${i}.yaml`), `id: cool-${i}
-triggers:
-  - trigger: numeric_state
-    topic: home/sensor${i}/temperature
-    above: 50
-actions:
-  - action: publish
-    topic: home/ac${i}/power/set
-    payload: "on"
-`);
-  }
-}
 
 async function ingest(url: string, auth: { username?: string; password?: string }, pid: number, rate: number | 'max', seconds: number) {
   const counter = await mqtt.connectAsync(url, { ...auth, reconnectPeriod: 0 });
@@ -96,22 +76,14 @@ async function ingest(url: string, auth: { username?: string; password?: string 
 }
 
 export async function runHubBench(log: (line: string) => void = console.log) {
-  const dir = mkdtempSync(join(tmpdir(), 'hearth-hub-bench-'));
-  const rulesDir = join(dir, 'rules');
-  writeRules(rulesDir, 100);
-  // One address opens a thousand connections here; a real home has one per device, so the per-address cap is raised.
-  const config = join(dir, 'hearth.yaml');
-  // The max-rate test sends far beyond a real device's rate on purpose, so the per-client publish limit is lifted too.
-  writeFileSync(config, 'mqtt:\n  maxConnectionsPerAddress: 5000\n  maxConnections: 5000\n  maxPublishRatePerClient: 1000000\n' + (process.env.HEARTH_BENCH_CONFIG_EXTRA ?? '').replace(/\\n/g, '\n'));
-  const env = {
-    MALLOC_ARENA_MAX: '2',
-    HEARTH_CONFIG: config, HEARTH_DATA_DIR: join(dir, 'data'), HEARTH_RULES_DIR: rulesDir, HEARTH_HOST: '127.0.0.1', HEARTH_MQTT_PORT: '0', HEARTH_HTTP_PORT: '0', HEARTH_ADMIN_PASSWORD: PASSWORD, HEARTH_LOG_LEVEL: 'warn' };
+  const { dir, env } = prepareHubDir();
   const results: Record<string, any> = {};
   try {
     // Start-up with 100 rules, measured from spawn to "running" (the first start also creates the database).
-    await stop(...(await (async () => { const h = await spawnUntil([...NODE_FLAGS, MAIN, 'start'], env, /MQTT port (\d+)/); return [h.child, h.exited] as const; })()));
+    const first = await startHubProcess(env);
+    await stop(first.child, first.exited);
     const t0 = performance.now();
-    const hub = await spawnUntil([...NODE_FLAGS, MAIN, 'start'], env, /MQTT port (\d+)/);
+    const hub = await startHubProcess(env);
     const startupMs = Math.round(performance.now() - t0);
     const hubUrl = `mqtt://127.0.0.1:${hub.match[1]}`;
     const pid = hub.child.pid!;

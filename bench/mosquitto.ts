@@ -6,17 +6,15 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
-import { roundTrips, sleep, writeRules, type LatencySummary } from './hub.js';
+import { DIST, NODE_FLAGS, PASSWORD as ADMIN_PASSWORD, writeRules } from './bench-hub.js';
+import { roundTrips, sleep, type LatencySummary } from './hub.js';
 import { cpuSeconds, rssMb, spawnUntil, stop } from './processes.js';
 
 const MOSQUITTO = '/usr/sbin/mosquitto';
-const DIST = new URL('.', import.meta.url).pathname;
 const MAIN = join(DIST, '../src/main.js');
 const LOAD = join(DIST, 'load.js');
-const NODE_FLAGS = (process.env.HEARTH_BENCH_NODE_FLAGS ?? '--max-semi-space-size=1 --optimize-for-size --max-lazy').split(' ').filter(Boolean);
 const HEARTH = { username: 'hearth', password: 'bench-hearth-password' };
 const LOADER = { username: 'bench', password: 'bench-load-password' };
-const ADMIN_PASSWORD = 'bench-admin-password';
 
 export interface MosquittoBenchResult {
   ruleLatencyMs: LatencySummary;

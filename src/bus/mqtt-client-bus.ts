@@ -4,16 +4,10 @@
 import type { Logger } from '../shared/logger.js';
 import { BrokerSubscriptions } from './broker-subscriptions.js';
 import type { BusHandler, BusStatus, HubBus, PublishOptions, SubscribeOptions } from './message-bus.js';
-import { MqttLink } from './mqtt-link.js';
+import { MqttLink, type MqttLinkOptions } from './mqtt-link.js';
 
-export interface MqttClientBusOptions {
-  url: string;
-  username?: string;
-  password?: string;
-  clientId: string;
-  tls?: { ca?: string; cert?: string; key?: string };
-  /** How long the broker keeps the hub's session, and queues what arrives for it, while the hub is away. */
-  sessionExpirySeconds: number;
+/** Where and how the hub connects (as any MqttLink: url, login, client id, TLS files, session expiry), and more. */
+export interface MqttClientBusOptions extends Pick<MqttLinkOptions, 'url' | 'username' | 'password' | 'clientId' | 'tls' | 'sessionExpirySeconds'> {
   logger: Logger;
   /** The hub's birth (`online`, retained, on every connection) and will (`offline`); none when undefined. */
   statusTopic?: string;

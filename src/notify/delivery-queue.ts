@@ -1,7 +1,7 @@
 // Notifications not yet delivered, one row per channel, in SQLite: written before the first attempt and deleted
 // after the send succeeds (or is given up), so a crash or a restart loses none. Writes are immediate, not batched.
 import type { Database } from 'better-sqlite3';
-import { describeStorageTrouble, isStorageTrouble } from '../shared/health.js';
+import { GuardedWrites } from '../store/guarded-writes.js';
 import type { Notification } from './types.js';
 
 export interface Delivery {
@@ -28,17 +28,16 @@ interface Row {
 
 export class DeliveryQueue {
   readonly #db: Database;
-  readonly #onTrouble: ((message: string | undefined) => void) | undefined;
-  #troubled = false;
+  readonly #writes: GuardedWrites;
 
   /** `onTrouble` hears when the disk refuses a write: the delivery still runs, but would not survive a restart. */
   constructor(db: Database, onTrouble?: (message: string | undefined) => void) {
     this.#db = db;
-    this.#onTrouble = onTrouble;
+    this.#writes = new GuardedWrites(onTrouble, 'notifications are sent but a failed one would not be retried after a restart');
   }
 
   save(d: Delivery): void {
-    this.#guard(() =>
+    this.#writes.run(() =>
       this.#db
         .prepare('INSERT OR REPLACE INTO notify_queue (id, channel, created_at, give_up_at, next_at, attempts, last_error, notification) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
         .run(d.id, d.channel, d.createdAt, d.giveUpAt, d.nextAt, d.attempts, d.lastError ?? null, JSON.stringify(d.notification)),
@@ -46,7 +45,7 @@ export class DeliveryQueue {
   }
 
   delete(id: string): void {
-    this.#guard(() => this.#db.prepare('DELETE FROM notify_queue WHERE id = ?').run(id));
+    this.#writes.run(() => this.#db.prepare('DELETE FROM notify_queue WHERE id = ?').run(id));
   }
 
   load(): Delivery[] {
@@ -60,20 +59,5 @@ export class DeliveryQueue {
       ...(r.last_error ? { lastError: r.last_error } : {}),
       notification: JSON.parse(r.notification) as Notification,
     }));
-  }
-
-  // A full disk must not stop an alert from going out now; it only loses the guarantee across a restart.
-  #guard(write: () => void): void {
-    try {
-      write();
-      if (this.#troubled) {
-        this.#troubled = false;
-        this.#onTrouble?.(undefined);
-      }
-    } catch (err) {
-      if (!isStorageTrouble(err)) throw err;
-      this.#troubled = true;
-      this.#onTrouble?.(`${describeStorageTrouble(err)}; notifications are sent but a failed one would not be retried after a restart`);
-    }
   }
 }
