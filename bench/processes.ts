@@ -45,3 +45,4 @@ export async function stop(child: ChildProcess, exited: Promise<void>): Promise<
   await exited;
   clearTimeout(t);
 }
+

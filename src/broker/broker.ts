@@ -21,10 +21,8 @@ import { applyFlowControl } from './flow-control.js';
 /** How long one client's full socket may hold up routing before it counts as not reading. */
 const SLOW_CLIENT_STALL_MS = 1000;
 
-/** A persistence that can journal incoming QoS 1 messages (the SQLite one can; aedes' memory one cannot). */
+/** A persistence that may hold QoS 1 messages an earlier version journaled and a crash left unrouted. */
 interface Journal {
-  journalPut(clientId: string, messageId: number, packet: object): Promise<void>;
-  journalDelete(clientId: string, messageId: number): void;
   journalDrain(): Promise<Array<Record<string, any>>>;
 }
 
@@ -68,10 +66,14 @@ export async function createEmbeddedBroker(deps: BrokerDeps): Promise<EmbeddedBr
     const given = Buffer.from(password);
     return given.length === login.password.length && timingSafeEqual(given, login.password) ? login.identity : undefined;
   };
-  const journal = typeof (deps.persistence as Partial<Journal> | undefined)?.journalPut === 'function' ? (deps.persistence as Journal) : undefined;
-  // aedes writes PUBACK before it routes a QoS 1 message; a journal entry written first (and removed once the
-  // message is routed) closes the window in which a crash would lose an acknowledged message.
-  const pending = new WeakMap<Buffer, { clientId: string; messageId: number }>();
+  const journal = typeof (deps.persistence as Partial<Journal> | undefined)?.journalDrain === 'function' ? (deps.persistence as Journal) : undefined;
+  // aedes writes a QoS 1 message's PUBACK before it routes it, so a crash in between would lose an acknowledged
+  // message. Hearth routes it first, from authorizePublish, and acknowledges once routing is done, as Mosquitto does:
+  // the routing's own writes (retained, offline queues, in-flight) commit before its callback, so the acknowledged
+  // message is delivered or on disk. aedes' own publish of it is then skipped. (Earlier versions journaled each
+  // QoS 1 message instead; a journal left by them is replayed at start.)
+  const routedFirst = new WeakSet<object>();
+  let routeNow: (packet: object, client: Client, done: (err?: Error) => void) => void = () => undefined;
   // A token bucket per client: aedes reads sockets as fast as they deliver, so without it one misbehaving device
   // could queue millions of messages and keep the hub busy (and growing) for minutes.
   const buckets = new WeakMap<Client, { tokens: number; at: number }>();
@@ -154,9 +156,12 @@ export async function createEmbeddedBroker(deps: BrokerDeps): Promise<EmbeddedBr
       const identity = identities.get(client);
       const decision = identity ? canPublish(identity, packet.topic) : { allowed: false as const, reason: 'not authenticated' };
       if (decision.allowed) {
-        if (!journal || packet.qos !== 1 || packet.messageId === undefined || !Buffer.isBuffer(packet.payload)) return callback(null);
-        pending.set(packet.payload, { clientId: client.id, messageId: packet.messageId });
-        journal.journalPut(client.id, packet.messageId, packet).then(() => callback(null), (err: Error) => callback(err));
+        if (packet.qos !== 1) return callback(null);
+        routeNow(packet, client, (err) => {
+          if (err) return callback(err);
+          routedFirst.add(packet);
+          callback(null);
+        });
         return;
       }
       refused({ op: 'publish' });
@@ -199,9 +204,10 @@ export async function createEmbeddedBroker(deps: BrokerDeps): Promise<EmbeddedBr
   // aedes' own call is publish(packet, client, done); its typings know only publish(packet, done).
   const publish = broker.publish.bind(broker) as unknown as (packet: object, client: unknown, done?: (err?: Error) => void) => void;
   (broker as unknown as { publish: typeof publish }).publish = (packet, client, done) => {
-    if (dropped.has(packet)) return (typeof client === 'function' ? (client as () => void) : done)?.();
+    if (dropped.has(packet) || routedFirst.has(packet)) return (typeof client === 'function' ? (client as () => void) : done)?.();
     return publish(packet, client, done);
   };
+  routeNow = (packet, client, done) => publish(packet, client, done);
 
   // A device that keeps publishing where it may not would fill the log: one line per client and topic a minute.
   const deniedSeen = new Map<string, number>();
@@ -221,13 +227,8 @@ export async function createEmbeddedBroker(deps: BrokerDeps): Promise<EmbeddedBr
   }
 
   if (journal) {
-    (broker as unknown as NodeJS.EventEmitter).on('publish', (packet: { payload: Buffer }) => {
-      const key = Buffer.isBuffer(packet.payload) ? pending.get(packet.payload) : undefined;
-      if (!key) return;
-      pending.delete(packet.payload);
-      journal.journalDelete(key.clientId, key.messageId);
-    });
-    // Messages acknowledged before a crash but not routed: route them now, before any client connects.
+    // Messages an earlier version acknowledged before a crash but did not route: route them now, before any client
+    // connects.
     const replay = await journal.journalDrain();
     for (const packet of replay) await new Promise<void>((resolve) => broker.publish(packet as any, () => resolve()));
     if (replay.length > 0) logger.info(`replayed ${replay.length} acknowledged QoS 1 message(s) that a crash interrupted`);
