@@ -46,6 +46,8 @@ export class SqlitePersistence {
   #destroyed = false;
   #dropped = 0;
   #tickTrouble: Error | undefined;
+  /** Rows changed by this connection before this tick's transaction: a commit that changed none proves nothing. */
+  #changesBefore = 0;
   #troubled = false;
   readonly #onTrouble: SqlitePersistenceOptions['onTrouble'];
 
@@ -95,6 +97,7 @@ export class SqlitePersistence {
     if (!this.#commit) {
       this.#db.exec('BEGIN');
       this.#tickTrouble = undefined;
+      this.#changesBefore = this.#totalChanges();
       this.#commit = new Promise<void>((resolve, reject) =>
         setImmediate(() => {
           this.#commit = undefined;
@@ -102,9 +105,11 @@ export class SqlitePersistence {
           try {
             // SQLite may have rolled the whole transaction back on a storage error inside it.
             if (trouble && !this.#db.inTransaction) throw trouble;
+            const wrote = this.#totalChanges() > this.#changesBefore;
             this.#db.exec('COMMIT');
             if (trouble) this.#setTrouble(trouble);
-            else if (this.#troubled) this.#setTrouble(undefined);
+            // A commit that changed nothing (a delete of a row a failed insert never wrote) proves nothing.
+            else if (this.#troubled && wrote) this.#setTrouble(undefined);
             resolve();
           } catch (err) {
             if (this.#db.inTransaction) this.#db.exec('ROLLBACK');
@@ -125,6 +130,10 @@ export class SqlitePersistence {
       return commit.then(() => undefined as T);
     }
     return commit.then(() => result);
+  }
+
+  #totalChanges(): number {
+    return this.#s.totalChanges!.pluck().get() as number;
   }
 
   #setTrouble(err: unknown): void {
@@ -399,6 +408,7 @@ function prepareStatements(db: Database): Record<string, Statement> {
     delJournal: p('DELETE FROM journal WHERE client_id = ? AND message_id = ?'),
     allJournal: p('SELECT client_id, message_id, meta, payload FROM journal ORDER BY rowid'),
     clearJournal: p('DELETE FROM journal'),
+    totalChanges: p('SELECT total_changes()'),
     putWill: p('INSERT OR REPLACE INTO wills (client_id, broker_id, meta, payload) VALUES (?, ?, ?, ?)'),
     getWill: p('SELECT meta, payload FROM wills WHERE client_id = ?'),
     delWill: p('DELETE FROM wills WHERE client_id = ?'),
