@@ -5,6 +5,7 @@ import { runHistoryBench } from './history.js';
 import { runHubBench } from './hub.js';
 import { runMosquittoBench } from './mosquitto.js';
 import { runPersistenceBench } from './persistence.js';
+import { runRatioBench } from './ratios.js';
 
 const machine = { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, node: process.version, platform: `${process.platform} ${process.arch}` };
 console.log(`Hearth benchmarks on ${machine.cpu} (${machine.cores} cores), Node ${machine.node}\n`);
@@ -18,6 +19,7 @@ const rows: Array<[string, string, string, string]> = [
 const history = await runHistoryBench();
 const hub = await runHubBench((line) => console.log(line));
 const mosquitto = await runMosquittoBench((line) => console.log(line));
+const ratios = await runRatioBench((line) => console.log(line));
 console.log('| benchmark | SQLite persistence | aedes memory | |');
 console.log('|---|---|---|---|');
 for (const row of rows) console.log(`| ${row.join(' | ')} |`);
@@ -34,7 +36,12 @@ const results = {
   ruleLatencyMs: hub.ruleLatencyMs,
   routeLatencyMs: hub.routeLatencyMs,
   bareRouteLatencyMs: hub.bareRouteLatencyMs,
-  footprint: hub.footprint,
+  // The budgets of DESIGN.md §5, each a ratio to a bare aedes measured in the same run on the same load.
+  cpuPerMessage: ratios.cpuPerMessage,
+  ingestMaxQos1: ratios.ingestMaxQos1,
+  fanoutMax: ratios.fanoutMax,
+  sustainedQos1: ratios.sustainedQos1,
+  footprint: { ...hub.footprint, afterLoadRssMb: ratios.afterLoadRssMb },
   mosquitto,
 };
 writeFileSync(new URL('./results.json', import.meta.url).pathname.replace('/dist/bench/', '/bench/'), JSON.stringify(results, null, 2) + '\n');
@@ -56,4 +63,15 @@ if (mosquitto) {
   const p = mosquitto.routeLatencyMs;
   console.log(`\nRule latency through Mosquitto (same load): p50 ${m.p50} ms, p95 ${m.p95} ms, p99 ${m.p99} ms, max ${m.max} ms; plain routing by Mosquitto: p50 ${p.p50} ms, p99 ${p.p99} ms`);
 }
+console.log('\n| the hub against a bare aedes, same run, same load | hub | bare aedes | hub / bare |');
+console.log('|---|---|---|---|');
+const c = ratios.cpuPerMessage;
+console.log(`| CPU per message, fan-in QoS 0 | ${c.qos0.hubUs} µs | ${c.qos0.bareUs} µs | ${c.qos0.ratio} (budget ≤ 2) |`);
+console.log(`| CPU per message, fan-in QoS 1 | ${c.qos1.hubUs} µs | ${c.qos1.bareUs} µs | ${c.qos1.ratio} (budget ≤ 2) |`);
+for (const [name, m] of [['fan-in QoS 0, max rate', ratios.ingestMaxQos0], ['fan-in QoS 1, max rate', ratios.ingestMaxQos1], ['fan-out 1→100 QoS 0', ratios.fanoutMax]] as const) {
+  console.log(`| ${name} | ${m.hubMsgsPerSec}/s | ${m.bareMsgsPerSec}/s | ${m.ratio} (budget ≥ 0.85) |`);
+}
+const s = ratios.sustainedQos1;
+console.log(`| QoS 1 at 10,000/s: delivered, p99 | ${s.hub.delivered} of ${s.hub.sent}, ${s.hub.latencyMs.p99} ms | ${s.bare.delivered} of ${s.bare.sent}, ${s.bare.latencyMs.p99} ms | p99 ${s.p99Ratio} (budget ≤ 2) |`);
+console.log(`| RSS a minute after the load | ${ratios.afterLoadRssMb} MB | | idle ${f.idleRssMb['0']} MB (budget: within 20 MB) |`);
 console.log('\nwrote bench/results.json');

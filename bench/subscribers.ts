@@ -19,6 +19,8 @@ for (let i = 0; i < Number(clientsArg); i++) {
   clients.push(client);
 }
 console.log('READY');
+// Progress, for a measurer that waits until everything sent has arrived.
+setInterval(() => console.log(`RECEIVED ${received}`), 250).unref();
 
 process.once('SIGTERM', () => {
   latencies.sort((a, b) => a - b);
