@@ -6,7 +6,6 @@ import { basename, dirname, join } from 'node:path';
 import BetterSqlite3, { type Database } from 'better-sqlite3';
 import { MIGRATIONS } from './migrations/index.js';
 import { lockDataDir } from './data-dir-lock.js';
-import { extractTarGz, writeTarGz } from './tar.js';
 
 export const BACKUP_FORMAT = 'hearth-backup';
 
@@ -51,6 +50,8 @@ export async function createBackup(sources: BackupSources, file: string, progres
     writeFileSync(join(work, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
     progress('archive', 0);
     const partial = `${file}.partial`;
+    // node-tar is loaded when a backup is made, not at every start.
+    const { writeTarGz } = await import('./tar.js');
     await writeTarGz(partial, work, ['manifest.json', 'hearth.db', ...(brokerState ? ['broker.db'] : []), ...ruleFiles.map((name) => `rules/${name}`)]);
     renameSync(partial, file);
     progress('archive', 100);
@@ -100,6 +101,7 @@ export async function restoreBackup(file: string, target: { dataDir: string; rul
   const lock = lockDataDir(target.dataDir, 'restore');
   const staging = mkdtempSync(join(target.dataDir, '.restore-'));
   try {
+    const { extractTarGz } = await import('./tar.js');
     const names = await extractTarGz(file, staging, (name) => ['manifest.json', 'hearth.db', 'broker.db'].includes(name) || /^rules\/[^/]+$/.test(name));
     if (!names.includes('manifest.json') || !names.includes('hearth.db')) throw new Error(`not a Hearth backup: ${file} has no manifest.json or hearth.db`);
     const manifest = JSON.parse(readFileSync(join(staging, 'manifest.json'), 'utf8')) as BackupManifest;
