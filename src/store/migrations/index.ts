@@ -8,6 +8,7 @@ import { sessionTokens } from './004-session-tokens.js';
 import { demoDevices } from './005-demo-devices.js';
 import { notifications } from './006-notifications.js';
 import { bridgeQueue } from './007-bridge-queue.js';
+import { helperValues } from './008-helper-values.js';
 
 export interface Migration {
   version: number;
@@ -15,7 +16,7 @@ export interface Migration {
   up(db: Database): void;
 }
 
-export const MIGRATIONS: Migration[] = [initial, sessionsTokensRollups, ruleTracesTimers, sessionTokens, demoDevices, notifications, bridgeQueue];
+export const MIGRATIONS: Migration[] = [initial, sessionsTokensRollups, ruleTracesTimers, sessionTokens, demoDevices, notifications, bridgeQueue, helperValues];
 
 export function migrate(db: Database): { from: number; to: number } {
   const from = db.pragma('user_version', { simple: true }) as number;
