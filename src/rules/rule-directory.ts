@@ -132,6 +132,25 @@ export class RuleDirectory {
     return Catalog.of([...parsed].sort(([a], [b]) => a.localeCompare(b)));
   }
 
+  /** A file as it was last loaded; undefined when the dir has no such file. */
+  loaded(fileName: string): LoadedFile | undefined {
+    return this.#files.get(fileName);
+  }
+
+  /** A fresh compile of a loaded file (new triggers, nothing attached): how a rule test runs a file's rules anew. */
+  compile(fileName: string): LoadedFile {
+    const parsed = this.#parsed.get(fileName);
+    if (!parsed) throw new HearthError('HEARTH_NOT_FOUND', { message: `No rule file "${fileName}"` });
+    const loaded = loadParsed(parsed, this.catalog());
+    loaded.problems.push(...this.clashes(fileName, parsed));
+    return loaded;
+  }
+
+  /** The names of the loaded files, sorted. */
+  get fileNames(): string[] {
+    return [...this.#files.keys()].sort();
+  }
+
   /** Checks YAML as file `fileName` of the dir would be, without saving or running it. */
   check(fileName: string, text: string): LoadedFile {
     const parsed = parseRuleText(text, this.displayPath(fileName));
