@@ -179,7 +179,8 @@ function checkBlueprint(blueprint: BlueprintDefinition, path: Path): Problem[] {
   const explain = (p: Path, message: string): Problem => {
     const input = inputAt(made.at, p);
     if (!input) return { path: [...path, ...p], message };
-    return { path: [...path, ...p], message: `takes !input ${input} (a ${selectorOf(blueprint.inputs[input]!).kind}) where it ${message.replace(/^must/, 'must')}` };
+    // The sample that stood in for the input says nothing to the reader: the input's kind does.
+    return { path: [...path, ...p], message: `takes !input ${input} (a ${selectorOf(blueprint.inputs[input]!).kind}) where it ${message.replace(/, got .*$/, '')}` };
   };
   const invalid = validateRule(made.value, []).filter((p) => !(p.path[0] === 'variables'));
   problems.push(...invalid.map((p) => explain(p.path, p.message)));
