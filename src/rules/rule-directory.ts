@@ -12,7 +12,7 @@ import type { Logger } from '../shared/logger.js';
 import type { RuleRuntime } from './engine.js';
 import { Catalog } from './blocks/catalog.js';
 import { fingerprintOf } from './blocks/compile-file.js';
-import type { BlockKind, ParsedFile } from './blocks/parse-file.js';
+import type { BlockKind, ParsedFile, ParsedItem } from './blocks/parse-file.js';
 import { parseRuleText } from './blocks/parse-file.js';
 import { formatPath } from './validate.js';
 import { loadParsed, parseRuleFile, type CompiledRule, type LoadedFile, type RuleProblem } from './rule-loader.js';
@@ -144,6 +144,15 @@ export class RuleDirectory {
     const loaded = loadParsed(parsed, this.catalog());
     loaded.problems.push(...this.clashes(fileName, parsed));
     return loaded;
+  }
+
+  /** Every item of a kind the files name (valid or not), in file-name order, with whether its file loaded. */
+  items(kind: BlockKind): Array<{ item: ParsedItem; fileName: string; file: string; loaded: boolean }> {
+    return this.fileNames.flatMap((fileName) => {
+      const parsed = this.#parsed.get(fileName);
+      const loaded = this.#files.get(fileName)!;
+      return (parsed?.items ?? []).filter((i) => i.kind === kind && i.id !== undefined).map((item) => ({ item, fileName, file: loaded.file, loaded: loaded.problems.length === 0 }));
+    });
   }
 
   /** The names of the loaded files, sorted. */

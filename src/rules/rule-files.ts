@@ -71,7 +71,7 @@ function checked(directory: RuleDirectory, fileName: string, text: string): { id
 }
 
 /** Writes beside, then renames: a crash mid-write never leaves half a rule file for the watcher to load. */
-function write(directory: RuleDirectory, fileName: string, text: string): boolean {
+export function write(directory: RuleDirectory, fileName: string, text: string): boolean {
   const path = join(directory.dir, fileName);
   const existed = existsSync(path);
   const temp = join(directory.dir, `.${fileName}.${process.pid}.tmp`);
