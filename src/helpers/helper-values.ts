@@ -168,7 +168,7 @@ export function applyCommand(def: HelperDefinition, current: HelperState, payloa
       if (text === 'toggle') return { state: { value: current.value === 'on' ? 'off' : 'on' } };
       return ON.has(text) ? { state: { value: 'on' } } : OFF.has(text) ? { state: { value: 'off' } } : fail(`must be on, off or toggle, got ${quote(text)}`);
     case 'number':
-      return set(text === '' ? NaN : Number(text));
+      return text !== '' && Number.isFinite(Number(text)) ? set(Number(text)) : fail(`must be a number, got ${quote(text)}`);
     case 'counter': {
       const value = Number(current.value);
       const step = def.step ?? 1;
