@@ -3,12 +3,15 @@ import { api, type Device } from '../api.js';
 import { ago, h, mount, toast } from '../dom.js';
 import { controlFor, displayName, kindOf, show, unitOf } from '../format.js';
 import { onLive } from '../live.js';
+import { quickActions } from './scenes.js';
 
 const PENDING_MS = 10_000;
 
 export function homePage(root: HTMLElement): () => void {
   const devices = new Map<string, Device>();
   const pending = new Map<string, { value: unknown; timer: number; failed?: boolean }>();
+  // Scene and script buttons above the devices (scenes.ts).
+  const quick = quickActions();
 
   const render = () => {
     const rooms = new Map<string, Device[]>();
@@ -19,6 +22,7 @@ export function homePage(root: HTMLElement): () => void {
     const groups = [...rooms.entries()].sort(([a], [b]) => (a === 'Other devices' ? 1 : b === 'Other devices' ? -1 : a.localeCompare(b)));
     mount(
       root,
+      quick,
       devices.size === 0 ? h('p', { class: 'empty' }, 'No devices yet. A device appears as soon as it publishes to home/<device>/<property>.') : null,
       groups.map(([room, list]) =>
         h('section', { class: 'room' }, rooms.size > 1 || room !== 'Other devices' ? h('h2', {}, room) : null, h('div', { class: 'cards' }, list.map(card))),
