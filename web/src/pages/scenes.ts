@@ -36,17 +36,17 @@ async function run(script: Script, fields: Record<string, unknown> = {}): Promis
 /** A script can run from one button when every field has a default. */
 const oneClick = (s: Script) => Object.values(s.fields).every((f) => f.default !== undefined);
 
-/** Scene and script buttons for the top of the home page (admins); nothing when there are none. */
-export function quickActions(): HTMLElement {
-  const box = h('section', { class: 'quick', 'aria-label': 'Scenes and scripts', hidden: true });
+/** Scene and script buttons for the top of the home page (admins); `ready` is told once they are there. */
+export function quickActions(ready: () => void): HTMLElement {
+  const box = h('section', { class: 'quick', 'aria-label': 'Scenes and scripts' });
   if (!isAdmin()) return box;
   void Promise.all([api<Scene[]>('GET', '/api/scenes'), api<Script[]>('GET', '/api/scripts')]).then(([scenes, scripts]) => {
     const buttons = [
       ...scenes.filter((s) => s.status === 'active').map((s) => h('button', { type: 'button', class: 'scene', onclick: () => activate(s) }, nameOf(s))),
       ...scripts.filter((s) => s.status === 'active' && oneClick(s)).map((s) => h('button', { type: 'button', class: 'script', onclick: () => run(s) }, `▶ ${nameOf(s)}`)),
     ];
-    box.hidden = buttons.length === 0;
     mount(box, buttons);
+    if (buttons.length > 0) ready();
   }, () => undefined);
   return box;
 }
