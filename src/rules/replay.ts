@@ -6,7 +6,7 @@ import { formatPayload } from '../devices/topic.js';
 import { HearthError } from '../shared/errors.js';
 import type { HistoryRepo } from '../store/history-repo.js';
 import { RuleHarness } from './rule-harness.js';
-import { loadRuleText } from './rule-loader.js';
+import { loadRuleText, type CompiledRule, type LoadedFile } from './rule-loader.js';
 import { MemoryTraceStore } from './traces.js';
 
 export interface ReplayResult {
@@ -24,10 +24,19 @@ export type ReplayHistory = Pick<HistoryRepo, 'series' | 'lastBefore' | 'reading
 
 const MAX_MESSAGES = 2_000_000;
 
-/** `display` names the YAML in its problems: the user's own file where there is one. */
-export async function replayRule(history: ReplayHistory, yaml: string, from: number, to: number, location?: { latitude: number; longitude: number }, display = 'replay.yaml'): Promise<ReplayResult> {
+/** Where the YAML lives: how it is checked (as that file of a rules dir) and the scripts and scenes of the others. */
+export interface ReplayDir {
+  check(yaml: string): LoadedFile;
+  others(): CompiledRule[];
+}
+
+/**
+ * `display` names the YAML in its problems: the user's own file where there is one. With `dir`, the rules may use the
+ * blueprints, scripts and scenes of the rules dir (scripts run in the replay too, publishing only in it).
+ */
+export async function replayRule(history: ReplayHistory, yaml: string, from: number, to: number, location?: { latitude: number; longitude: number }, display = 'replay.yaml', dir?: ReplayDir): Promise<ReplayResult> {
   if (!(from < to)) throw new HearthError('HEARTH_VALIDATION', { message: 'from must be before to' });
-  const loaded = loadRuleText(yaml, display);
+  const loaded = dir ? dir.check(yaml) : loadRuleText(yaml, display);
   if (loaded.problems.length) throw new HearthError('HEARTH_RULE_INVALID', { message: loaded.problems.map((p) => p.text).join('\n') }, { errors: loaded.problems });
   // The device topics the rules read (triggers and conditions), matched against the recorded series.
   const filters = new Set<string>();
@@ -54,7 +63,8 @@ export async function replayRule(history: ReplayHistory, yaml: string, from: num
 
   const traces = new MemoryTraceStore(100_000);
   const harness = new RuleHarness({ start: from, states: initial, traceStore: traces, location, loopLimitPerSecond: 1_000 });
-  harness.load('replay.yaml', display, loaded.rules);
+  harness.load('replay.yaml', display, [...loaded.scripts, ...loaded.scenes, ...loaded.rules]);
+  if (dir) harness.load('rules dir', 'the rules dir', dir.others());
   let messages = 0;
   try {
     await harness.start();

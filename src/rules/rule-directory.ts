@@ -17,6 +17,7 @@ import { parseRuleText } from './blocks/parse-file.js';
 import { formatPath } from './validate.js';
 import { loadParsed, parseRuleFile, type CompiledRule, type LoadedFile, type RuleProblem } from './rule-loader.js';
 import { watchRulesDir } from './rules-dir-watcher.js';
+import type { ReplayDir } from './replay.js';
 
 export type RuleStatus = 'active' | 'disabled' | 'invalid' | 'paused';
 
@@ -146,6 +147,19 @@ export class RuleDirectory {
     return loaded;
   }
 
+  /** How replay sees file `fileName` of the dir: checked as that file, with the scripts and scenes of the others. */
+  replayDir(fileName: string): ReplayDir {
+    return {
+      // A replay tries a changed copy of a rule beside the saved one: the same ids are no clash there.
+      check: (yaml) => this.check(fileName, yaml, { clashes: false }),
+      others: () =>
+        this.fileNames.filter((f) => f !== fileName).flatMap((f) => {
+          const loaded = this.compile(f);
+          return loaded.problems.length > 0 ? [] : [...loaded.scripts, ...loaded.scenes];
+        }),
+    };
+  }
+
   /** Every item of a kind the files name (valid or not), in file-name order, with whether its file loaded. */
   items(kind: BlockKind): Array<{ item: ParsedItem; fileName: string; file: string; loaded: boolean }> {
     return this.fileNames.flatMap((fileName) => {
@@ -160,11 +174,11 @@ export class RuleDirectory {
     return [...this.#files.keys()].sort();
   }
 
-  /** Checks YAML as file `fileName` of the dir would be, without saving or running it. */
-  check(fileName: string, text: string): LoadedFile {
+  /** Checks YAML as file `fileName` of the dir would be, without saving or running it (`clashes: false` for a replay). */
+  check(fileName: string, text: string, options: { clashes?: boolean } = {}): LoadedFile {
     const parsed = parseRuleText(text, this.displayPath(fileName));
     const loaded = loadParsed(parsed, this.catalog([fileName, parsed]));
-    loaded.problems.push(...this.clashes(fileName, parsed));
+    if (options.clashes !== false) loaded.problems.push(...this.clashes(fileName, parsed));
     return loaded;
   }
 

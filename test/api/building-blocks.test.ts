@@ -180,6 +180,25 @@ describe('scenes and scripts through the API', () => {
     expect((await http(th, 'GET', '/api/helpers')).json.map((h: any) => h.id)).toEqual(['mode', 'target', 'tea', 'vacation', 'visitors']);
   });
 
+  it('a rule made from a blueprint, calling a script, replays against history with the rules dir around it', async () => {
+    th = await homeHub();
+    writeFileSync(join(th.dataDir, 'rules', 'blueprints.yaml'), readFileSync(join(import.meta.dirname, '../../rules/blueprints.yaml'), 'utf8'));
+    await waitFor(async () => (await http(th!, 'GET', '/api/blueprints')).json?.length === 3, 'the blueprints loaded');
+    const c = await th.connect();
+    await c.publishAsync('home/hall/motion', 'false', { qos: 1 });
+    await waitFor(() => th!.hub.registry.has('hall'), 'the motion sensor');
+    const t0 = Date.UTC(2026, 10, 1, 20, 0, 0);
+    th.hub.devices.appendHistory('hall', 'motion', true, t0 + 60_000);
+    th.hub.writes.flush();
+    const yaml = 'id: hall-light\nuse_blueprint:\n  blueprint: motion-light\n  inputs: { motion: home/hall/motion, light: home/hall_lamp/power, off_delay: 30s }\n';
+    const res = await http(th, 'POST', '/api/rules/replay', { yaml, from: new Date(t0).toISOString(), to: new Date(t0 + 600_000).toISOString() });
+    expect(res.status).toBe(200);
+    expect(res.json.runs.map((r: any) => r.published.map((p: any) => `${p.topic}=${p.payload}`))).toEqual([['home/hall_lamp/power/set=on', 'home/hall_lamp/power/set=off']]);
+    const calling = 'id: tea\ntriggers:\n  - trigger: state\n    topic: home/hall/motion\n    to: true\nactions:\n  - action: script\n    script: announce\n    fields: { text: hello }\n';
+    const replayed = await http(th, 'POST', '/api/rules/replay', { yaml: calling, from: new Date(t0).toISOString(), to: new Date(t0 + 600_000).toISOString() });
+    expect(replayed.json.runs.map((r: any) => [r.outcome, r.reason])).toEqual([['ran', undefined]]);
+  });
+
   it('the OpenAPI document describes the new routes with their schemas', async () => {
     th = await homeHub();
     const doc = (await http(th, 'GET', '/openapi.json')).json;

@@ -164,8 +164,8 @@ export async function rulesRoutes(app: FastifyInstance, opts: RulesRoutesOptions
     schema: { tags: ['rules'], summary: 'Replay rule YAML (new or changed) against recorded history; actions are not executed', body: Type.Object({ yaml: Yaml, ...Range, file: Type.Optional(FileName) }, { additionalProperties: false }) },
     handler: async (request) => {
       const to = time(request.body.to, Date.now(), 'to');
-      const display = request.body.file ? directory.displayPath(request.body.file) : undefined;
-      return replayRule(opts.history, request.body.yaml, time(request.body.from, to - 86_400_000, 'from'), to, opts.location, display);
+      const file = request.body.file ?? 'replay.yaml';
+      return replayRule(opts.history, request.body.yaml, time(request.body.from, to - 86_400_000, 'from'), to, opts.location, directory.displayPath(file), directory.replayDir(file));
     },
   });
 
@@ -176,7 +176,7 @@ export async function rulesRoutes(app: FastifyInstance, opts: RulesRoutesOptions
       const where = directory.fileOf(request.params.id);
       if (!where) throw new HearthError('HEARTH_RULE_NOT_FOUND', { id: request.params.id });
       const to = time(request.body?.to, Date.now(), 'to');
-      return replayRule(opts.history, readRuleFileSource(directory, where.file), time(request.body?.from, to - 86_400_000, 'from'), to, opts.location, directory.displayPath(where.file));
+      return replayRule(opts.history, readRuleFileSource(directory, where.file), time(request.body?.from, to - 86_400_000, 'from'), to, opts.location, directory.displayPath(where.file), directory.replayDir(where.file));
     },
   });
 
