@@ -6,6 +6,7 @@ import { formatPayload } from '../devices/topic.js';
 import { HearthError } from '../shared/errors.js';
 import type { HistoryRepo } from '../store/history-repo.js';
 import { RuleHarness } from './rule-harness.js';
+import type { RuleDirectory } from './rule-directory.js';
 import { loadRuleText, type CompiledRule, type LoadedFile } from './rule-loader.js';
 import { MemoryTraceStore } from './traces.js';
 
@@ -28,6 +29,19 @@ const MAX_MESSAGES = 2_000_000;
 export interface ReplayDir {
   check(yaml: string): LoadedFile;
   others(): CompiledRule[];
+}
+
+/** How replay sees file `fileName` of a rules dir: checked as that file, with the scripts and scenes of the others. */
+export function replayDirOf(directory: RuleDirectory, fileName: string): ReplayDir {
+  return {
+    // A replay tries a changed copy of a rule beside the saved one: the same ids are no clash there.
+    check: (yaml) => directory.check(fileName, yaml, { clashes: false }),
+    others: () =>
+      directory.fileNames.filter((f) => f !== fileName).flatMap((f) => {
+        const loaded = directory.compile(f);
+        return loaded.problems.length > 0 ? [] : [...loaded.scripts, ...loaded.scenes];
+      }),
+  };
 }
 
 /**

@@ -14,10 +14,9 @@ import { Catalog } from './blocks/catalog.js';
 import { fingerprintOf } from './blocks/compile-file.js';
 import type { BlockKind, ParsedFile, ParsedItem } from './blocks/parse-file.js';
 import { parseRuleText } from './blocks/parse-file.js';
-import { formatPath } from './validate.js';
+import { findClashes } from './blocks/clashes.js';
 import { loadParsed, parseRuleFile, type CompiledRule, type LoadedFile, type RuleProblem } from './rule-loader.js';
 import { watchRulesDir } from './rules-dir-watcher.js';
-import type { ReplayDir } from './replay.js';
 
 export type RuleStatus = 'active' | 'disabled' | 'invalid' | 'paused';
 
@@ -147,19 +146,6 @@ export class RuleDirectory {
     return loaded;
   }
 
-  /** How replay sees file `fileName` of the dir: checked as that file, with the scripts and scenes of the others. */
-  replayDir(fileName: string): ReplayDir {
-    return {
-      // A replay tries a changed copy of a rule beside the saved one: the same ids are no clash there.
-      check: (yaml) => this.check(fileName, yaml, { clashes: false }),
-      others: () =>
-        this.fileNames.filter((f) => f !== fileName).flatMap((f) => {
-          const loaded = this.compile(f);
-          return loaded.problems.length > 0 ? [] : [...loaded.scripts, ...loaded.scenes];
-        }),
-    };
-  }
-
   /** Every item of a kind the files name (valid or not), in file-name order, with whether its file loaded. */
   items(kind: BlockKind): Array<{ item: ParsedItem; fileName: string; file: string; loaded: boolean }> {
     return this.fileNames.flatMap((fileName) => {
@@ -235,18 +221,7 @@ export class RuleDirectory {
    * of item, or that come earlier in the same file: each names the place that holds it first.
    */
   clashes(file: string, parsed: ParsedFile): RuleProblem[] {
-    const display = this.displayPath(file);
-    const found: RuleProblem[] = [];
-    const items = parsed.items.filter((i) => i.id !== undefined);
-    items.forEach((item, i) => {
-      const other = [...this.#files].find(([name, loaded]) => name !== file && loadedIds(loaded, item.kind).includes(item.id!));
-      const first = other ? this.#parsed.get(other[0])?.items.find((o) => o.kind === item.kind && o.id === item.id) : items.slice(0, i).find((o) => o.kind === item.kind && o.id === item.id);
-      if (!first) return;
-      const message = `"${item.id}" is already used by ${other?.[1].file ?? display}:${first.line}`;
-      const path = formatPath([...item.path, 'id']);
-      found.push({ file: display, line: item.line, column: 1, path, message, text: `${display}:${item.line}:1 ${path} ${message}` });
-    });
-    return found;
+    return findClashes(file, this.displayPath(file), parsed, this.#files, this.#parsed);
   }
 
   /** Every problem of every file, in the order the files were loaded. */
@@ -315,21 +290,5 @@ export class RuleDirectory {
       ...(paused ? { errors: [{ file: rule.file, line: rule.line, column: 1, path: '', message: paused, text: paused }] } : {}),
       ...(lastRun ? { lastRun: { at: new Date(lastRun.startedAt).toISOString(), outcome: lastRun.outcome, reason: lastRun.reason } } : {}),
     };
-  }
-}
-
-/** The ids of the items of one kind a loaded file runs (or, for blueprints, offers). */
-function loadedIds(loaded: LoadedFile, kind: BlockKind): string[] {
-  switch (kind) {
-    case 'rule':
-      return loaded.rules.map((r) => r.id);
-    case 'scene':
-      return loaded.scenes.map((r) => r.id.slice('scene:'.length));
-    case 'script':
-      return loaded.scripts.map((r) => r.id.slice('script:'.length));
-    case 'helper':
-      return loaded.helpers.map((h) => h.id);
-    case 'blueprint':
-      return loaded.blueprints;
   }
 }

@@ -7,7 +7,7 @@ import type { RuleDirectory } from '../../rules/rule-directory.js';
 import { deleteRule, deleteRuleFile, readRuleFileSource, readRuleSource, saveRule, saveRuleFile, validateRuleFile, validateRuleText } from '../../rules/rule-files.js';
 import { runRuleTests } from '../../rules/rule-tests.js';
 import { HearthError } from '../../shared/errors.js';
-import { replayRule, type ReplayHistory } from '../../rules/replay.js';
+import { replayDirOf, replayRule, type ReplayHistory } from '../../rules/replay.js';
 import { RULE_FILE_PATTERN, RULE_ID_PATTERN } from '../../rules/schema.js';
 import { OUTCOMES } from '../../rules/traces.js';
 import { ErrorSchema } from '../schemas/device.js';
@@ -165,7 +165,7 @@ export async function rulesRoutes(app: FastifyInstance, opts: RulesRoutesOptions
     handler: async (request) => {
       const to = time(request.body.to, Date.now(), 'to');
       const file = request.body.file ?? 'replay.yaml';
-      return replayRule(opts.history, request.body.yaml, time(request.body.from, to - 86_400_000, 'from'), to, opts.location, directory.displayPath(file), directory.replayDir(file));
+      return replayRule(opts.history, request.body.yaml, time(request.body.from, to - 86_400_000, 'from'), to, opts.location, directory.displayPath(file), replayDirOf(directory, file));
     },
   });
 
@@ -176,7 +176,7 @@ export async function rulesRoutes(app: FastifyInstance, opts: RulesRoutesOptions
       const where = directory.fileOf(request.params.id);
       if (!where) throw new HearthError('HEARTH_RULE_NOT_FOUND', { id: request.params.id });
       const to = time(request.body?.to, Date.now(), 'to');
-      return replayRule(opts.history, readRuleFileSource(directory, where.file), time(request.body?.from, to - 86_400_000, 'from'), to, opts.location, directory.displayPath(where.file), directory.replayDir(where.file));
+      return replayRule(opts.history, readRuleFileSource(directory, where.file), time(request.body?.from, to - 86_400_000, 'from'), to, opts.location, directory.displayPath(where.file), replayDirOf(directory, where.file));
     },
   });
 

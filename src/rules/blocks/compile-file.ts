@@ -55,7 +55,7 @@ export function compileParsed(parsed: ParsedFile, catalog: Catalog): CompiledFil
         const rule = compile(() => compileRule(made.def, parsed.file, made.base), made.map);
         const before = problems.length;
         problems.push(...checkCalls(made.def.actions, [...made.base, 'actions'], lookup, catalog).map(made.map));
-        if (problems.length === before) problems.push(...checkRuleLoops(made.def, made.base, lookup, catalog).map(made.map));
+        if (problems.length === before) problems.push(...checkRuleLoops(made.def, made.base, lookup).map(made.map));
         if (rule && problems.length === 0) out.rules.push({ ...rule, line: item.line });
         break;
       }
@@ -185,7 +185,7 @@ function loopBack(from: string, target: string, lookup: Lookup, seen = new Set<s
  * A rule whose `mqtt` trigger fires on a message that a script it calls publishes would run again and again: the
  * rule and the script call each other in a loop. Told at the call.
  */
-function checkRuleLoops(rule: RuleDefinition, base: Path, lookup: Lookup, catalog: Catalog): Problem[] {
+function checkRuleLoops(rule: RuleDefinition, base: Path, lookup: Lookup): Problem[] {
   const mqtt = (rule.triggers as TriggerDefinition[]).map((t, i) => ({ t, i })).filter((x): x is { t: Extract<TriggerDefinition, { trigger: 'mqtt' }>; i: number } => x.t.trigger === 'mqtt');
   if (mqtt.length === 0) return [];
   const problems: Problem[] = [];
@@ -201,7 +201,6 @@ function checkRuleLoops(rule: RuleDefinition, base: Path, lookup: Lookup, catalo
       break;
     }
   }
-  void catalog;
   return problems;
 }
 
