@@ -40,8 +40,9 @@ export interface HelperView {
   type: HelperDefinition['type'];
   name: string | null;
   description: string | null;
-  /** The file that declares it, as the hub names it. */
+  /** The file that declares it, as the hub names it, and its name in the rules dir. */
   file: string;
+  fileName: string;
   definition: HelperDefinition;
   value: unknown;
   /** Timers: idle, active or paused, seconds left, and when it finishes while active. */
@@ -125,7 +126,7 @@ export class HelperService {
     const timer = state.timer
       ? { state: state.timer.state, remaining: remainingSeconds(state.timer, this.#deps.clock.now()), finishesAt: state.timer.finishesAt && state.timer.state === 'active' ? new Date(state.timer.finishesAt).toISOString() : null, duration: Math.round(state.timer.duration / 1000) }
       : undefined;
-    return { id, device: helperDevice(id), type: def.type, name: def.name ?? null, description: def.description ?? null, file: live.file, definition: def, value: state.value, ...(timer ? { timer } : {}) };
+    return { id, device: helperDevice(id), type: def.type, name: def.name ?? null, description: def.description ?? null, file: live.file, fileName: live.source, definition: def, value: state.value, ...(timer ? { timer } : {}) };
   }
 
   /**

@@ -11,6 +11,7 @@ export interface Helper {
   name: string | null;
   description: string | null;
   file: string;
+  fileName: string;
   definition: Record<string, any>;
   value: unknown;
   timer?: { state: string; remaining: number; finishesAt: string | null; duration: number };

@@ -13,6 +13,9 @@ interface Scene extends Block { states: Record<string, unknown> }
 interface Script extends Block { mode: string; fields: Record<string, Field> }
 interface Trace { outcome: string; reason?: string; error?: string; actions: Array<{ result: string }> }
 
+/** The file in the rule editor, where it is changed. */
+const fileLink = (fileName: string) => h('a', { href: `#/rules/${encodeURIComponent(fileName)}` }, fileName);
+
 const nameOf = (b: Block) => b.name ?? b.id.replace(/[_-]+/g, ' ').replace(/^./, (c) => c.toUpperCase());
 
 async function activate(scene: Scene): Promise<void> {
@@ -63,7 +66,7 @@ export function scenesPage(root: HTMLElement): () => void {
       h('div', { class: 'cards' }, [...helpers.values()].map((x) =>
         h('article', { class: 'card helper', dataset: { helper: x.id } },
           h('header', {}, h('label', { class: 'name', for: `helper-${x.id}` }, helperName(x)), h('a', { href: `#/device/${x.device}`, class: 'muted' }, x.device)),
-          x.description ? h('p', { class: 'muted' }, x.description) : null,
+          h('p', { class: 'muted' }, x.description ? `${x.description} · in ` : 'In ', fileLink(x.fileName)),
           h('div', { class: 'helper-control' }, helperControl(x, (updated) => { helpers.set(updated.id, updated); drawHelpers(); }))))));
 
   const load = async () => {
@@ -72,7 +75,7 @@ export function scenesPage(root: HTMLElement): () => void {
     mount(scenesBox, scenes.length === 0 ? h('p', { class: 'empty' }, 'No scenes yet. Declare them under scenes: in a rule file, or save the devices as they are now below.') : null,
       h('ul', { class: 'rules' }, scenes.map((s) => h('li', { class: `rule ${s.status}`, dataset: { scene: s.id } },
         h('div', {}, h('button', { type: 'button', class: 'scene', disabled: !isAdmin() || s.status !== 'active', onclick: () => activate(s) }, nameOf(s)), ' ', s.status !== 'active' ? h('span', { class: `badge ${s.status}` }, s.status) : null),
-        h('p', { class: 'muted' }, `${Object.keys(s.states).length} device propert${Object.keys(s.states).length === 1 ? 'y' : 'ies'}${s.description ? ` · ${s.description}` : ''} · in ${s.fileName}`),
+        h('p', { class: 'muted' }, `${Object.keys(s.states).length} device propert${Object.keys(s.states).length === 1 ? 'y' : 'ies'}${s.description ? ` · ${s.description}` : ''} · in `, fileLink(s.fileName)),
         s.errors ? h('ul', { class: 'errors' }, s.errors.map((e) => h('li', {}, e.text))) : null))));
     mount(scriptsBox, scripts.length === 0 ? h('p', { class: 'empty' }, 'No scripts yet. Declare them under scripts: in a rule file.') : null,
       h('ul', { class: 'rules' }, scripts.map(scriptItem)));
@@ -94,7 +97,7 @@ export function scenesPage(root: HTMLElement): () => void {
     const values = () => Object.fromEntries(inputs.map(({ name, input }) => [name, input instanceof HTMLInputElement && input.type === 'checkbox' ? input.checked : input.value]));
     return h('li', { class: `rule ${s.status}`, dataset: { script: s.id } },
       h('div', {}, h('strong', {}, nameOf(s)), ' ', h('span', { class: `badge ${s.status}` }, s.status)),
-      h('p', { class: 'muted' }, `${s.description || 'A script'} · mode ${s.mode} · in ${s.fileName}${s.lastRun ? ` · last run: ${s.lastRun.outcome}` : ''}`),
+      h('p', { class: 'muted' }, `${s.description || 'A script'} · mode ${s.mode} · in `, fileLink(s.fileName), s.lastRun ? ` · last run: ${s.lastRun.outcome}` : ''),
       s.errors ? h('ul', { class: 'errors' }, s.errors.map((e) => h('li', {}, e.text))) : null,
       isAdmin() && s.status === 'active'
         ? h('form', { class: 'inline', onsubmit: (e: Event) => { e.preventDefault(); void run(s, values()).then(load); } }, inputs.map(({ label, input }) => h('span', {}, label, input)), h('button', { type: 'submit' }, `Run ${nameOf(s)}`))
