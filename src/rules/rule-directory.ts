@@ -160,9 +160,12 @@ export class RuleDirectory {
     return [...this.#files.keys()].sort();
   }
 
-  /** Checks YAML as file `fileName` of the dir would be, without saving or running it (`clashes: false` for a replay). */
-  check(fileName: string, text: string, options: { clashes?: boolean } = {}): LoadedFile {
-    const parsed = parseRuleText(text, this.displayPath(fileName));
+  /**
+   * Checks YAML as file `fileName` of the dir would be, without saving or running it: with what the other files
+   * define. `clashes: false` leaves out ids other files use (a replay, a draft); `display` names it otherwise.
+   */
+  check(fileName: string, text: string, options: { clashes?: boolean; display?: string } = {}): LoadedFile {
+    const parsed = parseRuleText(text, options.display ?? this.displayPath(fileName));
     const loaded = loadParsed(parsed, this.catalog([fileName, parsed]));
     if (options.clashes !== false) loaded.problems.push(...this.clashes(fileName, parsed));
     return loaded;

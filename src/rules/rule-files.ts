@@ -4,13 +4,7 @@ import { existsSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 
 import { join } from 'node:path';
 import { HearthError } from '../shared/errors.js';
 import type { RuleDirectory } from './rule-directory.js';
-import { loadRuleText, type LoadedFile, type RuleProblem } from './rule-loader.js';
-
-/** Validates YAML on its own; `display` names it in the problems. */
-export function validateRuleText(text: string, display: string): { problems: RuleProblem[]; ids: string[] } {
-  const loaded = loadRuleText(text, display);
-  return { problems: loaded.problems, ids: loaded.rules.map((r) => r.id) };
-}
+import type { LoadedFile, RuleProblem } from './rule-loader.js';
 
 /** Validates YAML as file `fileName` of the rules dir: named as the hub names it, and with ids other files use. */
 export function validateRuleFile(directory: RuleDirectory, fileName: string, text: string): { problems: RuleProblem[]; ids: string[] } {

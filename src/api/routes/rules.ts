@@ -4,7 +4,8 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { RuleEngine } from '../../rules/engine.js';
 import type { RuleDirectory } from '../../rules/rule-directory.js';
-import { deleteRule, deleteRuleFile, readRuleFileSource, readRuleSource, saveRule, saveRuleFile, validateRuleFile, validateRuleText } from '../../rules/rule-files.js';
+import { deleteRule, deleteRuleFile, readRuleFileSource, readRuleSource, saveRule, saveRuleFile, validateRuleFile } from '../../rules/rule-files.js';
+import { answerRun } from './run-answer.js';
 import { runRuleTests } from '../../rules/rule-tests.js';
 import { HearthError } from '../../shared/errors.js';
 import { replayDirOf, replayRule, type ReplayHistory } from '../../rules/replay.js';
@@ -84,7 +85,12 @@ export async function rulesRoutes(app: FastifyInstance, opts: RulesRoutesOptions
       summary: 'Validate rule YAML without saving it (for editors); with `file`, as that file of the rules dir (named as the hub names it, ids used by other files reported)',
       body: Type.Object({ yaml: Yaml, file: Type.Optional(FileName) }, { additionalProperties: false }),
     },
-    handler: async (request) => (request.body.file ? validateRuleFile(directory, request.body.file, request.body.yaml) : validateRuleText(request.body.yaml, 'rule.yaml')),
+    handler: async (request) => {
+      if (request.body.file) return validateRuleFile(directory, request.body.file, request.body.yaml);
+      // A draft of no file yet: checked with what the rules dir defines (blueprints, scenes, scripts), named rule.yaml.
+      const loaded = directory.check('rule.yaml', request.body.yaml, { clashes: false, display: 'rule.yaml' });
+      return { problems: loaded.problems, ids: loaded.rules.map((r) => r.id) };
+    },
   });
 
   // A file as a whole: how a file with errors (which may name no valid rule) or with several rules is opened and fixed.
@@ -136,10 +142,7 @@ export async function rulesRoutes(app: FastifyInstance, opts: RulesRoutesOptions
       response: { 404: ErrorSchema },
     },
     handler: async (request) => {
-      const run = engine.runNow(request.params.id, { skipConditions: request.query.skipConditions ?? false });
-      const timeout = new Promise<'running'>((resolve) => setTimeout(() => resolve('running'), 5000).unref());
-      const result = await Promise.race([run, timeout]);
-      return result === 'running' ? { outcome: 'running', message: 'the run is still in progress; see its trace' } : result;
+      return answerRun(engine.runNow(request.params.id, { skipConditions: request.query.skipConditions ?? false }), undefined);
     },
   });
 

@@ -4,23 +4,14 @@ import { Type } from '@sinclair/typebox';
 import { checkField } from '../../rules/blocks/parse-file.js';
 import { listScripts } from '../../rules/blocks/block-views.js';
 import { coerceField } from '../../rules/blocks/scripts.js';
-import type { RuleTrace } from '../../rules/traces.js';
 import { HearthError } from '../../shared/errors.js';
 import { BlockIdParams, RunningSchema, RunTraceSchema, ScriptSchema } from '../schemas/blocks.js';
 import { ErrorSchema } from '../schemas/common.js';
 import { typed } from '../type-provider.js';
 import type { BlockRoutesOptions } from './scenes.js';
+import { answerRun } from './run-answer.js';
 
 const denied = { 401: ErrorSchema, 403: ErrorSchema };
-
-/** A run's trace once it ends, or, when it is still running after `ms` (a delay), that it is. */
-export async function answerRun(done: Promise<RuleTrace>, traceId: string | undefined, ms = 5000): Promise<RuleTrace | { outcome: 'running'; message: string; traceId: string | null }> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<'running'>((resolve) => (timer = setTimeout(() => resolve('running'), ms).unref()));
-  const result = await Promise.race([done, timeout]);
-  clearTimeout(timer);
-  return result === 'running' ? { outcome: 'running', message: 'the run is still in progress; see its trace', traceId: traceId ?? null } : result;
-}
 
 export async function scriptRoutes(fastify: FastifyInstance, opts: BlockRoutesOptions): Promise<void> {
   const app = typed(fastify);
