@@ -169,6 +169,22 @@ describe('scenes and scripts through the API', () => {
     expect(list).toMatchObject([{ id: 'announce', status: 'active', mode: 'single', fields: { text: { type: 'text' }, volume: { type: 'number', default: 40 } }, lastRun: { outcome: 'ran' } }]);
   });
 
+  it('a script started in a loop is paused with the reason, and runs again once enabled', async () => {
+    th = await homeHub();
+    for (let i = 0; i < 25; i++) {
+      try {
+        th.hub.rules.call('script:announce', { id: 'loop', kind: 'script', description: 'a loop', fields: { text: 'again' } });
+      } catch {
+        // paused: the calls after the 20th in a second are refused
+      }
+    }
+    const paused = (await http(th, 'GET', '/api/scripts/announce')).json;
+    expect(paused).toMatchObject({ status: 'paused', errors: [{ message: 'started more than 20 times in a second (a loop?); paused until enabled again' }] });
+    expect((await http(th, 'POST', '/api/scripts/announce/run', { fields: { text: 'hi' } })).status).toBe(409);
+    expect((await http(th, 'POST', '/api/scripts/announce/enable')).json.status).toBe('active');
+    expect((await http(th, 'POST', '/api/scripts/announce/run', { fields: { text: 'hi' } })).json.outcome).toBe('ran');
+  });
+
   it('a helper made in the dashboard is written to helpers.yaml and is a device at once', async () => {
     th = await homeHub();
     const bad = await http(th, 'POST', '/api/helpers', { id: 'mode', type: 'select', options: [] });

@@ -53,6 +53,16 @@ export async function sceneRoutes(fastify: FastifyInstance, opts: BlockRoutesOpt
     },
   });
 
+  app.post('/api/scenes/:id/enable', {
+    schema: { tags: ['scenes'], summary: 'Let a scene that was paused as a loop be activated again', params: BlockIdParams, response: { 200: SceneSchema, 404: ErrorSchema, 409: ErrorSchema, ...denied } },
+    handler: async (request) => {
+      const s = scene(request.params.id);
+      if (s.status === 'invalid') throw new HearthError('HEARTH_CONFLICT', { message: `scene "${s.id}" is invalid: fix its file` });
+      engine.enable(`scene:${s.id}`);
+      return scene(s.id);
+    },
+  });
+
   app.get('/api/scenes/:id/traces', {
     schema: { tags: ['scenes'], summary: 'The latest activations of a scene, newest first', params: BlockIdParams, querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })) }), response: { 200: Type.Array(RunTraceSchema), 404: ErrorSchema, ...denied } },
     handler: async (request) => {

@@ -59,6 +59,16 @@ export async function scriptRoutes(fastify: FastifyInstance, opts: BlockRoutesOp
     },
   });
 
+  app.post('/api/scripts/:id/enable', {
+    schema: { tags: ['scripts'], summary: 'Start a script that was paused as a loop again', params: BlockIdParams, response: { 200: ScriptSchema, 404: ErrorSchema, 409: ErrorSchema, ...denied } },
+    handler: async (request) => {
+      const s = script(request.params.id);
+      if (s.status === 'invalid') throw new HearthError('HEARTH_CONFLICT', { message: `script "${s.id}" is invalid: fix its file` });
+      engine.enable(`script:${s.id}`);
+      return script(s.id);
+    },
+  });
+
   app.get('/api/scripts/:id/traces', {
     schema: { tags: ['scripts'], summary: 'The latest runs of a script, newest first', params: BlockIdParams, querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })) }), response: { 200: Type.Array(RunTraceSchema), 404: ErrorSchema, ...denied } },
     handler: async (request) => {

@@ -9,7 +9,7 @@ export const BlockIdParams = Type.Object({ id: Type.String({ pattern: RULE_ID_PA
 export const HelperIdParams = Type.Object({ id: Type.String({ pattern: HELPER_ID_PATTERN, description: 'lowercase letters, digits, _ or - (1-57); its device is helper_<id>' }) });
 
 const Problem = Type.Object({ file: Type.String(), line: Type.Integer(), column: Type.Integer(), path: Type.String(), message: Type.String(), text: Type.String() });
-const Status = Type.Union([Type.Literal('active'), Type.Literal('paused'), Type.Literal('invalid')], { description: 'invalid: its file has problems (errors); paused: it was started in a loop, until its file is saved again' });
+const Status = Type.Union([Type.Literal('active'), Type.Literal('paused'), Type.Literal('invalid')], { description: 'invalid: its file has problems (errors); paused: it was started in a loop (errors say so), until enabled again (POST …/enable) or its file is saved' });
 const LastRun = Type.Object({ at: Type.String(), outcome: Type.String(), reason: Type.Optional(Type.String()), traceId: Type.String() });
 const common = {
   id: Type.String(),

@@ -76,7 +76,8 @@ export function scenesPage(root: HTMLElement): () => void {
       h('ul', { class: 'rules' }, scenes.map((s) => h('li', { class: `rule ${s.status}`, dataset: { scene: s.id } },
         h('div', {}, h('button', { type: 'button', class: 'scene', disabled: !isAdmin() || s.status !== 'active', onclick: () => activate(s) }, nameOf(s)), ' ', s.status !== 'active' ? h('span', { class: `badge ${s.status}` }, s.status) : null),
         h('p', { class: 'muted' }, `${Object.keys(s.states).length} device propert${Object.keys(s.states).length === 1 ? 'y' : 'ies'}${s.description ? ` · ${s.description}` : ''} · in `, fileLink(s.fileName)),
-        s.errors ? h('ul', { class: 'errors' }, s.errors.map((e) => h('li', {}, e.text))) : null))));
+        s.errors ? h('ul', { class: 'errors' }, s.errors.map((e) => h('li', {}, e.text))) : null,
+        isAdmin() && s.status === 'paused' ? h('button', { type: 'button', onclick: () => api('POST', `/api/scenes/${s.id}/enable`).then(load, (err: Error) => toast(err.message, 'error')) }, 'Enable again') : null))));
     mount(scriptsBox, scripts.length === 0 ? h('p', { class: 'empty' }, 'No scripts yet. Declare them under scripts: in a rule file.') : null,
       h('ul', { class: 'rules' }, scripts.map(scriptItem)));
     helpers.clear();
@@ -99,6 +100,7 @@ export function scenesPage(root: HTMLElement): () => void {
       h('div', {}, h('strong', {}, nameOf(s)), ' ', h('span', { class: `badge ${s.status}` }, s.status)),
       h('p', { class: 'muted' }, `${s.description || 'A script'} · mode ${s.mode} · in `, fileLink(s.fileName), s.lastRun ? ` · last run: ${s.lastRun.outcome}` : ''),
       s.errors ? h('ul', { class: 'errors' }, s.errors.map((e) => h('li', {}, e.text))) : null,
+      isAdmin() && s.status === 'paused' ? h('button', { type: 'button', onclick: () => api('POST', `/api/scripts/${s.id}/enable`).then(load, (err: Error) => toast(err.message, 'error')) }, 'Enable again') : null,
       isAdmin() && s.status === 'active'
         ? h('form', { class: 'inline', onsubmit: (e: Event) => { e.preventDefault(); void run(s, values()).then(load); } }, inputs.map(({ label, input }) => h('span', {}, label, input)), h('button', { type: 'submit' }, `Run ${nameOf(s)}`))
         : null);
