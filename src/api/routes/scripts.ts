@@ -1,9 +1,8 @@
 // Scripts: list with their fields, run with field values (checked first: a 400 names the field), and traces.
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
-import { checkField } from '../../rules/blocks/parse-file.js';
 import { listScripts } from '../../rules/blocks/block-views.js';
-import { coerceField } from '../../rules/blocks/scripts.js';
+import { checkField, coerceField } from '../../rules/blocks/fields.js';
 import { HearthError } from '../../shared/errors.js';
 import { BlockIdParams, RunningSchema, RunTraceSchema, ScriptSchema } from '../schemas/blocks.js';
 import { ErrorSchema } from '../schemas/common.js';

@@ -12,7 +12,8 @@ import { CompileError } from '../types.js';
 import { check, formatPath, validateRule, type Path, type Problem } from '../validate.js';
 import { parseYaml, TOO_DEEP } from '../yaml-mistakes.js';
 import { checkInput, findInputRefs, ruleFromBlueprint, sampleInputs, selectorOf, inputAt } from './blueprints.js';
-import { BlueprintSchema, FIELD_TYPES, PROPERTY_TOPIC, SceneSchema, ScriptSchema, SECTIONS, SectionsSchema, UseBlueprintRuleSchema, type BlueprintDefinition, type ScriptDefinition } from './schema.js';
+import { checkField } from './fields.js';
+import { BlueprintSchema, PROPERTY_TOPIC, SceneSchema, ScriptSchema, SECTIONS, SectionsSchema, UseBlueprintRuleSchema, type BlueprintDefinition, type ScriptDefinition } from './schema.js';
 
 export type BlockKind = 'rule' | 'scene' | 'script' | 'helper' | 'blueprint';
 
@@ -142,23 +143,6 @@ const CHECKS: Record<BlockKind, (def: unknown, path: Path, problems: Problem[]) 
     problems.push(...checkBlueprint(def as BlueprintDefinition, path));
   },
 };
-
-/** Why a value does not fit a script field, in words; undefined when it does. */
-export function checkField(field: { type: (typeof FIELD_TYPES)[number]; min?: number; max?: number; options?: string[] }, value: unknown): string | undefined {
-  switch (field.type) {
-    case 'number':
-      if (typeof value !== 'number' || !Number.isFinite(value)) return `must be a number, got ${quote(value)}`;
-      if (field.min !== undefined && value < field.min) return `must be at least ${field.min}, got ${value}`;
-      if (field.max !== undefined && value > field.max) return `must be at most ${field.max}, got ${value}`;
-      return undefined;
-    case 'boolean':
-      return typeof value === 'boolean' ? undefined : `must be true or false, got ${quote(value)}`;
-    case 'select':
-      return field.options?.includes(String(value)) ? undefined : `must be one of ${(field.options ?? []).map((o) => quote(o)).join(', ')}, got ${quote(value)}`;
-    case 'text':
-      return typeof value === 'string' || typeof value === 'number' ? undefined : `must be text, got ${quote(value)}`;
-  }
-}
 
 /**
  * A blueprint on its own: every `!input` names an input, defaults fit their selectors, and the rule it makes —

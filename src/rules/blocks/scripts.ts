@@ -6,7 +6,7 @@ import { allOf } from '../conditions/index.js';
 import { collector, scopeOf, withPath, type CompiledRule } from '../compile-rule.js';
 import { compileValue, type Evaluate } from '../template.js';
 import type { Path } from '../validate.js';
-import { checkField } from './parse-file.js';
+import { checkField, coerceField } from './fields.js';
 import type { FieldDefinition, ScriptDefinition } from './schema.js';
 
 export function compileScript(def: ScriptDefinition, file: string, path: Path): CompiledRule {
@@ -45,12 +45,4 @@ function fieldValue(name: string, field: FieldDefinition): Evaluate {
     if (wrong) throw new Error(`field ${name} ${wrong}`);
     return value;
   };
-}
-
-/** Templates give text: "21.5" for a number field is 21.5, "true" for a boolean one is true. */
-export function coerceField(field: Pick<FieldDefinition, 'type'>, value: unknown): unknown {
-  if (typeof value !== 'string') return value;
-  if (field.type === 'number' && value.trim() !== '' && Number.isFinite(Number(value))) return Number(value);
-  if (field.type === 'boolean' && (value === 'true' || value === 'false')) return value === 'true';
-  return value;
 }
