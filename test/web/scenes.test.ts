@@ -111,4 +111,12 @@ describe('scenes, scripts and helpers in the dashboard', () => {
     await page.click('button >> text=Add helper');
     await page.locator('.toast.error >> text=/^body\\.id must match/').waitFor();
   });
+
+  it('a scene links to its file, which opens in the rule editor to be changed there', async () => {
+    const errors: string[] = [];
+    page.on('pageerror', (err) => errors.push(err.message));
+    await page.click('[data-scene=movie-night] a >> text=home.yaml');
+    await page.waitForFunction(() => (document.getElementById('rule-yaml') as HTMLTextAreaElement | null)?.value.includes('id: movie-night'));
+    expect(errors).toEqual([]);
+  });
 });
