@@ -23,6 +23,8 @@ import { DeviceRegistry } from './devices/device-registry.js';
 import { PresenceTracker } from './devices/presence.js';
 import { RuleEngine } from './rules/engine.js';
 import { RuleDirectory } from './rules/rule-directory.js';
+import { HelperService } from './helpers/helper-service.js';
+import { HelperRepo } from './store/helper-repo.js';
 import { systemClock, type Clock } from './shared/clock.js';
 import { EventBus } from './shared/event-bus.js';
 import { Health } from './shared/health.js';
@@ -97,6 +99,8 @@ export class Hub {
   rules!: RuleEngine;
   /** The rule files the engine runs, with each rule's status. */
   ruleDirectory!: RuleDirectory;
+  /** Helpers (toggles, numbers, counters, timers, …) declared in the rule files: devices helper_<id>. */
+  helpers!: HelperService;
   /** Notification channels, the delivery queue and the dashboard's notification centre. */
   notify!: NotifyParts;
   /** The bridges to other brokers (bridges: in the config); undefined when there are none. */
@@ -386,8 +390,10 @@ export class Hub {
       timerStore,
       switches: new SettingsRepo(db),
     });
-    // The rules dir feeds the engine: every file before it starts, then each file again when it changes.
-    this.ruleDirectory = new RuleDirectory({ dir: this.config.rulesDir, clock: this.clock, logger, events: this.events, engine: this.rules });
+    const helperStore = new HelperRepo(db, (message) => this.health.report('helpers', message));
+    this.helpers = new HelperService({ bus: this.bus, clock: this.clock, logger: this.logger.child('helpers'), store: helperStore });
+    // The rules dir feeds the engine and the helpers: every file before they start, then each file when it changes.
+    this.ruleDirectory = new RuleDirectory({ dir: this.config.rulesDir, clock: this.clock, logger, events: this.events, engine: this.rules, helpers: this.helpers });
     this.ruleDirectory.loadAll();
     await this.rules.start();
     const unwatch = this.ruleDirectory.watch();
@@ -397,6 +403,9 @@ export class Hub {
       const kept = timerStore.load().length;
       if (kept > 0) this.#stopSummary.push(`${kept} rule timer${kept === 1 ? '' : 's'} saved to resume at the next start`);
     });
+    // After the rules: a timer that finished while the hub was down tells rules that listen for it.
+    await this.helpers.start();
+    this.#cleanups.push(() => this.helpers.stop());
   }
 
   /** Bridges subscribe before the bus connects, like the registry and the rules, and keep their queues in hearth.db. */
@@ -473,7 +482,7 @@ export class Hub {
       health: this.health,
       createBackup: (file) => createBackup(this.backupSources(), file),
       scratchDir: this.config.dataDir,
-      rules: { engine: this.rules, directory: this.ruleDirectory },
+      rules: { engine: this.rules, directory: this.ruleDirectory, helpers: this.helpers },
       location: this.config.location,
       notify: this.notify,
       ...(this.external ? { externalBroker: this.bus.status().broker } : {}),

@@ -17,6 +17,9 @@ import { historyRoutes } from './routes/history.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { notificationRoutes } from './routes/notifications.js';
 import { rulesRoutes } from './routes/rules.js';
+import { sceneRoutes } from './routes/scenes.js';
+import { scriptRoutes } from './routes/scripts.js';
+import { helperRoutes } from './routes/helpers.js';
 import { systemRoutes } from './routes/system.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { userRoutes } from './routes/users.js';
@@ -78,7 +81,14 @@ export async function buildApi(ctx: ApiContext, options: ApiOptions = {}): Promi
     await app.register(routes, { ctx });
   }
   // The rule engine's routes (src/api/routes/rules.ts) are owned with the engine and get only what they need.
-  if (ctx.rules) await app.register(rulesRoutes, { ...ctx.rules, history: ctx.history, location: ctx.location });
+  if (ctx.rules) {
+    const { engine, directory, helpers } = ctx.rules;
+    await app.register(rulesRoutes, { engine, directory, history: ctx.history, location: ctx.location });
+    // Scenes, scripts, blueprints and helpers are declared in the rule files: served with the rules.
+    await app.register(sceneRoutes, { engine, directory, registry: ctx.registry });
+    await app.register(scriptRoutes, { engine, directory, registry: ctx.registry });
+    if (helpers) await app.register(helperRoutes, { helpers, directory });
+  }
   if (ctx.notify) await app.register(notificationRoutes, { ...ctx.notify, logger: ctx.logger });
   if (ctx.webDir) await app.register(webRoutes, { dir: ctx.webDir });
   if (ctx.webDir) await app.register(appShellRoutes, { dir: ctx.webDir });

@@ -5,6 +5,7 @@ import type { MessageBus } from '../bus/message-bus.js';
 import type { DeviceRegistry } from '../devices/device-registry.js';
 import type { NotificationCentre } from '../notify/notification-centre.js';
 import type { Notifier } from '../notify/notifier.js';
+import type { HelperService } from '../helpers/helper-service.js';
 import type { RuleEngine } from '../rules/engine.js';
 import type { RuleDirectory } from '../rules/rule-directory.js';
 import type { EventBus } from '../shared/event-bus.js';
@@ -36,7 +37,7 @@ export interface ApiContext {
   /** Where a backup for download is written before it is streamed. */
   scratchDir?: string;
   /** The rule engine and the rules dir it runs; the rule routes are served only with them. */
-  rules?: { engine: RuleEngine; directory: RuleDirectory };
+  rules?: { engine: RuleEngine; directory: RuleDirectory; helpers?: HelperService };
   location?: { latitude: number; longitude: number };
   /** Notification channels and the dashboard's notification centre. */
   notify?: { notifier: Notifier; centre: NotificationCentre };

@@ -2,7 +2,11 @@
 // (default: the last 24 h), with actions not executed; prints when it would have fired and what it would publish.
 import { readFileSync } from 'node:fs';
 import type { HearthConfig } from '../config/schema.js';
-import { replayRule } from '../rules/replay.js';
+import { basename, dirname, resolve } from 'node:path';
+import { replayDirOf, replayRule } from '../rules/replay.js';
+import { RuleDirectory } from '../rules/rule-directory.js';
+import { systemClock } from '../shared/clock.js';
+import { createLogger } from '../shared/logger.js';
 import { HearthError } from '../shared/errors.js';
 import { parseTimeArg, TIME_FORMS } from '../shared/time-arg.js';
 import { openDatabase } from '../store/database.js';
@@ -14,7 +18,10 @@ export async function runRulesReplay(config: HearthConfig, file: string, range: 
   const from = parseTime(range.from, to - 86_400_000, 'from');
   const db = openDatabase(config.dataDir);
   try {
-    const result = await replayRule(new HistoryRepo(db), readFileSync(file, 'utf8'), from, to, config.location, file);
+    // The file's own dir is its rules dir: the blueprints, scripts and scenes it uses are there.
+    const dir = new RuleDirectory({ dir: dirname(resolve(file)), clock: systemClock, logger: createLogger({ level: 'silent' }) });
+    dir.loadAll();
+    const result = await replayRule(new HistoryRepo(db), readFileSync(file, 'utf8'), from, to, config.location, file, replayDirOf(dir, basename(file)));
     out(`Replayed ${result.messages} recorded message(s) on ${result.topics.join(', ') || 'no recorded topics'} from ${result.from} to ${result.to}; actions were not executed.`);
     const ran = result.runs.filter((r) => r.outcome === 'ran' || r.outcome === 'stopped');
     out(ran.length ? `It would have fired ${ran.length} time(s):` : 'It would not have fired.');

@@ -7,7 +7,9 @@ export interface ResumePoint {
   path: Array<number | string>;
   variables: Record<string, unknown>;
   traceId: string;
-  kind?: 'delay' | 'wait';
+  kind?: 'delay' | 'wait' | 'call';
+  /** A run waiting for a script's run: which one. */
+  call?: { id: string; traceId: string };
 }
 
 export class DurableState {

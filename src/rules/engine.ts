@@ -1,7 +1,8 @@
 // The rule engine: attaches compiled rules' triggers, runs them by mode (single, restart, queued, parallel), keeps
-// what must outlive a restart, records a trace of every evaluation, and pauses a rule that loops. Which rules it runs
-// is told by its caller (the rules dir, a rule test, a replay) through `setRules`. A little over 300 lines: modes,
-// durable runs and the loop guard all act on one runtime per rule, and split apart they would share it by reference.
+// what must outlive a restart, records a trace of every evaluation, and pauses a rule that loops. Scripts and scenes
+// are runs of the same kind without triggers (`script:<id>`, `scene:<id>`), started by a call. Which it runs is told
+// by its caller (the rules dir, a rule test, a replay) through `setRules`. Past 300 lines: modes, durable runs, calls
+// and the loop guard all act on one runtime per rule, and split apart they would share it by reference.
 import type { MessageBus } from '../bus/message-bus.js';
 import { busReadings, type Reading, type ReadingSource } from '../devices/readings.js';
 import { parsePayload } from '../devices/topic.js';
@@ -15,6 +16,7 @@ import { DurableState } from './durable-state.js';
 import type { CompiledRule } from './rule-loader.js';
 import { RuleRun, type RunDeps, type RunOptions } from './run.js';
 import { instantTrace, MemoryTraceStore, RejectLimiter, type RuleTrace, type TraceStore } from './traces.js';
+import { runLabel } from './actions/call.js';
 import { StateStore, type Location, type RuleSwitches, type RunContext, type TimerStore, type TriggerContext, type TriggerEvent } from './types.js';
 
 export interface RuleEngineDeps {
@@ -50,10 +52,17 @@ export interface RuleRuntime {
 
 interface Runtime extends RuleRuntime {
   detaches: Array<() => void>;
-  running: Set<RuleRun>;
-  /** Triggers waiting for their turn (mode queued), each with its key in the timer store when durable. */
-  queue: Array<{ event: TriggerEvent; key?: string }>;
+  /** Runs in progress, each with the trace it will end with. */
+  running: Map<RuleRun, Promise<RuleTrace>>;
+  /** Triggers waiting for their turn (mode queued), each with its key in the timer store when durable, and the caller's. */
+  queue: Array<{ event: TriggerEvent; key?: string; started?: (done: Promise<RuleTrace>) => void }>;
   fires: number[];
+}
+
+/** A run started (or queued: no trace id yet) and the trace it ends with. */
+export interface RunHandle {
+  traceId: string | undefined;
+  done: Promise<RuleTrace>;
 }
 
 export class RuleEngine {
@@ -92,7 +101,9 @@ export class RuleEngine {
       onHub: (event, handler) => this.#hooks.onHub(event, handler),
     };
     const { bus, logger, notify } = deps;
-    this.#runDeps = { clock: deps.clock, states: this.states, location, bus, logger, triggerContext: this.#triggerContext, notify };
+    const call = (id: string, event: TriggerEvent) => this.call(id, event);
+    const awaitRun = (id: string, traceId: string) => this.awaitRun(id, traceId);
+    this.#runDeps = { clock: deps.clock, states: this.states, location, bus, logger, triggerContext: this.#triggerContext, notify, call, awaitRun };
   }
 
   async start(): Promise<void> {
@@ -164,7 +175,7 @@ export class RuleEngine {
   }
 
   #attach(rule: CompiledRule, source: string): void {
-    const rt: Runtime = { rule, source, enabled: rule.enabledByDefault && !this.#disabled.has(rule.id), detaches: [], running: new Set(), queue: [], fires: [] };
+    const rt: Runtime = { rule, source, enabled: rule.enabledByDefault && !this.#disabled.has(rule.id), detaches: [], running: new Map(), queue: [], fires: [] };
     this.#rules.set(rule.id, rt);
     if (rt.enabled) this.#arm(rt);
   }
@@ -183,9 +194,13 @@ export class RuleEngine {
   #detach(rt: Runtime, why: string, resume?: string): void {
     rt.detaches.forEach((d) => d());
     rt.detaches = [];
-    for (const q of rt.queue) this.#durable.dequeued(q.key);
+    const now = this.#deps.clock.now();
+    for (const q of rt.queue) {
+      this.#durable.dequeued(q.key);
+      q.started?.(Promise.resolve(instantTrace(`${now}-dequeued`, rt.rule.id, now, 'cancelled', why, q.event)));
+    }
     rt.queue = [];
-    for (const run of rt.running) run.cancel(why, resume);
+    for (const run of rt.running.keys()) run.cancel(why, resume);
   }
 
   #onReject(rt: Runtime, reason: string, event: Partial<TriggerEvent>): void {
@@ -194,42 +209,48 @@ export class RuleEngine {
     this.#traces.record(instantTrace(`${now}-${Math.random().toString(36).slice(2, 8)}`, rt.rule.id, now, 'trigger_rejected', reason, event));
   }
 
-  #onFire(rt: Runtime, event: TriggerEvent): void {
+  #onFire(rt: Runtime, event: TriggerEvent): RunHandle | undefined {
     const now = this.#deps.clock.now();
     rt.fires = rt.fires.filter((t) => now - t < 1000);
     rt.fires.push(now);
     const limit = this.#deps.loopLimitPerSecond ?? 20;
-    if (rt.fires.length > limit) return this.#pause(rt, `triggered more than ${limit} times in a second (a loop?); paused until enabled again`);
+    const how = rt.rule.id.includes(':') ? 'started' : 'triggered';
+    if (rt.fires.length > limit) return void this.#pause(rt, `${how} more than ${limit} times in a second (a loop?); paused until enabled again`);
     const busy = rt.running.size > 0;
     const { mode, max } = rt.rule;
-    if (mode === 'restart') for (const run of rt.running) run.restart();
+    if (mode === 'restart') for (const run of rt.running.keys()) run.restart();
     else if (busy && mode === 'single') return this.#skip(rt, event, 'mode single: a run is in progress');
     else if (busy && mode === 'queued') {
       if (rt.queue.length >= max) return this.#skip(rt, event, `mode queued: ${max} runs already queued`);
       // Kept on disk too, so a restart does not forget who was waiting.
-      rt.queue.push({ event, key: this.#durable.queued(rt.rule.id, event, rt.queue.length) });
-      return;
+      const entry: Runtime['queue'][number] = { event, key: this.#durable.queued(rt.rule.id, event, rt.queue.length) };
+      rt.queue.push(entry);
+      return { traceId: undefined, done: new Promise((resolve) => (entry.started = resolve)) };
     } else if (mode === 'parallel' && rt.running.size >= max) return this.#skip(rt, event, `mode parallel: ${max} runs in progress`);
-    void this.#run(rt, event);
+    return this.#run(rt, event);
   }
 
-  #skip(rt: Runtime, event: TriggerEvent, reason: string): void {
+  #skip(rt: Runtime, event: TriggerEvent, reason: string): RunHandle {
     const now = this.#deps.clock.now();
-    this.#deps.logger.warn(`rule ${rt.rule.id} skipped: ${reason}`);
-    this.#record(rt, instantTrace(`${now}-skip`, rt.rule.id, now, 'skipped_by_mode', reason, event));
+    this.#deps.logger.warn(`${runLabel(rt.rule.id)} skipped: ${reason}`);
+    const trace = instantTrace(`${now}-skip`, rt.rule.id, now, 'skipped_by_mode', reason, event);
+    this.#record(rt, trace);
+    return { traceId: trace.id, done: Promise.resolve(trace) };
   }
 
   #pause(rt: Runtime, why: string): void {
     this.#detach(rt, why);
     rt.paused = why;
-    this.#deps.logger.error(`rule ${rt.rule.id} ${why}`);
+    this.#deps.logger.error(`${runLabel(rt.rule.id)} ${why}`);
     this.#deps.events.emit('rule.error', { ruleId: rt.rule.id, message: why, ts: this.#deps.clock.now() });
     void this.#deps.bus.publish('hearth/events/rule', JSON.stringify({ ruleId: rt.rule.id, outcome: 'paused', message: why }), { qos: 0 }).catch(() => undefined);
   }
 
   /** Runs that a restart interrupted in a delay or a wait go on with the time left (or per on_missed); then queues. */
   #resumeRuns(): void {
-    for (const r of this.#durable.takeRuns()) {
+    // Scripts first: a rule run that waited for a script's run finds it running again.
+    const runs = this.#durable.takeRuns().sort((a, b) => Number(!a.ruleId.includes(':')) - Number(!b.ruleId.includes(':')));
+    for (const r of runs) {
       const rt = this.#rules.get(r.ruleId);
       if (!rt || !rt.enabled || !r.resume) {
         r.forget();
@@ -241,7 +262,7 @@ export class RuleEngine {
         this.#record(rt, instantTrace(r.resume.traceId, rt.rule.id, now, 'cancelled', `on_missed: skip — its delay ended at ${new Date(r.dueAt).toISOString()} while the hub was down`, r.event));
         continue;
       }
-      void this.#run(rt, r.event, { resume: { ...r.resume, dueAt: r.dueAt } });
+      this.#run(rt, r.event, { resume: { ...r.resume, dueAt: r.dueAt } });
     }
     // …then the triggers that were waiting in a queued rule's queue, behind them, in the order they came.
     for (const q of this.#durable.takeQueued()) {
@@ -250,29 +271,30 @@ export class RuleEngine {
     }
   }
 
-  async #run(rt: Runtime, event: TriggerEvent, options: RunOptions = {}): Promise<RuleTrace> {
+  #run(rt: Runtime, event: TriggerEvent, options: RunOptions = {}): RunHandle {
     const checkpoints = this.#durable.checkpointsFor(rt.rule.id);
     if (checkpoints) options = { ...options, checkpoints };
     const run = new RuleRun(rt.rule, event, this.#runDeps, options);
-    rt.running.add(run);
-    let trace: RuleTrace;
-    try {
-      trace = await run.execute();
-    } finally {
+    const done = run.execute().then((trace) => {
       rt.running.delete(run);
-    }
-    this.#record(rt, trace);
-    const next = rt.queue.shift();
-    this.#durable.dequeued(next?.key);
-    if (next) void this.#run(rt, next.event);
-    return trace;
+      this.#record(rt, trace);
+      const next = rt.queue.shift();
+      this.#durable.dequeued(next?.key);
+      if (next) {
+        const started = this.#run(rt, next.event);
+        next.started?.(started.done);
+      }
+      return trace;
+    });
+    rt.running.set(run, done);
+    return { traceId: run.trace.id, done };
   }
 
   #record(rt: Runtime, trace: RuleTrace): void {
     this.#traces.record(trace);
     rt.lastRun = trace;
     const { logger, events, bus, clock } = this.#deps;
-    const line = `rule ${trace.ruleId} ${trace.outcome}${trace.reason ? `: ${trace.reason}` : ''} (trigger: ${trace.trigger.description ?? trace.trigger.kind})`;
+    const line = `${runLabel(trace.ruleId)} ${trace.outcome}${trace.reason ? `: ${trace.reason}` : ''} (trigger: ${trace.trigger.description ?? trace.trigger.kind})`;
     if (trace.outcome === 'error') logger.error(line);
     else logger.info(line);
     events.emit('rule.run', { ruleId: trace.ruleId, outcome: trace.outcome, traceId: trace.id, ts: clock.now(), message: trace.reason });
@@ -318,7 +340,29 @@ export class RuleEngine {
   /** Runs a rule now, as if triggered manually; resolves with its trace once the run ends. */
   runNow(id: string, options: RunOptions = {}): Promise<RuleTrace> {
     const rt = this.#runtime(id);
-    return this.#run(rt, { id: 'manual', kind: 'manual', description: 'run manually' }, options);
+    return this.#run(rt, { id: 'manual', kind: 'manual', description: 'run manually' }, options).done;
+  }
+
+  /**
+   * Starts a script or a scene (`script:<id>`, `scene:<id>`) by its mode, as a trigger starts a rule; throws, saying
+   * why, when it is not loaded, disabled or paused.
+   */
+  call(id: string, event: TriggerEvent): RunHandle {
+    const rt = this.#rules.get(id);
+    if (!rt) throw new Error(`${runLabel(id)} is not loaded (its file has problems, or it was removed)`);
+    if (rt.paused) throw new Error(`${runLabel(id)} is paused: ${rt.paused}`);
+    if (!rt.enabled) throw new Error(`${runLabel(id)} is disabled`);
+    const handle = this.#onFire(rt, event);
+    if (!handle) throw new Error(`${runLabel(id)} ${rt.paused ?? 'did not start'}`);
+    return handle;
+  }
+
+  /** The end of a run by its trace id: while it runs, or its recorded trace once over; undefined when unknown. */
+  awaitRun(id: string, traceId: string): Promise<RuleTrace> | undefined {
+    const rt = this.#rules.get(id);
+    for (const [run, done] of rt?.running ?? []) if (run.trace.id === traceId) return done;
+    const over = this.#traces.list(id, 50).find((t) => t.id === traceId);
+    return over && Promise.resolve(over);
   }
 
   /** The latest traces of a rule, newest first. */

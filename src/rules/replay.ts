@@ -6,7 +6,8 @@ import { formatPayload, homeTopic } from '../devices/topic.js';
 import { HearthError } from '../shared/errors.js';
 import type { HistoryRepo } from '../store/history-repo.js';
 import { RuleHarness } from './rule-harness.js';
-import { loadRuleText } from './rule-loader.js';
+import type { RuleDirectory } from './rule-directory.js';
+import { loadRuleText, type CompiledRule, type LoadedFile } from './rule-loader.js';
 import { MemoryTraceStore } from './traces.js';
 
 export interface ReplayResult {
@@ -24,10 +25,32 @@ export type ReplayHistory = Pick<HistoryRepo, 'series' | 'lastBefore' | 'reading
 
 const MAX_MESSAGES = 2_000_000;
 
-/** `display` names the YAML in its problems: the user's own file where there is one. */
-export async function replayRule(history: ReplayHistory, yaml: string, from: number, to: number, location?: { latitude: number; longitude: number }, display = 'replay.yaml'): Promise<ReplayResult> {
+/** Where the YAML lives: how it is checked (as that file of a rules dir) and the scripts and scenes of the others. */
+export interface ReplayDir {
+  check(yaml: string): LoadedFile;
+  others(): CompiledRule[];
+}
+
+/** How replay sees file `fileName` of a rules dir: checked as that file, with the scripts and scenes of the others. */
+export function replayDirOf(directory: RuleDirectory, fileName: string): ReplayDir {
+  return {
+    // A replay tries a changed copy of a rule beside the saved one: the same ids are no clash there.
+    check: (yaml) => directory.check(fileName, yaml, { clashes: false }),
+    others: () =>
+      directory.fileNames.filter((f) => f !== fileName).flatMap((f) => {
+        const loaded = directory.compile(f);
+        return loaded.problems.length > 0 ? [] : [...loaded.scripts, ...loaded.scenes];
+      }),
+  };
+}
+
+/**
+ * `display` names the YAML in its problems: the user's own file where there is one. With `dir`, the rules may use the
+ * blueprints, scripts and scenes of the rules dir (scripts run in the replay too, publishing only in it).
+ */
+export async function replayRule(history: ReplayHistory, yaml: string, from: number, to: number, location?: { latitude: number; longitude: number }, display = 'replay.yaml', dir?: ReplayDir): Promise<ReplayResult> {
   if (!(from < to)) throw new HearthError('HEARTH_VALIDATION', { message: 'from must be before to' });
-  const loaded = loadRuleText(yaml, display);
+  const loaded = dir ? dir.check(yaml) : loadRuleText(yaml, display);
   if (loaded.problems.length) throw new HearthError('HEARTH_RULE_INVALID', { message: loaded.problems.map((p) => p.text).join('\n') }, { errors: loaded.problems });
   // The device topics the rules read (triggers and conditions), matched against the recorded series.
   const filters = new Set<string>();
@@ -54,7 +77,8 @@ export async function replayRule(history: ReplayHistory, yaml: string, from: num
 
   const traces = new MemoryTraceStore(100_000);
   const harness = new RuleHarness({ start: from, states: initial, traceStore: traces, location, loopLimitPerSecond: 1_000 });
-  harness.load('replay.yaml', display, loaded.rules);
+  harness.load('replay.yaml', display, [...loaded.scripts, ...loaded.scenes, ...loaded.rules]);
+  if (dir) harness.load('rules dir', 'the rules dir', dir.others());
   let messages = 0;
   try {
     await harness.start();

@@ -1,14 +1,21 @@
-// The rules dir: which files it holds, each loaded and checked (its own problems and rule ids another file already
-// uses), reloaded per file when it changes, and every rule with its status as users see it. The engine runs what
-// this loads; `hearth rules check` uses it without an engine.
+// The rules dir: which files it holds, each loaded and checked (its own problems, ids another file already uses,
+// and what it uses of other files: blueprints, scenes, scripts), reloaded per file when it changes — with the files
+// that use what it defines — and every rule with its status as users see it. The engine runs the rules, scripts and
+// scenes this loads, the helper service its helpers; `hearth rules check` uses it without either.
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import type { HelperDefinition } from '../helpers/helper-schema.js';
 import type { Clock } from '../shared/clock.js';
 import { HearthError } from '../shared/errors.js';
 import type { EventBus } from '../shared/event-bus.js';
 import type { Logger } from '../shared/logger.js';
 import type { RuleRuntime } from './engine.js';
-import { loadRuleFile, type CompiledRule, type LoadedFile, type RuleProblem } from './rule-loader.js';
+import { Catalog } from './blocks/catalog.js';
+import { fingerprintOf } from './blocks/compile-file.js';
+import type { BlockKind, ParsedFile, ParsedItem } from './blocks/parse-file.js';
+import { parseRuleText } from './blocks/parse-file.js';
+import { findClashes } from './blocks/clashes.js';
+import { loadParsed, parseRuleFile, type CompiledRule, type LoadedFile, type RuleProblem } from './rule-loader.js';
 import type { RuleFileInfo, RuleInfo, RuleStatus } from './rule-views.js';
 import { watchRulesDir } from './rules-dir-watcher.js';
 
@@ -20,13 +27,25 @@ export interface RuleRunner {
   runtime(id: string): RuleRuntime | undefined;
 }
 
+/** What the directory needs of the helper service: each file's helpers. */
+export interface HelperRunner {
+  setHelpers(source: string, label: string, helpers: HelperDefinition[]): void;
+}
+
+/** A loaded file, and what the definitions it read of other files looked like then. */
+interface Loaded extends LoadedFile {
+  fingerprint: string;
+}
+
 export interface RuleDirectoryDeps {
   dir: string;
   clock: Clock;
   logger: Logger;
   events?: EventBus;
-  /** Runs the valid files' rules; without one, files are only loaded and checked. */
+  /** Runs the valid files' rules, scripts and scenes; without one, files are only loaded and checked. */
   engine?: RuleRunner;
+  /** Serves the valid files' helpers. */
+  helpers?: HelperRunner;
 }
 
 export function isRuleFile(name: string): boolean {
@@ -35,7 +54,8 @@ export function isRuleFile(name: string): boolean {
 
 export class RuleDirectory {
   readonly #deps: RuleDirectoryDeps;
-  readonly #files = new Map<string, LoadedFile>();
+  readonly #files = new Map<string, Loaded>();
+  readonly #parsed = new Map<string, ParsedFile>();
 
   constructor(deps: RuleDirectoryDeps) {
     this.#deps = deps;
@@ -55,31 +75,108 @@ export class RuleDirectory {
     if (!existsSync(this.dir)) mkdirSync(this.dir, { recursive: true });
     const files = this.scan();
     for (const file of [...this.#files.keys()]) if (!files.includes(file)) this.remove(file);
-    return files.map((file) => this.reload(file));
+    // Every file is read before any is compiled: a rule finds a blueprint or a script whichever file holds it.
+    for (const file of files) this.#parsed.set(file, parseRuleFile(join(this.dir, file), this.displayPath(file)));
+    return files.map((file) => this.#load(file));
   }
 
-  /** (Re)loads one file (a name in the dir): only its rules are replaced; other files' rules and timers go on. */
+  /**
+   * (Re)loads one file (a name in the dir): only its contents are replaced, other files' rules and timers go on —
+   * but files that use a blueprint, scene or script it defines (or defined) are compiled again when that changed.
+   */
   reload(file: string): LoadedFile {
-    const display = this.displayPath(file);
-    const loaded = loadRuleFile(join(this.dir, file), display);
-    loaded.problems.push(...this.clashes(file, loaded.rules));
-    const { engine, events, clock, logger } = this.#deps;
-    this.#files.set(file, loaded);
-    engine?.setRules(file, display, loaded.problems.length === 0 ? loaded.rules : []);
-    for (const p of loaded.problems) logger.error(`rule file invalid: ${p.text}`);
-    const ruleIds = loaded.rules.map((r) => r.id);
-    events?.emit('rules.reloaded', { file: display, ruleIds, errors: loaded.problems.length, ts: clock.now() });
-    const problems = loaded.problems.length ? `, ${loaded.problems.length} problem(s); its rules are disabled` : '';
-    logger.info(`loaded ${display}: ${loaded.rules.length} rule(s)${problems}`);
+    this.#parsed.set(file, parseRuleFile(join(this.dir, file), this.displayPath(file)));
+    const loaded = this.#load(file);
+    this.#refreshDependents(file);
     return loaded;
   }
 
-  /** Forgets a file (deleted from the dir): its rules stop. */
+  /** Forgets a file (deleted from the dir): its rules, scripts, scenes and helpers stop. */
   remove(file: string): void {
     const loaded = this.#files.get(file);
+    this.#parsed.delete(file);
     if (!loaded) return;
     this.#files.delete(file);
     this.#deps.engine?.setRules(file, loaded.file, []);
+    this.#deps.helpers?.setHelpers(file, loaded.file, []);
+    this.#refreshDependents(file);
+  }
+
+  /** The catalog of what every file defines, the files in name order. */
+  catalog(replace?: [string, ParsedFile]): Catalog {
+    const parsed = new Map(this.#parsed);
+    if (replace) parsed.set(replace[0], replace[1]);
+    return Catalog.of([...parsed].sort(([a], [b]) => a.localeCompare(b)));
+  }
+
+  /** A file as it was last loaded; undefined when the dir has no such file. */
+  loaded(fileName: string): LoadedFile | undefined {
+    return this.#files.get(fileName);
+  }
+
+  /** A fresh compile of a loaded file (new triggers, nothing attached): how a rule test runs a file's rules anew. */
+  compile(fileName: string): LoadedFile {
+    const parsed = this.#parsed.get(fileName);
+    if (!parsed) throw new HearthError('HEARTH_NOT_FOUND', { message: `No rule file "${fileName}"` });
+    const loaded = loadParsed(parsed, this.catalog());
+    loaded.problems.push(...this.clashes(fileName, parsed));
+    return loaded;
+  }
+
+  /** Every item of a kind the files name (valid or not), in file-name order, with whether its file loaded. */
+  items(kind: BlockKind): Array<{ item: ParsedItem; fileName: string; file: string; loaded: boolean }> {
+    return this.fileNames.flatMap((fileName) => {
+      const parsed = this.#parsed.get(fileName);
+      const loaded = this.#files.get(fileName)!;
+      return (parsed?.items ?? []).filter((i) => i.kind === kind && i.id !== undefined).map((item) => ({ item, fileName, file: loaded.file, loaded: loaded.problems.length === 0 }));
+    });
+  }
+
+  /** The names of the loaded files, sorted. */
+  get fileNames(): string[] {
+    return [...this.#files.keys()].sort();
+  }
+
+  /**
+   * Checks YAML as file `fileName` of the dir would be, without saving or running it: with what the other files
+   * define. `clashes: false` leaves out ids other files use (a replay, a draft); `display` names it otherwise.
+   */
+  check(fileName: string, text: string, options: { clashes?: boolean; display?: string } = {}): LoadedFile {
+    const parsed = parseRuleText(text, options.display ?? this.displayPath(fileName));
+    const loaded = loadParsed(parsed, this.catalog([fileName, parsed]));
+    if (options.clashes !== false) loaded.problems.push(...this.clashes(fileName, parsed));
+    return loaded;
+  }
+
+  #load(file: string): LoadedFile {
+    const parsed = this.#parsed.get(file)!;
+    const catalog = this.catalog();
+    const loaded: Loaded = { ...loadParsed(parsed, catalog), fingerprint: '' };
+    loaded.problems.push(...this.clashes(file, parsed));
+    loaded.fingerprint = fingerprintOf(loaded.reads, catalog);
+    const { engine, helpers, events, clock, logger } = this.#deps;
+    this.#files.set(file, loaded);
+    const valid = loaded.problems.length === 0;
+    engine?.setRules(file, parsed.file, valid ? [...loaded.scripts, ...loaded.scenes, ...loaded.rules] : []);
+    helpers?.setHelpers(file, parsed.file, valid ? loaded.helpers : []);
+    for (const p of loaded.problems) logger.error(`rule file invalid: ${p.text}`);
+    const ruleIds = loaded.rules.map((r) => r.id);
+    events?.emit('rules.reloaded', { file: parsed.file, ruleIds, errors: loaded.problems.length, ts: clock.now() });
+    const problems = loaded.problems.length ? `, ${loaded.problems.length} problem(s); its rules are disabled` : '';
+    const others = ([['scene', loaded.scenes.length], ['script', loaded.scripts.length], ['helper', loaded.helpers.length], ['blueprint', loaded.blueprints.length]] as const).filter(([, n]) => n > 0).map(([what, n]) => `, ${n} ${what}(s)`).join('');
+    logger.info(`loaded ${parsed.file}: ${loaded.rules.length} rule(s)${others}${problems}`);
+    return loaded;
+  }
+
+  /** Files that read a definition that is no longer what it was (changed, gone, come) are compiled again. */
+  #refreshDependents(changed: string): void {
+    const catalog = this.catalog();
+    for (const [file, loaded] of [...this.#files]) {
+      if (file === changed || loaded.reads.length === 0 || !this.#parsed.has(file)) continue;
+      if (fingerprintOf(loaded.reads, catalog) === loaded.fingerprint) continue;
+      this.#deps.logger.info(`${loaded.file} uses what ${this.displayPath(changed)} defines: reloading it`);
+      this.#load(file);
+    }
   }
 
   /** Reloads files as they change on disk; the returned function stops watching. */
@@ -100,20 +197,11 @@ export class RuleDirectory {
   }
 
   /**
-   * Rule ids of `rules` (about to be file `file`) already used by another file, or earlier in the same file: each
-   * names the place that holds it first.
+   * Ids the items of `parsed` (about to be file `file`) name that another loaded file already uses for the same kind
+   * of item, or that come earlier in the same file: each names the place that holds it first.
    */
-  clashes(file: string, rules: Array<{ id: string; line: number }>): RuleProblem[] {
-    const display = this.displayPath(file);
-    const found: RuleProblem[] = [];
-    rules.forEach((rule, i) => {
-      const elsewhere = [...this.#files].find(([other, loaded]) => other !== file && loaded.rules.some((r) => r.id === rule.id))?.[1];
-      const clash = elsewhere?.rules.find((r) => r.id === rule.id) ?? rules.slice(0, i).find((r) => r.id === rule.id);
-      if (!clash) return;
-      const message = `"${rule.id}" is already used by ${elsewhere?.file ?? display}:${clash.line}`;
-      found.push({ file: display, line: rule.line, column: 1, path: 'id', message, text: `${display}:${rule.line}:1 id ${message}` });
-    });
-    return found;
+  clashes(file: string, parsed: ParsedFile): RuleProblem[] {
+    return findClashes(file, this.displayPath(file), parsed, this.#files, this.#parsed);
   }
 
   /** Every problem of every file, in the order the files were loaded. */

@@ -4,18 +4,12 @@ import { existsSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 
 import { join } from 'node:path';
 import { HearthError } from '../shared/errors.js';
 import type { RuleDirectory } from './rule-directory.js';
-import { loadRuleText, type RuleProblem } from './rule-loader.js';
-
-/** Validates YAML on its own; `display` names it in the problems. */
-export function validateRuleText(text: string, display: string): { problems: RuleProblem[]; ids: string[] } {
-  const loaded = loadRuleText(text, display);
-  return { problems: loaded.problems, ids: loaded.rules.map((r) => r.id) };
-}
+import type { LoadedFile, RuleProblem } from './rule-loader.js';
 
 /** Validates YAML as file `fileName` of the rules dir: named as the hub names it, and with ids other files use. */
 export function validateRuleFile(directory: RuleDirectory, fileName: string, text: string): { problems: RuleProblem[]; ids: string[] } {
-  const loaded = loadRuleText(text, directory.displayPath(fileName));
-  return { problems: [...loaded.problems, ...directory.clashes(fileName, loaded.rules)], ids: loaded.rules.map((r) => r.id) };
+  const loaded = directory.check(fileName, text);
+  return { problems: loaded.problems, ids: loaded.rules.map((r) => r.id) };
 }
 
 export function readRuleSource(directory: RuleDirectory, id: string): string | undefined {
@@ -41,10 +35,12 @@ export function saveRule(directory: RuleDirectory, id: string, text: string): { 
   return { file, created: write(directory, file, text) };
 }
 
-/** Creates or replaces a whole rule file (one rule or several); it must hold at least one rule. */
+/** Creates or replaces a whole rule file (rules, scenes, scripts, helpers, blueprints); it must hold something. */
 export function saveRuleFile(directory: RuleDirectory, fileName: string, text: string): { created: boolean } {
-  const { ids } = checked(directory, fileName, text);
-  if (ids.length === 0) throw new HearthError('HEARTH_RULE_INVALID', { message: `${directory.displayPath(fileName)} must hold at least one rule; to remove the file, delete it` });
+  const { defines } = checked(directory, fileName, text);
+  if (Object.values(defines).every((ids) => ids.length === 0)) {
+    throw new HearthError('HEARTH_RULE_INVALID', { message: `${directory.displayPath(fileName)} must hold at least one rule, scene, script, helper or blueprint; to remove the file, delete it` });
+  }
   return { created: write(directory, fileName, text) };
 }
 
@@ -61,14 +57,15 @@ export function deleteRuleFile(directory: RuleDirectory, fileName: string): void
   directory.remove(fileName);
 }
 
-function checked(directory: RuleDirectory, fileName: string, text: string): { ids: string[] } {
-  const { problems, ids } = validateRuleFile(directory, fileName, text);
+function checked(directory: RuleDirectory, fileName: string, text: string): { ids: string[]; defines: LoadedFile['defines'] } {
+  const loaded = directory.check(fileName, text);
+  const problems = loaded.problems;
   if (problems.length > 0) throw new HearthError('HEARTH_RULE_INVALID', { message: problems.map((p) => p.text).join('\n') }, { errors: problems });
-  return { ids };
+  return { ids: loaded.rules.map((r) => r.id), defines: loaded.defines };
 }
 
 /** Writes beside, then renames: a crash mid-write never leaves half a rule file for the watcher to load. */
-function write(directory: RuleDirectory, fileName: string, text: string): boolean {
+export function write(directory: RuleDirectory, fileName: string, text: string): boolean {
   const path = join(directory.dir, fileName);
   const existed = existsSync(path);
   const temp = join(directory.dir, `.${fileName}.${process.pid}.tmp`);

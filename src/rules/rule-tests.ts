@@ -1,6 +1,7 @@
 // Rule tests: `<name>.test.yaml` beside `<name>.yaml` describes cases — initial states, a timeline of published
-// messages and clock advances, and the commands expected (or not). Each case runs the real engine in a rule harness
-// (an in-memory bus and a virtual clock): nothing reaches real devices, and an hour of rule time takes milliseconds.
+// messages, clock advances, scenes activated, scripts run and helpers set, and the commands expected (or not). Each
+// case runs the real engine in a rule harness (an in-memory bus and a virtual clock) with the file's rules and the
+// scripts, scenes and helpers of the whole dir: nothing reaches real devices, and an hour of rule time takes ms.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
 import { Type, type Static } from '@sinclair/typebox';
@@ -11,6 +12,10 @@ import { formatPayload } from '../devices/topic.js';
 import { parseDuration } from './duration.js';
 import { RuleHarness } from './rule-harness.js';
 import { loadRuleFile, position, type CompiledRule } from './rule-loader.js';
+import { RuleDirectory } from './rule-directory.js';
+import { systemClock } from '../shared/clock.js';
+import { createLogger } from '../shared/logger.js';
+import type { HelperDefinition } from '../helpers/helper-schema.js';
 import { nextTimeOfDay, parseClock } from './triggers/common.js';
 import { formatPath } from './validate.js';
 import { parseYaml } from './yaml-mistakes.js';
@@ -25,6 +30,9 @@ const Step = Type.Union([
   Type.Object({ expect_none: Type.String({ minLength: 1 }) }, { additionalProperties: false }),
   Type.Object({ expect_notification: Type.String({ minLength: 1, description: 'The message' }), title: Type.Optional(Type.String()), priority: Type.Optional(Type.String()), channels: Type.Optional(Type.Array(Type.String())) }, { additionalProperties: false }),
   Type.Object({ expect_no_notification: Type.Literal(true) }, { additionalProperties: false }),
+  Type.Object({ activate_scene: Type.String({ minLength: 1, description: 'A scene of the rules dir' }) }, { additionalProperties: false }),
+  Type.Object({ run_script: Type.String({ minLength: 1, description: 'A script of the rules dir' }), fields: Type.Optional(Type.Record(Type.String(), Type.Unknown())) }, { additionalProperties: false }),
+  Type.Object({ set_helper: Type.String({ minLength: 1, description: 'A helper of the rules dir' }), value: Value_ }, { additionalProperties: false }),
 ]);
 export const RuleTestFileSchema = Type.Object(
   {
@@ -105,17 +113,24 @@ export async function runRuleTestFile(path: string, display = path): Promise<Tes
   if (problems.length) return { file: display, cases: [], problems };
   const spec = value as TestFile;
   const name = spec.file ?? basename(path).replace(/\.test\.ya?ml$/, '.yaml');
-  // The rule file is checked once, under its own path; each case runs a fresh copy of its rules (triggers keep
-  // state while attached, and a case starts from nothing).
-  const load = () => loadRuleFile(join(path, '..', name), join(dirname(display), name));
-  const rules = load();
-  if (rules.problems.length) return { file: display, cases: [], problems: rules.problems.map((p) => p.text) };
+  // The rules dir is loaded as the hub loads it (a rule finds the blueprints, scenes and scripts of other files); the
+  // file under test is checked under its own path. Each case runs a fresh copy (triggers keep state while attached).
+  const directory = new RuleDirectory({ dir: dirname(path), clock: systemClock, logger: createLogger({ level: 'silent' }) });
+  directory.loadAll();
+  const under = directory.loaded(name) ?? loadRuleFile(join(path, '..', name), join(dirname(display), name));
+  if (under.problems.length) return { file: display, cases: [], problems: under.problems.map((p) => p.text) };
+  const compile = () =>
+    directory.fileNames.flatMap((file) => {
+      const loaded = directory.compile(file);
+      if (loaded.problems.length > 0) return [];
+      return [{ file, runs: [...loaded.scripts, ...loaded.scenes, ...(file === name ? loaded.rules : [])], helpers: loaded.helpers }];
+    });
   const cases: CaseResult[] = [];
-  for (const c of spec.cases) cases.push(await runCase(name, () => load().rules, c));
+  for (const c of spec.cases) cases.push(await runCase(compile, c));
   return { file: display, cases, problems };
 }
 
-async function runCase(name: string, compile: () => CompiledRule[], c: Case): Promise<CaseResult> {
+async function runCase(compile: () => Array<{ file: string; runs: CompiledRule[]; helpers: HelperDefinition[] }>, c: Case): Promise<CaseResult> {
   const diff: string[] = [];
   const start = c.start ? new Date(c.start).getTime() : new Date(2026, 0, 1, 12, 0, 0).getTime();
   // Notifications are recorded, not sent: a case expects them like published messages.
@@ -125,7 +140,7 @@ async function runCase(name: string, compile: () => CompiledRule[], c: Case): Pr
   // What the rules published, minus the hub's own events: the commands a case expects.
   const published = () => harness.published.filter((p) => !p.topic.startsWith('hearth/'));
   try {
-    harness.load(name, name, compile());
+    for (const f of compile()) harness.load(f.file, f.file, f.runs, f.helpers);
     await harness.start();
     let checkpoint = 0;
     const since = () => published().slice(checkpoint);
@@ -141,6 +156,14 @@ async function runCase(name: string, compile: () => CompiledRule[], c: Case): Pr
         await clock.advance(ms);
       } else if ('at' in s) {
         await clock.advanceTo(nextTimeOfDay(clock.now(), parseClock(s.at)));
+      } else if ('activate_scene' in s || 'run_script' in s) {
+        const id = 'activate_scene' in s ? `scene:${s.activate_scene}` : `script:${s.run_script}`;
+        await harness.call(id, 'fields' in s ? s.fields : undefined).catch((err: Error) => {
+          throw new Error(`${label}: ${err.message}`);
+        });
+      } else if ('set_helper' in s) {
+        if (!harness.helpers.has(s.set_helper)) throw new Error(`${label}: no helper "${s.set_helper}" in the rules dir`);
+        await harness.publish(`home/helper_${s.set_helper}/value/set`, formatPayload(s.value));
       } else if ('expect' in s) {
         const list = since();
         const hit = list.findIndex((p) => topicMatches(s.expect, p.topic) && (s.payload === undefined || p.payload === formatPayload(s.payload)));

@@ -79,7 +79,7 @@ export const TraceSchema = Type.Object(
   { additionalProperties: true },
 );
 
-export const RunResultSchema = Type.Union([TraceSchema, Type.Object({ outcome: Type.Literal('running'), message: Type.String() })], {
+export const RunResultSchema = Type.Union([TraceSchema, Type.Object({ outcome: Type.Literal('running'), message: Type.String(), traceId: Type.Optional(Type.Union([Type.String(), Type.Null()])) })], {
   description: "The run's trace, or `running` when it is still running after 5 s",
 });
 

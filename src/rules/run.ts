@@ -6,20 +6,22 @@ import type { Logger } from '../shared/logger.js';
 import type { CompiledRule } from './rule-loader.js';
 import { templateScope } from './template-scope.js';
 import type { RuleTrace } from './traces.js';
-import { RunCancelled, StopRun, type CompiledTrigger, type ConditionContext, type RunContext, type TriggerContext, type TriggerEvent } from './types.js';
+import { RunCancelled, StopRun, type CallRef, type CompiledTrigger, type ConditionContext, type RunContext, type TriggerContext, type TriggerEvent } from './types.js';
 
 export interface RunDeps extends ConditionContext {
   bus: MessageBus;
   logger: Logger;
   triggerContext: TriggerContext;
   notify?: RunContext['notify'];
+  call?: RunContext['call'];
+  awaitRun?: RunContext['awaitRun'];
 }
 
 export interface RunOptions {
   skipConditions?: boolean;
   dryRun?: boolean;
   /** Resume a run a restart interrupted in a top-level delay: wait what is left, then go on from step `startAt`. */
-  resume?: { path: Array<number | string>; dueAt: number; variables: Record<string, unknown>; traceId: string; kind?: 'delay' | 'wait' };
+  resume?: { path: Array<number | string>; dueAt: number; variables: Record<string, unknown>; traceId: string; kind?: 'delay' | 'wait' | 'call'; call?: CallRef };
   /** Where the run's delay checkpoints are kept (durable engines only). */
   checkpoints?: { save(key: string, dueAt: number, event: TriggerEvent): void; delete(key: string): void };
 }
@@ -63,8 +65,8 @@ export class RuleRun {
       const ctx = this.#runContext(scope);
       const store = this.#options.checkpoints;
       if (store) {
-        ctx.checkpoint = (path, dueAt, kind = 'delay') => {
-          store.save(key, dueAt, { ...(trace.trigger as TriggerEvent), resume: { path, variables: { ...scope.variables }, traceId: trace.id, kind } });
+        ctx.checkpoint = (path, dueAt, kind = 'delay', call) => {
+          store.save(key, dueAt, { ...(trace.trigger as TriggerEvent), resume: { path, variables: { ...scope.variables }, traceId: trace.id, kind, ...(call ? { call } : {}) } });
           this.#checkpointed = true;
         };
         ctx.clearCheckpoint = () => {
@@ -75,6 +77,7 @@ export class RuleRun {
       if (resume) {
         trace.reason = `resumed after a restart at step ${resume.path.join('.')}`;
         if (resume.kind === 'wait') ctx.resumeDeadline = resume.dueAt;
+        else if (resume.kind === 'call') ctx.resumeCall = resume.call;
         else {
           // The rest of the delay: its checkpoint is still in the store until it ends.
           this.#checkpointed = store !== undefined;
@@ -131,6 +134,8 @@ export class RuleRun {
       published: this.trace.published,
       dryRun: this.#options.dryRun ?? false,
       ...(deps.notify ? { notify: deps.notify } : {}),
+      ...(deps.call ? { call: deps.call } : {}),
+      ...(deps.awaitRun ? { awaitRun: deps.awaitRun } : {}),
       templateScope: () => templateScope(deps, scope.trigger, scope.variables),
       path: [],
       sleep: (ms) =>

@@ -1,5 +1,5 @@
 // The rule schema: one TypeBox definition per trigger, condition and action kind gives the validation,
-// the TypeScript types and the JSON Schema editors use (rules/hearth-rules.schema.json).
+// the TypeScript types and the JSON Schema editors use (rules/hearth-rules.schema.json, from editor-schema.ts).
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { NotifyActionSchema } from './actions/notify-schema.js';
 
@@ -60,6 +60,17 @@ export const ACTIONS = {
   repeat: Type.Object({ repeat: Type.Object({ count: Type.Optional(Type.Union([Type.Integer({ minimum: 0 }), Type.String()])), while: Type.Optional(nested('condition')), until: Type.Optional(nested('condition')), sequence: nested('action', { minItems: 1 }) }, { additionalProperties: false }), ...alias }, { additionalProperties: false }),
   variables: Type.Object({ variables: Type.Record(Type.String(), Type.Unknown()), ...alias }, { additionalProperties: false }),
   stop: Type.Object({ stop: Type.String(), ...alias }, { additionalProperties: false }),
+  scene: Type.Object({ action: Type.Literal('scene'), scene: Type.String({ pattern: RULE_ID_PATTERN, 'x-expect': 'the id of a scene' }), ...alias }, { additionalProperties: false }),
+  script: Type.Object(
+    {
+      action: Type.Literal('script'),
+      script: Type.String({ pattern: RULE_ID_PATTERN, 'x-expect': 'the id of a script' }),
+      fields: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: "Values of the script's fields; templates allowed" })),
+      wait: Type.Optional(Type.Boolean({ description: 'false: start the script and go on at once (default: wait until its run ends)' })),
+      ...alias,
+    },
+    { additionalProperties: false },
+  ),
 } satisfies Record<string, TSchema>;
 
 export const RuleSchema = Type.Object(
@@ -86,38 +97,10 @@ export type TriggerDefinition = { [K in TriggerKind]: Static<(typeof TRIGGERS)[K
 export type ConditionDefinition = { [K in ConditionKind]: Static<(typeof CONDITIONS)[K]> }[ConditionKind];
 
 /** The actions named by `action:`; the others are told apart by their own key (`delay:`, `if:`, …). */
-export const NAMED_ACTIONS: ActionKind[] = ['publish', 'log', 'notify'];
+export const NAMED_ACTIONS: ActionKind[] = ['publish', 'log', 'notify', 'scene', 'script'];
 
 /** Which action kind an object is: the one `action:` names, or the first key of ACTIONS it has. */
 export function actionKind(item: Record<string, unknown>): ActionKind | undefined {
   if (typeof item.action === 'string') return NAMED_ACTIONS.includes(item.action as ActionKind) ? (item.action as ActionKind) : undefined;
   return (Object.keys(ACTIONS) as ActionKind[]).find((k) => !NAMED_ACTIONS.includes(k) && k in item);
-}
-
-/** The JSON Schema for editors: the kinds as anyOf lists, nested lists as $refs. */
-export function editorSchema(): object {
-  const replace = (node: any): any => {
-    if (Array.isArray(node)) return node.map(replace);
-    if (node && typeof node === 'object') {
-      if (node['x-ref']) return { $ref: `#/definitions/${node['x-ref']}` };
-      const out: any = {};
-      for (const [k, v] of Object.entries(node)) if (k !== 'x-expect') out[k] = replace(v);
-      return out;
-    }
-    return node;
-  };
-  const rule = replace(RuleSchema);
-  return {
-    $schema: 'http://json-schema.org/draft-07/schema#',
-    $id: 'https://hearth.local/hearth-rules.schema.json',
-    title: 'Hearth rules',
-    description: 'One rule, or a list of rules, for the Hearth smart-home hub',
-    definitions: {
-      rule,
-      trigger: { anyOf: Object.values(TRIGGERS).map(replace) },
-      condition: { anyOf: Object.values(CONDITIONS).map(replace) },
-      action: { anyOf: Object.values(ACTIONS).map(replace) },
-    },
-    anyOf: [{ $ref: '#/definitions/rule' }, { type: 'array', items: { $ref: '#/definitions/rule' } }],
-  };
 }

@@ -175,11 +175,42 @@ export interface RunContext extends ConditionContext {
   path: Array<number | string>;
   /** Set while a run resumes after a restart: the rest of the path to continue from; consumed level by level. */
   resumePath?: Array<number | string>;
-  /** A `delay` or `wait_for_trigger` records where the run resumes after a restart, and clears it when done. */
-  checkpoint?(path: Array<number | string>, dueAt: number, kind?: 'delay' | 'wait'): void;
+  /**
+   * A `delay`, `wait_for_trigger` or a call waiting for a script records where the run resumes after a restart (and,
+   * for a call, which run of the script it waits for), and clears it when done.
+   */
+  checkpoint?(path: Array<number | string>, dueAt: number, kind?: 'delay' | 'wait' | 'call', call?: CallRef): void;
   clearCheckpoint?(): void;
   /** Set when a run resumes at a `wait_for_trigger`: when its timeout ends (the wait keeps only the time left). */
   resumeDeadline?: number;
+  /** Set when a run resumes at a script call: the run of the script it waited for. */
+  resumeCall?: CallRef;
+  /** Runs a script or activates a scene (`script:<id>`, `scene:<id>`); absent where there are none. Throws when it cannot start. */
+  call?(id: string, event: TriggerEvent): CallHandle;
+  /** The end of a script's run, by its trace id (running, or already over); undefined when it is unknown. */
+  awaitRun?(id: string, traceId: string): Promise<RunTrace> | undefined;
+}
+
+/** A run of a script or scene: `script:<id>` and its trace id. */
+export interface CallRef {
+  id: string;
+  traceId: string;
+}
+
+/** A run that was started (or queued: no trace id yet) and the trace it ends with. */
+export interface CallHandle {
+  traceId: string | undefined;
+  done: Promise<RunTrace>;
+}
+
+/** What a caller reads of the trace of the run it called (the whole shape is RuleTrace in traces.ts). */
+export interface RunTrace {
+  id: string;
+  outcome: string;
+  reason?: string;
+  error?: string;
+  actions: ActionTrace[];
+  published: Array<{ topic: string; payload: string; at: number }>;
 }
 
 export type CompiledAction = (ctx: RunContext) => Promise<void>;

@@ -17,7 +17,7 @@ export function validateRule(value: unknown, path: Path = []): Problem[] {
   return problems;
 }
 
-function check(schema: TSchema, value: unknown, path: Path, problems: Problem[]): void {
+export function check(schema: TSchema, value: unknown, path: Path, problems: Problem[]): void {
   const seen = new Set<string>();
   for (const error of Value.Errors(schema, value)) {
     const rel = error.path === '' ? [] : error.path.slice(1).split('/').map((p) => (/^\d+$/.test(p) ? Number(p) : p.replace(/~1/g, '/').replace(/~0/g, '~')));

@@ -1,6 +1,7 @@
 // YAML mistakes in words a homeowner understands, at the line that holds the mistake. The parser's own messages name
 // grammar rules ("Nested mappings are not allowed in compact mappings") and often point at the line before.
 import { Document, isMap, isScalar, LineCounter, parseDocument, visit, type YAMLError } from 'yaml';
+import { inputTag } from './blocks/blueprints.js';
 import { checkStructure, type Line } from './yaml-structure.js';
 
 export interface YamlProblem {
@@ -15,7 +16,7 @@ export function parseYaml(text: string): { doc: Document; lineCounter: LineCount
   const deep = nestingTooDeep(text);
   if (deep) return { doc: new Document(null), lineCounter, problems: [deep] };
   try {
-    const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+    const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, customTags: [inputTag] });
     return { doc, lineCounter, problems: doc.errors.length > 0 ? explainYamlErrors(text, doc, lineCounter) : [] };
   } catch (err) {
     // The parser recurses per level: a file nested thousands deep must not take the hub down with it.

@@ -6,6 +6,7 @@ import type { MemoryBus } from '../../src/bus/memory-bus.js';
 import type { RuleEngine, RuleEngineDeps } from '../../src/rules/engine.js';
 import { RuleDirectory } from '../../src/rules/rule-directory.js';
 import { RuleHarness } from '../../src/rules/rule-harness.js';
+import type { HelperService, HelperStore } from '../../src/helpers/helper-service.js';
 import type { TraceStore } from '../../src/rules/traces.js';
 import type { StoredTimer, TimerStore } from '../../src/rules/types.js';
 import type { FakeClock } from '../../src/shared/clock.js';
@@ -13,6 +14,7 @@ import { tempDir } from './hub.js';
 
 export interface EngineHarness {
   engine: RuleEngine;
+  helpers: HelperService;
   /** The rules dir the engine runs: reload, remove, problems, every rule with its status. */
   directory: RuleDirectory;
   clock: FakeClock;
@@ -43,7 +45,7 @@ export class MemoryTimerStore implements TimerStore {
 
 export async function startEngine(
   files: Record<string, string>,
-  options: { start?: Date | number; states?: Array<[string, unknown]>; location?: { latitude: number; longitude: number }; timerStore?: TimerStore; traceStore?: TraceStore; dir?: string; notify?: RuleEngineDeps['notify'] } = {},
+  options: { start?: Date | number; states?: Array<[string, unknown]>; location?: { latitude: number; longitude: number }; timerStore?: TimerStore; traceStore?: TraceStore; dir?: string; notify?: RuleEngineDeps['notify']; helperStore?: HelperStore } = {},
 ): Promise<EngineHarness> {
   const dir = options.dir ?? join(tempDir('hearth-rules-'), 'rules');
   mkdirSync(dir, { recursive: true });
@@ -51,11 +53,12 @@ export async function startEngine(
   const h = new RuleHarness({ ...options, start: options.start ?? new Date(2026, 5, 15, 12, 0, 0) });
   const published: Array<{ topic: string; payload: string }> = [];
   await h.bus.subscribe('#', (m) => published.push({ topic: m.topic, payload: m.payload.toString() }), { retained: false });
-  const directory = new RuleDirectory({ dir, clock: h.clock, logger: h.logger, events: h.events, engine: h.engine });
+  const directory = new RuleDirectory({ dir, clock: h.clock, logger: h.logger, events: h.events, engine: h.engine, helpers: h.helpers });
   directory.loadAll();
   await h.start();
   return {
     engine: h.engine,
+    helpers: h.helpers,
     directory,
     clock: h.clock,
     bus: h.bus,

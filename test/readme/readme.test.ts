@@ -5,7 +5,7 @@
 // `broker.local:1883` for its address, and the test restarts it where the README says `systemctl restart`.
 // A block with no check below fails the test, so a new README command cannot go untested.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -206,6 +206,19 @@ const CHECKS: Array<{ has: string; check?: (block: Block) => Promise<void> | voi
       // It streams until Ctrl-C: two seconds of it.
       const result = spawnSync('bash', ['-c', `${ctx.localize(login)}\ntimeout 2 ${ctx.localize(block.text)}`], { encoding: 'utf8', timeout: 20_000 });
       expect(result.stdout).toContain(': connected');
+    },
+  },
+  {
+    has: '/api/scenes/movie-night/activate',
+    // "With the shipped examples loaded": they are copied into the hub's rules dir, which it reloads.
+    check: async (block) => {
+      const rulesDir = join(ctx.dataDir, 'rules');
+      for (const f of readdirSync(join(ROOT, 'rules')).filter((f) => /\.ya?ml$/.test(f) && !f.includes('.test.'))) copyFileSync(join(ROOT, 'rules', f), join(rulesDir, f));
+      await waitFor(async () => (await (await api('/api/helpers')).json()).some?.((x: { id: string }) => x.id === 'vacation'), 'the shipped examples loaded', 10_000);
+      const { stdout } = sh(ctx.localize(block.text));
+      // What the README says each line answers.
+      expect(stdout).toBe(block.text.split('\n').filter((l) => l.startsWith('# ')).map((l) => l.slice(2)).join('\n') + '\n');
+      await waitFor(async () => (await (await api('/api/helpers/vacation')).json()).value === 'on', 'vacation mode on through mosquitto_pub', 10_000);
     },
   },
   {

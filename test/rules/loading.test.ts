@@ -5,7 +5,7 @@ import { join, relative } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runRulesCheck } from '../../src/cli/rules-check.js';
 import { SETTLE_MS } from '../../src/rules/rules-dir-watcher.js';
-import { editorSchema } from '../../src/rules/schema.js';
+import { editorSchema } from '../../src/rules/editor-schema.js';
 import { startEngine, type EngineHarness } from '../helpers/engine.js';
 import { waitFor } from '../helpers/hub.js';
 
@@ -48,7 +48,7 @@ describe('loading rule files', () => {
     expect(texts).toEqual([
       'ac.yaml:12:7 mode must be one of "single", "restart", "queued", "parallel", got "sometimes"',
       'ac.yaml:5:12 triggers[0].above must be a number, got "hot"',
-      'ac.yaml:8:5 actions[0] is not an action: expected "action: publish|log|notify" or one of the keys delay, wait_for_trigger, if, choose, repeat, variables, stop; got keys acton',
+      'ac.yaml:8:5 actions[0] is not an action: expected "action: publish|log|notify|scene|script" or one of the keys delay, wait_for_trigger, if, choose, repeat, variables, stop; got keys acton',
       'ac.yaml:11:5 actions[1].payloud is not a known key (known: action, topic, payload, qos, retain, alias)',
     ]);
     const list = h.directory.list();
@@ -80,7 +80,7 @@ describe('loading rule files', () => {
     expect(hub.map((t) => t.replaceAll(inDir, ''))).toEqual([
       'b.yaml:2:1 id "same" is already used by a.yaml:2',
       'c.yaml:2:1 id "same" is already used by a.yaml:2',
-      'twice.yaml:10:1 id "x" is already used by twice.yaml:1',
+      'twice.yaml:10:1 [1].id "x" is already used by twice.yaml:1',
     ]);
     // Neither of the two rules of twice.yaml runs: the file is refused as a whole, as any file with a problem.
     expect(h.directory.list().filter((r) => r.status !== 'invalid').map((r) => r.id)).toEqual(['same']);

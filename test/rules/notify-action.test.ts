@@ -25,7 +25,7 @@ describe('notify action', () => {
     ]);
     expect(problems(rule('    title: Leak\n'))).toEqual(['leak.yaml:7:5 actions[0].message is required']);
     expect(problems(rule('    message: "Leak in {{ trigger.topic ) }}"\n'))[0]).toMatch(/^leak\.yaml:8:14 actions\[0\]\.message cannot parse \{\{ trigger\.topic \) \}\}/);
-    expect(problems(rule('    message: Leak\n').replace('action: notify', 'action: notfy'))).toEqual(['leak.yaml:7:13 actions[0].action must be publish, log or notify, got "notfy" (delay, wait_for_trigger, if, choose, repeat, variables and stop are keys of their own)']);
+    expect(problems(rule('    message: Leak\n').replace('action: notify', 'action: notfy'))).toEqual(['leak.yaml:7:13 actions[0].action must be publish, log, notify, scene or script, got "notfy" (delay, wait_for_trigger, if, choose, repeat, variables and stop are keys of their own)']);
   });
 
   it('renders its templates from the trigger, sends to the channels it names, and traces each channel’s answer', async () => {

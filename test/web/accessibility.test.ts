@@ -13,6 +13,23 @@ let browser: Browser;
 
 const RULE = ['id: hall-light', 'description: Hall light on with motion', 'triggers:', '  - trigger: state', '    topic: home/hall/motion', '    to: true', 'actions:', '  - action: publish', '    topic: home/hall_lamp/power/set', '    payload: "on"', ''].join('\n');
 
+// Scenes, a script with a field, and a helper of every type with a control: what the Scenes page draws.
+const BLOCKS = `scenes:
+  - { id: movie-night, name: Movie night, states: { home/hall_lamp/brightness: 20 } }
+scripts:
+  - id: announce
+    fields: { text: { type: text, description: what to say } }
+    actions: [{ action: log, message: "{{ text }}" }]
+helpers:
+  - { id: vacation, type: toggle }
+  - { id: target, type: number, min: 16, max: 26, unit: "°C" }
+  - { id: mode, type: select, options: [home, away] }
+  - { id: note, type: text }
+  - { id: alarm, type: datetime, has_date: false }
+  - { id: guests, type: counter }
+  - { id: tea, type: timer }
+`;
+
 beforeAll(async () => {
   th = await startTestHub();
   browser = await launchBrowser();
@@ -29,8 +46,9 @@ beforeAll(async () => {
   await c.publishAsync('zigbee2mqtt/Living Room/Sensor', JSON.stringify({ temperature: 20.5, battery: 80, linkquality: 90 }), { qos: 1 });
   for (const d of [SHUTTER, SHUTTER_MODE]) await c.publishAsync(d.topic, JSON.stringify(d.config), { qos: 1, retain: true });
   expect((await http(th, 'PUT', '/api/rules/hall-light', { yaml: RULE })).status).toBeLessThan(300);
+  expect((await http(th, 'PUT', '/api/rule-files/home.yaml', { yaml: BLOCKS })).status).toBeLessThan(300);
   expect((await http(th, 'POST', '/api/users', { name: 'kim', password: 'kims-password', role: 'viewer' })).status).toBe(201);
-  await waitFor(() => th.hub.registry.list().length === 8, 'eight devices');
+  await waitFor(() => th.hub.registry.list().filter((d) => !d.id.startsWith('helper_')).length === 8, 'eight devices');
 }, 60_000);
 
 afterAll(async () => {
@@ -42,6 +60,7 @@ const PAGES: Array<[string, string]> = [
   ['home', '#/'],
   ['device', '#/device/hall'],
   ['light device', '#/device/kitchen_floor_light'],
+  ['scenes', '#/scenes'],
   ['rules', '#/rules'],
   ['rule editor', '#/rules/hall-light'],
   ['activity', '#/activity'],
@@ -80,6 +99,7 @@ describe('accessibility (axe-core, WCAG 2.1 A and AA)', () => {
         await page.goto(`${th.httpUrl}/${hash}`);
         await page.waitForSelector('#main > *');
         if (name === 'device') await page.waitForSelector('.chart canvas');
+        if (name === 'scenes') await page.waitForSelector('#helper-id');
         if (name === 'activity') {
           // Something in the log: the hall going offline and back while the page is open.
           const c = await th.connect();

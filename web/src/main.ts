@@ -6,6 +6,7 @@ import { activityPage } from './pages/activity.js';
 import { devicePage } from './pages/device.js';
 import { homePage } from './pages/home.js';
 import { ruleEditorPage, rulesPage } from './pages/rules.js';
+import { scenesPage } from './pages/scenes.js';
 import { settingsPage } from './pages/settings.js';
 import { notificationsPage } from './pages/notifications.js';
 import { alertsLink, registerServiceWorker, startNotifications } from './notify-client.js';
@@ -61,7 +62,7 @@ function shell(main: HTMLElement): void {
     app,
     h('header', { class: 'top' },
       h('h1', {}, h('a', { href: '#/' }, 'Hearth')),
-      h('nav', { 'aria-label': 'Main' }, link('#/', 'Home'), link('#/rules', 'Rules'), link('#/activity', 'Activity'), alertsLink(link('#/notifications', 'Alerts')), link('#/settings', 'Settings')),
+      h('nav', { 'aria-label': 'Main' }, link('#/', 'Home'), link('#/scenes', 'Scenes'), link('#/rules', 'Rules'), link('#/activity', 'Activity'), alertsLink(link('#/notifications', 'Alerts')), link('#/settings', 'Settings')),
       h('span', { class: 'who' }, liveDot, ' ', currentUser?.name ?? '', ' ', h('button', { class: 'link', onclick: async () => { disconnectLive(); await logout(); loginPage(); } }, 'Log out'))),
     healthBanner,
     main,
@@ -77,6 +78,7 @@ function route(): void {
   if (parts[0] === 'device' && parts[1]) cleanup = devicePage(main, parts[1]);
   else if (parts[0] === 'rules' && parts[1]) cleanup = ruleEditorPage(main, parts[1], query === 'new');
   else if (parts[0] === 'rules') cleanup = rulesPage(main);
+  else if (parts[0] === 'scenes') cleanup = scenesPage(main);
   else if (parts[0] === 'activity') cleanup = activityPage(main);
   else if (parts[0] === 'settings') cleanup = settingsPage(main);
   else if (parts[0] === 'notifications') cleanup = notificationsPage(main);

@@ -4,11 +4,12 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { RuleEngine } from '../../rules/engine.js';
 import type { RuleDirectory } from '../../rules/rule-directory.js';
-import { deleteRule, deleteRuleFile, readRuleFileSource, readRuleSource, saveRule, saveRuleFile, validateRuleFile, validateRuleText } from '../../rules/rule-files.js';
+import { deleteRule, deleteRuleFile, readRuleFileSource, readRuleSource, saveRule, saveRuleFile, validateRuleFile } from '../../rules/rule-files.js';
+import { answerRun } from './run-answer.js';
 import { runRuleTests } from '../../rules/rule-tests.js';
 import { HearthError } from '../../shared/errors.js';
 import { parseTimeArg, TIME_FORMS } from '../../shared/time-arg.js';
-import { replayRule, type ReplayHistory } from '../../rules/replay.js';
+import { replayDirOf, replayRule, type ReplayHistory } from '../../rules/replay.js';
 import { RULE_FILE_PATTERN, RULE_ID_PATTERN } from '../../rules/schema.js';
 import { ReplayReportSchema, RuleDetailSchema, RuleFileSchema, RuleInfoSchema, RuleTestReportSchema, RunResultSchema, TraceSchema, ValidationSchema } from '../../rules/rule-views.js';
 import { typed } from '../type-provider.js';
@@ -69,7 +70,12 @@ export async function rulesRoutes(fastify: FastifyInstance, opts: RulesRoutesOpt
       body: Type.Object({ yaml: Yaml, file: Type.Optional(FileName) }, { additionalProperties: false }),
       response: { 200: ValidationSchema, 400: ErrorSchema },
     },
-    handler: async (request) => (request.body.file ? validateRuleFile(directory, request.body.file, request.body.yaml) : validateRuleText(request.body.yaml, 'rule.yaml')),
+    handler: async (request) => {
+      if (request.body.file) return validateRuleFile(directory, request.body.file, request.body.yaml);
+      // A draft of no file yet: checked with what the rules dir defines (blueprints, scenes, scripts), named rule.yaml.
+      const loaded = directory.check('rule.yaml', request.body.yaml, { clashes: false, display: 'rule.yaml' });
+      return { problems: loaded.problems, ids: loaded.rules.map((r) => r.id) };
+    },
   });
 
   // A file as a whole: how a file with errors (which may name no valid rule) or with several rules is opened and fixed.
@@ -121,10 +127,7 @@ export async function rulesRoutes(fastify: FastifyInstance, opts: RulesRoutesOpt
       response: { 200: RunResultSchema, 404: ErrorSchema },
     },
     handler: async (request) => {
-      const run = engine.runNow(request.params.id, { skipConditions: request.query.skipConditions ?? false });
-      const timeout = new Promise<'running'>((resolve) => setTimeout(() => resolve('running'), 5000).unref());
-      const result = await Promise.race([run, timeout]);
-      return result === 'running' ? { outcome: 'running' as const, message: 'the run is still in progress; see its trace' } : result;
+      return answerRun(engine.runNow(request.params.id, { skipConditions: request.query.skipConditions ?? false }), undefined);
     },
   });
 
@@ -148,8 +151,8 @@ export async function rulesRoutes(fastify: FastifyInstance, opts: RulesRoutesOpt
     schema: { tags: ['rules'], summary: 'Replay rule YAML (new or changed) against recorded history; actions are not executed', body: Type.Object({ yaml: Yaml, ...Range, file: Type.Optional(FileName) }, { additionalProperties: false }), response: { 200: ReplayReportSchema, 400: ErrorSchema } },
     handler: async (request) => {
       const to = time(request.body.to, Date.now(), 'to');
-      const display = request.body.file ? directory.displayPath(request.body.file) : undefined;
-      return replayRule(opts.history, request.body.yaml, time(request.body.from, to - 86_400_000, 'from'), to, opts.location, display);
+      const file = request.body.file ?? 'replay.yaml';
+      return replayRule(opts.history, request.body.yaml, time(request.body.from, to - 86_400_000, 'from'), to, opts.location, directory.displayPath(file), replayDirOf(directory, file));
     },
   });
 
@@ -160,7 +163,7 @@ export async function rulesRoutes(fastify: FastifyInstance, opts: RulesRoutesOpt
       const where = directory.fileOf(request.params.id);
       if (!where) throw new HearthError('HEARTH_RULE_NOT_FOUND', { id: request.params.id });
       const to = time(request.body?.to, Date.now(), 'to');
-      return replayRule(opts.history, readRuleFileSource(directory, where.file), time(request.body?.from, to - 86_400_000, 'from'), to, opts.location, directory.displayPath(where.file));
+      return replayRule(opts.history, readRuleFileSource(directory, where.file), time(request.body?.from, to - 86_400_000, 'from'), to, opts.location, directory.displayPath(where.file), replayDirOf(directory, where.file));
     },
   });
 

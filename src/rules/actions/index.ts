@@ -6,6 +6,7 @@ import type { Path } from '../validate.js';
 import { compileLog, compilePublish, compileStop, compileVariables, type Step } from './basic.js';
 import { compileChoose, compileDelay, compileIf, compileRepeat, compileWait, type SequenceCompiler } from './flow.js';
 import { compileNotify } from './notify.js';
+import { compileSceneAction, compileScriptAction } from './call.js';
 
 export function compileSequence(defs: unknown[], path: Path, scopeOf: TemplateScopeOf): (ctx: RunContext, startAt?: number) => Promise<void> {
   const seq: SequenceCompiler = (d, p) => compileSequence(d, p, scopeOf);
@@ -13,7 +14,7 @@ export function compileSequence(defs: unknown[], path: Path, scopeOf: TemplateSc
     const def = raw as any;
     const p = [...path, i];
     const kind = actionKind(def)!;
-    const name = def.alias ?? (kind === 'publish' ? `publish ${def.topic}` : kind);
+    const name = def.alias ?? (kind === 'publish' ? `publish ${def.topic}` : kind === 'scene' || kind === 'script' ? `${kind} ${def[kind]}` : kind);
     let step: Step;
     switch (kind) {
       case 'publish': step = compilePublish(def, p); break;
@@ -26,6 +27,8 @@ export function compileSequence(defs: unknown[], path: Path, scopeOf: TemplateSc
       case 'if': step = compileIf(def, p, seq, scopeOf); break;
       case 'choose': step = compileChoose(def, p, seq, scopeOf); break;
       case 'repeat': step = compileRepeat(def, p, seq, scopeOf); break;
+      case 'scene': step = compileSceneAction(def); break;
+      case 'script': step = compileScriptAction(def, p); break;
     }
     return { name, step };
   });

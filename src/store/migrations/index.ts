@@ -9,6 +9,7 @@ import { demoDevices } from './005-demo-devices.js';
 import { notifications } from './006-notifications.js';
 import { bridgeQueue } from './007-bridge-queue.js';
 import { deviceAdapters } from './008-device-adapters.js';
+import { helperValues } from './009-helper-values.js';
 
 export interface Migration {
   version: number;
@@ -16,7 +17,7 @@ export interface Migration {
   up(db: Database): void;
 }
 
-export const MIGRATIONS: Migration[] = [initial, sessionsTokensRollups, ruleTracesTimers, sessionTokens, demoDevices, notifications, bridgeQueue, deviceAdapters];
+export const MIGRATIONS: Migration[] = [initial, sessionsTokensRollups, ruleTracesTimers, sessionTokens, demoDevices, notifications, bridgeQueue, deviceAdapters, helperValues];
 
 export function migrate(db: Database): { from: number; to: number } {
   const from = db.pragma('user_version', { simple: true }) as number;

@@ -12,8 +12,8 @@ export function activityPage(root: HTMLElement): () => void {
     switch (type) {
       case 'device.online': return `${e.deviceId} is ${e.online ? 'online' : 'offline'}${e.reason ? ` (${e.reason})` : ''}`;
       case 'device.state': return `${e.deviceId}/${e.property} = ${typeof e.value === 'string' ? e.value : JSON.stringify(e.value)}`;
-      case 'rule.run': return `rule ${e.ruleId}: ${e.outcome}${e.message ? ` (${e.message})` : ''}`;
-      case 'rule.error': return `rule ${e.ruleId} error: ${e.message}`;
+      case 'rule.run': return `${runLabel(e.ruleId)}: ${e.outcome}${e.message ? ` (${e.message})` : ''}`;
+      case 'rule.error': return `${runLabel(e.ruleId)} error: ${e.message}`;
       case 'device.problem': return `${e.deviceId}: ${e.message}`;
       case 'device.created': return `new device ${e.deviceId}`;
       case 'hub.log': return `hub: ${e.message}`;
@@ -46,4 +46,10 @@ export function activityPage(root: HTMLElement): () => void {
     if (entries.length > 1000) entries.splice(0, entries.length - 1000);
     render();
   });
+}
+
+/** `script:announce` → `script announce` (scripts and scenes run like rules); a rule id → `rule <id>`. */
+function runLabel(id: string): string {
+  const at = id.indexOf(':');
+  return at > 0 ? `${id.slice(0, at)} ${id.slice(at + 1)}` : `rule ${id}`;
 }

@@ -4,12 +4,15 @@ import { api, type Device, type DeviceProperty } from '../api.js';
 import { ago, h, mount, toast } from '../dom.js';
 import { controlOf, displayName, isOn, isSmall, lightOf, reading, show } from '../format.js';
 import { onLive } from '../live.js';
+import { quickActions } from './scenes.js';
 
 const PENDING_MS = 10_000;
 
 export function homePage(root: HTMLElement): () => void {
   const devices = new Map<string, Device>();
   const pending = new Map<string, { value: unknown; timer: number; failed?: boolean }>();
+  // Scene and script buttons above the devices (scenes.ts), once there are some.
+  const quick = quickActions(() => render());
 
   const render = () => {
     const rooms = new Map<string, Device[]>();
@@ -20,6 +23,7 @@ export function homePage(root: HTMLElement): () => void {
     const groups = [...rooms.entries()].sort(([a], [b]) => (a === 'Other devices' ? 1 : b === 'Other devices' ? -1 : a.localeCompare(b)));
     mount(
       root,
+      quick.hasChildNodes() ? quick : null,
       devices.size === 0 ? h('p', { class: 'empty' }, 'No devices yet. A device appears as soon as it publishes to home/<device>/<property>, or announces itself through Zigbee2MQTT or Home Assistant discovery.') : null,
       groups.map(([room, list]) =>
         h('section', { class: 'room' }, rooms.size > 1 || room !== 'Other devices' ? h('h2', {}, room) : null, h('div', { class: 'cards' }, list.map(card))),
