@@ -3,10 +3,10 @@
 // so) where Mosquitto is not installed.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
-import { DIST, NODE_FLAGS, PASSWORD as ADMIN_PASSWORD, writeRules } from './bench-hub.js';
+import { DIST, NODE_FLAGS, PASSWORD as ADMIN_PASSWORD, writeRules, type BenchBroker } from './bench-hub.js';
 import { roundTrips, sleep, type LatencySummary } from './hub.js';
 import { cpuSeconds, rssMb, spawnUntil, stop } from './processes.js';
 
@@ -98,6 +98,48 @@ export async function runMosquittoBench(log: (line: string) => void = console.lo
     for (const { child, exited } of children.reverse()) await stop(child as any, exited);
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * A Mosquitto of its own for the ratio benchmark, configured as the bare aedes is (anonymous, in memory, loopback,
+ * TCP_NODELAY), with queues deep enough that a burst is measured rather than its per-client limit. Undefined where
+ * Mosquitto is not installed.
+ */
+export async function startMosquittoBroker(): Promise<BenchBroker | undefined> {
+  if (!existsSync(MOSQUITTO)) return undefined;
+  const dir = mkdtempSync(join(tmpdir(), 'hearth-mosquitto-ratio-'));
+  const port = await freePort();
+  const conf = [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'max_queued_messages 1000000', 'max_inflight_messages 0', 'max_connections -1', 'set_tcp_nodelay true', `user ${userInfo().username}`, ''];
+  writeFileSync(join(dir, 'mosquitto.conf'), conf.join('\n'));
+  const child = spawn(MOSQUITTO, ['-c', join(dir, 'mosquitto.conf')], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let output = '';
+  child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  await waitForPort(port);
+  return {
+    url: `mqtt://127.0.0.1:${port}`,
+    pid: child.pid!,
+    auth: {},
+    assertAlive() {
+      if (child.exitCode !== null || child.signalCode !== null) throw new Error(`Mosquitto exited (${child.exitCode ?? child.signalCode}):\n${output.slice(-3000)}`);
+    },
+    async stop() {
+      await stop(child as any, exited);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function waitForPort(port: number): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = connect(port, '127.0.0.1', () => (socket.destroy(), resolve(true)));
+      socket.once('error', () => resolve(false));
+    });
+    if (open) return;
+    await sleep(50);
+  }
+  throw new Error(`Mosquitto did not listen on ${port} within 5 s`);
 }
 
 function freePort(): Promise<number> {

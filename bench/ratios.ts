@@ -6,6 +6,7 @@
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { DIST, startBareBroker, startBenchHub, type BenchBroker } from './bench-hub.js';
+import { startMosquittoBroker } from './mosquitto.js';
 import { cpuSeconds, rssMb, spawnUntil } from './processes.js';
 
 const LOAD = join(DIST, 'load.js');
@@ -107,8 +108,17 @@ export async function runRatioBench(log: (line: string) => void = console.log) {
     } finally {
       await bare.stop();
     }
-    log(`${name}: hub ${h.perSec}/s at ${h.cpuUs} µs CPU a message (${h.cpuPercent} %), bare aedes ${b.perSec}/s at ${b.cpuUs} µs (${b.cpuPercent} %)`);
-    return { hub: h, bare: b, hubBroker: keepHub ? hub : undefined };
+    // The reference the issue's table starts from, where it is installed: the same load on a Mosquitto of its own.
+    const mosquitto = await startMosquittoBroker();
+    let m: Measured | undefined;
+    try {
+      if (mosquitto) m = await measure(mosquitto, load);
+    } finally {
+      await mosquitto?.stop();
+    }
+    const also = m ? `, Mosquitto ${m.perSec}/s at ${m.cpuUs} µs (${m.cpuPercent} %)` : '';
+    log(`${name}: hub ${h.perSec}/s at ${h.cpuUs} µs CPU a message (${h.cpuPercent} %), bare aedes ${b.perSec}/s at ${b.cpuUs} µs (${b.cpuPercent} %)${also}`);
+    return { hub: h, bare: b, mosquitto: m, hubBroker: keepHub ? hub : undefined };
   };
   const fanIn0 = await both('fan-in QoS 0, max rate', { publishers: 100, rate: 'max', seconds: 5, qos: 0, subscribers: 1 });
   const fanIn1 = await both('fan-in QoS 1, max rate', { publishers: 100, rate: 'max', seconds: 5, qos: 1, subscribers: 1 });
@@ -125,8 +135,10 @@ export async function runRatioBench(log: (line: string) => void = console.log) {
     await sleep(60_000);
     const afterLoadRssMb = rssMb(hub.pid);
     log(`hub RSS a minute after the sustained load: ${afterLoadRssMb} MB`);
-    const pair = (m: { hub: Measured; bare: Measured }) => ({ hubMsgsPerSec: m.hub.perSec, bareMsgsPerSec: m.bare.perSec, ratio: ratio(m.hub.perSec, m.bare.perSec) });
-    const cpu = (m: { hub: Measured; bare: Measured }) => ({ hubUs: m.hub.cpuUs, bareUs: m.bare.cpuUs, ratio: ratio(m.hub.cpuUs, m.bare.cpuUs) });
+    type Three = { hub: Measured; bare: Measured; mosquitto?: Measured };
+    const pair = (m: Three) => ({ hubMsgsPerSec: m.hub.perSec, bareMsgsPerSec: m.bare.perSec, mosquittoMsgsPerSec: m.mosquitto?.perSec ?? null, ratio: ratio(m.hub.perSec, m.bare.perSec) });
+    const cpu = (m: Three) => ({ hubUs: m.hub.cpuUs, bareUs: m.bare.cpuUs, mosquittoUs: m.mosquitto?.cpuUs ?? null, ratio: ratio(m.hub.cpuUs, m.bare.cpuUs) });
+    const lossAndTail = (m: Measured) => ({ sent: m.sent, delivered: m.received, lost: m.sent - m.received, latencyMs: m.latency });
     return {
       cpuPerMessage: { qos0: cpu(fanIn0), qos1: cpu(fanIn1) },
       ingestMaxQos0: pair(fanIn0),
@@ -134,8 +146,9 @@ export async function runRatioBench(log: (line: string) => void = console.log) {
       fanoutMax: pair(fanOut),
       sustainedQos1: {
         offeredPerSec: 10_000,
-        hub: { sent: sustained.hub.sent, delivered: sustained.hub.received, lost: sustained.hub.sent - sustained.hub.received, stored, latencyMs: sustained.hub.latency },
-        bare: { sent: sustained.bare.sent, delivered: sustained.bare.received, lost: sustained.bare.sent - sustained.bare.received, latencyMs: sustained.bare.latency },
+        hub: { ...lossAndTail(sustained.hub), stored },
+        bare: lossAndTail(sustained.bare),
+        mosquitto: sustained.mosquitto ? lossAndTail(sustained.mosquitto) : null,
         p99Ratio: ratio(sustained.hub.latency.p99 ?? NaN, sustained.bare.latency.p99 ?? NaN),
       },
       afterLoadRssMb,
