@@ -171,7 +171,7 @@ export const ConfigSchema = Type.Object(
         homeassistant: Adapter('homeassistant', 'that announce themselves with Home Assistant MQTT discovery (ESPHome, Tasmota, Shelly, …)', 'The discovery prefix (Home Assistant\'s default: homeassistant)'),
         owntracks: Type.Object(
           {
-            ...Adapter('owntracks', 'for people: each OwnTracks user becomes person_<user> with home and since (README: Presence)', "The OwnTracks apps' base topic (their default: owntracks)").properties,
+            ...Adapter('owntracks', 'for people from the OwnTracks app: each user becomes person_<user> with home and since (README: Presence)', "The OwnTracks apps' base topic (their default: owntracks)").properties,
             home: OwnTracksHome,
           },
           { default: {}, additionalProperties: false },
