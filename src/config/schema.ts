@@ -12,6 +12,18 @@ const Adapter = (base: string, what: string, baseWhat: string) =>
     { default: {}, additionalProperties: false },
   );
 
+// Where home is for presence: without latitude/longitude, only the phones' own region events decide (README: Presence).
+const OwnTracksHome = Type.Object(
+  {
+    latitude: Type.Optional(Type.Number({ minimum: -90, maximum: 90, description: 'Latitude of home (with longitude): a phone within the radius is home' })),
+    longitude: Type.Optional(Type.Number({ minimum: -180, maximum: 180, description: 'Longitude of home' })),
+    radius: Type.Number({ minimum: 1, maximum: 100000, default: 100, description: 'Metres around home that count as home' }),
+    hysteresis: Type.Number({ minimum: 0, maximum: 100000, default: 50, description: 'Metres beyond the radius (after the fix\'s accuracy) before someone counts as gone' }),
+    region: Type.String({ minLength: 1, default: 'home', description: 'Name of the home region in the OwnTracks app (its enter/leave events decide at once; compared without case)' }),
+  },
+  { default: {}, additionalProperties: false },
+);
+
 const Port = (def: number, description: string, env: string, flag: string) =>
   Type.Integer({ minimum: 0, maximum: 65535, default: def, description, env, flag });
 
@@ -157,6 +169,13 @@ export const ConfigSchema = Type.Object(
         ),
         zigbee2mqtt: Adapter('zigbee2mqtt', 'from Zigbee2MQTT (its bridge/devices, JSON states, availability)', "Zigbee2MQTT's base topic (its mqtt.base_topic)"),
         homeassistant: Adapter('homeassistant', 'that announce themselves with Home Assistant MQTT discovery (ESPHome, Tasmota, Shelly, …)', 'The discovery prefix (Home Assistant\'s default: homeassistant)'),
+        owntracks: Type.Object(
+          {
+            ...Adapter('owntracks', 'for people from the OwnTracks app: each user becomes person_<user> with home and since (README: Presence)', "The OwnTracks apps' base topic (their default: owntracks)").properties,
+            home: OwnTracksHome,
+          },
+          { default: {}, additionalProperties: false },
+        ),
       },
       { default: {}, additionalProperties: false },
     ),

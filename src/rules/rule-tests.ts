@@ -10,6 +10,7 @@ import { topicMatches } from '../bus/message-bus.js';
 import { describeValueError } from '../shared/schema-errors.js';
 import { formatPayload } from '../devices/topic.js';
 import { parseDuration } from './duration.js';
+import { personId } from './people.js';
 import { RuleHarness } from './rule-harness.js';
 import { loadRuleFile, position, type CompiledRule } from './rule-loader.js';
 import { RuleDirectory } from './rule-directory.js';
@@ -33,6 +34,7 @@ const Step = Type.Union([
   Type.Object({ activate_scene: Type.String({ minLength: 1, description: 'A scene of the rules dir' }) }, { additionalProperties: false }),
   Type.Object({ run_script: Type.String({ minLength: 1, description: 'A script of the rules dir' }), fields: Type.Optional(Type.Record(Type.String(), Type.Unknown())) }, { additionalProperties: false }),
   Type.Object({ set_helper: Type.String({ minLength: 1, description: 'A helper of the rules dir' }), value: Value_ }, { additionalProperties: false }),
+  Type.Object({ person: Type.String({ minLength: 1, description: 'Moves a person: alice (or person_alice)' }), home: Type.Boolean() }, { additionalProperties: false }),
 ]);
 export const RuleTestFileSchema = Type.Object(
   {
@@ -43,6 +45,7 @@ export const RuleTestFileSchema = Type.Object(
           name: Type.String({ minLength: 1 }),
           start: Type.Optional(Type.String({ description: 'Local start time, e.g. 2026-06-15T12:00:00' })),
           states: Type.Optional(Type.Record(Type.String(), Value_)),
+          people: Type.Optional(Type.Record(Type.String(), Type.Boolean(), { description: 'Who is home at the start: { alice: true, bob: false }' })),
           steps: Type.Array(Step, { minItems: 1 }),
         },
         { additionalProperties: false },
@@ -135,7 +138,7 @@ async function runCase(compile: () => Array<{ file: string; runs: CompiledRule[]
   const start = c.start ? new Date(c.start).getTime() : new Date(2026, 0, 1, 12, 0, 0).getTime();
   // Notifications are recorded, not sent: a case expects them like published messages.
   const notified = recordNotifications(() => harness.clock.now(), fmt);
-  const harness = new RuleHarness({ start, states: Object.entries(c.states ?? {}), notify: notified.notify });
+  const harness = new RuleHarness({ start, states: [...Object.entries(c.states ?? {}), ...Object.entries(c.people ?? {}).map(([p, home]): [string, unknown] => [`home/${personId(p)}/home`, home])], notify: notified.notify });
   const { clock } = harness;
   // What the rules published, minus the hub's own events: the commands a case expects.
   const published = () => harness.published.filter((p) => !p.topic.startsWith('hearth/'));
@@ -164,6 +167,11 @@ async function runCase(compile: () => Array<{ file: string; runs: CompiledRule[]
       } else if ('set_helper' in s) {
         if (!harness.helpers.has(s.set_helper)) throw new Error(`${label}: no helper "${s.set_helper}" in the rules dir`);
         await harness.publish(`home/helper_${s.set_helper}/value/set`, formatPayload(s.value));
+      } else if ('person' in s) {
+        // As the OwnTracks adapter reports it: the person device's home, and since when.
+        const id = personId(s.person);
+        await harness.publish(`home/${id}/since`, new Date(clock.now()).toISOString());
+        await harness.publish(`home/${id}/home`, formatPayload(s.home));
       } else if ('expect' in s) {
         const list = since();
         const hit = list.findIndex((p) => topicMatches(s.expect, p.topic) && (s.payload === undefined || p.payload === formatPayload(s.payload)));

@@ -20,6 +20,7 @@ export const Duration = Type.Union(
 );
 const Clock = Type.String({ pattern: '^([01]?\\d|2[0-3]):[0-5]\\d(:[0-5]\\d)?$', 'x-expect': 'a time of day HH:MM or HH:MM:SS' });
 const Weekday = Type.Union(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].map((d) => Type.Literal(d)));
+const People = Type.Union([Type.String({ minLength: 1 }), Type.Array(Type.String({ minLength: 1 }), { minItems: 1 })], { 'x-expect': 'a person (alice or person_alice) or a list of them' });
 const common = { id: Type.Optional(Type.String({ description: 'Name of this trigger, available as trigger.id' })) };
 
 export const TRIGGERS = {
@@ -32,6 +33,15 @@ export const TRIGGERS = {
   cron: Type.Object({ trigger: Type.Literal('cron'), cron: Type.String({ minLength: 9, description: 'A cron expression, e.g. "*/5 * * * *"' }), ...common }, { additionalProperties: false }),
   sun: Type.Object({ trigger: Type.Literal('sun'), event: Type.Union([Type.Literal('sunrise'), Type.Literal('sunset')]), offset: Type.Optional(Type.Union([Type.String(), Type.Number()], { 'x-expect': 'a signed duration like -30m or "-00:30:00"' })), ...common }, { additionalProperties: false }),
   hub: Type.Object({ trigger: Type.Literal('hub'), event: Type.Union([Type.Literal('start'), Type.Literal('shutdown')]), ...common }, { additionalProperties: false }),
+  presence: Type.Object(
+    {
+      trigger: Type.Literal('presence'),
+      event: Type.Union([Type.Literal('arrived'), Type.Literal('left'), Type.Literal('first_arrived'), Type.Literal('last_left')], { 'x-expect': 'arrived, left, first_arrived or last_left' }),
+      person: Type.Optional(People),
+      ...common,
+    },
+    { additionalProperties: false },
+  ),
   webhook: Type.Object({ trigger: Type.Literal('webhook'), webhook_id: Type.String({ minLength: 8, pattern: '^[A-Za-z0-9_-]+$', 'x-expect': 'a secret id of at least 8 letters, digits, _ or -' }), ...common }, { additionalProperties: false }),
 } satisfies Record<string, TSchema>;
 
@@ -40,6 +50,7 @@ export const CONDITIONS = {
   numeric_state: Type.Object({ condition: Type.Literal('numeric_state'), topic: Topic, above: Type.Optional(Type.Number()), below: Type.Optional(Type.Number()), value: Type.Optional(Type.String()) }, { additionalProperties: false }),
   time: Type.Object({ condition: Type.Literal('time'), after: Type.Optional(Clock), before: Type.Optional(Clock), weekday: Type.Optional(Type.Union([Weekday, Type.Array(Weekday)], { 'x-expect': 'mon, tue, wed, thu, fri, sat or sun, or a list of them' })) }, { additionalProperties: false }),
   sun: Type.Object({ condition: Type.Literal('sun'), after: Type.Optional(Type.Union([Type.Literal('sunrise'), Type.Literal('sunset')])), before: Type.Optional(Type.Union([Type.Literal('sunrise'), Type.Literal('sunset')])), after_offset: Type.Optional(Type.Union([Type.String(), Type.Number()])), before_offset: Type.Optional(Type.Union([Type.String(), Type.Number()])) }, { additionalProperties: false }),
+  presence: Type.Object({ condition: Type.Literal('presence'), anyone_home: Type.Optional(Type.Boolean()), person: Type.Optional(People), home: Type.Optional(Type.Boolean()) }, { additionalProperties: false }),
   and: Type.Object({ condition: Type.Literal('and'), conditions: nested('condition', { minItems: 1 }) }, { additionalProperties: false }),
   or: Type.Object({ condition: Type.Literal('or'), conditions: nested('condition', { minItems: 1 }) }, { additionalProperties: false }),
   not: Type.Object({ condition: Type.Literal('not'), conditions: nested('condition', { minItems: 1 }) }, { additionalProperties: false }),

@@ -39,6 +39,11 @@ export class StateStore {
   get size(): number {
     return this.#values.size;
   }
+
+  /** Every topic with its value (presence asks who is home: each home/person_<user>/home). */
+  *entries(): IterableIterator<[string, unknown]> {
+    for (const [topic, v] of this.#values) yield [topic, v.value];
+  }
 }
 
 export function sameValue(a: unknown, b: unknown): boolean {

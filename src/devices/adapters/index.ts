@@ -4,6 +4,7 @@ import { HearthError } from '../../shared/errors.js';
 import type { TopicGrant } from '../../store/user-repo.js';
 import { homeAdapter } from './home.js';
 import { homeAssistantAdapter } from './homeassistant.js';
+import { owntracksAdapter, type HomeRegion } from './owntracks.js';
 import type { Adapter, AdapterSettings } from './types.js';
 import { zigbee2mqttAdapter } from './zigbee2mqtt.js';
 
@@ -11,6 +12,7 @@ export const ADAPTERS = {
   home: () => homeAdapter(),
   zigbee2mqtt: (s: AdapterSettings) => zigbee2mqttAdapter(s.baseTopic),
   homeassistant: (s: AdapterSettings) => homeAssistantAdapter(s.baseTopic),
+  owntracks: (s: AdapterSettings & { home?: Partial<HomeRegion> }) => owntracksAdapter(s.baseTopic, { radius: 100, hysteresis: 50, region: 'home', ...s.home }),
 } satisfies Record<string, (settings: AdapterSettings) => Adapter>;
 
 export type AdapterName = keyof typeof ADAPTERS;

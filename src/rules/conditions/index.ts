@@ -3,6 +3,7 @@ import type { ConditionDefinition } from '../schema.js';
 import { compileTemplate } from '../template.js';
 import { CompileError, type CompiledCondition, type ConditionResult } from '../types.js';
 import type { Path } from '../validate.js';
+import { compilePresenceCondition } from './presence.js';
 import { compileNumericStateCondition, compileStateCondition } from './state.js';
 import { compileSunCondition, compileTimeCondition } from './time.js';
 
@@ -14,6 +15,7 @@ export function compileCondition(def: ConditionDefinition, path: Path, templateS
     case 'numeric_state': return compileNumericStateCondition(def, path);
     case 'time': return compileTimeCondition(def, path);
     case 'sun': return compileSunCondition(def, path);
+    case 'presence': return compilePresenceCondition(def, path);
     case 'and':
     case 'or':
     case 'not': {

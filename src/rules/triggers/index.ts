@@ -6,6 +6,7 @@ import type { Path } from '../validate.js';
 import { compileDevice } from './device.js';
 import { compileMqtt } from './mqtt.js';
 import { compileNumericState } from './numeric-state.js';
+import { compilePresence } from './presence.js';
 import { compileState } from './state.js';
 import { compileHub, compileWebhook } from './external.js';
 import { compileCron, compileSun, compileTime, compileTimePattern } from './time.js';
@@ -23,5 +24,6 @@ export function compileTrigger(def: TriggerDefinition, index: number, path: Path
     case 'sun': return compileSun(def, id, path);
     case 'hub': return compileHub(def, id);
     case 'webhook': return compileWebhook(def, id);
+    case 'presence': return compilePresence(def, id);
   }
 }

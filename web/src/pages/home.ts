@@ -4,6 +4,7 @@ import { api, type Device, type DeviceProperty } from '../api.js';
 import { ago, h, mount, toast } from '../dom.js';
 import { controlOf, displayName, isOn, isSmall, lightOf, reading, show } from '../format.js';
 import { onLive } from '../live.js';
+import { peopleStrip } from './people.js';
 import { quickActions } from './scenes.js';
 
 const PENDING_MS = 10_000;
@@ -23,6 +24,7 @@ export function homePage(root: HTMLElement): () => void {
     const groups = [...rooms.entries()].sort(([a], [b]) => (a === 'Other devices' ? 1 : b === 'Other devices' ? -1 : a.localeCompare(b)));
     mount(
       root,
+      peopleStrip(devices.values()),
       quick.hasChildNodes() ? quick : null,
       devices.size === 0 ? h('p', { class: 'empty' }, 'No devices yet. A device appears as soon as it publishes to home/<device>/<property>, or announces itself through Zigbee2MQTT or Home Assistant discovery.') : null,
       groups.map(([room, list]) =>
