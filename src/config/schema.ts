@@ -157,6 +157,18 @@ export const ConfigSchema = Type.Object(
         ),
         zigbee2mqtt: Adapter('zigbee2mqtt', 'from Zigbee2MQTT (its bridge/devices, JSON states, availability)', "Zigbee2MQTT's base topic (its mqtt.base_topic)"),
         homeassistant: Adapter('homeassistant', 'that announce themselves with Home Assistant MQTT discovery (ESPHome, Tasmota, Shelly, …)', 'The discovery prefix (Home Assistant\'s default: homeassistant)'),
+        tasmota: Adapter('%prefix%/%topic%/', 'running Tasmota (tele/<topic>/LWT, STATE, SENSOR; stat/<topic>/RESULT; commands on cmnd/<topic>/…)',
+          "Tasmota's FullTopic, with %prefix% and %topic% (its default: %prefix%/%topic%/)"),
+        shelly: Type.Object(
+          {
+            ...Adapter('shellies', 'from Shelly firmware (Gen1 shellies/<id>/…, Gen2 and later <prefix>/status/…, /events/rpc, /rpc)', 'The Gen1 topic prefix (shellies)').properties,
+            gen2Prefixes: Type.Array(Type.String({ minLength: 1, ...PREFIX }), {
+              default: [],
+              description: 'Topic prefixes of Gen2+ devices beyond their default (their device id, shelly<model>-<mac>), each as set in the device\'s MQTT settings',
+            }),
+          },
+          { default: {}, additionalProperties: false },
+        ),
       },
       { default: {}, additionalProperties: false },
     ),

@@ -4,6 +4,8 @@ import { HearthError } from '../../shared/errors.js';
 import type { TopicGrant } from '../../store/user-repo.js';
 import { homeAdapter } from './home.js';
 import { homeAssistantAdapter } from './homeassistant.js';
+import { shellyAdapter } from './shelly.js';
+import { tasmotaAdapter } from './tasmota.js';
 import type { Adapter, AdapterSettings } from './types.js';
 import { zigbee2mqttAdapter } from './zigbee2mqtt.js';
 
@@ -11,6 +13,10 @@ export const ADAPTERS = {
   home: () => homeAdapter(),
   zigbee2mqtt: (s: AdapterSettings) => zigbee2mqttAdapter(s.baseTopic),
   homeassistant: (s: AdapterSettings) => homeAssistantAdapter(s.baseTopic),
+  // Its baseTopic is Tasmota's FullTopic (default %prefix%/%topic%/).
+  tasmota: (s: AdapterSettings) => tasmotaAdapter(s.baseTopic),
+  // Its baseTopic is the Gen1 prefix (shellies); Gen2+ devices by prefix (see shelly.ts).
+  shelly: (s: AdapterSettings & { gen2Prefixes?: string[] }) => shellyAdapter(s.baseTopic, s.gen2Prefixes ?? []),
 } satisfies Record<string, (settings: AdapterSettings) => Adapter>;
 
 export type AdapterName = keyof typeof ADAPTERS;
