@@ -15,7 +15,7 @@ export const CredentialSchema = Type.Object({ username: Type.String(), deviceId:
 export const NewCredential = Type.Object(
   {
     deviceId: TopicId('The device these credentials may publish for'),
-    adapter: Type.Optional(Type.Union([Type.Literal('zigbee2mqtt'), Type.Literal('homeassistant')], { description: "A login for a bridge of this adapter, limited to the adapter's topics" })),
+    adapter: Type.Optional(Type.Union([Type.Literal('zigbee2mqtt'), Type.Literal('homeassistant'), Type.Literal('tasmota'), Type.Literal('shelly')], { description: "A login for a bridge of this adapter, limited to the adapter's topics" })),
   },
   { additionalProperties: false },
 );
