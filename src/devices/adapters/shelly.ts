@@ -22,8 +22,8 @@ export interface ShellyNative {
   prefix: string;
 }
 
-/** The `src` of Hearth's RPC requests: devices reply on `<src>/rpc`. */
-export const SHELLY_RPC_SRC = 'hearth/shelly';
+/** The `src` of Hearth's RPC requests: devices reply on `<src>/rpc` (not under hearth/, which is the hub's own). */
+export const SHELLY_RPC_SRC = 'hearth-shelly';
 // A component status is well under a KiB; NotifyFullStatus of a Pro 4PM a few KiB.
 const MAX_PAYLOAD = 32 * 1024;
 const GEN2_REST = /^(online|status\/[^/]+|events\/rpc|rpc)$/;

@@ -97,7 +97,7 @@ describe('messages → decoded', () => {
     expect(a.decode(msg('garage/door/status/cover:0', COVER_STATUS), ctx)[0]).toMatchObject({ key: 'garage/door', native: { gen: 2, prefix: 'garage/door' } });
     expect(a.decode(msg('esphome/status/x', '{}'), ctx)).toEqual([]);
     expect(a.decode(msg('zigbee2mqtt/online', 'true'), ctx)).toEqual([]);
-    expect(a.filters).toEqual(['shellies/#', '+/online', '+/status/+', '+/events/rpc', 'hearth/shelly/rpc', 'garage/door/online', 'garage/door/status/+', 'garage/door/events/rpc']);
+    expect(a.filters).toEqual(['shellies/#', '+/online', '+/status/+', '+/events/rpc', 'hearth-shelly/rpc', 'garage/door/online', 'garage/door/status/+', 'garage/door/events/rpc']);
   });
 
   it.each([
@@ -136,17 +136,17 @@ describe('commands', () => {
     ['cover_0_position', 25, { type: 'number' as const, settable: true }, { method: 'Cover.GoToPosition', params: { id: 0, pos: 25 } }],
   ])('Gen2 %s = %j', (property, value, capability, expected) => expect(encodeRpc(property, value, capability)).toEqual(expected));
 
-  it('a Gen2 request carries an id and src = hearth/shelly, and a refusal in its reply is told once', () => {
+  it('a Gen2 request carries an id and src = hearth-shelly, and a refusal in its reply is told once', () => {
     const a = shellyAdapter();
     const device = known(a.decode(msg('shellyplus1pm-a8032ab12345/status/switch:0', SWITCH_STATUS), ctx), 'shellyplus1pm-a8032ab12345');
     const [sent] = a.encode(device, 'switch_0', 'off') as Array<{ topic: string; payload: string }>;
     expect(sent!.topic).toBe('shellyplus1pm-a8032ab12345/rpc');
-    expect(JSON.parse(sent!.payload)).toEqual({ id: 1, src: 'hearth/shelly', method: 'Switch.Set', params: { id: 0, on: false } });
-    const reply = { id: 1, src: 'shellyplus1pm-a8032ab12345', dst: 'hearth/shelly', error: { code: -103, message: 'Invalid argument' } };
-    expect(a.decode(msg('hearth/shelly/rpc', reply), ctx)).toEqual([
+    expect(JSON.parse(sent!.payload)).toEqual({ id: 1, src: 'hearth-shelly', method: 'Switch.Set', params: { id: 0, on: false } });
+    const reply = { id: 1, src: 'shellyplus1pm-a8032ab12345', dst: 'hearth-shelly', error: { code: -103, message: 'Invalid argument' } };
+    expect(a.decode(msg('hearth-shelly/rpc', reply), ctx)).toEqual([
       { kind: 'problem', once: 'rpc error shellyplus1pm-a8032ab12345 Switch.Set -103', message: 'shellyplus1pm-a8032ab12345 refused Switch.Set: Invalid argument (logged once)' },
     ]);
-    expect(a.decode(msg('hearth/shelly/rpc', reply), ctx)).toEqual([]); // its request answered already
+    expect(a.decode(msg('hearth-shelly/rpc', reply), ctx)).toEqual([]); // its request answered already
     expect(a.encode(device, 'switch_0_power', 3)).toBe('switch_0_power of shellyplus1pm-a8032ab12345 is read-only');
   });
 });
