@@ -50,15 +50,19 @@ function states(n: Node): Array<[string, string]> {
   switch (n.kind) {
     case 'tasmota-plug':
       return [
-        [`tele/${n.id}/STATE`, JSON.stringify({ Time: new Date().toISOString().slice(0, 19), POWER: n.on ? 'ON' : 'OFF', Wifi: { RSSI: 76, Signal: -62 } })],
-        [`tele/${n.id}/SENSOR`, JSON.stringify({ ENERGY: { Total: 6.294, Today: 0.954, Power: n.power, Voltage: 230, Current: Math.round((n.power / 230) * 1000) / 1000 } })],
+        [`tele/${n.id}/STATE`, JSON.stringify({ Time: new Date().toISOString().slice(0, 19), POWER: n.on ? 'ON' : 'OFF',
+            Wifi: { RSSI: 76, Signal: -62 } })],
+        [`tele/${n.id}/SENSOR`, JSON.stringify({ ENERGY: { Total: 6.294, Today: 0.954, Power: n.power, Voltage: 230,
+            Current: Math.round((n.power / 230) * 1000) / 1000 } })],
       ];
     case 'tasmota-sensor':
       return [[`tele/${n.id}/SENSOR`, JSON.stringify({ AM2301: { Temperature: t, Humidity: 48.2 }, TempUnit: 'C' })]];
     case 'shelly-plus1pm':
-      return [[`${n.id}/status/switch:0`, JSON.stringify({ id: 0, source: 'init', output: n.on, apower: n.power, voltage: 231.4, current: 0, aenergy: { total: 1234.5 }, temperature: { tC: t, tF: t * 1.8 + 32 } })]];
+      return [[`${n.id}/status/switch:0`, JSON.stringify({ id: 0, source: 'init', output: n.on, apower: n.power, voltage: 231.4,
+          current: 0, aenergy: { total: 1234.5 }, temperature: { tC: t, tF: t * 1.8 + 32 } })]];
     case 'shelly-ht':
-      return [[`shellies/${n.id}/sensor/temperature`, String(t)], [`shellies/${n.id}/sensor/humidity`, '51'], [`shellies/${n.id}/sensor/battery`, '93']];
+      return [[`shellies/${n.id}/sensor/temperature`, String(t)], [`shellies/${n.id}/sensor/humidity`, '51'],
+          [`shellies/${n.id}/sensor/battery`, '93']];
   }
 }
 
@@ -82,10 +86,13 @@ function obey(n: Node, topic: string, payload: string): Array<[string, string]> 
     const was = n.on;
     if (req.method === 'Switch.Set') n.on = req.params?.on === true;
     else if (req.method === 'Switch.Toggle') n.on = !n.on;
-    else return [[`${req.src}/rpc`, JSON.stringify({ id: req.id, src: n.id, dst: req.src, error: { code: 404, message: `No handler for ${req.method}` } })]];
+    else return [[`${req.src}/rpc`, JSON.stringify({ id: req.id, src: n.id, dst: req.src, error: { code: 404,
+        message: `No handler for ${req.method}` } })]];
     n.power = n.on ? 41.2 : 0;
-    const notify = { src: n.id, dst: `${n.id}/events`, method: 'NotifyStatus', params: { ts: Date.now() / 1000, 'switch:0': { id: 0, output: n.on, apower: n.power } } };
-    return [[`${req.src}/rpc`, JSON.stringify({ id: req.id, src: n.id, dst: req.src, result: { was_on: was } })], [`${n.id}/events/rpc`, JSON.stringify(notify)]];
+    const notify = { src: n.id, dst: `${n.id}/events`, method: 'NotifyStatus', params: { ts: Date.now() / 1000, 'switch:0': { id: 0,
+        output: n.on, apower: n.power } } };
+    return [[`${req.src}/rpc`, JSON.stringify({ id: req.id, src: n.id, dst: req.src, result: { was_on: was } })], [`${n.id}/events/rpc`,
+        JSON.stringify(notify)]];
   }
   return [];
 }
@@ -104,7 +111,8 @@ export async function startFirmwareDevices(options: FirmwareOptions): Promise<Si
     let client: MqttClient;
     try {
       client = await mqtt.connectAsync(options.url, {
-        clientId: `${id}-${Math.round(random() * 1e6)}`, username: options.username, password: options.password, reconnectPeriod: 0, connectTimeout: 10_000,
+        clientId: `${id}-${Math.round(random() * 1e6)}`, username: options.username, password: options.password,
+        reconnectPeriod: 0, connectTimeout: 10_000,
         will: will(n, retain),
       }, false);
     } catch (err) {
@@ -151,7 +159,8 @@ export async function startFirmwareDevices(options: FirmwareOptions): Promise<Si
         const c = clients.get(n.id)!;
         if (abrupt) return void (c as any).stream?.destroy();
         // A clean goodbye: what its will would have said (a clean DISCONNECT discards the will).
-        if (goodbye) await c.publishAsync(will(n, retain).topic, will(n, retain).payload.toString(), { qos: 1, retain }).catch(() => undefined);
+        if (goodbye) await c.publishAsync(will(n, retain).topic, will(n, retain).payload.toString(), { qos: 1,
+            retain }).catch(() => undefined);
         await c.endAsync().catch(() => undefined);
       }));
     },

@@ -34,7 +34,8 @@ export class LearntDevices<N> {
   restore(known: KnownDevice[], native: (k: KnownDevice) => N): void {
     for (const k of known) {
       this.#devices.set(k.key, {
-        key: k.key, name: k.name ?? k.key, model: null, manufacturer: null, capabilities: { ...k.capabilities }, native: native(k), announced: true,
+        key: k.key, name: k.name ?? k.key, model: null, manufacturer: null,
+        capabilities: { ...k.capabilities }, native: native(k), announced: true,
       });
     }
   }

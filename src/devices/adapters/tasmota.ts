@@ -23,12 +23,15 @@ const MAX_PAYLOAD = 16 * 1024;
 export function fullTopicOf(fullTopic: string) {
   const full = fullTopic.endsWith('/') ? fullTopic : `${fullTopic}/`;
   if (!full.includes('%prefix%') || !full.includes('%topic%')) {
-    throw new Error(`adapters.tasmota.baseTopic is Tasmota's FullTopic and needs both %prefix% and %topic%, got ${JSON.stringify(fullTopic)}`);
+    throw new Error(
+      `adapters.tasmota.baseTopic is Tasmota's FullTopic and needs both %prefix% and %topic%, got ${JSON.stringify(fullTopic)}`,
+    );
   }
   const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   // %hostname% and %id% stand for a level each; the device is told apart by %topic%.
   const parts = full.split(/(%prefix%|%topic%|%hostname%|%id%)/);
-  const pattern = parts.map((p) => (p === '%prefix%' ? '(cmnd|stat|tele)' : p === '%topic%' ? '([^/]+)' : p.startsWith('%') ? '[^/]+' : escape(p))).join('');
+  const pattern = parts.map((p) => (p === '%prefix%' ? '(cmnd|stat|tele)' : p === '%topic%' ? '([^/]+)' : p.startsWith('%') ? '[^/]+'
+      : escape(p))).join('');
   const re = new RegExp(`^${pattern}([^/]+)$`);
   const prefixFirst = full.indexOf('%prefix%') < full.indexOf('%topic%');
   const filter = (prefix: string) => `${full.replace('%prefix%', prefix).replace(/%(topic|hostname|id)%/g, '+')}+`;
@@ -39,7 +42,8 @@ export function fullTopicOf(fullTopic: string) {
       if (!m) return undefined;
       return prefixFirst ? { prefix: m[1]!, topic: m[2]!, command: m[3]! } : { prefix: m[2]!, topic: m[1]!, command: m[3]! };
     },
-    topic: (prefix: string, deviceTopic: string, command: string) => `${full.replace('%prefix%', prefix).replace('%topic%', deviceTopic)}${command}`,
+    topic: (prefix: string, deviceTopic: string,
+        command: string) => `${full.replace('%prefix%', prefix).replace('%topic%', deviceTopic)}${command}`,
   };
 }
 
@@ -62,7 +66,8 @@ export function tasmotaAdapter(fullTopic: string = TASMOTA_FULL_TOPIC): Adapter 
     filters: full.filters,
     maxPayload: MAX_PAYLOAD,
     restore(known) {
-      devices.restore(known, (k) => ({ topic: (k.native as Partial<TasmotaNative> | null)?.topic ?? k.key, commands: { ...(k.native as Partial<TasmotaNative> | null)?.commands } }));
+      devices.restore(known, (k) => ({ topic: (k.native as Partial<TasmotaNative> | null)?.topic ?? k.key,
+          commands: { ...(k.native as Partial<TasmotaNative> | null)?.commands } }));
     },
     decode(message: AdapterMessage): Decoded[] {
       if (message.payload.length === 0) return [];
@@ -73,7 +78,9 @@ export function tasmotaAdapter(fullTopic: string = TASMOTA_FULL_TOPIC): Adapter 
       if (where.prefix === 'tele' && command === 'LWT') {
         // "tele/tasmota/LWT = Online (retained)" (API.md); the will says Offline.
         if (payload !== 'Online' && payload !== 'Offline') {
-          return [problem(`lwt ${device}`, `${message.topic} says ${JSON.stringify(payload.slice(0, 40))}, neither Online nor Offline; ignored (logged once)`, 'malformed')];
+          return [problem(`lwt ${device}`,
+            `${message.topic} says ${JSON.stringify(payload.slice(0, 40))}, neither Online nor Offline; ignored (logged once)`,
+            'malformed')];
         }
         return devices.availability(device, device, payload === 'Online', `${payload} on ${message.topic}`);
       }
@@ -103,7 +110,8 @@ export function tasmotaAdapter(fullTopic: string = TASMOTA_FULL_TOPIC): Adapter 
       const topic = native?.topic ?? device.key;
       const command = native?.commands?.[property];
       const capability = device.capabilities[property];
-      if (!command || !capability?.settable) return `${property} of ${device.name ?? device.id} is read-only (Tasmota takes POWER<n>, Dimmer and CT)`;
+      const name = device.name ?? device.id;
+      if (!command || !capability?.settable) return `${property} of ${name} is read-only (Tasmota takes POWER<n>, Dimmer and CT)`;
       let payload: string;
       if (command.startsWith('POWER')) {
         const v = typeof value === 'string' && value.toLowerCase() === 'toggle' ? 'TOGGLE' : commandValue(capability, value);
@@ -117,7 +125,8 @@ export function tasmotaAdapter(fullTopic: string = TASMOTA_FULL_TOPIC): Adapter 
       return [{ topic: full.topic('cmnd', topic, command), payload }];
     },
     // Its telemetry and status, and its own commands (docs/MQTT.md: it subscribes to cmnd/<topic>/#).
-    credentialTopics: (id) => ({ publish: [`${full.topic('tele', id, '#')}`, `${full.topic('stat', id, '#')}`], subscribe: [`${full.topic('cmnd', id, '#')}`] }),
+    credentialTopics: (id) => ({ publish: [`${full.topic('tele', id, '#')}`, `${full.topic('stat', id, '#')}`],
+        subscribe: [`${full.topic('cmnd', id, '#')}`] }),
   };
 }
 
