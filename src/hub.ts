@@ -431,6 +431,8 @@ export class Hub {
     const { startDemoMode } = await import('./simulator/demo-mode.js');
     const { zigbee2mqtt, homeassistant } = this.config.adapters;
     const adapters = { ...(zigbee2mqtt.enabled ? { zigbee2mqtt: zigbee2mqtt.baseTopic } : {}), ...(homeassistant.enabled ? { homeassistant: homeassistant.baseTopic } : {}) };
+    const { tasmota, shelly } = this.config.adapters;
+    Object.assign(adapters, tasmota.enabled ? { tasmota: tasmota.baseTopic } : {}, shelly.enabled ? { shelly: shelly.baseTopic } : {});
     const stop = await startDemoMode({
       addLogin: (u, p, identity) => this.broker.addLogin(u, p, identity),
       registry: this.registry,

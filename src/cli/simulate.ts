@@ -2,12 +2,14 @@
 import { parseArgs } from 'node:util';
 import { HearthError } from '../shared/errors.js';
 import { startDiscoveryDevices, type DiscoveryKind } from '../simulator/discovery-devices.js';
+import { startFirmwareDevices, type FirmwareKind } from '../simulator/firmware-devices.js';
 import { startSimulation } from '../simulator/simulator.js';
 import { startZigbee2mqttBridge, type Z2mKind } from '../simulator/zigbee2mqtt-bridge.js';
 import { stdout, type Out } from './output.js';
 
 const Z2M_KINDS: Z2mKind[] = ['thermometer', 'light', 'plug', 'motion', 'contact'];
 const DISCOVERY_KINDS: DiscoveryKind[] = ['sensor', 'plug', 'light', 'thermostat', 'cover'];
+const FIRMWARE_KINDS: Record<string, FirmwareKind[]> = { tasmota: ['tasmota-plug', 'tasmota-sensor'], shelly: ['shelly-plus1pm', 'shelly-ht'] };
 
 export async function runSimulateCommand(argv: string[], out: Out = stdout): Promise<number> {
   const { values } = parseArgs({
@@ -31,11 +33,19 @@ export async function runSimulateCommand(argv: string[], out: Out = stdout): Pro
   if (!Number.isFinite(rate) || rate <= 0 || rate > 100_000) throw invalid(`--rate must be a number of readings per second 0-100000, got ${JSON.stringify(values.rate)}`);
   const password = values.password ?? process.env.HEARTH_SIMULATE_PASSWORD;
   const adapter = values.adapter!;
-  if (!['home', 'zigbee2mqtt', 'homeassistant'].includes(adapter)) throw invalid(`--adapter must be home, zigbee2mqtt or homeassistant, got ${JSON.stringify(adapter)}`);
-  const what = adapter === 'zigbee2mqtt' ? ' behind a Zigbee2MQTT bridge' : adapter === 'homeassistant' ? ' announced with Home Assistant discovery' : '';
+  if (!['home', 'zigbee2mqtt', 'homeassistant', 'tasmota', 'shelly'].includes(adapter)) {
+    throw invalid(`--adapter must be home, zigbee2mqtt, homeassistant, tasmota or shelly, got ${JSON.stringify(adapter)}`);
+  }
+  const what = adapter === 'zigbee2mqtt' ? ' behind a Zigbee2MQTT bridge' : adapter === 'homeassistant' ? ' announced with Home Assistant discovery'
+    : FIRMWARE_KINDS[adapter] ? ` running ${adapter === 'tasmota' ? 'Tasmota' : 'Shelly'} firmware (default topics)` : '';
   out(`connecting ${devices} simulated device(s)${what} to ${values.url}…`);
   const login = { url: values.url, username: values.username, password, rate };
-  const sim = adapter === 'zigbee2mqtt'
+  const kinds = FIRMWARE_KINDS[adapter];
+  // Tasmota topics and Shelly ids as the firmwares make them (lower case here, as device logins need).
+  const firmwareId = (i: number) => (adapter === 'tasmota' ? `${values.prefix}-${kinds![i % 2]!.slice(8)}-${i + 1}` : `${kinds![i % 2]!.replace('-', '')}-${values.prefix}${i + 1}`);
+  const sim = kinds
+    ? await startFirmwareDevices({ ...login, devices: Array.from({ length: devices }, (_, i) => [firmwareId(i), kinds[i % 2]!]) })
+    : adapter === 'zigbee2mqtt'
     ? await startZigbee2mqttBridge({ ...login, base: values['base-topic'], devices: Array.from({ length: devices }, (_, i) => [`${values.prefix}/${Z2M_KINDS[i % Z2M_KINDS.length]} ${i + 1}`, Z2M_KINDS[i % Z2M_KINDS.length]!]) })
     : adapter === 'homeassistant'
       ? await startDiscoveryDevices({ ...login, prefix: values['base-topic'], devices: Array.from({ length: devices }, (_, i) => [`${values.prefix}-${DISCOVERY_KINDS[i % DISCOVERY_KINDS.length]}-${i + 1}`, DISCOVERY_KINDS[i % DISCOVERY_KINDS.length]!, `${values.prefix} ${DISCOVERY_KINDS[i % DISCOVERY_KINDS.length]} ${i + 1}`]) })

@@ -176,6 +176,18 @@ export const ConfigSchema = Type.Object(
           },
           { default: {}, additionalProperties: false },
         ),
+        tasmota: Adapter('%prefix%/%topic%/', 'running Tasmota (tele/<topic>/LWT, STATE, SENSOR; stat/<topic>/RESULT; commands on cmnd/<topic>/…)',
+          "Tasmota's FullTopic, with %prefix% and %topic% (its default: %prefix%/%topic%/)"),
+        shelly: Type.Object(
+          {
+            ...Adapter('shellies', 'from Shelly firmware (Gen1 shellies/<id>/…, Gen2 and later <prefix>/status/…, /events/rpc, /rpc)', 'The Gen1 topic prefix (shellies)').properties,
+            gen2Prefixes: Type.Array(Type.String({ minLength: 1, ...PREFIX }), {
+              default: [],
+              description: 'Topic prefixes of Gen2+ devices beyond their default (their device id, shelly<model>-<mac>), each as set in the device\'s MQTT settings',
+            }),
+          },
+          { default: {}, additionalProperties: false },
+        ),
       },
       { default: {}, additionalProperties: false },
     ),

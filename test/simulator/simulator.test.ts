@@ -46,10 +46,10 @@ describe('simulator', () => {
 
   it('demo mode starts a living home with rooms, using the example rules\' device ids, with a Zigbee2MQTT bridge and discovered devices', async () => {
     th = await startTestHub({ overrides: { demo: true } });
-    await waitFor(() => th!.hub.registry.list().filter((d) => d.online).length === 30, '30 demo devices online', 15_000);
+    await waitFor(() => th!.hub.registry.list().filter((d) => d.online).length === 34, '34 demo devices online', 15_000);
     await waitFor(() => th!.hub.registry.get('livingroom').room === 'Living room', 'rooms set');
     expect(th.hub.registry.has('ac')).toBe(true);
-    expect(th.logs.some((l) => l.includes('demo mode: 30 simulated devices are running (20 on home/…, 5 behind a Zigbee2MQTT bridge, 5 announced with Home Assistant discovery)'))).toBe(true);
+    expect(th.logs.some((l) => l.includes('demo mode: 34 simulated devices are running (20 on home/…, 5 behind a Zigbee2MQTT bridge, 5 announced with Home Assistant discovery, 4 running Tasmota or Shelly firmware)'))).toBe(true);
     await waitFor(() => th!.hub.registry.get('living_room_floor_lamp').room === 'Living room', 'the Zigbee lamp in its room');
     expect(th.hub.registry.get('living_room_floor_lamp')).toMatchObject({ source: 'zigbee2mqtt', name: 'Living room/Floor lamp', model: 'LED1624G9' });
     expect(th.hub.registry.get('study_thermostat')).toMatchObject({ source: 'homeassistant', room: 'Office', properties: { target_temperature: { settable: true, min: 5, max: 28 } } });
@@ -58,6 +58,13 @@ describe('simulator', () => {
     await http(th, 'POST', '/api/devices/study_thermostat/target_temperature/set', { value: 22.5 });
     await waitFor(() => th!.hub.registry.get('living_room_floor_lamp').properties.state?.value === 'ON', 'the lamp on');
     await waitFor(() => th!.hub.registry.get('study_thermostat').properties.target_temperature?.value === 22.5, 'the new set-point');
+    // Tasmota and Shelly devices too, in their rooms, obeying in their own dialects.
+    await waitFor(() => th!.hub.registry.get('shellyplus1pm-d3m0a1b2c3d4').room === 'Garage', 'the Shelly in its room');
+    expect(th.hub.registry.get('kettle-plug')).toMatchObject({ source: 'tasmota', room: 'Kitchen', properties: { power: { settable: true } } });
+    await http(th, 'POST', '/api/devices/kettle-plug/power/set', { value: 'on' });
+    await http(th, 'POST', '/api/devices/shellyplus1pm-d3m0a1b2c3d4/switch_0/set', { value: 'on' });
+    await waitFor(() => th!.hub.registry.get('kettle-plug').properties.power?.value === 'ON', 'the kettle plug on');
+    await waitFor(() => th!.hub.registry.get('shellyplus1pm-d3m0a1b2c3d4').properties.switch_0?.value === true, 'the Shelly switch on');
   });
 
   it('the demo leaves nothing behind: no user, no devices, and no alert fires for its own shutdown', async () => {
@@ -65,7 +72,7 @@ describe('simulator', () => {
     mkdirSync(rulesDir);
     copyFileSync(join(import.meta.dirname, '../../rules/alerts.yaml'), join(rulesDir, 'alerts.yaml'));
     th = await startTestHub({ rulesDir, overrides: { demo: true } });
-    await waitFor(() => th!.hub.registry.list().filter((d) => d.online).length === 30, '30 demo devices online', 15_000);
+    await waitFor(() => th!.hub.registry.list().filter((d) => d.online).length === 34, '34 demo devices online', 15_000);
     // The demo's login is in memory only, and may act only for its own devices.
     expect(th.hub.users.listUsers().map((u) => u.name)).toEqual(['admin']);
     const { canPublish, canSubscribe } = await import('../../src/broker/acl.js');
@@ -77,6 +84,8 @@ describe('simulator', () => {
     expect(canPublish(demo, 'zigbee2mqtt/bridge/devices')).toEqual({ allowed: true });
     expect(canPublish(demo, 'study-thermostat/target')).toEqual({ allowed: true });
     expect(canPublish(demo, 'tasmota/discovery/x').allowed).toBe(false);
+    expect(canPublish(demo, 'tele/kettle-plug/STATE')).toEqual({ allowed: true });
+    expect(canPublish(demo, 'tele/other-plug/STATE').allowed).toBe(false);
     const dataDir = th.dataDir;
     await th.stop();
     // Restarted without --demo: nothing of the demo is left, and no offline alert is pending or fired.
@@ -116,6 +125,21 @@ describe('hearth simulate', () => {
     expect(th.hub.registry.get('sim_thermometer_1').properties.temperature).toMatchObject({ unit: '°C', type: 'number' });
     expect(typeof th.hub.registry.get('sim_sensor_1').properties.temperature?.value).toBe('number');
     // The bridge said offline as it stopped; the discovered devices said so on their availability topics.
+    expect(devices.every((d) => d.source === 'home' || d.status === 'offline')).toBe(true);
+  });
+
+  it('--adapter tasmota and --adapter shelly run devices in their firmwares\' own topics', async () => {
+    th = await startTestHub();
+    const { runSimulateCommand } = await import('../../src/cli/simulate.js');
+    const run = (adapter: string) => runSimulateCommand(['--adapter', adapter, '--devices', '4', '--rate', '20', '--url', th!.mqttUrl, '--username', 'admin', '--password', ADMIN_PASSWORD, '--duration', '1'], () => undefined);
+    expect(await run('tasmota')).toBe(0);
+    expect(await run('shelly')).toBe(0);
+    const devices = th.hub.registry.list();
+    expect(devices.filter((d) => d.source === 'tasmota').map((d) => d.id).sort()).toEqual(['sim-plug-1', 'sim-plug-3', 'sim-sensor-2', 'sim-sensor-4']);
+    expect(devices.filter((d) => d.source === 'shelly').map((d) => d.id).sort()).toEqual(['shellyht-sim2', 'shellyht-sim4', 'shellyplus1pm-sim1', 'shellyplus1pm-sim3']);
+    expect(th.hub.registry.get('sim-sensor-2').properties.am2301_temperature).toMatchObject({ unit: '°C', type: 'number' });
+    expect(th.hub.registry.get('shellyplus1pm-sim1').properties.switch_0_power).toMatchObject({ unit: 'W' });
+    // Each said what its will says as it stopped.
     expect(devices.every((d) => d.source === 'home' || d.status === 'offline')).toBe(true);
   });
 

@@ -1,6 +1,10 @@
 // Users and per-device MQTT credentials.
 import { Type } from '@sinclair/typebox';
+import { ADAPTER_NAMES } from '../../devices/adapters/index.js';
 import { Password, Role, TopicId, UserName } from './common.js';
+
+/** Every adapter but home (a home device's login is its own home/<id>/…). */
+const BRIDGE_ADAPTERS = ADAPTER_NAMES.filter((name) => name !== 'home');
 
 export const UserSchema = Type.Object({ name: Type.String(), role: Role, createdAt: Type.String({ format: 'date-time' }) });
 export const NewUser = Type.Object({ name: UserName, password: Password, role: Role }, { additionalProperties: false });
@@ -15,7 +19,12 @@ export const CredentialSchema = Type.Object({ username: Type.String(), deviceId:
 export const NewCredential = Type.Object(
   {
     deviceId: TopicId('The device these credentials may publish for'),
-    adapter: Type.Optional(Type.Union([Type.Literal('zigbee2mqtt'), Type.Literal('homeassistant')], { description: "A login for a bridge of this adapter, limited to the adapter's topics" })),
+    adapter: Type.Optional(
+      Type.Union(
+        BRIDGE_ADAPTERS.map((name) => Type.Literal(name)),
+        { description: "A login for a bridge of this adapter, limited to the adapter's topics" },
+      ),
+    ),
   },
   { additionalProperties: false },
 );

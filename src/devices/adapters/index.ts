@@ -5,6 +5,8 @@ import type { TopicGrant } from '../../store/user-repo.js';
 import { homeAdapter } from './home.js';
 import { homeAssistantAdapter } from './homeassistant.js';
 import { owntracksAdapter, type HomeRegion } from './owntracks.js';
+import { shellyAdapter } from './shelly.js';
+import { tasmotaAdapter } from './tasmota.js';
 import type { Adapter, AdapterSettings } from './types.js';
 import { zigbee2mqttAdapter } from './zigbee2mqtt.js';
 
@@ -13,6 +15,10 @@ export const ADAPTERS = {
   zigbee2mqtt: (s: AdapterSettings) => zigbee2mqttAdapter(s.baseTopic),
   homeassistant: (s: AdapterSettings) => homeAssistantAdapter(s.baseTopic),
   owntracks: (s: AdapterSettings & { home?: Partial<HomeRegion> }) => owntracksAdapter(s.baseTopic, { radius: 100, hysteresis: 50, region: 'home', ...s.home }),
+  // Its baseTopic is Tasmota's FullTopic (default %prefix%/%topic%/).
+  tasmota: (s: AdapterSettings) => tasmotaAdapter(s.baseTopic),
+  // Its baseTopic is the Gen1 prefix (shellies); Gen2+ devices by prefix (see shelly.ts).
+  shelly: (s: AdapterSettings & { gen2Prefixes?: string[] }) => shellyAdapter(s.baseTopic, s.gen2Prefixes ?? []),
 } satisfies Record<string, (settings: AdapterSettings) => Adapter>;
 
 export type AdapterName = keyof typeof ADAPTERS;
