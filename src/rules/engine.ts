@@ -192,7 +192,7 @@ export class RuleEngine {
 
   /** Detaches a rule's triggers and ends its runs; with `resume`, runs waiting at a saved checkpoint are saved. */
   #detach(rt: Runtime, why: string, resume?: string): void {
-    rt.detaches.forEach((d) => d());
+    for (const d of rt.detaches) d();
     rt.detaches = [];
     const now = this.#deps.clock.now();
     for (const q of rt.queue) {
@@ -252,7 +252,7 @@ export class RuleEngine {
     const runs = this.#durable.takeRuns().sort((a, b) => Number(!a.ruleId.includes(':')) - Number(!b.ruleId.includes(':')));
     for (const r of runs) {
       const rt = this.#rules.get(r.ruleId);
-      if (!rt || !rt.enabled || !r.resume) {
+      if (!rt?.enabled || !r.resume) {
         r.forget();
         continue;
       }

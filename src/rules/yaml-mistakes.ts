@@ -177,7 +177,10 @@ function leadingSpaces(raw: string): number {
 function parseLine(raw: string, n: number, indent: number): Line {
   const dashes: number[] = [];
   let at = indent;
-  for (let m; (m = /^-( +|$)/.exec(raw.slice(at))); at += m[0].length) dashes.push(at + 1);
+  for (let m = /^-( +|$)/.exec(raw.slice(at)); m; m = /^-( +|$)/.exec(raw.slice(at))) {
+    dashes.push(at + 1);
+    at += m[0].length;
+  }
   const rest = raw.slice(at);
   const key = QUOTED_KEY.exec(rest) ?? PLAIN_KEY.exec(rest);
   const valueStart = key ? at + key[0].length : at;

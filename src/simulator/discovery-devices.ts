@@ -5,6 +5,7 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Logger } from '../shared/logger.js';
 import type { Simulation } from './simulator.js';
+import { seededRandom } from './seeded-random.js';
 
 export type DiscoveryKind = 'thermostat' | 'plug' | 'cover' | 'light' | 'sensor';
 
@@ -117,8 +118,7 @@ export interface DiscoveryOptions {
 export async function startDiscoveryDevices(options: DiscoveryOptions): Promise<Simulation> {
   const prefix = options.prefix ?? 'homeassistant';
   const retain = options.retain ?? true;
-  let seed = options.seed ?? 11;
-  const random = () => ((seed = (seed * 1664525 + 1013904223) % 4294967296) / 4294967296);
+  const random = seededRandom(options.seed ?? 11);
   const clients = new Map<string, MqttClient>();
   const refused: Simulation['refused'] = [];
   const nodes: Node[] = [];

@@ -4,6 +4,7 @@ import { commandTopic, homeTopic, statusTopic } from '../devices/topic.js';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Logger } from '../shared/logger.js';
 import { createDevice, type DeviceKind, type SimulatedDevice } from './devices.js';
+import { seededRandom } from './seeded-random.js';
 
 export interface SimulationOptions {
   url: string;
@@ -36,8 +37,7 @@ export interface Simulation {
 const KINDS: DeviceKind[] = ['thermometer', 'thermometer', 'motion', 'door', 'switch', 'light'];
 
 export async function startSimulation(options: SimulationOptions): Promise<Simulation> {
-  let seed = options.seed ?? 42;
-  const random = () => ((seed = (seed * 1664525 + 1013904223) % 4294967296) / 4294967296);
+  const random = seededRandom(options.seed ?? 42);
   const list: Array<[string, DeviceKind]> = Array.isArray(options.devices)
     ? options.devices
     : Array.from({ length: options.devices }, (_, i) => [`${options.prefix ?? 'sim'}-${i + 1}`, KINDS[i % KINDS.length]!]);

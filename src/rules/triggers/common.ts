@@ -16,7 +16,7 @@ export function valueAtPath(value: unknown, path: string | undefined): unknown {
   if (!path) return value;
   let node: any = value;
   for (const part of path.split('.')) {
-    if (node === null || typeof node !== 'object' || !Object.prototype.hasOwnProperty.call(node, part)) return undefined;
+    if (node === null || typeof node !== 'object' || !Object.hasOwn(node, part)) return undefined;
     node = node[part];
   }
   return node;
