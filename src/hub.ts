@@ -1,3 +1,4 @@
+// Long file: the composition root: every part's construction, start order and reverse stop in one place, read top to bottom.
 // The composition root: builds every part with explicit dependencies, starts them in order and stops them in reverse.
 import type { Server as HttpServer } from 'node:http';
 import type { Server } from 'node:net';

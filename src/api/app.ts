@@ -80,7 +80,8 @@ export async function buildApi(ctx: ApiContext, options: ApiOptions = {}): Promi
   for (const routes of [systemRoutes, metricsRoutes, authRoutes, tokenRoutes, deviceRoutes, historyRoutes, userRoutes, deviceCredentialRoutes, eventRoutes, backupRoutes, bridgeRoutes]) {
     await app.register(routes, { ctx });
   }
-  // biome-ignore-start lint/nursery/noMisusedPromises: Fastify's register takes async plugins (FastifyPluginAsync); Biome sees only the callback overload
+  // Fastify's register takes async plugins (FastifyPluginAsync); Biome's inference sees only the callback overload.
+  // biome-ignore-start lint/nursery/noMisusedPromises: see above
   // The rule engine's routes (src/api/routes/rules.ts) are owned with the engine and get only what they need.
   if (ctx.rules) {
     const { engine, directory, helpers } = ctx.rules;

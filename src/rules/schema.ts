@@ -1,3 +1,4 @@
+// Long file: one TypeBox definition per trigger, condition and action kind: the whole rule vocabulary, as editors read it.
 // The rule schema: one TypeBox definition per trigger, condition and action kind gives the validation,
 // the TypeScript types and the JSON Schema editors use (rules/hearth-rules.schema.json, from editor-schema.ts).
 import { Type, type Static, type TSchema } from '@sinclair/typebox';

@@ -1,3 +1,4 @@
+// Long file: a catalogue of YAML mistakes, each check a few lines, run in one pass over the lines.
 // YAML mistakes in words a homeowner understands, at the line that holds the mistake. The parser's own messages name
 // grammar rules ("Nested mappings are not allowed in compact mappings") and often point at the line before.
 import { Document, isMap, isScalar, LineCounter, parseDocument, visit, type YAMLError } from 'yaml';

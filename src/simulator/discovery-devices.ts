@@ -1,3 +1,4 @@
+// Long file: five simulated device kinds with their discovery configs: data as much as code.
 // Simulated devices that announce themselves with Home Assistant MQTT discovery, the way ESPHome and Tasmota do: one
 // MQTT client each with a last will on its availability topic, discovery configs (abbreviated, with `~`; one device
 // in the device-based `cmps` form), states, and command topics obeyed and reported back. They announce again when
@@ -180,7 +181,7 @@ export async function startDiscoveryDevices(options: DiscoveryOptions): Promise<
     async stop({ abrupt = false, goodbye = true } = {}) {
       clearInterval(timer);
       await Promise.all([...clients.entries()].map(async ([id, c]) => {
-        if (abrupt) return void (c as any).stream?.destroy();
+        if (abrupt) return void c.stream?.destroy();
         if (goodbye) await c.publishAsync(`${id}/status`, 'offline', { qos: 1, retain }).catch(() => undefined);
         await c.endAsync().catch(() => undefined);
       }));

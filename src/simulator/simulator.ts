@@ -109,7 +109,7 @@ export async function startSimulation(options: SimulationOptions): Promise<Simul
     async stop({ abrupt = false, goodbye = true } = {}) {
       clearInterval(timer);
       await Promise.all([...clients.entries()].map(async ([id, c]) => {
-        if (abrupt) return void (c as any).stream?.destroy();
+        if (abrupt) return void c.stream?.destroy();
         // A clean goodbye: say offline (the will is discarded on a clean DISCONNECT), then disconnect.
         if (goodbye) await c.publishAsync(statusTopic(id), 'offline', { qos: 1, retain: true }).catch(() => undefined);
         await c.endAsync().catch(() => undefined);

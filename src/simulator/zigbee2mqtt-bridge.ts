@@ -164,7 +164,7 @@ export async function startZigbee2mqttBridge(options: BridgeOptions): Promise<Si
     pause: () => clearInterval(timer),
     async stop({ abrupt = false, goodbye = true } = {}) {
       clearInterval(timer);
-      if (abrupt) return void (client as any).stream?.destroy();
+      if (abrupt) return void client.stream?.destroy();
       if (goodbye) await pub(`${base}/bridge/state`, '{"state":"offline"}', retain).catch(() => undefined);
       await client.endAsync().catch(() => undefined);
     },

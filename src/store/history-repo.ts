@@ -144,7 +144,8 @@ export class HistoryRepo {
       INSERT INTO history_hourly (series_id, hour, min, max, sum, count)
       SELECT series_id, ts - (ts % 3600000), min(num), max(num), sum(num), count(*) FROM history
       WHERE series_id = ? AND ts < ? AND num IS NOT NULL GROUP BY ts - (ts % 3600000)
-      ON CONFLICT (series_id, hour) DO UPDATE SET min = min(min, excluded.min), max = max(max, excluded.max), sum = sum + excluded.sum, count = count + excluded.count`);
+      ON CONFLICT (series_id, hour) DO UPDATE SET min = min(min, excluded.min), max = max(max, excluded.max),
+        sum = sum + excluded.sum, count = count + excluded.count`);
     const drop = this.#db.prepare('DELETE FROM history WHERE series_id = ? AND ts < ?');
     for (const s of series) {
       const rule = rules.find((r) => topicMatches(r.match, `${s.deviceId}/${s.property}`));

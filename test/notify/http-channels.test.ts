@@ -128,7 +128,7 @@ describe('webhook', () => {
     await notifier.stop();
   });
 
-  it('a refusal of the message itself (HTTP 400) is given up at once; a server error is retried; neither shows the secret URL path', async () => {
+  it('a refused message (HTTP 400) is given up at once; a server error is retried; neither shows the secret URL path', async () => {
     const { notifier, logs } = notifierFor({ hook: { type: 'webhook', urlEnv: 'SLACK_URL', preset: 'slack' } }, { SLACK_URL: `${server.url}/services/T000/B000/XXXXsecretXXXX` });
     server.answer(() => ({ status: 400, body: 'invalid_payload' }));
     const [refused] = await notifier.notify(doorOpen);
