@@ -6,6 +6,7 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Logger } from '../shared/logger.js';
 import type { Simulation } from './simulator.js';
+import { closeClients } from './clients.js';
 import { seededRandom } from './seeded-random.js';
 
 export type DiscoveryKind = 'thermostat' | 'plug' | 'cover' | 'light' | 'sensor';
@@ -178,13 +179,9 @@ export async function startDiscoveryDevices(options: DiscoveryOptions): Promise<
     refused,
     stats: () => ({ devices: nodes.length, connected: [...clients.values()].filter((c) => c.connected).length, published, commands }),
     pause: () => clearInterval(timer),
-    async stop({ abrupt = false, goodbye = true } = {}) {
+    async stop(how = {}) {
       clearInterval(timer);
-      await Promise.all([...clients.entries()].map(async ([id, c]) => {
-        if (abrupt) return void c.stream?.destroy();
-        if (goodbye) await c.publishAsync(`${id}/status`, 'offline', { qos: 1, retain }).catch(() => undefined);
-        await c.endAsync().catch(() => undefined);
-      }));
+      await closeClients(clients, how, (id) => ({ topic: `${id}/status`, retain }));
     },
   };
 }
