@@ -38,5 +38,5 @@ export async function runHistoryBench(properties = 50): Promise<{ rows: number; 
 }
 
 if (process.argv[1]?.endsWith('history.js')) {
-  runHistoryBench().then((r) => console.log(JSON.stringify(r, null, 2)));
+  void runHistoryBench().then((r) => console.log(JSON.stringify(r, null, 2)));
 }

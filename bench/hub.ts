@@ -143,5 +143,5 @@ export async function runHubBench(log: (line: string) => void = console.log) {
 }
 
 if (process.argv[1]?.endsWith('hub.js')) {
-  runHubBench().then((r) => console.log(JSON.stringify(r, null, 2)));
+  void runHubBench().then((r) => console.log(JSON.stringify(r, null, 2)));
 }

@@ -33,7 +33,7 @@ if (rate === Infinity) {
         c.publish(topicOf(i), payload());
         sent++;
       }
-      await new Promise<void>((r) => ((c as any).stream.writableLength > 65536 ? (c as any).stream.once('drain', r) : setImmediate(r)));
+      await new Promise<void>((r) => (c.stream.writableLength > 65536 ? c.stream.once('drain', r) : setImmediate(r)));
     }
   }));
 } else if (rate > 0) {

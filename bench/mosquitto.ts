@@ -153,5 +153,5 @@ function freePort(): Promise<number> {
 }
 
 if (process.argv[1]?.endsWith('mosquitto.js')) {
-  runMosquittoBench().then((r) => console.log(JSON.stringify(r, null, 2)));
+  void runMosquittoBench().then((r) => console.log(JSON.stringify(r, null, 2)));
 }

@@ -85,5 +85,5 @@ export async function runPersistenceBench(): Promise<Record<string, unknown>> {
 }
 
 if (process.argv[1]?.endsWith('persistence.js')) {
-  runPersistenceBench().then((r) => console.log(JSON.stringify(r, null, 2)));
+  void runPersistenceBench().then((r) => console.log(JSON.stringify(r, null, 2)));
 }

@@ -159,5 +159,5 @@ export async function runRatioBench(log: (line: string) => void = console.log) {
 }
 
 if (process.argv[1]?.endsWith('ratios.js')) {
-  runRatioBench().then((r) => console.log(JSON.stringify(r, null, 2)));
+  void runRatioBench().then((r) => console.log(JSON.stringify(r, null, 2)));
 }

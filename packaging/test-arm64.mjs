@@ -106,6 +106,7 @@ await step('run the bundle\'s arm64 Node under qemu', () => {
   renameSync(node, `${node}.aarch64`);
   writeFileSync(node, `#!/bin/sh\nexec qemu-aarch64-static -L ${SYSROOT} "$0.aarch64" "$@"\n`);
   chmodSync(node, 0o755);
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: the template is evaluated by the emulated node (-p), not here
   const out = execFileSync(node, ['-p', '`${process.version} ${process.arch} abi ${process.versions.modules}`']).toString().trim();
   check(out.includes('arm64'), `process.arch is not arm64: ${out}`);
   return out;

@@ -1,3 +1,4 @@
+// Long file: the composition root: every part's construction, start order and reverse stop in one place, read top to bottom.
 // The composition root: builds every part with explicit dependencies, starts them in order and stops them in reverse.
 import type { Server as HttpServer } from 'node:http';
 import type { Server } from 'node:net';
@@ -308,13 +309,14 @@ export class Hub {
   async #startBroker(): Promise<void> {
     const dropped = this.metrics.counter('hearth_mqtt_offline_queue_dropped_total', 'Messages dropped from full offline queues');
     const brokerDb = join(this.config.dataDir, 'broker.db');
-    const persistence = (this.persistence = new SqlitePersistence({
+    const persistence = new SqlitePersistence({
       filename: brokerDb,
       maxQueuedPerClient: this.config.mqtt.maxQueuedPerClient,
       logger: this.logger.child('mqtt'),
       onDrop: () => dropped(),
       onTrouble: (message) => this.health.report('broker', message),
-    }));
+    });
+    this.persistence = persistence;
     // aedes' close() leaves the persistence open: destroy it after the broker, whatever happens in between.
     this.#cleanups.push(() => persistence.destroy());
     this.broker = await createEmbeddedBroker({

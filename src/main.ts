@@ -60,7 +60,7 @@ const OPTIONS = {
 export async function main(argv: string[]): Promise<number> {
   // The simulator has options of its own (and is loaded only for it: it pulls in the mqtt client library).
   if (argv[0] === 'simulate') return (await import('./cli/simulate.js')).runSimulateCommand(argv.slice(1));
-  let parsed;
+  let parsed: ReturnType<typeof parseArgs<{ args: string[]; options: typeof OPTIONS; allowPositionals: true; strict: true }>>;
   try {
     parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
   } catch (err) {

@@ -8,7 +8,8 @@ export function registerErrorHandler(app: FastifyInstance, logger: Logger): void
   app.setErrorHandler((error: FastifyError | HearthError, request, reply) => {
     const hearth = toHearthError(error);
     if (hearth.code === 'HEARTH_UNAUTHORIZED') {
-      // [RFC 9110 11.6.1] a 401 names a scheme; Bearer, because a Basic challenge makes browsers pop up a password dialog over the dashboard.
+      // [RFC 9110 11.6.1] a 401 names a scheme; Bearer, because a Basic challenge makes browsers pop up a password
+      // dialog over the dashboard.
       reply.header('www-authenticate', 'Bearer realm="hearth"');
     }
     if (hearth.code === 'HEARTH_RATE_LIMITED' && !reply.hasHeader('retry-after')) {

@@ -1,3 +1,4 @@
+// Long file: aedes' hooks (authenticate, authorize publish and subscribe, limits, the connection handler) share one broker.
 // The embedded aedes broker: authentication, ACL, limits and the connection handler shared by TCP and WebSocket.
 import type { IncomingMessage } from 'node:http';
 import { timingSafeEqual } from 'node:crypto';

@@ -1,3 +1,4 @@
+// Long file: aedes' persistence contract is that wide (retained, subscriptions, queues, QoS 2 in flight, wills).
 // A durable aedes persistence on SQLite: retained messages, persistent sessions' subscriptions, offline queues,
 // QoS 2 packets in flight and wills survive a restart and a kill -9. Writes are group-committed once per tick.
 import { Readable } from 'node:stream';

@@ -115,7 +115,9 @@ function clientActivity(broker: Aedes): ClientActivity {
         on('clientDisconnect', (client: Client) => fn(client as unknown as ClientHandle, 'its client disconnected without publishing offline')),
         on('keepaliveTimeout', (client: Client) => fn(client as unknown as ClientHandle, 'its client missed its keepalive')),
       ];
-      return () => offs.forEach((off) => off());
+      return () => {
+        for (const off of offs) off();
+      };
     },
   };
 }

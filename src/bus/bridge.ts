@@ -169,7 +169,10 @@ export class Bridge {
       }
       return;
     }
-    if (!this.#link.connected) return this.#drop('qos0_offline');
+    if (!this.#link.connected) {
+      this.#drop('qos0_offline');
+      return;
+    }
     this.#expectRemoteEcho(found.topic, m.payload);
     this.#link.publish(found.topic, m.payload, { qos: 0, retain }).then(
       () => void this.#forwardedOut++,

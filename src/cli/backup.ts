@@ -11,11 +11,14 @@ export async function runBackup(config: HearthConfig, file: string): Promise<num
     return 1;
   }
   let shown = '';
-  let result;
+  let result: Awaited<ReturnType<typeof createBackup>>;
   try {
     result = await createBackup({ dataDir: config.dataDir, rulesDir: config.rulesDir }, file, (step, percent) => {
       const line = `backup: ${step} ${percent} %`;
-      if (line !== shown) process.stderr.write(`\r${(shown = line).padEnd(40)}`);
+      if (line !== shown) {
+        shown = line;
+        process.stderr.write(`\r${line.padEnd(40)}`);
+      }
     });
   } catch (err) {
     process.stderr.write(`\nhearth backup: ${(err as Error).message}; no backup was written\n`);

@@ -4,7 +4,7 @@ import type { HearthConfig } from '../config/schema.js';
 import { restoreBackup } from '../store/backup.js';
 
 export async function runRestore(config: HearthConfig, file: string): Promise<number> {
-  let restored;
+  let restored: Awaited<ReturnType<typeof restoreBackup>>;
   try {
     restored = await restoreBackup(file, { dataDir: config.dataDir, rulesDir: config.rulesDir });
   } catch (err) {

@@ -15,7 +15,7 @@ export function runRulesWhy(dataDir: string, ruleId: string, count: number, out:
     }
     for (const [i, trace] of traces.entries()) {
       if (i > 0) out('');
-      formatTrace(trace).forEach((l) => out(l));
+      for (const l of formatTrace(trace)) out(l);
     }
     return 0;
   } finally {

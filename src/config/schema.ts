@@ -1,3 +1,4 @@
+// Long file: one schema for the whole config file (defaults, validation, type and docs table), in the docs' order.
 // The configuration schema: one definition gives the defaults, the validation, the TypeScript type and the docs table.
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { NotifyConfigSchema } from '../notify/config-schema.js';

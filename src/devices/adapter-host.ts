@@ -147,7 +147,7 @@ export class AdapterHost {
     const device = registry.find(HOME, id);
     if (!device || device.source === HOME) return;
     const run = this.#running.get(device.source);
-    if (!run || !run.settings.enabled) {
+    if (!run?.settings.enabled) {
       registry.problem(HOME, problem(`adapter off ${device.source}`,
           `a command for ${id} was not sent: its adapter ${device.source} is not enabled (adapters.${device.source}.enabled)`));
       return;

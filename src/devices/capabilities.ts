@@ -76,7 +76,7 @@ export function historyNumber(value: unknown, capability?: Capability): number |
  * false/"off"/0 its `off` value, so "turn it on" works whatever the device calls on; other values pass unchanged.
  */
 export function commandValue(capability: Capability | undefined, value: unknown): unknown {
-  if (!capability || capability.type !== 'boolean') return value;
+  if (capability?.type !== 'boolean') return value;
   if (sameValue(value, capability.on) || sameValue(value, capability.off)) return value;
   const text = typeof value === 'string' ? value.toLowerCase() : value;
   if (text === true || text === 'on' || text === 'true' || text === 1) return capability.on;

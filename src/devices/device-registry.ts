@@ -1,7 +1,7 @@
 // The device registry, the one decoder's memory: devices from every adapter with their capabilities and latest
 // state, persisted through the write queue, and the readings that rules, the API, the dashboard and history consume.
-// (Past 300 lines because it is the one place both sides meet: what adapters tell, and what the hub asks; its writes
-// are in state-writer.ts and its view in device-view.ts.)
+// Long file: it is the one place both sides meet, what adapters tell and what the hub asks; its writes are in
+// state-writer.ts and its view in device-view.ts.
 import type { MessageBus } from '../bus/message-bus.js';
 import type { Clock } from '../shared/clock.js';
 import type { EventBus } from '../shared/event-bus.js';

@@ -30,7 +30,7 @@ export class PresenceTracker {
     this.#offs.push(
       clients.onPublish((topic, payload, client) => {
         const parsed = parseDeviceTopic(topic);
-        if (!parsed || parsed.property !== 'status') return;
+        if (parsed?.property !== 'status') return;
         const online = payload.toString('utf8').trim() === 'online';
         this.#forget(parsed.deviceId);
         // aedes acknowledges a QoS 1 message before it routes it: a device that says online and leaves at once can be

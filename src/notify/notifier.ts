@@ -1,3 +1,4 @@
+// Long file: sending, queueing, retrying and rate limiting act on the same queue entries and channel states.
 // The notifier: sends a notification to its channels, queues it in SQLite until each channel took it, retries
 // failures with backoff for a bounded time (across restarts), rate-limits floods, and reports a failing channel.
 import { randomUUID } from 'node:crypto';

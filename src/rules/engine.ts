@@ -1,8 +1,9 @@
 // The rule engine: attaches compiled rules' triggers, runs them by mode (single, restart, queued, parallel), keeps
 // what must outlive a restart, records a trace of every evaluation, and pauses a rule that loops. Scripts and scenes
 // are runs of the same kind without triggers (`script:<id>`, `scene:<id>`), started by a call. Which it runs is told
-// by its caller (the rules dir, a rule test, a replay) through `setRules`. Past 300 lines: modes, durable runs, calls
-// and the loop guard all act on one runtime per rule, and split apart they would share it by reference.
+// by its caller (the rules dir, a rule test, a replay) through `setRules`.
+// Long file: modes, durable runs, calls and the loop guard all act on one runtime per rule; split apart they would
+// share it by reference.
 import type { MessageBus } from '../bus/message-bus.js';
 import { busReadings, type Reading, type ReadingSource } from '../devices/readings.js';
 import { parsePayload } from '../devices/topic.js';
@@ -192,7 +193,7 @@ export class RuleEngine {
 
   /** Detaches a rule's triggers and ends its runs; with `resume`, runs waiting at a saved checkpoint are saved. */
   #detach(rt: Runtime, why: string, resume?: string): void {
-    rt.detaches.forEach((d) => d());
+    for (const d of rt.detaches) d();
     rt.detaches = [];
     const now = this.#deps.clock.now();
     for (const q of rt.queue) {
@@ -252,7 +253,7 @@ export class RuleEngine {
     const runs = this.#durable.takeRuns().sort((a, b) => Number(!a.ruleId.includes(':')) - Number(!b.ruleId.includes(':')));
     for (const r of runs) {
       const rt = this.#rules.get(r.ruleId);
-      if (!rt || !rt.enabled || !r.resume) {
+      if (!rt?.enabled || !r.resume) {
         r.forget();
         continue;
       }

@@ -63,7 +63,7 @@ export async function replayRule(history: ReplayHistory, yaml: string, from: num
       }
     }
   };
-  loaded.rules.forEach((r) => collect(r.definition));
+  for (const r of loaded.rules) collect(r.definition);
   const series = history
     .series()
     .map((s) => ({ ...s, topic: homeTopic(s.deviceId, s.property) }))

@@ -16,7 +16,7 @@ import type { BlockKind, ParsedFile, ParsedItem } from './blocks/parse-file.js';
 import { parseRuleText } from './blocks/parse-file.js';
 import { findClashes } from './blocks/clashes.js';
 import { loadParsed, parseRuleFile, type CompiledRule, type LoadedFile, type RuleProblem } from './rule-loader.js';
-import type { RuleFileInfo, RuleInfo, RuleStatus } from './rule-views.js';
+import type { RuleFileInfo, RuleInfo } from './rule-views.js';
 import { watchRulesDir } from './rules-dir-watcher.js';
 
 export type { RuleFileInfo, RuleInfo, RuleStatus } from './rule-views.js';

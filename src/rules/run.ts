@@ -1,7 +1,6 @@
 // One rule run, as named steps: match trigger → check conditions → run actions → record trace.
 import { randomUUID } from 'node:crypto';
 import type { MessageBus } from '../bus/message-bus.js';
-import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
 import type { CompiledRule } from './rule-loader.js';
 import { templateScope } from './template-scope.js';
@@ -155,7 +154,7 @@ export class RuleRun {
         new Promise<TriggerEvent | undefined>((resolve, reject) => {
           const detaches: Array<() => void> = [];
           const done = (event: TriggerEvent | undefined, err?: unknown) => {
-            detaches.forEach((d) => d());
+            for (const d of detaches) d();
             clock.clearTimeout(timer);
             signal.removeEventListener('abort', onAbort);
             if (err) reject(err);

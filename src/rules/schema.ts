@@ -1,3 +1,4 @@
+// Long file: one TypeBox definition per trigger, condition and action kind: the whole rule vocabulary, as editors read it.
 // The rule schema: one TypeBox definition per trigger, condition and action kind gives the validation,
 // the TypeScript types and the JSON Schema editors use (rules/hearth-rules.schema.json, from editor-schema.ts).
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
@@ -66,6 +67,7 @@ export const ACTIONS = {
   notify: NotifyActionSchema,
   delay: Type.Object({ delay: Duration, ...alias }, { additionalProperties: false }),
   wait_for_trigger: Type.Object({ wait_for_trigger: nested('trigger', { minItems: 1 }), timeout: Type.Optional(Duration), continue_on_timeout: Type.Optional(Type.Boolean()), ...alias }, { additionalProperties: false }),
+  // `then:` is the rule vocabulary's key (as in Home Assistant); no one awaits these (noThenProperty is off here).
   if: Type.Object({ if: nested('condition', { minItems: 1 }), then: nested('action', { minItems: 1 }), else: Type.Optional(nested('action')), ...alias }, { additionalProperties: false }),
   choose: Type.Object({ choose: Type.Array(Type.Object({ conditions: nested('condition', { minItems: 1 }), sequence: nested('action', { minItems: 1 }) }, { additionalProperties: false }), { minItems: 1 }), default: Type.Optional(nested('action')), ...alias }, { additionalProperties: false }),
   repeat: Type.Object({ repeat: Type.Object({ count: Type.Optional(Type.Union([Type.Integer({ minimum: 0 }), Type.String()])), while: Type.Optional(nested('condition')), until: Type.Optional(nested('condition')), sequence: nested('action', { minItems: 1 }) }, { additionalProperties: false }), ...alias }, { additionalProperties: false }),

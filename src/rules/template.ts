@@ -96,17 +96,21 @@ function check(node: jsep.Expression, source: string, options: TemplateOptions =
       else if (FORBIDDEN.has((node.property as jsep.Identifier).name)) throw new TemplateError(`{{ ${source} }}: "${(node.property as jsep.Identifier).name}" is not allowed`);
       return;
     case 'UnaryExpression':
-      return recurse(node.argument as jsep.Expression);
+      recurse(node.argument as jsep.Expression);
+      return;
     case 'BinaryExpression':
       recurse(node.left as jsep.Expression);
-      if (node.operator === '|' && options.filters) return checkFilter(node.right as jsep.Expression, source, options);
-      return recurse(node.right as jsep.Expression);
+      if (node.operator === '|' && options.filters) checkFilter(node.right as jsep.Expression, source, options);
+      else recurse(node.right as jsep.Expression);
+      return;
     case 'ConditionalExpression':
       recurse(node.test as jsep.Expression);
       recurse(node.consequent as jsep.Expression);
-      return recurse(node.alternate as jsep.Expression);
+      recurse(node.alternate as jsep.Expression);
+      return;
     case 'ArrayExpression':
-      return (node.elements as jsep.Expression[]).forEach((e) => e && recurse(e));
+      for (const e of node.elements as jsep.Expression[]) if (e) recurse(e);
+      return;
     case 'CallExpression': {
       const callee = node.callee as jsep.Expression;
       if (callee.type !== 'Identifier') throw new TemplateError(`{{ ${source} }}: only functions by name can be called`);
@@ -114,7 +118,8 @@ function check(node: jsep.Expression, source: string, options: TemplateOptions =
       if (!(name in FUNCTIONS) && name !== 'state' && name !== 'now') {
         throw new TemplateError(`{{ ${source} }}: unknown function ${name}() (known: state, now, ${Object.keys(FUNCTIONS).join(', ')})`);
       }
-      return (node.arguments as jsep.Expression[]).forEach((a) => recurse(a));
+      for (const a of node.arguments as jsep.Expression[]) recurse(a);
+      return;
     }
     case 'Compound':
       throw new TemplateError(`{{ ${source} }}: one expression only`);
@@ -127,8 +132,8 @@ function check(node: jsep.Expression, source: string, options: TemplateOptions =
 function checkFilter(node: jsep.Expression, source: string, options: TemplateOptions): void {
   const name = node.type === 'Identifier' ? (node.name as string) : node.type === 'CallExpression' && (node.callee as jsep.Expression).type === 'Identifier' ? ((node.callee as jsep.Identifier).name as string) : undefined;
   if (name === undefined) throw new TemplateError(`{{ ${source} }}: only a filter by name may follow |`);
-  if (!Object.prototype.hasOwnProperty.call(options.filters, name)) throw new TemplateError(`{{ ${source} }}: unknown filter ${name} (known: ${Object.keys(options.filters!).join(', ')})`);
-  if (node.type === 'CallExpression') (node.arguments as jsep.Expression[]).forEach((a) => check(a, source, options));
+  if (!Object.hasOwn(options.filters!, name)) throw new TemplateError(`{{ ${source} }}: unknown filter ${name} (known: ${Object.keys(options.filters!).join(', ')})`);
+  if (node.type === 'CallExpression') for (const a of node.arguments as jsep.Expression[]) check(a, source, options);
 }
 
 function evaluate(node: jsep.Expression, scope: Scope, options: TemplateOptions = {}): unknown {
@@ -137,14 +142,14 @@ function evaluate(node: jsep.Expression, scope: Scope, options: TemplateOptions 
     case 'Literal':
       return node.value;
     case 'Identifier':
-      return Object.prototype.hasOwnProperty.call(scope, node.name as string) ? scope[node.name as string] : undefined;
+      return Object.hasOwn(scope, node.name as string) ? scope[node.name as string] : undefined;
     case 'MemberExpression': {
       const object = ev(node.object as jsep.Expression) as any;
       if (object === null || object === undefined) return undefined;
       const key = node.computed ? ev(node.property as jsep.Expression) : (node.property as jsep.Identifier).name;
       if (FORBIDDEN.has(String(key))) return undefined;
       // Own data only: no methods of strings, arrays or objects.
-      if (typeof object !== 'object' || !Object.prototype.hasOwnProperty.call(object, key as PropertyKey)) return key === 'length' && (typeof object === 'string' || Array.isArray(object)) ? object.length : undefined;
+      if (typeof object !== 'object' || !Object.hasOwn(object, key as PropertyKey)) return key === 'length' && (typeof object === 'string' || Array.isArray(object)) ? object.length : undefined;
       return object[key as any];
     }
     case 'UnaryExpression': {

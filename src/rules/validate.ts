@@ -35,11 +35,11 @@ export function check(schema: TSchema, value: unknown, path: Path, problems: Pro
 function walkNested(schema: any, value: unknown, path: Path, problems: Problem[], failed: Set<string>): void {
   if (!schema || value === undefined || value === null) return;
   if (schema.type === 'array' && schema.items?.['x-ref'] && Array.isArray(value)) {
-    value.forEach((item, i) => checkItem(schema.items['x-ref'], item, [...path, i], problems));
+    for (const [i, item] of value.entries()) checkItem(schema.items['x-ref'], item, [...path, i], problems);
     return;
   }
   if (schema.type === 'array' && Array.isArray(value)) {
-    value.forEach((item, i) => walkNested(schema.items, item, [...path, i], problems, failed));
+    for (const [i, item] of value.entries()) walkNested(schema.items, item, [...path, i], problems, failed);
     return;
   }
   if (schema.type === 'object' && isObject(value) && schema.properties) {

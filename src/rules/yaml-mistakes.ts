@@ -1,3 +1,4 @@
+// Long file: a catalogue of YAML mistakes, each check a few lines, run in one pass over the lines.
 // YAML mistakes in words a homeowner understands, at the line that holds the mistake. The parser's own messages name
 // grammar rules ("Nested mappings are not allowed in compact mappings") and often point at the line before.
 import { Document, isMap, isScalar, LineCounter, parseDocument, visit, type YAMLError } from 'yaml';
@@ -177,7 +178,10 @@ function leadingSpaces(raw: string): number {
 function parseLine(raw: string, n: number, indent: number): Line {
   const dashes: number[] = [];
   let at = indent;
-  for (let m; (m = /^-( +|$)/.exec(raw.slice(at))); at += m[0].length) dashes.push(at + 1);
+  for (let m = /^-( +|$)/.exec(raw.slice(at)); m; m = /^-( +|$)/.exec(raw.slice(at))) {
+    dashes.push(at + 1);
+    at += m[0].length;
+  }
   const rest = raw.slice(at);
   const key = QUOTED_KEY.exec(rest) ?? PLAIN_KEY.exec(rest);
   const valueStart = key ? at + key[0].length : at;

@@ -44,7 +44,9 @@ export class EventBus {
   /** Listen to every event (used by the live event stream). */
   onAny(owner: string, fn: (event: HubEventName, payload: unknown) => void): () => void {
     const offs = (Object.keys(EVENT_NAMES) as HubEventName[]).map((event) => this.on(event, owner, (p) => fn(event, p)));
-    return () => offs.forEach((off) => off());
+    return () => {
+      for (const off of offs) off();
+    };
   }
 
   emit<K extends HubEventName>(event: K, payload: HubEvents[K]): void {

@@ -115,6 +115,6 @@ export class LoginLimiter {
     if (this.#entries.size < 10_000) return;
     for (const [key, e] of this.#entries) if (e.blockedUntil < now && now - e.lastFailure > 3_600_000) this.#entries.delete(key);
     // Still full: forget the oldest half rather than grow without bound.
-    if (this.#entries.size >= 10_000) [...this.#entries.keys()].slice(0, 5_000).forEach((k) => this.#entries.delete(k));
+    if (this.#entries.size >= 10_000) for (const k of [...this.#entries.keys()].slice(0, 5_000)) this.#entries.delete(k);
   }
 }

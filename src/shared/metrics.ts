@@ -48,7 +48,8 @@ export class Metrics {
 
   /** The Prometheus text exposition of every counter and gauge, and of the process. */
   async render(): Promise<{ contentType: string; text: string }> {
-    const registry = await (this.#registry ??= this.#createRegistry());
+    this.#registry ??= this.#createRegistry();
+    const registry = await this.#registry;
     for (const family of this.#families()) if (!this.#registered.has(family.name)) this.#register(registry, family);
     return { contentType: registry.contentType, text: await registry.metrics() };
   }

@@ -7,7 +7,7 @@ import { quote } from './errors.js';
 export function expectation(schema: any): string {
   if (!schema) return 'valid';
   if (schema['x-expect']) return schema['x-expect'];
-  if (schema.anyOf && schema.anyOf.every((s: any) => s.const !== undefined)) return `one of ${schema.anyOf.map((s: any) => quote(s.const)).join(', ')}`;
+  if (schema.anyOf?.every((s: any) => s.const !== undefined)) return `one of ${schema.anyOf.map((s: any) => quote(s.const)).join(', ')}`;
   if (schema.const !== undefined) return quote(schema.const);
   switch (schema.type) {
     case 'integer':

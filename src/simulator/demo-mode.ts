@@ -88,7 +88,9 @@ function combine(sims: Simulation[]): Simulation {
     clients: new Map(sims.flatMap((s) => [...s.clients])),
     refused: sims.flatMap((s) => s.refused),
     stats: () => sims.map((s) => s.stats()).reduce((a, b) => ({ devices: a.devices + b.devices, connected: a.connected + b.connected, published: a.published + b.published, commands: a.commands + b.commands })),
-    pause: () => sims.forEach((s) => s.pause()),
+    pause: () => {
+      for (const s of sims) s.pause();
+    },
     stop: async (options) => void (await Promise.all(sims.map((s) => s.stop(options)))),
   };
 }

@@ -1,3 +1,4 @@
+// Long file: five simulated device kinds with their discovery configs: data as much as code.
 // Simulated devices that announce themselves with Home Assistant MQTT discovery, the way ESPHome and Tasmota do: one
 // MQTT client each with a last will on its availability topic, discovery configs (abbreviated, with `~`; one device
 // in the device-based `cmps` form), states, and command topics obeyed and reported back. They announce again when
@@ -5,6 +6,8 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Logger } from '../shared/logger.js';
 import type { Simulation } from './simulator.js';
+import { closeClients } from './clients.js';
+import { seededRandom } from './seeded-random.js';
 
 export type DiscoveryKind = 'thermostat' | 'plug' | 'cover' | 'light' | 'sensor';
 
@@ -117,8 +120,7 @@ export interface DiscoveryOptions {
 export async function startDiscoveryDevices(options: DiscoveryOptions): Promise<Simulation> {
   const prefix = options.prefix ?? 'homeassistant';
   const retain = options.retain ?? true;
-  let seed = options.seed ?? 11;
-  const random = () => ((seed = (seed * 1664525 + 1013904223) % 4294967296) / 4294967296);
+  const random = seededRandom(options.seed ?? 11);
   const clients = new Map<string, MqttClient>();
   const refused: Simulation['refused'] = [];
   const nodes: Node[] = [];
@@ -177,13 +179,9 @@ export async function startDiscoveryDevices(options: DiscoveryOptions): Promise<
     refused,
     stats: () => ({ devices: nodes.length, connected: [...clients.values()].filter((c) => c.connected).length, published, commands }),
     pause: () => clearInterval(timer),
-    async stop({ abrupt = false, goodbye = true } = {}) {
+    async stop(how = {}) {
       clearInterval(timer);
-      await Promise.all([...clients.entries()].map(async ([id, c]) => {
-        if (abrupt) return void (c as any).stream?.destroy();
-        if (goodbye) await c.publishAsync(`${id}/status`, 'offline', { qos: 1, retain }).catch(() => undefined);
-        await c.endAsync().catch(() => undefined);
-      }));
+      await closeClients(clients, how, (id) => ({ topic: `${id}/status`, retain }));
     },
   };
 }

@@ -4,6 +4,8 @@ import { commandTopic, homeTopic, statusTopic } from '../devices/topic.js';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Logger } from '../shared/logger.js';
 import { createDevice, type DeviceKind, type SimulatedDevice } from './devices.js';
+import { closeClients } from './clients.js';
+import { seededRandom } from './seeded-random.js';
 
 export interface SimulationOptions {
   url: string;
@@ -36,8 +38,7 @@ export interface Simulation {
 const KINDS: DeviceKind[] = ['thermometer', 'thermometer', 'motion', 'door', 'switch', 'light'];
 
 export async function startSimulation(options: SimulationOptions): Promise<Simulation> {
-  let seed = options.seed ?? 42;
-  const random = () => ((seed = (seed * 1664525 + 1013904223) % 4294967296) / 4294967296);
+  const random = seededRandom(options.seed ?? 42);
   const list: Array<[string, DeviceKind]> = Array.isArray(options.devices)
     ? options.devices
     : Array.from({ length: options.devices }, (_, i) => [`${options.prefix ?? 'sim'}-${i + 1}`, KINDS[i % KINDS.length]!]);
@@ -106,15 +107,10 @@ export async function startSimulation(options: SimulationOptions): Promise<Simul
     refused,
     stats: () => ({ devices: devices.length, connected: [...clients.values()].filter((c) => c.connected).length, published, commands }),
     pause: () => clearInterval(timer),
-    async stop({ abrupt = false, goodbye = true } = {}) {
+    async stop(how = {}) {
       clearInterval(timer);
-      await Promise.all([...clients.entries()].map(async ([id, c]) => {
-        if (abrupt) return void (c as any).stream?.destroy();
-        // A clean goodbye: say offline (the will is discarded on a clean DISCONNECT), then disconnect.
-        if (goodbye) await c.publishAsync(statusTopic(id), 'offline', { qos: 1, retain: true }).catch(() => undefined);
-        await c.endAsync().catch(() => undefined);
-      }));
-      if (abrupt) for (const c of clients.values()) c.end(true);
+      await closeClients(clients, how, (id) => ({ topic: statusTopic(id), retain: true }));
+      if (how.abrupt) for (const c of clients.values()) c.end(true);
     },
   };
 }

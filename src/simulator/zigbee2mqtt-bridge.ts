@@ -3,6 +3,7 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Logger } from '../shared/logger.js';
 import type { Simulation } from './simulator.js';
+import { seededRandom } from './seeded-random.js';
 
 export type Z2mKind = 'thermometer' | 'light' | 'plug' | 'motion' | 'contact';
 
@@ -90,8 +91,7 @@ function entry(name: string, kind: Z2mKind, index: number) {
 export async function startZigbee2mqttBridge(options: BridgeOptions): Promise<Simulation> {
   const base = options.base ?? 'zigbee2mqtt';
   const retain = options.retain ?? true;
-  let seed = options.seed ?? 7;
-  const random = () => ((seed = (seed * 1664525 + 1013904223) % 4294967296) / 4294967296);
+  const random = seededRandom(options.seed ?? 7);
   const states = new Map(options.devices.map(([name, kind]) => [name, { kind, state: MODELS[kind].initial(random) }]));
   const stateOf = (name: string) => JSON.stringify(states.get(name)!.state);
   let published = 0;
@@ -164,7 +164,7 @@ export async function startZigbee2mqttBridge(options: BridgeOptions): Promise<Si
     pause: () => clearInterval(timer),
     async stop({ abrupt = false, goodbye = true } = {}) {
       clearInterval(timer);
-      if (abrupt) return void (client as any).stream?.destroy();
+      if (abrupt) return void client.stream?.destroy();
       if (goodbye) await pub(`${base}/bridge/state`, '{"state":"offline"}', retain).catch(() => undefined);
       await client.endAsync().catch(() => undefined);
     },

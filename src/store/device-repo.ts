@@ -11,8 +11,10 @@ export class DeviceRepo {
     this.#db = db;
     this.#stmts = {
       upsertDevice: db.prepare(
-        `INSERT INTO devices (id, online, last_seen, online_changed_at, created_at, demo, source, native_key) VALUES (@id, @online, @lastSeen, @onlineChangedAt, @createdAt, @demo, @source, @nativeKey)
-         ON CONFLICT(id) DO UPDATE SET online = excluded.online, last_seen = excluded.last_seen, online_changed_at = excluded.online_changed_at,
+        `INSERT INTO devices (id, online, last_seen, online_changed_at, created_at, demo, source, native_key)
+         VALUES (@id, @online, @lastSeen, @onlineChangedAt, @createdAt, @demo, @source, @nativeKey)
+         ON CONFLICT(id) DO UPDATE SET online = excluded.online, last_seen = excluded.last_seen,
+           online_changed_at = excluded.online_changed_at,
            demo = excluded.demo, source = excluded.source, native_key = excluded.native_key`,
       ),
       upsertProperty: db.prepare(
@@ -92,7 +94,8 @@ export class DeviceRepo {
         `SELECT p.device_id AS deviceId, p.property FROM device_properties p
          JOIN history_series s ON s.device_id = p.device_id AND s.property = p.property
          WHERE json_type(p.value) NOT IN ('integer', 'real', 'true', 'false')
-           AND (EXISTS (SELECT 1 FROM (SELECT num, value FROM history WHERE series_id = s.id ORDER BY ts DESC LIMIT 100) WHERE num IS NOT NULL AND value IS NULL)
+           AND (EXISTS (SELECT 1 FROM (SELECT num, value FROM history WHERE series_id = s.id ORDER BY ts DESC LIMIT 100)
+                        WHERE num IS NOT NULL AND value IS NULL)
                 OR EXISTS (SELECT 1 FROM history_hourly WHERE series_id = s.id))`,
       )
       .all() as Array<{ deviceId: string; property: string }>;

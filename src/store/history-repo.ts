@@ -121,7 +121,7 @@ export class HistoryRepo {
   /** The last raw reading of a series before `time`: the value it held when a replay from `time` begins. */
   lastBefore(series: number, time: number): { ts: number; value: unknown } | undefined {
     const row = this.#db.prepare('SELECT ts, num, value FROM history WHERE series_id = ? AND ts < ? ORDER BY ts DESC LIMIT 1').get(series, time) as RawReading | undefined;
-    return row ? { ts: row.ts, value: valueOf(row) } : undefined;
+    return row ? { ts: row.ts, value: readingValue(row) } : undefined;
   }
 
   /** The raw readings of these series in [from, to], oldest first, at most `limit`. */
@@ -130,7 +130,7 @@ export class HistoryRepo {
     const rows = this.#db
       .prepare(`SELECT series_id, ts, num, value FROM history WHERE series_id IN (${series.map(() => '?').join(',')}) AND ts >= ? AND ts <= ? ORDER BY ts LIMIT ?`)
       .all(...series, from, to, limit) as Array<RawReading & { series_id: number }>;
-    return rows.map((r) => ({ series: r.series_id, ts: r.ts, value: valueOf(r) }));
+    return rows.map((r) => ({ series: r.series_id, ts: r.ts, value: readingValue(r) }));
   }
 
   /**
@@ -144,7 +144,8 @@ export class HistoryRepo {
       INSERT INTO history_hourly (series_id, hour, min, max, sum, count)
       SELECT series_id, ts - (ts % 3600000), min(num), max(num), sum(num), count(*) FROM history
       WHERE series_id = ? AND ts < ? AND num IS NOT NULL GROUP BY ts - (ts % 3600000)
-      ON CONFLICT (series_id, hour) DO UPDATE SET min = min(min, excluded.min), max = max(max, excluded.max), sum = sum + excluded.sum, count = count + excluded.count`);
+      ON CONFLICT (series_id, hour) DO UPDATE SET min = min(min, excluded.min), max = max(max, excluded.max),
+        sum = sum + excluded.sum, count = count + excluded.count`);
     const drop = this.#db.prepare('DELETE FROM history WHERE series_id = ? AND ts < ?');
     for (const s of series) {
       const rule = rules.find((r) => topicMatches(r.match, `${s.deviceId}/${s.property}`));
@@ -166,6 +167,6 @@ interface RawReading {
   value: string | null;
 }
 
-function valueOf(row: RawReading): unknown {
+function readingValue(row: RawReading): unknown {
   return row.value !== null ? JSON.parse(row.value) : row.num;
 }

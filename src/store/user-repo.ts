@@ -119,7 +119,7 @@ export class UserRepo {
     // while the hub runs) ends the cached acceptance of the old one at once.
     if (cached && cached.until > Date.now() && this.#storedHash(username) === cached.hash) return cached.identity;
     const running = this.#inFlight.get(cacheKey);
-    if (running) return running;
+    if (running !== undefined) return running;
     const verification = this.#verify(username, password, cacheKey).finally(() => this.#inFlight.delete(cacheKey));
     this.#inFlight.set(cacheKey, verification);
     return verification;

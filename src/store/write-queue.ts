@@ -7,6 +7,7 @@ import type { Logger } from '../shared/logger.js';
  * One write. It may return a function to run once its transaction committed: state that says "written" must only
  * change then, since a failed batch is rolled back and its ops run again on the retry.
  */
+// biome-ignore lint/suspicious/noConfusingVoidType: an op returns nothing (any void call) or the function to run after the commit
 export type WriteOp = () => void | (() => void);
 
 export interface WriteQueueOptions {

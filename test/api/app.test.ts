@@ -1,4 +1,5 @@
-// buildApi on its own: it never listens, and a route that crashes answers 500 HEARTH_INTERNAL and is logged (the hub's logger, not a console).
+// buildApi on its own: it never listens, and a route that crashes answers 500 HEARTH_INTERNAL and is logged (the hub's
+// logger, not a console).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { buildApi } from '../../src/api/app.js';

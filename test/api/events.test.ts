@@ -28,7 +28,7 @@ async function openStream(query: string, headers: Record<string, string> = { aut
       if (done) return;
       buffer += decoder.decode(value, { stream: true });
       let end: number;
-      while ((end = buffer.indexOf('\n\n')) >= 0) {
+      for (end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
         const frame = buffer.slice(0, end);
         buffer = buffer.slice(end + 2);
         const type = /^event: (.+)$/m.exec(frame)?.[1];
@@ -49,7 +49,13 @@ async function openStream(query: string, headers: Record<string, string> = { aut
     next(type: string, timeoutMs = 2000): Promise<{ type: string; data: any }> {
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`no ${type} event within ${timeoutMs} ms`)), timeoutMs);
-        waiters.push({ type, resolve: (e) => (clearTimeout(timer), resolve(e)) });
+        waiters.push({
+          type,
+          resolve: (e) => {
+            clearTimeout(timer);
+            resolve(e);
+          },
+        });
       });
     },
     async close() {

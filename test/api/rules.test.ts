@@ -97,7 +97,7 @@ describe('rules API', () => {
     expect(replayed.json.message).toBe(`${path}:8:9 ${message}`);
   });
 
-  it('a file with errors is listed by the rules it names and opens as a file, errors marked; fixed through the API its rules run again', async () => {
+  it('a file with errors is listed by its rules and opens as a file, errors marked; fixed by the API its rules run again', async () => {
     const kitchen = `- ${RULE('kitchen-on').replace(/\n(?=.)/g, '\n  ')}- ${RULE('kitchen-off', 'off').replace(/\n(?=.)/g, '\n  ').replace('porch-secret-123', 'kitchen-secret-456')}`;
     th = await hubWithRules({
       'porch.yaml': RULE('porch').replace('    topic: home/porch/light/set', '        topic: home/porch/light/set'),

@@ -70,7 +70,9 @@ describe('persistent sessions', () => {
       await again.client.endAsync();
       const fresh = await mqtt.connectAsync(url2, { username: 'admin', password: ADMIN_PASSWORD, reconnectPeriod: 0 });
       let retained: string | undefined;
-      fresh.on('message', (t, p) => t === 'home/battery/firmware' && (retained = p.toString()));
+      fresh.on('message', (t, p) => {
+        if (t === 'home/battery/firmware') retained = p.toString();
+      });
       await fresh.subscribeAsync('home/battery/firmware');
       expect(await waitFor(() => retained, 'the retained message after SIGKILL')).toBe('1.4.2');
       await fresh.endAsync();

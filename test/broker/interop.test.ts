@@ -38,8 +38,14 @@ describe('interoperability with what MQTT clients expect', () => {
     th = await startTestHub();
     const result = await new Promise<Error>((resolve) => {
       const client = mqtt.connect(th!.mqttUrl, { protocolVersion: 5, username: 'admin', password: 'whatever-1', reconnectPeriod: 0 });
-      client.once('error', (err) => (client.end(true), resolve(err)));
-      client.once('connect', () => (client.end(true), resolve(new Error('connected'))));
+      client.once('error', (err) => {
+        client.end(true);
+        resolve(err);
+      });
+      client.once('connect', () => {
+        client.end(true);
+        resolve(new Error('connected'));
+      });
     });
     expect(result.message).toMatch(/protocol/i);
     const line = await waitFor(() => th!.logs.find((l) => l.includes('refused an MQTT 5 client')), 'the MQTT 5 log line');

@@ -19,8 +19,14 @@ const tryConnect = (url: string, opts: mqtt.IClientOptions) =>
   new Promise<{ client?: mqtt.MqttClient; error?: Error }>((resolve) => {
     const client = mqtt.connect(url, { reconnectPeriod: 0, connectTimeout: 3000, ...opts });
     client.once('connect', () => resolve({ client }));
-    client.once('error', (error) => (client.end(true), resolve({ error })));
-    client.once('close', () => (client.end(true), resolve({ error: new Error('connection closed before CONNACK') })));
+    client.once('error', (error) => {
+      client.end(true);
+      resolve({ error });
+    });
+    client.once('close', () => {
+      client.end(true);
+      resolve({ error: new Error('connection closed before CONNACK') });
+    });
   });
 
 describe('MQTT identities', () => {

@@ -94,7 +94,7 @@ function firstDeliveries(got: Array<{ payload: Buffer }>): { unique: Buffer[]; r
 }
 
 describe.each(['embedded', 'external'] as const)('a bridge from a hub on its %s broker', (local) => {
-  it('delivers every acknowledged QoS 1 message exactly as sent and in order while the remote broker is stopped and started mid-stream', async () => {
+  it('delivers every acknowledged QoS 1 message as sent and in order while the remote broker stops and starts mid-stream', async () => {
     const remote = await startRemote();
     const home = await startHome(local, [bridgeTo(remote, [{ pattern: 'home/stream/#', direction: 'out', qos: 1, remotePrefix: 'site1/' }])]);
     const { got } = await watch(remote.url, 'site1/#');
@@ -206,7 +206,7 @@ describe('a bridge from a hub on its embedded broker', () => {
     expect(got.map((m) => `${m.topic}=${m.payload} retain=${m.retain}`)).toEqual(['home/attic/humidity=61 retain=true']);
   });
 
-  it('keeps at most maxQueued messages and maxQueuedBytes bytes for a remote that is down, dropping the oldest, and counts the drops', async () => {
+  it('keeps at most maxQueued messages and maxQueuedBytes bytes for a remote that is down, drops the oldest, counts drops', async () => {
     const remote = await startRemote();
     const home = await startHome('embedded', [
       bridgeTo(remote, [{ pattern: 'home/count/+', direction: 'out', qos: 1 }], { maxQueued: 5 }),

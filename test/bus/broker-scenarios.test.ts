@@ -127,7 +127,7 @@ describe.each(['embedded', 'mosquitto'] as const)('a home on the %s broker', (ki
     expect(commands).toEqual(['home/lamp/power/set=on']);
   });
 
-  it('readings published while Hearth restarts reach its history, in order; a command sent while a device is away reaches it when it is back', async () => {
+  it('readings sent while Hearth restarts reach its history in order; a command to an absent device reaches it on return', async () => {
     const home = await startHome(kind);
     const sensor = await home.device('sensor', { clean: false, reconnectPeriod: 100 });
     await sensor.publishAsync('home/sensor/temperature', '20', { qos: 1 });
@@ -183,7 +183,7 @@ describe('a home on Mosquitto', () => {
     await waitFor(() => statuses.join(',').endsWith('offline,online'), 'offline at the clean stop, online again');
   });
 
-  it('while the broker is down: /healthz says why, commands are refused with a 503, rule timers keep running; all resumes when it is back', async () => {
+  it('broker down: /healthz says why, commands are refused with a 503, rule timers keep running; all resumes when it is back', async () => {
     const home = await startHome('mosquitto', porchRule(1));
     const commands: string[] = [];
     const { url, options } = home.deviceOptions('lamp', { clean: false, reconnectPeriod: 200 });

@@ -49,7 +49,11 @@ describe('building dist/', () => {
     try {
       await new Promise<void>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`hub did not start:\n${out}`)), 20_000);
-        hub.stdout.on('data', () => /Hearth is running/.test(out) && (clearTimeout(timer), resolve()));
+        hub.stdout.on('data', () => {
+          if (!/Hearth is running/.test(out)) return;
+          clearTimeout(timer);
+          resolve();
+        });
       });
       touch(join(dir, 'src/hub.ts'));
       const underHub = ensureBuild(dir);

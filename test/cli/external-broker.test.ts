@@ -24,7 +24,7 @@ const onBroker = (m: Mosquitto, extra: Record<string, string> = {}) => ({
 });
 
 describe('hearth on an external broker', () => {
-  it('`hearth device add` prints the Mosquitto login and ACL lines; run as printed, the device connects with exactly those rights', async () => {
+  it('`hearth device add` prints the Mosquitto login and ACL lines; run as printed, the device gets just those rights', async () => {
     broker = await startMosquitto();
     const res = await runCli(['device', 'add', 'garage'], onBroker(broker));
     expect(res.code).toBe(0);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compileTopics, inbound, outbound } from '../../src/bus/bridge-topics.js';
 import { loadConfig } from '../../src/config/load-config.js';
-import { HearthError } from '../../src/shared/errors.js';
+import type { HearthError } from '../../src/shared/errors.js';
 import { startTestHub, tempDir } from '../helpers/hub.js';
 
 function problems(overrides: Record<string, unknown>, env: NodeJS.ProcessEnv = {}): string[] {

@@ -147,7 +147,7 @@ describe('topics that do not fit home/<device>/<property>', () => {
 });
 
 describe('a non-number on a numeric property', () => {
-  it('is stored as the latest value, reported once per property, and the property stays numeric with its history (also after a restart)', async () => {
+  it('is stored as the latest value, reported once per property; it stays numeric, with its history (after a restart too)', async () => {
     let th = await startTestHub();
     try {
       const c = await th.connect();

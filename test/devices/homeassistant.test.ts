@@ -127,7 +127,7 @@ describe('devices announced with Home Assistant MQTT discovery', () => {
     await waitFor(async () => (await device('study_ac')).status === 'online', 'online again (availability_mode latest)');
   });
 
-  it('removes an entity with an empty config, a device-config component by its platform alone, and a device with its last entity', async () => {
+  it('removes an entity with an empty config, a device-config component by its platform alone, a device with its last entity', async () => {
     await devices.publishAsync(KITCHEN_DEVICE.topic, JSON.stringify({ ...KITCHEN_DEVICE.config, cmps: { ...KITCHEN_DEVICE.config.cmps, some_unique_id2: { p: 'sensor' } } }), { qos: 1, retain: true });
     await waitFor(async () => !(await device('kitchen')).properties.humidity, 'the humidity component removed');
     expect(Object.keys((await device('kitchen')).properties).sort()).toEqual(['brightness', 'state', 'temperature']);

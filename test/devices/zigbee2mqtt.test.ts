@@ -61,7 +61,7 @@ describe('a Zigbee2MQTT bridge', () => {
     expect((await http(th, 'GET', '/api/devices')).json.map((d: any) => d.id).sort()).toEqual(['kitchen_floor_light', 'living_room_sensor', 'my_plug']);
   });
 
-  it('takes a JSON state as readings, stored once, mirrored on home/<id>/<property>, and a rule fires on them and commands in Zigbee2MQTT format', async () => {
+  it('takes a JSON state as readings, stored once, mirrored on home/<id>/<property>; a rule fires, commands in Z2M format', async () => {
     const mirror = await th.connect();
     const mirrored: string[] = [];
     mirror.on('message', (t, p) => mirrored.push(`${t}=${p}`));

@@ -301,7 +301,11 @@ export function generateCases(seed: number, count: number, options: FuzzOptions)
   const total = kinds.reduce((s, [w]) => s + w, 0);
   for (let index = 0; index < count; index++) {
     let r = rng.next() * total;
-    const make = kinds.find(([w]) => (r -= w) < 0)?.[1] ?? kinds[kinds.length - 1]![1];
+    const make =
+      kinds.find(([w]) => {
+        r -= w;
+        return r < 0;
+      })?.[1] ?? kinds[kinds.length - 1]![1];
     cases.push({ index, ...make(index) });
   }
   return cases;

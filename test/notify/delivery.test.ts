@@ -46,7 +46,7 @@ const ntfy = (url: string) => ({ phone: { type: 'ntfy', url, topic: 'alerts' }, 
 const leak = { title: 'Water leak', message: 'Water under the kitchen sink', priority: 'urgent' as const, ruleId: 'leak-alarm' };
 
 describe('delivery', () => {
-  it('retries a failed send with backoff (15 s, 30 s, 1 min …) until the server answers; the channel shows as failing meanwhile', async () => {
+  it('retries a failed send, backing off (15 s, 30 s, 1 min …), until the server answers; the channel shows as failing', async () => {
     const t = await setup(ntfy);
     t.server.answer(() => ({ status: 503, body: { error: 'maintenance' } }));
     const [first] = await t.notifier.notify(leak);

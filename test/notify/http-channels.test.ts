@@ -128,7 +128,7 @@ describe('webhook', () => {
     await notifier.stop();
   });
 
-  it('a refusal of the message itself (HTTP 400) is given up at once; a server error is retried; neither shows the secret URL path', async () => {
+  it('a refused message (HTTP 400) is given up at once; a server error is retried; neither shows the secret URL path', async () => {
     const { notifier, logs } = notifierFor({ hook: { type: 'webhook', urlEnv: 'SLACK_URL', preset: 'slack' } }, { SLACK_URL: `${server.url}/services/T000/B000/XXXXsecretXXXX` });
     server.answer(() => ({ status: 400, body: 'invalid_payload' }));
     const [refused] = await notifier.notify(doorOpen);
@@ -176,7 +176,7 @@ describe('channel configuration', () => {
   it("the README's channel examples make a valid configuration, all five channels", () => {
     const readme = readFileSync(join(import.meta.dirname, '../../README.md'), 'utf8');
     const section = readme.slice(readme.indexOf('## Getting alerts on your phone'), readme.indexOf('## API'));
-    const blocks = [...section.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]!).filter((b) => /^(notify:|    \w+:\n      type:)/.test(b));
+    const blocks = [...section.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]!).filter((b) => /^(notify:| {4}\w+:\n {6}type:)/.test(b));
     expect(blocks).toHaveLength(4);
     const file = join(tempDir(), 'hearth.yaml');
     writeFileSync(file, blocks.join(''));

@@ -28,7 +28,7 @@ interface Block {
 function commandBlocks(markdown: string): Block[] {
   const out: Block[] = [];
   const fence = /^```(\w*)\n([\s\S]*?)^```/gm;
-  for (let m; (m = fence.exec(markdown)); ) {
+  for (let m = fence.exec(markdown); m; m = fence.exec(markdown)) {
     if (m[1] === 'sh' || m[1] === 'js') out.push({ lang: m[1], text: m[2]!, line: markdown.slice(0, m.index).split('\n').length });
   }
   return out;

@@ -33,7 +33,10 @@ function writeLoad(clients: MqttClient[]) {
       if (n % 50 === 0) await c.publishAsync(`home/new-${n}/power`, 'on', { qos: 1 });
     }
   });
-  return { stop: async () => ((running = false), await Promise.all(loops)), count: () => n };
+  return { stop: async () => {
+      running = false;
+      await Promise.all(loops);
+    }, count: () => n };
 }
 
 describe('backup and restore', () => {

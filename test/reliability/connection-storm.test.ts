@@ -84,7 +84,7 @@ function stormClient(port: number, i: number, round: number): Promise<void> {
       check();
     };
     const check = () => {
-      if (waitingFor && waitingFor.ids.every((m) => acked.has(m))) {
+      if (waitingFor?.ids.every((m) => acked.has(m))) {
         const { then } = waitingFor;
         waitingFor = undefined;
         then();

@@ -97,8 +97,15 @@ function roundTripper(client: MqttClient) {
   const once = async () => {
     const payload = `rt-${++seq}`;
     const received = new Promise<void>((resolve, reject) => {
-      const t = setTimeout(() => (waiting.delete(payload), reject(new Error(`${payload} not received within 5 s`))), 5000);
-      waiting.set(payload, () => (clearTimeout(t), waiting.delete(payload), resolve()));
+      const t = setTimeout(() => {
+        waiting.delete(payload);
+        reject(new Error(`${payload} not received within 5 s`));
+      }, 5000);
+      waiting.set(payload, () => {
+        clearTimeout(t);
+        waiting.delete(payload);
+        resolve();
+      });
     });
     try {
       await client.publishAsync('home/fuzz/ok', payload, { qos: 1 });

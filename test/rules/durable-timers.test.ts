@@ -63,7 +63,7 @@ describe('durable delays', () => {
     await h.stop();
   });
 
-  it('a run waiting in its delay when the hub stops is traced as saved, not cancelled; the resumed run then takes that trace over', async () => {
+  it('a run in its delay when the hub stops is traced as saved, not cancelled; the resumed run then takes that trace over', async () => {
     const store = new MemoryTimerStore();
     const traces = new MemoryTraceStore();
     const start = new Date(2026, 5, 15, 20, 0, 0).getTime();

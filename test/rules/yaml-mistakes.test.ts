@@ -210,7 +210,7 @@ describe('the same words under the file\'s own path, wherever the file is checke
     expect(lines).toEqual([`${relative(process.cwd(), join(h.dir, 'porch.yaml'))}:9:9 ${MESSAGE}`, '1 problem(s) in 1 file(s)']);
   });
 
-  it('`hearth rules test`: the rule file once, under its own path (not the copy each case runs), and mistakes in the test file too', async () => {
+  it('`hearth rules test`: the rule file once, under its own path (not the copies copy), and mistakes in the test file too', async () => {
     h = await startEngine({ 'porch.yaml': TOO_DEEP });
     const test = (name: string) => `cases:\n  - name: ${name}\n    steps:\n      - publish: home/porch/motion\n        payload: true\n      - expect: home/porch/light/set\n`;
     writeFileSync(join(h.dir, 'porch.test.yaml'), test('light on') + test('light on again').replace('cases:\n', ''));

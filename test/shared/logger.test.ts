@@ -19,7 +19,7 @@ function logFrom(env: Record<string, string>, format: 'text' | 'json' = 'text'):
 describe('logger', () => {
   it('writes one line per event for a person: time, level, scope, message and fields, secrets redacted', () => {
     const out = logFrom({ JOURNAL_STREAM: '' });
-    expect(out).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z WARN  \[devices:presence\] kitchen went offline \{"password":"\[redacted\]","reason":"keepalive"\}\n$/);
+    expect(out).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z WARN {2}\[devices:presence\] kitchen went offline \{"password":"\[redacted\]","reason":"keepalive"\}\n$/);
   });
 
   it('under systemd, starts each line with its syslog priority instead of a time, so journalctl -p works', () => {

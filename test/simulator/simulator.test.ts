@@ -44,7 +44,7 @@ describe('simulator', () => {
     await waitFor(() => th!.hub.registry.list().every((d) => d.status === 'offline'), 'offline after a clean stop');
   });
 
-  it('demo mode starts a living home with rooms, using the example rules\' device ids, with a Zigbee2MQTT bridge and discovered devices', async () => {
+  it('demo mode starts a living home with rooms, the example rules\' device ids, a Zigbee2MQTT bridge and discovered devices', async () => {
     th = await startTestHub({ overrides: { demo: true } });
     await waitFor(() => th!.hub.registry.list().filter((d) => d.online).length === 34, '34 demo devices online', 15_000);
     await waitFor(() => th!.hub.registry.get('livingroom').room === 'Living room', 'rooms set');
@@ -113,7 +113,7 @@ describe('simulator', () => {
 });
 
 describe('hearth simulate', () => {
-  it('--adapter zigbee2mqtt runs a bridge in Zigbee2MQTT\'s format, and --adapter homeassistant devices announced with discovery', async () => {
+  it('--adapter zigbee2mqtt runs a bridge in Zigbee2MQTT\'s format; --adapter homeassistant, devices announced by discovery', async () => {
     th = await startTestHub();
     const { runSimulateCommand } = await import('../../src/cli/simulate.js');
     const run = (adapter: string) => runSimulateCommand(['--adapter', adapter, '--devices', '5', '--rate', '20', '--url', th!.mqttUrl, '--username', 'admin', '--password', ADMIN_PASSWORD, '--duration', '1'], () => undefined);

@@ -1,6 +1,5 @@
 // The dashboard in a real headless Chromium against a real hub: login, live devices, controls, offline, rules, phone width.
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { MqttClient } from 'mqtt';
 import type { Browser, Page } from 'playwright-core';

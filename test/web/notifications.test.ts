@@ -58,7 +58,7 @@ const shownNotifications = () =>
   page.evaluate(async () => (await (await navigator.serviceWorker.ready).getNotifications()).map((n) => ({ title: n.title, body: n.body, tag: n.tag })));
 
 describe('the dashboard on a phone', () => {
-  it('an alert from a rule shows as a notification, in the Alerts page and as an unread count; marking it read clears the count', async () => {
+  it('an alert from a rule shows as a notification, in the Alerts page and as an unread count; reading it clears the count', async () => {
     await page.goto(th.httpUrl + '/');
     await page.fill('#username', 'admin');
     await page.fill('#password', ADMIN_PASSWORD);
@@ -88,7 +88,7 @@ describe('the dashboard on a phone', () => {
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBe(390);
   });
 
-  it('installs like an app: Chromium finds the manifest, the icons and the service worker good enough to add to the home screen', async () => {
+  it('installs like an app: Chromium finds the manifest, icons and service worker good enough to add to the home screen', async () => {
     const cdp = await context.newCDPSession(page);
     const manifest = await cdp.send('Page.getAppManifest');
     expect(manifest.url).toBe(`${th.httpUrl}/assets/manifest.webmanifest`);

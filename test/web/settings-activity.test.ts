@@ -1,4 +1,5 @@
-// Settings and Activity in a real Chromium: your own password (a viewer too), no Delete for yourself, an empty log that says what will come.
+// Settings and Activity in a real Chromium: your own password (a viewer too), no Delete for yourself, an empty log that
+// says what will come.
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_PASSWORD, http, startTestHub, type TestHub } from '../helpers/hub.js';

@@ -66,7 +66,7 @@ export function lightOf(d: Device): Light | undefined {
   const settable = (name: string) => props.find(([n, p]) => n === name && controlOf(p) !== undefined);
   const brightness = settable('brightness');
   const state = props.find(([, p]) => p.type === 'boolean' && p.deviceClass === 'light' && controlOf(p)) ?? (brightness ? (settable('state') ?? settable('power') ?? settable('on')) : undefined);
-  if (!state || state[1].type !== 'boolean') return undefined;
+  if (state?.[1].type !== 'boolean') return undefined;
   const colorTemp = settable('color_temp');
   return { state, ...(brightness?.[1].type === 'number' ? { brightness } : {}), ...(colorTemp?.[1].type === 'number' ? { colorTemp } : {}) };
 }

@@ -40,7 +40,7 @@ export async function deviceCredentialRoutes(fastify: FastifyInstance, opts: { c
           message: `Hearth runs on the broker ${broker}, which has its own logins: create ${deviceId}'s there (hearth device add ${deviceId}${adapter ? ` --adapter ${adapter}` : ''} says how)`,
         });
       }
-      let topics;
+      let topics: { publish: string[]; subscribe: string[] } | undefined;
       if (adapter) {
         const running = adapters?.adapter(adapter);
         if (!running) throw new HearthError('HEARTH_VALIDATION', { message: `the ${adapter} adapter is not enabled (adapters.${adapter}.enabled)` }, { field: 'body.adapter' });

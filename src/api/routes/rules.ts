@@ -1,3 +1,4 @@
+// Long file: the rule routes share the engine's and the rules dir's handles and one set of schemas.
 // Rule routes: list with status, one rule with its YAML, create/replace/delete, enable/disable, run now, traces,
 // live validation for the editor, and the public webhook endpoint (its secret id is the credential).
 import type { FastifyInstance } from 'fastify';

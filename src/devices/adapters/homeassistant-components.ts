@@ -1,3 +1,4 @@
+// Long file: a table of eight components, each describer a few lines, kept beside the table.
 // What each Home Assistant discovery component reports and takes, one describer per component behind a table (as
 // the rules' triggers are): sensor, binary_sensor, switch, light (default and JSON schema), number, select, cover and
 // climate, with the defaults of their docs (sensor.mqtt, binary_sensor.mqtt, switch.mqtt, light.mqtt, number.mqtt,

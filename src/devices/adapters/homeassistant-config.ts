@@ -110,7 +110,9 @@ export function readDiscovery(where: DiscoveryTopic, payload: string): { entitie
   }
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return { error: 'is not a JSON object' };
   const unknownKeys = new Set<string>();
-  const note = (c: Config) => Object.keys(c).forEach((k) => KNOWN_KEYS.has(k) || unknownKeys.add(k));
+  const note = (c: Config) => {
+    for (const k of Object.keys(c)) if (!KNOWN_KEYS.has(k)) unknownKeys.add(k);
+  };
   if (where.component !== 'device') {
     const config = normalizeConfig(raw as Record<string, unknown>);
     note(config);

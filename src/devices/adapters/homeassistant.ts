@@ -1,3 +1,4 @@
+// Long file: one adapter's discovery lifecycle (configs, availability, attributes, removal) on one entity map.
 // The Home Assistant MQTT discovery adapter: devices that announce themselves on `<prefix>/…/config` (ESPHome,
 // Tasmota, Shelly, OpenMQTTGateway, Zigbee2MQTT, … — one adapter, hundreds of models). Entities that share a `device`
 // block are one Hearth device; their state, availability and attribute topics are watched as configs name them.

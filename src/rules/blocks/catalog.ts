@@ -45,7 +45,10 @@ export class Catalog {
 export function findCalls(value: unknown, path: Path): Array<{ kind: 'scene' | 'script'; id: string; fields?: Record<string, unknown>; wait?: boolean; path: Path }> {
   const out: ReturnType<typeof findCalls> = [];
   const walk = (v: unknown, p: Path) => {
-    if (Array.isArray(v)) return v.forEach((item, i) => walk(item, [...p, i]));
+    if (Array.isArray(v)) {
+      for (const [i, item] of v.entries()) walk(item, [...p, i]);
+      return;
+    }
     if (!v || typeof v !== 'object') return;
     const o = v as Record<string, unknown>;
     if ((o.action === 'scene' || o.action === 'script') && typeof o[o.action] === 'string') {

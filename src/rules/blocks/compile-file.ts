@@ -10,7 +10,7 @@ import { topicMatches } from '../../bus/message-bus.js';
 import { CompileError } from '../types.js';
 import { formatPath, validateRule, type Path, type Problem } from '../validate.js';
 import { inputAt, inputValues, ruleFromBlueprint } from './blueprints.js';
-import { Catalog, findCalls, findPublishes, type CatalogEntry } from './catalog.js';
+import { type Catalog, findCalls, findPublishes, type CatalogEntry } from './catalog.js';
 import { checkField } from './fields.js';
 import { locate, type ParsedFile, type ParsedItem } from './parse-file.js';
 import { compileScene } from './scenes.js';

@@ -69,12 +69,12 @@ function readItems(parsed: ParsedFile): void {
     const id = def && typeof def === 'object' && typeof (def as { id?: unknown }).id === 'string' ? ((def as { id: string }).id) : undefined;
     parsed.items.push({ kind, id, def, path, line: position(parsed.doc, parsed.lineCounter, path, false).line, valid: false });
   };
-  if (Array.isArray(value)) value.forEach((def, i) => add('rule', def, [i]));
+  if (Array.isArray(value)) for (const [i, def] of value.entries()) add('rule', def, [i]);
   else if (isSections(value)) {
     if (!broken) check(SectionsSchema, value, [], found);
     for (const section of SECTIONS) {
       const list = (value as Record<string, unknown>)[section];
-      if (Array.isArray(list)) list.forEach((def, i) => add(KIND_OF_SECTION[section], def, [section, i]));
+      if (Array.isArray(list)) for (const [i, def] of list.entries()) add(KIND_OF_SECTION[section], def, [section, i]);
     }
   } else if (typeof value === 'object') add('rule', value, []);
   else found.push({ path: [], message: `must be a rule, a list of rules, or sections (${SECTIONS.join(':, ')}:), got ${quote(value)}` });

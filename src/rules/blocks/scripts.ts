@@ -35,7 +35,7 @@ export function compileScript(def: ScriptDefinition, file: string, path: Path): 
 /** A field's value for a run: what the call gave (read as its type), else its default; a missing one is an error. */
 function fieldValue(name: string, field: FieldDefinition): Evaluate {
   return (scope) => {
-    const given = ((scope.trigger as { fields?: Record<string, unknown> } | undefined)?.fields ?? {})[name];
+    const given = (scope.trigger as { fields?: Record<string, unknown> } | undefined)?.fields?.[name];
     if (given === undefined) {
       if (field.default === undefined) throw new Error(`field ${name} is required and was not given`);
       return field.default;

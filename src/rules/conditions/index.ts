@@ -29,7 +29,7 @@ export function compileCondition(def: ConditionDefinition, path: Path, templateS
       };
     }
     case 'template': {
-      let evaluate;
+      let evaluate: ReturnType<typeof compileTemplate>;
       try {
         evaluate = compileTemplate(def.value_template);
       } catch (err) {

@@ -14,10 +14,10 @@ export function durationAt(value: unknown, path: Path): number | undefined {
 /** `data.temperature` into a parsed JSON payload; undefined when a level is missing. */
 export function valueAtPath(value: unknown, path: string | undefined): unknown {
   if (!path) return value;
-  let node: any = value;
+  let node: unknown = value;
   for (const part of path.split('.')) {
-    if (node === null || typeof node !== 'object' || !Object.prototype.hasOwnProperty.call(node, part)) return undefined;
-    node = node[part];
+    if (node === null || typeof node !== 'object' || !Object.hasOwn(node, part)) return undefined;
+    node = (node as Record<string, unknown>)[part];
   }
   return node;
 }

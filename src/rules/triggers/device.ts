@@ -37,7 +37,7 @@ export function compileDevice(def: Static<typeof TRIGGERS.device>, id: string, p
       );
       return () => {
         for (const hold of holds.values()) hold.cancel();
-        detaches.forEach((d) => d());
+        for (const d of detaches) d();
       };
     },
   };

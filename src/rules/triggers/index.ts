@@ -1,5 +1,4 @@
 // The trigger registry: the `trigger:` key of a rule maps to the module that compiles it.
-import { statusTopic } from '../../devices/topic.js';
 import type { TriggerDefinition } from '../schema.js';
 import type { CompiledTrigger } from '../types.js';
 import type { Path } from '../validate.js';

@@ -11,7 +11,8 @@ export const sessionTokens: Migration = {
       CREATE INDEX sessions_by_user ON sessions (user_name);
       -- Before this version every login minted a permanent API token named "login <ISO time>"; they were never
       -- meant to outlive the session. The exact shape spares tokens a user happened to name "login …".
-      DELETE FROM api_tokens WHERE name GLOB 'login [0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9].[0-9][0-9][0-9]Z';
+      DELETE FROM api_tokens
+        WHERE name GLOB 'login [0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9].[0-9][0-9][0-9]Z';
     `);
   },
 };

@@ -35,7 +35,7 @@ export function devicePage(root: HTMLElement, id: string): () => void {
 
   const drawCharts = async (container: HTMLElement) => {
     const run = ++drawing;
-    charts.splice(0).forEach((c) => c.destroy());
+    for (const c of charts.splice(0)) c.destroy();
     if (!device) return;
     // Charted by the property's kind, not its latest value: a "hot" among numbers keeps the numbers' chart.
     const numeric = Object.entries(device.properties).filter(([, p]) => p.type === 'number' || p.type === 'boolean');
@@ -164,7 +164,10 @@ export function devicePage(root: HTMLElement, id: string): () => void {
     if (type === 'device.state') {
       const known = device.properties[e.property];
       if (known) device.properties[e.property] = { ...known, value: e.value, updatedAt: new Date(e.ts).toISOString() };
-      else void api<Device>('GET', `/api/devices/${encodeURIComponent(id)}`).then((d) => ((device = d), fillLive()));
+      else void api<Device>('GET', `/api/devices/${encodeURIComponent(id)}`).then((d) => {
+          device = d;
+          fillLive();
+        });
       events.push({ at, text: `${e.property} = ${show(e.value, known)}` });
     } else if (type === 'device.online') {
       device.status = e.online ? 'online' : 'offline';
@@ -188,6 +191,6 @@ export function devicePage(root: HTMLElement, id: string): () => void {
   return () => {
     off();
     drawing++;
-    charts.forEach((c) => c.destroy());
+    for (const c of charts) c.destroy();
   };
 }

@@ -127,7 +127,7 @@ export function homePage(root: HTMLElement): () => void {
     if (type === 'device.state') {
       const d = devices.get(e.deviceId);
       // A property not seen before has capabilities the hub knows: fetch them.
-      if (!d || !d.properties[e.property]) return void load();
+      if (!d?.properties[e.property]) return void load();
       d.properties[e.property] = { ...d.properties[e.property]!, value: e.value, updatedAt: new Date(e.ts).toISOString() };
       d.lastSeen = new Date(e.ts).toISOString();
       const key = `${e.deviceId}/${e.property}`;

@@ -1,3 +1,4 @@
+// Long file: the rule page's list, editor, tests, replay and traces share one selection and one editor.
 // Rules: status and last run, enable/disable, run now, and a YAML editor per rule file (a file with errors opens too,
 // its errors marked at their lines; a file with several rules opens as that file) with tests, replay and traces.
 import { api, ApiError, isAdmin } from '../api.js';

@@ -1,3 +1,4 @@
+// Long file: scenes, scripts and helpers share one page, its refresh and the dialogs that write the rules dir.
 // Scenes, scripts and helpers: a button per scene, a run button per script (with its fields), a control per helper,
 // "save the current state of these devices as a scene", and a new helper — all of them written to the rules dir by
 // the hub, like those declared by hand. The home page shows the scene and script buttons too (quickActions).
