@@ -5,6 +5,7 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Logger } from '../shared/logger.js';
 import type { Simulation } from './simulator.js';
+import { seededRandom } from './seeded-random.js';
 
 export type FirmwareKind = 'tasmota-plug' | 'tasmota-sensor' | 'shelly-plus1pm' | 'shelly-ht';
 
@@ -99,8 +100,7 @@ function obey(n: Node, topic: string, payload: string): Array<[string, string]> 
 
 export async function startFirmwareDevices(options: FirmwareOptions): Promise<Simulation> {
   const retain = options.retain ?? true;
-  let seed = options.seed ?? 23;
-  const random = () => ((seed = (seed * 1664525 + 1013904223) % 4294967296) / 4294967296);
+  const random = seededRandom(options.seed ?? 23);
   const clients = new Map<string, MqttClient>();
   const refused: Simulation['refused'] = [];
   const nodes: Node[] = [];

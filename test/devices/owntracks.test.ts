@@ -44,18 +44,28 @@ describe('presence from OwnTracks', () => {
     expect(added.stdout).toContain(`it may publish to owntracks/${user}/# and subscribe to owntracks/${user}/#`);
     const password = /password: (\S+)/.exec(added.stdout)![1]!;
     // As the app connects: its will is the lwt message (booklet, _type=lwt).
-    const client = await mqtt.connectAsync(th.mqttUrl, { username: user, password, reconnectPeriod: 0, will: { topic: `owntracks/${user}/phone`, payload: Buffer.from(JSON.stringify({ _type: 'lwt', tst: t0 })), qos: 1, retain: false } });
+    const client = await mqtt.connectAsync(th.mqttUrl, {
+      username: user,
+      password,
+      reconnectPeriod: 0,
+      will: { topic: `owntracks/${user}/phone`, payload: Buffer.from(JSON.stringify({ _type: 'lwt', tst: t0 })), qos: 1, retain: false },
+    });
     phones.push(client);
     return client;
   };
-  const send = (c: MqttClient, topic: string, body: object) => c.publishAsync(topic, JSON.stringify(body), { qos: 1, retain: !topic.endsWith('/event') });
+  const send = (c: MqttClient, topic: string, body: object) =>
+    c.publishAsync(topic, JSON.stringify(body), { qos: 1, retain: !topic.endsWith('/event') });
   const person = async (id: string) => (await http(th, 'GET', `/api/devices/${id}`)).json;
 
   beforeAll(async () => {
     const dir = tempDir();
     mkdirSync(join(dir, 'rules'));
     writeFileSync(join(dir, 'rules', 'presence.yaml'), RULES);
-    th = await startTestHub({ dataDir: dir, rulesDir: join(dir, 'rules'), overrides: { 'adapters.owntracks.home': { ...HOME, radius: 100 } } });
+    th = await startTestHub({
+      dataDir: dir,
+      rulesDir: join(dir, 'rules'),
+      overrides: { 'adapters.owntracks.home': { ...HOME, radius: 100 } },
+    });
     lights = await th.connect({ clientId: 'lights' });
     lights.on('message', (t, p) => commands.push(`${t}=${p}`));
     await lights.subscribeAsync('home/+/power/set', { qos: 1 });
@@ -70,7 +80,10 @@ describe('presence from OwnTracks', () => {
     const bob = await phone('bob');
     await send(alice, 'owntracks/alice/phone', location({ metres: 2400, tst: t0, batt: 55 }));
     await send(bob, 'owntracks/bob/phone', location({ metres: 20, tst: t0 }));
-    const a = await waitFor(async () => (await person('person_alice'))?.properties?.home?.value !== undefined && person('person_alice'), 'person_alice');
+    const a = await waitFor(
+      async () => (await person('person_alice'))?.properties?.home?.value !== undefined && person('person_alice'),
+      'person_alice',
+    );
     expect(a).toMatchObject({ source: 'owntracks', manufacturer: 'OwnTracks', status: 'online' });
     expect(a.properties.home).toMatchObject({ value: false, type: 'boolean', deviceClass: 'presence', settable: false });
     expect(a.properties.since.value).toBe(new Date(t0 * 1000).toISOString());
@@ -90,20 +103,27 @@ describe('presence from OwnTracks', () => {
     expect((await person('person_bob')).properties.home.value).toBe(true);
   });
 
-  it('an arrival fires its rule; the first to leave does not fire last_left, the last does, and the command reaches the lights', async () => {
+  it('an arrival fires its rule; the first to leave does not fire last_left, the last does and commands the lights', async () => {
     const [alice, bob] = phones as [MqttClient, MqttClient];
     await send(alice, 'owntracks/alice/phone/event', transition('enter', t0 + 10));
     await waitFor(async () => (await person('person_alice')).properties.home.value === true, 'alice home');
     // welcome: bob is home, so its condition fails; the trace says so.
-    const welcome = await waitFor(async () => (await http(th, 'GET', '/api/rules/welcome/traces')).json.find?.((t: any) => t.outcome === 'conditions_failed'), 'the welcome trace');
+    const welcome = await waitFor(
+      async () => (await http(th, 'GET', '/api/rules/welcome/traces')).json.find?.((t: any) => t.outcome === 'conditions_failed'),
+      'the welcome trace',
+    );
     expect(welcome.conditions[0].details).toBe('bob is home, wanted away');
     await send(alice, 'owntracks/alice/phone/event', transition('leave', t0 + 20));
-    const kept = await waitFor(async () => (await http(th, 'GET', '/api/rules/everyone-left/traces')).json.find?.((t: any) => t.outcome === 'trigger_rejected'), 'the rejected trace');
+    const kept = await waitFor(
+      async () => (await http(th, 'GET', '/api/rules/everyone-left/traces')).json.find?.((t: any) => t.outcome === 'trigger_rejected'),
+      'the rejected trace',
+    );
     expect(kept.reason).toBe('presence: alice left, but bob is still home');
     expect(commands).toEqual([]);
     await send(bob, 'owntracks/bob/phone', location({ metres: 3000, acc: 30, tst: t0 + 30 }));
     await waitFor(() => commands.includes('home/lights/power/set=off'), 'the lights off command');
-    const ran = (await http(th, 'GET', '/api/rules/everyone-left/traces')).json.find((t: any) => t.outcome === 'ran');
+    const traces = await http(th, 'GET', '/api/rules/everyone-left/traces');
+    const ran = traces.json.find((t: any) => t.outcome === 'ran');
     expect(ran.trigger.description).toBe('bob left home (home now: nobody): the last to leave');
   });
 

@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noAssignInExpressions: topics are told apart by a chain of `if ((m = re.exec(…)))`
 // What Shelly devices report, as Hearth properties: Gen1's one-value topics (shelly-api-docs.shelly.cloud/gen1, the
 // MQTT section of each device) and Gen2+'s component status objects (shelly-api-docs.shelly.cloud/gen2, Components:
 // Switch, Cover, Light, Temperature, Humidity, DevicePower, Input). Actuators keep their channel (`relay_0`,

@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noAssignInExpressions: topics are told apart by a chain of `if ((m = re.exec(…)))`
 // The Shelly adapter. Gen1 (shelly-api-docs.shelly.cloud/gen1, MQTT): `shellies/<id>/relay/<n>` on/off with
 // `…/command`, `…/power` and `…/energy`, `light/<n>` and its `set` JSON, `roller/<n>` with `command` and
 // `command/pos`, `sensor/<name>`, `online` (true/false, the device's last will) and `announce`. Gen2 and later

@@ -56,7 +56,9 @@ export function readSensor(message: Record<string, unknown>): Learnt {
       const here = [...path, k];
       if (v && typeof v === 'object' && !Array.isArray(v)) walk(v as Record<string, unknown>, here);
       // Multi-channel meters give arrays (`"Power":[52,5]`): one property per channel, counted from 1.
-      else if (Array.isArray(v) && v.every((x) => typeof x === 'number')) v.forEach((x, i) => add([...here, String(i + 1)], x));
+      else if (Array.isArray(v) && v.every((x) => typeof x === 'number')) {
+        for (const [i, x] of v.entries()) add([...here, String(i + 1)], x);
+      }
       else add(here, v);
     }
   };

@@ -27,11 +27,11 @@ export function fullTopicOf(fullTopic: string) {
       `adapters.tasmota.baseTopic is Tasmota's FullTopic and needs both %prefix% and %topic%, got ${JSON.stringify(fullTopic)}`,
     );
   }
-  const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   // %hostname% and %id% stand for a level each; the device is told apart by %topic%.
   const parts = full.split(/(%prefix%|%topic%|%hostname%|%id%)/);
   const pattern = parts.map((p) => (p === '%prefix%' ? '(cmnd|stat|tele)' : p === '%topic%' ? '([^/]+)' : p.startsWith('%') ? '[^/]+'
-      : escape(p))).join('');
+      : escapeRegExp(p))).join('');
   const re = new RegExp(`^${pattern}([^/]+)$`);
   const prefixFirst = full.indexOf('%prefix%') < full.indexOf('%topic%');
   const filter = (prefix: string) => `${full.replace('%prefix%', prefix).replace(/%(topic|hostname|id)%/g, '+')}+`;

@@ -45,7 +45,9 @@ export function compilePresence(def: Static<typeof TRIGGERS.presence>, id: strin
           fire({ ...event, description: `${event.description}${def.event === 'last_left' ? ': the last to leave' : def.event === 'first_arrived' ? ': the first to arrive' : ''}` });
         }),
       );
-      return () => detaches.forEach((d) => d());
+      return () => {
+        for (const detach of detaches) detach();
+      };
     },
   };
 }
