@@ -284,13 +284,16 @@ describe('durable for: holds', () => {
     first.child.kill('SIGKILL');
     await first.exited;
     const second = await startCliHub(env);
+    const readyAfter = (Date.now() - triggeredAt) / 1000;
     try {
       const commands: number[] = [];
       const again = await connectListening(`mqtt://127.0.0.1:${second.mqttPort}`, { ...opts, clientId: 'ac', clean: false }, () => commands.push(Date.now()));
       await waitFor(() => commands.length > 0, 'the AC command after the restart', 15_000);
       const after = (commands[0]! - triggeredAt) / 1000;
       expect(after).toBeGreaterThan(4.5);
-      expect(after).toBeLessThan(8);
+      // Due 5 s after the trigger, or at once if the second hub was not up by then (a loaded machine restarts slowly):
+      // not lost, and not left to wait for another 5 s.
+      expect(after).toBeLessThan(Math.max(5, readyAfter) + 2.5);
       await again.endAsync();
     } finally {
       second.child.kill('SIGTERM');
