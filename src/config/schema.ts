@@ -157,6 +157,16 @@ export const ConfigSchema = Type.Object(
         ),
         zigbee2mqtt: Adapter('zigbee2mqtt', 'from Zigbee2MQTT (its bridge/devices, JSON states, availability)', "Zigbee2MQTT's base topic (its mqtt.base_topic)"),
         homeassistant: Adapter('homeassistant', 'that announce themselves with Home Assistant MQTT discovery (ESPHome, Tasmota, Shelly, …)', 'The discovery prefix (Home Assistant\'s default: homeassistant)'),
+        esphome: Type.Object(
+          {
+            ...Adapter('esphome', 'from ESPHome\'s MQTT client (<topic_prefix>/status, <topic_prefix>/<component>/<object_id>/state)', "The root of ESPHome's node announcements (<root>/discover/<node>)").properties,
+            nodes: Type.Array(Type.String({ minLength: 1, pattern: '^[^#+]+$' }), {
+              default: [], description: 'Topic prefixes of ESPHome nodes to take at once (needed for a prefix of several levels; others are taken once they say online on <prefix>/status)',
+            }),
+          },
+          { default: {}, additionalProperties: false },
+        ),
+        homie: Adapter('homie', 'that follow the Homie convention 4 or 5 (homie/<device>/$state, homie/5/<device>/$description)', 'The Homie root topic (the convention\'s default: homie)'),
       },
       { default: {}, additionalProperties: false },
     ),

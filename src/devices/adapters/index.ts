@@ -2,8 +2,10 @@
 // configuration schema, src/config/schema.ts). The registry (src/devices/adapter-host.ts) runs the enabled ones.
 import { HearthError } from '../../shared/errors.js';
 import type { TopicGrant } from '../../store/user-repo.js';
+import { esphomeAdapter } from './esphome.js';
 import { homeAdapter } from './home.js';
 import { homeAssistantAdapter } from './homeassistant.js';
+import { homieAdapter } from './homie.js';
 import type { Adapter, AdapterSettings } from './types.js';
 import { zigbee2mqttAdapter } from './zigbee2mqtt.js';
 
@@ -11,6 +13,8 @@ export const ADAPTERS = {
   home: () => homeAdapter(),
   zigbee2mqtt: (s: AdapterSettings) => zigbee2mqttAdapter(s.baseTopic),
   homeassistant: (s: AdapterSettings) => homeAssistantAdapter(s.baseTopic),
+  esphome: (s: AdapterSettings) => esphomeAdapter(s),
+  homie: (s: AdapterSettings) => homieAdapter(s.baseTopic),
 } satisfies Record<string, (settings: AdapterSettings) => Adapter>;
 
 export type AdapterName = keyof typeof ADAPTERS;
