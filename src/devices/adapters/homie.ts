@@ -22,10 +22,12 @@ interface HomieDevice {
   name?: string;
   props: Map<string, HomieProperty>;
   described: boolean;
+  /** Homie 5: $state and values that came before the $description (retained messages come in no promised order). */
+  early?: Map<string, string>;
 }
 
-// A $description of a large device may be tens of KiB; values are small.
-const MAX_PAYLOAD = 256 * 1024;
+// A $description of a device with a hundred properties is about 15 KiB; values are small.
+const MAX_PAYLOAD = 64 * 1024;
 const PROPERTY_ATTRIBUTES: Record<string, keyof HomieProperty> = { $name: 'name', $datatype: 'datatype', $format: 'format', $unit: 'unit', $settable: 'settable' };
 
 /** `$state` as online/offline: ready (and Homie 4's alert: connected, needing attention) is online; init says nothing yet. */
@@ -78,7 +80,15 @@ export function homieAdapter(base: string): Adapter {
     return p;
   };
 
+  /** A Homie 5 device is described by its $description: what comes before it waits (a bounded few). */
+  const early = (d: HomieDevice, topic: string, payload: string): Decoded[] => {
+    d.early ??= new Map();
+    if (d.early.size < 100 || d.early.has(topic)) d.early.set(topic, payload);
+    return [];
+  };
+
   const onState = (d: HomieDevice, topic: string, payload: string): Decoded[] => {
+    if (d.version === 5 && !d.described) return early(d, topic, payload);
     const online = homieOnline(payload);
     if (online === undefined && payload !== 'init') return [problem(`state ${topic}`, `${topic} says ${JSON.stringify(payload.slice(0, 40))}, not a Homie state; ignored (logged once)`, 'malformed')];
     const out: Decoded[] = d.described ? [] : [describe(d)];
@@ -87,6 +97,7 @@ export function homieAdapter(base: string): Adapter {
   };
 
   const onValue = (d: HomieDevice, topic: string, node: string, property: string, payload: string): Decoded[] => {
+    if (d.version === 5 && !d.described) return early(d, topic, payload);
     const id = homiePropertyId(node, property);
     const read = decodeHomieValue(d.props.get(id), payload);
     if ('error' in read) return [problem(`value ${topic}`, `${topic} was not read: its datatype takes ${read.error} (logged once for this topic)`, 'malformed')];
@@ -118,7 +129,14 @@ export function homieAdapter(base: string): Adapter {
     if ('error' in read) return [problem(`description ${topic}`, `${topic} ${read.error}; ignored (logged once)`, 'malformed')];
     d.name = read.name ?? d.name;
     d.props = new Map(read.props.map((p) => [homiePropertyId(p.node, p.property), p]));
-    return [describe(d)];
+    const out = [describe(d)];
+    const waiting = d.early ?? new Map<string, string>();
+    d.early = undefined;
+    for (const [t, payload] of waiting) {
+      const [node, property] = t.split('/').slice(-2) as [string, string];
+      out.push(...(t.endsWith('/$state') ? onState(d, t, payload) : onValue(d, t, node, property, payload)));
+    }
+    return out;
   };
 
   return {
