@@ -430,7 +430,8 @@ export class Hub {
     const host = this.config.host === '0.0.0.0' || this.config.host === '::' ? '127.0.0.1' : this.config.host;
     const { startDemoMode } = await import('./simulator/demo-mode.js');
     const { zigbee2mqtt, homeassistant } = this.config.adapters;
-    const adapters = { ...(zigbee2mqtt.enabled ? { zigbee2mqtt: zigbee2mqtt.baseTopic } : {}), ...(homeassistant.enabled ? { homeassistant: homeassistant.baseTopic } : {}) };
+    const adapters = { ...(zigbee2mqtt.enabled ? { zigbee2mqtt: zigbee2mqtt.baseTopic } : {}), ...(homeassistant.enabled ? { homeassistant: homeassistant.baseTopic } : {}) ,
+      ...(this.config.adapters.esphome.enabled ? { esphome: this.config.adapters.esphome.baseTopic } : {}), ...(this.config.adapters.homie.enabled ? { homie: this.config.adapters.homie.baseTopic } : {}) };
     const stop = await startDemoMode({
       addLogin: (u, p, identity) => this.broker.addLogin(u, p, identity),
       registry: this.registry,

@@ -7,10 +7,12 @@ import type { EventBus } from '../shared/event-bus.js';
 import type { Logger } from '../shared/logger.js';
 import { generatePassword } from '../shared/password.js';
 import { idFromName } from '../devices/device-id.js';
-import { DEMO_DISCOVERY, DEMO_HOME, DEMO_ZIGBEE } from './devices.js';
+import { DEMO_DISCOVERY, DEMO_ESPHOME, DEMO_HOME, DEMO_HOMIE, DEMO_ZIGBEE } from './devices.js';
 // The simulators pull in the mqtt client library (about 20 MB of RSS on a Pi): the hub loads this module only in
 // demo mode.
 import { startDiscoveryDevices } from './discovery-devices.js';
+import { startEsphomeNodes } from './esphome-nodes.js';
+import { startHomieDevices } from './homie-devices.js';
 import { startSimulation, type Simulation } from './simulator.js';
 import { startZigbee2mqttBridge } from './zigbee2mqtt-bridge.js';
 
@@ -22,7 +24,7 @@ export interface DemoModeDeps {
   logger: Logger;
   mqttUrl: string;
   /** Base topics of the Zigbee2MQTT and Home Assistant discovery adapters, when enabled: the demo speaks them too. */
-  adapters?: { zigbee2mqtt?: string; homeassistant?: string };
+  adapters?: { zigbee2mqtt?: string; homeassistant?: string; esphome?: string; homie?: string };
 }
 
 /** The demo's MQTT login: not a user (nothing in the database), and with no rights beyond its devices. */
@@ -34,13 +36,21 @@ export async function startDemoMode(deps: DemoModeDeps): Promise<() => Promise<v
   const password = generatePassword();
   const z2m = deps.adapters?.zigbee2mqtt;
   const ha = deps.adapters?.homeassistant;
+  const esp = deps.adapters?.esphome;
+  const homie = deps.adapters?.homie;
+  // ESPHome nodes and Homie devices (on their default roots, esphome/ and homie/, as the simulators speak them).
+  const natives = [...(esp === 'esphome' ? DEMO_ESPHOME : []), ...(homie === 'homie' ? DEMO_HOMIE : [])];
   const rooms = new Map<string, string>([
     ...DEMO_HOME.map(([id, , room]) => [id, room] as [string, string]),
     ...(z2m ? DEMO_ZIGBEE.map(([name, , room]) => [idFromName(name), room] as [string, string]) : []),
     ...(ha ? DEMO_DISCOVERY.map(([, , name, room]) => [idFromName(name), room] as [string, string]) : []),
+    ...natives.map(([, , name, room]) => [idFromName(name), room] as [string, string]),
   ]);
   // Its bridge and its discovered devices speak in their own topics, and only there.
-  const topics = [...(z2m ? [`${z2m}/#`] : []), ...(ha ? [`${ha}/#`, ...DEMO_DISCOVERY.map(([id]) => `${id}/#`)] : [])];
+  const topics = [
+    ...(z2m ? [`${z2m}/#`] : []), ...(ha ? [`${ha}/#`, ...DEMO_DISCOVERY.map(([id]) => `${id}/#`)] : []),
+    ...(esp === 'esphome' ? ['esphome/discover/+', ...DEMO_ESPHOME.map(([id]) => `${id}/#`)] : []), ...(homie === 'homie' ? DEMO_HOMIE.map(([id]) => `homie/${id}/#`) : []),
+  ];
   const deviceIds = new Set(DEMO_HOME.map(([id]) => id));
   const removeLogin = deps.addLogin(DEMO_LOGIN, password, { kind: 'devices', name: 'demo mode', deviceIds, topics: { publish: topics, subscribe: topics } });
   const adopt = (id: string) => {
@@ -58,9 +68,11 @@ export async function startDemoMode(deps: DemoModeDeps): Promise<() => Promise<v
     startSimulation({ ...login, devices: DEMO_HOME.map(([id, kind]) => [id, kind]), rate: 4 }),
     ...(z2m ? [startZigbee2mqttBridge({ ...login, base: z2m, devices: DEMO_ZIGBEE.map(([name, kind]) => [name, kind]), rate: 0.5, retain: false })] : []),
     ...(ha ? [startDiscoveryDevices({ ...login, prefix: ha, devices: DEMO_DISCOVERY.map(([id, kind, name]) => [id, kind, name]), rate: 0.5, retain: false })] : []),
+    ...(esp === 'esphome' ? [startEsphomeNodes({ ...login, devices: DEMO_ESPHOME.map(([id, kind, name]) => [id, kind, name]), rate: 0.3, retain: false })] : []),
+    ...(homie === 'homie' ? [startHomieDevices({ ...login, devices: DEMO_HOMIE.map(([id, kind, name]) => [id, kind, name]), rate: 0.3, retain: false })] : []),
   ]));
   for (const id of rooms.keys()) adopt(id);
-  logger.warn(`demo mode: ${rooms.size} simulated devices are running (${DEMO_HOME.length} on home/…${z2m ? `, ${DEMO_ZIGBEE.length} behind a Zigbee2MQTT bridge` : ''}${ha ? `, ${DEMO_DISCOVERY.length} announced with Home Assistant discovery` : ''}); they are removed when the demo ends`);
+  logger.warn(`demo mode: ${rooms.size} simulated devices are running (${DEMO_HOME.length} on home/…${z2m ? `, ${DEMO_ZIGBEE.length} behind a Zigbee2MQTT bridge` : ''}${ha ? `, ${DEMO_DISCOVERY.length} announced with Home Assistant discovery` : ''}${esp === 'esphome' ? `, ${DEMO_ESPHOME.length} ESPHome nodes` : ''}${homie === 'homie' ? `, ${DEMO_HOMIE.length} Homie devices` : ''}); they are removed when the demo ends`);
   return async () => {
     events.removeAll('demo');
     sim.pause();
