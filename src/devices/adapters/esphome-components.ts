@@ -36,6 +36,11 @@ const LIGHT_KEYS: Record<string, Capability> = {
   color_mode: { type: 'text', settable: false },
 };
 
+/** Sub-topics (one level below the object id) that components have: fan speed and oscillation, cover position and tilt. */
+const SUBS: Record<string, string[]> = { fan: ['oscillation', 'speed_level', 'speed'], cover: ['position', 'tilt'] };
+
+type Read = Array<EsphomeProperty & { value: unknown }>;
+
 const propertyId = (objectId: string, part?: string) => idFromName(part ? `${objectId}_${part}` : objectId);
 
 /** What a name says a sensor measures (its unit and class), as for devices that describe nothing. */
@@ -52,42 +57,43 @@ function byName(objectId: string, numeric: boolean): Partial<Capability> {
  * The properties one state message reports, with their values; `error` (in words) for a payload the component never
  * sends. ESPHome says nothing of units or ranges on its own topics: those come from names (or discovery, see README).
  */
-export function readEsphomeState(component: string, objectId: string, sub: string | undefined, payload: string): Array<EsphomeProperty & { value: unknown }> | { error: string } {
+export function readEsphomeState(component: string, objectId: string, sub: string | undefined, payload: string): Read | { error: string } {
+  const address = { component, objectId, ...(sub ? { sub } : {}) };
   const at = (part: string | undefined, capability: Capability, value: unknown, jsonKey?: string) => ({
-    id: propertyId(objectId, part), capability, value, address: { component, objectId, ...(sub ? { sub } : {}), ...(jsonKey ? { jsonKey } : {}) },
+    id: propertyId(objectId, part), capability, value, address: { ...address, ...(jsonKey ? { jsonKey } : {}) },
   });
-  const number = () => {
+  const shown = JSON.stringify(payload.slice(0, 40));
+  /** A number payload as `part`'s reading, or what it should have been. */
+  const numeric = (part: string | undefined, capability: Capability, what: string): Read | { error: string } => {
     const n = Number(payload);
-    return payload.trim() === '' || !Number.isFinite(n) ? undefined : n;
+    return payload.trim() === '' || !Number.isFinite(n) ? { error: `${what} is a number, not ${shown}` } : [at(part, capability, n)];
   };
-  if (sub !== undefined && !((component === 'fan' && ['oscillation', 'speed_level', 'speed'].includes(sub)) || (component === 'cover' && ['position', 'tilt'].includes(sub)))) {
+  if (sub !== undefined && !(SUBS[component] ?? []).includes(sub)) {
     return { error: `${component} has no sub-topic ${sub} that Hearth reads` };
   }
   switch (component) {
     case 'sensor': {
       // value_accuracy_to_string of NaN ("nan"): a sensor with no reading yet.
       if (payload === 'nan') return [];
-      const n = number();
-      return n === undefined ? { error: `a sensor state is a number, not ${JSON.stringify(payload.slice(0, 40))}` } : [at(undefined, { type: 'number', settable: false, ...byName(objectId, true) }, n)];
+      return numeric(undefined, { type: 'number', settable: false, ...byName(objectId, true) }, 'a sensor state');
     }
     case 'binary_sensor':
     case 'switch':
-      if (payload !== 'ON' && payload !== 'OFF') return { error: `a ${component} state is ON or OFF, not ${JSON.stringify(payload.slice(0, 40))}` };
-      return [at(undefined, { ...ON_OFF, settable: component === 'switch', ...(component === 'binary_sensor' ? byName(objectId, false) : { deviceClass: 'switch' }) }, payload)];
+      if (payload !== 'ON' && payload !== 'OFF') return { error: `a ${component} state is ON or OFF, not ${shown}` };
+      if (component === 'switch') return [at(undefined, { ...ON_OFF, settable: true, deviceClass: 'switch' }, payload)];
+      return [at(undefined, { ...ON_OFF, settable: false, ...byName(objectId, false) }, payload)];
     case 'light':
       return readLight(payload, at);
     case 'fan':
       if (sub === 'oscillation') return [at(sub, { type: 'boolean', on: 'oscillate_on', off: 'oscillate_off', settable: true }, payload)];
-      if (sub === 'speed_level') return number() === undefined ? { error: 'a fan speed level is a number' } : [at(sub, { type: 'number', min: 0, step: 1, settable: true }, number())];
+      if (sub === 'speed_level') return numeric(sub, { type: 'number', min: 0, step: 1, settable: true }, 'a fan speed level');
       if (sub === 'speed') return [at(sub, { type: 'enum', values: ['low', 'medium', 'high'], settable: true }, payload)];
       return [at(undefined, { ...ON_OFF, settable: true, deviceClass: 'fan' }, payload)];
     case 'cover':
-      if (sub) return number() === undefined ? { error: `a cover ${sub} is a number 0-100` } : [at(sub, { type: 'number', min: 0, max: 100, step: 1, unit: '%', settable: true }, number())];
+      if (sub) return numeric(sub, { type: 'number', min: 0, max: 100, step: 1, unit: '%', settable: true }, `a cover ${sub}`);
       return [at(undefined, { type: 'enum', values: COVER_STATES, settable: true, deviceClass: 'cover' }, payload)];
-    case 'number': {
-      const n = number();
-      return n === undefined ? { error: `a number state is a number, not ${JSON.stringify(payload.slice(0, 40))}` } : [at(undefined, { type: 'number', settable: true, ...byName(objectId, true) }, n)];
-    }
+    case 'number':
+      return numeric(undefined, { type: 'number', settable: true, ...byName(objectId, true) }, 'a number state');
     case 'select':
       return [at(undefined, { type: 'text', settable: true }, payload)];
     case 'text_sensor':
@@ -99,10 +105,10 @@ export function readEsphomeState(component: string, objectId: string, sub: strin
   }
 }
 
-type At = (part: string | undefined, capability: Capability, value: unknown, jsonKey?: string) => EsphomeProperty & { value: unknown };
+type At = (part: string | undefined, capability: Capability, value: unknown, jsonKey?: string) => Read[number];
 
 /** A JSON-schema light's state: `{"state":"ON","brightness":255,"color_mode":"rgb","color":{"r":255,…},"effect":"None"}`. */
-function readLight(payload: string, at: At): Array<EsphomeProperty & { value: unknown }> | { error: string } {
+function readLight(payload: string, at: At): Read | { error: string } {
   let state: unknown;
   try {
     state = JSON.parse(payload);
@@ -110,7 +116,7 @@ function readLight(payload: string, at: At): Array<EsphomeProperty & { value: un
     return { error: 'a light state is JSON (ESPHome lights use the JSON schema)' };
   }
   if (!state || typeof state !== 'object' || Array.isArray(state)) return { error: 'a light state is a JSON object' };
-  const out: Array<EsphomeProperty & { value: unknown }> = [];
+  const out: Read = [];
   for (const [key, value] of Object.entries(state)) {
     if (key === 'state') out.push(at(undefined, { ...ON_OFF, settable: true, deviceClass: 'light' }, value, 'state'));
     else out.push(at(key, LIGHT_KEYS[key] ?? { ...inferCapability(key, value, false), settable: false }, value, key));

@@ -33,7 +33,9 @@ interface Node {
 }
 
 /** Roots other ecosystems use for their own `<root>/status`: never ESPHome nodes. */
-const NOT_NODES = new Set(['homeassistant', 'hearth', 'home', 'homie', 'zigbee2mqtt', 'tasmota', 'tele', 'stat', 'cmnd', 'shellies', 'owntracks', '$SYS']);
+const NOT_NODES = new Set([
+  'homeassistant', 'hearth', 'home', 'homie', 'zigbee2mqtt', 'tasmota', 'tele', 'stat', 'cmnd', 'shellies', 'owntracks', '$SYS',
+]);
 // A state is a number, ON/OFF or a small JSON object; a text sensor rarely more than a few hundred bytes.
 const MAX_PAYLOAD = 16 * 1024;
 /** States of prefixes not taken yet, kept to be read when they are (bounded: anyone may publish x/sensor/y/state). */
@@ -41,7 +43,8 @@ const MAX_PENDING = 500;
 
 /** `<prefix>/status` and ESPHome-shaped state topics of any prefix, the discovery topic, and the nodes listed. */
 export function esphomeFilters(base: string, nodes: string[] = []): string[] {
-  return ['+/status', '+/+/+/state', '+/+/+/+/state', `${base}/discover/+`, ...nodes.flatMap((n) => [`${n}/status`, `${n}/+/+/state`, `${n}/+/+/+/state`])];
+  const own = (p: string) => [`${p}/status`, `${p}/+/+/state`, `${p}/+/+/+/state`];
+  return [...own('+'), `${base}/discover/+`, ...nodes.flatMap(own)];
 }
 
 /** Which of a node's topics a topic is: [prefix, what] (a listed prefix of several levels first). */
@@ -73,14 +76,18 @@ export function esphomeAdapter(settings: Pick<AdapterSettings, 'baseTopic' | 'no
     const capabilities: Record<string, Capability> = {};
     for (const [id, p] of n.props) capabilities[id] = p.capability;
     const native: EsphomeNative = { prefix: n.prefix, props: Object.fromEntries(n.props) };
-    return { kind: 'device', key: n.prefix, name: n.name ?? n.prefix, ...(n.model ? { model: n.model } : {}), ...(n.manufacturer ? { manufacturer: n.manufacturer } : {}), capabilities, native };
+    const about = { ...(n.model ? { model: n.model } : {}), ...(n.manufacturer ? { manufacturer: n.manufacturer } : {}) };
+    return { kind: 'device', key: n.prefix, name: n.name ?? n.prefix, ...about, capabilities, native };
   };
-  const availability = (n: Node, reason: string): Decoded[] => (n.online === undefined ? [] : [{ kind: 'availability', key: n.prefix, online: n.online, reason }]);
+  const availability = (n: Node, reason: string): Decoded[] =>
+    n.online === undefined ? [] : [{ kind: 'availability', key: n.prefix, online: n.online, reason }];
 
   const onState = (n: Node, topic: string, rest: string[], payload: string): Decoded[] => {
     const [component, objectId] = rest as [string, string];
     const read = readEsphomeState(component, objectId, rest.length === 4 ? rest[2] : undefined, payload);
-    if ('error' in read) return [problem(`state ${topic}`, `${topic} was not read: ${read.error} (logged once for this topic)`, 'malformed')];
+    if ('error' in read) {
+      return [problem(`state ${topic}`, `${topic} was not read: ${read.error} (logged once for this topic)`, 'malformed')];
+    }
     const out: Decoded[] = [];
     let changed = !n.described;
     for (const p of read) {

@@ -17,7 +17,9 @@ export interface HomieProperty {
 }
 
 // What a unit says a number measures (the convention's recommended units).
-const UNIT_CLASSES: Record<string, string> = { '°C': 'temperature', '°F': 'temperature', W: 'power', kWh: 'energy', lx: 'illuminance', V: 'voltage', A: 'current', ppm: 'carbon_dioxide' };
+const UNIT_CLASSES: Record<string, string> = {
+  '°C': 'temperature', '°F': 'temperature', W: 'power', kWh: 'energy', lx: 'illuminance', V: 'voltage', A: 'current', ppm: 'carbon_dioxide',
+};
 
 /** `[min]:[max][:step]` → its parts; each side may be missing ("0:" allows a value >= 0). */
 export function parseRange(format: string | undefined): { min?: number; max?: number; step?: number } {
@@ -35,7 +37,8 @@ export function homieCapability(p: HomieProperty): Capability | undefined {
     case 'float': {
       const range = parseRange(p.format);
       const deviceClass = p.unit ? UNIT_CLASSES[p.unit] : undefined;
-      return { type: 'number', ...base, ...(p.unit ? { unit: p.unit } : {}), ...range, ...(p.datatype === 'integer' && range.step === undefined ? { step: 1 } : {}), ...(deviceClass ? { deviceClass } : {}) };
+      const step = p.datatype === 'integer' && range.step === undefined ? { step: 1 } : {};
+      return { type: 'number', ...base, ...(p.unit ? { unit: p.unit } : {}), ...range, ...step, ...(deviceClass ? { deviceClass } : {}) };
     }
     case 'boolean':
       return { type: 'boolean', on: true, off: false, ...base };
@@ -56,18 +59,19 @@ export function homieCapability(p: HomieProperty): Capability | undefined {
 
 /** A value payload as its datatype reads it; `error` in words for one the datatype does not allow. */
 export function decodeHomieValue(p: HomieProperty | undefined, payload: string): { value: unknown } | { error: string } {
+  const shown = JSON.stringify(payload.slice(0, 40));
   switch (p?.datatype) {
     case 'integer':
-      return /^-?\d+$/.test(payload) ? { value: Number(payload) } : { error: `an integer payload, not ${JSON.stringify(payload.slice(0, 40))}` };
+      return /^-?\d+$/.test(payload) ? { value: Number(payload) } : { error: `an integer payload, not ${shown}` };
     case 'float': {
       const n = Number(payload);
-      return payload.trim() !== '' && Number.isFinite(n) ? { value: n } : { error: `a float payload, not ${JSON.stringify(payload.slice(0, 40))}` };
+      return payload.trim() !== '' && Number.isFinite(n) ? { value: n } : { error: `a float payload, not ${shown}` };
     }
     case 'boolean':
-      return payload === 'true' || payload === 'false' ? { value: payload === 'true' } : { error: `true or false, not ${JSON.stringify(payload.slice(0, 40))}` };
+      return payload === 'true' || payload === 'false' ? { value: payload === 'true' } : { error: `true or false, not ${shown}` };
     case 'enum': {
       const values = (p.format ?? '').split(',');
-      return values.includes(payload) ? { value: payload } : { error: `one of ${p.format}, not ${JSON.stringify(payload.slice(0, 40))}` };
+      return values.includes(payload) ? { value: payload } : { error: `one of ${p.format}, not ${shown}` };
     }
     case 'json':
       try {

@@ -28,7 +28,9 @@ interface HomieDevice {
 
 // A $description of a device with a hundred properties is about 15 KiB; values are small.
 const MAX_PAYLOAD = 64 * 1024;
-const PROPERTY_ATTRIBUTES: Record<string, keyof HomieProperty> = { $name: 'name', $datatype: 'datatype', $format: 'format', $unit: 'unit', $settable: 'settable' };
+const PROPERTY_ATTRIBUTES: Record<string, keyof HomieProperty> = {
+  $name: 'name', $datatype: 'datatype', $format: 'format', $unit: 'unit', $settable: 'settable',
+};
 
 /** `$state` as online/offline: ready (and Homie 4's alert: connected, needing attention) is online; init says nothing yet. */
 export function homieOnline(state: string): boolean | undefined {
@@ -48,7 +50,8 @@ export function readDescription(doc: any): { name?: string; props: HomieProperty
     for (const [property, p] of Object.entries<any>(n?.properties ?? {})) {
       if (!p || typeof p !== 'object') continue;
       const text = (v: unknown) => (typeof v === 'string' ? v : undefined);
-      props.push({ node, property, name: text(p.name), datatype: text(p.datatype), format: text(p.format), unit: text(p.unit), settable: p.settable === true });
+      const { name, datatype, format, unit } = Object.fromEntries(['name', 'datatype', 'format', 'unit'].map((k) => [k, text(p[k])]));
+      props.push({ node, property, name, datatype, format, unit, settable: p.settable === true });
     }
   }
   return { ...(typeof doc.name === 'string' ? { name: doc.name } : {}), props };
@@ -90,7 +93,10 @@ export function homieAdapter(base: string): Adapter {
   const onState = (d: HomieDevice, topic: string, payload: string): Decoded[] => {
     if (d.version === 5 && !d.described) return early(d, topic, payload);
     const online = homieOnline(payload);
-    if (online === undefined && payload !== 'init') return [problem(`state ${topic}`, `${topic} says ${JSON.stringify(payload.slice(0, 40))}, not a Homie state; ignored (logged once)`, 'malformed')];
+    if (online === undefined && payload !== 'init') {
+      const says = JSON.stringify(payload.slice(0, 40));
+      return [problem(`state ${topic}`, `${topic} says ${says}, not a Homie state; ignored (logged once)`, 'malformed')];
+    }
     const out: Decoded[] = d.described ? [] : [describe(d)];
     if (online !== undefined) out.push({ kind: 'availability', key: d.key, online, reason: `$state ${payload}` });
     return out;
@@ -100,7 +106,10 @@ export function homieAdapter(base: string): Adapter {
     if (d.version === 5 && !d.described) return early(d, topic, payload);
     const id = homiePropertyId(node, property);
     const read = decodeHomieValue(d.props.get(id), payload);
-    if ('error' in read) return [problem(`value ${topic}`, `${topic} was not read: its datatype takes ${read.error} (logged once for this topic)`, 'malformed')];
+    if ('error' in read) {
+      const why = `its datatype takes ${read.error}`;
+      return [problem(`value ${topic}`, `${topic} was not read: ${why} (logged once for this topic)`, 'malformed')];
+    }
     return [...(d.described ? [] : [describe(d)]), { kind: 'readings', key: d.key, values: { [id]: read.value } }];
   };
 
@@ -162,14 +171,15 @@ export function homieAdapter(base: string): Adapter {
       const key = version === 5 ? `5/${id}` : id;
       if (message.payload.length === 0) {
         // "A zero length payload published on the $state topic indicates a device removal" (Homie 5; Homie 4 alike).
-        if (rest.length === 1 && rest[0] === '$state' && devices.delete(key)) return [{ kind: 'removed', key, reason: `${topic} was cleared` }];
-        return [];
+        const cleared = rest.length === 1 && rest[0] === '$state' && devices.delete(key);
+        return cleared ? [{ kind: 'removed', key, reason: `${topic} was cleared` }] : [];
       }
       const d = deviceOf(version, id);
       if (rest.length === 1 && rest[0] === '$state') return onState(d, topic, payload);
       if (version === 5 && rest.length === 1 && rest[0] === '$description') return onDescription(d, topic, payload);
       if (rest.at(-1) === 'set' || rest.at(-1) === '$target') return []; // commands (Hearth's own too) and intentions
-      if (rest.length === 2 && !rest[0]!.startsWith('$') && !rest[1]!.startsWith('$')) return onValue(d, topic, rest[0]!, rest[1]!, payload);
+      const [node, property] = rest as [string, string];
+      if (rest.length === 2 && !node.startsWith('$') && !property.startsWith('$')) return onValue(d, topic, node, property, payload);
       return version === 4 ? onAttribute(d, rest, payload) : [];
     },
     encode(device, property, value) {
