@@ -44,7 +44,10 @@ export interface NodesOptions<K extends string> {
 export async function startNodes<K extends string>(dialect: Dialect<K>, options: NodesOptions<K>): Promise<Simulation> {
   const retain = options.retain ?? true;
   let seed = options.seed ?? 17;
-  const random = () => ((seed = (seed * 1664525 + 1013904223) % 4294967296) / 4294967296);
+  const random = () => {
+    seed = (seed * 1664525 + 1013904223) % 4294967296;
+    return seed / 4294967296;
+  };
   const clients = new Map<string, MqttClient>();
   const refused: Simulation['refused'] = [];
   const nodes: Array<SimNode<K>> = [];

@@ -65,8 +65,8 @@ export function esphomeAdapter(settings: Pick<AdapterSettings, 'baseTopic' | 'no
   const pending = new Map<string, string>();
 
   const take = (prefix: string): Node => {
-    let n = nodes.get(prefix);
-    if (!n) nodes.set(prefix, (n = { prefix, props: new Map(), described: false }));
+    const n = nodes.get(prefix) ?? { prefix, props: new Map(), described: false };
+    nodes.set(prefix, n);
     return n;
   };
   for (const prefix of listed) take(prefix);
@@ -117,9 +117,9 @@ export function esphomeAdapter(settings: Pick<AdapterSettings, 'baseTopic' | 'no
   };
 
   const onDiscover = (name: string, payload: string): Decoded[] => {
-    let info: any;
+    let info: Record<string, unknown>;
     try {
-      info = JSON.parse(payload);
+      info = JSON.parse(payload) as Record<string, unknown>;
     } catch {
       return [problem(`discover ${name}`, `${base}/discover/${name} is not JSON; ignored (logged once)`, 'malformed')];
     }

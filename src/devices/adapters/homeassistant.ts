@@ -180,7 +180,8 @@ export function homeAssistantAdapter(prefix: string): Adapter {
     d.name = name;
     if (dev.model) d.model = dev.model;
     if (dev.manufacturer) d.manufacturer = dev.manufacturer;
-    for (const twin of nativeTwins(entity.component, entity.config)) (d.sameAs ??= new Set()).add(twin);
+    const twins = nativeTwins(entity.component, entity.config);
+    if (twins.length > 0) d.sameAs = new Set([...(d.sameAs ?? []), ...twins]);
     devices.set(d.key, d);
     const problems = problemsOfTemplates(spec, topic, name);
     assignIds(d, spec);

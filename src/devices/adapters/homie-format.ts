@@ -23,7 +23,7 @@ const UNIT_CLASSES: Record<string, string> = {
 
 /** `[min]:[max][:step]` → its parts; each side may be missing ("0:" allows a value >= 0). */
 export function parseRange(format: string | undefined): { min?: number; max?: number; step?: number } {
-  if (!format || !format.includes(':')) return {};
+  if (!format?.includes(':')) return {};
   const [min, max, step] = format.split(':').map((x) => (x.trim() === '' ? undefined : Number(x)));
   const ok = (n: number | undefined) => n !== undefined && Number.isFinite(n);
   return { ...(ok(min) ? { min } : {}), ...(ok(max) ? { max } : {}), ...(ok(step) && step! > 0 ? { step } : {}) };

@@ -42,12 +42,14 @@ export function homieOnline(state: string): boolean | undefined {
 export const homiePropertyId = (node: string, property: string): string => idFromName(`${node}_${property}`);
 
 /** A Homie 5 `$description` document's properties. */
-export function readDescription(doc: any): { name?: string; props: HomieProperty[] } | { error: string } {
-  if (!doc || typeof doc !== 'object' || Array.isArray(doc)) return { error: 'is not a JSON object' };
+export function readDescription(json: unknown): { name?: string; props: HomieProperty[] } | { error: string } {
+  if (!json || typeof json !== 'object' || Array.isArray(json)) return { error: 'is not a JSON object' };
+  type Described = { name?: unknown; properties?: Record<string, Record<string, unknown> | null> };
+  const doc = json as { homie?: unknown; name?: unknown; nodes?: Record<string, Described | null> };
   if (typeof doc.homie !== 'string' || !doc.homie.startsWith('5.')) return { error: `says homie ${JSON.stringify(doc.homie)}, not 5.x` };
   const props: HomieProperty[] = [];
-  for (const [node, n] of Object.entries<any>(doc.nodes ?? {})) {
-    for (const [property, p] of Object.entries<any>(n?.properties ?? {})) {
+  for (const [node, n] of Object.entries(doc.nodes ?? {})) {
+    for (const [property, p] of Object.entries(n?.properties ?? {})) {
       if (!p || typeof p !== 'object') continue;
       const text = (v: unknown) => (typeof v === 'string' ? v : undefined);
       const { name, datatype, format, unit } = Object.fromEntries(['name', 'datatype', 'format', 'unit'].map((k) => [k, text(p[k])]));
@@ -62,8 +64,8 @@ export function homieAdapter(base: string): Adapter {
 
   const deviceOf = (version: 4 | 5, id: string): HomieDevice => {
     const key = version === 5 ? `5/${id}` : id;
-    let d = devices.get(key);
-    if (!d) devices.set(key, (d = { key, version, id, props: new Map(), described: false }));
+    const d = devices.get(key) ?? { key, version, id, props: new Map(), described: false };
+    devices.set(key, d);
     return d;
   };
   const describe = (d: HomieDevice): Decoded => {
@@ -78,8 +80,8 @@ export function homieAdapter(base: string): Adapter {
   };
   const propOf = (d: HomieDevice, node: string, property: string): HomieProperty => {
     const id = homiePropertyId(node, property);
-    let p = d.props.get(id);
-    if (!p) d.props.set(id, (p = { node, property }));
+    const p = d.props.get(id) ?? { node, property };
+    d.props.set(id, p);
     return p;
   };
 
@@ -122,7 +124,7 @@ export function homieAdapter(base: string): Adapter {
     else if (rest.length === 3 && c! in PROPERTY_ATTRIBUTES) {
       const p = propOf(d, a!, b!);
       const key = PROPERTY_ATTRIBUTES[c!]!;
-      (p as any)[key] = key === 'settable' ? payload === 'true' : payload;
+      Object.assign(p, { [key]: key === 'settable' ? payload === 'true' : payload });
     } else return [];
     return [describe(d)];
   };
