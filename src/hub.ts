@@ -432,9 +432,15 @@ export class Hub {
     const host = this.config.host === '0.0.0.0' || this.config.host === '::' ? '127.0.0.1' : this.config.host;
     const { startDemoMode } = await import('./simulator/demo-mode.js');
     const { zigbee2mqtt, homeassistant } = this.config.adapters;
-    const adapters = { ...(zigbee2mqtt.enabled ? { zigbee2mqtt: zigbee2mqtt.baseTopic } : {}), ...(homeassistant.enabled ? { homeassistant: homeassistant.baseTopic } : {}) };
-    const { tasmota, shelly } = this.config.adapters;
-    Object.assign(adapters, tasmota.enabled ? { tasmota: tasmota.baseTopic } : {}, shelly.enabled ? { shelly: shelly.baseTopic } : {});
+    const { tasmota, shelly, esphome, homie } = this.config.adapters;
+    const adapters = {
+      ...(zigbee2mqtt.enabled ? { zigbee2mqtt: zigbee2mqtt.baseTopic } : {}),
+      ...(homeassistant.enabled ? { homeassistant: homeassistant.baseTopic } : {}),
+      ...(tasmota.enabled ? { tasmota: tasmota.baseTopic } : {}),
+      ...(shelly.enabled ? { shelly: shelly.baseTopic } : {}),
+      ...(esphome.enabled ? { esphome: esphome.baseTopic } : {}),
+      ...(homie.enabled ? { homie: homie.baseTopic } : {}),
+    };
     const stop = await startDemoMode({
       addLogin: (u, p, identity) => this.broker.addLogin(u, p, identity),
       registry: this.registry,

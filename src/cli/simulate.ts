@@ -3,6 +3,8 @@ import { parseArgs } from 'node:util';
 import { HearthError } from '../shared/errors.js';
 import { startDiscoveryDevices, type DiscoveryKind } from '../simulator/discovery-devices.js';
 import { startFirmwareDevices, type FirmwareKind } from '../simulator/firmware-devices.js';
+import { startEsphomeNodes, type EsphomeKind } from '../simulator/esphome-nodes.js';
+import { startHomieDevices, type HomieKind } from '../simulator/homie-devices.js';
 import { startSimulation } from '../simulator/simulator.js';
 import { startZigbee2mqttBridge, type Z2mKind } from '../simulator/zigbee2mqtt-bridge.js';
 import { stdout, type Out } from './output.js';
@@ -10,6 +12,11 @@ import { stdout, type Out } from './output.js';
 const Z2M_KINDS: Z2mKind[] = ['thermometer', 'light', 'plug', 'motion', 'contact'];
 const DISCOVERY_KINDS: DiscoveryKind[] = ['sensor', 'plug', 'light', 'thermostat', 'cover'];
 const FIRMWARE_KINDS: Record<string, FirmwareKind[]> = { tasmota: ['tasmota-plug', 'tasmota-sensor'], shelly: ['shelly-plus1pm', 'shelly-ht'] };
+const ESPHOME_KINDS: EsphomeKind[] = ['climate', 'plug', 'light', 'cover'];
+const HOMIE_KINDS: HomieKind[] = ['thermostat', 'dimmer'];
+/** `count` devices of kinds in turn: [topic id, kind, name]. */
+const nodesOf = <K extends string>(kinds: K[], count: number, prefix: string): Array<[string, K, string]> =>
+  Array.from({ length: count }, (_, i) => [`${prefix}-${kinds[i % kinds.length]}-${i + 1}`, kinds[i % kinds.length]!, `${prefix} ${kinds[i % kinds.length]} ${i + 1}`]);
 
 export async function runSimulateCommand(argv: string[], out: Out = stdout): Promise<number> {
   const { values } = parseArgs({
@@ -33,11 +40,15 @@ export async function runSimulateCommand(argv: string[], out: Out = stdout): Pro
   if (!Number.isFinite(rate) || rate <= 0 || rate > 100_000) throw invalid(`--rate must be a number of readings per second 0-100000, got ${JSON.stringify(values.rate)}`);
   const password = values.password ?? process.env.HEARTH_SIMULATE_PASSWORD;
   const adapter = values.adapter!;
-  if (!['home', 'zigbee2mqtt', 'homeassistant', 'tasmota', 'shelly'].includes(adapter)) {
-    throw invalid(`--adapter must be home, zigbee2mqtt, homeassistant, tasmota or shelly, got ${JSON.stringify(adapter)}`);
+  const NATIVE = ['esphome', 'homie'];
+  if (!['home', 'zigbee2mqtt', 'homeassistant', 'tasmota', 'shelly', ...NATIVE].includes(adapter)) {
+    throw invalid(`--adapter must be home, zigbee2mqtt, homeassistant, tasmota, shelly, esphome or homie, got ${JSON.stringify(adapter)}`);
   }
-  const what = adapter === 'zigbee2mqtt' ? ' behind a Zigbee2MQTT bridge' : adapter === 'homeassistant' ? ' announced with Home Assistant discovery'
-    : FIRMWARE_KINDS[adapter] ? ` running ${adapter === 'tasmota' ? 'Tasmota' : 'Shelly'} firmware (default topics)` : '';
+  const what = {
+    zigbee2mqtt: ' behind a Zigbee2MQTT bridge', homeassistant: ' announced with Home Assistant discovery',
+    tasmota: ' running Tasmota firmware (default topics)', shelly: ' running Shelly firmware (default topics)',
+    esphome: ' speaking ESPHome\'s MQTT', homie: ' speaking Homie 4',
+  }[adapter] ?? '';
   out(`connecting ${devices} simulated device(s)${what} to ${values.url}…`);
   const login = { url: values.url, username: values.username, password, rate };
   const kinds = FIRMWARE_KINDS[adapter];
@@ -45,6 +56,8 @@ export async function runSimulateCommand(argv: string[], out: Out = stdout): Pro
   const firmwareId = (i: number) => (adapter === 'tasmota' ? `${values.prefix}-${kinds![i % 2]!.slice(8)}-${i + 1}` : `${kinds![i % 2]!.replace('-', '')}-${values.prefix}${i + 1}`);
   const sim = kinds
     ? await startFirmwareDevices({ ...login, devices: Array.from({ length: devices }, (_, i) => [firmwareId(i), kinds[i % 2]!]) })
+    : adapter === 'esphome' ? await startEsphomeNodes({ ...login, devices: nodesOf(ESPHOME_KINDS, devices, values.prefix!) })
+    : adapter === 'homie' ? await startHomieDevices({ ...login, devices: nodesOf(HOMIE_KINDS, devices, values.prefix!) })
     : adapter === 'zigbee2mqtt'
     ? await startZigbee2mqttBridge({ ...login, base: values['base-topic'], devices: Array.from({ length: devices }, (_, i) => [`${values.prefix}/${Z2M_KINDS[i % Z2M_KINDS.length]} ${i + 1}`, Z2M_KINDS[i % Z2M_KINDS.length]!]) })
     : adapter === 'homeassistant'

@@ -189,6 +189,16 @@ export const ConfigSchema = Type.Object(
           },
           { default: {}, additionalProperties: false },
         ),
+        esphome: Type.Object(
+          {
+            ...Adapter('esphome', 'from ESPHome\'s MQTT client (<topic_prefix>/status, <topic_prefix>/<component>/<object_id>/state)', "The root of ESPHome's node announcements (<root>/discover/<node>)").properties,
+            nodes: Type.Array(Type.String({ minLength: 1, pattern: '^[^#+]+$' }), {
+              default: [], description: 'Topic prefixes of ESPHome nodes to take at once (needed for a prefix of several levels; others are taken once they say online on <prefix>/status)',
+            }),
+          },
+          { default: {}, additionalProperties: false },
+        ),
+        homie: Adapter('homie', 'that follow the Homie convention 4 or 5 (homie/<device>/$state, homie/5/<device>/$description)', 'The Homie root topic (the convention\'s default: homie)'),
       },
       { default: {}, additionalProperties: false },
     ),

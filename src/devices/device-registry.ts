@@ -112,7 +112,7 @@ export class DeviceRegistry {
   /** An adapter's description of a device: created if new (its id from its name), else updated. */
   describe(source: string, ev: Extract<Decoded, { kind: 'device' }>): DeviceRecord | undefined {
     const now = this.#deps.clock.now();
-    let d = this.find(source, ev.key);
+    let d = this.find(source, ev.key) ?? this.#twin(source, ev);
     for (const alias of ev.aliases ?? []) {
       if (d) break;
       const known = this.find(source, alias);
@@ -120,6 +120,12 @@ export class DeviceRegistry {
     }
     if (!d) d = this.#create(source, ev.key, ev.name, now);
     if (!d) return undefined;
+    if (d.source !== source) {
+      // One device seen through two adapters (ESPHome natively and by discovery): its native adapter owns it.
+      if (ev.sameAs?.includes(`${d.source}:${d.nativeKey}`)) return d;
+      this.#takeOver(d, source, ev.key);
+    }
+    for (const twin of ev.sameAs ?? []) this.#link(twin, d.id);
     const before = JSON.stringify([d.nativeName, d.model, d.manufacturer, d.capabilities, d.native]);
     d.nativeName = ev.name;
     if (ev.model !== undefined) d.model = ev.model;
@@ -337,6 +343,41 @@ export class DeviceRegistry {
     this.#deps.logger.info(source === HOME ? `new device ${id}` : `new device ${id} (${JSON.stringify(name)} from ${source})`);
     this.#deps.events.emit('device.created', { deviceId: id });
     return device;
+  }
+
+  /** The device another adapter knows by one of `sameAs` (`<adapter>:<key>`): this adapter's key now leads there too. */
+  #twin(source: string, ev: Extract<Decoded, { kind: 'device' }>): DeviceRecord | undefined {
+    for (const twin of ev.sameAs ?? []) {
+      const d = this.#byTwin(twin);
+      if (d) {
+        this.#byKey.set(`${source}\0${ev.key}`, d.id);
+        return d;
+      }
+    }
+    return undefined;
+  }
+
+  #byTwin(twin: string): DeviceRecord | undefined {
+    const at = twin.indexOf(':');
+    return at > 0 ? this.find(twin.slice(0, at), twin.slice(at + 1)) : undefined;
+  }
+
+  /** Messages of the twin's adapter lead to this device before that adapter has said anything of it. */
+  #link(twin: string, id: string): void {
+    const at = twin.indexOf(':');
+    if (at > 0 && !this.#byTwin(twin)) this.#byKey.set(`${twin.slice(0, at)}\0${twin.slice(at + 1)}`, id);
+  }
+
+  /**
+   * The native adapter of a device first seen through another (by discovery) takes it over: same id, history and
+   * name; the other adapter's key still leads here, and what it says of the device is ignored from now on.
+   */
+  #takeOver(d: DeviceRecord, source: string, key: string): void {
+    this.#deps.logger.info(`device ${d.id} is now read through ${source} (it was seen through ${d.source} first)`);
+    d.source = source;
+    d.nativeKey = key;
+    this.#byKey.set(`${source}\0${key}`, d.id);
+    this.#writer.device(d.id);
   }
 
   /** An adapter learnt a device's proper key (an address, where it knew only the name): same device, same id. */

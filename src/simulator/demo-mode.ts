@@ -7,13 +7,15 @@ import type { EventBus } from '../shared/event-bus.js';
 import type { Logger } from '../shared/logger.js';
 import { generatePassword } from '../shared/password.js';
 import { idFromName } from '../devices/device-id.js';
-import { DEMO_DISCOVERY, DEMO_HOME, DEMO_ZIGBEE } from './devices.js';
+import { DEMO_DISCOVERY, DEMO_ESPHOME, DEMO_HOME, DEMO_HOMIE, DEMO_ZIGBEE } from './devices.js';
 // The simulators pull in the mqtt client library (about 20 MB of RSS on a Pi): the hub loads this module only in
 // demo mode.
 import { startDiscoveryDevices } from './discovery-devices.js';
 import { DEMO_FIRMWARE, startFirmwareDevices } from './firmware-devices.js';
 import { tasmotaAdapter } from '../devices/adapters/tasmota.js';
 import { shellyAdapter } from '../devices/adapters/shelly.js';
+import { startEsphomeNodes } from './esphome-nodes.js';
+import { startHomieDevices } from './homie-devices.js';
 import { startSimulation, type Simulation } from './simulator.js';
 import { startZigbee2mqttBridge } from './zigbee2mqtt-bridge.js';
 
@@ -25,7 +27,7 @@ export interface DemoModeDeps {
   logger: Logger;
   mqttUrl: string;
   /** Base topics of the Zigbee2MQTT and Home Assistant discovery adapters, when enabled: the demo speaks them too. */
-  adapters?: { zigbee2mqtt?: string; homeassistant?: string; tasmota?: string; shelly?: string };
+  adapters?: { zigbee2mqtt?: string; homeassistant?: string; tasmota?: string; shelly?: string; esphome?: string; homie?: string };
 }
 
 /** The demo's MQTT login: not a user (nothing in the database), and with no rights beyond its devices. */
@@ -40,14 +42,22 @@ export async function startDemoMode(deps: DemoModeDeps): Promise<() => Promise<v
   // Tasmota and Shelly devices when their adapters run with their firmwares' default topics (the simulator's).
   const firmware = DEMO_FIRMWARE.filter(([, kind]) => (kind.startsWith('tasmota') ? deps.adapters?.tasmota === '%prefix%/%topic%/' : deps.adapters?.shelly === 'shellies'));
   const firmwareTopics = firmware.map(([id, kind]) => (kind.startsWith('tasmota') ? tasmotaAdapter() : shellyAdapter()).credentialTopics(id));
+  const esp = deps.adapters?.esphome;
+  const homie = deps.adapters?.homie;
+  // ESPHome nodes and Homie devices (on their default roots, esphome/ and homie/, as the simulators speak them).
+  const natives = [...(esp === 'esphome' ? DEMO_ESPHOME : []), ...(homie === 'homie' ? DEMO_HOMIE : [])];
   const rooms = new Map<string, string>([
     ...DEMO_HOME.map(([id, , room]) => [id, room] as [string, string]),
     ...(z2m ? DEMO_ZIGBEE.map(([name, , room]) => [idFromName(name), room] as [string, string]) : []),
     ...(ha ? DEMO_DISCOVERY.map(([, , name, room]) => [idFromName(name), room] as [string, string]) : []),
     ...firmware.map(([id, , room]) => [id, room] as [string, string]),
+    ...natives.map(([, , name, room]) => [idFromName(name), room] as [string, string]),
   ]);
   // Its bridge and its discovered devices speak in their own topics, and only there.
-  const topics = [...(z2m ? [`${z2m}/#`] : []), ...(ha ? [`${ha}/#`, ...DEMO_DISCOVERY.map(([id]) => `${id}/#`)] : [])];
+  const topics = [
+    ...(z2m ? [`${z2m}/#`] : []), ...(ha ? [`${ha}/#`, ...DEMO_DISCOVERY.map(([id]) => `${id}/#`)] : []),
+    ...(esp === 'esphome' ? ['esphome/discover/+', ...DEMO_ESPHOME.map(([id]) => `${id}/#`)] : []), ...(homie === 'homie' ? DEMO_HOMIE.map(([id]) => `homie/${id}/#`) : []),
+  ];
   const deviceIds = new Set(DEMO_HOME.map(([id]) => id));
   const publish = [...topics, ...firmwareTopics.flatMap((t) => t.publish)];
   const subscribe = [...topics, ...firmwareTopics.flatMap((t) => t.subscribe)];
@@ -68,9 +78,19 @@ export async function startDemoMode(deps: DemoModeDeps): Promise<() => Promise<v
     ...(z2m ? [startZigbee2mqttBridge({ ...login, base: z2m, devices: DEMO_ZIGBEE.map(([name, kind]) => [name, kind]), rate: 0.5, retain: false })] : []),
     ...(ha ? [startDiscoveryDevices({ ...login, prefix: ha, devices: DEMO_DISCOVERY.map(([id, kind, name]) => [id, kind, name]), rate: 0.5, retain: false })] : []),
     ...(firmware.length ? [startFirmwareDevices({ ...login, devices: firmware.map(([id, kind]) => [id, kind]), rate: 0.5, retain: false })] : []),
+    ...(esp === 'esphome' ? [startEsphomeNodes({ ...login, devices: DEMO_ESPHOME.map(([id, kind, name]) => [id, kind, name]), rate: 0.3, retain: false })] : []),
+    ...(homie === 'homie' ? [startHomieDevices({ ...login, devices: DEMO_HOMIE.map(([id, kind, name]) => [id, kind, name]), rate: 0.3, retain: false })] : []),
   ]));
   for (const id of rooms.keys()) adopt(id);
-  logger.warn(`demo mode: ${rooms.size} simulated devices are running (${DEMO_HOME.length} on home/…${z2m ? `, ${DEMO_ZIGBEE.length} behind a Zigbee2MQTT bridge` : ''}${ha ? `, ${DEMO_DISCOVERY.length} announced with Home Assistant discovery` : ''}${firmware.length ? `, ${firmware.length} running Tasmota or Shelly firmware` : ''}); they are removed when the demo ends`);
+  const kinds = [
+    `${DEMO_HOME.length} on home/…`,
+    ...(z2m ? [`${DEMO_ZIGBEE.length} behind a Zigbee2MQTT bridge`] : []),
+    ...(ha ? [`${DEMO_DISCOVERY.length} announced with Home Assistant discovery`] : []),
+    ...(firmware.length ? [`${firmware.length} running Tasmota or Shelly firmware`] : []),
+    ...(esp === 'esphome' ? [`${DEMO_ESPHOME.length} ESPHome nodes`] : []),
+    ...(homie === 'homie' ? [`${DEMO_HOMIE.length} Homie devices`] : []),
+  ];
+  logger.warn(`demo mode: ${rooms.size} simulated devices are running (${kinds.join(', ')}); they are removed when the demo ends`);
   return async () => {
     events.removeAll('demo');
     sim.pause();

@@ -117,3 +117,16 @@ export const DEMO_DISCOVERY: Array<[string, import('./discovery-devices.js').Dis
   ['washer-plug', 'plug', 'Washer plug', 'Bathroom'],
   ['attic-climate', 'sensor', 'Attic climate', 'Garage'],
 ];
+
+/** The demo's ESPHome nodes, in ESPHome's own MQTT dialect: topic prefixes (node names), kinds, names, rooms. */
+export const DEMO_ESPHOME: Array<[string, import('./esphome-nodes.js').EsphomeKind, string, string]> = [
+  ['porch-light', 'light', 'Porch light', 'Garden'],
+  ['garage-climate', 'climate', 'Garage climate', 'Garage'],
+  ['office-blind', 'cover', 'Office blind', 'Office'],
+];
+
+/** The demo's Homie 4 devices: ids, kinds, names, rooms. */
+export const DEMO_HOMIE: Array<[string, import('./homie-devices.js').HomieKind, string, string]> = [
+  ['boiler', 'thermostat', 'Boiler', 'Bathroom'],
+  ['hall-dimmer', 'dimmer', 'Hall dimmer', 'Hallway'],
+];

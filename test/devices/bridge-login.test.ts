@@ -41,7 +41,7 @@ describe('a bridge login', () => {
   it('names the adapters it knows when given another, and the API issues the same login', async () => {
     const bad = await runCli(['device', 'add', 'x', '--adapter', 'zwave'], { HEARTH_DATA_DIR: th.dataDir });
     expect(bad.code).not.toBe(0);
-    expect(bad.stderr).toContain('--adapter must be one of zigbee2mqtt, homeassistant, owntracks, tasmota, shelly, got "zwave"');
+    expect(bad.stderr).toContain('--adapter must be one of zigbee2mqtt, homeassistant, owntracks, tasmota, shelly, esphome, homie, got "zwave"');
     const res = await http(th, 'POST', '/api/device-credentials', { deviceId: 'esp-kitchen', adapter: 'homeassistant' });
     expect(res.status).toBe(201);
     expect(res.json.topics).toEqual({ publish: ['homeassistant/#', 'esp-kitchen/#'], subscribe: ['homeassistant/status', 'esp-kitchen/#'] });

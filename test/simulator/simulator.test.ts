@@ -46,13 +46,17 @@ describe('simulator', () => {
 
   it('demo mode starts a living home with rooms, the example rules\' device ids, a Zigbee2MQTT bridge and discovered devices', async () => {
     th = await startTestHub({ overrides: { demo: true } });
-    await waitFor(() => th!.hub.registry.list().filter((d) => d.online).length === 34, '34 demo devices online', 15_000);
+    await waitFor(() => th!.hub.registry.list().filter((d) => d.online).length === 39, '39 demo devices online', 15_000);
     await waitFor(() => th!.hub.registry.get('livingroom').room === 'Living room', 'rooms set');
     expect(th.hub.registry.has('ac')).toBe(true);
-    expect(th.logs.some((l) => l.includes('demo mode: 34 simulated devices are running (20 on home/…, 5 behind a Zigbee2MQTT bridge, 5 announced with Home Assistant discovery, 4 running Tasmota or Shelly firmware)'))).toBe(true);
+    const said = '39 simulated devices are running (20 on home/…, 5 behind a Zigbee2MQTT bridge, 5 announced with Home Assistant discovery, '
+      + '4 running Tasmota or Shelly firmware, 3 ESPHome nodes, 2 Homie devices)';
+    expect(th.logs.some((l) => l.includes(`demo mode: ${said}`))).toBe(true);
     await waitFor(() => th!.hub.registry.get('living_room_floor_lamp').room === 'Living room', 'the Zigbee lamp in its room');
     expect(th.hub.registry.get('living_room_floor_lamp')).toMatchObject({ source: 'zigbee2mqtt', name: 'Living room/Floor lamp', model: 'LED1624G9' });
     expect(th.hub.registry.get('study_thermostat')).toMatchObject({ source: 'homeassistant', room: 'Office', properties: { target_temperature: { settable: true, min: 5, max: 28 } } });
+    expect(th.hub.registry.get('garage_climate')).toMatchObject({ source: 'esphome', room: 'Garage', model: 'esp32dev', properties: { temperature: { unit: '°C' } } });
+    expect(th.hub.registry.get('boiler')).toMatchObject({ source: 'homie', room: 'Bathroom', properties: { climate_target: { min: 5, max: 30, step: 0.5, settable: true } } });
     // They obey in their own dialects, and report back.
     await http(th, 'POST', '/api/devices/living_room_floor_lamp/state/set', { value: true });
     await http(th, 'POST', '/api/devices/study_thermostat/target_temperature/set', { value: 22.5 });
@@ -65,6 +69,10 @@ describe('simulator', () => {
     await http(th, 'POST', '/api/devices/shellyplus1pm-d3m0a1b2c3d4/switch_0/set', { value: 'on' });
     await waitFor(() => th!.hub.registry.get('kettle-plug').properties.power?.value === 'ON', 'the kettle plug on');
     await waitFor(() => th!.hub.registry.get('shellyplus1pm-d3m0a1b2c3d4').properties.switch_0?.value === true, 'the Shelly switch on');
+    await http(th, 'POST', '/api/devices/porch_light/light_brightness/set', { value: 99 }).then((r) => expect(r.status).toBe(202));
+    await waitFor(() => th!.hub.registry.get('porch_light').properties.light_brightness?.value === 99, 'the porch light dimmed');
+    await http(th, 'POST', '/api/devices/boiler/climate_target/set', { value: 22.5 });
+    await waitFor(() => th!.hub.registry.get('boiler').properties.climate_target?.value === 22.5, 'the boiler set-point');
   });
 
   it('the demo leaves nothing behind: no user, no devices, and no alert fires for its own shutdown', async () => {
@@ -72,7 +80,7 @@ describe('simulator', () => {
     mkdirSync(rulesDir);
     copyFileSync(join(import.meta.dirname, '../../rules/alerts.yaml'), join(rulesDir, 'alerts.yaml'));
     th = await startTestHub({ rulesDir, overrides: { demo: true } });
-    await waitFor(() => th!.hub.registry.list().filter((d) => d.online).length === 34, '34 demo devices online', 15_000);
+    await waitFor(() => th!.hub.registry.list().filter((d) => d.online).length === 39, '39 demo devices online', 15_000);
     // The demo's login is in memory only, and may act only for its own devices.
     expect(th.hub.users.listUsers().map((u) => u.name)).toEqual(['admin']);
     const { canPublish, canSubscribe } = await import('../../src/broker/acl.js');
@@ -141,6 +149,21 @@ describe('hearth simulate', () => {
     expect(th.hub.registry.get('shellyplus1pm-sim1').properties.switch_0_power).toMatchObject({ unit: 'W' });
     // Each said what its will says as it stopped.
     expect(devices.every((d) => d.source === 'home' || d.status === 'offline')).toBe(true);
+  });
+
+  it('--adapter esphome runs nodes in ESPHome\'s MQTT dialect, and --adapter homie Homie 4 devices', async () => {
+    th = await startTestHub();
+    const { runSimulateCommand } = await import('../../src/cli/simulate.js');
+    const run = (adapter: string) => runSimulateCommand(['--adapter', adapter, '--devices', '4', '--rate', '20', '--url', th!.mqttUrl, '--username', 'admin', '--password', ADMIN_PASSWORD, '--duration', '1'], () => undefined);
+    expect(await run('esphome')).toBe(0);
+    expect(await run('homie')).toBe(0);
+    const devices = th.hub.registry.list();
+    expect(devices.filter((d) => d.source === 'esphome').map((d) => d.id)).toEqual(['sim_climate_1', 'sim_cover_4', 'sim_light_3', 'sim_plug_2']);
+    expect(devices.filter((d) => d.source === 'homie').map((d) => d.id)).toEqual(['sim_dimmer_2', 'sim_dimmer_4', 'sim_thermostat_1', 'sim_thermostat_3']);
+    expect(th.hub.registry.get('sim_climate_1').properties.temperature).toMatchObject({ unit: '°C', type: 'number' });
+    expect(th.hub.registry.get('sim_dimmer_2').properties.light_brightness).toMatchObject({ min: 0, max: 100, settable: true });
+    // They said goodbye as they stopped: offline on <node>/status, disconnected on $state.
+    expect(devices.filter((d) => d.source !== 'home').every((d) => d.status === 'offline')).toBe(true);
   });
 
   it('meets the hub\'s connection limit, says which setting to raise, and runs on with the devices it has', async () => {

@@ -7,6 +7,7 @@ import type { Capability } from '../device-schema.js';
 import { deviceOf, parseDiscoveryTopic, readDiscovery, type DiscoveredEntity, type DiscoveryTopic } from './homeassistant-config.js';
 import { decodeStateValue, describeEntity, encodeEntityCommand, haTemplate, templatesOf, type EntitySpec } from './homeassistant-entities.js';
 import { renderValue } from './homeassistant-template.js';
+import { nativeTwins } from './native-twins.js';
 import { problem, type Adapter, type AdapterContext, type AdapterMessage, type Decoded, type KnownDevice } from './types.js';
 
 /** How the adapter addresses a device, kept by the registry: its entities with their topics and templates. */
@@ -20,6 +21,8 @@ interface HaDevice {
   model?: string;
   manufacturer?: string;
   entities: Map<string, EntitySpec>;
+  /** The same device as a native adapter reads it (an ESPHome node): see native-twins.ts. */
+  sameAs?: Set<string>;
 }
 
 type Handler = { key: string; entity: EntitySpec };
@@ -70,7 +73,10 @@ export function homeAssistantAdapter(prefix: string): Adapter {
     const capabilities: Record<string, Capability> = {};
     for (const e of d.entities.values()) for (const p of e.props) capabilities[p.id] = p.capability;
     const native: HaNative = { entities: Object.fromEntries(d.entities) };
-    return { kind: 'device', key: d.key, name: d.name, ...(d.model ? { model: d.model } : {}), ...(d.manufacturer ? { manufacturer: d.manufacturer } : {}), capabilities, native };
+    return {
+      kind: 'device', key: d.key, name: d.name, ...(d.model ? { model: d.model } : {}), ...(d.manufacturer ? { manufacturer: d.manufacturer } : {}), capabilities, native,
+      ...(d.sameAs?.size ? { sameAs: [...d.sameAs] } : {}),
+    };
   };
 
   /** Property ids within a device: a property keeps the id it had; a new one takes its plain name, or its entity's prefix when taken. */
@@ -175,6 +181,8 @@ export function homeAssistantAdapter(prefix: string): Adapter {
     d.name = name;
     if (dev.model) d.model = dev.model;
     if (dev.manufacturer) d.manufacturer = dev.manufacturer;
+    const twins = nativeTwins(entity.component, entity.config);
+    if (twins.length > 0) d.sameAs = new Set([...(d.sameAs ?? []), ...twins]);
     devices.set(d.key, d);
     const problems = problemsOfTemplates(spec, topic, name);
     assignIds(d, spec);

@@ -2,11 +2,13 @@
 // configuration schema, src/config/schema.ts). The registry (src/devices/adapter-host.ts) runs the enabled ones.
 import { HearthError } from '../../shared/errors.js';
 import type { TopicGrant } from '../../store/user-repo.js';
+import { esphomeAdapter } from './esphome.js';
 import { homeAdapter } from './home.js';
 import { homeAssistantAdapter } from './homeassistant.js';
 import { owntracksAdapter, type HomeRegion } from './owntracks.js';
 import { shellyAdapter } from './shelly.js';
 import { tasmotaAdapter } from './tasmota.js';
+import { homieAdapter } from './homie.js';
 import type { Adapter, AdapterSettings } from './types.js';
 import { zigbee2mqttAdapter } from './zigbee2mqtt.js';
 
@@ -19,6 +21,8 @@ export const ADAPTERS = {
   tasmota: (s: AdapterSettings) => tasmotaAdapter(s.baseTopic),
   // Its baseTopic is the Gen1 prefix (shellies); Gen2+ devices by prefix (see shelly.ts).
   shelly: (s: AdapterSettings & { gen2Prefixes?: string[] }) => shellyAdapter(s.baseTopic, s.gen2Prefixes ?? []),
+  esphome: (s: AdapterSettings) => esphomeAdapter(s),
+  homie: (s: AdapterSettings) => homieAdapter(s.baseTopic),
 } satisfies Record<string, (settings: AdapterSettings) => Adapter>;
 
 export type AdapterName = keyof typeof ADAPTERS;

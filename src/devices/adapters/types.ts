@@ -22,6 +22,11 @@ export type Decoded =
       native?: unknown;
       /** Keys it may have been known by before its adapter learnt its proper key (its name, before its address). */
       aliases?: string[];
+      /**
+       * The same device as another adapter knows it, `<adapter>:<key>` (a discovery config of an ESPHome node names
+       * `esphome:<its topic prefix>`): one Hearth device results, owned by that adapter, which speaks its own dialect.
+       */
+      sameAs?: string[];
     }
   | { kind: 'readings'; key: string; values: Record<string, unknown>; name?: string }
   | { kind: 'availability'; key: string; online: boolean; reason: string }
@@ -81,6 +86,8 @@ export interface AdapterSettings {
   baseTopic: string;
   /** Publish its devices' readings on home/<id>/<property> and availability on home/<id>/status. */
   mirror: boolean;
+  /** Topic prefixes of devices it takes without waiting for them to announce themselves (ESPHome nodes). */
+  nodes?: string[];
 }
 
 /** A problem with a message (see `Decoded`): logged once per `once` key, counted by `reason` when it has one. */

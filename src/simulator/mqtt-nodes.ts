@@ -1,0 +1,112 @@
+// Simulated devices that speak a firmware's own MQTT dialect (ESPHome, Homie): one MQTT client each with a last
+// will, an announcement (retained, or not for the demo), states, and commands obeyed and reported back. A dialect
+// says the topics and payloads; this module runs the clients, the readings' pace and the goodbyes.
+import mqtt, { type MqttClient } from 'mqtt';
+import type { Logger } from '../shared/logger.js';
+import type { Simulation } from './simulator.js';
+
+export interface SimNode<K extends string> {
+  id: string;
+  name: string;
+  kind: K;
+  state: Record<string, unknown>;
+}
+
+export interface Dialect<K extends string> {
+  /** What the simulation is, for the log line. */
+  what: string;
+  initial(kind: K, random: () => number): Record<string, unknown>;
+  /** Its will (and its goodbye, with the goodbye payload). */
+  will(id: string): { topic: string; payload: string; goodbye: string };
+  /** What it announces once connected (descriptions, online), retained as devices of its kind do. */
+  announce(n: SimNode<K>): Array<[string, string]>;
+  /** Its state topics and payloads. */
+  states(n: SimNode<K>): Array<[string, string]>;
+  subscriptions(id: string): string[];
+  /** A command on one of its topics: true when it changed its state. */
+  obey(n: SimNode<K>, topic: string, payload: string): boolean;
+  /** A reading changing with time: true when it did. */
+  drift(n: SimNode<K>, random: () => number): boolean;
+}
+
+export interface NodesOptions<K extends string> {
+  url: string;
+  username?: string;
+  password?: string;
+  /** Ids (each device's topic id), kinds and names. */
+  devices: Array<[string, K, string]>;
+  rate: number;
+  retain?: boolean;
+  seed?: number;
+  logger?: Logger;
+}
+
+export async function startNodes<K extends string>(dialect: Dialect<K>, options: NodesOptions<K>): Promise<Simulation> {
+  const retain = options.retain ?? true;
+  let seed = options.seed ?? 17;
+  const random = () => {
+    seed = (seed * 1664525 + 1013904223) % 4294967296;
+    return seed / 4294967296;
+  };
+  const clients = new Map<string, MqttClient>();
+  const refused: Simulation['refused'] = [];
+  const nodes: Array<SimNode<K>> = [];
+  let published = 0;
+  let commands = 0;
+  await Promise.all(options.devices.map(async ([id, kind, name]) => {
+    const n: SimNode<K> = { id, name, kind, state: dialect.initial(kind, random) };
+    const will = dialect.will(id);
+    let client: MqttClient;
+    try {
+      client = await mqtt.connectAsync(options.url, {
+        clientId: `${id}-${Math.round(random() * 1e6)}`, username: options.username, password: options.password, reconnectPeriod: 0, connectTimeout: 10_000,
+        will: { topic: will.topic, payload: Buffer.from(will.payload), qos: 1, retain },
+      }, false);
+    } catch (err) {
+      refused.push({ id, reason: (err as Error).message });
+      return;
+    }
+    client.options.reconnectPeriod = 2000;
+    client.on('error', () => undefined);
+    const pub = (topic: string, payload: string, r = false) => {
+      published++;
+      return client.publishAsync(topic, payload, { qos: 1, retain: r }).catch(() => undefined);
+    };
+    client.on('message', (topic, payload) => {
+      commands++;
+      if (dialect.obey(n, topic, payload.toString())) for (const [t, p] of dialect.states(n)) void pub(t, p, retain);
+    });
+    await client.subscribeAsync(dialect.subscriptions(id), { qos: 1 });
+    for (const [topic, payload] of dialect.announce(n)) await pub(topic, payload, retain);
+    for (const [topic, payload] of dialect.states(n)) await pub(topic, payload, retain);
+    clients.set(id, client);
+    nodes.push(n);
+  }));
+  let budget = 0;
+  let cursor = 0;
+  const timer = setInterval(() => {
+    budget += options.rate / 10;
+    for (let tries = nodes.length; budget >= 1 && tries > 0; tries--) {
+      const n = nodes[cursor++ % nodes.length]!;
+      if (!dialect.drift(n, random)) continue;
+      budget -= 1;
+      for (const [t, p] of dialect.states(n)) void clients.get(n.id)?.publishAsync(t, p, { qos: 0 }).then(() => published++, () => undefined);
+    }
+  }, 100);
+  options.logger?.info(`simulating ${nodes.length} ${dialect.what} on ${options.url}`);
+  return {
+    clients,
+    refused,
+    stats: () => ({ devices: nodes.length, connected: [...clients.values()].filter((c) => c.connected).length, published, commands }),
+    pause: () => clearInterval(timer),
+    async stop({ abrupt = false, goodbye = true } = {}) {
+      clearInterval(timer);
+      await Promise.all([...clients.entries()].map(async ([id, c]) => {
+        if (abrupt) return void (c as any).stream?.destroy();
+        const will = dialect.will(id);
+        if (goodbye) await c.publishAsync(will.topic, will.goodbye, { qos: 1, retain }).catch(() => undefined);
+        await c.endAsync().catch(() => undefined);
+      }));
+    },
+  };
+}
