@@ -8,7 +8,9 @@ import { spawnUntil, stop } from './processes.js';
 export const DIST = new URL('.', import.meta.url).pathname;
 const MAIN = join(DIST, '../src/main.js');
 /** The flags `npm start` runs the hub with (bin/hearth). */
-export const NODE_FLAGS = (process.env.HEARTH_BENCH_NODE_FLAGS ?? '--max-semi-space-size=1 --optimize-for-size --max-lazy').split(' ').filter(Boolean);
+export const NODE_FLAGS = (process.env.HEARTH_BENCH_NODE_FLAGS ?? '--max-semi-space-size=1 --optimize-for-size --max-lazy')
+  .split(' ')
+  .filter(Boolean);
 export const PASSWORD = 'bench-admin-password';
 export const AUTH = { username: 'admin', password: PASSWORD };
 
@@ -26,7 +28,9 @@ export interface BenchBroker {
 export function writeRules(dir: string, count: number): void {
   mkdirSync(dir, { recursive: true });
   for (let i = 0; i < count; i++) {
-    writeFileSync(join(dir, `r${i}.yaml`), `id: cool-${i}
+    writeFileSync(
+      join(dir, `r${i}.yaml`),
+      `id: cool-${i}
 triggers:
   - trigger: numeric_state
     topic: home/sensor${i}/temperature
@@ -35,7 +39,8 @@ actions:
   - action: publish
     topic: home/ac${i}/power/set
     payload: "on"
-`);
+`,
+    );
   }
 }
 
@@ -47,7 +52,11 @@ export function prepareHubDir(): { dir: string; env: Record<string, string> } {
   const config = join(dir, 'hearth.yaml');
   // One address opens a thousand connections here (a real home has one per device), and the max-rate loads send
   // far beyond a device's rate on purpose.
-  writeFileSync(config, 'mqtt:\n  maxConnectionsPerAddress: 5000\n  maxConnections: 5000\n  maxPublishRatePerClient: 1000000\n' + (process.env.HEARTH_BENCH_CONFIG_EXTRA ?? '').replace(/\\n/g, '\n'));
+  writeFileSync(
+    config,
+    'mqtt:\n  maxConnectionsPerAddress: 5000\n  maxConnections: 5000\n  maxPublishRatePerClient: 1000000\n' +
+      (process.env.HEARTH_BENCH_CONFIG_EXTRA ?? '').replace(/\\n/g, '\n'),
+  );
   const env = {
     MALLOC_ARENA_MAX: '2',
     HEARTH_CONFIG: config,
@@ -85,7 +94,13 @@ export async function startBenchHub(): Promise<BenchBroker> {
 
 export async function startBareBroker(): Promise<BenchBroker> {
   const bare = await spawnUntil([join(DIST, 'bare-broker.js')], {}, /READY (\d+)/);
-  return { url: `mqtt://127.0.0.1:${bare.match[1]}`, pid: bare.child.pid!, assertAlive: () => assertAlive(bare, 'the bare broker'), auth: {}, stop: () => stop(bare.child, bare.exited) };
+  return {
+    url: `mqtt://127.0.0.1:${bare.match[1]}`,
+    pid: bare.child.pid!,
+    assertAlive: () => assertAlive(bare, 'the bare broker'),
+    auth: {},
+    stop: () => stop(bare.child, bare.exited),
+  };
 }
 
 function assertAlive(p: { child: { exitCode: number | null; signalCode: string | null }; output(): string }, name: string): void {

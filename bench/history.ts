@@ -6,7 +6,9 @@ import { join } from 'node:path';
 import { openDatabase } from '../src/store/database.js';
 import { HistoryRepo } from '../src/store/history-repo.js';
 
-export async function runHistoryBench(properties = 50): Promise<{ rows: number; insertSeconds: number; historyQueryMs: number; bytesPerMillionRows: number; points: number }> {
+export async function runHistoryBench(
+  properties = 50,
+): Promise<{ rows: number; insertSeconds: number; historyQueryMs: number; bytesPerMillionRows: number; points: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'hearth-history-'));
   try {
     const db = openDatabase(dir);
@@ -19,7 +21,11 @@ export async function runHistoryBench(properties = 50): Promise<{ rows: number; 
       db.prepare('INSERT INTO history_series (device_id, property) VALUES (?, ?)').run(`sensor${s}`, 'temperature');
       // One INSERT … SELECT per series: SQLite generates the rows itself, far faster than a loop of statements.
       db.prepare(`WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i + 1 < ?)
-                  INSERT INTO history (series_id, ts, num) SELECT ?, ? + i * 10000, 20 + (i % 360) / 36.0 FROM n`).run(perSeries, s + 1, start);
+                  INSERT INTO history (series_id, ts, num) SELECT ?, ? + i * 10000, 20 + (i % 360) / 36.0 FROM n`).run(
+        perSeries,
+        s + 1,
+        start,
+      );
     }
     db.pragma('wal_checkpoint(TRUNCATE)');
     const insertSeconds = (performance.now() - t0) / 1000;

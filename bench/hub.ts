@@ -23,9 +23,18 @@ export interface LatencySummary {
  * Round trips under 2,000 msg/s from 1,000 background clients (a separate process). `rule`: a sensor crosses a
  * threshold (40 → 60) and a rule commands the AC; `route`: the sensor's message straight to a subscriber.
  */
-export async function roundTrips(url: string, auth: { username?: string; password?: string }, kind: 'rule' | 'route'): Promise<LatencySummary> {
+export async function roundTrips(
+  url: string,
+  auth: { username?: string; password?: string },
+  kind: 'rule' | 'route',
+): Promise<LatencySummary> {
   const bgRate = process.env.HEARTH_BENCH_BG ?? '2000';
-  const background = await spawnUntil([LOAD, url, auth.username ?? '', auth.password ?? '', '1000', bgRate, '30', 'bg'], {}, /CONNECTED/, 60_000);
+  const background = await spawnUntil(
+    [LOAD, url, auth.username ?? '', auth.password ?? '', '1000', bgRate, '30', 'bg'],
+    {},
+    /CONNECTED/,
+    60_000,
+  );
   const ac = await mqtt.connectAsync(url, { ...auth, reconnectPeriod: 0 });
   await ac.subscribeAsync(kind === 'rule' ? 'home/+/power/set' : 'home/probe/echo', { qos: 0 });
   const sensor = await mqtt.connectAsync(url, { ...auth, reconnectPeriod: 0 });
@@ -51,11 +60,17 @@ export async function roundTrips(url: string, auth: { username?: string; passwor
   await sensor.endAsync(true);
   samples.sort((a, b) => a - b);
   const pct = (p: number) => Number(samples[Math.min(samples.length - 1, Math.floor((p / 100) * samples.length))]!.toFixed(2));
-  return { p50: pct(50), p95: pct(95), p99: pct(99), max: Number(samples.at(-1)!.toFixed(2)), samples: samples.length, lost: SAMPLES - samples.length };
+  return {
+    p50: pct(50),
+    p95: pct(95),
+    p99: pct(99),
+    max: Number(samples.at(-1)!.toFixed(2)),
+    samples: samples.length,
+    lost: SAMPLES - samples.length,
+  };
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 
 async function ingest(url: string, auth: { username?: string; password?: string }, pid: number, rate: number | 'max', seconds: number) {
   const counter = await mqtt.connectAsync(url, { ...auth, reconnectPeriod: 0 });
@@ -63,14 +78,24 @@ async function ingest(url: string, auth: { username?: string; password?: string 
   counter.on('message', () => received++);
   await counter.subscribeAsync('home/+/temperature', { qos: 0 });
   await sleep(300);
-  const load = await spawnUntil([LOAD, url, auth.username ?? '', auth.password ?? '', '100', String(rate), String(seconds), 'ld'], {}, /CONNECTED/, 30_000);
+  const load = await spawnUntil(
+    [LOAD, url, auth.username ?? '', auth.password ?? '', '100', String(rate), String(seconds), 'ld'],
+    {},
+    /CONNECTED/,
+    30_000,
+  );
   received = 0;
   const cpu0 = cpuSeconds(pid);
   const t0 = performance.now();
   await load.exited;
   await sleep(500);
   const elapsed = (performance.now() - t0) / 1000;
-  const result = { rate, deliveredPerSec: Math.round(received / elapsed), cpuPercent: Math.round(((cpuSeconds(pid) - cpu0) / elapsed) * 100), rssMb: rssMb(pid) };
+  const result = {
+    rate,
+    deliveredPerSec: Math.round(received / elapsed),
+    cpuPercent: Math.round(((cpuSeconds(pid) - cpu0) / elapsed) * 100),
+    rssMb: rssMb(pid),
+  };
   await counter.endAsync(true);
   return result;
 }
@@ -119,7 +144,9 @@ export async function runHubBench(log: (line: string) => void = console.log) {
       results.routeLatencyMs = await roundTrips(hubUrl, auth, 'route');
       results.bareRouteLatencyMs = await roundTrips(bareUrl, {}, 'route');
       const fmt = (l: LatencySummary) => `p50 ${l.p50} ms, p99 ${l.p99} ms`;
-      log(`rule latency: ${fmt(rule)} (${rule.samples} samples); plain routing on the same load: hub ${fmt(results.routeLatencyMs)}, bare aedes ${fmt(results.bareRouteLatencyMs)}`);
+      log(
+        `rule latency: ${fmt(rule)} (${rule.samples} samples); plain routing on the same load: hub ${fmt(results.routeLatencyMs)}, bare aedes ${fmt(results.bareRouteLatencyMs)}`,
+      );
     }
     const ingestRows: any[] = [];
     const rates = process.env.HEARTH_BENCH_RATES?.split(',').map((r) => (r === 'max' ? r : Number(r))) ?? [1000, 5000, 20000, 'max'];
@@ -127,10 +154,13 @@ export async function runHubBench(log: (line: string) => void = console.log) {
       const h = await ingest(hubUrl, auth, pid, rate, 5);
       const b = await ingest(bareUrl, {}, bare.child.pid!, rate, 5);
       ingestRows.push({ rate, hub: h, bare: b, ratio: Number((h.deliveredPerSec / b.deliveredPerSec).toFixed(2)) });
-      log(`ingest at ${rate}: hub ${h.deliveredPerSec}/s (${h.cpuPercent} % CPU, ${h.rssMb} MB), bare ${b.deliveredPerSec}/s (${b.cpuPercent} % CPU, ${b.rssMb} MB)`);
+      log(
+        `ingest at ${rate}: hub ${h.deliveredPerSec}/s (${h.cpuPercent} % CPU, ${h.rssMb} MB), bare ${b.deliveredPerSec}/s (${b.cpuPercent} % CPU, ${b.rssMb} MB)`,
+      );
     }
     await stop(bare.child, bare.exited);
-    if (hub.child.exitCode !== null || hub.child.signalCode !== null) throw new Error(`the hub exited during the ingest benchmark:\n${hub.output().slice(-3000)}`);
+    if (hub.child.exitCode !== null || hub.child.signalCode !== null)
+      throw new Error(`the hub exited during the ingest benchmark:\n${hub.output().slice(-3000)}`);
     const max = ingestRows.at(-1);
     results.ingest = ingestRows;
     if (max) results.ingestMax = { hubMsgsPerSec: max.hub.deliveredPerSec, bareMsgsPerSec: max.bare.deliveredPerSec, ratio: max.ratio };

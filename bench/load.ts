@@ -2,10 +2,12 @@
 // broker accepts) for a bounded time, then printing what it sent as JSON. Loopback only.
 import mqtt, { type MqttClient } from 'mqtt';
 
-const [url, username, password, clientsArg, rateArg, secondsArg, prefix = 'dev', qosArg = '0', payloadArg = 'reading', topicArg] = process.argv.slice(2);
+const [url, username, password, clientsArg, rateArg, secondsArg, prefix = 'dev', qosArg = '0', payloadArg = 'reading', topicArg] =
+  process.argv.slice(2);
 const qos = Number(qosArg) as 0 | 1;
 /** `stamp`: the payload is the wall-clock time it was sent, in ms with microseconds, for latency measurements. */
-const payload = payloadArg === 'stamp' ? () => (performance.timeOrigin + performance.now()).toFixed(3) : () => (20 + Math.random()).toFixed(2);
+const payload =
+  payloadArg === 'stamp' ? () => (performance.timeOrigin + performance.now()).toFixed(3) : () => (20 + Math.random()).toFixed(2);
 /** Every client publishes to `topicArg` when given (fan-out), else to its own home/<prefix><i>/temperature. */
 const topicOf = (i: number) => topicArg || `home/${prefix}${i}/temperature`;
 const n = Number(clientsArg);
@@ -13,8 +15,19 @@ const rate = rateArg === 'max' ? Infinity : Number(rateArg);
 const seconds = Math.min(Number(secondsArg), 60);
 const clients: MqttClient[] = [];
 for (let i = 0; i < n; i += 100) {
-  clients.push(...(await Promise.all(Array.from({ length: Math.min(100, n - i) }, (_, j) =>
-    mqtt.connectAsync(url!, { username: username || undefined, password: password || undefined, clientId: `${prefix}-${i + j}-${process.pid}`, reconnectPeriod: 0, keepalive: 60 })))));
+  clients.push(
+    ...(await Promise.all(
+      Array.from({ length: Math.min(100, n - i) }, (_, j) =>
+        mqtt.connectAsync(url!, {
+          username: username || undefined,
+          password: password || undefined,
+          clientId: `${prefix}-${i + j}-${process.pid}`,
+          reconnectPeriod: 0,
+          keepalive: 60,
+        }),
+      ),
+    )),
+  );
 }
 console.log('CONNECTED');
 let sent = 0;
@@ -23,19 +36,21 @@ const deadline = start + seconds * 1000;
 if (rate === Infinity) {
   // As fast as the broker takes it: QoS 0 with back-pressure from each client's socket; QoS 1 with up to 50
   // unacknowledged messages per client (the broker's PUBACKs pace it).
-  await Promise.all(clients.map(async (c, i) => {
-    while (Date.now() < deadline) {
-      if (qos === 1) {
-        await Promise.all(Array.from({ length: 50 }, () => c.publishAsync(topicOf(i), payload(), { qos: 1 }).then(() => sent++)));
-        continue;
+  await Promise.all(
+    clients.map(async (c, i) => {
+      while (Date.now() < deadline) {
+        if (qos === 1) {
+          await Promise.all(Array.from({ length: 50 }, () => c.publishAsync(topicOf(i), payload(), { qos: 1 }).then(() => sent++)));
+          continue;
+        }
+        for (let k = 0; k < 50; k++) {
+          c.publish(topicOf(i), payload());
+          sent++;
+        }
+        await new Promise<void>((r) => (c.stream.writableLength > 65536 ? c.stream.once('drain', r) : setImmediate(r)));
       }
-      for (let k = 0; k < 50; k++) {
-        c.publish(topicOf(i), payload());
-        sent++;
-      }
-      await new Promise<void>((r) => (c.stream.writableLength > 65536 ? c.stream.once('drain', r) : setImmediate(r)));
-    }
-  }));
+    }),
+  );
 } else if (rate > 0) {
   const tick = 10;
   let budget = 0;

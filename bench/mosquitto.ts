@@ -20,7 +20,16 @@ export interface MosquittoBenchResult {
   ruleLatencyMs: LatencySummary;
   routeLatencyMs: LatencySummary;
   /** `received` of `sent`: what reached the hub (registry, history, rules) within a second after the load ended. */
-  ingest: Array<{ rate: number | 'max'; sentPerSec: number; hubReceivedPerSec: number; received: number; sent: number; hubCpuPercent: number; mosquittoCpuPercent: number; hubRssMb: number }>;
+  ingest: Array<{
+    rate: number | 'max';
+    sentPerSec: number;
+    hubReceivedPerSec: number;
+    received: number;
+    sent: number;
+    hubCpuPercent: number;
+    mosquittoCpuPercent: number;
+    hubRssMb: number;
+  }>;
 }
 
 export async function runMosquittoBench(log: (line: string) => void = console.log): Promise<MosquittoBenchResult | undefined> {
@@ -37,7 +46,19 @@ export async function runMosquittoBench(log: (line: string) => void = console.lo
     for (const u of [HEARTH, LOADER]) spawnSync('mosquitto_passwd', ['-b', passwd, u.username, u.password]);
     // As the README sets it up (logins required, TCP_NODELAY), in memory (the hub's session lives while Mosquitto
     // runs), with generous queues so that a burst is measured rather than Mosquitto's per-client limit.
-    writeFileSync(join(dir, 'mosquitto.conf'), [`listener ${port} 127.0.0.1`, 'allow_anonymous false', `password_file ${passwd}`, 'max_queued_messages 100000', 'max_connections -1', 'set_tcp_nodelay true', `user ${userInfo().username}`, ''].join('\n'));
+    writeFileSync(
+      join(dir, 'mosquitto.conf'),
+      [
+        `listener ${port} 127.0.0.1`,
+        'allow_anonymous false',
+        `password_file ${passwd}`,
+        'max_queued_messages 100000',
+        'max_connections -1',
+        'set_tcp_nodelay true',
+        `user ${userInfo().username}`,
+        '',
+      ].join('\n'),
+    );
     const mosquitto = spawn(MOSQUITTO, ['-c', join(dir, 'mosquitto.conf')], { stdio: 'ignore' });
     const mosquittoExited = new Promise<void>((r) => mosquitto.once('exit', () => r()));
     children.push({ child: mosquitto, exited: mosquittoExited });
@@ -48,8 +69,15 @@ export async function runMosquittoBench(log: (line: string) => void = console.lo
     writeRules(rulesDir, 100);
     const env = {
       MALLOC_ARENA_MAX: '2',
-      HEARTH_DATA_DIR: join(dir, 'data'), HEARTH_RULES_DIR: rulesDir, HEARTH_HOST: '127.0.0.1', HEARTH_HTTP_PORT: '0', HEARTH_ADMIN_PASSWORD: ADMIN_PASSWORD, HEARTH_LOG_LEVEL: 'warn',
-      HEARTH_MQTT_URL: url, HEARTH_MQTT_USERNAME: HEARTH.username, HEARTH_MQTT_PASSWORD: HEARTH.password,
+      HEARTH_DATA_DIR: join(dir, 'data'),
+      HEARTH_RULES_DIR: rulesDir,
+      HEARTH_HOST: '127.0.0.1',
+      HEARTH_HTTP_PORT: '0',
+      HEARTH_ADMIN_PASSWORD: ADMIN_PASSWORD,
+      HEARTH_LOG_LEVEL: 'warn',
+      HEARTH_MQTT_URL: url,
+      HEARTH_MQTT_USERNAME: HEARTH.username,
+      HEARTH_MQTT_PASSWORD: HEARTH.password,
     };
     const hub = await spawnUntil([...NODE_FLAGS, MAIN, 'start'], env, /HTTP port (\d+)/);
     children.push({ child: hub.child, exited: hub.exited });
@@ -62,7 +90,9 @@ export async function runMosquittoBench(log: (line: string) => void = console.lo
     log(`through Mosquitto: rule latency ${fmt(ruleLatencyMs)}; plain routing by Mosquitto on the same load ${fmt(routeLatencyMs)}`);
 
     const received = async () => {
-      const res = await fetch(`http://127.0.0.1:${httpPort}/metrics`, { headers: { authorization: 'Basic ' + Buffer.from(`admin:${ADMIN_PASSWORD}`).toString('base64') } });
+      const res = await fetch(`http://127.0.0.1:${httpPort}/metrics`, {
+        headers: { authorization: 'Basic ' + Buffer.from(`admin:${ADMIN_PASSWORD}`).toString('base64') },
+      });
       return Number(/^hearth_mqtt_broker_messages_received (\d+)/m.exec(await res.text())?.[1] ?? NaN);
     };
     const ingest: MosquittoBenchResult['ingest'] = [];
@@ -74,7 +104,10 @@ export async function runMosquittoBench(log: (line: string) => void = console.lo
       const m0 = cpuSeconds(mosquitto.pid!);
       const t0 = performance.now();
       await load.exited;
-      const { sent, seconds } = JSON.parse(/\{"sent".*\}/.exec(load.output())?.[0] ?? '{"sent":0,"seconds":5}') as { sent: number; seconds: number };
+      const { sent, seconds } = JSON.parse(/\{"sent".*\}/.exec(load.output())?.[0] ?? '{"sent":0,"seconds":5}') as {
+        sent: number;
+        seconds: number;
+      };
       // What is still on its way to the hub arrives within a few seconds, or the hub has fallen behind: both count.
       await sleep(1000);
       const elapsed = (performance.now() - t0) / 1000;
@@ -90,7 +123,9 @@ export async function runMosquittoBench(log: (line: string) => void = console.lo
         hubRssMb: rssMb(hub.child.pid!),
       };
       ingest.push(row);
-      log(`ingest through Mosquitto at ${rate}: sent ${row.sentPerSec}/s, hub received ${row.hubReceivedPerSec}/s (${got} of ${sent}; ${row.hubCpuPercent} % CPU, ${row.hubRssMb} MB), Mosquitto ${row.mosquittoCpuPercent} % CPU`);
+      log(
+        `ingest through Mosquitto at ${rate}: sent ${row.sentPerSec}/s, hub received ${row.hubReceivedPerSec}/s (${got} of ${sent}; ${row.hubCpuPercent} % CPU, ${row.hubRssMb} MB), Mosquitto ${row.mosquittoCpuPercent} % CPU`,
+      );
       await sleep(1000);
     }
     return { ruleLatencyMs, routeLatencyMs, ingest };
@@ -109,7 +144,16 @@ export async function startMosquittoBroker(): Promise<BenchBroker | undefined> {
   if (!existsSync(MOSQUITTO)) return undefined;
   const dir = mkdtempSync(join(tmpdir(), 'hearth-mosquitto-ratio-'));
   const port = await freePort();
-  const conf = [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'max_queued_messages 1000000', 'max_inflight_messages 0', 'max_connections -1', 'set_tcp_nodelay true', `user ${userInfo().username}`, ''];
+  const conf = [
+    `listener ${port} 127.0.0.1`,
+    'allow_anonymous true',
+    'max_queued_messages 1000000',
+    'max_inflight_messages 0',
+    'max_connections -1',
+    'set_tcp_nodelay true',
+    `user ${userInfo().username}`,
+    '',
+  ];
   writeFileSync(join(dir, 'mosquitto.conf'), conf.join('\n'));
   const child = spawn(MOSQUITTO, ['-c', join(dir, 'mosquitto.conf')], { stdio: ['ignore', 'ignore', 'pipe'] });
   let output = '';
@@ -121,7 +165,8 @@ export async function startMosquittoBroker(): Promise<BenchBroker | undefined> {
     pid: child.pid!,
     auth: {},
     assertAlive() {
-      if (child.exitCode !== null || child.signalCode !== null) throw new Error(`Mosquitto exited (${child.exitCode ?? child.signalCode}):\n${output.slice(-3000)}`);
+      if (child.exitCode !== null || child.signalCode !== null)
+        throw new Error(`Mosquitto exited (${child.exitCode ?? child.signalCode}):\n${output.slice(-3000)}`);
     },
     async stop() {
       await stop(child as any, exited);

@@ -50,12 +50,14 @@ async function qos1Bench(make: () => Persistence): Promise<number> {
   // 100 in flight at a time, as a busy home of devices would.
   const window = 100;
   let sent = 0;
-  await Promise.all(Array.from({ length: window }, async () => {
-    while (sent < QOS1_MESSAGES) {
-      sent++;
-      await pub.publishAsync(`bench/${sent % 50}`, 'x'.repeat(32), { qos: 1 });
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: window }, async () => {
+      while (sent < QOS1_MESSAGES) {
+        sent++;
+        await pub.publishAsync(`bench/${sent % 50}`, 'x'.repeat(32), { qos: 1 });
+      }
+    }),
+  );
   await done;
   const rate = QOS1_MESSAGES / ((performance.now() - t0) / 1000);
   await pub.endAsync();
@@ -77,7 +79,11 @@ export async function runPersistenceBench(): Promise<Record<string, unknown>> {
     const qos1Memory = await qos1Bench(mem);
     return {
       retainedSubscribeMs: { sqlite: retainedSqlite, memory: retainedMemory },
-      qos1: { sqliteMsgsPerSec: Math.round(qos1Sqlite), memoryMsgsPerSec: Math.round(qos1Memory), ratio: Number((qos1Sqlite / qos1Memory).toFixed(2)) },
+      qos1: {
+        sqliteMsgsPerSec: Math.round(qos1Sqlite),
+        memoryMsgsPerSec: Math.round(qos1Memory),
+        ratio: Number((qos1Sqlite / qos1Memory).toFixed(2)),
+      },
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });

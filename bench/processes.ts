@@ -7,15 +7,22 @@ process.on('exit', () => {
   for (const c of children) c.kill('SIGKILL');
 });
 
-export function spawnUntil(args: string[], env: Record<string, string>, pattern: RegExp, timeoutMs = 20_000): Promise<{ child: ChildProcess; match: RegExpExecArray; output: () => string; exited: Promise<void> }> {
+export function spawnUntil(
+  args: string[],
+  env: Record<string, string>,
+  pattern: RegExp,
+  timeoutMs = 20_000,
+): Promise<{ child: ChildProcess; match: RegExpExecArray; output: () => string; exited: Promise<void> }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     children.add(child);
     let out = '';
-    const exited = new Promise<void>((r) => child.on('exit', () => {
-      children.delete(child);
-      r();
-    }));
+    const exited = new Promise<void>((r) =>
+      child.on('exit', () => {
+        children.delete(child);
+        r();
+      }),
+    );
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`${args.join(' ')} did not print ${pattern} in ${timeoutMs} ms:\n${out.slice(-2000)}`));
@@ -50,4 +57,3 @@ export async function stop(child: ChildProcess, exited: Promise<void>): Promise<
   await exited;
   clearTimeout(t);
 }
-

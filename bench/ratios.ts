@@ -40,9 +40,26 @@ async function measure(broker: BenchBroker, load: Load): Promise<Measured> {
   broker.assertAlive();
   const { username = '', password = '' } = broker.auth;
   const filter = load.topic ?? 'home/+/temperature';
-  const subs = await spawnUntil([SUBSCRIBERS, broker.url, username, password, String(load.subscribers), filter, String(load.qos)], {}, /READY/, 60_000);
+  const subs = await spawnUntil(
+    [SUBSCRIBERS, broker.url, username, password, String(load.subscribers), filter, String(load.qos)],
+    {},
+    /READY/,
+    60_000,
+  );
   const pub = await spawnUntil(
-    [LOAD, broker.url, username, password, String(load.publishers), String(load.rate), String(load.seconds), 'ld', String(load.qos), load.stamp ? 'stamp' : 'reading', load.topic ?? ''],
+    [
+      LOAD,
+      broker.url,
+      username,
+      password,
+      String(load.publishers),
+      String(load.rate),
+      String(load.seconds),
+      'ld',
+      String(load.qos),
+      load.stamp ? 'stamp' : 'reading',
+      load.topic ?? '',
+    ],
     {},
     /CONNECTED/,
     60_000,
@@ -62,11 +79,21 @@ async function measure(broker: BenchBroker, load: Load): Promise<Measured> {
   broker.assertAlive();
   const cpu = cpuSeconds(broker.pid) - cpu0;
   const last = pub.output().trim().split('\n').at(-1)!;
-  if (!last.startsWith('{')) throw new Error(`the load generator ended without its counts (exit ${pub.child.exitCode ?? pub.child.signalCode}):\n${pub.output().slice(-2000)}`);
+  if (!last.startsWith('{'))
+    throw new Error(
+      `the load generator ended without its counts (exit ${pub.child.exitCode ?? pub.child.signalCode}):\n${pub.output().slice(-2000)}`,
+    );
   const sent = JSON.parse(last).sent as number;
   subs.child.kill('SIGTERM');
   await subs.exited;
-  const counts = JSON.parse(subs.output().trim().split('\n').filter((l) => l.startsWith('{')).at(-1)!) as { received: number; latency: Measured['latency'] };
+  const counts = JSON.parse(
+    subs
+      .output()
+      .trim()
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .at(-1)!,
+  ) as { received: number; latency: Measured['latency'] };
   return {
     sent,
     received: counts.received,
@@ -83,7 +110,11 @@ const ratio = (a: number, b: number) => Number((a / Math.max(1e-9, b)).toFixed(2
 function storedReadings(dataDir: string): number {
   const db = new BetterSqlite3(join(dataDir, 'hearth.db'), { readonly: true });
   try {
-    return (db.prepare("SELECT count(*) AS n FROM history h JOIN history_series s ON s.id = h.series_id WHERE s.device_id LIKE 'ld%'").get() as { n: number }).n;
+    return (
+      db.prepare("SELECT count(*) AS n FROM history h JOIN history_series s ON s.id = h.series_id WHERE s.device_id LIKE 'ld%'").get() as {
+        n: number;
+      }
+    ).n;
   } finally {
     db.close();
   }
@@ -117,27 +148,52 @@ export async function runRatioBench(log: (line: string) => void = console.log) {
       await mosquitto?.stop();
     }
     const also = m ? `, Mosquitto ${m.perSec}/s at ${m.cpuUs} µs (${m.cpuPercent} %)` : '';
-    log(`${name}: hub ${h.perSec}/s at ${h.cpuUs} µs CPU a message (${h.cpuPercent} %), bare aedes ${b.perSec}/s at ${b.cpuUs} µs (${b.cpuPercent} %)${also}`);
+    log(
+      `${name}: hub ${h.perSec}/s at ${h.cpuUs} µs CPU a message (${h.cpuPercent} %), bare aedes ${b.perSec}/s at ${b.cpuUs} µs (${b.cpuPercent} %)${also}`,
+    );
     return { hub: h, bare: b, mosquitto: m, hubBroker: keepHub ? hub : undefined };
   };
   const fanIn0 = await both('fan-in QoS 0, max rate', { publishers: 100, rate: 'max', seconds: 5, qos: 0, subscribers: 1 });
   const fanIn1 = await both('fan-in QoS 1, max rate', { publishers: 100, rate: 'max', seconds: 5, qos: 1, subscribers: 1 });
   // Fan-out at a fixed 1,000 msg/s (100,000 deliveries a second offered): one publisher at an unbounded rate would only
   // measure how much backlog a broker can hold.
-  const fanOut = await both('fan-out 1→100 QoS 0, 1,000 msg/s offered', { publishers: 1, rate: 1000, seconds: 5, qos: 0, subscribers: 100, topic: 'bench/fanout' });
-  const sustained = await both('QoS 1 at 10,000 msg/s', { publishers: 100, rate: 10_000, seconds: 10, qos: 1, subscribers: 1, stamp: true, drain: true }, true);
+  const fanOut = await both('fan-out 1→100 QoS 0, 1,000 msg/s offered', {
+    publishers: 1,
+    rate: 1000,
+    seconds: 5,
+    qos: 0,
+    subscribers: 100,
+    topic: 'bench/fanout',
+  });
+  const sustained = await both(
+    'QoS 1 at 10,000 msg/s',
+    { publishers: 100, rate: 10_000, seconds: 10, qos: 1, subscribers: 1, stamp: true, drain: true },
+    true,
+  );
   const hub = sustained.hubBroker!;
   try {
     await sleep(1000);
     const stored = storedReadings(hub.dataDir!);
-    log(`  sustained: hub delivered ${sustained.hub.received} of ${sustained.hub.sent} (p99 ${sustained.hub.latency.p99} ms), stored ${stored}; bare delivered ${sustained.bare.received} of ${sustained.bare.sent} (p99 ${sustained.bare.latency.p99} ms)`);
+    log(
+      `  sustained: hub delivered ${sustained.hub.received} of ${sustained.hub.sent} (p99 ${sustained.hub.latency.p99} ms), stored ${stored}; bare delivered ${sustained.bare.received} of ${sustained.bare.sent} (p99 ${sustained.bare.latency.p99} ms)`,
+    );
     // Memory a minute after the load ends: what the hub gives back.
     await sleep(60_000);
     const afterLoadRssMb = rssMb(hub.pid);
     log(`hub RSS a minute after the sustained load: ${afterLoadRssMb} MB`);
     type Three = { hub: Measured; bare: Measured; mosquitto?: Measured };
-    const pair = (m: Three) => ({ hubMsgsPerSec: m.hub.perSec, bareMsgsPerSec: m.bare.perSec, mosquittoMsgsPerSec: m.mosquitto?.perSec ?? null, ratio: ratio(m.hub.perSec, m.bare.perSec) });
-    const cpu = (m: Three) => ({ hubUs: m.hub.cpuUs, bareUs: m.bare.cpuUs, mosquittoUs: m.mosquitto?.cpuUs ?? null, ratio: ratio(m.hub.cpuUs, m.bare.cpuUs) });
+    const pair = (m: Three) => ({
+      hubMsgsPerSec: m.hub.perSec,
+      bareMsgsPerSec: m.bare.perSec,
+      mosquittoMsgsPerSec: m.mosquitto?.perSec ?? null,
+      ratio: ratio(m.hub.perSec, m.bare.perSec),
+    });
+    const cpu = (m: Three) => ({
+      hubUs: m.hub.cpuUs,
+      bareUs: m.bare.cpuUs,
+      mosquittoUs: m.mosquitto?.cpuUs ?? null,
+      ratio: ratio(m.hub.cpuUs, m.bare.cpuUs),
+    });
     const lossAndTail = (m: Measured) => ({ sent: m.sent, delivered: m.received, lost: m.sent - m.received, latencyMs: m.latency });
     return {
       cpuPerMessage: { qos0: cpu(fanIn0), qos1: cpu(fanIn1) },

@@ -7,14 +7,34 @@ import { runMosquittoBench } from './mosquitto.js';
 import { runPersistenceBench } from './persistence.js';
 import { runRatioBench } from './ratios.js';
 
-const machine = { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, node: process.version, platform: `${process.platform} ${process.arch}` };
+const machine = {
+  cpu: cpus()[0]?.model ?? 'unknown',
+  cores: cpus().length,
+  node: process.version,
+  platform: `${process.platform} ${process.arch}`,
+};
 console.log(`Hearth benchmarks on ${machine.cpu} (${machine.cores} cores), Node ${machine.node}\n`);
 const persistence = (await runPersistenceBench()) as any;
 const r = persistence.retainedSubscribeMs;
 const rows: Array<[string, string, string, string]> = [
-  ['retained: subscribe home/kitchen/# over 50,000 topics', `${r.sqlite['home/kitchen/#'].toFixed(1)} ms`, `${r.memory['home/kitchen/#'].toFixed(1)} ms`, `${r.sqlite['home/kitchen/# matches']} matches`],
-  ['retained: subscribe home/+/temperature over 50,000 topics', `${r.sqlite['home/+/temperature'].toFixed(1)} ms`, `${r.memory['home/+/temperature'].toFixed(1)} ms`, `${r.sqlite['home/+/temperature matches']} matches`],
-  ['QoS 1 to a persistent subscriber (msgs/s)', String(persistence.qos1.sqliteMsgsPerSec), String(persistence.qos1.memoryMsgsPerSec), `ratio ${persistence.qos1.ratio}`],
+  [
+    'retained: subscribe home/kitchen/# over 50,000 topics',
+    `${r.sqlite['home/kitchen/#'].toFixed(1)} ms`,
+    `${r.memory['home/kitchen/#'].toFixed(1)} ms`,
+    `${r.sqlite['home/kitchen/# matches']} matches`,
+  ],
+  [
+    'retained: subscribe home/+/temperature over 50,000 topics',
+    `${r.sqlite['home/+/temperature'].toFixed(1)} ms`,
+    `${r.memory['home/+/temperature'].toFixed(1)} ms`,
+    `${r.sqlite['home/+/temperature matches']} matches`,
+  ],
+  [
+    'QoS 1 to a persistent subscriber (msgs/s)',
+    String(persistence.qos1.sqliteMsgsPerSec),
+    String(persistence.qos1.memoryMsgsPerSec),
+    `ratio ${persistence.qos1.ratio}`,
+  ],
 ];
 const history = await runHistoryBench();
 const hub = await runHubBench((line) => console.log(line));
@@ -23,8 +43,12 @@ const ratios = await runRatioBench((line) => console.log(line));
 console.log('| benchmark | SQLite persistence | aedes memory | |');
 console.log('|---|---|---|---|');
 for (const row of rows) console.log(`| ${row.join(' | ')} |`);
-console.log(`\nHistory: ${history.rows.toLocaleString()} rows (30 days of 10 s readings, 50 properties) written in ${history.insertSeconds.toFixed(1)} s;`);
-console.log(`one-month chart of one property, hourly buckets (${history.points} points): ${history.historyQueryMs.toFixed(1)} ms; ${(history.bytesPerMillionRows / 1e6).toFixed(1)} MB per million rows`);
+console.log(
+  `\nHistory: ${history.rows.toLocaleString()} rows (30 days of 10 s readings, 50 properties) written in ${history.insertSeconds.toFixed(1)} s;`,
+);
+console.log(
+  `one-month chart of one property, hourly buckets (${history.points} points): ${history.historyQueryMs.toFixed(1)} ms; ${(history.bytesPerMillionRows / 1e6).toFixed(1)} MB per million rows`,
+);
 const results = {
   machine,
   retainedSubscribeMs: r.sqlite['home/+/temperature'],
@@ -44,37 +68,69 @@ const results = {
   footprint: { ...hub.footprint, afterLoadRssMb: ratios.afterLoadRssMb },
   mosquitto,
 };
-writeFileSync(new URL('./results.json', import.meta.url).pathname.replace('/dist/bench/', '/bench/'), JSON.stringify(results, null, 2) + '\n');
+writeFileSync(
+  new URL('./results.json', import.meta.url).pathname.replace('/dist/bench/', '/bench/'),
+  JSON.stringify(results, null, 2) + '\n',
+);
 console.log('\n| ingest (100 clients, QoS 0) | hub msgs/s | bare aedes msgs/s | ratio | hub CPU | hub RSS |');
 console.log('|---|---|---|---|---|---|');
-for (const r of hub.ingest) console.log(`| ${r.rate} | ${r.hub.deliveredPerSec} | ${r.bare.deliveredPerSec} | ${r.ratio} | ${r.hub.cpuPercent} % | ${r.hub.rssMb} MB |`);
+for (const r of hub.ingest)
+  console.log(
+    `| ${r.rate} | ${r.hub.deliveredPerSec} | ${r.bare.deliveredPerSec} | ${r.ratio} | ${r.hub.cpuPercent} % | ${r.hub.rssMb} MB |`,
+  );
 const l = hub.ruleLatencyMs;
-console.log(`\nRule latency (1,000 clients, 2,000 msg/s background, 100 rules): p50 ${l.p50} ms, p95 ${l.p95} ms, p99 ${l.p99} ms, max ${l.max} ms (${l.samples} samples, ${l.lost} over 1 s)`);
-for (const [name, d] of [['hub', hub.routeLatencyMs], ['bare aedes', hub.bareRouteLatencyMs]] as const) {
+console.log(
+  `\nRule latency (1,000 clients, 2,000 msg/s background, 100 rules): p50 ${l.p50} ms, p95 ${l.p95} ms, p99 ${l.p99} ms, max ${l.max} ms (${l.samples} samples, ${l.lost} over 1 s)`,
+);
+for (const [name, d] of [
+  ['hub', hub.routeLatencyMs],
+  ['bare aedes', hub.bareRouteLatencyMs],
+] as const) {
   console.log(`Plain routing on the same load, ${name}: p50 ${d.p50} ms, p95 ${d.p95} ms, p99 ${d.p99} ms, max ${d.max} ms`);
 }
 const f = hub.footprint;
-console.log(`Footprint: RSS ${f.idleRssMb['0']} MB idle, ${f.idleRssMb['100']} MB with 100 clients, ${f.idleRssMb['1000']} MB with 1,000; start-up with 100 rules ${f.startupMs} ms`);
+console.log(
+  `Footprint: RSS ${f.idleRssMb['0']} MB idle, ${f.idleRssMb['100']} MB with 100 clients, ${f.idleRssMb['1000']} MB with 1,000; start-up with 100 rules ${f.startupMs} ms`,
+);
 if (mosquitto) {
-  console.log('\n| ingest through Mosquitto (100 clients, QoS 0) | sent msgs/s | hub received msgs/s | hub CPU | Mosquitto CPU | hub RSS |');
+  console.log(
+    '\n| ingest through Mosquitto (100 clients, QoS 0) | sent msgs/s | hub received msgs/s | hub CPU | Mosquitto CPU | hub RSS |',
+  );
   console.log('|---|---|---|---|---|---|');
-  for (const r of mosquitto.ingest) console.log(`| ${r.rate} | ${r.sentPerSec} | ${r.hubReceivedPerSec} (${r.received} of ${r.sent}) | ${r.hubCpuPercent} % | ${r.mosquittoCpuPercent} % | ${r.hubRssMb} MB |`);
+  for (const r of mosquitto.ingest)
+    console.log(
+      `| ${r.rate} | ${r.sentPerSec} | ${r.hubReceivedPerSec} (${r.received} of ${r.sent}) | ${r.hubCpuPercent} % | ${r.mosquittoCpuPercent} % | ${r.hubRssMb} MB |`,
+    );
   const m = mosquitto.ruleLatencyMs;
   const p = mosquitto.routeLatencyMs;
-  console.log(`\nRule latency through Mosquitto (same load): p50 ${m.p50} ms, p95 ${m.p95} ms, p99 ${m.p99} ms, max ${m.max} ms; plain routing by Mosquitto: p50 ${p.p50} ms, p99 ${p.p99} ms`);
+  console.log(
+    `\nRule latency through Mosquitto (same load): p50 ${m.p50} ms, p95 ${m.p95} ms, p99 ${m.p99} ms, max ${m.max} ms; plain routing by Mosquitto: p50 ${p.p50} ms, p99 ${p.p99} ms`,
+  );
 }
 console.log('\n| the hub against a bare aedes, same run, same load | Mosquitto | bare aedes | hub | hub / bare |');
 console.log('|---|---|---|---|---|');
 const c = ratios.cpuPerMessage;
 const or = (v: number | null | undefined, unit = '') => (v === null || v === undefined ? '–' : `${v}${unit}`);
-for (const [name, m] of [['fan-in QoS 0', c.qos0], ['fan-in QoS 1', c.qos1]] as const) {
+for (const [name, m] of [
+  ['fan-in QoS 0', c.qos0],
+  ['fan-in QoS 1', c.qos1],
+] as const) {
   console.log(`| CPU per message, ${name} | ${or(m.mosquittoUs, ' µs')} | ${m.bareUs} µs | ${m.hubUs} µs | ${m.ratio} (budget ≤ 2) |`);
 }
-for (const [name, m] of [['fan-in QoS 0, max rate', ratios.ingestMaxQos0], ['fan-in QoS 1, max rate', ratios.ingestMaxQos1], ['fan-out 1→100 QoS 0', ratios.fanoutMax]] as const) {
-  console.log(`| ${name} | ${or(m.mosquittoMsgsPerSec, '/s')} | ${m.bareMsgsPerSec}/s | ${m.hubMsgsPerSec}/s | ${m.ratio} (budget ≥ 0.85) |`);
+for (const [name, m] of [
+  ['fan-in QoS 0, max rate', ratios.ingestMaxQos0],
+  ['fan-in QoS 1, max rate', ratios.ingestMaxQos1],
+  ['fan-out 1→100 QoS 0', ratios.fanoutMax],
+] as const) {
+  console.log(
+    `| ${name} | ${or(m.mosquittoMsgsPerSec, '/s')} | ${m.bareMsgsPerSec}/s | ${m.hubMsgsPerSec}/s | ${m.ratio} (budget ≥ 0.85) |`,
+  );
 }
 const s = ratios.sustainedQos1;
-const sus = (x: { delivered: number; sent: number; latencyMs: { p99: number | null } } | null) => (x ? `${x.delivered} of ${x.sent}, p99 ${x.latencyMs.p99} ms` : '–');
-console.log(`| QoS 1 at 10,000/s: delivered, p99 | ${sus(s.mosquitto)} | ${sus(s.bare)} | ${sus(s.hub)} (stored ${s.hub.stored}) | p99 ${s.p99Ratio} (budget ≤ 2) |`);
+const sus = (x: { delivered: number; sent: number; latencyMs: { p99: number | null } } | null) =>
+  x ? `${x.delivered} of ${x.sent}, p99 ${x.latencyMs.p99} ms` : '–';
+console.log(
+  `| QoS 1 at 10,000/s: delivered, p99 | ${sus(s.mosquitto)} | ${sus(s.bare)} | ${sus(s.hub)} (stored ${s.hub.stored}) | p99 ${s.p99Ratio} (budget ≤ 2) |`,
+);
 console.log(`| RSS a minute after the load | | | ${ratios.afterLoadRssMb} MB | idle ${f.idleRssMb['0']} MB (budget: within 20 MB) |`);
 console.log('\nwrote bench/results.json');

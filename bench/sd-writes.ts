@@ -22,7 +22,10 @@ const VARIANTS = [
   { name: 'default: states and history committed every 100 ms', config: '' },
   { name: 'history.historyFlushIntervalMs: 60000 (states still every 100 ms)', config: 'history:\n  historyFlushIntervalMs: 60000\n' },
   // Not a recommended setting (it delays states too); it shows what the broker's own durable writes cost.
-  { name: 'for comparison: flushIntervalMs 10000 and historyFlushIntervalMs 60000', config: 'history:\n  flushIntervalMs: 10000\n  historyFlushIntervalMs: 60000\n' },
+  {
+    name: 'for comparison: flushIntervalMs 10000 and historyFlushIntervalMs 60000',
+    config: 'history:\n  flushIntervalMs: 10000\n  historyFlushIntervalMs: 60000\n',
+  },
 ];
 
 function writeBytes(pid: number): number {
@@ -41,12 +44,40 @@ async function measure(variant: (typeof VARIANTS)[number]) {
     const rules = join(dir, 'rules');
     cpSync(RULES, rules, { recursive: true });
     const config = join(dir, 'hearth.yaml');
-    writeFileSync(config, `dataDir: ${join(dir, 'data')}\nrulesDir: ${rules}\nhost: 127.0.0.1\nmqtt:\n  port: 0\nhttp:\n  port: 0\nbackup:\n  enabled: false\n${variant.config}`);
-    const hub = await spawnUntil([...NODE_FLAGS, MAIN, 'start', '--config', config], { HEARTH_ADMIN_PASSWORD: PASSWORD }, /MQTT port (\d+), HTTP port (\d+)/, 60_000);
+    writeFileSync(
+      config,
+      `dataDir: ${join(dir, 'data')}\nrulesDir: ${rules}\nhost: 127.0.0.1\nmqtt:\n  port: 0\nhttp:\n  port: 0\nbackup:\n  enabled: false\n${variant.config}`,
+    );
+    const hub = await spawnUntil(
+      [...NODE_FLAGS, MAIN, 'start', '--config', config],
+      { HEARTH_ADMIN_PASSWORD: PASSWORD },
+      /MQTT port (\d+), HTTP port (\d+)/,
+      60_000,
+    );
     const url = `mqtt://127.0.0.1:${hub.match[1]}`;
     const received = () => messagesIn(`http://127.0.0.1:${hub.match[2]}/metrics`);
     const duration = WARMUP_SECONDS + SECONDS + 5;
-    const sim = await spawnUntil([MAIN, 'simulate', '--devices', String(DEVICES), '--rate', String(READINGS_PER_SECOND), '--url', url, '--username', 'admin', '--password', PASSWORD, '--duration', String(duration)], {}, /running:/, 60_000);
+    const sim = await spawnUntil(
+      [
+        MAIN,
+        'simulate',
+        '--devices',
+        String(DEVICES),
+        '--rate',
+        String(READINGS_PER_SECOND),
+        '--url',
+        url,
+        '--username',
+        'admin',
+        '--password',
+        PASSWORD,
+        '--duration',
+        String(duration),
+      ],
+      {},
+      /running:/,
+      60_000,
+    );
     // Past the first minute's one-off writes (new devices, their series, the first checkpoint of a fresh WAL).
     await sleep(WARMUP_SECONDS * 1000);
     const pid = hub.child.pid!;
@@ -86,16 +117,23 @@ async function messagesIn(url: string): Promise<number> {
   return Number(m[1]);
 }
 
-console.log(`SD-card writes: ${DEVICES} simulated devices, ${READINGS_PER_SECOND} readings/s in all (each reporting every 10 s, retained, as the simulator publishes), ${SECONDS} s measured after ${WARMUP_SECONDS} s of warm-up, per setting`);
+console.log(
+  `SD-card writes: ${DEVICES} simulated devices, ${READINGS_PER_SECOND} readings/s in all (each reporting every 10 s, retained, as the simulator publishes), ${SECONDS} s measured after ${WARMUP_SECONDS} s of warm-up, per setting`,
+);
 const only = process.env.HEARTH_BENCH_SD_VARIANTS?.split(',').map(Number); // e.g. 0,1 to run only those
 const results = [];
 for (const variant of VARIANTS.filter((_, i) => !only || only.includes(i))) {
   const r = await measure(variant);
   results.push(r);
-  console.log(`  ${r.variant}: ${r.writtenKBPerSecond} KiB/s = ${r.writtenMBPerDay} MB/day (${r.bytesPerMessage} bytes per message; ${r.messagesPerSecond} messages/s, CPU ${r.cpuPercent} %, RSS ${r.rssMb} MB)`);
+  console.log(
+    `  ${r.variant}: ${r.writtenKBPerSecond} KiB/s = ${r.writtenMBPerDay} MB/day (${r.bytesPerMessage} bytes per message; ${r.messagesPerSecond} messages/s, CPU ${r.cpuPercent} %, RSS ${r.rssMb} MB)`,
+  );
 }
 console.log('\n| setting | written per day | per message | hub CPU |');
 console.log('|---|---|---|---|');
 for (const r of results) console.log(`| ${r.variant} | ${r.writtenMBPerDay} MB | ${r.bytesPerMessage} B | ${r.cpuPercent} % |`);
-writeFileSync(new URL('./sd-results.json', import.meta.url).pathname.replace('/dist/bench/', '/bench/'), JSON.stringify({ date: new Date().toISOString(), devices: DEVICES, devicesReportEverySeconds: 10, results }, null, 2) + '\n');
+writeFileSync(
+  new URL('./sd-results.json', import.meta.url).pathname.replace('/dist/bench/', '/bench/'),
+  JSON.stringify({ date: new Date().toISOString(), devices: DEVICES, devicesReportEverySeconds: 10, results }, null, 2) + '\n',
+);
 console.log('\nwrote bench/sd-results.json');

@@ -8,7 +8,12 @@ const clients: MqttClient[] = [];
 let received = 0;
 const latencies: number[] = [];
 for (let i = 0; i < Number(clientsArg); i++) {
-  const client = await mqtt.connectAsync(url!, { username: username || undefined, password: password || undefined, clientId: `sub-${i}-${process.pid}`, reconnectPeriod: 0 });
+  const client = await mqtt.connectAsync(url!, {
+    username: username || undefined,
+    password: password || undefined,
+    clientId: `sub-${i}-${process.pid}`,
+    reconnectPeriod: 0,
+  });
   client.on('message', (_topic, payload) => {
     received++;
     const sent = Number(payload);
@@ -24,7 +29,8 @@ setInterval(() => console.log(`RECEIVED ${received}`), 250).unref();
 
 process.once('SIGTERM', () => {
   latencies.sort((a, b) => a - b);
-  const pct = (p: number) => (latencies.length ? Number(latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))]!.toFixed(2)) : null);
+  const pct = (p: number) =>
+    latencies.length ? Number(latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))]!.toFixed(2)) : null;
   console.log(JSON.stringify({ received, latency: { p50: pct(50), p99: pct(99), max: pct(100), samples: latencies.length } }));
   for (const c of clients) c.end(true);
   setTimeout(() => process.exit(0), 50);

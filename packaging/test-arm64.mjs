@@ -17,7 +17,11 @@ if (!existsSync(tarball)) {
   console.error(`${tarball} is missing: npm run test:arm64 builds it (or npm run release -- --arch arm64)`);
   process.exit(2);
 }
-execFileSync(new URL('ensure-debs.sh', import.meta.url).pathname, ['qemu-user-static', 'libc6-arm64-cross', 'libstdc++6-arm64-cross', 'file'], { stdio: 'inherit' });
+execFileSync(
+  new URL('ensure-debs.sh', import.meta.url).pathname,
+  ['qemu-user-static', 'libc6-arm64-cross', 'libstdc++6-arm64-cross', 'file'],
+  { stdio: 'inherit' },
+);
 
 const began = Date.now();
 const work = mkdtempSync(join(tmpdir(), 'hearth-arm64-'));
@@ -71,8 +75,13 @@ async function waitFor(what, fn, ms) {
   }
 }
 
-console.log(`arm64 proof of ${tarball}, under qemu-aarch64-static (${execFileSync('qemu-aarch64-static', ['--version']).toString().split('\n')[0]})`);
-const name = tarball.split('/').pop().replace(/\.tar\.gz$/, '');
+console.log(
+  `arm64 proof of ${tarball}, under qemu-aarch64-static (${execFileSync('qemu-aarch64-static', ['--version']).toString().split('\n')[0]})`,
+);
+const name = tarball
+  .split('/')
+  .pop()
+  .replace(/\.tar\.gz$/, '');
 const app = join(work, name);
 const node = join(app, 'node/bin/node');
 const module = join(app, 'node_modules/better-sqlite3/build/Release/better_sqlite3.node');
@@ -91,18 +100,52 @@ await step('unpack the bundle', () => {
 await step('the native module and Node are aarch64 (file)', () => {
   const described = [node, module].map((f) => execFileSync('file', ['-L', f]).toString().trim());
   for (const line of described) check(/ARM aarch64/.test(line) && !/x86-64/.test(line), `not an arm64 binary: ${line}`);
-  return described.map((l) => l.replace(app + '/', '').split(',').slice(0, 2).join(',')).join('; ');
+  return described
+    .map((l) =>
+      l
+        .replace(app + '/', '')
+        .split(',')
+        .slice(0, 2)
+        .join(','),
+    )
+    .join('; ');
 });
 
 await step('the bundle has no TypeScript compiler, build tools, tests or source maps', () => {
-  const found = execFileSync('find', [app, '(', '-name', 'typescript', '-o', '-name', 'vitest', '-o', '-name', 'esbuild', '-o', '-name', 'node-gyp',
-    '-o', '-name', '*.map', '-o', '-name', '*.ts', '-o', '-name', 'binding.gyp', ')', '-print']).toString().trim();
+  const found = execFileSync('find', [
+    app,
+    '(',
+    '-name',
+    'typescript',
+    '-o',
+    '-name',
+    'vitest',
+    '-o',
+    '-name',
+    'esbuild',
+    '-o',
+    '-name',
+    'node-gyp',
+    '-o',
+    '-name',
+    '*.map',
+    '-o',
+    '-name',
+    '*.ts',
+    '-o',
+    '-name',
+    'binding.gyp',
+    ')',
+    '-print',
+  ])
+    .toString()
+    .trim();
   check(found === '', `found: ${found}`);
 });
 
 // Without binfmt (a container may not allow it) the kernel cannot run an arm64 binary, so the bundle's bin/hearth,
 // unchanged, reaches its arm64 Node through a wrapper in the same place that hands it to qemu.
-await step('run the bundle\'s arm64 Node under qemu', () => {
+await step("run the bundle's arm64 Node under qemu", () => {
   renameSync(node, `${node}.aarch64`);
   writeFileSync(node, `#!/bin/sh\nexec qemu-aarch64-static -L ${SYSROOT} "$0.aarch64" "$@"\n`);
   chmodSync(node, 0o755);
@@ -114,21 +157,30 @@ await step('run the bundle\'s arm64 Node under qemu', () => {
 
 await step('start the hub on a fresh data dir (bin/hearth start)', async () => {
   cpSync(join(app, 'rules'), rulesDir, { recursive: true });
-  writeFileSync(join(rulesDir, 'arm64-proof.yaml'), [
-    'id: arm64-proof',
-    'description: The AC goes on when the living room is hot',
-    'triggers:',
-    '  - trigger: numeric_state',
-    '    topic: home/livingroom/temperature',
-    '    above: 26',
-    'actions:',
-    '  - action: publish',
-    '    topic: home/ac/power/set',
-    '    payload: "on"',
-    '',
-  ].join('\n'));
-  writeFileSync(config, `dataDir: ${dataDir}\nrulesDir: ${rulesDir}\nhost: 127.0.0.1\nmqtt:\n  port: 0\nhttp:\n  port: 0\nbackup:\n  enabled: false\n`);
-  hub = spawn(join(app, 'bin/hearth'), ['start', '--config', config], { env: { ...process.env, HEARTH_ADMIN_PASSWORD: PASSWORD }, stdio: ['ignore', 'pipe', 'pipe'] });
+  writeFileSync(
+    join(rulesDir, 'arm64-proof.yaml'),
+    [
+      'id: arm64-proof',
+      'description: The AC goes on when the living room is hot',
+      'triggers:',
+      '  - trigger: numeric_state',
+      '    topic: home/livingroom/temperature',
+      '    above: 26',
+      'actions:',
+      '  - action: publish',
+      '    topic: home/ac/power/set',
+      '    payload: "on"',
+      '',
+    ].join('\n'),
+  );
+  writeFileSync(
+    config,
+    `dataDir: ${dataDir}\nrulesDir: ${rulesDir}\nhost: 127.0.0.1\nmqtt:\n  port: 0\nhttp:\n  port: 0\nbackup:\n  enabled: false\n`,
+  );
+  hub = spawn(join(app, 'bin/hearth'), ['start', '--config', config], {
+    env: { ...process.env, HEARTH_ADMIN_PASSWORD: PASSWORD },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   hub.stdout.setEncoding('utf8').on('data', (d) => (hubOutput += d));
   hub.stderr.setEncoding('utf8').on('data', (d) => (hubOutput += d));
   const [, mqttPort, httpPort] = await waitForOutput(/Hearth is running: MQTT port (\d+), HTTP port (\d+)/, 180_000);
@@ -146,11 +198,19 @@ await step('/healthz answers', async () => {
 });
 
 await step('the API logs in and issues device credentials', async () => {
-  const login = await fetch(`${api}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: PASSWORD }) });
+  const login = await fetch(`${api}/api/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: 'admin', password: PASSWORD }),
+  });
   if (login.status !== 200) throw new Error(`login: ${login.status} ${await login.text()}`);
   token = (await login.json()).token;
   for (const deviceId of ['livingroom', 'ac']) {
-    const res = await fetch(`${api}/api/device-credentials`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ deviceId }) });
+    const res = await fetch(`${api}/api/device-credentials`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ deviceId }),
+    });
     if (res.status !== 201) throw new Error(`credentials for ${deviceId}: ${res.status} ${await res.text()}`);
     devices[deviceId] = await res.json();
   }
@@ -173,7 +233,9 @@ let command;
 await step('devices connect over MQTT with their credentials', async () => {
   ac = await connect('ac');
   await ac.subscribeAsync('home/ac/+/set', { qos: 1 });
-  command = new Promise((resolvePromise) => ac.on('message', (topic, payload) => resolvePromise({ topic, payload: payload.toString(), at: Date.now() })));
+  command = new Promise((resolvePromise) =>
+    ac.on('message', (topic, payload) => resolvePromise({ topic, payload: payload.toString(), at: Date.now() })),
+  );
   await ac.publishAsync('home/ac/status', 'online', { qos: 1, retain: true });
   await ac.publishAsync('home/ac/power', 'off', { qos: 1, retain: true });
   sensor = await connect('livingroom');
@@ -184,22 +246,35 @@ let sentAt;
 await step('a reading above 26 °C fires the rule, and its command reaches the AC', async () => {
   sentAt = Date.now();
   await sensor.publishAsync('home/livingroom/temperature', '27.5', { qos: 1, retain: true });
-  const got = await Promise.race([command, new Promise((_, reject) => setTimeout(() => reject(new Error('no command within 60 s')), 60_000))]);
+  const got = await Promise.race([
+    command,
+    new Promise((_, reject) => setTimeout(() => reject(new Error('no command within 60 s')), 60_000)),
+  ]);
   check(got.topic === 'home/ac/power/set' && got.payload === 'on', `got ${got.topic} = ${got.payload}`);
   return `home/ac/power/set = "on", ${got.at - sentAt} ms after the reading`;
 });
 
-await step('the reading is the device\'s state and in its history (API)', async () => {
-  const device = await waitFor('state', async () => {
-    const res = await fetch(`${api}/api/devices/livingroom`, { headers: { authorization: `Bearer ${token}` } });
-    const body = await res.json();
-    return body.properties?.temperature?.value === 27.5 && body.online === true ? body : undefined;
-  }, 30_000);
-  const history = await waitFor('history', async () => {
-    const res = await fetch(`${api}/api/devices/livingroom/history/temperature?from=${sentAt - 60_000}&bucket=60`, { headers: { authorization: `Bearer ${token}` } });
-    const body = await res.json();
-    return body.points?.length > 0 ? body : undefined;
-  }, 30_000);
+await step("the reading is the device's state and in its history (API)", async () => {
+  const device = await waitFor(
+    'state',
+    async () => {
+      const res = await fetch(`${api}/api/devices/livingroom`, { headers: { authorization: `Bearer ${token}` } });
+      const body = await res.json();
+      return body.properties?.temperature?.value === 27.5 && body.online === true ? body : undefined;
+    },
+    30_000,
+  );
+  const history = await waitFor(
+    'history',
+    async () => {
+      const res = await fetch(`${api}/api/devices/livingroom/history/temperature?from=${sentAt - 60_000}&bucket=60`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      const body = await res.json();
+      return body.points?.length > 0 ? body : undefined;
+    },
+    30_000,
+  );
   const traces = await (await fetch(`${api}/api/rules/arm64-proof/traces`, { headers: { authorization: `Bearer ${token}` } })).json();
   check(traces[0]?.outcome === 'ran', `the rule's latest trace: ${JSON.stringify(traces[0]).slice(0, 200)}`);
   return `temperature ${device.properties.temperature.value}, online; history ${JSON.stringify(history.points)}; trace "ran"`;
@@ -217,10 +292,22 @@ await step('/metrics answers, with the arm64 V8 heap', async () => {
 
 const backupFile = join(work, 'hearth-backup.tar.gz');
 await step('hearth backup, while the hub runs (a second arm64 process)', async () => {
-  const out = execFileSync(join(app, 'bin/hearth'), ['backup', backupFile, '--config', config], { stdio: ['ignore', 'pipe', 'pipe'], timeout: 180_000 }).toString().trim();
+  const out = execFileSync(join(app, 'bin/hearth'), ['backup', backupFile, '--config', config], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    timeout: 180_000,
+  })
+    .toString()
+    .trim();
   const names = execFileSync('tar', ['tzf', backupFile]).toString().split('\n');
-  for (const expected of ['hearth.db', 'broker.db', 'manifest.json']) check(names.some((n) => n.endsWith(expected)), `${expected} missing from the backup: ${names.join(', ')}`);
-  check(names.some((n) => n.endsWith('arm64-proof.yaml')), 'the rule file is missing from the backup');
+  for (const expected of ['hearth.db', 'broker.db', 'manifest.json'])
+    check(
+      names.some((n) => n.endsWith(expected)),
+      `${expected} missing from the backup: ${names.join(', ')}`,
+    );
+  check(
+    names.some((n) => n.endsWith('arm64-proof.yaml')),
+    'the rule file is missing from the backup',
+  );
   return out;
 });
 
@@ -228,7 +315,10 @@ await step('SIGTERM stops it cleanly', async () => {
   sensor.end(true);
   const exited = new Promise((resolvePromise) => hub.once('exit', (code, signal) => resolvePromise({ code, signal })));
   hub.kill('SIGTERM');
-  const { code, signal } = await Promise.race([exited, new Promise((_, reject) => setTimeout(() => reject(new Error('still running 60 s after SIGTERM')), 60_000))]);
+  const { code, signal } = await Promise.race([
+    exited,
+    new Promise((_, reject) => setTimeout(() => reject(new Error('still running 60 s after SIGTERM')), 60_000)),
+  ]);
   check(code === 0, `exit code ${code}, signal ${signal}`);
   check(/SIGTERM: shutting down/.test(hubOutput), 'it did not say it was shutting down');
   check(!existsSync(join(dataDir, 'hearth.pid')), 'hearth.pid is still there');
@@ -244,5 +334,7 @@ await step('SIGTERM stops it cleanly', async () => {
 
 rmSync(work, { recursive: true, force: true });
 const total = ((Date.now() - began) / 1000).toFixed(0);
-console.log(`arm64 proof passed in ${total} s (${new Date().toISOString().slice(0, 10)}, Node ${process.version} host, ${steps.length} steps)`);
+console.log(
+  `arm64 proof passed in ${total} s (${new Date().toISOString().slice(0, 10)}, Node ${process.version} host, ${steps.length} steps)`,
+);
 process.exit(0);

@@ -20,7 +20,9 @@ const SOURCE = /\.(?:ts|mjs|js|css|html)$/;
 const LINES_CHECKED = /^(?:src|test|web\/src|web\/public)\/|^web\/[^/]+\.mjs$/;
 const LENGTH_CHECKED = /^(?:src|web\/src|web\/public)\/|^web\/[^/]+\.mjs$/;
 const LITERAL = String.raw`(?:'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|\x60(?:[^\x60\\]|\\.|\x60[^\x60]*\x60)*\x60|\/(?:[^/\\\n]|\\.)+\/[a-z]*)`;
-const DATA = new RegExp(String.raw`^(?:[\w$.]+:\s*|\+\s*|\?\s*|:\s*|return\s+|(?:const|let)\s+\w+\s*=\s*)?${LITERAL}\s*(?:\+|,|;|\)|\]|\})*$`);
+const DATA = new RegExp(
+  String.raw`^(?:[\w$.]+:\s*|\+\s*|\?\s*|:\s*|return\s+|(?:const|let)\s+\w+\s*=\s*)?${LITERAL}\s*(?:\+|,|;|\)|\]|\})*$`,
+);
 
 /** Tracked files and new ones git does not ignore, as in the working tree. */
 function sourceFiles() {
@@ -41,7 +43,10 @@ function formatted(files) {
       writeFileSync(join(dir, f), readFileSync(join(root, f)));
     }
     try {
-      execFileSync(join(root, 'node_modules/.bin/biome'), ['format', '--write', '--no-errors-on-unmatched', '.'], { cwd: dir, stdio: 'pipe' });
+      execFileSync(join(root, 'node_modules/.bin/biome'), ['format', '--write', '--no-errors-on-unmatched', '.'], {
+        cwd: dir,
+        stdio: 'pipe',
+      });
     } catch (err) {
       // A file the formatter cannot parse is left as it is (biome lint reports it); the rest are formatted.
       if (!/error/i.test(String(err.stderr ?? err.stdout ?? ''))) throw err;
@@ -57,7 +62,8 @@ for (const [file, text] of formatted(sourceFiles())) {
   const lines = text.split('\n');
   if (lines.at(-1) === '') lines.pop();
   lines.forEach((line, i) => {
-    if (line.length > MAX_LINE && !DATA.test(line.trim())) problems.push(`${file}:${i + 1}: ${line.length} characters (at most ${MAX_LINE}, data aside)`);
+    if (line.length > MAX_LINE && !DATA.test(line.trim()))
+      problems.push(`${file}:${i + 1}: ${line.length} characters (at most ${MAX_LINE}, data aside)`);
   });
   if (LENGTH_CHECKED.test(file) && lines.length > MAX_LINES && !lines.slice(0, 5).some((l) => LONG_FILE.test(l))) {
     problems.push(`${file}: ${lines.length} lines (at most ${MAX_LINES}, or a "Long file: <reason>" comment in its first 5 lines)`);

@@ -32,7 +32,11 @@ export function staleSource(base = root) {
     }
   }
   const page = mtime(join(base, 'web/dist/index.html'));
-  const webSources = [...files(join(base, 'web/src'), () => true), ...files(join(base, 'web/public'), () => true), ...files(join(base, 'web'), (n) => n.endsWith('.mjs'))];
+  const webSources = [
+    ...files(join(base, 'web/src'), () => true),
+    ...files(join(base, 'web/public'), () => true),
+    ...files(join(base, 'web'), (n) => n.endsWith('.mjs')),
+  ];
   for (const source of webSources) {
     if (page < 0 || mtime(source) > page) return relative(base, source);
   }
@@ -44,9 +48,13 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   if (stale) {
     const running = await hubsRunningFrom(root);
     if (running) {
-      console.error(`hearth: ${stale} changed since the last build, but a hub started from this dist/ is running; not rebuilding under it (stop it, then run: npm run build). Using the existing build.`);
+      console.error(
+        `hearth: ${stale} changed since the last build, but a hub started from this dist/ is running; not rebuilding under it (stop it, then run: npm run build). Using the existing build.`,
+      );
     } else if (!existsSync(join(root, 'node_modules/.bin/tsc'))) {
-      console.error('hearth: dist/ is missing or out of date and TypeScript is not installed; run `npm install` (with dev dependencies) then `npm run build`');
+      console.error(
+        'hearth: dist/ is missing or out of date and TypeScript is not installed; run `npm install` (with dev dependencies) then `npm run build`',
+      );
       process.exit(1);
     } else {
       console.error(`hearth: building dist/ (${stale} is newer than the last build)…`);

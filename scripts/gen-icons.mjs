@@ -8,13 +8,19 @@ const WHITE = [0xff, 0xff, 0xff];
 const out = new URL('../web/public/', import.meta.url);
 
 // The house in a 0..1 square: a roof triangle, the walls, and a door cut out of them.
-const roof = [[0.5, 0.2], [0.82, 0.5], [0.18, 0.5]];
+const roof = [
+  [0.5, 0.2],
+  [0.82, 0.5],
+  [0.18, 0.5],
+];
 const walls = { x0: 0.27, y0: 0.47, x1: 0.73, y1: 0.8 };
 const door = { x0: 0.44, y0: 0.6, x1: 0.56, y1: 0.8 };
 
 function inTriangle(x, y, [a, b, c]) {
   const side = (p, q) => (q[0] - p[0]) * (y - p[1]) - (q[1] - p[1]) * (x - p[0]);
-  const d1 = side(a, b), d2 = side(b, c), d3 = side(c, a);
+  const d1 = side(a, b),
+    d2 = side(b, c),
+    d3 = side(c, a);
   return !((d1 < 0 || d2 < 0 || d3 < 0) && (d1 > 0 || d2 > 0 || d3 > 0));
 }
 const inRect = (x, y, r) => x >= r.x0 && x <= r.x1 && y >= r.y0 && y <= r.y1;
@@ -26,17 +32,20 @@ function draw(size, { rounded, scale = 1 }) {
   const n = 4; // 4×4 samples per pixel for smooth edges
   for (let j = 0; j < size; j++) {
     for (let i = 0; i < size; i++) {
-      let bg = 0, fg = 0;
+      let bg = 0,
+        fg = 0;
       for (let sj = 0; sj < n; sj++) {
         for (let si = 0; si < n; si++) {
-          const x = (i + (si + 0.5) / n) / size, y = (j + (sj + 0.5) / n) / size;
+          const x = (i + (si + 0.5) / n) / size,
+            y = (j + (sj + 0.5) / n) / size;
           const inside = !rounded || insideRounded(x, y, 0.18);
           if (!inside) continue;
           bg++;
           if (isHouse(0.5 + (x - 0.5) / scale, 0.5 + (y - 0.5) / scale)) fg++;
         }
       }
-      const o = (j * size + i) * 4, total = n * n;
+      const o = (j * size + i) * 4,
+        total = n * n;
       const f = bg ? fg / bg : 0;
       for (let k = 0; k < 3; k++) px[o + k] = Math.round(ORANGE[k] * (1 - f) + WHITE[k] * f);
       px[o + 3] = Math.round((255 * bg) / total);
@@ -46,7 +55,8 @@ function draw(size, { rounded, scale = 1 }) {
 }
 
 function insideRounded(x, y, r) {
-  const cx = Math.min(Math.max(x, r), 1 - r), cy = Math.min(Math.max(y, r), 1 - r);
+  const cx = Math.min(Math.max(x, r), 1 - r),
+    cy = Math.min(Math.max(y, r), 1 - r);
   return (x - cx) ** 2 + (y - cy) ** 2 <= r * r;
 }
 
@@ -75,7 +85,12 @@ function png(size, rgba) {
   ihdr.set([8, 6, 0, 0, 0], 8); // 8-bit RGBA, no interlace
   const rows = Buffer.alloc(size * (size * 4 + 1));
   for (let y = 0; y < size; y++) rgba.copy(rows, y * (size * 4 + 1) + 1, y * size * 4, (y + 1) * size * 4);
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(rows, { level: 9 })), chunk('IEND', Buffer.alloc(0))]);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', deflateSync(rows, { level: 9 })),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
 }
 
 writeFileSync(new URL('icon-192.png', out), draw(192, { rounded: true }));

@@ -15,7 +15,17 @@ import { createEmbeddedBroker, type EmbeddedBroker } from './broker/broker.js';
 import { SqlitePersistence } from './broker/sqlite-persistence.js';
 import { chmodSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { attachWebSocket, bindHttp, bindMqtt, closeServer, LISTENERS, readTlsFiles, type Bound, type ConnectionHandler, type RequestHandler } from './broker/listeners.js';
+import {
+  attachWebSocket,
+  bindHttp,
+  bindMqtt,
+  closeServer,
+  LISTENERS,
+  readTlsFiles,
+  type Bound,
+  type ConnectionHandler,
+  type RequestHandler,
+} from './broker/listeners.js';
 import type { Server as TlsServer } from 'node:tls';
 import type { HearthConfig } from './config/schema.js';
 import { AdapterHost } from './devices/adapter-host.js';
@@ -109,7 +119,11 @@ export class Hub {
   api!: FastifyInstance;
   ports: HubPorts = { mqtt: 0, http: 0 };
   #tlsServer: TlsServer | undefined;
-  #listeners: { mqtt?: Bound<Server | TlsServer, ConnectionHandler>; mqtts?: Bound<Server | TlsServer, ConnectionHandler>; http?: Bound<HttpServer, RequestHandler> } = {};
+  #listeners: {
+    mqtt?: Bound<Server | TlsServer, ConnectionHandler>;
+    mqtts?: Bound<Server | TlsServer, ConnectionHandler>;
+    http?: Bound<HttpServer, RequestHandler>;
+  } = {};
   #apiHandler: RequestHandler | undefined;
   /** What the shutdown did, for its last line. */
   #stopSummary: string[] = [];
@@ -120,7 +134,11 @@ export class Hub {
     this.clock = options.clock ?? systemClock;
     this.events = new EventBus(this.logger.child('events'));
     this.health = new Health(this.logger.child('health'), this.events, () => this.clock.now());
-    this.metrics.gauge('hearth_health_problems', 'Parts of the hub running with trouble (0 when healthy; see /healthz)', () => this.health.problems.length);
+    this.metrics.gauge(
+      'hearth_health_problems',
+      'Parts of the hub running with trouble (0 when healthy; see /healthz)',
+      () => this.health.problems.length,
+    );
     this.#announce = options.announce ?? ((line) => process.stdout.write(line + '\n'));
   }
 
@@ -154,19 +172,26 @@ export class Hub {
       await this.#serve();
       if (this.external) {
         // The bus publishes the birth on every connection; demo devices a demo left behind go once it is connected.
-        await this.registry.removeDemoDevices().catch((err: Error) => logger.warn(`demo devices left behind are not removed yet: ${err.message}`));
+        await this.registry
+          .removeDemoDevices()
+          .catch((err: Error) => logger.warn(`demo devices left behind are not removed yet: ${err.message}`));
       } else {
         await this.bus.publish('hearth/status', 'online', { qos: 1, retain: true });
-        if (config.mqtt.allowAnonymous) logger.warn('anonymous MQTT access is ENABLED (mqtt.allowAnonymous): anyone on the network can publish to home/#');
+        if (config.mqtt.allowAnonymous)
+          logger.warn('anonymous MQTT access is ENABLED (mqtt.allowAnonymous): anyone on the network can publish to home/#');
       }
       if (config.demo) await this.#startDemo();
       this.#ready = true;
       this.#startedOnce = true;
       if (this.external) {
         const s = this.bus.status();
-        logger.info(`hearth ready: on the MQTT broker ${s.broker} (${s.connected ? `MQTT ${s.protocolVersion === 5 ? '5' : '3.1.1'}, ${s.sessionPresent ? 'session resumed' : 'new session'}` : 'not reachable yet, retrying'}; no MQTT listener here), HTTP on ${config.host}:${this.ports.http}`);
+        logger.info(
+          `hearth ready: on the MQTT broker ${s.broker} (${s.connected ? `MQTT ${s.protocolVersion === 5 ? '5' : '3.1.1'}, ${s.sessionPresent ? 'session resumed' : 'new session'}` : 'not reachable yet, retrying'}; no MQTT listener here), HTTP on ${config.host}:${this.ports.http}`,
+        );
       } else {
-        logger.info(`hearth ready: MQTT on ${config.host}:${this.ports.mqtt} (MQTT 3.1.1; MQTT 5 clients need an external broker, see the README), HTTP and MQTT-over-WebSocket (/mqtt) on ${config.host}:${this.ports.http}`);
+        logger.info(
+          `hearth ready: MQTT on ${config.host}:${this.ports.mqtt} (MQTT 3.1.1; MQTT 5 clients need an external broker, see the README), HTTP and MQTT-over-WebSocket (/mqtt) on ${config.host}:${this.ports.http}`,
+        );
       }
       if (adminNotice) this.#announce(adminNotice);
       return this.ports;
@@ -240,7 +265,9 @@ export class Hub {
     // Each write queue's shutdown says what it flushed, for the hub's last log line.
     const closeAndReport = (queue: WriteQueue, what: string) => () => {
       const { flushed, unwritten } = queue.close();
-      this.#stopSummary.push(`${what} written to the database${flushed > 0 ? ` (the last ${flushed} write${flushed === 1 ? '' : 's'} at shutdown)` : ''}`);
+      this.#stopSummary.push(
+        `${what} written to the database${flushed > 0 ? ` (the last ${flushed} write${flushed === 1 ? '' : 's'} at shutdown)` : ''}`,
+      );
       if (unwritten > 0) this.#stopSummary.push(`${unwritten} write${unwritten === 1 ? '' : 's'} the disk refused were lost`);
     };
     this.#cleanups.push(closeAndReport(this.writes, 'everything'));
@@ -248,13 +275,31 @@ export class Hub {
     const historyMs = this.config.history.historyFlushIntervalMs;
     const history =
       historyMs > 0
-        ? new WriteQueue({ db: this.db, logger: this.logger.child('store'), intervalMs: historyMs, batchSize: this.config.history.flushBatchSize, onTrouble: (message) => this.health.report('history', message) })
+        ? new WriteQueue({
+            db: this.db,
+            logger: this.logger.child('store'),
+            intervalMs: historyMs,
+            batchSize: this.config.history.flushBatchSize,
+            onTrouble: (message) => this.health.report('history', message),
+          })
         : this.writes;
     if (history !== this.writes) this.#cleanups.push(closeAndReport(history, 'history'));
     this.historyWrites = history;
-    this.metrics.gauge('hearth_db_write_queue_depth', 'Writes waiting for the next batch commit', () => this.writes.depth + (history !== this.writes ? history.depth : 0));
-    this.metrics.gauge('hearth_db_commit_failures', 'Batch commits that failed since start (disk full, read-only, I/O errors)', () => this.writes.failedCommits);
-    this.metrics.gauge('hearth_db_writes_dropped', 'Writes dropped since start (the queue overflowed while the disk refused writes)', () => this.writes.dropped);
+    this.metrics.gauge(
+      'hearth_db_write_queue_depth',
+      'Writes waiting for the next batch commit',
+      () => this.writes.depth + (history !== this.writes ? history.depth : 0),
+    );
+    this.metrics.gauge(
+      'hearth_db_commit_failures',
+      'Batch commits that failed since start (disk full, read-only, I/O errors)',
+      () => this.writes.failedCommits,
+    );
+    this.metrics.gauge(
+      'hearth_db_writes_dropped',
+      'Writes dropped since start (the queue overflowed while the disk refused writes)',
+      () => this.writes.dropped,
+    );
   }
 
   /** Creates the admin user on a new data dir; returns the generated password's notice, shown once the hub is ready. */
@@ -302,7 +347,9 @@ export class Hub {
     }
     if (this.bus instanceof MqttClientBus) {
       const bus = this.bus;
-      this.#cleanups.push(reportBrokerConnection(bus, { health: this.health, metrics: this.metrics, stopping: () => this.#stopping !== undefined }));
+      this.#cleanups.push(
+        reportBrokerConnection(bus, { health: this.health, metrics: this.metrics, stopping: () => this.#stopping !== undefined }),
+      );
     }
   }
 
@@ -367,7 +414,11 @@ export class Hub {
     }
     // Published last at shutdown, before the broker closes, so the retained status says the hub is gone (an external
     // broker that is out of reach publishes the hub's will instead).
-    this.#cleanups.push(() => (this.bus.status().connected ? this.bus.publish('hearth/status', 'offline', { qos: 1, retain: true }).catch(() => undefined) : undefined));
+    this.#cleanups.push(() =>
+      this.bus.status().connected
+        ? this.bus.publish('hearth/status', 'offline', { qos: 1, retain: true }).catch(() => undefined)
+        : undefined,
+    );
   }
 
   async #startRules(): Promise<void> {
@@ -395,7 +446,14 @@ export class Hub {
     const helperStore = new HelperRepo(db, (message) => this.health.report('helpers', message));
     this.helpers = new HelperService({ bus: this.bus, clock: this.clock, logger: this.logger.child('helpers'), store: helperStore });
     // The rules dir feeds the engine and the helpers: every file before they start, then each file when it changes.
-    this.ruleDirectory = new RuleDirectory({ dir: this.config.rulesDir, clock: this.clock, logger, events: this.events, engine: this.rules, helpers: this.helpers });
+    this.ruleDirectory = new RuleDirectory({
+      dir: this.config.rulesDir,
+      clock: this.clock,
+      logger,
+      events: this.events,
+      engine: this.rules,
+      helpers: this.helpers,
+    });
     this.ruleDirectory.loadAll();
     await this.rules.start();
     const unwatch = this.ruleDirectory.watch();
@@ -476,34 +534,37 @@ export class Hub {
 
   async #startApi(): Promise<void> {
     const { cert, key } = this.config.tls;
-    this.api = await buildApi({
-      registry: this.registry,
-      adapters: this.adapters,
-      users: this.users,
-      sessions: this.sessions,
-      history: this.history,
-      limiter: this.limiter,
-      webDir: join(packageRoot(), 'web', 'dist'),
-      bus: this.bus,
-      events: this.events,
-      metrics: this.metrics,
-      logger: this.logger.child('api'),
-      isReady: () => this.#ready,
-      health: this.health,
-      createBackup: (file) => createBackup(this.backupSources(), file),
-      scratchDir: this.config.dataDir,
-      rules: { engine: this.rules, directory: this.ruleDirectory, helpers: this.helpers },
-      location: this.config.location,
-      notify: this.notify,
-      ...(this.external ? { externalBroker: this.bus.status().broker } : {}),
-      ...(this.bridges ? { bridges: () => this.bridges!.status() } : {}),
-    }, {
-      ...(cert && key ? { https: readTlsFiles({ cert, key }) } : {}),
-      serverFactory: (handler) => {
-        this.#apiHandler = handler;
-        return this.#listeners.http!.server;
+    this.api = await buildApi(
+      {
+        registry: this.registry,
+        adapters: this.adapters,
+        users: this.users,
+        sessions: this.sessions,
+        history: this.history,
+        limiter: this.limiter,
+        webDir: join(packageRoot(), 'web', 'dist'),
+        bus: this.bus,
+        events: this.events,
+        metrics: this.metrics,
+        logger: this.logger.child('api'),
+        isReady: () => this.#ready,
+        health: this.health,
+        createBackup: (file) => createBackup(this.backupSources(), file),
+        scratchDir: this.config.dataDir,
+        rules: { engine: this.rules, directory: this.ruleDirectory, helpers: this.helpers },
+        location: this.config.location,
+        notify: this.notify,
+        ...(this.external ? { externalBroker: this.bus.status().broker } : {}),
+        ...(this.bridges ? { bridges: () => this.bridges!.status() } : {}),
       },
-    });
+      {
+        ...(cert && key ? { https: readTlsFiles({ cert, key }) } : {}),
+        serverFactory: (handler) => {
+          this.#apiHandler = handler;
+          return this.#listeners.http!.server;
+        },
+      },
+    );
     this.#cleanups.push(async () => {
       // The app ends its live-event streams first; then no request is left to wait for.
       await this.api.close();

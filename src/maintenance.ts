@@ -30,7 +30,11 @@ export class Maintenance {
 
   constructor(deps: MaintenanceDeps) {
     this.#deps = deps;
-    deps.metrics.gauge('hearth_backup_last_success_timestamp_seconds', 'When the last daily backup succeeded (0: none since start)', () => this.#lastBackup / 1000);
+    deps.metrics.gauge(
+      'hearth_backup_last_success_timestamp_seconds',
+      'When the last daily backup succeeded (0: none since start)',
+      () => this.#lastBackup / 1000,
+    );
   }
 
   start(): void {

@@ -59,13 +59,23 @@ export async function buildApi(ctx: ApiContext, options: ApiOptions = {}): Promi
       info: {
         title: 'Hearth API',
         version: '1',
-        description: 'Devices, history, commands, rules, users and live events of a Hearth hub. Errors are `{ "code": "HEARTH_…", "message": "…" }`.',
+        description:
+          'Devices, history, commands, rules, users and live events of a Hearth hub. Errors are `{ "code": "HEARTH_…", "message": "…" }`.',
       },
       components: {
         securitySchemes: {
-          bearer: { type: 'http', scheme: 'bearer', description: 'An API token (POST /api/tokens) or the token returned by POST /api/login' },
+          bearer: {
+            type: 'http',
+            scheme: 'bearer',
+            description: 'An API token (POST /api/tokens) or the token returned by POST /api/login',
+          },
           basic: { type: 'http', scheme: 'basic' },
-          cookie: { type: 'apiKey', in: 'cookie', name: 'hearth_session', description: 'Set by POST /api/login; changes also need the x-csrf-token header' },
+          cookie: {
+            type: 'apiKey',
+            in: 'cookie',
+            name: 'hearth_session',
+            description: 'Set by POST /api/login; changes also need the x-csrf-token header',
+          },
         },
       },
       security: [{ bearer: [] }, { basic: [] }, { cookie: [] }],
@@ -75,9 +85,27 @@ export async function buildApi(ctx: ApiContext, options: ApiOptions = {}): Promi
   app.get('/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
 
   const authFailures = ctx.metrics.counter('hearth_http_auth_failures_total', 'Refused HTTP credentials (Basic, bearer) by reason');
-  registerAuth(app, { users: ctx.users, sessions: ctx.sessions, limiter: ctx.limiter, logger: ctx.logger, onFailure: (reason) => authFailures({ reason }) });
+  registerAuth(app, {
+    users: ctx.users,
+    sessions: ctx.sessions,
+    limiter: ctx.limiter,
+    logger: ctx.logger,
+    onFailure: (reason) => authFailures({ reason }),
+  });
 
-  for (const routes of [systemRoutes, metricsRoutes, authRoutes, tokenRoutes, deviceRoutes, historyRoutes, userRoutes, deviceCredentialRoutes, eventRoutes, backupRoutes, bridgeRoutes]) {
+  for (const routes of [
+    systemRoutes,
+    metricsRoutes,
+    authRoutes,
+    tokenRoutes,
+    deviceRoutes,
+    historyRoutes,
+    userRoutes,
+    deviceCredentialRoutes,
+    eventRoutes,
+    backupRoutes,
+    bridgeRoutes,
+  ]) {
     await app.register(routes, { ctx });
   }
   // Fastify's register takes async plugins (FastifyPluginAsync); Biome's inference sees only the callback overload.
@@ -97,4 +125,3 @@ export async function buildApi(ctx: ApiContext, options: ApiOptions = {}): Promi
   // biome-ignore-end lint/nursery/noMisusedPromises: end of the plugin registrations
   return app;
 }
-

@@ -53,7 +53,9 @@ export function registerAuth(app: FastifyInstance, deps: AuthDeps): void {
     }
     const needed = request.routeOptions.config?.role ?? (changes ? 'admin' : 'viewer');
     if (needed === 'admin' && user.role !== 'admin') {
-      throw new HearthError('HEARTH_FORBIDDEN', { message: `user ${user.name} is a viewer and may not ${request.method} ${request.routeOptions.url}` });
+      throw new HearthError('HEARTH_FORBIDDEN', {
+        message: `user ${user.name} is a viewer and may not ${request.method} ${request.routeOptions.url}`,
+      });
     }
   });
 }

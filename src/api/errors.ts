@@ -36,8 +36,16 @@ function toHearthError(error: FastifyError | HearthError): HearthError {
     const first = error.validation[0]!;
     const params = first.params as { missingProperty?: string; additionalProperty?: string };
     const base = `${error.validationContext ?? 'body'}${first.instancePath.replace(/\//g, '.')}`;
-    const field = params.missingProperty ? `${base}.${params.missingProperty}` : params.additionalProperty ? `${base}.${params.additionalProperty}` : base;
-    const message = params.missingProperty ? `${field} is required` : params.additionalProperty ? `${field} is not a known field` : `${field} ${first.message}`;
+    const field = params.missingProperty
+      ? `${base}.${params.missingProperty}`
+      : params.additionalProperty
+        ? `${base}.${params.additionalProperty}`
+        : base;
+    const message = params.missingProperty
+      ? `${field} is required`
+      : params.additionalProperty
+        ? `${field} is not a known field`
+        : `${field} ${first.message}`;
     return new HearthError('HEARTH_VALIDATION', { message }, { field });
   }
   if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE' || error.statusCode === 413) return new HearthError('HEARTH_PAYLOAD_TOO_LARGE');

@@ -4,7 +4,8 @@ import type { FastifyInstance } from 'fastify';
 export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   // Only the hub's own scripts; inline styles for uPlot and Swagger UI; ws:/wss: for MQTT over WebSocket; no framing.
   // base-uri and form-action are not covered by default-src, so an injected <base> or <form> could otherwise point away.
-  'content-security-policy': "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
+  'content-security-policy':
+    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
   'x-content-type-options': 'nosniff',
   'x-frame-options': 'DENY',
   'referrer-policy': 'no-referrer',

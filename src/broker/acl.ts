@@ -7,7 +7,10 @@ import { topicMatches } from '../bus/message-bus.js';
  * `devices`: one login for a set of devices (demo mode's simulated home), with the rights each device has, and the
  * topics of the adapters it speaks for.
  */
-export type MqttIdentity = Identity | { kind: 'anonymous' } | { kind: 'devices'; name: string; deviceIds: ReadonlySet<string>; topics?: TopicGrant };
+export type MqttIdentity =
+  | Identity
+  | { kind: 'anonymous' }
+  | { kind: 'devices'; name: string; deviceIds: ReadonlySet<string>; topics?: TopicGrant };
 
 export type AclDecision = { allowed: true } | { allowed: false; reason: string };
 
@@ -24,14 +27,21 @@ export function canPublish(identity: MqttIdentity, topic: string): AclDecision {
     case 'device':
       if (topic.startsWith('$')) return deny('$-topics are for admins');
       // An adapter's login (a Zigbee2MQTT bridge) publishes in its ecosystem's topics, not under home/.
-      if (identity.topics) return identity.topics.publish.some((f) => topicMatches(f, topic)) ? ALLOW : deny(`${identity.username} may publish only to ${identity.topics.publish.join(', ')}`);
-      return topic.startsWith(devicePrefix(identity.deviceId)) ? ALLOW : deny(`device ${identity.deviceId} may publish only under ${devicePrefix(identity.deviceId)}`);
+      if (identity.topics)
+        return identity.topics.publish.some((f) => topicMatches(f, topic))
+          ? ALLOW
+          : deny(`${identity.username} may publish only to ${identity.topics.publish.join(', ')}`);
+      return topic.startsWith(devicePrefix(identity.deviceId))
+        ? ALLOW
+        : deny(`device ${identity.deviceId} may publish only under ${devicePrefix(identity.deviceId)}`);
     case 'anonymous':
       return topic.startsWith('home/') ? ALLOW : deny('anonymous clients may publish only under home/');
     case 'devices': {
       const [root, deviceId] = topic.split('/', 2);
       if (identity.topics?.publish.some((f) => topicMatches(f, topic))) return ALLOW;
-      return root === 'home' && identity.deviceIds.has(deviceId!) ? ALLOW : deny(`${identity.name} may publish only under home/<one of its devices>/`);
+      return root === 'home' && identity.deviceIds.has(deviceId!)
+        ? ALLOW
+        : deny(`${identity.name} may publish only under home/<one of its devices>/`);
     }
   }
 }
@@ -43,7 +53,8 @@ export function canSubscribe(identity: MqttIdentity, filter: string): AclDecisio
   }
   if (identity.kind === 'anonymous') return filter.startsWith('$') ? deny('$SYS is for admins') : ALLOW;
   if (identity.topics?.subscribe.some((pattern) => filterWithin(filter, pattern))) return ALLOW;
-  if (identity.kind === 'device' && identity.topics) return deny(`${identity.username} may subscribe only to ${identity.topics.subscribe.join(', ')}`);
+  if (identity.kind === 'device' && identity.topics)
+    return deny(`${identity.username} may subscribe only to ${identity.topics.subscribe.join(', ')}`);
   const ids = identity.kind === 'device' ? [identity.deviceId] : [...identity.deviceIds];
   const own = ids.flatMap((id) => [commandTopic(id, '+'), statusTopic(id)]);
   if (own.some((pattern) => filterWithin(filter, pattern))) return ALLOW;

@@ -67,7 +67,8 @@ export async function createEmbeddedBroker(deps: BrokerDeps): Promise<EmbeddedBr
     const given = Buffer.from(password);
     return given.length === login.password.length && timingSafeEqual(given, login.password) ? login.identity : undefined;
   };
-  const journal = typeof (deps.persistence as Partial<Journal> | undefined)?.journalDrain === 'function' ? (deps.persistence as Journal) : undefined;
+  const journal =
+    typeof (deps.persistence as Partial<Journal> | undefined)?.journalDrain === 'function' ? (deps.persistence as Journal) : undefined;
   // aedes writes a QoS 1 message's PUBACK before it routes it, so a crash in between would lose an acknowledged
   // message. Hearth routes it first, from authorizePublish, and acknowledges once routing is done, as Mosquitto does:
   // the routing's own writes (retained, offline queues, in-flight) commit before its callback, so the acknowledged
@@ -125,7 +126,9 @@ export async function createEmbeddedBroker(deps: BrokerDeps): Promise<EmbeddedBr
         return callback(Object.assign(new Error('anonymous access is disabled'), { returnCode: 5 }) as any, false);
       }
       limiter
-        .attempt({ address, username, password: password?.toString('utf8') ?? '' }, () => verify(username, password?.toString('utf8') ?? ''))
+        .attempt({ address, username, password: password?.toString('utf8') ?? '' }, () =>
+          verify(username, password?.toString('utf8') ?? ''),
+        )
         .then((attempt) => {
           if (attempt.ok) {
             identities.set(client, attempt.value);
@@ -133,11 +136,15 @@ export async function createEmbeddedBroker(deps: BrokerDeps): Promise<EmbeddedBr
           }
           if (attempt.reason === 'rate_limited') {
             authFailures({ reason: 'rate_limited' });
-            logger.warn(`refused MQTT client ${client.id} from ${address} as ${JSON.stringify(username)}: too many failed logins, retry in ${Math.ceil(attempt.retryAfterMs / 1000)} s`);
+            logger.warn(
+              `refused MQTT client ${client.id} from ${address} as ${JSON.stringify(username)}: too many failed logins, retry in ${Math.ceil(attempt.retryAfterMs / 1000)} s`,
+            );
             return callback(Object.assign(new Error('too many failed logins'), { returnCode: 5 }) as any, false);
           }
           authFailures({ reason: 'bad_credentials' });
-          logger.warn(`refused MQTT client ${client.id} from ${address}: wrong username or password for ${JSON.stringify(username)}${attempt.banned ? ' (now banned for a while)' : ''}`);
+          logger.warn(
+            `refused MQTT client ${client.id} from ${address}: wrong username or password for ${JSON.stringify(username)}${attempt.banned ? ' (now banned for a while)' : ''}`,
+          );
           // return code 4: bad user name or password.
           callback(Object.assign(new Error('bad username or password'), { returnCode: 4 }) as any, false);
         })
@@ -146,13 +153,23 @@ export async function createEmbeddedBroker(deps: BrokerDeps): Promise<EmbeddedBr
     authorizePublish(client, packet, callback) {
       if (!client) return callback(null);
       messagesIn();
-      if (packet.topic.length > config.maxTopicLength) return limitExceeded(client, callback, `topic of ${packet.topic.length} characters is over mqtt.maxTopicLength (${config.maxTopicLength})`);
+      if (packet.topic.length > config.maxTopicLength)
+        return limitExceeded(
+          client,
+          callback,
+          `topic of ${packet.topic.length} characters is over mqtt.maxTopicLength (${config.maxTopicLength})`,
+        );
       const now = performance.now();
       const bucket = buckets.get(client) ?? { tokens: burst, at: now };
       bucket.tokens = Math.min(burst, bucket.tokens + ((now - bucket.at) / 1000) * config.maxPublishRatePerClient);
       bucket.at = now;
       buckets.set(client, bucket);
-      if (bucket.tokens < 1) return limitExceeded(client, callback, `it publishes faster than mqtt.maxPublishRatePerClient (${config.maxPublishRatePerClient}/s)`);
+      if (bucket.tokens < 1)
+        return limitExceeded(
+          client,
+          callback,
+          `it publishes faster than mqtt.maxPublishRatePerClient (${config.maxPublishRatePerClient}/s)`,
+        );
       bucket.tokens -= 1;
       const identity = identities.get(client);
       const decision = identity ? canPublish(identity, packet.topic) : { allowed: false as const, reason: 'not authenticated' };
@@ -173,14 +190,25 @@ export async function createEmbeddedBroker(deps: BrokerDeps): Promise<EmbeddedBr
         dropped.add(packet);
         return callback(null);
       }
-      logger.warn(`refused publish by ${describe(client, identity)} to ${packet.topic}: ${decision.reason}; disconnected (mqtt.onDenied: disconnect)`);
+      logger.warn(
+        `refused publish by ${describe(client, identity)} to ${packet.topic}: ${decision.reason}; disconnected (mqtt.onDenied: disconnect)`,
+      );
       callback(new Error(decision.reason));
     },
     authorizeSubscribe(client, sub: Subscription, callback) {
-      if (sub.topic.length > config.maxTopicLength) return limitExceeded(client, callback, `filter of ${sub.topic.length} characters is over mqtt.maxTopicLength (${config.maxTopicLength})`);
+      if (sub.topic.length > config.maxTopicLength)
+        return limitExceeded(
+          client,
+          callback,
+          `filter of ${sub.topic.length} characters is over mqtt.maxTopicLength (${config.maxTopicLength})`,
+        );
       const held = Object.keys((client as any).subscriptions ?? {}).length;
       if (held >= config.maxSubscriptionsPerClient && !(sub.topic in ((client as any).subscriptions ?? {}))) {
-        return limitExceeded(client, callback, `it holds ${held} subscriptions, the limit (mqtt.maxSubscriptionsPerClient) is ${config.maxSubscriptionsPerClient}`);
+        return limitExceeded(
+          client,
+          callback,
+          `it holds ${held} subscriptions, the limit (mqtt.maxSubscriptionsPerClient) is ${config.maxSubscriptionsPerClient}`,
+        );
       }
       const identity = identities.get(client);
       const decision = identity ? canSubscribe(identity, sub.topic) : { allowed: false as const, reason: 'not authenticated' };
@@ -239,7 +267,11 @@ export async function createEmbeddedBroker(deps: BrokerDeps): Promise<EmbeddedBr
   broker.on('publish', (packet: { topic: string }) => {
     if (!packet.topic.startsWith('$')) routed();
   });
-  metrics.gauge('hearth_mqtt_clients_connected', 'MQTT clients connected', () => (broker as unknown as { connectedClients?: number }).connectedClients ?? 0);
+  metrics.gauge(
+    'hearth_mqtt_clients_connected',
+    'MQTT clients connected',
+    () => (broker as unknown as { connectedClients?: number }).connectedClients ?? 0,
+  );
 
   broker.on('clientError', (client: Client, err: Error) => logger.debug(`client ${client.id} error: ${err.message}`));
   broker.on('connectionError', (_client: Client, err: Error) => logger.debug(`connection error: ${err.message}`));
@@ -248,14 +280,18 @@ export async function createEmbeddedBroker(deps: BrokerDeps): Promise<EmbeddedBr
     const address = req?.socket?.remoteAddress ?? (conn as any).remoteAddress ?? 'unknown';
     if (open >= config.maxConnections) {
       limitHits({ limit: 'max_connections' });
-      logger.warn(`refused connection from ${address}: ${open} connections open, the limit (mqtt.maxConnections) is ${config.maxConnections}`);
+      logger.warn(
+        `refused connection from ${address}: ${open} connections open, the limit (mqtt.maxConnections) is ${config.maxConnections}`,
+      );
       conn.destroy();
       return;
     }
     const fromAddress = perAddress.get(address) ?? 0;
     if (fromAddress >= config.maxConnectionsPerAddress) {
       limitHits({ limit: 'max_connections_per_address' });
-      logger.warn(`refused connection from ${address}: it has ${fromAddress} open, the limit (mqtt.maxConnectionsPerAddress) is ${config.maxConnectionsPerAddress}`);
+      logger.warn(
+        `refused connection from ${address}: it has ${fromAddress} open, the limit (mqtt.maxConnectionsPerAddress) is ${config.maxConnectionsPerAddress}`,
+      );
       conn.destroy();
       return;
     }
@@ -278,15 +314,20 @@ export async function createEmbeddedBroker(deps: BrokerDeps): Promise<EmbeddedBr
       maxBufferBytes: config.maxClientBufferBytes,
       stallMs: SLOW_CLIENT_STALL_MS,
       onStuck: () => {
-        logger.warn(`${client.id ?? 'a client'} from ${address} does not read its messages: the others no longer wait for it; QoS 0 messages to it are dropped while its buffer is full`);
+        logger.warn(
+          `${client.id ?? 'a client'} from ${address} does not read its messages: the others no longer wait for it; QoS 0 messages to it are dropped while its buffer is full`,
+        );
       },
       onDrop: () => {
         droppedQos0();
-        if (drops++ % 1000 === 0) logger.warn(`dropped QoS 0 messages to ${client.id ?? 'a client'}, which does not read them (${drops} so far)`);
+        if (drops++ % 1000 === 0)
+          logger.warn(`dropped QoS 0 messages to ${client.id ?? 'a client'}, which does not read them (${drops} so far)`);
       },
       onCut: () => {
         limitHits({ limit: 'max_client_buffer' });
-        logger.warn(`disconnected ${client.id ?? 'a client'} from ${address}: it does not read its messages (over mqtt.maxClientBufferBytes, ${config.maxClientBufferBytes} bytes, waiting to be sent)`);
+        logger.warn(
+          `disconnected ${client.id ?? 'a client'} from ${address}: it does not read its messages (over mqtt.maxClientBufferBytes, ${config.maxClientBufferBytes} bytes, waiting to be sent)`,
+        );
       },
     });
     hardenParser(client._parser);
@@ -297,7 +338,9 @@ export async function createEmbeddedBroker(deps: BrokerDeps): Promise<EmbeddedBr
       const size = guard.feed(buf);
       if (size > 0) {
         limitHits({ limit: 'max_packet_size' });
-        logger.warn(`disconnected ${client.id ?? 'a client'} from ${address}: packet of ${size} bytes is over mqtt.maxPacketSize (${config.maxPacketSize})`);
+        logger.warn(
+          `disconnected ${client.id ?? 'a client'} from ${address}: packet of ${size} bytes is over mqtt.maxPacketSize (${config.maxPacketSize})`,
+        );
         conn.destroy();
         return;
       }
@@ -327,10 +370,13 @@ function remoteAddress(client: Client): string {
 function describe(client: Client, identity: MqttIdentity | undefined): string {
   if (!identity) return `client ${client.id}`;
   const who =
-    identity.kind === 'user' ? `user ${identity.name}`
-    : identity.kind === 'device' ? `device ${identity.deviceId}`
-    : identity.kind === 'devices' ? identity.name
-    : 'anonymous';
+    identity.kind === 'user'
+      ? `user ${identity.name}`
+      : identity.kind === 'device'
+        ? `device ${identity.deviceId}`
+        : identity.kind === 'devices'
+          ? identity.name
+          : 'anonymous';
   return `${who} (client ${client.id})`;
 }
 

@@ -32,7 +32,12 @@ export interface Bound<S, H> {
 }
 
 /** Binds a TCP (or, with `tls`, a TLS) port for MQTT; connections that arrive before `serve` wait for it. */
-export async function bindMqtt(host: string, port: number, name: ListenerName, tls?: TlsFiles): Promise<Bound<Server | TlsServer, ConnectionHandler>> {
+export async function bindMqtt(
+  host: string,
+  port: number,
+  name: ListenerName,
+  tls?: TlsFiles,
+): Promise<Bound<Server | TlsServer, ConnectionHandler>> {
   let handle: ConnectionHandler | undefined;
   const waiting = new Set<Socket>();
   const onSocket = (socket: Socket) => {
@@ -63,7 +68,9 @@ export async function bindHttp(host: string, port: number, tls?: TlsFiles): Prom
     res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1' });
     res.end(JSON.stringify({ code: 'HEARTH_NOT_READY', message: 'Hearth is starting or stopping' }));
   };
-  const server = tls ? (createHttpsServer({ ...readTlsFiles(tls), minVersion: 'TLSv1.2' }, onRequest) as unknown as HttpServer) : createHttpServer(onRequest);
+  const server = tls
+    ? (createHttpsServer({ ...readTlsFiles(tls), minVersion: 'TLSv1.2' }, onRequest) as unknown as HttpServer)
+    : createHttpServer(onRequest);
   return {
     server,
     port: await listenOn(server, host, port, LISTENERS.http),
@@ -87,10 +94,13 @@ function listenOn(server: Server | TlsServer | HttpServer, host: string, port: n
 
 function listenError(err: NodeJS.ErrnoException, host: string, port: number, name: ListenerName): Error {
   const reason =
-    err.code === 'EADDRINUSE' ? `${port} is in use (another program, or another hub, listens there)`
-    : err.code === 'EACCES' ? `${port} needs privileges (ports below 1024 do)`
-    : err.code === 'EADDRNOTAVAIL' ? `${port} cannot be bound: ${host} is not an address of this machine (set --host)`
-    : undefined;
+    err.code === 'EADDRINUSE'
+      ? `${port} is in use (another program, or another hub, listens there)`
+      : err.code === 'EACCES'
+        ? `${port} needs privileges (ports below 1024 do)`
+        : err.code === 'EADDRNOTAVAIL'
+          ? `${port} cannot be bound: ${host} is not an address of this machine (set --host)`
+          : undefined;
   if (!reason) return err;
   return new HearthError('HEARTH_LISTEN_FAILED', { what: name.what, reason, option: name.option });
 }
@@ -106,14 +116,20 @@ export function readTlsFiles(files: TlsFiles): { cert: Buffer; key: Buffer } {
     try {
       return readFileSync(path);
     } catch (err) {
-      throw new HearthError('HEARTH_CONFIG_INVALID', { problems: `  - tls.${what} ${path} cannot be read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` });
+      throw new HearthError('HEARTH_CONFIG_INVALID', {
+        problems: `  - tls.${what} ${path} cannot be read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      });
     }
   };
   return { cert: read('cert', files.cert), key: read('key', files.key) };
 }
 
 /** Routes WebSocket upgrades on `path` to the broker; other upgrade requests are refused. */
-export function attachWebSocket(http: HttpServer, handle: ConnectionHandler, options: { path: string; maxPayload: number }): WebSocketServer {
+export function attachWebSocket(
+  http: HttpServer,
+  handle: ConnectionHandler,
+  options: { path: string; maxPayload: number },
+): WebSocketServer {
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayload });
   http.on('upgrade', (req, socket, head) => {
     const pathname = (req.url ?? '').split('?')[0];

@@ -84,9 +84,18 @@ export class SqlitePersistence {
     this.#s = prepareStatements(db);
     for (const row of db.prepare('SELECT client_id, topic, qos, rh, rap, nl FROM subscriptions').all() as any[]) {
       this.#subscribedClients.add(row.client_id);
-      if (row.qos > 0) this.#trie.add(row.topic, { clientId: row.client_id, topic: row.topic, qos: row.qos, rh: row.rh ?? undefined, rap: toBool(row.rap), nl: toBool(row.nl) });
+      if (row.qos > 0)
+        this.#trie.add(row.topic, {
+          clientId: row.client_id,
+          topic: row.topic,
+          qos: row.qos,
+          rh: row.rh ?? undefined,
+          rap: toBool(row.rap),
+          nl: toBool(row.nl),
+        });
     }
-    for (const row of db.prepare('SELECT client_id, count(*) AS n FROM outgoing GROUP BY client_id').all() as any[]) this.#queued.set(row.client_id, row.n);
+    for (const row of db.prepare('SELECT client_id, count(*) AS n FROM outgoing GROUP BY client_id').all() as any[])
+      this.#queued.set(row.client_id, row.n);
   }
 
   // Every write joins the transaction of the current tick; its promise settles once that transaction committed,
@@ -139,7 +148,9 @@ export class SqlitePersistence {
 
   #setTrouble(err: unknown): void {
     this.#troubled = err !== undefined;
-    this.#onTrouble?.(err === undefined ? undefined : `broker state is not saved, ${describeStorageTrouble(err)}; live messages are still routed`);
+    this.#onTrouble?.(
+      err === undefined ? undefined : `broker state is not saved, ${describeStorageTrouble(err)}; live messages are still routed`,
+    );
   }
 
   async storeRetained(packet: Record<string, any>): Promise<void> {
@@ -191,9 +202,18 @@ export class SqlitePersistence {
     await this.#write(() => {
       for (const sub of subs) {
         const existing = this.#s.getSub!.get(client.id, sub.topic) as { qos: number } | undefined;
-        if (sub.qos > 0) this.#trie.add(sub.topic, { clientId: client.id, topic: sub.topic, qos: sub.qos, rh: sub.rh, rap: sub.rap, nl: sub.nl });
+        if (sub.qos > 0)
+          this.#trie.add(sub.topic, { clientId: client.id, topic: sub.topic, qos: sub.qos, rh: sub.rh, rap: sub.rap, nl: sub.nl });
         else if (existing && existing.qos > 0) this.#trie.remove(sub.topic, { clientId: client.id, topic: sub.topic });
-        this.#s.putSub!.run(client.id, sub.topic, sub.qos, sub.rh ?? null, fromBool(sub.rap), fromBool(sub.nl), sub.subscriptionIdentifier ?? null);
+        this.#s.putSub!.run(
+          client.id,
+          sub.topic,
+          sub.qos,
+          sub.rh ?? null,
+          fromBool(sub.rap),
+          fromBool(sub.nl),
+          sub.subscriptionIdentifier ?? null,
+        );
       }
       this.#subscribedClients.add(client.id);
     });
@@ -229,7 +249,10 @@ export class SqlitePersistence {
 
   async cleanSubscriptions(client: ClientLike): Promise<void> {
     const subs = await this.subscriptionsByClient(client);
-    await this.removeSubscriptions(client, subs.map((s) => s.topic));
+    await this.removeSubscriptions(
+      client,
+      subs.map((s) => s.topic),
+    );
   }
 
   async outgoingEnqueue(sub: { clientId: string }, packet: Record<string, any>): Promise<void> {
@@ -250,7 +273,9 @@ export class SqlitePersistence {
   }
 
   #dropOldest(clientId: string): void {
-    const victim = (this.#s.oldestQos1!.get(clientId) ?? this.#s.oldest!.get(clientId)) as { id: number; meta: string; payload: Buffer | null } | undefined;
+    const victim = (this.#s.oldestQos1!.get(clientId) ?? this.#s.oldest!.get(clientId)) as
+      | { id: number; meta: string; payload: Buffer | null }
+      | undefined;
     if (!victim) return;
     this.#s.delOutgoingById!.run(victim.id);
     this.#queued.set(clientId, (this.#queued.get(clientId) ?? 1) - 1);
@@ -258,7 +283,9 @@ export class SqlitePersistence {
     const packet = decodePacket(victim.meta, victim.payload);
     // Log the first drop and then every 100th, so a dead device's queue cannot flood the log either.
     if (this.#dropped === 1 || this.#dropped % 100 === 0) {
-      this.#logger?.warn(`offline queue of client ${clientId} is full (${this.#max} messages): dropped its oldest message on ${packet.topic} (${this.#dropped} dropped since start)`);
+      this.#logger?.warn(
+        `offline queue of client ${clientId} is full (${this.#max} messages): dropped its oldest message on ${packet.topic} (${this.#dropped} dropped since start)`,
+      );
     }
     this.#onDrop?.(clientId, packet);
   }
@@ -267,13 +294,17 @@ export class SqlitePersistence {
     await this.#write(() => {
       // The same packet (broker id + counter) gets its new message id; the id lives in its own column and
       // overrides the stored meta on read, so no re-encoding per message.
-      const same = this.#s.outgoingByCounter!.get(client.id, packet.brokerId ?? null, packet.brokerCounter ?? null) as { id: number } | undefined;
+      const same = this.#s.outgoingByCounter!.get(client.id, packet.brokerId ?? null, packet.brokerCounter ?? null) as
+        | { id: number }
+        | undefined;
       if (same) {
         this.#s.setOutgoingMessageId!.run(packet.messageId, same.id);
         return;
       }
       // Another packet (from another broker) holding this message id is replaced, as the memory persistence does.
-      const other = this.#s.outgoingByMessageIdOtherBroker!.get(client.id, packet.messageId, packet.brokerId ?? null) as { id: number } | undefined;
+      const other = this.#s.outgoingByMessageIdOtherBroker!.get(client.id, packet.messageId, packet.brokerId ?? null) as
+        | { id: number }
+        | undefined;
       if (other) {
         const { meta, payload } = encodePacket(packet);
         this.#s.replaceOutgoing!.run(packet.brokerId ?? null, packet.brokerCounter ?? null, packet.messageId, meta, payload, other.id);
@@ -285,7 +316,9 @@ export class SqlitePersistence {
 
   async outgoingClearMessageId(client: ClientLike, packet: Record<string, any>): Promise<Record<string, any> | undefined> {
     return this.#write(() => {
-      const row = this.#s.outgoingByMessageId!.get(client.id, packet.messageId) as { id: number; message_id: number | null; meta: string; payload: Buffer | null } | undefined;
+      const row = this.#s.outgoingByMessageId!.get(client.id, packet.messageId) as
+        | { id: number; message_id: number | null; meta: string; payload: Buffer | null }
+        | undefined;
       if (!row) return undefined;
       this.#s.delOutgoingById!.run(row.id);
       this.#queued.set(client.id, Math.max(0, (this.#queued.get(client.id) ?? 1) - 1));
@@ -325,7 +358,14 @@ export class SqlitePersistence {
 
   /** Records an incoming QoS 1 message before it is acknowledged; durable once the promise resolves. */
   async journalPut(clientId: string, messageId: number, packet: Record<string, any>): Promise<void> {
-    const { meta, payload } = encodePacket({ cmd: 'publish', topic: packet.topic, payload: packet.payload, qos: packet.qos, retain: packet.retain, dup: false });
+    const { meta, payload } = encodePacket({
+      cmd: 'publish',
+      topic: packet.topic,
+      payload: packet.payload,
+      qos: packet.qos,
+      retain: packet.retain,
+      dup: false,
+    });
     await this.#write(() => this.#s.putJournal!.run(clientId, messageId, meta, payload));
   }
 
@@ -391,11 +431,15 @@ function prepareStatements(db: Database): Record<string, Statement> {
     anySub: p('SELECT 1 FROM subscriptions WHERE client_id = ? LIMIT 1'),
     subsByClient: p('SELECT topic, qos, rh, rap, nl, sid FROM subscriptions WHERE client_id = ? ORDER BY rowid'),
     clientsByTopic: p('SELECT client_id FROM subscriptions WHERE topic = ? ORDER BY rowid'),
-    putOutgoing: p('INSERT INTO outgoing (client_id, broker_id, broker_counter, message_id, qos, meta, payload) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+    putOutgoing: p(
+      'INSERT INTO outgoing (client_id, broker_id, broker_counter, message_id, qos, meta, payload) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    ),
     outgoingByClient: p('SELECT id, broker_id, broker_counter, message_id, meta, payload FROM outgoing WHERE client_id = ? ORDER BY id'),
     outgoingByMessageId: p('SELECT id, message_id, meta, payload FROM outgoing WHERE client_id = ? AND message_id = ? ORDER BY id LIMIT 1'),
     outgoingByCounter: p('SELECT id FROM outgoing WHERE client_id = ? AND broker_id IS ? AND broker_counter IS ? ORDER BY id LIMIT 1'),
-    outgoingByMessageIdOtherBroker: p('SELECT id FROM outgoing WHERE client_id = ? AND message_id = ? AND broker_id IS NOT ? ORDER BY id LIMIT 1'),
+    outgoingByMessageIdOtherBroker: p(
+      'SELECT id FROM outgoing WHERE client_id = ? AND message_id = ? AND broker_id IS NOT ? ORDER BY id LIMIT 1',
+    ),
     setOutgoingMessageId: p('UPDATE outgoing SET message_id = ? WHERE id = ?'),
     replaceOutgoing: p('UPDATE outgoing SET broker_id = ?, broker_counter = ?, message_id = ?, meta = ?, payload = ? WHERE id = ?'),
     delOutgoingById: p('DELETE FROM outgoing WHERE id = ?'),

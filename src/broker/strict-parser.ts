@@ -31,6 +31,7 @@ export function hardenParser(parser: PacketParser): void {
   const parseUnsubscribe = parser._parseUnsubscribe.bind(parser);
   parser._parseUnsubscribe = () => {
     parseUnsubscribe();
-    if (!parser.error && parser.packet.unsubscriptions?.length === 0) parser._emitError(new Error('UNSUBSCRIBE without a topic filter [MQTT-3.10.3-2]'));
+    if (!parser.error && parser.packet.unsubscriptions?.length === 0)
+      parser._emitError(new Error('UNSUBSCRIBE without a topic filter [MQTT-3.10.3-2]'));
   };
 }

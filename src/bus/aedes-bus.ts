@@ -2,7 +2,17 @@
 // The one place beside src/broker/ that knows aedes: it also tells presence which client published what and when a
 // client's connection ends (ClientActivity).
 import type { Aedes, Client } from 'aedes';
-import type { BusHandler, BusMessage, BusStatus, ClientActivity, ClientHandle, HubBus, PublishOptions, QoS, SubscribeOptions } from './message-bus.js';
+import type {
+  BusHandler,
+  BusMessage,
+  BusStatus,
+  ClientActivity,
+  ClientHandle,
+  HubBus,
+  PublishOptions,
+  QoS,
+  SubscribeOptions,
+} from './message-bus.js';
 
 interface AedesPacketLike {
   topic: string;
@@ -23,7 +33,11 @@ export class AedesBus implements HubBus {
     // answer synchronously (or none at all, while the hub stops and its parts unsubscribe), a backlog recurses once
     // per message and a flood overflows the stack. One listener that always answers on the next turn, as aedes does
     // for its own deliveries, unwinds it.
-    (broker as any).subscribe('#', (_packet: unknown, cb: () => void) => setImmediate(cb), () => undefined);
+    (broker as any).subscribe(
+      '#',
+      (_packet: unknown, cb: () => void) => setImmediate(cb),
+      () => undefined,
+    );
   }
 
   async subscribe(filter: string, handler: BusHandler, options: SubscribeOptions = {}): Promise<() => Promise<void>> {
@@ -82,9 +96,7 @@ export class AedesBus implements HubBus {
       retain: options.retain ?? false,
       dup: false,
     };
-    return new Promise((resolve, reject) =>
-      (this.#broker as any).publish(packet, (err?: Error) => (err ? reject(err) : resolve())),
-    );
+    return new Promise((resolve, reject) => (this.#broker as any).publish(packet, (err?: Error) => (err ? reject(err) : resolve())));
   }
 }
 
@@ -112,7 +124,9 @@ function clientActivity(broker: Aedes): ClientActivity {
       }),
     onGone: (fn) => {
       const offs = [
-        on('clientDisconnect', (client: Client) => fn(client as unknown as ClientHandle, 'its client disconnected without publishing offline')),
+        on('clientDisconnect', (client: Client) =>
+          fn(client as unknown as ClientHandle, 'its client disconnected without publishing offline'),
+        ),
         on('keepaliveTimeout', (client: Client) => fn(client as unknown as ClientHandle, 'its client missed its keepalive')),
       ];
       return () => {

@@ -45,8 +45,12 @@ export class BridgeInbound {
       try {
         // nl: not the bridge's own messages (no loop); rap: retained as published; rh 1: no retained replay into a
         // session that already holds the subscription; the identifier names the rule a message is for.
-        const grants = await link.subscribe({ [filter]: { qos, ...(v5 ? { nl: true, rap: true, rh: 1 } : {}) } }, v5 ? { subscriptionIdentifier: id } : undefined);
-        if ((grants[0]?.qos ?? 0x80) >= 0x80) logger.error(`${link.broker} refused the subscription to ${filter} (code ${grants[0]?.qos}): allow the bridge's user to read it`);
+        const grants = await link.subscribe(
+          { [filter]: { qos, ...(v5 ? { nl: true, rap: true, rh: 1 } : {}) } },
+          v5 ? { subscriptionIdentifier: id } : undefined,
+        );
+        if ((grants[0]?.qos ?? 0x80) >= 0x80)
+          logger.error(`${link.broker} refused the subscription to ${filter} (code ${grants[0]?.qos}): allow the bridge's user to read it`);
       } catch (err) {
         logger.warn(`subscribing to ${filter} on ${link.broker} failed: ${(err as Error).message}`);
       }

@@ -120,7 +120,10 @@ export class Bridge {
   /** Subscribes locally (before the hub's bus connects) and opens the remote connection; what waited is sent on. */
   async start(): Promise<void> {
     const queued = this.#out.depth + this.#in.depth;
-    if (queued > 0) this.#logger.info(`${queued} message(s) kept from before the restart wait to be forwarded (${this.#out.depth} out, ${this.#in.depth} in)`);
+    if (queued > 0)
+      this.#logger.info(
+        `${queued} message(s) kept from before the restart wait to be forwarded (${this.#out.depth} out, ${this.#in.depth} in)`,
+      );
     for (const filter of new Set(this.#rules.filter((r) => r.direction !== 'in').map((r) => r.localFilter))) {
       this.#unsubscribe.push(await this.#bus.subscribe(filter, (m) => this.#fromLocal(filter, m), { retained: true, asPublished: true }));
     }
@@ -240,7 +243,9 @@ export class Bridge {
 
   #drop(reason: DropReason): void {
     this.#droppedBy[reason]++;
-    this.#logDrops(reason === 'qos0_offline' ? `QoS 0 messages while ${this.#link.broker} is out of reach` : 'messages that could not be stored');
+    this.#logDrops(
+      reason === 'qos0_offline' ? `QoS 0 messages while ${this.#link.broker} is out of reach` : 'messages that could not be stored',
+    );
   }
 
   #logFull(): void {
@@ -259,6 +264,9 @@ export class Bridge {
 
 /** One client id per hub and bridge: two hubs bridging to the same broker must not take each other's session. */
 function defaultClientId(name: string): string {
-  const host = hostname().replace(/[^\x21-\x7e]/g, '').slice(0, 64) || 'hub';
+  const host =
+    hostname()
+      .replace(/[^\x21-\x7e]/g, '')
+      .slice(0, 64) || 'hub';
   return `hearth-${host}-${name}`;
 }

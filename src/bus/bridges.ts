@@ -29,7 +29,8 @@ export class Bridges {
     deps.configs.forEach((c, i) => {
       if (names.has(c.name)) problems.push(`  - bridges[${i}].name: "${c.name}" names another bridge already`);
       names.add(c.name);
-      if (c.passwordEnv && !env[c.passwordEnv]) problems.push(`  - bridges[${i}].passwordEnv: the environment variable ${c.passwordEnv} is not set`);
+      if (c.passwordEnv && !env[c.passwordEnv])
+        problems.push(`  - bridges[${i}].passwordEnv: the environment variable ${c.passwordEnv} is not set`);
     });
     if (problems.length > 0) throw new HearthError('HEARTH_CONFIG_INVALID', { problems: problems.join('\n') });
     this.#bridges = deps.configs.map((c) => {
@@ -41,7 +42,8 @@ export class Bridges {
         bus: deps.bus,
         db: deps.db,
         logger: deps.logger.child(`bridge:${name}`),
-        onChange: (s) => deps.health.report(`bridge ${name}`, s.connected ? undefined : `cannot reach ${s.url}${s.error ? ` (${s.error})` : ''}; ${kept}`),
+        onChange: (s) =>
+          deps.health.report(`bridge ${name}`, s.connected ? undefined : `cannot reach ${s.url}${s.error ? ` (${s.error})` : ''}; ${kept}`),
       });
     });
     this.#registerMetrics(deps.metrics);
@@ -64,13 +66,36 @@ export class Bridges {
   }
 
   #registerMetrics(metrics: Metrics): void {
-    const each = <T>(fn: (s: BridgeStatus) => T[]) => () => this.status().flatMap(fn);
+    const each =
+      <T>(fn: (s: BridgeStatus) => T[]) =>
+      () =>
+        this.status().flatMap(fn);
     const directions = (s: BridgeStatus, pick: (d: 'out' | 'in') => number) =>
       (['out', 'in'] as const).map((direction) => ({ labels: { bridge: s.name, direction }, value: pick(direction) }));
-    metrics.labelled('hearth_bridge_connected', 'Bridges connected to their remote broker (1) or not (0)', 'gauge', each((s) => [{ labels: { bridge: s.name }, value: s.connected ? 1 : 0 }]));
-    metrics.labelled('hearth_bridge_queued', 'Messages waiting: out for the remote broker, in for the local one', 'gauge', each((s) => directions(s, (d) => s.queued[d])));
-    metrics.labelled('hearth_bridge_queued_bytes', 'Bytes (topics and payloads) waiting, by direction', 'gauge', each((s) => directions(s, (d) => s.queuedBytes[d])));
-    metrics.labelled('hearth_bridge_forwarded_total', 'Messages forwarded (and acknowledged, at QoS 1) since start', 'counter', each((s) => directions(s, (d) => s.forwarded[d])));
+    metrics.labelled(
+      'hearth_bridge_connected',
+      'Bridges connected to their remote broker (1) or not (0)',
+      'gauge',
+      each((s) => [{ labels: { bridge: s.name }, value: s.connected ? 1 : 0 }]),
+    );
+    metrics.labelled(
+      'hearth_bridge_queued',
+      'Messages waiting: out for the remote broker, in for the local one',
+      'gauge',
+      each((s) => directions(s, (d) => s.queued[d])),
+    );
+    metrics.labelled(
+      'hearth_bridge_queued_bytes',
+      'Bytes (topics and payloads) waiting, by direction',
+      'gauge',
+      each((s) => directions(s, (d) => s.queuedBytes[d])),
+    );
+    metrics.labelled(
+      'hearth_bridge_forwarded_total',
+      'Messages forwarded (and acknowledged, at QoS 1) since start',
+      'counter',
+      each((s) => directions(s, (d) => s.forwarded[d])),
+    );
     metrics.labelled(
       'hearth_bridge_dropped_total',
       'Messages dropped since start: queue_full (the oldest, beyond maxQueued or maxQueuedBytes), qos0_offline (QoS 0 while the other side is out of reach), storage (the disk refused them)',
@@ -85,6 +110,9 @@ export function tellLeftoverQueues(db: Database, logger: Logger, configured: Hea
   const names = new Set(configured.map((c) => c.name));
   const rows = db.prepare('SELECT bridge, count(*) AS n FROM bridge_queue GROUP BY bridge').all() as Array<{ bridge: string; n: number }>;
   for (const { bridge, n } of rows) {
-    if (!names.has(bridge)) logger.warn(`${n} message(s) queued for bridge "${bridge}" wait in the database, but no bridge of that name is configured: add it back to send them`);
+    if (!names.has(bridge))
+      logger.warn(
+        `${n} message(s) queued for bridge "${bridge}" wait in the database, but no bridge of that name is configured: add it back to send them`,
+      );
   }
 }

@@ -12,7 +12,7 @@ export function mosquittoDeviceLogin(deviceId: string, brokerUrl: string): strin
   const password = generatePassword();
   return [
     `Hearth runs on the broker ${broker} (mqtt.url): device logins and their rights are the broker's, so create ${deviceId}'s there.`,
-    'On Mosquitto, on the broker\'s machine (the password is shown once; to type one instead, leave out -b and the password):',
+    "On Mosquitto, on the broker's machine (the password is shown once; to type one instead, leave out -b and the password):",
     '',
     `  sudo mosquitto_passwd -b /etc/mosquitto/passwd ${deviceId} '${password}'`,
     '',

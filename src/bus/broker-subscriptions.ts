@@ -42,11 +42,20 @@ export class BrokerSubscriptions {
     let sub = this.#subs.get(filter);
     const isNew = !sub;
     if (!sub) {
-      sub = { filter, id: this.#idFor(filter), asPublished: options.asPublished === true, handlers: new Set(), atBroker: false, covered: new Set() };
+      sub = {
+        filter,
+        id: this.#idFor(filter),
+        asPublished: options.asPublished === true,
+        handlers: new Set(),
+        atBroker: false,
+        covered: new Set(),
+      };
       this.#subs.set(filter, sub);
       this.#byId.set(sub.id, sub);
     } else if (options.asPublished && !sub.asPublished) {
-      this.#logger.warn(`${filter} is already subscribed without Retain As Published: its live messages reach the new subscriber without their retain flag`);
+      this.#logger.warn(
+        `${filter} is already subscribed without Retain As Published: its live messages reach the new subscriber without their retain flag`,
+      );
     }
     const entry = { handler, skipRetained: options.retained === false };
     sub.handlers.add(entry);
@@ -154,7 +163,10 @@ export class BrokerSubscriptions {
     );
     const code = grants[0]?.qos ?? 0x80;
     // [MQTT-3.9.3] 0x80 and above: the broker refused this filter (its ACL, most often).
-    if (code >= 0x80) throw new Error(`the broker refused Hearth's subscription to ${sub.filter} (code ${code}): give Hearth's MQTT user read access to it in the broker's ACL`);
+    if (code >= 0x80)
+      throw new Error(
+        `the broker refused Hearth's subscription to ${sub.filter} (code ${code}): give Hearth's MQTT user read access to it in the broker's ACL`,
+      );
     sub.atBroker = true;
   }
 
@@ -170,7 +182,9 @@ export class BrokerSubscriptions {
         if (sub) targets.push(sub);
         else if (!this.#unknownIds.has(id) && this.#unknownIds.size < 100) {
           this.#unknownIds.add(id);
-          this.#logger.debug(`a message on ${topic} for a subscription this hub no longer has (id ${id}, from an earlier run's session): ignored`);
+          this.#logger.debug(
+            `a message on ${topic} for a subscription this hub no longer has (id ${id}, from an earlier run's session): ignored`,
+          );
         }
       }
     } else {

@@ -21,7 +21,10 @@ export function createExternalBus(mqtt: HearthConfig['mqtt'], logger: Logger): M
 }
 
 /** Reports the connection in /healthz and /metrics from now on (and at once); returns the function that stops it. */
-export function reportBrokerConnection(bus: MqttClientBus, deps: { health: Health; metrics: Metrics; stopping: () => boolean }): () => void {
+export function reportBrokerConnection(
+  bus: MqttClientBus,
+  deps: { health: Health; metrics: Metrics; stopping: () => boolean },
+): () => void {
   const { health, metrics } = deps;
   const lost = metrics.counter('hearth_mqtt_broker_disconnects_total', 'Times the connection to the external broker was lost');
   metrics.gauge('hearth_mqtt_broker_connected', 'Connected to the external broker (1) or not (0)', () => (bus.status().connected ? 1 : 0));
@@ -35,7 +38,10 @@ export function reportBrokerConnection(bus: MqttClientBus, deps: { health: Healt
     if (deps.stopping()) return;
     if (wasConnected) lost();
     wasConnected = false;
-    health.report('broker', `not connected to ${status.broker}${status.error ? ` (${status.error})` : ''}; reconnecting, and refusing commands until it is back`);
+    health.report(
+      'broker',
+      `not connected to ${status.broker}${status.error ? ` (${status.error})` : ''}; reconnecting, and refusing commands until it is back`,
+    );
   };
   report(bus.status());
   return bus.onChange(report);

@@ -7,7 +7,8 @@ import type { BusHandler, BusStatus, HubBus, PublishOptions, SubscribeOptions } 
 import { MqttLink, type MqttLinkOptions } from './mqtt-link.js';
 
 /** Where and how the hub connects (as any MqttLink: url, login, client id, TLS files, session expiry), and more. */
-export interface MqttClientBusOptions extends Pick<MqttLinkOptions, 'url' | 'username' | 'password' | 'clientId' | 'tls' | 'sessionExpirySeconds'> {
+export interface MqttClientBusOptions
+  extends Pick<MqttLinkOptions, 'url' | 'username' | 'password' | 'clientId' | 'tls' | 'sessionExpirySeconds'> {
   logger: Logger;
   /** The hub's birth (`online`, retained, on every connection) and will (`offline`); none when undefined. */
   statusTopic?: string;
@@ -86,7 +87,9 @@ export class MqttClientBus implements HubBus {
       throw new BrokerRefusedError(`${this.#link.broker} refused Hearth: ${this.#refused} (mqtt.username, mqtt.password, mqtt.clientId)`);
     }
     if (!this.#link.connected) {
-      this.#logger.warn(`${this.#link.broker} is not reachable (${this.#link.state.error ?? 'no answer'}): Hearth runs without it, refuses commands meanwhile, and keeps trying`);
+      this.#logger.warn(
+        `${this.#link.broker} is not reachable (${this.#link.state.error ?? 'no answer'}): Hearth runs without it, refuses commands meanwhile, and keeps trying`,
+      );
     }
   }
 
@@ -134,7 +137,12 @@ export class MqttClientBus implements HubBus {
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<never>((_, reject) => {
       timer = setTimeout(
-        () => reject(new BrokerUnavailableError(`${this.#link.broker} has not acknowledged it within ${ackMs / 1000} s; it is sent again when the connection is back`)),
+        () =>
+          reject(
+            new BrokerUnavailableError(
+              `${this.#link.broker} has not acknowledged it within ${ackMs / 1000} s; it is sent again when the connection is back`,
+            ),
+          ),
         ackMs,
       );
     });

@@ -1,7 +1,13 @@
 // An MQTT connection that keeps itself up: MQTT 5 when the broker speaks it (else 3.1.1), a persistent session,
 // reconnection with backoff, and where it stands in words. The external bus and each bridge's remote side use one.
 import { readFileSync } from 'node:fs';
-import mqtt, { type IClientOptions, type IClientPublishOptions, type IClientSubscribeOptions, type ISubscriptionGrant, type MqttClient } from 'mqtt';
+import mqtt, {
+  type IClientOptions,
+  type IClientPublishOptions,
+  type IClientSubscribeOptions,
+  type ISubscriptionGrant,
+  type MqttClient,
+} from 'mqtt';
 import type { IPublishPacket } from 'mqtt-packet';
 import type { Logger } from '../shared/logger.js';
 
@@ -103,7 +109,9 @@ export class MqttLink {
       try {
         this.#tls[key] = readFileSync(file);
       } catch (err) {
-        throw new Error(`${this.#options.label}: cannot read the TLS ${key} file ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+        throw new Error(
+          `${this.#options.label}: cannot read the TLS ${key} file ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+        );
       }
     }
     this.#connect();
@@ -117,7 +125,10 @@ export class MqttLink {
     // A clean DISCONNECT keeps the session (and discards the will); a link that is down has nothing to say goodbye on.
     // mqtt.js waits for the messages in flight to be acknowledged first: a broker that stops answering meanwhile must
     // not hold the hub's shutdown, and what was not acknowledged is sent again next time (the bridges keep it).
-    const ended = client.endAsync(!this.#state.connected).then(() => true, () => true);
+    const ended = client.endAsync(!this.#state.connected).then(
+      () => true,
+      () => true,
+    );
     const late = new Promise<false>((resolve) => setTimeout(() => resolve(false), 2000).unref());
     if (!(await Promise.race([ended, late]))) client.stream?.destroy();
   }
@@ -126,8 +137,11 @@ export class MqttLink {
     await this.#current().publishAsync(topic, payload, options);
   }
 
-  async subscribe(subscriptions: Record<string, IClientSubscribeOptions>, properties?: { subscriptionIdentifier: number }): Promise<ISubscriptionGrant[]> {
-    return this.#current().subscribeAsync(subscriptions as any, properties ? { properties } as any : undefined);
+  async subscribe(
+    subscriptions: Record<string, IClientSubscribeOptions>,
+    properties?: { subscriptionIdentifier: number },
+  ): Promise<ISubscriptionGrant[]> {
+    return this.#current().subscribeAsync(subscriptions as any, properties ? ({ properties } as any) : undefined);
   }
 
   async unsubscribe(filter: string): Promise<void> {
@@ -167,7 +181,13 @@ export class MqttLink {
       const first = !this.#everConnected;
       this.#everConnected = true;
       this.#delay = o.backoff?.minMs ?? 1000;
-      this.#state = { connected: true, protocolVersion: this.#version, sessionPresent: connack.sessionPresent, since: Date.now(), attempts: 0 };
+      this.#state = {
+        connected: true,
+        protocolVersion: this.#version,
+        sessionPresent: connack.sessionPresent,
+        since: Date.now(),
+        attempts: 0,
+      };
       this.#logger.info(
         `${first ? 'connected to' : 'reconnected to'} ${this.broker} (MQTT ${this.#version === 5 ? '5' : '3.1.1'}, ` +
           `${connack.sessionPresent ? 'session resumed' : 'new session'}, client id ${JSON.stringify(o.clientId)})`,
@@ -180,7 +200,9 @@ export class MqttLink {
     client.on('error', (err) => {
       const code = (err as { code?: unknown }).code;
       if (typeof code === 'number' && NO_MQTT5.has(code) && this.#version === 5) {
-        this.#logger.info(`${this.broker} does not speak MQTT 5: using MQTT 3.1.1 (no session expiry, no subscription identifiers or no-local)`);
+        this.#logger.info(
+          `${this.broker} does not speak MQTT 5: using MQTT 3.1.1 (no session expiry, no subscription identifiers or no-local)`,
+        );
         this.#version = 4;
         this.#delay = 0;
         this.#negotiating = true;
@@ -216,7 +238,9 @@ export class MqttLink {
     const max = this.#options.backoff?.maxMs ?? 30_000;
     this.#delay = Math.min(max, Math.max(this.#options.backoff?.minMs ?? 1000, delay * 2));
     this.#state.attempts++;
-    this.#logger.debug(`${this.#options.label}: next attempt to reach ${this.broker} in ${delay} ms (${this.#state.error ?? 'not connected'})`);
+    this.#logger.debug(
+      `${this.#options.label}: next attempt to reach ${this.broker} in ${delay} ms (${this.#state.error ?? 'not connected'})`,
+    );
     this.#timer = setTimeout(() => {
       const client = this.#client!;
       if (this.#stopping) return;
@@ -250,7 +274,8 @@ function describeError(err: Error): string {
   if (typeof code === 'string') return NETWORK[code] ? `${NETWORK[code]} (${err.message})` : err.message;
   if (typeof code === 'number') {
     // Mosquitto answers a wrong password with "not authorized" (0x87) over MQTT 5: the advice covers both.
-    if ([4, 5, 134, 135].includes(code)) return `the broker refused the login (${err.message}): check the username and password, and that the broker lets that user connect`;
+    if ([4, 5, 134, 135].includes(code))
+      return `the broker refused the login (${err.message}): check the username and password, and that the broker lets that user connect`;
     if (code === 2 || code === 133) return `the broker refused the client id (${err.message}): choose another client id`;
     return err.message;
   }

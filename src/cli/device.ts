@@ -30,7 +30,9 @@ export async function runDeviceAdd(config: HearthConfig, deviceId: string, adapt
   try {
     const { username, password } = await new UserRepo(db).addDeviceCredential(deviceId, topics);
     const may = topics ? `; it may publish to ${topics.publish.join(', ')} and subscribe to ${topics.subscribe.join(', ')}` : '';
-    process.stdout.write(`Device ${deviceId} may now connect with\n  username: ${username}\n  password: ${password}\n(the password is shown once${may})\n`);
+    process.stdout.write(
+      `Device ${deviceId} may now connect with\n  username: ${username}\n  password: ${password}\n(the password is shown once${may})\n`,
+    );
   } finally {
     db.close();
   }

@@ -10,7 +10,12 @@ import { NotificationCentre } from '../notify/notification-centre.js';
 import { Notifier } from '../notify/notifier.js';
 import type { Out } from './output.js';
 
-export async function runNotifyTest(config: HearthConfig, channel: string | undefined, out: Out, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+export async function runNotifyTest(
+  config: HearthConfig,
+  channel: string | undefined,
+  out: Out,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<number> {
   // The dashboard channel writes into the hub's database; an open dashboard shows it when it next loads the list.
   const db = openDatabase(config.dataDir);
   const notifier = new Notifier({
@@ -21,11 +26,14 @@ export async function runNotifyTest(config: HearthConfig, channel: string | unde
   });
   try {
     if (channel !== undefined && !notifier.channelNames.includes(channel)) {
-      throw new HearthError('HEARTH_NOT_FOUND', { message: `no notification channel named "${channel}" (configured: ${notifier.channelNames.join(', ')})` });
+      throw new HearthError('HEARTH_NOT_FOUND', {
+        message: `no notification channel named "${channel}" (configured: ${notifier.channelNames.join(', ')})`,
+      });
     }
     const results = await notifier.test(channel);
     if (results.length === 0) out('No channel is enabled: configure notify.channels (see the README, "Getting alerts on your phone").');
-    for (const r of results) out(`${r.channel} (${r.type ?? 'unknown'}): ${r.status === 'delivered' ? 'delivered' : 'FAILED'} — ${r.detail}`);
+    for (const r of results)
+      out(`${r.channel} (${r.type ?? 'unknown'}): ${r.status === 'delivered' ? 'delivered' : 'FAILED'} — ${r.detail}`);
     const failed = results.filter((r) => r.status !== 'delivered').length;
     if (results.length > 0) out(failed ? `${failed} of ${results.length} channel(s) failed` : `${results.length} channel(s) answered`);
     return failed ? 1 : 0;

@@ -20,7 +20,27 @@ export async function runRulesCheck(dir: string, out: Out): Promise<number> {
   }
   const count = (what: string, n: number) => (n > 0 || what === 'rule' ? `, ${n} ${what}(s)` : '');
   const sum = (pick: (f: (typeof files)[number]) => unknown[]) => files.reduce((n, f) => n + pick(f).length, 0);
-  const held = count('rule', sum((f) => f.rules)) + count('scene', sum((f) => f.scenes)) + count('script', sum((f) => f.scripts)) + count('helper', sum((f) => f.helpers)) + count('blueprint', sum((f) => f.blueprints));
+  const held =
+    count(
+      'rule',
+      sum((f) => f.rules),
+    ) +
+    count(
+      'scene',
+      sum((f) => f.scenes),
+    ) +
+    count(
+      'script',
+      sum((f) => f.scripts),
+    ) +
+    count(
+      'helper',
+      sum((f) => f.helpers),
+    ) +
+    count(
+      'blueprint',
+      sum((f) => f.blueprints),
+    );
   out(problems === 0 ? `${files.length} file(s)${held}: all valid` : `${problems} problem(s) in ${files.length} file(s)`);
   return problems === 0 ? 0 : 1;
 }

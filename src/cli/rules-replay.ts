@@ -21,8 +21,18 @@ export async function runRulesReplay(config: HearthConfig, file: string, range: 
     // The file's own dir is its rules dir: the blueprints, scripts and scenes it uses are there.
     const dir = new RuleDirectory({ dir: dirname(resolve(file)), clock: systemClock, logger: createLogger({ level: 'silent' }) });
     dir.loadAll();
-    const result = await replayRule(new HistoryRepo(db), readFileSync(file, 'utf8'), from, to, config.location, file, replayDirOf(dir, basename(file)));
-    out(`Replayed ${result.messages} recorded message(s) on ${result.topics.join(', ') || 'no recorded topics'} from ${result.from} to ${result.to}; actions were not executed.`);
+    const result = await replayRule(
+      new HistoryRepo(db),
+      readFileSync(file, 'utf8'),
+      from,
+      to,
+      config.location,
+      file,
+      replayDirOf(dir, basename(file)),
+    );
+    out(
+      `Replayed ${result.messages} recorded message(s) on ${result.topics.join(', ') || 'no recorded topics'} from ${result.from} to ${result.to}; actions were not executed.`,
+    );
     const ran = result.runs.filter((r) => r.outcome === 'ran' || r.outcome === 'stopped');
     out(ran.length ? `It would have fired ${ran.length} time(s):` : 'It would not have fired.');
     for (const r of ran) {
@@ -30,7 +40,8 @@ export async function runRulesReplay(config: HearthConfig, file: string, range: 
       for (const p of r.published) out(`      would publish ${p.topic} = ${JSON.stringify(p.payload)} at ${p.at}`);
     }
     const other = Object.entries(result.outcomes).filter(([k]) => k !== 'ran' && k !== 'stopped');
-    if (other.length) out(`Other evaluations: ${other.map(([k, n]) => `${n} ${k}`).join(', ')} (see a trace with the dashboard or the API).`);
+    if (other.length)
+      out(`Other evaluations: ${other.map(([k, n]) => `${n} ${k}`).join(', ')} (see a trace with the dashboard or the API).`);
     return 0;
   } finally {
     db.close();
@@ -39,6 +50,9 @@ export async function runRulesReplay(config: HearthConfig, file: string, range: 
 
 function parseTime(text: string | undefined, fallback: number, name: string): number {
   const t = parseTimeArg(text, fallback);
-  if (t === undefined) throw new HearthError('HEARTH_VALIDATION', { message: `--${name} must be ${TIME_FORMS} (2026-11-01T08:00), got ${JSON.stringify(text)}` });
+  if (t === undefined)
+    throw new HearthError('HEARTH_VALIDATION', {
+      message: `--${name} must be ${TIME_FORMS} (2026-11-01T08:00), got ${JSON.stringify(text)}`,
+    });
   return t;
 }

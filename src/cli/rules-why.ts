@@ -10,7 +10,9 @@ export function runRulesWhy(dataDir: string, ruleId: string, count: number, out:
   try {
     const traces = new TraceReader(db).latest(ruleId, Math.max(1, count));
     if (traces.length === 0) {
-      out(`No traces for rule "${ruleId}" yet: it has not been triggered, or no message reached its triggers. Check the id with: hearth rules check`);
+      out(
+        `No traces for rule "${ruleId}" yet: it has not been triggered, or no message reached its triggers. Check the id with: hearth rules check`,
+      );
       return 1;
     }
     for (const [i, trace] of traces.entries()) {

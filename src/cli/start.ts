@@ -25,9 +25,13 @@ export async function runStart(config: HearthConfig): Promise<number> {
   process.on('SIGHUP', () => hub.reloadTls());
   const ports = await hub.start();
   if (hub.external) {
-    process.stdout.write(`Hearth is running: MQTT on the broker ${hub.bus.status().broker} (no MQTT listener here), HTTP port ${ports.http} (dashboard http://${displayHost(config.host)}:${ports.http}/)\n`);
+    process.stdout.write(
+      `Hearth is running: MQTT on the broker ${hub.bus.status().broker} (no MQTT listener here), HTTP port ${ports.http} (dashboard http://${displayHost(config.host)}:${ports.http}/)\n`,
+    );
   } else {
-    process.stdout.write(`Hearth is running: MQTT port ${ports.mqtt}, HTTP port ${ports.http} (dashboard http://${displayHost(config.host)}:${ports.http}/, MQTT over WebSocket ws://${displayHost(config.host)}:${ports.http}/mqtt)${ports.mqtts ? `, MQTT over TLS port ${ports.mqtts}` : ''}\n`);
+    process.stdout.write(
+      `Hearth is running: MQTT port ${ports.mqtt}, HTTP port ${ports.http} (dashboard http://${displayHost(config.host)}:${ports.http}/, MQTT over WebSocket ws://${displayHost(config.host)}:${ports.http}/mqtt)${ports.mqtts ? `, MQTT over TLS port ${ports.mqtts}` : ''}\n`,
+    );
   }
   return new Promise<number>(() => undefined); // runs until a signal
 }

@@ -24,7 +24,8 @@ export async function runUserAdd(config: HearthConfig, name: string, role: Role,
   }
   process.stdout.write(
     `User ${name} (${role}) saved${supplied ? '' : ` with password: ${password} (shown once)`}` +
-      (ended > 0 ? `; ${ended} login session${ended === 1 ? '' : 's'} with the old password ended` : '') + '\n',
+      (ended > 0 ? `; ${ended} login session${ended === 1 ? '' : 's'} with the old password ended` : '') +
+      '\n',
   );
   return 0;
 }

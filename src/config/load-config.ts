@@ -101,8 +101,14 @@ function setPath(target: Record<string, unknown>, key: string, value: unknown): 
 }
 
 /** A config problem in words: the key (and where its value came from), then what is wrong (src/shared/schema-errors.ts). */
-export function describeProblem(key: string, error: Pick<ValueError, 'message' | 'schema' | 'value' | 'path'>, from: string | undefined): string {
+export function describeProblem(
+  key: string,
+  error: Pick<ValueError, 'message' | 'schema' | 'value' | 'path'>,
+  from: string | undefined,
+): string {
   const where = from && from !== key ? `${key} (${from})` : key;
-  const words = describeValueError(error, { unknown: (known) => `is not a known option${known.length ? ` (known here: ${known.join(', ')})` : ''}` });
+  const words = describeValueError(error, {
+    unknown: (known) => `is not a known option${known.length ? ` (known here: ${known.join(', ')})` : ''}`,
+  });
   return `${words.startsWith('is not a known option') ? key : where} ${words}`;
 }

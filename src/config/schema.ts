@@ -7,8 +7,17 @@ const Adapter = (base: string, what: string, baseWhat: string) =>
   Type.Object(
     {
       enabled: Type.Boolean({ default: true, description: `Take devices ${what}` }),
-      baseTopic: Type.String({ default: base, minLength: 1, pattern: '^[^#+]+$', 'x-expect': 'a topic without wildcards', description: baseWhat }),
-      mirror: Type.Boolean({ default: true, description: `Also publish its devices' readings on home/<id>/<property> (retained) and availability on home/<id>/status` }),
+      baseTopic: Type.String({
+        default: base,
+        minLength: 1,
+        pattern: '^[^#+]+$',
+        'x-expect': 'a topic without wildcards',
+        description: baseWhat,
+      }),
+      mirror: Type.Boolean({
+        default: true,
+        description: `Also publish its devices' readings on home/<id>/<property> (retained) and availability on home/<id>/status`,
+      }),
     },
     { default: {}, additionalProperties: false },
   );
@@ -16,11 +25,22 @@ const Adapter = (base: string, what: string, baseWhat: string) =>
 // Where home is for presence: without latitude/longitude, only the phones' own region events decide (README: Presence).
 const OwnTracksHome = Type.Object(
   {
-    latitude: Type.Optional(Type.Number({ minimum: -90, maximum: 90, description: 'Latitude of home (with longitude): a phone within the radius is home' })),
+    latitude: Type.Optional(
+      Type.Number({ minimum: -90, maximum: 90, description: 'Latitude of home (with longitude): a phone within the radius is home' }),
+    ),
     longitude: Type.Optional(Type.Number({ minimum: -180, maximum: 180, description: 'Longitude of home' })),
     radius: Type.Number({ minimum: 1, maximum: 100000, default: 100, description: 'Metres around home that count as home' }),
-    hysteresis: Type.Number({ minimum: 0, maximum: 100000, default: 50, description: 'Metres beyond the radius (after the fix\'s accuracy) before someone counts as gone' }),
-    region: Type.String({ minLength: 1, default: 'home', description: 'Name of the home region in the OwnTracks app (its enter/leave events decide at once; compared without case)' }),
+    hysteresis: Type.Number({
+      minimum: 0,
+      maximum: 100000,
+      default: 50,
+      description: "Metres beyond the radius (after the fix's accuracy) before someone counts as gone",
+    }),
+    region: Type.String({
+      minLength: 1,
+      default: 'home',
+      description: 'Name of the home region in the OwnTracks app (its enter/leave events decide at once; compared without case)',
+    }),
   },
   { default: {}, additionalProperties: false },
 );
@@ -31,13 +51,19 @@ const Port = (def: number, description: string, env: string, flag: string) =>
 const BROKER_URL = { pattern: '^(mqtts?|wss?)://[^\\s/]+', 'x-expect': 'a broker URL (mqtt://, mqtts://, ws:// or wss://host[:port])' };
 const CLIENT_ID = { pattern: '^[\\x21-\\x7e]{1,128}$', 'x-expect': 'a client id of 1-128 printable characters without spaces' };
 // MQTT topic filters ([MQTT-4.7.1]): `#` only last and alone in its level, `+` alone in its level.
-const FILTER = { minLength: 1, pattern: '^(?:(?:[^#+/]*|\\+)/)*(?:[^#+/]*|\\+|#)$', 'x-expect': 'an MQTT topic filter (+ and # only as whole levels, # last)' };
+const FILTER = {
+  minLength: 1,
+  pattern: '^(?:(?:[^#+/]*|\\+)/)*(?:[^#+/]*|\\+|#)$',
+  'x-expect': 'an MQTT topic filter (+ and # only as whole levels, # last)',
+};
 const PREFIX = { pattern: '^[^#+]*$', 'x-expect': 'a topic prefix without wildcards' };
 
 const TlsClient = (what: string) =>
   Type.Object(
     {
-      ca: Type.Optional(Type.String({ minLength: 1, description: `PEM file of the CA that signed ${what}'s certificate (else the system's CAs)` })),
+      ca: Type.Optional(
+        Type.String({ minLength: 1, description: `PEM file of the CA that signed ${what}'s certificate (else the system's CAs)` }),
+      ),
       cert: Type.Optional(Type.String({ minLength: 1, description: `PEM client certificate, when ${what} asks for one` })),
       key: Type.Optional(Type.String({ minLength: 1, description: 'PEM private key of that certificate' })),
     },
@@ -76,48 +102,136 @@ const Bridge = Type.Object(
 
 export const ConfigSchema = Type.Object(
   {
-    dataDir: Type.String({ default: './data', minLength: 1, description: 'Directory of the database and broker state', env: 'HEARTH_DATA_DIR', flag: '--data-dir' }),
-    rulesDir: Type.String({ default: './rules', minLength: 1, description: 'Directory of the YAML rules', env: 'HEARTH_RULES_DIR', flag: '--rules-dir' }),
-    host: Type.String({ default: '0.0.0.0', minLength: 1, description: 'Address the MQTT and HTTP listeners bind to', env: 'HEARTH_HOST', flag: '--host' }),
-    adminPassword: Type.Optional(Type.String({ minLength: 8, description: "The admin user's password on first start (else one is generated and printed once)", env: 'HEARTH_ADMIN_PASSWORD' })),
+    dataDir: Type.String({
+      default: './data',
+      minLength: 1,
+      description: 'Directory of the database and broker state',
+      env: 'HEARTH_DATA_DIR',
+      flag: '--data-dir',
+    }),
+    rulesDir: Type.String({
+      default: './rules',
+      minLength: 1,
+      description: 'Directory of the YAML rules',
+      env: 'HEARTH_RULES_DIR',
+      flag: '--rules-dir',
+    }),
+    host: Type.String({
+      default: '0.0.0.0',
+      minLength: 1,
+      description: 'Address the MQTT and HTTP listeners bind to',
+      env: 'HEARTH_HOST',
+      flag: '--host',
+    }),
+    adminPassword: Type.Optional(
+      Type.String({
+        minLength: 8,
+        description: "The admin user's password on first start (else one is generated and printed once)",
+        env: 'HEARTH_ADMIN_PASSWORD',
+      }),
+    ),
     mqtt: Type.Object(
       {
         port: Port(1883, 'MQTT TCP port (0 picks a free port)', 'HEARTH_MQTT_PORT', '--mqtt-port'),
-        allowAnonymous: Type.Boolean({ default: false, description: 'Accept MQTT clients without credentials (for trying things out only)', env: 'HEARTH_MQTT_ALLOW_ANONYMOUS' }),
-        maxPacketSize: Type.Integer({ minimum: 1024, maximum: 268435455, default: 262144, description: 'Largest MQTT packet accepted, in bytes; a bigger one disconnects its sender' }),
+        allowAnonymous: Type.Boolean({
+          default: false,
+          description: 'Accept MQTT clients without credentials (for trying things out only)',
+          env: 'HEARTH_MQTT_ALLOW_ANONYMOUS',
+        }),
+        maxPacketSize: Type.Integer({
+          minimum: 1024,
+          maximum: 268435455,
+          default: 262144,
+          description: 'Largest MQTT packet accepted, in bytes; a bigger one disconnects its sender',
+        }),
         maxConnections: Type.Integer({ minimum: 1, default: 2000, description: 'Most MQTT clients connected at once' }),
         maxTopicLevels: Type.Integer({ minimum: 1, maximum: 100, default: 16, description: 'Most levels in a topic or filter' }),
-        connectTimeoutMs: Type.Integer({ minimum: 100, default: 10000, description: 'Time a client has to send CONNECT after opening a socket' }),
+        connectTimeoutMs: Type.Integer({
+          minimum: 100,
+          default: 10000,
+          description: 'Time a client has to send CONNECT after opening a socket',
+        }),
         maxInflight: Type.Integer({ minimum: 1, default: 100, description: 'Most QoS 2 messages in flight from one client' }),
-        maxQueuedPerClient: Type.Integer({ minimum: 1, default: 1000, description: 'Most messages queued for an offline persistent client; the oldest QoS 1 is dropped beyond it' }),
+        maxQueuedPerClient: Type.Integer({
+          minimum: 1,
+          default: 1000,
+          description: 'Most messages queued for an offline persistent client; the oldest QoS 1 is dropped beyond it',
+        }),
         maxConnectionsPerAddress: Type.Integer({ minimum: 1, default: 100, description: 'Most MQTT connections from one source address' }),
         maxSubscriptionsPerClient: Type.Integer({ minimum: 1, default: 100, description: 'Most subscriptions one client may hold' }),
-        maxPublishRatePerClient: Type.Integer({ minimum: 1, default: 1000, description: 'Most PUBLISH packets per second from one client (bursts of twice that are allowed); a faster client is disconnected so it cannot flood the hub' }),
-        maxClientBufferBytes: Type.Integer({ minimum: 65536, default: 2097152, description: 'Most bytes waiting to be sent to a client that does not read: QoS 0 messages to it are dropped beyond half of it, and it is disconnected beyond it, so it can neither stall the others nor fill memory' }),
+        maxPublishRatePerClient: Type.Integer({
+          minimum: 1,
+          default: 1000,
+          description:
+            'Most PUBLISH packets per second from one client (bursts of twice that are allowed); a faster client is disconnected so it cannot flood the hub',
+        }),
+        maxClientBufferBytes: Type.Integer({
+          minimum: 65536,
+          default: 2097152,
+          description:
+            'Most bytes waiting to be sent to a client that does not read: QoS 0 messages to it are dropped beyond half of it, and it is disconnected beyond it, so it can neither stall the others nor fill memory',
+        }),
         maxTopicLength: Type.Integer({ minimum: 16, maximum: 65535, default: 256, description: 'Longest topic or filter, in characters' }),
         onDenied: Type.Union([Type.Literal('drop'), Type.Literal('disconnect')], {
           default: 'drop',
-          description: 'What happens to a publish the ACL refuses: drop (acknowledged and discarded, as Mosquitto and EMQX do) or disconnect the client; logged and counted either way',
+          description:
+            'What happens to a publish the ACL refuses: drop (acknowledged and discarded, as Mosquitto and EMQX do) or disconnect the client; logged and counted either way',
         }),
-        tlsPort: Type.Integer({ minimum: 0, maximum: 65535, default: 8883, description: 'MQTT over TLS port, used when tls.cert and tls.key are set (0 picks a free port)', env: 'HEARTH_MQTT_TLS_PORT' }),
-        url: Type.Optional(Type.String({ ...BROKER_URL, description: 'Run on this external broker (Mosquitto, EMQX) instead of the embedded one: no MQTT listener, no /mqtt WebSocket; its users, ACL and TLS are its own', env: 'HEARTH_MQTT_URL' })),
-        username: Type.Optional(Type.String({ minLength: 1, description: "Hearth's login on the external broker (mqtt.url)", env: 'HEARTH_MQTT_USERNAME' })),
+        tlsPort: Type.Integer({
+          minimum: 0,
+          maximum: 65535,
+          default: 8883,
+          description: 'MQTT over TLS port, used when tls.cert and tls.key are set (0 picks a free port)',
+          env: 'HEARTH_MQTT_TLS_PORT',
+        }),
+        url: Type.Optional(
+          Type.String({
+            ...BROKER_URL,
+            description:
+              'Run on this external broker (Mosquitto, EMQX) instead of the embedded one: no MQTT listener, no /mqtt WebSocket; its users, ACL and TLS are its own',
+            env: 'HEARTH_MQTT_URL',
+          }),
+        ),
+        username: Type.Optional(
+          Type.String({ minLength: 1, description: "Hearth's login on the external broker (mqtt.url)", env: 'HEARTH_MQTT_USERNAME' }),
+        ),
         password: Type.Optional(Type.String({ minLength: 1, description: 'Its password', env: 'HEARTH_MQTT_PASSWORD' })),
-        clientId: Type.String({ ...CLIENT_ID, default: 'hearth', description: "Hearth's client id on the external broker: its persistent session (subscriptions, messages queued while Hearth restarts) is kept under it" }),
-        sessionExpirySeconds: Type.Integer({ minimum: 60, maximum: 4294967295, default: 604800, description: "How long the external broker keeps Hearth's session, queueing messages for it, while Hearth is away (MQTT 5)" }),
+        clientId: Type.String({
+          ...CLIENT_ID,
+          default: 'hearth',
+          description:
+            "Hearth's client id on the external broker: its persistent session (subscriptions, messages queued while Hearth restarts) is kept under it",
+        }),
+        sessionExpirySeconds: Type.Integer({
+          minimum: 60,
+          maximum: 4294967295,
+          default: 604800,
+          description: "How long the external broker keeps Hearth's session, queueing messages for it, while Hearth is away (MQTT 5)",
+        }),
         tls: TlsClient('the external broker'),
       },
       { default: {}, additionalProperties: false },
     ),
     http: Type.Object(
       {
-        port: Port(8080, 'HTTP port of the API, dashboard and MQTT over WebSocket (0 picks a free port)', 'HEARTH_HTTP_PORT', '--http-port'),
+        port: Port(
+          8080,
+          'HTTP port of the API, dashboard and MQTT over WebSocket (0 picks a free port)',
+          'HEARTH_HTTP_PORT',
+          '--http-port',
+        ),
       },
       { default: {}, additionalProperties: false },
     ),
     tls: Type.Object(
       {
-        cert: Type.Optional(Type.String({ minLength: 1, description: 'PEM certificate (chain) file: enables MQTT over TLS and HTTPS', env: 'HEARTH_TLS_CERT' })),
+        cert: Type.Optional(
+          Type.String({
+            minLength: 1,
+            description: 'PEM certificate (chain) file: enables MQTT over TLS and HTTPS',
+            env: 'HEARTH_TLS_CERT',
+          }),
+        ),
         key: Type.Optional(Type.String({ minLength: 1, description: 'PEM private key file of the certificate', env: 'HEARTH_TLS_KEY' })),
       },
       { default: {}, additionalProperties: false },
@@ -131,32 +245,72 @@ export const ConfigSchema = Type.Object(
     ),
     history: Type.Object(
       {
-        flushIntervalMs: Type.Integer({ minimum: 10, maximum: 10000, default: 100, description: 'Longest time a state or history write waits before its batch is committed' }),
+        flushIntervalMs: Type.Integer({
+          minimum: 10,
+          maximum: 10000,
+          default: 100,
+          description: 'Longest time a state or history write waits before its batch is committed',
+        }),
         flushBatchSize: Type.Integer({ minimum: 1, maximum: 100000, default: 500, description: 'Rows that make a batch commit at once' }),
-        historyFlushIntervalMs: Type.Integer({ minimum: 0, maximum: 3600000, default: 0, description: 'History readings committed on their own at most this often (0: with the states, every flushIntervalMs); longer means fewer SD-card writes, and a crash or power cut then loses up to this much history but never the latest states' }),
-        retentionDays: Type.Integer({ minimum: 1, maximum: 36500, default: 30, description: 'Days raw readings are kept; older ones become hourly rollups (min/max/avg/count)' }),
+        historyFlushIntervalMs: Type.Integer({
+          minimum: 0,
+          maximum: 3600000,
+          default: 0,
+          description:
+            'History readings committed on their own at most this often (0: with the states, every flushIntervalMs); longer means fewer SD-card writes, and a crash or power cut then loses up to this much history but never the latest states',
+        }),
+        retentionDays: Type.Integer({
+          minimum: 1,
+          maximum: 36500,
+          default: 30,
+          description: 'Days raw readings are kept; older ones become hourly rollups (min/max/avg/count)',
+        }),
         retention: Type.Array(
-          Type.Object({ match: Type.String({ minLength: 1 }), days: Type.Integer({ minimum: 1, maximum: 36500 }) }, { additionalProperties: false }),
-          { default: [], description: 'Per-property retention, first match wins: [{ match: "+/temperature", days: 365 }] (device/property with MQTT wildcards)' },
+          Type.Object(
+            { match: Type.String({ minLength: 1 }), days: Type.Integer({ minimum: 1, maximum: 36500 }) },
+            { additionalProperties: false },
+          ),
+          {
+            default: [],
+            description:
+              'Per-property retention, first match wins: [{ match: "+/temperature", days: 365 }] (device/property with MQTT wildcards)',
+          },
         ),
       },
       { default: {}, additionalProperties: false },
     ),
     backup: Type.Object(
       {
-        enabled: Type.Boolean({ default: true, description: 'Make a backup (database, broker state, rules) every day', env: 'HEARTH_BACKUP_ENABLED' }),
-        at: Type.String({ pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$', 'x-expect': 'a time of day HH:MM (00:00-23:59)', default: '03:30', description: 'Local time of the daily backup, HH:MM' }),
-        dir: Type.String({ default: '', description: 'Directory of the daily backups (empty: <dataDir>/backups); best on another disk or a NAS', env: 'HEARTH_BACKUP_DIR' }),
+        enabled: Type.Boolean({
+          default: true,
+          description: 'Make a backup (database, broker state, rules) every day',
+          env: 'HEARTH_BACKUP_ENABLED',
+        }),
+        at: Type.String({
+          pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$',
+          'x-expect': 'a time of day HH:MM (00:00-23:59)',
+          default: '03:30',
+          description: 'Local time of the daily backup, HH:MM',
+        }),
+        dir: Type.String({
+          default: '',
+          description: 'Directory of the daily backups (empty: <dataDir>/backups); best on another disk or a NAS',
+          env: 'HEARTH_BACKUP_DIR',
+        }),
         keep: Type.Integer({ minimum: 1, maximum: 366, default: 7, description: 'Daily backups kept; older ones are deleted' }),
       },
       { default: {}, additionalProperties: false },
     ),
     log: Type.Object(
       {
-        level: Type.Union([Type.Literal('debug'), Type.Literal('info'), Type.Literal('warn'), Type.Literal('error'), Type.Literal('silent')], { default: 'info', description: 'Log level', env: 'HEARTH_LOG_LEVEL' }),
+        level: Type.Union(
+          [Type.Literal('debug'), Type.Literal('info'), Type.Literal('warn'), Type.Literal('error'), Type.Literal('silent')],
+          { default: 'info', description: 'Log level', env: 'HEARTH_LOG_LEVEL' },
+        ),
         format: Type.Union([Type.Literal('text'), Type.Literal('json')], {
           default: 'text',
-          description: 'Log lines for people and journald (text; under systemd with a priority prefix) or pino JSON for log shippers (json)',
+          description:
+            'Log lines for people and journald (text; under systemd with a priority prefix) or pino JSON for log shippers (json)',
           env: 'HEARTH_LOG_FORMAT',
         }),
       },
@@ -165,40 +319,76 @@ export const ConfigSchema = Type.Object(
     adapters: Type.Object(
       {
         home: Type.Object(
-          { enabled: Type.Boolean({ default: true, description: 'Take devices that publish home/<device>/<property> themselves (commands to other adapters\' devices pass either way)' }) },
+          {
+            enabled: Type.Boolean({
+              default: true,
+              description:
+                "Take devices that publish home/<device>/<property> themselves (commands to other adapters' devices pass either way)",
+            }),
+          },
           { default: {}, additionalProperties: false },
         ),
-        zigbee2mqtt: Adapter('zigbee2mqtt', 'from Zigbee2MQTT (its bridge/devices, JSON states, availability)', "Zigbee2MQTT's base topic (its mqtt.base_topic)"),
-        homeassistant: Adapter('homeassistant', 'that announce themselves with Home Assistant MQTT discovery (ESPHome, Tasmota, Shelly, …)', 'The discovery prefix (Home Assistant\'s default: homeassistant)'),
+        zigbee2mqtt: Adapter(
+          'zigbee2mqtt',
+          'from Zigbee2MQTT (its bridge/devices, JSON states, availability)',
+          "Zigbee2MQTT's base topic (its mqtt.base_topic)",
+        ),
+        homeassistant: Adapter(
+          'homeassistant',
+          'that announce themselves with Home Assistant MQTT discovery (ESPHome, Tasmota, Shelly, …)',
+          "The discovery prefix (Home Assistant's default: homeassistant)",
+        ),
         owntracks: Type.Object(
           {
-            ...Adapter('owntracks', 'for people from the OwnTracks app: each user becomes person_<user> with home and since (README: Presence)', "The OwnTracks apps' base topic (their default: owntracks)").properties,
+            ...Adapter(
+              'owntracks',
+              'for people from the OwnTracks app: each user becomes person_<user> with home and since (README: Presence)',
+              "The OwnTracks apps' base topic (their default: owntracks)",
+            ).properties,
             home: OwnTracksHome,
           },
           { default: {}, additionalProperties: false },
         ),
-        tasmota: Adapter('%prefix%/%topic%/', 'running Tasmota (tele/<topic>/LWT, STATE, SENSOR; stat/<topic>/RESULT; commands on cmnd/<topic>/…)',
-          "Tasmota's FullTopic, with %prefix% and %topic% (its default: %prefix%/%topic%/)"),
+        tasmota: Adapter(
+          '%prefix%/%topic%/',
+          'running Tasmota (tele/<topic>/LWT, STATE, SENSOR; stat/<topic>/RESULT; commands on cmnd/<topic>/…)',
+          "Tasmota's FullTopic, with %prefix% and %topic% (its default: %prefix%/%topic%/)",
+        ),
         shelly: Type.Object(
           {
-            ...Adapter('shellies', 'from Shelly firmware (Gen1 shellies/<id>/…, Gen2 and later <prefix>/status/…, /events/rpc, /rpc)', 'The Gen1 topic prefix (shellies)').properties,
+            ...Adapter(
+              'shellies',
+              'from Shelly firmware (Gen1 shellies/<id>/…, Gen2 and later <prefix>/status/…, /events/rpc, /rpc)',
+              'The Gen1 topic prefix (shellies)',
+            ).properties,
             gen2Prefixes: Type.Array(Type.String({ minLength: 1, ...PREFIX }), {
               default: [],
-              description: 'Topic prefixes of Gen2+ devices beyond their default (their device id, shelly<model>-<mac>), each as set in the device\'s MQTT settings',
+              description:
+                "Topic prefixes of Gen2+ devices beyond their default (their device id, shelly<model>-<mac>), each as set in the device's MQTT settings",
             }),
           },
           { default: {}, additionalProperties: false },
         ),
         esphome: Type.Object(
           {
-            ...Adapter('esphome', 'from ESPHome\'s MQTT client (<topic_prefix>/status, <topic_prefix>/<component>/<object_id>/state)', "The root of ESPHome's node announcements (<root>/discover/<node>)").properties,
+            ...Adapter(
+              'esphome',
+              "from ESPHome's MQTT client (<topic_prefix>/status, <topic_prefix>/<component>/<object_id>/state)",
+              "The root of ESPHome's node announcements (<root>/discover/<node>)",
+            ).properties,
             nodes: Type.Array(Type.String({ minLength: 1, pattern: '^[^#+]+$' }), {
-              default: [], description: 'Topic prefixes of ESPHome nodes to take at once (needed for a prefix of several levels; others are taken once they say online on <prefix>/status)',
+              default: [],
+              description:
+                'Topic prefixes of ESPHome nodes to take at once (needed for a prefix of several levels; others are taken once they say online on <prefix>/status)',
             }),
           },
           { default: {}, additionalProperties: false },
         ),
-        homie: Adapter('homie', 'that follow the Homie convention 4 or 5 (homie/<device>/$state, homie/5/<device>/$description)', 'The Homie root topic (the convention\'s default: homie)'),
+        homie: Adapter(
+          'homie',
+          'that follow the Homie convention 4 or 5 (homie/<device>/$state, homie/5/<device>/$description)',
+          "The Homie root topic (the convention's default: homie)",
+        ),
       },
       { default: {}, additionalProperties: false },
     ),
@@ -206,7 +396,8 @@ export const ConfigSchema = Type.Object(
     demo: Type.Boolean({ default: false, description: 'Start simulated devices in-process', flag: '--demo' }),
     bridges: Type.Array(Bridge, {
       default: [],
-      description: 'Other brokers to forward topics to and from, with store and forward: [{ name, url, username, password, tls, topics: [{ pattern, direction, qos, localPrefix, remotePrefix }] }] (README: Bridges)',
+      description:
+        'Other brokers to forward topics to and from, with store and forward: [{ name, url, username, password, tls, topics: [{ pattern, direction, qos, localPrefix, remotePrefix }] }] (README: Bridges)',
     }),
   },
   { additionalProperties: false },
@@ -215,7 +406,10 @@ export const ConfigSchema = Type.Object(
 export type HearthConfig = Static<typeof ConfigSchema>;
 
 /** Every leaf option with its dotted key, for env/flag mapping and the README table. */
-export function describeOptions(): Array<{ key: string; schema: TSchema & { env?: string; flag?: string; description?: string; default?: unknown; type?: string } }> {
+export function describeOptions(): Array<{
+  key: string;
+  schema: TSchema & { env?: string; flag?: string; description?: string; default?: unknown; type?: string };
+}> {
   const out: Array<{ key: string; schema: any }> = [];
   const walk = (schema: any, prefix: string) => {
     for (const [key, child] of Object.entries<any>(schema.properties ?? {})) {

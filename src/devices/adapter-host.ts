@@ -47,11 +47,17 @@ export class AdapterHost {
     }
     for (const run of this.#running.values()) {
       for (const filter of run.adapter.filters) {
-        this.#unsubscribes.push(await bus.subscribe(filter, (m) => {
-          // A watched topic is delivered by its own subscription (with its retained message), not twice.
-          if (run.watches.has(m.topic)) return;
-          this.#deliver(run, m);
-        }, { retained: true }));
+        this.#unsubscribes.push(
+          await bus.subscribe(
+            filter,
+            (m) => {
+              // A watched topic is delivered by its own subscription (with its retained message), not twice.
+              if (run.watches.has(m.topic)) return;
+              this.#deliver(run, m);
+            },
+            { retained: true },
+          ),
+        );
       }
       run.adapter.start?.(run.ctx);
     }
@@ -74,7 +80,10 @@ export class AdapterHost {
 
   #watch(run: Running, topic: string): void {
     if (this.#stopped || run.watches.has(topic)) return;
-    run.watches.set(topic, this.#deps.bus.subscribe(topic, (m) => this.#deliver(run, m), { retained: true }));
+    run.watches.set(
+      topic,
+      this.#deps.bus.subscribe(topic, (m) => this.#deliver(run, m), { retained: true }),
+    );
   }
 
   #unwatch(run: Running, topic: string): void {
@@ -88,16 +97,28 @@ export class AdapterHost {
     const { adapter } = run;
     const { registry, logger } = this.#deps;
     if (m.payload.length > adapter.maxPayload) {
-      registry.problem(adapter.name, problem(`huge ${m.topic}`,
-          `${m.topic} sent ${m.payload.length} bytes, more than ${adapter.name} takes (${adapter.maxPayload}); ignored (logged once for this topic)`, 'too_large'));
+      registry.problem(
+        adapter.name,
+        problem(
+          `huge ${m.topic}`,
+          `${m.topic} sent ${m.payload.length} bytes, more than ${adapter.name} takes (${adapter.maxPayload}); ignored (logged once for this topic)`,
+          'too_large',
+        ),
+      );
       return;
     }
     let decoded: Decoded[];
     try {
       decoded = adapter.decode({ topic: m.topic, payload: m.payload, retain: m.retain }, run.ctx);
     } catch (err) {
-      registry.problem(adapter.name, problem(`error ${m.topic}`,
-          `${adapter.name} could not read ${m.topic}: ${(err as Error).message} (logged once for this topic)`, 'malformed'));
+      registry.problem(
+        adapter.name,
+        problem(
+          `error ${m.topic}`,
+          `${adapter.name} could not read ${m.topic}: ${(err as Error).message} (logged once for this topic)`,
+          'malformed',
+        ),
+      );
       return;
     }
     for (const d of decoded) {
@@ -122,12 +143,15 @@ export class AdapterHost {
         return;
       case 'readings': {
         const result = registry.record(name, d.key, d.values, { retain, ...(d.name ? { name: d.name } : {}) });
-        if (mirror && result) for (const [p, v] of result.taken) void this.#publish({ topic: homeTopic(result.device.id, p), payload: formatPayload(v), retain: true }, 'mirror');
+        if (mirror && result)
+          for (const [p, v] of result.taken)
+            void this.#publish({ topic: homeTopic(result.device.id, p), payload: formatPayload(v), retain: true }, 'mirror');
         return;
       }
       case 'availability': {
         const device = registry.setAvailability(name, d.key, d.online, d.reason, retain);
-        if (mirror && device) void this.#publish({ topic: statusTopic(device.id), payload: d.online ? 'online' : 'offline', retain: true }, 'mirror', 1);
+        if (mirror && device)
+          void this.#publish({ topic: statusTopic(device.id), payload: d.online ? 'online' : 'offline', retain: true }, 'mirror', 1);
         return;
       }
       case 'removed':
@@ -148,14 +172,21 @@ export class AdapterHost {
     if (!device || device.source === HOME) return;
     const run = this.#running.get(device.source);
     if (!run?.settings.enabled) {
-      registry.problem(HOME, problem(`adapter off ${device.source}`,
-          `a command for ${id} was not sent: its adapter ${device.source} is not enabled (adapters.${device.source}.enabled)`));
+      registry.problem(
+        HOME,
+        problem(
+          `adapter off ${device.source}`,
+          `a command for ${id} was not sent: its adapter ${device.source} is not enabled (adapters.${device.source}.enabled)`,
+        ),
+      );
       return;
     }
     const encoded = run.adapter.encode(registry.known(device), property, value);
     if (typeof encoded === 'string') {
-      registry.problem(device.source, problem(`command ${id} ${property}`,
-          `${commandTopic(id, property)} was not sent to the device: ${encoded} (logged once)`));
+      registry.problem(
+        device.source,
+        problem(`command ${id} ${property}`, `${commandTopic(id, property)} was not sent to the device: ${encoded} (logged once)`),
+      );
       return;
     }
     for (const e of encoded) void this.#publish(e, `command for ${id}`, 1);

@@ -27,14 +27,21 @@ const BINARY_CLASSES: Array<[RegExp, string]> = [
   [/contact|door|window/, 'contact'],
   [/motion|occupancy|presence/, 'motion'],
 ];
-const SETTABLE = /^(power|state|on|switch|light|brightness|level|setpoint|target_temperature|mode|volume|position|lock|color_temp|fan|speed)$/;
+const SETTABLE =
+  /^(power|state|on|switch|light|brightness|level|setpoint|target_temperature|mode|volume|position|lock|color_temp|fan|speed)$/;
 const ENUMS: Record<string, string[]> = {
   mode: ['auto', 'heat', 'cool', 'off', 'eco'],
   fan: ['auto', 'low', 'medium', 'high'],
   speed: ['low', 'medium', 'high'],
   lock: ['locked', 'unlocked'],
 };
-const PAIRS: Array<[string, string]> = [['on', 'off'], ['ON', 'OFF'], ['open', 'closed'], ['OPEN', 'CLOSED'], ['locked', 'unlocked']];
+const PAIRS: Array<[string, string]> = [
+  ['on', 'off'],
+  ['ON', 'OFF'],
+  ['open', 'closed'],
+  ['OPEN', 'CLOSED'],
+  ['locked', 'unlocked'],
+];
 
 const match = (table: Array<[RegExp, string]>, name: string) => table.find(([re]) => re.test(name))?.[1];
 
@@ -46,13 +53,24 @@ export function inferCapability(property: string, value: unknown, numeric: boole
   const base = { settable, ...(deviceClass ? { deviceClass } : {}) };
   if (numberish) {
     const unit = match(UNITS, property);
-    const range = settable ? (/setpoint|target_temperature/.test(property) ? { min: 5, max: 30, step: 0.5 } : { min: 0, max: property === 'color_temp' ? 500 : 100, step: 1 }) : {};
+    const range = settable
+      ? /setpoint|target_temperature/.test(property)
+        ? { min: 5, max: 30, step: 0.5 }
+        : { min: 0, max: property === 'color_temp' ? 500 : 100, step: 1 }
+      : {};
     return { type: 'number', ...base, ...(unit ? { unit } : {}), ...range };
   }
   if (typeof value === 'boolean') return { type: 'boolean', on: true, off: false, ...base };
   if (typeof value === 'string') {
     const pair = PAIRS.find(([on, off]) => value === on || value === off);
-    if (pair) return { type: 'boolean', on: pair[0], off: pair[1], ...base, ...(pair[0] === 'open' || pair[0] === 'OPEN' ? { deviceClass: deviceClass ?? 'contact' } : {}) };
+    if (pair)
+      return {
+        type: 'boolean',
+        on: pair[0],
+        off: pair[1],
+        ...base,
+        ...(pair[0] === 'open' || pair[0] === 'OPEN' ? { deviceClass: deviceClass ?? 'contact' } : {}),
+      };
     const values = ENUMS[property];
     if (values) return { type: 'enum', values: values.includes(value) ? values : [value, ...values], ...base };
     return { type: 'text', ...base };

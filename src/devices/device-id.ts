@@ -15,7 +15,12 @@ const MAX_ID = 64;
  * character at all becomes `device`.
  */
 export function idFromName(name: string): string {
-  const id = name.toLowerCase().normalize('NFKD').replace(/[\u0300-\u036f]/g, '').replace(/[^a-z0-9_-]+/g, '_').replace(/^_+|_+$/g, '');
+  const id = name
+    .toLowerCase()
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .replace(/[^a-z0-9_-]+/g, '_')
+    .replace(/^_+|_+$/g, '');
   return id.slice(0, MAX_ID).replace(/_+$/, '') || 'device';
 }
 

@@ -69,7 +69,10 @@ export class DeviceRegistry {
     this.#deps = deps;
     this.#odd = new OddValues({ logger: deps.logger, events: deps.events });
     this.#writer = new StateWriter(deps.repo, deps.writes, (id) => this.#devices.get(id));
-    this.#ignored = deps.metrics.counter('hearth_device_topics_ignored_total', 'Device messages (or parts of them) not taken as readings, by reason');
+    this.#ignored = deps.metrics.counter(
+      'hearth_device_topics_ignored_total',
+      'Device messages (or parts of them) not taken as readings, by reason',
+    );
   }
 
   /** Loads the devices the store knows. (Messages reach the registry through its adapters: src/devices/adapter-host.ts.) */
@@ -133,7 +136,8 @@ export class DeviceRegistry {
     if (ev.native !== undefined) d.native = ev.native;
     if (ev.capabilities) {
       // Properties it no longer describes (an entity removed from its discovery configs) go with their description.
-      for (const p of Object.keys(d.capabilities)) if (!(p in ev.capabilities) && d.properties.delete(p)) this.#writer.deleteProperty(d.id, p);
+      for (const p of Object.keys(d.capabilities))
+        if (!(p in ev.capabilities) && d.properties.delete(p)) this.#writer.deleteProperty(d.id, p);
       d.capabilities = ev.capabilities;
     }
     if (JSON.stringify([d.nativeName, d.model, d.manufacturer, d.capabilities, d.native]) !== before) {
@@ -148,7 +152,12 @@ export class DeviceRegistry {
    * nothing for a device retired by the demo, or for `home/<id>/…` of a device another adapter owns (the mirror's
    * echo, counted once already).
    */
-  record(source: string, key: string, values: Record<string, unknown>, options: { retain: boolean; name?: string }): { device: DeviceRecord; taken: Array<[string, unknown]> } | undefined {
+  record(
+    source: string,
+    key: string,
+    values: Record<string, unknown>,
+    options: { retain: boolean; name?: string },
+  ): { device: DeviceRecord; taken: Array<[string, unknown]> } | undefined {
     const existing = this.find(source, key);
     if (existing && existing.source !== source) return undefined;
     if (source === HOME && this.#retired.has(key)) return undefined;
@@ -166,13 +175,24 @@ export class DeviceRegistry {
       const k = `${device.id}\0${property}`;
       this.#odd.check(k, device.id, property, value, now);
       this.#writer.property(device.id, property, value, now);
-      const capability = typeof value === 'object' || typeof value === 'string' ? (device.capabilities[property] ?? inferCapability(property, value, false)) : undefined;
+      const capability =
+        typeof value === 'object' || typeof value === 'string'
+          ? (device.capabilities[property] ?? inferCapability(property, value, false))
+          : undefined;
       const num = historyNumber(value, capability);
       const { history } = this.#deps;
       const deviceId = device.id;
       (this.#deps.historyWrites ?? this.#deps.writes).enqueue(() => history.append(deviceId, property, value, now, num));
       this.#deps.events.emit('device.state', { deviceId, property, value, ts: now });
-      const reading = { topic: homeTopic(deviceId, property), deviceId, property, value, payload: formatPayload(value), ts: now, retained: options.retain };
+      const reading = {
+        topic: homeTopic(deviceId, property),
+        deviceId,
+        property,
+        value,
+        payload: formatPayload(value),
+        ts: now,
+        retained: options.retain,
+      };
       this.#emit(reading);
     }
     if (!options.retain) device.lastSeen = now;
@@ -331,9 +351,23 @@ export class DeviceRegistry {
     if (source !== HOME && this.#retired.has(`${source}\0${key}`)) return undefined;
     const id = source === HOME ? key : uniqueId(idFromName(name), (x) => this.#devices.has(x) || this.#retired.has(x));
     const device: DeviceRecord = {
-      id, name: null, room: null, description: null, source, nativeKey: source === HOME ? null : key, nativeName: source === HOME ? null : name,
-      model: null, manufacturer: null, capabilities: {}, native: null,
-      online: null, lastSeen: now, onlineChangedAt: null, createdAt: now, demo: false, properties: new Map(),
+      id,
+      name: null,
+      room: null,
+      description: null,
+      source,
+      nativeKey: source === HOME ? null : key,
+      nativeName: source === HOME ? null : name,
+      model: null,
+      manufacturer: null,
+      capabilities: {},
+      native: null,
+      online: null,
+      lastSeen: now,
+      onlineChangedAt: null,
+      createdAt: now,
+      demo: false,
+      properties: new Map(),
     };
     this.#devices.set(id, device);
     if (source !== HOME) {
@@ -398,7 +432,15 @@ export class DeviceRegistry {
     this.#deps.logger.info(`device ${device.id} is ${online ? 'online' : 'offline'} (${reason})`);
     this.#deps.events.emit('device.online', { deviceId: device.id, online, ts: now, reason });
     const status = online ? 'online' : 'offline';
-    this.#emit({ topic: statusTopic(device.id), deviceId: device.id, property: 'status', value: status, payload: status, ts: now, retained });
+    this.#emit({
+      topic: statusTopic(device.id),
+      deviceId: device.id,
+      property: 'status',
+      value: status,
+      payload: status,
+      ts: now,
+      retained,
+    });
     return true;
   }
 }

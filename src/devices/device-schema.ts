@@ -7,7 +7,8 @@ const Json = Type.Unknown({ description: 'Any JSON value' });
 /** What a user interface needs to show and control one property; from the ecosystem's own description or inferred. */
 export const CapabilitySchema = Type.Object({
   type: Type.Union([Type.Literal('number'), Type.Literal('boolean'), Type.Literal('enum'), Type.Literal('text'), Type.Literal('json')], {
-    description: 'number (charted; also for a property whose readings have been numbers when the latest is not), boolean (two values, on and off), enum, text or json',
+    description:
+      'number (charted; also for a property whose readings have been numbers when the latest is not), boolean (two values, on and off), enum, text or json',
   }),
   unit: Type.Optional(Type.String({ description: 'Unit of a number, e.g. °C, %, W' })),
   min: Type.Optional(Type.Number()),
@@ -17,7 +18,11 @@ export const CapabilitySchema = Type.Object({
   on: Type.Optional(Json),
   off: Type.Optional(Json),
   settable: Type.Boolean({ description: 'Whether a command on home/<id>/<property>/set reaches the device' }),
-  deviceClass: Type.Optional(Type.String({ description: 'What it measures or controls: temperature, humidity, battery, illuminance, power, energy, contact, motion, light, …' })),
+  deviceClass: Type.Optional(
+    Type.String({
+      description: 'What it measures or controls: temperature, humidity, battery, illuminance, power, energy, contact, motion, light, …',
+    }),
+  ),
   label: Type.Optional(Type.String({ description: 'The name the ecosystem gives the property' })),
   unsupported: Type.Optional(Type.String({ description: 'Why Hearth cannot read or set it (e.g. a template it cannot evaluate, quoted)' })),
 });
@@ -40,7 +45,9 @@ export const ProblemSchema = Type.Object({
 export const DeviceSchema = Type.Object(
   {
     id: Type.String(),
-    name: Type.Union([Type.String(), Type.Null()], { description: 'Its display name: the one given in Hearth, else its name in its ecosystem' }),
+    name: Type.Union([Type.String(), Type.Null()], {
+      description: 'Its display name: the one given in Hearth, else its name in its ecosystem',
+    }),
     room: Type.Union([Type.String(), Type.Null()]),
     description: Type.Union([Type.String(), Type.Null()]),
     source: Type.String({ description: 'The adapter it comes through: home, zigbee2mqtt, homeassistant' }),

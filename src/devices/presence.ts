@@ -24,7 +24,9 @@ export class PresenceTracker {
   start(): void {
     const clients = this.#clients;
     if (!clients) {
-      this.#logger.info('presence follows each device\'s home/<id>/status and its last will (the broker is external: it does not tell which client left)');
+      this.#logger.info(
+        "presence follows each device's home/<id>/status and its last will (the broker is external: it does not tell which client left)",
+      );
       return;
     }
     this.#offs.push(

@@ -43,20 +43,44 @@ export type IgnoredReason = 'levels' | 'uppercase' | 'too_long' | 'characters';
 export function classifyDeviceTopic(topic: string): TopicVerdict | { kind: 'bad-command' } {
   const parts = topic.split('/');
   if (parts.length === 4 && parts[3] === 'set') {
-    return ID_RE.test(parts[1]!) && ID_RE.test(parts[2]!) ? { kind: 'command', deviceId: parts[1]!, property: parts[2]! } : { kind: 'bad-command' };
+    return ID_RE.test(parts[1]!) && ID_RE.test(parts[2]!)
+      ? { kind: 'command', deviceId: parts[1]!, property: parts[2]! }
+      : { kind: 'bad-command' };
   }
   const pattern = parts.length >= 3 ? `${parts.slice(0, -1).join('/')}/+` : topic;
   if (parts.length !== 3) {
-    const hint = parts.length > 3 ? `; one device is one level, e.g. home/${parts.slice(1, -1).join('_').toLowerCase()}/${parts.at(-1)!.toLowerCase()}` : '';
-    return { kind: 'ignored', reason: 'levels', why: `it has ${parts.length} level${parts.length === 1 ? '' : 's'}, and a device reading is home/<device>/<property>${hint}`, pattern };
+    const hint =
+      parts.length > 3
+        ? `; one device is one level, e.g. home/${parts.slice(1, -1).join('_').toLowerCase()}/${parts.at(-1)!.toLowerCase()}`
+        : '';
+    return {
+      kind: 'ignored',
+      reason: 'levels',
+      why: `it has ${parts.length} level${parts.length === 1 ? '' : 's'}, and a device reading is home/<device>/<property>${hint}`,
+      pattern,
+    };
   }
-  for (const [what, id] of [['device id', parts[1]!], ['property', parts[2]!]] as const) {
+  for (const [what, id] of [
+    ['device id', parts[1]!],
+    ['property', parts[2]!],
+  ] as const) {
     if (ID_RE.test(id)) continue;
-    if (id.length > 64) return { kind: 'ignored', reason: 'too_long', why: `its ${what} is ${id.length} characters long, more than 64`, pattern };
+    if (id.length > 64)
+      return { kind: 'ignored', reason: 'too_long', why: `its ${what} is ${id.length} characters long, more than 64`, pattern };
     if (id !== id.toLowerCase() && ID_RE.test(id.toLowerCase())) {
-      return { kind: 'ignored', reason: 'uppercase', why: `its ${what} ${JSON.stringify(id)} has capital letters; ids are lowercase, e.g. ${topic.toLowerCase()}`, pattern };
+      return {
+        kind: 'ignored',
+        reason: 'uppercase',
+        why: `its ${what} ${JSON.stringify(id)} has capital letters; ids are lowercase, e.g. ${topic.toLowerCase()}`,
+        pattern,
+      };
     }
-    return { kind: 'ignored', reason: 'characters', why: `its ${what} ${JSON.stringify(id)} may hold only a-z, 0-9, _ and - (1-64 characters)`, pattern };
+    return {
+      kind: 'ignored',
+      reason: 'characters',
+      why: `its ${what} ${JSON.stringify(id)} may hold only a-z, 0-9, _ and - (1-64 characters)`,
+      pattern,
+    };
   }
   return { kind: 'reading', deviceId: parts[1]!, property: parts[2]! };
 }

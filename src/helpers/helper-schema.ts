@@ -5,16 +5,22 @@ import { Duration } from '../rules/schema.js';
 
 /** `helper_` + id must be a device id ([a-z0-9_-]{1,64}). */
 export const HELPER_ID_PATTERN = '^[a-z0-9_-]{1,57}$';
-const Id = Type.String({ pattern: HELPER_ID_PATTERN, 'x-expect': 'a helper id of lowercase letters, digits, _ or - (1-57; its device is helper_<id>)' });
+const Id = Type.String({
+  pattern: HELPER_ID_PATTERN,
+  'x-expect': 'a helper id of lowercase letters, digits, _ or - (1-57; its device is helper_<id>)',
+});
 const common = {
   id: Id,
   name: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'How the dashboard names it; default: the id in words' })),
   description: Type.Optional(Type.String()),
 };
-const object = <T extends string, P extends TProperties>(type: T, props: P) => Type.Object({ type: Type.Literal(type), ...common, ...props }, { additionalProperties: false });
+const object = <T extends string, P extends TProperties>(type: T, props: P) =>
+  Type.Object({ type: Type.Literal(type), ...common, ...props }, { additionalProperties: false });
 
 export const HELPERS = {
-  toggle: object('toggle', { initial: Type.Optional(Type.Boolean({ description: 'on (true) or off (false) until first set; default off' })) }),
+  toggle: object('toggle', {
+    initial: Type.Optional(Type.Boolean({ description: 'on (true) or off (false) until first set; default off' })),
+  }),
   number: object('number', {
     min: Type.Number(),
     max: Type.Number(),

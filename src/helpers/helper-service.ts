@@ -73,7 +73,9 @@ export class HelperService {
   async start(): Promise<void> {
     this.#stored = this.#deps.store.load();
     // Live commands only: a retained /set (which nobody should publish) must not replay at every start.
-    this.#unsubscribe = await this.#deps.bus.subscribe('home/+/value/set', (m) => this.#onCommand(m.topic, m.payload.toString('utf8')), { retained: false });
+    this.#unsubscribe = await this.#deps.bus.subscribe('home/+/value/set', (m) => this.#onCommand(m.topic, m.payload.toString('utf8')), {
+      retained: false,
+    });
     this.#started = true;
     for (const [source, { file, defs }] of this.#waiting) this.setHelpers(source, file, defs);
     this.#waiting.clear();
@@ -124,9 +126,25 @@ export class HelperService {
     if (!live) throw new HearthError('HEARTH_NOT_FOUND', { message: `No helper "${id}"` });
     const { def, state } = live;
     const timer = state.timer
-      ? { state: state.timer.state, remaining: remainingSeconds(state.timer, this.#deps.clock.now()), finishesAt: state.timer.finishesAt && state.timer.state === 'active' ? new Date(state.timer.finishesAt).toISOString() : null, duration: Math.round(state.timer.duration / 1000) }
+      ? {
+          state: state.timer.state,
+          remaining: remainingSeconds(state.timer, this.#deps.clock.now()),
+          finishesAt: state.timer.finishesAt && state.timer.state === 'active' ? new Date(state.timer.finishesAt).toISOString() : null,
+          duration: Math.round(state.timer.duration / 1000),
+        }
       : undefined;
-    return { id, device: helperDevice(id), type: def.type, name: def.name ?? null, description: def.description ?? null, file: live.file, fileName: live.source, definition: def, value: state.value, ...(timer ? { timer } : {}) };
+    return {
+      id,
+      device: helperDevice(id),
+      type: def.type,
+      name: def.name ?? null,
+      description: def.description ?? null,
+      file: live.file,
+      fileName: live.source,
+      definition: def,
+      value: state.value,
+      ...(timer ? { timer } : {}),
+    };
   }
 
   /**
@@ -175,10 +193,13 @@ export class HelperService {
     live.timer = undefined;
     const timer = live.state.timer;
     if (timer?.state !== 'active' || timer.finishesAt === undefined) return;
-    live.timer = clock.setTimeout(() => {
-      if (this.#helpers.get(live.def.id) !== live) return;
-      void this.#apply(live, 'finish');
-    }, Math.max(0, timer.finishesAt - clock.now()));
+    live.timer = clock.setTimeout(
+      () => {
+        if (this.#helpers.get(live.def.id) !== live) return;
+        void this.#apply(live, 'finish');
+      },
+      Math.max(0, timer.finishesAt - clock.now()),
+    );
   }
 
   async #publish(live: Live, event?: TimerEvent): Promise<void> {

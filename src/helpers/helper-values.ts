@@ -31,12 +31,14 @@ const DEFAULT_TIMER_MS = 60_000;
 export function checkHelper(def: HelperDefinition): Array<{ path: string[]; message: string }> {
   const out: Array<{ path: string[]; message: string }> = [];
   const range = (min: number | undefined, max: number | undefined) => {
-    if (min !== undefined && max !== undefined && min > max) out.push({ path: ['min'], message: `must not be above max (${max}), got ${min}` });
+    if (min !== undefined && max !== undefined && min > max)
+      out.push({ path: ['min'], message: `must not be above max (${max}), got ${min}` });
   };
   switch (def.type) {
     case 'number':
       range(def.min, def.max);
-      if (def.step !== undefined && def.step > def.max - def.min && def.max > def.min) out.push({ path: ['step'], message: `must not be larger than max - min (${def.max - def.min}), got ${def.step}` });
+      if (def.step !== undefined && def.step > def.max - def.min && def.max > def.min)
+        out.push({ path: ['step'], message: `must not be larger than max - min (${def.max - def.min}), got ${def.step}` });
       break;
     case 'counter':
       range(def.min, def.max);
@@ -52,7 +54,8 @@ export function checkHelper(def: HelperDefinition): Array<{ path: string[]; mess
       }
       break;
     case 'datetime':
-      if (def.has_date === false && def.has_time === false) out.push({ path: ['has_time'], message: 'a datetime helper needs a date, a time or both' });
+      if (def.has_date === false && def.has_time === false)
+        out.push({ path: ['has_time'], message: 'a datetime helper needs a date, a time or both' });
       break;
     case 'timer': {
       const ms = def.duration === undefined ? DEFAULT_TIMER_MS : parseDuration(def.duration);
@@ -118,12 +121,16 @@ function refuse(def: HelperDefinition, value: unknown): string | undefined {
       if (def.max !== undefined && value > def.max) return `must be at most ${def.max}, got ${value}`;
       return undefined;
     case 'select':
-      return def.options.includes(String(value)) ? undefined : `must be one of ${def.options.map((o) => quote(o)).join(', ')}, got ${quote(value)}`;
+      return def.options.includes(String(value))
+        ? undefined
+        : `must be one of ${def.options.map((o) => quote(o)).join(', ')}, got ${quote(value)}`;
     case 'text': {
       const text = typeof value === 'number' ? String(value) : value;
       if (typeof text !== 'string') return `must be text, got ${quote(value)}`;
-      if (text.length < (def.min ?? 0) || text.length > (def.max ?? 255)) return `must be ${def.min ?? 0} to ${def.max ?? 255} characters long, got ${text.length}`;
-      if (def.pattern !== undefined && !new RegExp(`^(?:${def.pattern})$`).test(text)) return `must match ${def.pattern}, got ${quote(text)}`;
+      if (text.length < (def.min ?? 0) || text.length > (def.max ?? 255))
+        return `must be ${def.min ?? 0} to ${def.max ?? 255} characters long, got ${text.length}`;
+      if (def.pattern !== undefined && !new RegExp(`^(?:${def.pattern})$`).test(text))
+        return `must match ${def.pattern}, got ${quote(text)}`;
       return undefined;
     }
     case 'datetime':
@@ -166,7 +173,11 @@ export function applyCommand(def: HelperDefinition, current: HelperState, payloa
   switch (def.type) {
     case 'toggle':
       if (text === 'toggle') return { state: { value: current.value === 'on' ? 'off' : 'on' } };
-      return ON.has(text) ? { state: { value: 'on' } } : OFF.has(text) ? { state: { value: 'off' } } : fail(`must be on, off or toggle, got ${quote(text)}`);
+      return ON.has(text)
+        ? { state: { value: 'on' } }
+        : OFF.has(text)
+          ? { state: { value: 'off' } }
+          : fail(`must be on, off or toggle, got ${quote(text)}`);
     case 'number':
       return text !== '' && Number.isFinite(Number(text)) ? set(Number(text)) : fail(`must be a number, got ${quote(text)}`);
     case 'counter': {
@@ -192,7 +203,10 @@ export function applyCommand(def: HelperDefinition, current: HelperState, payloa
 /** `start`, `start 5m`, `pause`, `cancel`, `finish`. */
 function applyTimer(def: Extract<HelperDefinition, { type: 'timer' }>, timer: TimerState, text: string, now: number): Applied {
   const [verb, arg] = text.split(/\s+/, 2) as [string, string | undefined];
-  const to = (next: TimerState, event?: TimerEvent): Applied => ({ state: { value: next.state, timer: next }, ...(event ? { event } : {}) });
+  const to = (next: TimerState, event?: TimerEvent): Applied => ({
+    state: { value: next.state, timer: next },
+    ...(event ? { event } : {}),
+  });
   const idle: TimerState = { state: 'idle', duration: timerDuration(def) };
   switch (verb) {
     case 'start': {

@@ -46,7 +46,10 @@ export class ChannelHealth {
     const counter = (name: string, help: string): Count => (deps.metrics ? deps.metrics.counter(name, help) : () => undefined);
     this.#count = {
       sent: counter('hearth_notify_sent_total', 'Notifications delivered, by channel'),
-      failed: counter('hearth_notify_failed_total', 'Failed notification send attempts, by channel (each is retried until the retry window ends)'),
+      failed: counter(
+        'hearth_notify_failed_total',
+        'Failed notification send attempts, by channel (each is retried until the retry window ends)',
+      ),
       suppressed: counter('hearth_notify_suppressed_total', 'Notifications held back by a channel rate limit, by channel'),
       givenUp: counter('hearth_notify_given_up_total', 'Notifications given up after retrying, by channel'),
     };
@@ -93,7 +96,21 @@ export class ChannelHealth {
     return [...channels].map((c) => {
       const s = this.#states.get(c.name)!;
       const state = s.failing ? 'failing' : s.sent > 0 || s.failed > 0 ? 'ok' : 'unused';
-      return { name: c.name, type: c.type, enabled: c.enabled, minPriority: c.minPriority, maxPerMinute: c.maxPerMinute, state, pending: pending(c.name), sent: s.sent, failed: s.failed, suppressed: s.suppressed, lastDeliveredAt: iso(s.lastDeliveredAt), lastError: s.lastError ?? null, lastErrorAt: iso(s.lastErrorAt) };
+      return {
+        name: c.name,
+        type: c.type,
+        enabled: c.enabled,
+        minPriority: c.minPriority,
+        maxPerMinute: c.maxPerMinute,
+        state,
+        pending: pending(c.name),
+        sent: s.sent,
+        failed: s.failed,
+        suppressed: s.suppressed,
+        lastDeliveredAt: iso(s.lastDeliveredAt),
+        lastError: s.lastError ?? null,
+        lastErrorAt: iso(s.lastErrorAt),
+      };
     });
   }
 }

@@ -34,20 +34,42 @@ export function buildChannels(config: NotifyConfig, sources: ChannelSources): Ch
     if (problems.length > before) continue;
     const c = raw as ChannelConfig;
     const secret = (key: 'token' | 'password' | 'url') => readSecret(c as Record<string, unknown>, key, where, sources.env, problems);
-    const base: ChannelBase = { name, type: c.type, enabled: c.enabled ?? true, minPriority: c.minPriority ?? 'low', maxPerMinute: c.maxPerMinute ?? config.maxPerMinute };
+    const base: ChannelBase = {
+      name,
+      type: c.type,
+      enabled: c.enabled ?? true,
+      minPriority: c.minPriority ?? 'low',
+      maxPerMinute: c.maxPerMinute ?? config.maxPerMinute,
+    };
     const channel = makeChannel(c, base, secret, sources, (p) => problems.push(`${where}${p}`));
     if (channel && problems.length === before) channels.push(channel);
   }
-  if (problems.length > 0) throw new HearthError('HEARTH_CONFIG_INVALID', { problems: problems.map((p) => `  - ${p}`).join('\n') }, { problems });
+  if (problems.length > 0)
+    throw new HearthError('HEARTH_CONFIG_INVALID', { problems: problems.map((p) => `  - ${p}`).join('\n') }, { problems });
   return channels;
 }
 
-function makeChannel(c: ChannelConfig, base: ChannelBase, secret: (key: 'token' | 'password' | 'url') => string | undefined, sources: ChannelSources, problem: (text: string) => void): Channel | undefined {
+function makeChannel(
+  c: ChannelConfig,
+  base: ChannelBase,
+  secret: (key: 'token' | 'password' | 'url') => string | undefined,
+  sources: ChannelSources,
+  problem: (text: string) => void,
+): Channel | undefined {
   switch (c.type) {
     case 'ntfy': {
       const password = secret('password');
       if (password !== undefined && !c.username) problem(': username is needed with a password (or tokenEnv, for an access token)');
-      return ntfyChannel(base, { url: c.url ?? 'https://ntfy.sh', topic: c.topic, token: secret('token'), username: c.username, password, tags: c.tags, click: c.click, timeoutMs: c.timeoutMs });
+      return ntfyChannel(base, {
+        url: c.url ?? 'https://ntfy.sh',
+        topic: c.topic,
+        token: secret('token'),
+        username: c.username,
+        password,
+        tags: c.tags,
+        click: c.click,
+        timeoutMs: c.timeoutMs,
+      });
     }
     case 'gotify': {
       const token = secret('token');
@@ -56,11 +78,19 @@ function makeChannel(c: ChannelConfig, base: ChannelBase, secret: (key: 'token' 
     }
     case 'webhook': {
       const fromSecret = secret('url');
-      if (c.url === undefined && !c.urlEnv && !c.urlFile) problem(': url is needed (or urlEnv / urlFile, for a URL that is itself a secret)');
+      if (c.url === undefined && !c.urlEnv && !c.urlFile)
+        problem(': url is needed (or urlEnv / urlFile, for a URL that is itself a secret)');
       else if (c.url !== undefined && (c.urlEnv || c.urlFile)) problem(': url and urlEnv / urlFile are both given; keep one');
       const url = c.url ?? fromSecret;
-      if (url !== undefined && !/^https?:\/\/\S+$/.test(url)) problem(`.${c.urlEnv ? 'urlEnv' : 'urlFile'} must hold an http:// or https:// URL`);
-      return webhookChannel(base, { url: url ?? 'http://invalid', preset: c.preset ?? 'json', headers: c.headers, token: secret('token'), timeoutMs: c.timeoutMs });
+      if (url !== undefined && !/^https?:\/\/\S+$/.test(url))
+        problem(`.${c.urlEnv ? 'urlEnv' : 'urlFile'} must hold an http:// or https:// URL`);
+      return webhookChannel(base, {
+        url: url ?? 'http://invalid',
+        preset: c.preset ?? 'json',
+        headers: c.headers,
+        token: secret('token'),
+        timeoutMs: c.timeoutMs,
+      });
     }
     case 'email': {
       const password = secret('password');
@@ -73,7 +103,17 @@ function makeChannel(c: ChannelConfig, base: ChannelBase, secret: (key: 'token' 
           return undefined;
         }
       }
-      return emailChannel(base, { host: c.host, port: c.port, security: c.security ?? 'starttls', username: c.username, password, from: c.from, to: Array.isArray(c.to) ? c.to : [c.to], ca: c.ca, timeoutMs: c.timeoutMs });
+      return emailChannel(base, {
+        host: c.host,
+        port: c.port,
+        security: c.security ?? 'starttls',
+        username: c.username,
+        password,
+        from: c.from,
+        to: Array.isArray(c.to) ? c.to : [c.to],
+        ca: c.ca,
+        timeoutMs: c.timeoutMs,
+      });
     }
     case 'dashboard':
       return sources.centre ? dashboardChannel(base, sources.centre) : undefined;
@@ -81,7 +121,13 @@ function makeChannel(c: ChannelConfig, base: ChannelBase, secret: (key: 'token' 
 }
 
 /** A secret from `<key>Env` (an environment variable) or `<key>File` (a file, trailing newline dropped); never from the config itself. */
-function readSecret(c: Record<string, unknown>, key: string, where: string, env: NodeJS.ProcessEnv, problems: string[]): string | undefined {
+function readSecret(
+  c: Record<string, unknown>,
+  key: string,
+  where: string,
+  env: NodeJS.ProcessEnv,
+  problems: string[],
+): string | undefined {
   const envName = c[`${key}Env`] as string | undefined;
   const file = c[`${key}File`] as string | undefined;
   if (envName && file) {

@@ -10,7 +10,9 @@ const Timeout = Type.Integer({ minimum: 100, maximum: 120_000, 'x-expect': 'mill
 
 /** A secret is never written in the config file itself: it comes from the environment or from a file (Docker, systemd credentials). */
 const secret = <K extends string>(name: K) =>
-  ({ [`${name}Env`]: Type.Optional(EnvName), [`${name}File`]: Type.Optional(FilePath) }) as { [P in `${K}Env` | `${K}File`]: TOptional<TString> };
+  ({ [`${name}Env`]: Type.Optional(EnvName), [`${name}File`]: Type.Optional(FilePath) }) as {
+    [P in `${K}Env` | `${K}File`]: TOptional<TString>;
+  };
 
 const common = <T extends (typeof CHANNEL_TYPES)[number]>(type: T) => ({
   type: Type.Literal(type),
@@ -34,7 +36,10 @@ export const CHANNEL_SCHEMAS = {
     },
     { additionalProperties: false },
   ),
-  gotify: Type.Object({ ...common('gotify'), url: Url, ...secret('token'), timeoutMs: Type.Optional(Timeout) }, { additionalProperties: false }),
+  gotify: Type.Object(
+    { ...common('gotify'), url: Url, ...secret('token'), timeoutMs: Type.Optional(Timeout) },
+    { additionalProperties: false },
+  ),
   webhook: Type.Object(
     {
       ...common('webhook'),
@@ -56,7 +61,9 @@ export const CHANNEL_SCHEMAS = {
       username: Type.Optional(Type.String({ minLength: 1 })),
       ...secret('password'),
       from: Type.String({ minLength: 3, 'x-expect': 'a sender address' }),
-      to: Type.Union([Type.String({ minLength: 3 }), Type.Array(Type.String({ minLength: 3 }), { minItems: 1 })], { 'x-expect': 'an address or a list of addresses' }),
+      to: Type.Union([Type.String({ minLength: 3 }), Type.Array(Type.String({ minLength: 3 }), { minItems: 1 })], {
+        'x-expect': 'an address or a list of addresses',
+      }),
       ca: Type.Optional(FilePath),
       timeoutMs: Type.Optional(Timeout),
     },
@@ -71,20 +78,29 @@ export type ChannelConfig = { [K in keyof typeof CHANNEL_SCHEMAS]: Static<(typeo
  * In the configuration schema a channel is only `{ type, … }`: each type's own schema above checks the rest when the
  * hub starts, so a problem is named for that type ("notify.channels.phone.topic …") rather than for a union of five.
  */
-const LooseChannel = Type.Object(
-  { type: Type.Union(CHANNEL_TYPES.map((t) => Type.Literal(t))) },
-  { additionalProperties: true },
-);
+const LooseChannel = Type.Object({ type: Type.Union(CHANNEL_TYPES.map((t) => Type.Literal(t))) }, { additionalProperties: true });
 
 export const NotifyConfigSchema = Type.Object(
   {
     channels: Type.Record(Type.String({ pattern: CHANNEL_NAME_PATTERN }), LooseChannel, {
       default: {},
       additionalProperties: false,
-      description: 'Named notification channels: { phone: { type: ntfy, topic: …, tokenEnv: … } } of types ntfy, gotify, webhook, email, dashboard (see "Getting alerts on your phone"); a channel named dashboard is there unless one of that type is configured',
+      description:
+        'Named notification channels: { phone: { type: ntfy, topic: …, tokenEnv: … } } of types ntfy, gotify, webhook, email, dashboard (see "Getting alerts on your phone"); a channel named dashboard is there unless one of that type is configured',
     }),
-    retryForMinutes: Type.Integer({ minimum: 1, maximum: 10080, default: 60, description: 'How long a failed notification is retried (with backoff, across restarts) before it is given up as an error' }),
-    maxPerMinute: Type.Integer({ minimum: 1, maximum: 1000, default: 10, description: 'Notifications per channel per minute (a channel may set its own); beyond it they are held back and counted in one summary' }),
+    retryForMinutes: Type.Integer({
+      minimum: 1,
+      maximum: 10080,
+      default: 60,
+      description: 'How long a failed notification is retried (with backoff, across restarts) before it is given up as an error',
+    }),
+    maxPerMinute: Type.Integer({
+      minimum: 1,
+      maximum: 1000,
+      default: 10,
+      description:
+        'Notifications per channel per minute (a channel may set its own); beyond it they are held back and counted in one summary',
+    }),
   },
   { default: {}, additionalProperties: false },
 );

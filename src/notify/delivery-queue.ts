@@ -39,7 +39,9 @@ export class DeliveryQueue {
   save(d: Delivery): void {
     this.#writes.run(() =>
       this.#db
-        .prepare('INSERT OR REPLACE INTO notify_queue (id, channel, created_at, give_up_at, next_at, attempts, last_error, notification) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+        .prepare(
+          'INSERT OR REPLACE INTO notify_queue (id, channel, created_at, give_up_at, next_at, attempts, last_error, notification) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+        )
         .run(d.id, d.channel, d.createdAt, d.giveUpAt, d.nextAt, d.attempts, d.lastError ?? null, JSON.stringify(d.notification)),
     );
   }

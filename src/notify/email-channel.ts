@@ -63,7 +63,10 @@ export function emailChannel(base: ChannelBase, o: EmailOptions): Channel {
       }
     },
     close() {
-      void transport?.then((t) => t.close(), () => undefined);
+      void transport?.then(
+        (t) => t.close(),
+        () => undefined,
+      );
     },
   };
 }
@@ -74,7 +77,8 @@ function describeSmtpError(err: SmtpError, server: string): SendError {
   const answer = err.response ? `: ${err.response.slice(0, 200)}` : '';
   if (err.code === 'EAUTH') return new SendError(`${server} refused the login${answer}`);
   if (err.code === 'ETIMEDOUT') return new SendError(`${server} did not answer in time`);
-  if (err.code === 'ECONNECTION' || err.code === 'ESOCKET' || err.code === 'EDNS') return new SendError(`cannot reach ${server}: ${err.message}`);
+  if (err.code === 'ECONNECTION' || err.code === 'ESOCKET' || err.code === 'EDNS')
+    return new SendError(`cannot reach ${server}: ${err.message}`);
   if (err.code === 'ETLS') return new SendError(`TLS with ${server} failed: ${err.message}`);
   // 550-553: the mailbox or address is refused; the same message will be refused again.
   const permanent = err.responseCode !== undefined && err.responseCode >= 550 && err.responseCode <= 553;

@@ -15,7 +15,12 @@ interface HttpAnswer {
 }
 
 /** One HTTP request with a timeout; throws a SendError in words for a network failure, a timeout or a non-2xx answer. */
-export async function sendHttp(url: string, init: { method?: string; headers?: Record<string, string>; body: unknown }, timeoutMs: number, context: SendContext): Promise<HttpAnswer> {
+export async function sendHttp(
+  url: string,
+  init: { method?: string; headers?: Record<string, string>; body: unknown },
+  timeoutMs: number,
+  context: SendContext,
+): Promise<HttpAnswer> {
   const host = new URL(url).host;
   const timeout = AbortSignal.timeout(timeoutMs);
   let res: Response;
@@ -64,13 +69,29 @@ export interface NtfyOptions {
 
 /** ntfy: JSON published to the server's root URL (https://docs.ntfy.sh/publish/#publish-as-json). */
 export function ntfyChannel(base: ChannelBase, o: NtfyOptions): Channel {
-  const auth = o.token ? `Bearer ${o.token}` : o.username ? `Basic ${Buffer.from(`${o.username}:${o.password ?? ''}`).toString('base64')}` : undefined;
+  const auth = o.token
+    ? `Bearer ${o.token}`
+    : o.username
+      ? `Basic ${Buffer.from(`${o.username}:${o.password ?? ''}`).toString('base64')}`
+      : undefined;
   const root = o.url.replace(/\/+$/, '') + '/';
   return {
     ...base,
     async send(n, context) {
-      const body = { topic: o.topic, title: n.title ?? DEFAULT_TITLE, message: n.message, priority: NTFY_PRIORITY[n.priority], ...(o.tags ? { tags: o.tags } : {}), ...(o.click ? { click: o.click } : {}) };
-      const answer = await sendHttp(root, { headers: auth ? { authorization: auth } : {}, body }, o.timeoutMs ?? DEFAULT_TIMEOUT_MS, context);
+      const body = {
+        topic: o.topic,
+        title: n.title ?? DEFAULT_TITLE,
+        message: n.message,
+        priority: NTFY_PRIORITY[n.priority],
+        ...(o.tags ? { tags: o.tags } : {}),
+        ...(o.click ? { click: o.click } : {}),
+      };
+      const answer = await sendHttp(
+        root,
+        { headers: auth ? { authorization: auth } : {}, body },
+        o.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+        context,
+      );
       return `HTTP ${answer.status}${answer.json?.id ? `, ntfy message id ${answer.json.id}` : ''}`;
     },
   };
@@ -95,7 +116,12 @@ const escapeSlack = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;'
 const escapeHtml = (s: string) => escapeSlack(s).replace(/"/g, '&quot;').replace(/\n/g, '<br>');
 
 /** The request a preset makes: the body its service reads, and for Matrix's client API the PUT with a transaction id. */
-export function webhookRequest(preset: WebhookPreset, url: string, n: Notification, context: SendContext): { url: string; method: string; body: unknown } {
+export function webhookRequest(
+  preset: WebhookPreset,
+  url: string,
+  n: Notification,
+  context: SendContext,
+): { url: string; method: string; body: unknown } {
   const title = n.title ?? DEFAULT_TITLE;
   switch (preset) {
     case 'slack':
@@ -109,22 +135,46 @@ export function webhookRequest(preset: WebhookPreset, url: string, n: Notificati
       // The client-server API (…/rooms/<room>/send/m.room.message) takes a PUT whose transaction id makes a retry
       // idempotent; anything else is taken for a hookshot-style webhook that reads `text` and `html`.
       if (/\/send\/m\.room\.message\/?$/.test(url)) {
-        return { url: `${url.replace(/\/$/, '')}/${encodeURIComponent(`hearth-${context.deliveryId}`)}`, method: 'PUT', body: { msgtype: 'm.text', body: text, format: 'org.matrix.custom.html', formatted_body: html } };
+        return {
+          url: `${url.replace(/\/$/, '')}/${encodeURIComponent(`hearth-${context.deliveryId}`)}`,
+          method: 'PUT',
+          body: { msgtype: 'm.text', body: text, format: 'org.matrix.custom.html', formatted_body: html },
+        };
       }
       return { url, method: 'POST', body: { text, html } };
     }
     default:
-      return { url, method: 'POST', body: { title, message: n.message, priority: n.priority, tag: n.tag ?? null, ruleId: n.ruleId ?? null, at: new Date(context.createdAt).toISOString(), source: 'hearth' } };
+      return {
+        url,
+        method: 'POST',
+        body: {
+          title,
+          message: n.message,
+          priority: n.priority,
+          tag: n.tag ?? null,
+          ruleId: n.ruleId ?? null,
+          at: new Date(context.createdAt).toISOString(),
+          source: 'hearth',
+        },
+      };
   }
 }
 
-export function webhookChannel(base: ChannelBase, o: { url: string; preset: WebhookPreset; headers?: Record<string, string>; token?: string; timeoutMs?: number }): Channel {
+export function webhookChannel(
+  base: ChannelBase,
+  o: { url: string; preset: WebhookPreset; headers?: Record<string, string>; token?: string; timeoutMs?: number },
+): Channel {
   const headers = { ...o.headers, ...(o.token ? { authorization: `Bearer ${o.token}` } : {}) };
   return {
     ...base,
     async send(n, context) {
       const request = webhookRequest(o.preset, o.url, n, context);
-      const answer = await sendHttp(request.url, { method: request.method, headers, body: request.body }, o.timeoutMs ?? DEFAULT_TIMEOUT_MS, context);
+      const answer = await sendHttp(
+        request.url,
+        { method: request.method, headers, body: request.body },
+        o.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+        context,
+      );
       const eventId = answer.json?.event_id ? `, Matrix event ${answer.json.event_id}` : '';
       return `HTTP ${answer.status} from ${new URL(request.url).host}${eventId}`;
     },

@@ -71,7 +71,11 @@ export class NotificationCentre {
   list(options: { limit?: number; before?: number; unread?: boolean } = {}): StoredNotification[] {
     const where = [options.before !== undefined ? 'id < @before' : '', options.unread ? 'read_at IS NULL' : ''].filter(Boolean);
     const sql = `SELECT * FROM notifications ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT @limit`;
-    return (this.#db.prepare(sql).all({ limit: options.limit ?? 50, ...(options.before !== undefined ? { before: options.before } : {}) }) as Row[]).map(toView);
+    return (
+      this.#db
+        .prepare(sql)
+        .all({ limit: options.limit ?? 50, ...(options.before !== undefined ? { before: options.before } : {}) }) as Row[]
+    ).map(toView);
   }
 
   unread(): number {
@@ -83,7 +87,13 @@ export class NotificationCentre {
     const changed =
       ids === 'all'
         ? this.#db.prepare('UPDATE notifications SET read_at = ? WHERE read_at IS NULL').run(at).changes
-        : this.#db.transaction(() => ids.reduce((sum, id) => sum + this.#db.prepare('UPDATE notifications SET read_at = ? WHERE id = ? AND read_at IS NULL').run(at, id).changes, 0))();
+        : this.#db.transaction(() =>
+            ids.reduce(
+              (sum, id) =>
+                sum + this.#db.prepare('UPDATE notifications SET read_at = ? WHERE id = ? AND read_at IS NULL').run(at, id).changes,
+              0,
+            ),
+          )();
     const unread = this.unread();
     if (changed > 0) this.#events?.emit('notification.read', { unread, ts: at });
     return { changed, unread };

@@ -55,7 +55,9 @@ export class Notifier {
     const waiting = queue?.load() ?? [];
     for (const d of waiting) {
       if (!this.#channels.has(d.channel)) {
-        logger.warn(`dropping a queued notification for channel "${d.channel}", which is no longer configured: ${describe(d.notification)}`);
+        logger.warn(
+          `dropping a queued notification for channel "${d.channel}", which is no longer configured: ${describe(d.notification)}`,
+        );
         queue!.delete(d.id);
         continue;
       }
@@ -74,7 +76,10 @@ export class Notifier {
     this.#held.clear();
     for (const f of this.#inflight.values()) f.controller.abort();
     // An SMTP send cannot be aborted: give it a moment, then go (its row stays queued and is retried after the restart).
-    await Promise.race([Promise.allSettled([...this.#inflight.values()].map((f) => f.done)), new Promise((r) => setTimeout(r, 2000).unref())]);
+    await Promise.race([
+      Promise.allSettled([...this.#inflight.values()].map((f) => f.done)),
+      new Promise((r) => setTimeout(r, 2000).unref()),
+    ]);
     for (const c of this.#channels.values()) await c.close?.();
   }
 
@@ -84,7 +89,8 @@ export class Notifier {
 
   /** Sends to the named channels (default: every enabled one); resolves with each channel's first answer. */
   notify(n: Notification, channels?: string[]): Promise<DeliveryResult[]> {
-    const names = channels && channels.length > 0 ? [...new Set(channels)] : [...this.#channels.values()].filter((c) => c.enabled).map((c) => c.name);
+    const names =
+      channels && channels.length > 0 ? [...new Set(channels)] : [...this.#channels.values()].filter((c) => c.enabled).map((c) => c.name);
     return Promise.all(names.map((name) => this.#deliver(n, name)));
   }
 
@@ -92,13 +98,23 @@ export class Notifier {
   async test(channel?: string): Promise<DeliveryResult[]> {
     const names = channel ? [channel] : [...this.#channels.values()].filter((c) => c.enabled).map((c) => c.name);
     const now = this.#deps.clock.now();
-    const n: Notification = { title: 'Hearth test', message: `A test notification from Hearth, sent ${new Date(now).toISOString()}. If you read this, the channel works.`, priority: 'normal', tag: 'hearth-test' };
+    const n: Notification = {
+      title: 'Hearth test',
+      message: `A test notification from Hearth, sent ${new Date(now).toISOString()}. If you read this, the channel works.`,
+      priority: 'normal',
+      tag: 'hearth-test',
+    };
     return Promise.all(
       names.map(async (name): Promise<DeliveryResult> => {
         const c = this.#channels.get(name);
         if (!c) return this.#unknown(name);
         try {
-          return { channel: name, type: c.type, status: 'delivered', detail: await c.send(n, { deliveryId: randomUUID(), createdAt: now, signal: new AbortController().signal }) };
+          return {
+            channel: name,
+            type: c.type,
+            status: 'delivered',
+            detail: await c.send(n, { deliveryId: randomUUID(), createdAt: now, signal: new AbortController().signal }),
+          };
         } catch (err) {
           return { channel: name, type: c.type, status: 'failed', detail: (err as Error).message };
         }
@@ -115,19 +131,37 @@ export class Notifier {
     const c = this.#channels.get(name);
     if (!c) return this.#unknown(name);
     if (!c.enabled) return { channel: name, type: c.type, status: 'disabled', detail: 'the channel is disabled (enabled: false)' };
-    if (priorityRank(n.priority) < priorityRank(c.minPriority)) return { channel: name, type: c.type, status: 'skipped', detail: `priority ${n.priority} is below the channel's minPriority ${c.minPriority}` };
+    if (priorityRank(n.priority) < priorityRank(c.minPriority))
+      return {
+        channel: name,
+        type: c.type,
+        status: 'skipped',
+        detail: `priority ${n.priority} is below the channel's minPriority ${c.minPriority}`,
+      };
     const now = this.#deps.clock.now();
     if (!this.#sendLog.allow(name, c.maxPerMinute, now)) return this.#holdBack(c, n, now);
     return this.#enqueue(c, n, now);
   }
 
   #unknown(name: string): DeliveryResult {
-    return { channel: name, status: 'unknown', detail: `no channel named "${name}" (configured: ${this.channelNames.join(', ') || 'none'})` };
+    return {
+      channel: name,
+      status: 'unknown',
+      detail: `no channel named "${name}" (configured: ${this.channelNames.join(', ') || 'none'})`,
+    };
   }
 
   #enqueue(c: Channel, n: Notification, now: number): Promise<DeliveryResult> {
     if (n.tag) this.#supersede(c.name, n.tag);
-    const d: Delivery = { id: randomUUID(), channel: c.name, notification: n, createdAt: now, giveUpAt: now + this.#deps.retryForMs, nextAt: now, attempts: 0 };
+    const d: Delivery = {
+      id: randomUUID(),
+      channel: c.name,
+      notification: n,
+      createdAt: now,
+      giveUpAt: now + this.#deps.retryForMs,
+      nextAt: now,
+      attempts: 0,
+    };
     this.#pending.set(d.id, { delivery: d });
     this.#deps.queue?.save(d);
     return this.#attempt(d);
@@ -140,7 +174,9 @@ export class Notifier {
       this.#deps.clock.clearTimeout(p.timer);
       this.#pending.delete(id);
       this.#deps.queue?.delete(id);
-      this.#deps.logger.info(`notification ${describe(p.delivery.notification)} to ${channel} was not delivered yet and is replaced by a newer one with tag "${tag}"`);
+      this.#deps.logger.info(
+        `notification ${describe(p.delivery.notification)} to ${channel} was not delivered yet and is replaced by a newer one with tag "${tag}"`,
+      );
     }
   }
 
@@ -150,7 +186,12 @@ export class Notifier {
     const timer = entry?.timer ?? this.#deps.clock.setTimeout(() => this.#summarise(c), this.#sendLog.freeAt(c.name, now) - now);
     this.#held.set(c.name, { held, timer });
     this.#health.suppressed(c);
-    return { channel: c.name, type: c.type, status: 'suppressed', detail: `held back by the rate limit of ${c.maxPerMinute} a minute (${held.count} so far; one summary follows)` };
+    return {
+      channel: c.name,
+      type: c.type,
+      status: 'suppressed',
+      detail: `held back by the rate limit of ${c.maxPerMinute} a minute (${held.count} so far; one summary follows)`,
+    };
   }
 
   #summarise(c: Channel): void {
@@ -159,7 +200,9 @@ export class Notifier {
     if (!entry || this.#stopping) return;
     const { clock, logger, events } = this.#deps;
     const now = clock.now();
-    logger.warn(`channel ${c.name}: ${entry.held.count} notification(s) held back by its rate limit (${c.maxPerMinute} a minute); sending one summary`);
+    logger.warn(
+      `channel ${c.name}: ${entry.held.count} notification(s) held back by its rate limit (${c.maxPerMinute} a minute); sending one summary`,
+    );
     events?.emit('notify.suppressed', { channel: c.name, count: entry.held.count, ts: now });
     this.#sendLog.record(c.name, now);
     void this.#enqueue(c, summarise(entry.held, c.maxPerMinute), now);
@@ -170,10 +213,13 @@ export class Notifier {
     const p = this.#pending.get(d.id);
     if (!p || this.#stopping) return;
     clock.clearTimeout(p.timer);
-    p.timer = clock.setTimeout(() => {
-      p.timer = undefined;
-      void this.#attempt(d);
-    }, Math.max(0, at - clock.now()));
+    p.timer = clock.setTimeout(
+      () => {
+        p.timer = undefined;
+        void this.#attempt(d);
+      },
+      Math.max(0, at - clock.now()),
+    );
   }
 
   async #attempt(d: Delivery): Promise<DeliveryResult> {
@@ -190,7 +236,12 @@ export class Notifier {
   async #send(d: Delivery, signal: AbortSignal): Promise<DeliveryResult> {
     const c = this.#channels.get(d.channel)!;
     const { clock, queue, events } = this.#deps;
-    const result = (status: DeliveryResult['status'], detail: string): DeliveryResult => ({ channel: c.name, type: c.type, status, detail });
+    const result = (status: DeliveryResult['status'], detail: string): DeliveryResult => ({
+      channel: c.name,
+      type: c.type,
+      status,
+      detail,
+    });
     d.attempts++;
     try {
       const answer = await c.send(d.notification, { deliveryId: d.id, createdAt: d.createdAt, signal });
@@ -212,7 +263,13 @@ export class Notifier {
       d.nextAt = Math.min(now + BACKOFF_MS[Math.min(d.attempts, BACKOFF_MS.length) - 1]!, d.giveUpAt);
       queue?.save(d);
       this.#schedule(d);
-      events?.emit('notify.failed', { channel: c.name, message, gaveUp: false, ...(d.notification.ruleId ? { ruleId: d.notification.ruleId } : {}), ts: now });
+      events?.emit('notify.failed', {
+        channel: c.name,
+        message,
+        gaveUp: false,
+        ...(d.notification.ruleId ? { ruleId: d.notification.ruleId } : {}),
+        ts: now,
+      });
       return result('retrying', `${message}; retrying in ${seconds(d.nextAt - now)} (until ${new Date(d.giveUpAt).toISOString()})`);
     }
   }
@@ -221,7 +278,8 @@ export class Notifier {
     const now = this.#deps.clock.now();
     this.#health.sent(c, now);
     // The channel is back: what waits for it goes now rather than at its backoff time.
-    for (const [id, p] of this.#pending) if (p.delivery.channel === c.name && p.timer && !this.#inflight.has(id)) this.#schedule(p.delivery, now);
+    for (const [id, p] of this.#pending)
+      if (p.delivery.channel === c.name && p.timer && !this.#inflight.has(id)) this.#schedule(p.delivery, now);
   }
 
   #giveUp(d: Delivery, message: string, now: number): void {
@@ -252,7 +310,9 @@ function givenUpTrace(d: Delivery, ruleId: string, error: string, reason: string
     error,
     trigger: { kind: 'notify', description: `delivery of the notification sent at ${new Date(d.createdAt).toISOString()}` },
     conditions: [],
-    actions: [{ step: `notify ${d.channel}`, startedAt: d.createdAt, endedAt: now, result: `given up after ${d.attempts} attempt(s)`, error }],
+    actions: [
+      { step: `notify ${d.channel}`, startedAt: d.createdAt, endedAt: now, result: `given up after ${d.attempts} attempt(s)`, error },
+    ],
     published: [],
   };
 }
@@ -264,4 +324,3 @@ function seconds(ms: number): string {
   if (s < 120) return `${s} s`;
   return s < 7200 ? `${Math.round(s / 60)} min` : `${Math.round(s / 3600)} h`;
 }
-

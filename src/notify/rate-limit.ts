@@ -43,7 +43,11 @@ export interface Held {
 
 export function holdBack(held: Held | undefined, n: Notification): Held {
   if (!held) return { count: 1, latest: n, priority: n.priority };
-  return { count: held.count + 1, latest: n, priority: priorityRank(n.priority) > priorityRank(held.priority) ? n.priority : held.priority };
+  return {
+    count: held.count + 1,
+    latest: n,
+    priority: priorityRank(n.priority) > priorityRank(held.priority) ? n.priority : held.priority,
+  };
 }
 
 export function summarise(held: Held, maxPerMinute: number): Notification {

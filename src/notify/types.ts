@@ -50,7 +50,10 @@ export interface Channel {
 
 /** A failed send. `permanent`: the service refused the message itself (400, 413, a rejected mailbox); retrying cannot help. */
 export class SendError extends Error {
-  constructor(message: string, readonly permanent = false) {
+  constructor(
+    message: string,
+    readonly permanent = false,
+  ) {
     super(message);
   }
 }

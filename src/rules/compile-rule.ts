@@ -68,9 +68,13 @@ export function withPath<T>(fn: () => T, path: Path): T {
 export function compileRule(def: RuleDefinition, file: string, path: Path): CompiledRule {
   const { attempt, done } = collector(path);
   const triggers = (def.triggers as TriggerDefinition[]).map((t, i) => attempt(() => compileTrigger(t, i, [...path, 'triggers', i])));
-  const conditions = ((def.conditions ?? []) as ConditionDefinition[]).map((c, i) => attempt(() => compileCondition(c, [...path, 'conditions', i], scopeOf)));
+  const conditions = ((def.conditions ?? []) as ConditionDefinition[]).map((c, i) =>
+    attempt(() => compileCondition(c, [...path, 'conditions', i], scopeOf)),
+  );
   const actions = attempt(() => compileSequence(def.actions, [...path, 'actions'], scopeOf));
-  const variables = Object.entries(def.variables ?? {}).map(([k, v]) => [k, attempt(() => withPath(() => compileValue(v), [...path, 'variables', k]))] as [string, Evaluate]);
+  const variables = Object.entries(def.variables ?? {}).map(
+    ([k, v]) => [k, attempt(() => withPath(() => compileValue(v), [...path, 'variables', k]))] as [string, Evaluate],
+  );
   done();
   return {
     id: def.id,

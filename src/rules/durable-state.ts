@@ -78,7 +78,8 @@ export class DurableState {
         this.#pending.delete(key);
         return t ? { dueAt: t.dueAt, event: t.event } : undefined;
       },
-      pendingKeys: (prefix) => [...this.#pending.keys()].filter((k) => k.startsWith(`${ruleId}/${prefix}`)).map((k) => k.slice(ruleId.length + 1)),
+      pendingKeys: (prefix) =>
+        [...this.#pending.keys()].filter((k) => k.startsWith(`${ruleId}/${prefix}`)).map((k) => k.slice(ruleId.length + 1)),
       skipped,
     };
   }

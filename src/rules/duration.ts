@@ -5,7 +5,8 @@ const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_00
 
 /** Milliseconds, or an error message naming the bad value. */
 export function parseDuration(input: unknown): number | string {
-  if (typeof input === 'number') return input >= 0 && Number.isFinite(input) ? Math.round(input * 1000) : `must be a duration, got ${input}`;
+  if (typeof input === 'number')
+    return input >= 0 && Number.isFinite(input) ? Math.round(input * 1000) : `must be a duration, got ${input}`;
   if (typeof input === 'string') {
     const text = input.trim();
     const clock = /^(\d+):([0-5]?\d)(?::([0-5]?\d(?:\.\d+)?))?$/.exec(text);

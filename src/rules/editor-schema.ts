@@ -38,7 +38,13 @@ export function editorSchema(): object {
       {
         type: 'object',
         additionalProperties: false,
-        properties: { rules: list('rule'), scenes: list('scene'), scripts: list('script'), helpers: list('helper'), blueprints: list('blueprint') },
+        properties: {
+          rules: list('rule'),
+          scenes: list('scene'),
+          scripts: list('script'),
+          helpers: list('helper'),
+          blueprints: list('blueprint'),
+        },
       },
     ],
   };

@@ -18,7 +18,15 @@ import type { CompiledRule } from './rule-loader.js';
 import { RuleRun, type RunDeps, type RunOptions } from './run.js';
 import { instantTrace, MemoryTraceStore, RejectLimiter, type RuleTrace, type TraceStore } from './traces.js';
 import { runLabel } from './actions/call.js';
-import { StateStore, type Location, type RuleSwitches, type RunContext, type TimerStore, type TriggerContext, type TriggerEvent } from './types.js';
+import {
+  StateStore,
+  type Location,
+  type RuleSwitches,
+  type RunContext,
+  type TimerStore,
+  type TriggerContext,
+  type TriggerEvent,
+} from './types.js';
 
 export interface RuleEngineDeps {
   bus: MessageBus;
@@ -104,7 +112,17 @@ export class RuleEngine {
     const { bus, logger, notify } = deps;
     const call = (id: string, event: TriggerEvent) => this.call(id, event);
     const awaitRun = (id: string, traceId: string) => this.awaitRun(id, traceId);
-    this.#runDeps = { clock: deps.clock, states: this.states, location, bus, logger, triggerContext: this.#triggerContext, notify, call, awaitRun };
+    this.#runDeps = {
+      clock: deps.clock,
+      states: this.states,
+      location,
+      bus,
+      logger,
+      triggerContext: this.#triggerContext,
+      notify,
+      call,
+      awaitRun,
+    };
   }
 
   async start(): Promise<void> {
@@ -130,7 +148,12 @@ export class RuleEngine {
   async stop(): Promise<void> {
     this.#durable.stopping();
     this.#hooks.hub('shutdown');
-    for (const rt of this.#rules.values()) this.#detach(rt, 'the hub is stopping', 'the hub stopped while the run waited here; saved, it goes on with the time left when the hub starts again');
+    for (const rt of this.#rules.values())
+      this.#detach(
+        rt,
+        'the hub is stopping',
+        'the hub stopped while the run waited here; saved, it goes on with the time left when the hub starts again',
+      );
     this.#rules.clear();
     this.#started = false;
     await this.#unsubscribe?.();
@@ -143,13 +166,17 @@ export class RuleEngine {
     const previous = this.states.get(r.topic);
     this.states.set(r.topic, r.value, r.ts);
     if (r.retained) return;
-    this.#dispatcher.dispatch({ topic: r.topic, payload: r.payload, value: r.value, previous }, (err) => this.#deps.logger.error(`trigger on ${r.topic} failed: ${err.message}`));
+    this.#dispatcher.dispatch({ topic: r.topic, payload: r.payload, value: r.value, previous }, (err) =>
+      this.#deps.logger.error(`trigger on ${r.topic} failed: ${err.message}`),
+    );
   }
 
   #onRaw(topic: string, payload: Buffer): void {
     if (this.#raw.size === 0) return;
     const text = payload.toString('utf8');
-    this.#raw.dispatch({ topic, payload: text, value: parsePayload(text), previous: undefined }, (err) => this.#deps.logger.error(`trigger on ${topic} failed: ${err.message}`));
+    this.#raw.dispatch({ topic, payload: text, value: parsePayload(text), previous: undefined }, (err) =>
+      this.#deps.logger.error(`trigger on ${topic} failed: ${err.message}`),
+    );
   }
 
   /**
@@ -166,7 +193,9 @@ export class RuleEngine {
     const kept = previous.length > 0 ? this.#durable.keep(previous.map((rt) => rt.rule.id)) : [];
     const continuing = rules.map((r) => r.id);
     for (const rt of previous) {
-      const resume = continuing.includes(rt.rule.id) ? `${label} changed while the run waited here; saved, it goes on in the reloaded rule` : undefined;
+      const resume = continuing.includes(rt.rule.id)
+        ? `${label} changed while the run waited here; saved, it goes on in the reloaded rule`
+        : undefined;
       this.#detach(rt, `${label} changed`, resume);
       this.#rules.delete(rt.rule.id);
     }
@@ -176,7 +205,15 @@ export class RuleEngine {
   }
 
   #attach(rule: CompiledRule, source: string): void {
-    const rt: Runtime = { rule, source, enabled: rule.enabledByDefault && !this.#disabled.has(rule.id), detaches: [], running: new Map(), queue: [], fires: [] };
+    const rt: Runtime = {
+      rule,
+      source,
+      enabled: rule.enabledByDefault && !this.#disabled.has(rule.id),
+      detaches: [],
+      running: new Map(),
+      queue: [],
+      fires: [],
+    };
     this.#rules.set(rule.id, rt);
     if (rt.enabled) this.#arm(rt);
   }
@@ -184,10 +221,26 @@ export class RuleEngine {
   #arm(rt: Runtime): void {
     const durable = this.#durable.holdsFor(rt.rule.id, rt.rule.onMissed, (event, dueAt) => {
       const now = this.#deps.clock.now();
-      this.#record(rt, instantTrace(`${now}-missed`, rt.rule.id, now, 'trigger_rejected', `on_missed: skip — the for: hold fell due at ${new Date(dueAt).toISOString()} while the hub was down`, event));
+      this.#record(
+        rt,
+        instantTrace(
+          `${now}-missed`,
+          rt.rule.id,
+          now,
+          'trigger_rejected',
+          `on_missed: skip — the for: hold fell due at ${new Date(dueAt).toISOString()} while the hub was down`,
+          event,
+        ),
+      );
     });
     const ctx: TriggerContext = durable ? { ...this.#triggerContext, durable } : this.#triggerContext;
-    rt.detaches = rt.rule.triggers.map((t) => t.attach(ctx, (e) => this.#onFire(rt, e), (reason, e) => this.#onReject(rt, reason, e)));
+    rt.detaches = rt.rule.triggers.map((t) =>
+      t.attach(
+        ctx,
+        (e) => this.#onFire(rt, e),
+        (reason, e) => this.#onReject(rt, reason, e),
+      ),
+    );
     this.#durable.forgetStaleHolds(rt.rule.id);
   }
 
@@ -207,7 +260,9 @@ export class RuleEngine {
   #onReject(rt: Runtime, reason: string, event: Partial<TriggerEvent>): void {
     const now = this.#deps.clock.now();
     if (!this.#rejects.allow(rt.rule.id, now)) return;
-    this.#traces.record(instantTrace(`${now}-${Math.random().toString(36).slice(2, 8)}`, rt.rule.id, now, 'trigger_rejected', reason, event));
+    this.#traces.record(
+      instantTrace(`${now}-${Math.random().toString(36).slice(2, 8)}`, rt.rule.id, now, 'trigger_rejected', reason, event),
+    );
   }
 
   #onFire(rt: Runtime, event: TriggerEvent): RunHandle | undefined {
@@ -216,7 +271,8 @@ export class RuleEngine {
     rt.fires.push(now);
     const limit = this.#deps.loopLimitPerSecond ?? 20;
     const how = rt.rule.id.includes(':') ? 'started' : 'triggered';
-    if (rt.fires.length > limit) return void this.#pause(rt, `${how} more than ${limit} times in a second (a loop?); paused until enabled again`);
+    if (rt.fires.length > limit)
+      return void this.#pause(rt, `${how} more than ${limit} times in a second (a loop?); paused until enabled again`);
     const busy = rt.running.size > 0;
     const { mode, max } = rt.rule;
     if (mode === 'restart') for (const run of rt.running.keys()) run.restart();
@@ -244,7 +300,9 @@ export class RuleEngine {
     rt.paused = why;
     this.#deps.logger.error(`${runLabel(rt.rule.id)} ${why}`);
     this.#deps.events.emit('rule.error', { ruleId: rt.rule.id, message: why, ts: this.#deps.clock.now() });
-    void this.#deps.bus.publish('hearth/events/rule', JSON.stringify({ ruleId: rt.rule.id, outcome: 'paused', message: why }), { qos: 0 }).catch(() => undefined);
+    void this.#deps.bus
+      .publish('hearth/events/rule', JSON.stringify({ ruleId: rt.rule.id, outcome: 'paused', message: why }), { qos: 0 })
+      .catch(() => undefined);
   }
 
   /** Runs that a restart interrupted in a delay or a wait go on with the time left (or per on_missed); then queues. */
@@ -260,7 +318,17 @@ export class RuleEngine {
       const now = this.#deps.clock.now();
       if (r.dueAt <= now && rt.rule.onMissed === 'skip' && r.resume.kind !== 'wait') {
         r.forget();
-        this.#record(rt, instantTrace(r.resume.traceId, rt.rule.id, now, 'cancelled', `on_missed: skip — its delay ended at ${new Date(r.dueAt).toISOString()} while the hub was down`, r.event));
+        this.#record(
+          rt,
+          instantTrace(
+            r.resume.traceId,
+            rt.rule.id,
+            now,
+            'cancelled',
+            `on_missed: skip — its delay ended at ${new Date(r.dueAt).toISOString()} while the hub was down`,
+            r.event,
+          ),
+        );
         continue;
       }
       this.#run(rt, r.event, { resume: { ...r.resume, dueAt: r.dueAt } });
@@ -300,7 +368,14 @@ export class RuleEngine {
     else logger.info(line);
     events.emit('rule.run', { ruleId: trace.ruleId, outcome: trace.outcome, traceId: trace.id, ts: clock.now(), message: trace.reason });
     if (trace.outcome === 'error') events.emit('rule.error', { ruleId: trace.ruleId, message: trace.error ?? 'error', ts: clock.now() });
-    const summary = { ruleId: trace.ruleId, outcome: trace.outcome, reason: trace.reason, trigger: trace.trigger.description, traceId: trace.id, at: new Date(trace.startedAt).toISOString() };
+    const summary = {
+      ruleId: trace.ruleId,
+      outcome: trace.outcome,
+      reason: trace.reason,
+      trigger: trace.trigger.description,
+      traceId: trace.id,
+      at: new Date(trace.startedAt).toISOString(),
+    };
     void bus.publish('hearth/events/rule', JSON.stringify(summary), { qos: 0 }).catch(() => undefined);
   }
 

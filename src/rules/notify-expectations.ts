@@ -3,7 +3,9 @@
 import type { DeliveryResult, Notification } from '../notify/types.js';
 
 type Recorded = Notification & { channels?: string[]; at: number };
-export type NotificationStep = { expect_notification: string; title?: string; priority?: string; channels?: string[] } | { expect_no_notification: true };
+export type NotificationStep =
+  | { expect_notification: string; title?: string; priority?: string; channels?: string[] }
+  | { expect_no_notification: true };
 
 /** `now` is the case's clock; `elapsed` formats the time since the case started as its other messages do. */
 export function recordNotifications(now: () => number, elapsed: (ms: number) => string) {
@@ -32,7 +34,11 @@ export function recordNotifications(now: () => number, elapsed: (ms: number) => 
           (step.priority === undefined || n.priority === step.priority) &&
           (step.channels === undefined || (n.channels ?? []).join(',') === step.channels.join(',')),
       );
-      if (hit < 0) return [`expected a notification ${JSON.stringify(step.expect_notification)}${step.title ? ` titled ${JSON.stringify(step.title)}` : ''}${step.priority ? `, ${step.priority}` : ''} at +${elapsed(now() - start)}`, `  notified instead: ${list}`];
+      if (hit < 0)
+        return [
+          `expected a notification ${JSON.stringify(step.expect_notification)}${step.title ? ` titled ${JSON.stringify(step.title)}` : ''}${step.priority ? `, ${step.priority}` : ''} at +${elapsed(now() - start)}`,
+          `  notified instead: ${list}`,
+        ];
       checkpoint += hit + 1;
       return undefined;
     },

@@ -15,7 +15,14 @@ export interface ReplayResult {
   to: string;
   topics: string[];
   messages: number;
-  runs: Array<{ at: string; ruleId: string; outcome: string; trigger: string; reason?: string; published: Array<{ topic: string; payload: string; at: string }> }>;
+  runs: Array<{
+    at: string;
+    ruleId: string;
+    outcome: string;
+    trigger: string;
+    reason?: string;
+    published: Array<{ topic: string; payload: string; at: string }>;
+  }>;
   /** How many evaluations ended each way (ran, conditions_failed, trigger_rejected, …). */
   outcomes: Record<string, number>;
 }
@@ -37,10 +44,12 @@ export function replayDirOf(directory: RuleDirectory, fileName: string): ReplayD
     // A replay tries a changed copy of a rule beside the saved one: the same ids are no clash there.
     check: (yaml) => directory.check(fileName, yaml, { clashes: false }),
     others: () =>
-      directory.fileNames.filter((f) => f !== fileName).flatMap((f) => {
-        const loaded = directory.compile(f);
-        return loaded.problems.length > 0 ? [] : [...loaded.scripts, ...loaded.scenes];
-      }),
+      directory.fileNames
+        .filter((f) => f !== fileName)
+        .flatMap((f) => {
+          const loaded = directory.compile(f);
+          return loaded.problems.length > 0 ? [] : [...loaded.scripts, ...loaded.scenes];
+        }),
   };
 }
 
@@ -48,10 +57,19 @@ export function replayDirOf(directory: RuleDirectory, fileName: string): ReplayD
  * `display` names the YAML in its problems: the user's own file where there is one. With `dir`, the rules may use the
  * blueprints, scripts and scenes of the rules dir (scripts run in the replay too, publishing only in it).
  */
-export async function replayRule(history: ReplayHistory, yaml: string, from: number, to: number, location?: { latitude: number; longitude: number }, display = 'replay.yaml', dir?: ReplayDir): Promise<ReplayResult> {
+export async function replayRule(
+  history: ReplayHistory,
+  yaml: string,
+  from: number,
+  to: number,
+  location?: { latitude: number; longitude: number },
+  display = 'replay.yaml',
+  dir?: ReplayDir,
+): Promise<ReplayResult> {
   if (!(from < to)) throw new HearthError('HEARTH_VALIDATION', { message: 'from must be before to' });
   const loaded = dir ? dir.check(yaml) : loadRuleText(yaml, display);
-  if (loaded.problems.length) throw new HearthError('HEARTH_RULE_INVALID', { message: loaded.problems.map((p) => p.text).join('\n') }, { errors: loaded.problems });
+  if (loaded.problems.length)
+    throw new HearthError('HEARTH_RULE_INVALID', { message: loaded.problems.map((p) => p.text).join('\n') }, { errors: loaded.problems });
   // The device topics the rules read (triggers and conditions), matched against the recorded series.
   const filters = new Set<string>();
   const collect = (node: unknown) => {
@@ -82,7 +100,12 @@ export async function replayRule(history: ReplayHistory, yaml: string, from: num
   let messages = 0;
   try {
     await harness.start();
-    for (const reading of history.readings(series.map((s) => s.id), from, to, MAX_MESSAGES)) {
+    for (const reading of history.readings(
+      series.map((s) => s.id),
+      from,
+      to,
+      MAX_MESSAGES,
+    )) {
       await harness.clock.advanceTo(reading.ts);
       await harness.bus.publish(topicOf.get(reading.series)!, formatPayload(reading.value));
       messages++;
@@ -94,10 +117,24 @@ export async function replayRule(history: ReplayHistory, yaml: string, from: num
       for (const t of traces.list(rule.id, 100_000).reverse()) {
         outcomes[t.outcome] = (outcomes[t.outcome] ?? 0) + 1;
         if (t.outcome === 'trigger_rejected') continue;
-        runs.push({ at: new Date(t.startedAt).toISOString(), ruleId: t.ruleId, outcome: t.outcome, trigger: t.trigger.description ?? String(t.trigger.kind), reason: t.reason, published: t.published.map((p) => ({ ...p, at: new Date(p.at).toISOString() })) });
+        runs.push({
+          at: new Date(t.startedAt).toISOString(),
+          ruleId: t.ruleId,
+          outcome: t.outcome,
+          trigger: t.trigger.description ?? String(t.trigger.kind),
+          reason: t.reason,
+          published: t.published.map((p) => ({ ...p, at: new Date(p.at).toISOString() })),
+        });
       }
     }
-    return { from: new Date(from).toISOString(), to: new Date(to).toISOString(), topics: series.map((s) => s.topic), messages, runs, outcomes };
+    return {
+      from: new Date(from).toISOString(),
+      to: new Date(to).toISOString(),
+      topics: series.map((s) => s.topic),
+      messages,
+      runs,
+      outcomes,
+    };
   } finally {
     await harness.stop();
   }

@@ -128,7 +128,9 @@ export class RuleDirectory {
     return this.fileNames.flatMap((fileName) => {
       const parsed = this.#parsed.get(fileName);
       const loaded = this.#files.get(fileName)!;
-      return (parsed?.items ?? []).filter((i) => i.kind === kind && i.id !== undefined).map((item) => ({ item, fileName, file: loaded.file, loaded: loaded.problems.length === 0 }));
+      return (parsed?.items ?? [])
+        .filter((i) => i.kind === kind && i.id !== undefined)
+        .map((item) => ({ item, fileName, file: loaded.file, loaded: loaded.problems.length === 0 }));
     });
   }
 
@@ -163,7 +165,17 @@ export class RuleDirectory {
     const ruleIds = loaded.rules.map((r) => r.id);
     events?.emit('rules.reloaded', { file: parsed.file, ruleIds, errors: loaded.problems.length, ts: clock.now() });
     const problems = loaded.problems.length ? `, ${loaded.problems.length} problem(s); its rules are disabled` : '';
-    const others = ([['scene', loaded.scenes.length], ['script', loaded.scripts.length], ['helper', loaded.helpers.length], ['blueprint', loaded.blueprints.length]] as const).filter(([, n]) => n > 0).map(([what, n]) => `, ${n} ${what}(s)`).join('');
+    const others = (
+      [
+        ['scene', loaded.scenes.length],
+        ['script', loaded.scripts.length],
+        ['helper', loaded.helpers.length],
+        ['blueprint', loaded.blueprints.length],
+      ] as const
+    )
+      .filter(([, n]) => n > 0)
+      .map(([what, n]) => `, ${n} ${what}(s)`)
+      .join('');
     logger.info(`loaded ${parsed.file}: ${loaded.rules.length} rule(s)${others}${problems}`);
     return loaded;
   }
@@ -182,13 +194,18 @@ export class RuleDirectory {
   /** Reloads files as they change on disk; the returned function stops watching. */
   watch(): () => void {
     const { clock, logger } = this.#deps;
-    return watchRulesDir(this.dir, isRuleFile, {
-      changed: (file) => this.reload(file),
-      removed: (file) => {
-        this.remove(file);
-        logger.info(`rule file ${file} removed; its rules are gone`);
+    return watchRulesDir(
+      this.dir,
+      isRuleFile,
+      {
+        changed: (file) => this.reload(file),
+        removed: (file) => {
+          this.remove(file);
+          logger.info(`rule file ${file} removed; its rules are gone`);
+        },
       },
-    }, { clock, logger });
+      { clock, logger },
+    );
   }
 
   /** How the hub names a file of the dir in messages and logs: relative to the working directory. */

@@ -24,13 +24,21 @@ export function readRuleFileSource(directory: RuleDirectory, fileName: string): 
 /** Creates or replaces the file of rule `id` with `text` (one rule). A rule that shares a file with others is refused. */
 export function saveRule(directory: RuleDirectory, id: string, text: string): { file: string; created: boolean } {
   const where = directory.fileOf(id);
-  if (where && where.rules > 1) throw new HearthError('HEARTH_CONFLICT', { message: `rule "${id}" shares ${where.file} with other rules; edit that file (PUT /api/rule-files/${where.file})` });
+  if (where && where.rules > 1)
+    throw new HearthError('HEARTH_CONFLICT', {
+      message: `rule "${id}" shares ${where.file} with other rules; edit that file (PUT /api/rule-files/${where.file})`,
+    });
   const file = where?.file ?? `${id}.yaml`;
   const others = where ? [] : (directory.file(file)?.rules ?? []);
-  if (others.length > 0) throw new HearthError('HEARTH_CONFLICT', { message: `${file} already holds rule ${others.map((r) => `"${r.id}"`).join(', ')}; edit that file (PUT /api/rule-files/${file})` });
+  if (others.length > 0)
+    throw new HearthError('HEARTH_CONFLICT', {
+      message: `${file} already holds rule ${others.map((r) => `"${r.id}"`).join(', ')}; edit that file (PUT /api/rule-files/${file})`,
+    });
   const { ids } = checked(directory, file, text);
   if (ids.length !== 1 || ids[0] !== id) {
-    throw new HearthError('HEARTH_RULE_INVALID', { message: `the YAML must hold exactly one rule with id "${id}", got ${ids.length === 0 ? 'none' : ids.map((i) => `"${i}"`).join(', ')}` });
+    throw new HearthError('HEARTH_RULE_INVALID', {
+      message: `the YAML must hold exactly one rule with id "${id}", got ${ids.length === 0 ? 'none' : ids.map((i) => `"${i}"`).join(', ')}`,
+    });
   }
   return { file, created: write(directory, file, text) };
 }
@@ -39,7 +47,9 @@ export function saveRule(directory: RuleDirectory, id: string, text: string): { 
 export function saveRuleFile(directory: RuleDirectory, fileName: string, text: string): { created: boolean } {
   const { defines } = checked(directory, fileName, text);
   if (Object.values(defines).every((ids) => ids.length === 0)) {
-    throw new HearthError('HEARTH_RULE_INVALID', { message: `${directory.displayPath(fileName)} must hold at least one rule, scene, script, helper or blueprint; to remove the file, delete it` });
+    throw new HearthError('HEARTH_RULE_INVALID', {
+      message: `${directory.displayPath(fileName)} must hold at least one rule, scene, script, helper or blueprint; to remove the file, delete it`,
+    });
   }
   return { created: write(directory, fileName, text) };
 }
@@ -47,7 +57,10 @@ export function saveRuleFile(directory: RuleDirectory, fileName: string, text: s
 export function deleteRule(directory: RuleDirectory, id: string): void {
   const where = directory.fileOf(id);
   if (!where) throw new HearthError('HEARTH_RULE_NOT_FOUND', { id });
-  if (where.rules > 1) throw new HearthError('HEARTH_CONFLICT', { message: `rule "${id}" shares ${where.file} with other rules; edit that file (PUT /api/rule-files/${where.file})` });
+  if (where.rules > 1)
+    throw new HearthError('HEARTH_CONFLICT', {
+      message: `rule "${id}" shares ${where.file} with other rules; edit that file (PUT /api/rule-files/${where.file})`,
+    });
   deleteRuleFile(directory, where.file);
 }
 
@@ -60,7 +73,8 @@ export function deleteRuleFile(directory: RuleDirectory, fileName: string): void
 function checked(directory: RuleDirectory, fileName: string, text: string): { ids: string[]; defines: LoadedFile['defines'] } {
   const loaded = directory.check(fileName, text);
   const problems = loaded.problems;
-  if (problems.length > 0) throw new HearthError('HEARTH_RULE_INVALID', { message: problems.map((p) => p.text).join('\n') }, { errors: problems });
+  if (problems.length > 0)
+    throw new HearthError('HEARTH_RULE_INVALID', { message: problems.map((p) => p.text).join('\n') }, { errors: problems });
   return { ids: loaded.rules.map((r) => r.id), defines: loaded.defines };
 }
 

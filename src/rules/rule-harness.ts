@@ -58,7 +58,18 @@ export class RuleHarness {
     };
     const { states: initialStates, location, traceStore, timerStore, loopLimitPerSecond, notify } = options;
     const { clock, logger, events } = this;
-    this.engine = new RuleEngine({ bus, clock, logger, events, initialStates, location, traceStore, timerStore, loopLimitPerSecond, notify });
+    this.engine = new RuleEngine({
+      bus,
+      clock,
+      logger,
+      events,
+      initialStates,
+      location,
+      traceStore,
+      timerStore,
+      loopLimitPerSecond,
+      notify,
+    });
     const store = options.helperStore ?? new MemoryHelperStore();
     for (const [topic, value] of options.states ?? []) {
       const helper = /^home\/helper_([a-z0-9_-]+)\/value$/.exec(topic)?.[1];

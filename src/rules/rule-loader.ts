@@ -39,7 +39,9 @@ export function parseRuleFile(path: string, display: string): ParsedFile {
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const parsed = parseRuleText('', display);
-    parsed.problems.push(problem(display, 1, 1, '', `cannot be read: ${code === 'ENOENT' ? 'there is no such file' : (code ?? (err as Error).message)}`));
+    parsed.problems.push(
+      problem(display, 1, 1, '', `cannot be read: ${code === 'ENOENT' ? 'there is no such file' : (code ?? (err as Error).message)}`),
+    );
     return parsed;
   }
   return parseRuleText(text, display);
@@ -60,9 +62,11 @@ export function loadRuleText(text: string, display: string): LoadedFile {
 export function loadParsed(parsed: ParsedFile, catalog: Catalog): LoadedFile {
   const defines: Record<BlockKind, string[]> = { rule: [], scene: [], script: [], helper: [], blueprint: [] };
   const pattern = new RegExp(RULE_ID_PATTERN);
-  for (const item of parsed.items) if (item.id !== undefined && pattern.test(item.id) && !defines[item.kind].includes(item.id)) defines[item.kind].push(item.id);
+  for (const item of parsed.items)
+    if (item.id !== undefined && pattern.test(item.id) && !defines[item.kind].includes(item.id)) defines[item.kind].push(item.id);
   const base = { file: parsed.file, ids: defines.rule, defines };
-  if (parsed.problems.length > 0) return { ...base, rules: [], scenes: [], scripts: [], helpers: [], blueprints: [], problems: [...parsed.problems], reads: [] };
+  if (parsed.problems.length > 0)
+    return { ...base, rules: [], scenes: [], scripts: [], helpers: [], blueprints: [], problems: [...parsed.problems], reads: [] };
   const compiled = compileParsed(parsed, catalog);
   return { ...base, ...compiled };
 }

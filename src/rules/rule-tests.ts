@@ -24,17 +24,40 @@ import { recordNotifications } from './notify-expectations.js';
 
 const Value_ = Type.Union([Type.String(), Type.Number(), Type.Boolean()]);
 const Step = Type.Union([
-  Type.Object({ publish: Type.String({ minLength: 1 }), payload: Value_, retain: Type.Optional(Type.Boolean()) }, { additionalProperties: false }),
+  Type.Object(
+    { publish: Type.String({ minLength: 1 }), payload: Value_, retain: Type.Optional(Type.Boolean()) },
+    { additionalProperties: false },
+  ),
   Type.Object({ advance: Type.Union([Type.String(), Type.Number()]) }, { additionalProperties: false }),
   Type.Object({ at: Type.String({ pattern: '^\\d{1,2}:\\d{2}(:\\d{2})?$' }) }, { additionalProperties: false }),
   Type.Object({ expect: Type.String({ minLength: 1 }), payload: Type.Optional(Value_) }, { additionalProperties: false }),
   Type.Object({ expect_none: Type.String({ minLength: 1 }) }, { additionalProperties: false }),
-  Type.Object({ expect_notification: Type.String({ minLength: 1, description: 'The message' }), title: Type.Optional(Type.String()), priority: Type.Optional(Type.String()), channels: Type.Optional(Type.Array(Type.String())) }, { additionalProperties: false }),
+  Type.Object(
+    {
+      expect_notification: Type.String({ minLength: 1, description: 'The message' }),
+      title: Type.Optional(Type.String()),
+      priority: Type.Optional(Type.String()),
+      channels: Type.Optional(Type.Array(Type.String())),
+    },
+    { additionalProperties: false },
+  ),
   Type.Object({ expect_no_notification: Type.Literal(true) }, { additionalProperties: false }),
   Type.Object({ activate_scene: Type.String({ minLength: 1, description: 'A scene of the rules dir' }) }, { additionalProperties: false }),
-  Type.Object({ run_script: Type.String({ minLength: 1, description: 'A script of the rules dir' }), fields: Type.Optional(Type.Record(Type.String(), Type.Unknown())) }, { additionalProperties: false }),
-  Type.Object({ set_helper: Type.String({ minLength: 1, description: 'A helper of the rules dir' }), value: Value_ }, { additionalProperties: false }),
-  Type.Object({ person: Type.String({ minLength: 1, description: 'Moves a person: alice (or person_alice)' }), home: Type.Boolean() }, { additionalProperties: false }),
+  Type.Object(
+    {
+      run_script: Type.String({ minLength: 1, description: 'A script of the rules dir' }),
+      fields: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+    },
+    { additionalProperties: false },
+  ),
+  Type.Object(
+    { set_helper: Type.String({ minLength: 1, description: 'A helper of the rules dir' }), value: Value_ },
+    { additionalProperties: false },
+  ),
+  Type.Object(
+    { person: Type.String({ minLength: 1, description: 'Moves a person: alice (or person_alice)' }), home: Type.Boolean() },
+    { additionalProperties: false },
+  ),
 ]);
 export const RuleTestFileSchema = Type.Object(
   {
@@ -45,7 +68,9 @@ export const RuleTestFileSchema = Type.Object(
           name: Type.String({ minLength: 1 }),
           start: Type.Optional(Type.String({ description: 'Local start time, e.g. 2026-06-15T12:00:00' })),
           states: Type.Optional(Type.Record(Type.String(), Value_)),
-          people: Type.Optional(Type.Record(Type.String(), Type.Boolean(), { description: 'Who is home at the start: { alice: true, bob: false }' })),
+          people: Type.Optional(
+            Type.Record(Type.String(), Type.Boolean(), { description: 'Who is home at the start: { alice: true, bob: false }' }),
+          ),
           steps: Type.Array(Step, { minItems: 1 }),
         },
         { additionalProperties: false },
@@ -72,12 +97,18 @@ export interface TestFileResult {
 }
 
 /** Runs every `*.test.yaml` of `dir` (or only `<only>.test.yaml`) and tells each case's result, line by line, to `out`. */
-export async function runRuleTests(dir: string, out: (line: string) => void, only?: string): Promise<{ code: number; results: TestFileResult[] }> {
+export async function runRuleTests(
+  dir: string,
+  out: (line: string) => void,
+  only?: string,
+): Promise<{ code: number; results: TestFileResult[] }> {
   if (!existsSync(dir)) {
     out(`${dir}: no such directory`);
     return { code: 2, results: [] };
   }
-  const files = readdirSync(dir).filter((f) => /\.test\.ya?ml$/.test(f) && (!only || f.startsWith(`${only}.`))).sort();
+  const files = readdirSync(dir)
+    .filter((f) => /\.test\.ya?ml$/.test(f) && (!only || f.startsWith(`${only}.`)))
+    .sort();
   const results: TestFileResult[] = [];
   let passed = 0;
   let failed = 0;
@@ -106,7 +137,11 @@ export async function runRuleTestFile(path: string, display = path): Promise<Tes
   const problems: string[] = [];
   const seen = new Set<string>();
   for (const error of Value.Errors(RuleTestFileSchema, value)) {
-    const rel = error.path.slice(1).split('/').filter(Boolean).map((p) => (/^\d+$/.test(p) ? Number(p) : p));
+    const rel = error.path
+      .slice(1)
+      .split('/')
+      .filter(Boolean)
+      .map((p) => (/^\d+$/.test(p) ? Number(p) : p));
     const key = rel.slice(0, 4).join('/');
     if (seen.has(key)) continue;
     seen.add(key);
@@ -133,12 +168,22 @@ export async function runRuleTestFile(path: string, display = path): Promise<Tes
   return { file: display, cases, problems };
 }
 
-async function runCase(compile: () => Array<{ file: string; runs: CompiledRule[]; helpers: HelperDefinition[] }>, c: Case): Promise<CaseResult> {
+async function runCase(
+  compile: () => Array<{ file: string; runs: CompiledRule[]; helpers: HelperDefinition[] }>,
+  c: Case,
+): Promise<CaseResult> {
   const diff: string[] = [];
   const start = c.start ? new Date(c.start).getTime() : new Date(2026, 0, 1, 12, 0, 0).getTime();
   // Notifications are recorded, not sent: a case expects them like published messages.
   const notified = recordNotifications(() => harness.clock.now(), fmt);
-  const harness = new RuleHarness({ start, states: [...Object.entries(c.states ?? {}), ...Object.entries(c.people ?? {}).map(([p, home]): [string, unknown] => [`home/${personId(p)}/home`, home])], notify: notified.notify });
+  const harness = new RuleHarness({
+    start,
+    states: [
+      ...Object.entries(c.states ?? {}),
+      ...Object.entries(c.people ?? {}).map(([p, home]): [string, unknown] => [`home/${personId(p)}/home`, home]),
+    ],
+    notify: notified.notify,
+  });
   const { clock } = harness;
   // What the rules published, minus the hub's own events: the commands a case expects.
   const published = () => harness.published.filter((p) => !p.topic.startsWith('hearth/'));
@@ -174,10 +219,18 @@ async function runCase(compile: () => Array<{ file: string; runs: CompiledRule[]
         await harness.publish(`home/${id}/home`, formatPayload(s.home));
       } else if ('expect' in s) {
         const list = since();
-        const hit = list.findIndex((p) => topicMatches(s.expect, p.topic) && (s.payload === undefined || p.payload === formatPayload(s.payload)));
+        const hit = list.findIndex(
+          (p) => topicMatches(s.expect, p.topic) && (s.payload === undefined || p.payload === formatPayload(s.payload)),
+        );
         if (hit < 0) {
-          diff.push(`${label}: expected ${s.expect}${s.payload !== undefined ? ` = ${JSON.stringify(formatPayload(s.payload))}` : ''} at +${fmt(clock.now() - start)}`);
-          diff.push(list.length ? `  published instead: ${list.map((p) => `${p.topic} = ${JSON.stringify(p.payload)} at +${fmt(p.at - start)}`).join(', ')}` : '  published instead: nothing');
+          diff.push(
+            `${label}: expected ${s.expect}${s.payload !== undefined ? ` = ${JSON.stringify(formatPayload(s.payload))}` : ''} at +${fmt(clock.now() - start)}`,
+          );
+          diff.push(
+            list.length
+              ? `  published instead: ${list.map((p) => `${p.topic} = ${JSON.stringify(p.payload)} at +${fmt(p.at - start)}`).join(', ')}`
+              : '  published instead: nothing',
+          );
           break;
         }
         checkpoint += hit + 1;

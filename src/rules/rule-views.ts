@@ -15,13 +15,21 @@ export const RuleProblemSchema = Type.Object({
 });
 export type RuleProblem = Static<typeof RuleProblemSchema>;
 
-export const RuleStatusSchema = Type.Union([Type.Literal('active'), Type.Literal('disabled'), Type.Literal('invalid'), Type.Literal('paused')]);
+export const RuleStatusSchema = Type.Union([
+  Type.Literal('active'),
+  Type.Literal('disabled'),
+  Type.Literal('invalid'),
+  Type.Literal('paused'),
+]);
 export type RuleStatus = Static<typeof RuleStatusSchema>;
 
-export const OutcomeSchema = Type.Union(OUTCOMES.map((o) => Type.Literal(o)), {
-  description:
-    'How an evaluation ended: ran, stopped (a stop action), conditions_failed, trigger_rejected, skipped_by_mode, restarted (mode restart replaced the run with a new one), saved (the hub stopped while the run waited in a delay or a wait; it goes on at the next start, and its trace is then replaced by the resumed run), cancelled, error',
-});
+export const OutcomeSchema = Type.Union(
+  OUTCOMES.map((o) => Type.Literal(o)),
+  {
+    description:
+      'How an evaluation ended: ran, stopped (a stop action), conditions_failed, trigger_rejected, skipped_by_mode, restarted (mode restart replaced the run with a new one), saved (the hub stopped while the run waited in a delay or a wait; it goes on at the next start, and its trace is then replaced by the resumed run), cancelled, error',
+  },
+);
 
 export const RuleInfoSchema = Type.Object({
   id: Type.String({ description: 'The rule id; for a file with problems that names no rule, its file name' }),
@@ -49,11 +57,16 @@ export const RuleFileInfoSchema = Type.Object({
   fileName: Type.String(),
   file: Type.String(),
   status: Type.Union([Type.Literal('valid'), Type.Literal('invalid')]),
-  rules: Type.Array(Type.Object({ id: Type.String(), status: RuleStatusSchema, description: Type.String() }), { description: 'The rules the file names, valid or not' }),
+  rules: Type.Array(Type.Object({ id: Type.String(), status: RuleStatusSchema, description: Type.String() }), {
+    description: 'The rules the file names, valid or not',
+  }),
   errors: Type.Array(RuleProblemSchema),
 });
 export type RuleFileInfo = Static<typeof RuleFileInfoSchema>;
-export const RuleFileSchema = Type.Composite([RuleFileInfoSchema, Type.Object({ source: Type.String({ description: 'The YAML, as it is on disk' }) })]);
+export const RuleFileSchema = Type.Composite([
+  RuleFileInfoSchema,
+  Type.Object({ source: Type.String({ description: 'The YAML, as it is on disk' }) }),
+]);
 
 export const ValidationSchema = Type.Object({
   problems: Type.Array(RuleProblemSchema),
@@ -79,9 +92,19 @@ export const TraceSchema = Type.Object(
   { additionalProperties: true },
 );
 
-export const RunResultSchema = Type.Union([TraceSchema, Type.Object({ outcome: Type.Literal('running'), message: Type.String(), traceId: Type.Optional(Type.Union([Type.String(), Type.Null()])) })], {
-  description: "The run's trace, or `running` when it is still running after 5 s",
-});
+export const RunResultSchema = Type.Union(
+  [
+    TraceSchema,
+    Type.Object({
+      outcome: Type.Literal('running'),
+      message: Type.String(),
+      traceId: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+    }),
+  ],
+  {
+    description: "The run's trace, or `running` when it is still running after 5 s",
+  },
+);
 
 export const RuleTestReportSchema = Type.Object({
   passed: Type.Boolean(),

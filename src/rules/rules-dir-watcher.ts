@@ -22,12 +22,15 @@ export function watchRulesDir(
       if (!name || !/\.ya?ml$/.test(name)) return;
       const file = name.toString();
       clock.clearTimeout(settling.get(file));
-      settling.set(file, clock.setTimeout(() => {
-        settling.delete(file);
-        if (!isRuleFile(file)) return;
-        if (existsSync(join(dir, file))) on.changed(file);
-        else on.removed(file);
-      }, SETTLE_MS));
+      settling.set(
+        file,
+        clock.setTimeout(() => {
+          settling.delete(file);
+          if (!isRuleFile(file)) return;
+          if (existsSync(join(dir, file))) on.changed(file);
+          else on.removed(file);
+        }, SETTLE_MS),
+      );
     });
     watcher.on('error', (err) => logger.warn(`watching ${dir} failed: ${err.message}`));
   } catch (err) {

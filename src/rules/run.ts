@@ -5,7 +5,16 @@ import type { Logger } from '../shared/logger.js';
 import type { CompiledRule } from './rule-loader.js';
 import { templateScope } from './template-scope.js';
 import type { RuleTrace } from './traces.js';
-import { RunCancelled, StopRun, type CallRef, type CompiledTrigger, type ConditionContext, type RunContext, type TriggerContext, type TriggerEvent } from './types.js';
+import {
+  RunCancelled,
+  StopRun,
+  type CallRef,
+  type CompiledTrigger,
+  type ConditionContext,
+  type RunContext,
+  type TriggerContext,
+  type TriggerEvent,
+} from './types.js';
 
 export interface RunDeps extends ConditionContext {
   bus: MessageBus;
@@ -20,7 +29,14 @@ export interface RunOptions {
   skipConditions?: boolean;
   dryRun?: boolean;
   /** Resume a run a restart interrupted in a top-level delay: wait what is left, then go on from step `startAt`. */
-  resume?: { path: Array<number | string>; dueAt: number; variables: Record<string, unknown>; traceId: string; kind?: 'delay' | 'wait' | 'call'; call?: CallRef };
+  resume?: {
+    path: Array<number | string>;
+    dueAt: number;
+    variables: Record<string, unknown>;
+    traceId: string;
+    kind?: 'delay' | 'wait' | 'call';
+    call?: CallRef;
+  };
   /** Where the run's delay checkpoints are kept (durable engines only). */
   checkpoints?: { save(key: string, dueAt: number, event: TriggerEvent): void; delete(key: string): void };
 }
@@ -38,7 +54,16 @@ export class RuleRun {
     this.#rule = rule;
     this.#deps = deps;
     this.#options = options;
-    this.trace = { id: options.resume?.traceId ?? randomUUID(), ruleId: rule.id, startedAt: deps.clock.now(), outcome: 'running', trigger: event, conditions: [], actions: [], published: [] };
+    this.trace = {
+      id: options.resume?.traceId ?? randomUUID(),
+      ruleId: rule.id,
+      startedAt: deps.clock.now(),
+      outcome: 'running',
+      trigger: event,
+      conditions: [],
+      actions: [],
+      published: [],
+    };
   }
 
   /** Ends the run; with `resume` (why it goes on later) a run waiting at a saved checkpoint is traced as saved. */
@@ -65,7 +90,10 @@ export class RuleRun {
       const store = this.#options.checkpoints;
       if (store) {
         ctx.checkpoint = (path, dueAt, kind = 'delay', call) => {
-          store.save(key, dueAt, { ...(trace.trigger as TriggerEvent), resume: { path, variables: { ...scope.variables }, traceId: trace.id, kind, ...(call ? { call } : {}) } });
+          store.save(key, dueAt, {
+            ...(trace.trigger as TriggerEvent),
+            resume: { path, variables: { ...scope.variables }, traceId: trace.id, kind, ...(call ? { call } : {}) },
+          });
           this.#checkpointed = true;
         };
         ctx.clearCheckpoint = () => {
@@ -163,7 +191,14 @@ export class RuleRun {
           const onAbort = () => done(undefined, signal.reason);
           const timer = timeoutMs !== undefined ? clock.setTimeout(() => done(undefined), timeoutMs) : undefined;
           signal.addEventListener('abort', onAbort, { once: true });
-          for (const t of triggers) detaches.push(t.attach(deps.triggerContext, (e) => done(e), () => undefined));
+          for (const t of triggers)
+            detaches.push(
+              t.attach(
+                deps.triggerContext,
+                (e) => done(e),
+                () => undefined,
+              ),
+            );
         }),
     };
   }

@@ -88,12 +88,14 @@ function check(node: jsep.Expression, source: string, options: TemplateOptions =
     case 'Identifier':
     case 'ThisExpression':
       if (node.type === 'ThisExpression') throw new TemplateError(`{{ ${source} }}: "this" is not available`);
-      if (node.type === 'Identifier' && FORBIDDEN.has(node.name as string)) throw new TemplateError(`{{ ${source} }}: "${node.name}" is not allowed`);
+      if (node.type === 'Identifier' && FORBIDDEN.has(node.name as string))
+        throw new TemplateError(`{{ ${source} }}: "${node.name}" is not allowed`);
       return;
     case 'MemberExpression':
       recurse(node.object as jsep.Expression);
       if (node.computed) recurse(node.property as jsep.Expression);
-      else if (FORBIDDEN.has((node.property as jsep.Identifier).name)) throw new TemplateError(`{{ ${source} }}: "${(node.property as jsep.Identifier).name}" is not allowed`);
+      else if (FORBIDDEN.has((node.property as jsep.Identifier).name))
+        throw new TemplateError(`{{ ${source} }}: "${(node.property as jsep.Identifier).name}" is not allowed`);
       return;
     case 'UnaryExpression':
       recurse(node.argument as jsep.Expression);
@@ -130,9 +132,15 @@ function check(node: jsep.Expression, source: string, options: TemplateOptions =
 
 /** The right side of `|`: a filter by name, bare or called with arguments. */
 function checkFilter(node: jsep.Expression, source: string, options: TemplateOptions): void {
-  const name = node.type === 'Identifier' ? (node.name as string) : node.type === 'CallExpression' && (node.callee as jsep.Expression).type === 'Identifier' ? ((node.callee as jsep.Identifier).name as string) : undefined;
+  const name =
+    node.type === 'Identifier'
+      ? (node.name as string)
+      : node.type === 'CallExpression' && (node.callee as jsep.Expression).type === 'Identifier'
+        ? ((node.callee as jsep.Identifier).name as string)
+        : undefined;
   if (name === undefined) throw new TemplateError(`{{ ${source} }}: only a filter by name may follow |`);
-  if (!Object.hasOwn(options.filters!, name)) throw new TemplateError(`{{ ${source} }}: unknown filter ${name} (known: ${Object.keys(options.filters!).join(', ')})`);
+  if (!Object.hasOwn(options.filters!, name))
+    throw new TemplateError(`{{ ${source} }}: unknown filter ${name} (known: ${Object.keys(options.filters!).join(', ')})`);
   if (node.type === 'CallExpression') for (const a of node.arguments as jsep.Expression[]) check(a, source, options);
 }
 
@@ -149,7 +157,8 @@ function evaluate(node: jsep.Expression, scope: Scope, options: TemplateOptions 
       const key = node.computed ? ev(node.property as jsep.Expression) : (node.property as jsep.Identifier).name;
       if (FORBIDDEN.has(String(key))) return undefined;
       // Own data only: no methods of strings, arrays or objects.
-      if (typeof object !== 'object' || !Object.hasOwn(object, key as PropertyKey)) return key === 'length' && (typeof object === 'string' || Array.isArray(object)) ? object.length : undefined;
+      if (typeof object !== 'object' || !Object.hasOwn(object, key as PropertyKey))
+        return key === 'length' && (typeof object === 'string' || Array.isArray(object)) ? object.length : undefined;
       return object[key as any];
     }
     case 'UnaryExpression': {
@@ -166,25 +175,40 @@ function evaluate(node: jsep.Expression, scope: Scope, options: TemplateOptions 
       }
     }
     case 'BinaryExpression': {
-      if (node.operator === '|' && options.filters) return applyFilter(node.right as jsep.Expression, ev(node.left as jsep.Expression), ev, options);
+      if (node.operator === '|' && options.filters)
+        return applyFilter(node.right as jsep.Expression, ev(node.left as jsep.Expression), ev, options);
       if (node.operator === '&&') return ev(node.left as jsep.Expression) && ev(node.right as jsep.Expression);
       if (node.operator === '||') return ev(node.left as jsep.Expression) || ev(node.right as jsep.Expression);
       if (node.operator === '??') return ev(node.left as jsep.Expression) ?? ev(node.right as jsep.Expression);
       const a = ev(node.left as jsep.Expression) as any;
       const b = ev(node.right as jsep.Expression) as any;
       switch (node.operator) {
-        case '+': return a + b;
-        case '-': return a - b;
-        case '*': return a * b;
-        case '/': return a / b;
-        case '%': return a % b;
-        case '==': case '===': return a === b || (typeof a !== typeof b && String(a) === String(b));
-        case '!=': case '!==': return !(a === b || (typeof a !== typeof b && String(a) === String(b)));
-        case '<': return a < b;
-        case '<=': return a <= b;
-        case '>': return a > b;
-        case '>=': return a >= b;
-        default: throw new TemplateError(`operator ${node.operator} is not supported`);
+        case '+':
+          return a + b;
+        case '-':
+          return a - b;
+        case '*':
+          return a * b;
+        case '/':
+          return a / b;
+        case '%':
+          return a % b;
+        case '==':
+        case '===':
+          return a === b || (typeof a !== typeof b && String(a) === String(b));
+        case '!=':
+        case '!==':
+          return !(a === b || (typeof a !== typeof b && String(a) === String(b)));
+        case '<':
+          return a < b;
+        case '<=':
+          return a <= b;
+        case '>':
+          return a > b;
+        case '>=':
+          return a >= b;
+        default:
+          throw new TemplateError(`operator ${node.operator} is not supported`);
       }
     }
     case 'ConditionalExpression':
@@ -195,7 +219,8 @@ function evaluate(node: jsep.Expression, scope: Scope, options: TemplateOptions 
       const name = (node.callee as jsep.Identifier).name;
       const args = (node.arguments as jsep.Expression[]).map((a) => ev(a));
       const fromScope = scope[name];
-      if ((name === 'state' || name === 'now') && typeof fromScope === 'function') return (fromScope as (...a: unknown[]) => unknown)(...args);
+      if ((name === 'state' || name === 'now') && typeof fromScope === 'function')
+        return (fromScope as (...a: unknown[]) => unknown)(...args);
       return FUNCTIONS[name]!(...args);
     }
     default:

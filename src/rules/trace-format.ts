@@ -2,7 +2,11 @@
 import type { RuleTrace } from './traces.js';
 import type { ActionTrace, ConditionResult } from './types.js';
 
-const time = (ms: number) => new Date(ms).toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+const time = (ms: number) =>
+  new Date(ms)
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d+Z$/, 'Z');
 
 export function formatTrace(trace: RuleTrace): string[] {
   const lines = [`${time(trace.startedAt)}  ${trace.ruleId}: ${trace.outcome.toUpperCase()}${trace.reason ? ` — ${trace.reason}` : ''}`];

@@ -6,7 +6,18 @@ import type { ActionTrace, ConditionResult, TriggerEvent } from './types.js';
  * the run waited in a delay or a wait, and it resumes from there at the next start (the trace is then replaced by
  * the resumed run's); `cancelled`: disabled, removed, or skipped by on_missed.
  */
-export const OUTCOMES = ['running', 'ran', 'stopped', 'conditions_failed', 'trigger_rejected', 'skipped_by_mode', 'restarted', 'saved', 'cancelled', 'error'] as const;
+export const OUTCOMES = [
+  'running',
+  'ran',
+  'stopped',
+  'conditions_failed',
+  'trigger_rejected',
+  'skipped_by_mode',
+  'restarted',
+  'saved',
+  'cancelled',
+  'error',
+] as const;
 export type Outcome = (typeof OUTCOMES)[number];
 
 export interface RuleTrace {
@@ -25,7 +36,14 @@ export interface RuleTrace {
 }
 
 /** The trace of an evaluation that ended where it began: a rejected trigger, a skip, a missed hold or delay. */
-export function instantTrace(id: string, ruleId: string, at: number, outcome: Outcome, reason: string, trigger: Partial<TriggerEvent>): RuleTrace {
+export function instantTrace(
+  id: string,
+  ruleId: string,
+  at: number,
+  outcome: Outcome,
+  reason: string,
+  trigger: Partial<TriggerEvent>,
+): RuleTrace {
   return { id, ruleId, startedAt: at, endedAt: at, outcome, reason, trigger, conditions: [], actions: [], published: [] };
 }
 
@@ -65,7 +83,10 @@ export class MemoryTraceStore implements TraceStore {
 /** Allows `burst` rejected-trigger traces per rule, refilled at `perMinute`: a chatty sensor cannot flood the store. */
 export class RejectLimiter {
   readonly #tokens = new Map<string, { tokens: number; at: number }>();
-  constructor(private readonly burst = 10, private readonly perMinute = 10) {}
+  constructor(
+    private readonly burst = 10,
+    private readonly perMinute = 10,
+  ) {}
 
   allow(ruleId: string, now: number): boolean {
     const b = this.#tokens.get(ruleId) ?? { tokens: this.burst, at: now };

@@ -7,7 +7,10 @@ import type { Path } from './validate.js';
 
 /** A problem found while compiling a validated rule (a bad duration, a template that does not parse). */
 export class CompileError extends Error {
-  constructor(readonly path: Path, message: string) {
+  constructor(
+    readonly path: Path,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -227,7 +230,10 @@ export class StopRun extends Error {}
  * was reloaded) while it waited in a delay or a wait, and it goes on from there; `cancelled`: it ends here.
  */
 export class RunCancelled extends Error {
-  constructor(message: string, readonly outcome: 'cancelled' | 'restarted' | 'saved' = 'cancelled') {
+  constructor(
+    message: string,
+    readonly outcome: 'cancelled' | 'restarted' | 'saved' = 'cancelled',
+  ) {
     super(message);
   }
 }

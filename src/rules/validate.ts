@@ -20,7 +20,13 @@ export function validateRule(value: unknown, path: Path = []): Problem[] {
 export function check(schema: TSchema, value: unknown, path: Path, problems: Problem[]): void {
   const seen = new Set<string>();
   for (const error of Value.Errors(schema, value)) {
-    const rel = error.path === '' ? [] : error.path.slice(1).split('/').map((p) => (/^\d+$/.test(p) ? Number(p) : p.replace(/~1/g, '/').replace(/~0/g, '~')));
+    const rel =
+      error.path === ''
+        ? []
+        : error.path
+            .slice(1)
+            .split('/')
+            .map((p) => (/^\d+$/.test(p) ? Number(p) : p.replace(/~1/g, '/').replace(/~0/g, '~')));
     const key = rel.join('/');
     // One message per path: a union reports each of its branches, the first says enough.
     if ([...seen].some((s) => key === s || key.startsWith(s + '/'))) continue;
@@ -59,21 +65,34 @@ function checkItem(kind: 'trigger' | 'condition' | 'action', item: unknown, path
   if (kind === 'trigger') {
     schema = (TRIGGERS as Record<string, TSchema>)[String(obj.trigger)];
     if (!schema) {
-      problems.push({ path: [...path, 'trigger'], message: obj.trigger === undefined ? `is required: one of ${Object.keys(TRIGGERS).join(', ')}` : `must be one of ${Object.keys(TRIGGERS).join(', ')}, got ${quote(obj.trigger)}` });
+      problems.push({
+        path: [...path, 'trigger'],
+        message:
+          obj.trigger === undefined
+            ? `is required: one of ${Object.keys(TRIGGERS).join(', ')}`
+            : `must be one of ${Object.keys(TRIGGERS).join(', ')}, got ${quote(obj.trigger)}`,
+      });
       return;
     }
   } else if (kind === 'condition') {
     schema = (CONDITIONS as Record<string, TSchema>)[String(obj.condition)];
     if (!schema) {
-      problems.push({ path: [...path, 'condition'], message: obj.condition === undefined ? `is required: one of ${Object.keys(CONDITIONS).join(', ')}` : `must be one of ${Object.keys(CONDITIONS).join(', ')}, got ${quote(obj.condition)}` });
+      problems.push({
+        path: [...path, 'condition'],
+        message:
+          obj.condition === undefined
+            ? `is required: one of ${Object.keys(CONDITIONS).join(', ')}`
+            : `must be one of ${Object.keys(CONDITIONS).join(', ')}, got ${quote(obj.condition)}`,
+      });
       return;
     }
   } else {
     const k = actionKind(obj);
     if (!k) {
-      const message = typeof obj.action === 'string'
-        ? `must be ${NAMED_ACTIONS.slice(0, -1).join(', ')} or ${NAMED_ACTIONS.at(-1)}, got ${quote(obj.action)} (delay, wait_for_trigger, if, choose, repeat, variables and stop are keys of their own)`
-        : `is not an action: expected "action: ${NAMED_ACTIONS.join('|')}" or one of the keys delay, wait_for_trigger, if, choose, repeat, variables, stop; got keys ${Object.keys(obj).join(', ') || 'none'}`;
+      const message =
+        typeof obj.action === 'string'
+          ? `must be ${NAMED_ACTIONS.slice(0, -1).join(', ')} or ${NAMED_ACTIONS.at(-1)}, got ${quote(obj.action)} (delay, wait_for_trigger, if, choose, repeat, variables and stop are keys of their own)`
+          : `is not an action: expected "action: ${NAMED_ACTIONS.join('|')}" or one of the keys delay, wait_for_trigger, if, choose, repeat, variables, stop; got keys ${Object.keys(obj).join(', ') || 'none'}`;
       problems.push({ path: typeof obj.action === 'string' ? [...path, 'action'] : path, message });
       return;
     }

@@ -50,12 +50,18 @@ function nestingTooDeep(text: string): YamlProblem | undefined {
       continue;
     }
     if (atStart && (ch === ' ' || ch === '-')) {
-      if (++indent > MAX_INDENT) return { line, column: 1, message: `line ${line} is indented more than ${MAX_INDENT} columns; ${TOO_DEEP}` };
+      if (++indent > MAX_INDENT)
+        return { line, column: 1, message: `line ${line} is indented more than ${MAX_INDENT} columns; ${TOO_DEEP}` };
       continue;
     }
     atStart = false;
     if (ch === '[' || ch === '{') {
-      if (++depth > MAX_FLOW_DEPTH) return { line, column: i - text.lastIndexOf('\n', i - 1), message: `line ${line} opens more than ${MAX_FLOW_DEPTH} [ or { inside each other; ${TOO_DEEP}` };
+      if (++depth > MAX_FLOW_DEPTH)
+        return {
+          line,
+          column: i - text.lastIndexOf('\n', i - 1),
+          message: `line ${line} opens more than ${MAX_FLOW_DEPTH} [ or { inside each other; ${TOO_DEEP}`,
+        };
     } else if ((ch === ']' || ch === '}') && depth > 0) depth--;
   }
   return undefined;
@@ -74,13 +80,19 @@ export function explainYamlErrors(text: string, doc: Document, lc: LineCounter):
   if (scan.flow) found.push(scan.flow);
   else if (scan.quote) found.push(scan.quote);
   else if (scan.tabs.length === 0) {
-    const first = [...scan.blockEnds, ...checkStructure(scan.lines), ...scan.afterQuote].sort((a, b) => a.line - b.line).find((p) => near(p.line));
+    const first = [...scan.blockEnds, ...checkStructure(scan.lines), ...scan.afterQuote]
+      .sort((a, b) => a.line - b.line)
+      .find((p) => near(p.line));
     if (first) found.push(first);
   }
   const second = doc.errors.find((e) => e.code === 'MULTIPLE_DOCS');
   if (second) {
     const at = lc.linePos(second.pos[0]).line;
-    found.push({ line: at, column: 1, message: `line ${at}: "---" starts a second YAML document, but a file holds one; for several rules in one file, make it a list with "- id: …" for each rule` });
+    found.push({
+      line: at,
+      column: 1,
+      message: `line ${at}: "---" starts a second YAML document, but a file holds one; for several rules in one file, make it a list with "- id: …" for each rule`,
+    });
   }
   if (found.length === 0 && errorLines.length > 0) {
     // Something this module does not know: the parser's words, at its place.
@@ -125,7 +137,11 @@ function scanLines(source: string[]) {
       block.content ??= spaces > block.parent ? spaces : undefined;
       if (block.content !== undefined && spaces >= block.content) continue;
       if (block.content !== undefined && spaces > block.parent) {
-        blockEnds.push({ line: n, column: spaces + 1, message: `line ${n} starts in column ${spaces + 1}, left of the text above it (from line ${block.line}, in column ${block.content + 1}); indent it like the rest of that text` });
+        blockEnds.push({
+          line: n,
+          column: spaces + 1,
+          message: `line ${n} starts in column ${spaces + 1}, left of the text above it (from line ${block.line}, in column ${block.content + 1}); indent it like the rest of that text`,
+        });
       }
       block = undefined;
     }
@@ -144,7 +160,12 @@ function scanLines(source: string[]) {
     }
     if (blank || /^(---|\.\.\.)(\s|$)/.test(raw)) continue;
     const spaces = leadingSpaces(raw);
-    if (raw[spaces] === '\t') tabs.push({ line: n, column: spaces + 1, message: `line ${n} is indented with a tab; YAML allows only spaces there: replace the tab with spaces` });
+    if (raw[spaces] === '\t')
+      tabs.push({
+        line: n,
+        column: spaces + 1,
+        message: `line ${n} is indented with a tab; YAML allows only spaces there: replace the tab with spaces`,
+      });
     const line = parseLine(raw, n, indent);
     lines.push(line);
     const v = line.value;
@@ -154,10 +175,27 @@ function scanLines(source: string[]) {
       const end = closingQuote(raw, line.valueCol, q);
       if (end < 0) {
         openQuote = q;
-        quote = { line: n, column: line.valueCol, message: `line ${n}: the ${q} in column ${line.valueCol} is never closed; end the value with ${q}` };
-      } else if (raw.slice(end + 1).trim() !== '' && !raw.slice(end + 1).trim().startsWith('#')) {
-        const hint = q === "'" ? `to write ' inside '…', double it (''), or quote the value with "…"` : `to write " inside "…", write \\", or quote the value with '…'`;
-        afterQuote.push({ line: n, column: end + 2, message: `line ${n}: there is more text after the closing ${q} of the value; ${hint}` });
+        quote = {
+          line: n,
+          column: line.valueCol,
+          message: `line ${n}: the ${q} in column ${line.valueCol} is never closed; end the value with ${q}`,
+        };
+      } else if (
+        raw.slice(end + 1).trim() !== '' &&
+        !raw
+          .slice(end + 1)
+          .trim()
+          .startsWith('#')
+      ) {
+        const hint =
+          q === "'"
+            ? `to write ' inside '…', double it (''), or quote the value with "…"`
+            : `to write " inside "…", write \\", or quote the value with '…'`;
+        afterQuote.push({
+          line: n,
+          column: end + 2,
+          message: `line ${n}: there is more text after the closing ${q} of the value; ${hint}`,
+        });
       }
     } else if (v.startsWith('[') || v.startsWith('{')) {
       const closer = scanFlow(raw, line.valueCol - 1, n, brackets);
@@ -166,7 +204,11 @@ function scanLines(source: string[]) {
   }
   if (brackets.length > 0 && !flow) {
     const b = brackets[0]!;
-    flow = { line: b.line, column: b.col, message: `line ${b.line}: the ${b.ch} in column ${b.col} is never closed; end the ${b.ch === '[' ? 'list with ]' : 'mapping with }'}` };
+    flow = {
+      line: b.line,
+      column: b.col,
+      message: `line ${b.line}: the ${b.ch} in column ${b.col} is never closed; end the ${b.ch === '[' ? 'list with ]' : 'mapping with }'}`,
+    };
   }
   return { lines, tabs, quote, flow, afterQuote, blockEnds };
 }
@@ -187,7 +229,10 @@ function parseLine(raw: string, n: number, indent: number): Line {
   const valueStart = key ? at + key[0].length : at;
   const after = raw.slice(valueStart);
   const valueCol = valueStart + (after.length - after.trimStart().length) + 1;
-  const value = after.trim().replace(/(^|\s)#.*$/, '').trim();
+  const value = after
+    .trim()
+    .replace(/(^|\s)#.*$/, '')
+    .trim();
   return { n, indent, dashes, col: at + 1, key: key?.[1], value, valueCol, raw };
 }
 
@@ -215,12 +260,19 @@ function scanFlow(raw: string, from: number, n: number, open: Array<{ ch: string
     } else if (ch === '#' && (i === 0 || /\s/.test(raw[i - 1]!))) return undefined;
     else if (ch === '[' || ch === '{') open.push({ ch, line: n, col: i + 1 });
     else if (ch === ']' || ch === '}') {
-      if (open.length === 0) return { line: n, column: i + 1, message: `line ${n}: the ${ch} in column ${i + 1} closes nothing; remove it` };
+      if (open.length === 0)
+        return { line: n, column: i + 1, message: `line ${n}: the ${ch} in column ${i + 1} closes nothing; remove it` };
       open.pop();
       if (open.length === 0) {
         const rest = raw.slice(i + 1).trim();
-        if (rest.startsWith(']') || rest.startsWith('}')) return { line: n, column: raw.indexOf(rest[0]!, i + 1) + 1, message: `line ${n}: the ${rest[0]} in column ${raw.indexOf(rest[0]!, i + 1) + 1} closes nothing; remove it` };
-        if (rest !== '' && !rest.startsWith('#')) return { line: n, column: i + 2, message: `line ${n}: there is more text after the closing ${ch}; end the line there` };
+        if (rest.startsWith(']') || rest.startsWith('}'))
+          return {
+            line: n,
+            column: raw.indexOf(rest[0]!, i + 1) + 1,
+            message: `line ${n}: the ${rest[0]} in column ${raw.indexOf(rest[0]!, i + 1) + 1} closes nothing; remove it`,
+          };
+        if (rest !== '' && !rest.startsWith('#'))
+          return { line: n, column: i + 2, message: `line ${n}: there is more text after the closing ${ch}; end the line there` };
         return undefined;
       }
     }
@@ -241,7 +293,12 @@ function duplicateKeys(doc: Document, lc: LineCounter): YamlProblem[] {
         const at = lc.linePos(pair.key.range[0]);
         const first = seen.get(key);
         if (first === undefined) seen.set(key, at.line);
-        else found.push({ line: at.line, column: at.col, message: `line ${at.line}: "${String(key)}" is given twice in the same place (first on line ${first}); keep one of them` });
+        else
+          found.push({
+            line: at.line,
+            column: at.col,
+            message: `line ${at.line}: "${String(key)}" is given twice in the same place (first on line ${first}); keep one of them`,
+          });
       }
     },
   });

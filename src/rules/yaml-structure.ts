@@ -42,7 +42,12 @@ export function checkStructure(lines: Line[]): YamlProblem[] {
       if (problem) while (stack.length > 0 && stack.at(-1)!.col >= first) stack.pop();
       for (const col of line.dashes) stack.push({ col, kind: 'seq', line: line.n });
       if (line.key !== undefined) stack.push({ col: line.col, kind: 'map', line: line.n });
-      opener = line.key !== undefined && line.value === '' ? { col: line.col, isKey: true } : isDash && line.key === undefined && line.value === '' ? { col: line.dashes.at(-1)!, isKey: false } : undefined;
+      opener =
+        line.key !== undefined && line.value === ''
+          ? { col: line.col, isKey: true }
+          : isDash && line.key === undefined && line.value === ''
+            ? { col: line.dashes.at(-1)!, isKey: false }
+            : undefined;
       previous = line;
     }
 
@@ -85,12 +90,22 @@ export function checkStructure(lines: Line[]): YamlProblem[] {
 function lineMistake(line: Line): YamlProblem | undefined {
   const text = line.raw.slice(line.col - 1).trim();
   const n = line.n;
-  if (/^-[^\s-]/.test(text)) return { line: n, column: line.col, message: `line ${n}: "${text}" needs a space after the "-" to be a list item: "- ${text.slice(1)}"` };
+  if (/^-[^\s-]/.test(text))
+    return {
+      line: n,
+      column: line.col,
+      message: `line ${n}: "${text}" needs a space after the "-" to be a list item: "- ${text.slice(1)}"`,
+    };
   const value = line.value;
   const glued = /^([A-Za-z_][\w-]*):([^\s:/].*)$/.exec(value);
-  if (line.key === undefined && line.dashes.length > 0 && glued) return { line: n, column: line.col, message: `line ${n}: "${value}" needs a space after the colon: "${glued[1]}: ${glued[2]}"` };
+  if (line.key === undefined && line.dashes.length > 0 && glued)
+    return { line: n, column: line.col, message: `line ${n}: "${value}" needs a space after the colon: "${glued[1]}: ${glued[2]}"` };
   if (line.key !== undefined && value !== '' && !/^["'[{|>&*!]/.test(value) && /:(\s|$)/.test(value)) {
-    return { line: n, column: line.valueCol, message: `line ${n}: the value of "${line.key}" holds a colon, which YAML reads as another key; put the value in quotes: ${line.key}: "${value.replace(/"/g, '\\"')}"` };
+    return {
+      line: n,
+      column: line.valueCol,
+      message: `line ${n}: the value of "${line.key}" holds a colon, which YAML reads as another key; put the value in quotes: ${line.key}: "${value.replace(/"/g, '\\"')}"`,
+    };
   }
   return undefined;
 }
@@ -99,26 +114,50 @@ function keyMistake(line: Line): YamlProblem {
   const text = line.value;
   const n = line.n;
   const glued = /^([^\s:]+):(\S.*)$/.exec(text);
-  if (glued) return { line: n, column: line.col, message: `line ${n}: "${text}" needs a space after the colon: "${glued[1]}: ${glued[2]}"` };
-  return { line: n, column: line.col, message: `line ${n}: "${text}" is where a key belongs, but has no colon after it; write "${text.split(/\s/)[0]}: …"` };
+  if (glued)
+    return { line: n, column: line.col, message: `line ${n}: "${text}" needs a space after the colon: "${glued[1]}: ${glued[2]}"` };
+  return {
+    line: n,
+    column: line.col,
+    message: `line ${n}: "${text}" is where a key belongs, but has no colon after it; write "${text.split(/\s/)[0]}: …"`,
+  };
 }
 
 function deeper(line: Line, above: Line | undefined): YamlProblem {
   const n = line.n;
   if (above?.key !== undefined) {
-    return { line: n, column: line.indent + 1, message: `line ${n} is indented deeper than the key above it ("${above.key}" on line ${above.n}), which already has a value; start it in column ${above.col}, like "${above.key}"` };
+    return {
+      line: n,
+      column: line.indent + 1,
+      message: `line ${n} is indented deeper than the key above it ("${above.key}" on line ${above.n}), which already has a value; start it in column ${above.col}, like "${above.key}"`,
+    };
   }
-  return { line: n, column: line.indent + 1, message: `line ${n} is indented deeper than line ${above?.n ?? n - 1} above it; start it in column ${above?.col ?? 1}` };
+  return {
+    line: n,
+    column: line.indent + 1,
+    message: `line ${n} is indented deeper than line ${above?.n ?? n - 1} above it; start it in column ${above?.col ?? 1}`,
+  };
 }
 
 function shallower(line: Line, above: Line | undefined): YamlProblem {
   const n = line.n;
-  const what = above?.key !== undefined ? `the key above it ("${above.key}" on line ${above.n} starts in column ${above.col})` : `line ${above?.n ?? n - 1} above it (column ${above?.col ?? 1})`;
-  return { line: n, column: line.indent + 1, message: `line ${n} starts in column ${line.indent + 1}, less than ${what}; keys that belong together must start in the same column` };
+  const what =
+    above?.key !== undefined
+      ? `the key above it ("${above.key}" on line ${above.n} starts in column ${above.col})`
+      : `line ${above?.n ?? n - 1} above it (column ${above?.col ?? 1})`;
+  return {
+    line: n,
+    column: line.indent + 1,
+    message: `line ${n} starts in column ${line.indent + 1}, less than ${what}; keys that belong together must start in the same column`,
+  };
 }
 
 function listMistake(line: Line, list: Level): YamlProblem {
   const n = line.n;
   const col = line.dashes[0]!;
-  return { line: n, column: col, message: `line ${n}: this list item's "-" is in column ${col}, but the "-" of the item on line ${list.line} is in column ${list.col}; the items of one list must line up` };
+  return {
+    line: n,
+    column: col,
+    message: `line ${n}: this list item's "-" is in column ${col}, but the "-" of the item on line ${list.line} is in column ${list.col}; the items of one list must line up`,
+  };
 }

@@ -20,12 +20,15 @@ export const systemClock: Clock = (() => {
       const MAX = 2_147_483_647;
       const due = Date.now() + ms;
       const arm = (remaining: number) => {
-        const t = setTimeout(() => {
-          const left = due - Date.now();
-          if (left > 0) return arm(left);
-          timers.delete(id);
-          callback();
-        }, Math.min(Math.max(remaining, 0), MAX));
+        const t = setTimeout(
+          () => {
+            const left = due - Date.now();
+            if (left > 0) return arm(left);
+            timers.delete(id);
+            callback();
+          },
+          Math.min(Math.max(remaining, 0), MAX),
+        );
         t.unref?.();
         timers.set(id, t);
       };

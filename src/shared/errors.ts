@@ -19,7 +19,11 @@ export const ERRORS = {
   HEARTH_STORAGE_UNAVAILABLE: { status: 503, message: 'The change was not saved: {reason}; try again when there is space (see /healthz)' },
   HEARTH_DATA_DIR_LOCKED: { status: 409, message: '{holder} owns the data dir {dataDir}: {advice}' },
   HEARTH_LISTEN_FAILED: { status: 500, message: '{what} port {reason}: choose another with {option} (0 picks a free port)' },
-  HEARTH_DATABASE_NEWER: { status: 500, message: 'The database has schema version {from}, newer than this Hearth knows ({latest}): upgrade Hearth, or restore a backup made by this version' },
+  HEARTH_DATABASE_NEWER: {
+    status: 500,
+    message:
+      'The database has schema version {from}, newer than this Hearth knows ({latest}): upgrade Hearth, or restore a backup made by this version',
+  },
   HEARTH_INTERNAL: { status: 500, message: 'Internal error' },
 } as const;
 

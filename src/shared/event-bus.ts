@@ -13,7 +13,17 @@ export interface HubEvents {
   'rule.error': { ruleId: string; message: string; ts: number };
   'rules.reloaded': { file: string; ruleIds: string[]; errors: number; ts: number };
   'hub.log': { level: 'info' | 'warn' | 'error'; message: string; ts: number };
-  'notification.created': { id: number; title: string | null; message: string; priority: string; tag: string | null; ruleId: string | null; createdAt: string; unread: number; ts: number };
+  'notification.created': {
+    id: number;
+    title: string | null;
+    message: string;
+    priority: string;
+    tag: string | null;
+    ruleId: string | null;
+    createdAt: string;
+    unread: number;
+    ts: number;
+  };
   'notification.read': { unread: number; ts: number };
   'notify.failed': { channel: string; message: string; gaveUp: boolean; ruleId?: string; ts: number };
   'notify.suppressed': { channel: string; count: number; ts: number };
@@ -37,7 +47,11 @@ export class EventBus {
     this.#listeners.set(event, list);
     return () => {
       const current = this.#listeners.get(event);
-      if (current) this.#listeners.set(event, current.filter((e) => e !== entry));
+      if (current)
+        this.#listeners.set(
+          event,
+          current.filter((e) => e !== entry),
+        );
     };
   }
 
@@ -62,7 +76,11 @@ export class EventBus {
   }
 
   removeAll(owner: string): void {
-    for (const [event, list] of this.#listeners) this.#listeners.set(event, list.filter((e) => e.owner !== owner));
+    for (const [event, list] of this.#listeners)
+      this.#listeners.set(
+        event,
+        list.filter((e) => e.owner !== owner),
+      );
   }
 }
 

@@ -53,7 +53,10 @@ export class LoginLimiter {
    * One login: refused while the address or the user is limited, unless these exact credentials logged in before;
    * otherwise `verify` decides, and a failure counts against the address and the user.
    */
-  async attempt<T>(login: { address: string; username: string; password: string }, verify: () => Promise<T | undefined>): Promise<Attempt<T>> {
+  async attempt<T>(
+    login: { address: string; username: string; password: string },
+    verify: () => Promise<T | undefined>,
+  ): Promise<Attempt<T>> {
     const keys = [`ip:${login.address}`, `user:${login.username}`];
     const fingerprint = createHmac('sha256', this.#trustKey).update(login.username).update('\0').update(login.password).digest('base64');
     const trusted = (this.#trusted.get(fingerprint) ?? -Infinity) > this.#now() - TRUST_MS;

@@ -14,7 +14,8 @@ export function expectation(schema: any): string {
     case 'number': {
       const kind = schema.type === 'integer' ? 'an integer' : 'a number';
       const { minimum: min, maximum: max } = schema;
-      if (min !== undefined && max !== undefined) return schema.type === 'integer' ? `${kind} ${min}-${max}` : `${kind} between ${min} and ${max}`;
+      if (min !== undefined && max !== undefined)
+        return schema.type === 'integer' ? `${kind} ${min}-${max}` : `${kind} between ${min} and ${max}`;
       if (min !== undefined) return `${kind} of at least ${min}`;
       if (max !== undefined) return `${kind} of at most ${max}`;
       return kind;
@@ -42,7 +43,10 @@ export interface DescribeOptions {
 }
 
 /** One error in words, without its path: the caller puts where it is in front. */
-export function describeValueError(error: Pick<ValueError, 'message' | 'schema' | 'value' | 'path'>, options: DescribeOptions = {}): string {
+export function describeValueError(
+  error: Pick<ValueError, 'message' | 'schema' | 'value' | 'path'>,
+  options: DescribeOptions = {},
+): string {
   const schema = error.schema as any;
   const value = error.value;
   if (error.message.startsWith('Unexpected property')) {
@@ -52,7 +56,8 @@ export function describeValueError(error: Pick<ValueError, 'message' | 'schema' 
     return options.unknown ? options.unknown(known) : `is not a known key${known.length ? ` (known: ${known.join(', ')})` : ''}`;
   }
   if (error.message.startsWith('Expected required property')) return 'is required';
-  if (schema?.type === 'array' && Array.isArray(value) && schema.minItems) return `must have at least ${schema.minItems} item${schema.minItems > 1 ? 's' : ''}`;
+  if (schema?.type === 'array' && Array.isArray(value) && schema.minItems)
+    return `must have at least ${schema.minItems} item${schema.minItems > 1 ? 's' : ''}`;
   return `must be ${expectation(schema)}, got ${quote(value)}`;
 }
 

@@ -40,8 +40,12 @@ export async function startDemoMode(deps: DemoModeDeps): Promise<() => Promise<v
   const z2m = deps.adapters?.zigbee2mqtt;
   const ha = deps.adapters?.homeassistant;
   // Tasmota and Shelly devices when their adapters run with their firmwares' default topics (the simulator's).
-  const firmware = DEMO_FIRMWARE.filter(([, kind]) => (kind.startsWith('tasmota') ? deps.adapters?.tasmota === '%prefix%/%topic%/' : deps.adapters?.shelly === 'shellies'));
-  const firmwareTopics = firmware.map(([id, kind]) => (kind.startsWith('tasmota') ? tasmotaAdapter() : shellyAdapter()).credentialTopics(id));
+  const firmware = DEMO_FIRMWARE.filter(([, kind]) =>
+    kind.startsWith('tasmota') ? deps.adapters?.tasmota === '%prefix%/%topic%/' : deps.adapters?.shelly === 'shellies',
+  );
+  const firmwareTopics = firmware.map(([id, kind]) =>
+    (kind.startsWith('tasmota') ? tasmotaAdapter() : shellyAdapter()).credentialTopics(id),
+  );
   const esp = deps.adapters?.esphome;
   const homie = deps.adapters?.homie;
   // ESPHome nodes and Homie devices (on their default roots, esphome/ and homie/, as the simulators speak them).
@@ -55,13 +59,20 @@ export async function startDemoMode(deps: DemoModeDeps): Promise<() => Promise<v
   ]);
   // Its bridge and its discovered devices speak in their own topics, and only there.
   const topics = [
-    ...(z2m ? [`${z2m}/#`] : []), ...(ha ? [`${ha}/#`, ...DEMO_DISCOVERY.map(([id]) => `${id}/#`)] : []),
-    ...(esp === 'esphome' ? ['esphome/discover/+', ...DEMO_ESPHOME.map(([id]) => `${id}/#`)] : []), ...(homie === 'homie' ? DEMO_HOMIE.map(([id]) => `homie/${id}/#`) : []),
+    ...(z2m ? [`${z2m}/#`] : []),
+    ...(ha ? [`${ha}/#`, ...DEMO_DISCOVERY.map(([id]) => `${id}/#`)] : []),
+    ...(esp === 'esphome' ? ['esphome/discover/+', ...DEMO_ESPHOME.map(([id]) => `${id}/#`)] : []),
+    ...(homie === 'homie' ? DEMO_HOMIE.map(([id]) => `homie/${id}/#`) : []),
   ];
   const deviceIds = new Set(DEMO_HOME.map(([id]) => id));
   const publish = [...topics, ...firmwareTopics.flatMap((t) => t.publish)];
   const subscribe = [...topics, ...firmwareTopics.flatMap((t) => t.subscribe)];
-  const removeLogin = deps.addLogin(DEMO_LOGIN, password, { kind: 'devices', name: 'demo mode', deviceIds, topics: { publish, subscribe } });
+  const removeLogin = deps.addLogin(DEMO_LOGIN, password, {
+    kind: 'devices',
+    name: 'demo mode',
+    deviceIds,
+    topics: { publish, subscribe },
+  });
   const adopt = (id: string) => {
     const room = rooms.get(id);
     if (!room || !registry.has(id)) return;
@@ -73,14 +84,42 @@ export async function startDemoMode(deps: DemoModeDeps): Promise<() => Promise<v
   // Zigbee2MQTT bridge and devices announced with Home Assistant discovery, in their own formats (not retained, so a
   // demo that ends, or crashes, leaves nothing in the broker that would bring them back).
   const login = { url: deps.mqttUrl, username: DEMO_LOGIN, password, logger };
-  const sim = combine(await Promise.all([
-    startSimulation({ ...login, devices: DEMO_HOME.map(([id, kind]) => [id, kind]), rate: 4 }),
-    ...(z2m ? [startZigbee2mqttBridge({ ...login, base: z2m, devices: DEMO_ZIGBEE.map(([name, kind]) => [name, kind]), rate: 0.5, retain: false })] : []),
-    ...(ha ? [startDiscoveryDevices({ ...login, prefix: ha, devices: DEMO_DISCOVERY.map(([id, kind, name]) => [id, kind, name]), rate: 0.5, retain: false })] : []),
-    ...(firmware.length ? [startFirmwareDevices({ ...login, devices: firmware.map(([id, kind]) => [id, kind]), rate: 0.5, retain: false })] : []),
-    ...(esp === 'esphome' ? [startEsphomeNodes({ ...login, devices: DEMO_ESPHOME.map(([id, kind, name]) => [id, kind, name]), rate: 0.3, retain: false })] : []),
-    ...(homie === 'homie' ? [startHomieDevices({ ...login, devices: DEMO_HOMIE.map(([id, kind, name]) => [id, kind, name]), rate: 0.3, retain: false })] : []),
-  ]));
+  const sim = combine(
+    await Promise.all([
+      startSimulation({ ...login, devices: DEMO_HOME.map(([id, kind]) => [id, kind]), rate: 4 }),
+      ...(z2m
+        ? [
+            startZigbee2mqttBridge({
+              ...login,
+              base: z2m,
+              devices: DEMO_ZIGBEE.map(([name, kind]) => [name, kind]),
+              rate: 0.5,
+              retain: false,
+            }),
+          ]
+        : []),
+      ...(ha
+        ? [
+            startDiscoveryDevices({
+              ...login,
+              prefix: ha,
+              devices: DEMO_DISCOVERY.map(([id, kind, name]) => [id, kind, name]),
+              rate: 0.5,
+              retain: false,
+            }),
+          ]
+        : []),
+      ...(firmware.length
+        ? [startFirmwareDevices({ ...login, devices: firmware.map(([id, kind]) => [id, kind]), rate: 0.5, retain: false })]
+        : []),
+      ...(esp === 'esphome'
+        ? [startEsphomeNodes({ ...login, devices: DEMO_ESPHOME.map(([id, kind, name]) => [id, kind, name]), rate: 0.3, retain: false })]
+        : []),
+      ...(homie === 'homie'
+        ? [startHomieDevices({ ...login, devices: DEMO_HOMIE.map(([id, kind, name]) => [id, kind, name]), rate: 0.3, retain: false })]
+        : []),
+    ]),
+  );
   for (const id of rooms.keys()) adopt(id);
   const kinds = [
     `${DEMO_HOME.length} on home/…`,
@@ -107,7 +146,15 @@ function combine(sims: Simulation[]): Simulation {
   return {
     clients: new Map(sims.flatMap((s) => [...s.clients])),
     refused: sims.flatMap((s) => s.refused),
-    stats: () => sims.map((s) => s.stats()).reduce((a, b) => ({ devices: a.devices + b.devices, connected: a.connected + b.connected, published: a.published + b.published, commands: a.commands + b.commands })),
+    stats: () =>
+      sims
+        .map((s) => s.stats())
+        .reduce((a, b) => ({
+          devices: a.devices + b.devices,
+          connected: a.connected + b.connected,
+          published: a.published + b.published,
+          commands: a.commands + b.commands,
+        })),
     pause: () => {
       for (const s of sims) s.pause();
     },

@@ -21,20 +21,29 @@ export function createDevice(id: string, kind: DeviceKind, random: () => number)
       let t = mean + (random() - 0.5) * 2;
       let humidity = 40 + random() * 20;
       return {
-        id, kind,
+        id,
+        kind,
         tick: (r) => {
           t += (mean - t) * 0.05 + (r() - 0.5) * 0.3;
           humidity = Math.min(90, Math.max(20, humidity + (r() - 0.5)));
-          return [['temperature', t.toFixed(2)], ['humidity', humidity.toFixed(0)]];
+          return [
+            ['temperature', t.toFixed(2)],
+            ['humidity', humidity.toFixed(0)],
+          ];
         },
         command: () => [],
-        initial: () => [['temperature', t.toFixed(2)], ['humidity', humidity.toFixed(0)], ['battery', String(60 + Math.round(random() * 40))]],
+        initial: () => [
+          ['temperature', t.toFixed(2)],
+          ['humidity', humidity.toFixed(0)],
+          ['battery', String(60 + Math.round(random() * 40))],
+        ],
       };
     }
     case 'motion': {
       let motion = false;
       return {
-        id, kind,
+        id,
+        kind,
         tick: (r) => {
           const next = motion ? r() > 0.3 : r() > 0.85;
           if (next === motion) return [];
@@ -48,7 +57,8 @@ export function createDevice(id: string, kind: DeviceKind, random: () => number)
     case 'door': {
       let open = false;
       return {
-        id, kind,
+        id,
+        kind,
         tick: (r) => {
           if (r() > 0.1) return [];
           open = !open;
@@ -62,11 +72,13 @@ export function createDevice(id: string, kind: DeviceKind, random: () => number)
     case 'light': {
       const state: Record<string, string> = { power: 'off', ...(kind === 'light' ? { brightness: '80' } : {}) };
       return {
-        id, kind,
+        id,
+        kind,
         tick: () => (kind === 'switch' && state.power === 'on' ? [['power_w', (40 + random() * 5).toFixed(1)]] : []),
         command: (property, value) => {
           if (property === 'power' && /^(on|off|true|false|ON|OFF)$/.test(value)) state.power = /^(on|true|ON)$/.test(value) ? 'on' : 'off';
-          else if (property === 'brightness' && kind === 'light' && Number.isFinite(Number(value))) state.brightness = String(Math.max(0, Math.min(100, Math.round(Number(value)))));
+          else if (property === 'brightness' && kind === 'light' && Number.isFinite(Number(value)))
+            state.brightness = String(Math.max(0, Math.min(100, Math.round(Number(value)))));
           else return [];
           return [[property, state[property]!]];
         },

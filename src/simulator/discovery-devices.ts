@@ -27,33 +27,123 @@ function configs(prefix: string, n: Node): Array<[string, Record<string, unknown
   const avty = { avty_t: `${t}/status` };
   switch (n.kind) {
     case 'thermostat':
-      return [[`${prefix}/climate/${t}/thermostat/config`, {
-        name: null, uniq_id: `${t}-climate`, '~': t, curr_temp_t: '~/temperature', temp_stat_t: '~/target', temp_cmd_t: '~/target/set', mode_stat_t: '~/mode', mode_cmd_t: '~/mode/set',
-        modes: ['off', 'heat', 'auto'], min_temp: 5, max_temp: 28, temp_step: 0.5, ...avty, dev: device(n, 'Thermostat TRV', 'Espressif'), o: origin,
-      }]];
+      return [
+        [
+          `${prefix}/climate/${t}/thermostat/config`,
+          {
+            name: null,
+            uniq_id: `${t}-climate`,
+            '~': t,
+            curr_temp_t: '~/temperature',
+            temp_stat_t: '~/target',
+            temp_cmd_t: '~/target/set',
+            mode_stat_t: '~/mode',
+            mode_cmd_t: '~/mode/set',
+            modes: ['off', 'heat', 'auto'],
+            min_temp: 5,
+            max_temp: 28,
+            temp_step: 0.5,
+            ...avty,
+            dev: device(n, 'Thermostat TRV', 'Espressif'),
+            o: origin,
+          },
+        ],
+      ];
     case 'plug':
       return [
-        [`${prefix}/switch/${t}/relay/config`, { name: null, uniq_id: `${t}-relay`, '~': t, stat_t: '~/relay', cmd_t: '~/relay/set', ...avty, dev: device(n, 'Sonoff S31', 'ITEAD'), o: origin }],
-        [`${prefix}/sensor/${t}/power/config`, { name: 'Power', uniq_id: `${t}-power`, stat_t: `${t}/sensor`, val_tpl: '{{ value_json.power | float }}', unit_of_meas: 'W', dev_cla: 'power', stat_cla: 'measurement', ...avty, dev: { ids: [`sim-${t}`] }, o: origin }],
+        [
+          `${prefix}/switch/${t}/relay/config`,
+          {
+            name: null,
+            uniq_id: `${t}-relay`,
+            '~': t,
+            stat_t: '~/relay',
+            cmd_t: '~/relay/set',
+            ...avty,
+            dev: device(n, 'Sonoff S31', 'ITEAD'),
+            o: origin,
+          },
+        ],
+        [
+          `${prefix}/sensor/${t}/power/config`,
+          {
+            name: 'Power',
+            uniq_id: `${t}-power`,
+            stat_t: `${t}/sensor`,
+            val_tpl: '{{ value_json.power | float }}',
+            unit_of_meas: 'W',
+            dev_cla: 'power',
+            stat_cla: 'measurement',
+            ...avty,
+            dev: { ids: [`sim-${t}`] },
+            o: origin,
+          },
+        ],
       ];
     case 'cover':
-      return [[`${prefix}/cover/${t}/blind/config`, {
-        name: null, uniq_id: `${t}-blind`, '~': t, cmd_t: '~/cmd', stat_t: '~/state', pos_t: '~/position', set_pos_t: '~/position/set', pos_tpl: "{{ value_json['position'] | int }}",
-        dev_cla: 'blind', ...avty, dev: device(n, 'Shelly 2.5', 'Shelly'), o: origin,
-      }]];
+      return [
+        [
+          `${prefix}/cover/${t}/blind/config`,
+          {
+            name: null,
+            uniq_id: `${t}-blind`,
+            '~': t,
+            cmd_t: '~/cmd',
+            stat_t: '~/state',
+            pos_t: '~/position',
+            set_pos_t: '~/position/set',
+            pos_tpl: "{{ value_json['position'] | int }}",
+            dev_cla: 'blind',
+            ...avty,
+            dev: device(n, 'Shelly 2.5', 'Shelly'),
+            o: origin,
+          },
+        ],
+      ];
     case 'light':
-      return [[`${prefix}/light/${t}/light/config`, {
-        name: null, uniq_id: `${t}-light`, '~': t, schema: 'json', stat_t: '~/state', cmd_t: '~/set', brightness: true, sup_clrm: ['color_temp'], min_mirs: 153, max_mirs: 500, ...avty, dev: device(n, 'RGBCCT bulb', 'Tuya'), o: origin,
-      }]];
+      return [
+        [
+          `${prefix}/light/${t}/light/config`,
+          {
+            name: null,
+            uniq_id: `${t}-light`,
+            '~': t,
+            schema: 'json',
+            stat_t: '~/state',
+            cmd_t: '~/set',
+            brightness: true,
+            sup_clrm: ['color_temp'],
+            min_mirs: 153,
+            max_mirs: 500,
+            ...avty,
+            dev: device(n, 'RGBCCT bulb', 'Tuya'),
+            o: origin,
+          },
+        ],
+      ];
     case 'sensor':
       // Device-based discovery: one config with every component under `cmps`.
-      return [[`${prefix}/device/${t}/config`, {
-        dev: device(n, 'BME280 node', 'Espressif'), o: origin, stat_t: `${t}/sensor`, ...avty,
-        cmps: {
-          temperature: { p: 'sensor', dev_cla: 'temperature', unit_of_meas: '°C', val_tpl: '{{ value_json.temperature }}', uniq_id: `${t}-t` },
-          humidity: { p: 'sensor', dev_cla: 'humidity', unit_of_meas: '%', val_tpl: '{{ value_json.humidity }}', uniq_id: `${t}-h` },
-        },
-      }]];
+      return [
+        [
+          `${prefix}/device/${t}/config`,
+          {
+            dev: device(n, 'BME280 node', 'Espressif'),
+            o: origin,
+            stat_t: `${t}/sensor`,
+            ...avty,
+            cmps: {
+              temperature: {
+                p: 'sensor',
+                dev_cla: 'temperature',
+                unit_of_meas: '°C',
+                val_tpl: '{{ value_json.temperature }}',
+                uniq_id: `${t}-t`,
+              },
+              humidity: { p: 'sensor', dev_cla: 'humidity', unit_of_meas: '%', val_tpl: '{{ value_json.humidity }}', uniq_id: `${t}-h` },
+            },
+          },
+        ],
+      ];
   }
 }
 
@@ -62,11 +152,21 @@ function states(n: Node): Array<[string, string]> {
   const s = n.state;
   switch (n.kind) {
     case 'thermostat':
-      return [[`${n.id}/temperature`, String(s.temperature)], [`${n.id}/target`, String(s.target)], [`${n.id}/mode`, String(s.mode)]];
+      return [
+        [`${n.id}/temperature`, String(s.temperature)],
+        [`${n.id}/target`, String(s.target)],
+        [`${n.id}/mode`, String(s.mode)],
+      ];
     case 'plug':
-      return [[`${n.id}/relay`, String(s.relay)], [`${n.id}/sensor`, JSON.stringify({ power: s.power })]];
+      return [
+        [`${n.id}/relay`, String(s.relay)],
+        [`${n.id}/sensor`, JSON.stringify({ power: s.power })],
+      ];
     case 'cover':
-      return [[`${n.id}/state`, String(s.state)], [`${n.id}/position`, JSON.stringify({ position: s.position })]];
+      return [
+        [`${n.id}/state`, String(s.state)],
+        [`${n.id}/position`, JSON.stringify({ position: s.position })],
+      ];
     case 'light':
       return [[`${n.id}/state`, JSON.stringify({ state: s.state, brightness: s.brightness, color_temp: s.color_temp })]];
     case 'sensor':
@@ -76,11 +176,16 @@ function states(n: Node): Array<[string, string]> {
 
 function initial(kind: DiscoveryKind, r: () => number): Record<string, unknown> {
   switch (kind) {
-    case 'thermostat': return { temperature: 19.5, target: 20, mode: 'heat' };
-    case 'plug': return { relay: 'OFF', power: 0 };
-    case 'cover': return { state: 'open', position: 100 };
-    case 'light': return { state: 'OFF', brightness: 200, color_temp: 300 };
-    case 'sensor': return { temperature: Math.round((20 + r() * 3) * 10) / 10, humidity: Math.round(45 + r() * 10) };
+    case 'thermostat':
+      return { temperature: 19.5, target: 20, mode: 'heat' };
+    case 'plug':
+      return { relay: 'OFF', power: 0 };
+    case 'cover':
+      return { state: 'open', position: 100 };
+    case 'light':
+      return { state: 'OFF', brightness: 200, color_temp: 300 };
+    case 'sensor':
+      return { temperature: Math.round((20 + r() * 3) * 10) / 10, humidity: Math.round(45 + r() * 10) };
   }
 }
 
@@ -90,9 +195,15 @@ function obey(n: Node, topic: string, payload: string): boolean {
   const rest = topic.slice(n.id.length + 1);
   if (n.kind === 'thermostat' && rest === 'target/set' && Number.isFinite(Number(payload))) s.target = Number(payload);
   else if (n.kind === 'thermostat' && rest === 'mode/set') s.mode = payload;
-  else if (n.kind === 'plug' && rest === 'relay/set' && (payload === 'ON' || payload === 'OFF')) Object.assign(s, { relay: payload, power: payload === 'ON' ? 41.2 : 0 });
-  else if (n.kind === 'cover' && rest === 'cmd') Object.assign(s, payload === 'OPEN' ? { state: 'open', position: 100 } : payload === 'CLOSE' ? { state: 'closed', position: 0 } : { state: 'stopped' });
-  else if (n.kind === 'cover' && rest === 'position/set' && Number.isFinite(Number(payload))) Object.assign(s, { position: Number(payload), state: Number(payload) > 0 ? 'open' : 'closed' });
+  else if (n.kind === 'plug' && rest === 'relay/set' && (payload === 'ON' || payload === 'OFF'))
+    Object.assign(s, { relay: payload, power: payload === 'ON' ? 41.2 : 0 });
+  else if (n.kind === 'cover' && rest === 'cmd')
+    Object.assign(
+      s,
+      payload === 'OPEN' ? { state: 'open', position: 100 } : payload === 'CLOSE' ? { state: 'closed', position: 0 } : { state: 'stopped' },
+    );
+  else if (n.kind === 'cover' && rest === 'position/set' && Number.isFinite(Number(payload)))
+    Object.assign(s, { position: Number(payload), state: Number(payload) > 0 ? 'open' : 'closed' });
   else if (n.kind === 'light' && rest === 'set') {
     try {
       Object.assign(s, JSON.parse(payload));
@@ -126,40 +237,50 @@ export async function startDiscoveryDevices(options: DiscoveryOptions): Promise<
   const nodes: Node[] = [];
   let published = 0;
   let commands = 0;
-  await Promise.all(options.devices.map(async ([id, kind, name]) => {
-    const n: Node = { id, name, kind, state: initial(kind, random) };
-    let client: MqttClient;
-    try {
-      client = await mqtt.connectAsync(options.url, {
-        clientId: `${id}-${Math.round(random() * 1e6)}`, username: options.username, password: options.password, reconnectPeriod: 0, connectTimeout: 10_000,
-        will: { topic: `${id}/status`, payload: Buffer.from('offline'), qos: 1, retain },
-      }, false);
-    } catch (err) {
-      refused.push({ id, reason: (err as Error).message });
-      return;
-    }
-    client.options.reconnectPeriod = 2000;
-    client.on('error', () => undefined);
-    const pub = (topic: string, payload: string, r = false) => {
-      published++;
-      return client.publishAsync(topic, payload, { qos: 1, retain: r }).catch(() => undefined);
-    };
-    // Configs first, then availability and state: a hub that learns the topics from the configs hears them.
-    const announce = async () => {
-      for (const [topic, config] of configs(prefix, n)) await pub(topic, JSON.stringify(config), retain);
-      await pub(`${id}/status`, 'online', retain);
-      for (const [topic, payload] of states(n)) await pub(topic, payload);
-    };
-    client.on('message', (topic, payload) => {
-      if (topic === `${prefix}/status`) return void (payload.toString() === 'online' && announce());
-      commands++;
-      if (obey(n, topic, payload.toString())) for (const [t, p] of states(n)) void pub(t, p);
-    });
-    await client.subscribeAsync([`${id}/+/set`, `${id}/set`, `${id}/cmd`, `${prefix}/status`], { qos: 1 });
-    await announce();
-    clients.set(id, client);
-    nodes.push(n);
-  }));
+  await Promise.all(
+    options.devices.map(async ([id, kind, name]) => {
+      const n: Node = { id, name, kind, state: initial(kind, random) };
+      let client: MqttClient;
+      try {
+        client = await mqtt.connectAsync(
+          options.url,
+          {
+            clientId: `${id}-${Math.round(random() * 1e6)}`,
+            username: options.username,
+            password: options.password,
+            reconnectPeriod: 0,
+            connectTimeout: 10_000,
+            will: { topic: `${id}/status`, payload: Buffer.from('offline'), qos: 1, retain },
+          },
+          false,
+        );
+      } catch (err) {
+        refused.push({ id, reason: (err as Error).message });
+        return;
+      }
+      client.options.reconnectPeriod = 2000;
+      client.on('error', () => undefined);
+      const pub = (topic: string, payload: string, r = false) => {
+        published++;
+        return client.publishAsync(topic, payload, { qos: 1, retain: r }).catch(() => undefined);
+      };
+      // Configs first, then availability and state: a hub that learns the topics from the configs hears them.
+      const announce = async () => {
+        for (const [topic, config] of configs(prefix, n)) await pub(topic, JSON.stringify(config), retain);
+        await pub(`${id}/status`, 'online', retain);
+        for (const [topic, payload] of states(n)) await pub(topic, payload);
+      };
+      client.on('message', (topic, payload) => {
+        if (topic === `${prefix}/status`) return void (payload.toString() === 'online' && announce());
+        commands++;
+        if (obey(n, topic, payload.toString())) for (const [t, p] of states(n)) void pub(t, p);
+      });
+      await client.subscribeAsync([`${id}/+/set`, `${id}/set`, `${id}/cmd`, `${prefix}/status`], { qos: 1 });
+      await announce();
+      clients.set(id, client);
+      nodes.push(n);
+    }),
+  );
   let budget = 0;
   let cursor = 0;
   const timer = setInterval(() => {
@@ -167,10 +288,23 @@ export async function startDiscoveryDevices(options: DiscoveryOptions): Promise<
     while (budget >= 1 && nodes.length > 0) {
       budget -= 1;
       const n = nodes[cursor++ % nodes.length]!;
-      if (n.kind === 'sensor') n.state = { temperature: Math.round(((n.state.temperature as number) + (random() - 0.5) * 0.4) * 10) / 10, humidity: n.state.humidity };
-      else if (n.kind === 'thermostat') n.state.temperature = Math.round(((n.state.temperature as number) + ((n.state.target as number) - (n.state.temperature as number)) * 0.1) * 10) / 10;
+      if (n.kind === 'sensor')
+        n.state = {
+          temperature: Math.round(((n.state.temperature as number) + (random() - 0.5) * 0.4) * 10) / 10,
+          humidity: n.state.humidity,
+        };
+      else if (n.kind === 'thermostat')
+        n.state.temperature =
+          Math.round(((n.state.temperature as number) + ((n.state.target as number) - (n.state.temperature as number)) * 0.1) * 10) / 10;
       else continue;
-      for (const [t, p] of states(n)) void clients.get(n.id)?.publishAsync(t, p, { qos: 0 }).then(() => published++, () => undefined);
+      for (const [t, p] of states(n))
+        void clients
+          .get(n.id)
+          ?.publishAsync(t, p, { qos: 0 })
+          .then(
+            () => published++,
+            () => undefined,
+          );
     }
   }, 100);
   options.logger?.info(`simulating ${nodes.length} device(s) announced with Home Assistant discovery (${prefix}) on ${options.url}`);

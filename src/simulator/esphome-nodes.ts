@@ -12,39 +12,70 @@ const dialect: Dialect<EsphomeKind> = {
   what: 'ESPHome node(s)',
   initial(kind, random) {
     switch (kind) {
-      case 'climate': return { temperature: round(19 + random() * 4), humidity: Math.round(40 + random() * 15) };
-      case 'plug': return { relay: 'OFF', power: 0 };
-      case 'light': return { state: 'OFF', brightness: 180 };
-      case 'cover': return { state: 'open', position: 100 };
+      case 'climate':
+        return { temperature: round(19 + random() * 4), humidity: Math.round(40 + random() * 15) };
+      case 'plug':
+        return { relay: 'OFF', power: 0 };
+      case 'light':
+        return { state: 'OFF', brightness: 180 };
+      case 'cover':
+        return { state: 'open', position: 100 };
     }
   },
   will: (id) => ({ topic: `${id}/status`, payload: 'offline', goodbye: 'offline' }),
   announce: (n) => [
-    [`esphome/discover/${n.id}`, JSON.stringify({ name: n.id, friendly_name: n.name, version: '2025.4.0', mac: macOf(n.id), platform: 'ESP32', board: 'esp32dev', network: 'wifi' })],
+    [
+      `esphome/discover/${n.id}`,
+      JSON.stringify({
+        name: n.id,
+        friendly_name: n.name,
+        version: '2025.4.0',
+        mac: macOf(n.id),
+        platform: 'ESP32',
+        board: 'esp32dev',
+        network: 'wifi',
+      }),
+    ],
     [`${n.id}/status`, 'online'],
   ],
   states(n: SimNode<EsphomeKind>): Array<[string, string]> {
     const s = n.state;
     switch (n.kind) {
-      case 'climate': return [[`${n.id}/sensor/temperature/state`, String(s.temperature)], [`${n.id}/sensor/humidity/state`, String(s.humidity)]];
-      case 'plug': return [[`${n.id}/switch/relay/state`, String(s.relay)], [`${n.id}/sensor/power/state`, String(s.power)]];
-      case 'light': return [[`${n.id}/light/light/state`, JSON.stringify({ color_mode: 'brightness', state: s.state, brightness: s.brightness })]];
-      case 'cover': return [[`${n.id}/cover/blind/state`, String(s.state)], [`${n.id}/cover/blind/position/state`, String(s.position)]];
+      case 'climate':
+        return [
+          [`${n.id}/sensor/temperature/state`, String(s.temperature)],
+          [`${n.id}/sensor/humidity/state`, String(s.humidity)],
+        ];
+      case 'plug':
+        return [
+          [`${n.id}/switch/relay/state`, String(s.relay)],
+          [`${n.id}/sensor/power/state`, String(s.power)],
+        ];
+      case 'light':
+        return [[`${n.id}/light/light/state`, JSON.stringify({ color_mode: 'brightness', state: s.state, brightness: s.brightness })]];
+      case 'cover':
+        return [
+          [`${n.id}/cover/blind/state`, String(s.state)],
+          [`${n.id}/cover/blind/position/state`, String(s.position)],
+        ];
     }
   },
   subscriptions: (id) => [`${id}/+/+/command`, `${id}/+/+/+/command`],
   obey(n, topic, payload) {
     const rest = topic.slice(n.id.length + 1);
     const s = n.state;
-    if (n.kind === 'plug' && rest === 'switch/relay/command' && (payload === 'ON' || payload === 'OFF')) Object.assign(s, { relay: payload, power: payload === 'ON' ? 38.4 : 0 });
+    if (n.kind === 'plug' && rest === 'switch/relay/command' && (payload === 'ON' || payload === 'OFF'))
+      Object.assign(s, { relay: payload, power: payload === 'ON' ? 38.4 : 0 });
     else if (n.kind === 'light' && rest === 'light/light/command') {
       try {
         Object.assign(s, JSON.parse(payload));
       } catch {
         return false;
       }
-    } else if (n.kind === 'cover' && rest === 'cover/blind/command') Object.assign(s, payload === 'OPEN' ? { state: 'open', position: 100 } : payload === 'CLOSE' ? { state: 'closed', position: 0 } : {});
-    else if (n.kind === 'cover' && rest === 'cover/blind/position/command' && Number.isFinite(Number(payload))) Object.assign(s, { position: Number(payload), state: Number(payload) > 0 ? 'open' : 'closed' });
+    } else if (n.kind === 'cover' && rest === 'cover/blind/command')
+      Object.assign(s, payload === 'OPEN' ? { state: 'open', position: 100 } : payload === 'CLOSE' ? { state: 'closed', position: 0 } : {});
+    else if (n.kind === 'cover' && rest === 'cover/blind/position/command' && Number.isFinite(Number(payload)))
+      Object.assign(s, { position: Number(payload), state: Number(payload) > 0 ? 'open' : 'closed' });
     else return false;
     return true;
   },

@@ -51,19 +51,41 @@ function states(n: Node): Array<[string, string]> {
   switch (n.kind) {
     case 'tasmota-plug':
       return [
-        [`tele/${n.id}/STATE`, JSON.stringify({ Time: new Date().toISOString().slice(0, 19), POWER: n.on ? 'ON' : 'OFF',
-            Wifi: { RSSI: 76, Signal: -62 } })],
-        [`tele/${n.id}/SENSOR`, JSON.stringify({ ENERGY: { Total: 6.294, Today: 0.954, Power: n.power, Voltage: 230,
-            Current: Math.round((n.power / 230) * 1000) / 1000 } })],
+        [
+          `tele/${n.id}/STATE`,
+          JSON.stringify({ Time: new Date().toISOString().slice(0, 19), POWER: n.on ? 'ON' : 'OFF', Wifi: { RSSI: 76, Signal: -62 } }),
+        ],
+        [
+          `tele/${n.id}/SENSOR`,
+          JSON.stringify({
+            ENERGY: { Total: 6.294, Today: 0.954, Power: n.power, Voltage: 230, Current: Math.round((n.power / 230) * 1000) / 1000 },
+          }),
+        ],
       ];
     case 'tasmota-sensor':
       return [[`tele/${n.id}/SENSOR`, JSON.stringify({ AM2301: { Temperature: t, Humidity: 48.2 }, TempUnit: 'C' })]];
     case 'shelly-plus1pm':
-      return [[`${n.id}/status/switch:0`, JSON.stringify({ id: 0, source: 'init', output: n.on, apower: n.power, voltage: 231.4,
-          current: 0, aenergy: { total: 1234.5 }, temperature: { tC: t, tF: t * 1.8 + 32 } })]];
+      return [
+        [
+          `${n.id}/status/switch:0`,
+          JSON.stringify({
+            id: 0,
+            source: 'init',
+            output: n.on,
+            apower: n.power,
+            voltage: 231.4,
+            current: 0,
+            aenergy: { total: 1234.5 },
+            temperature: { tC: t, tF: t * 1.8 + 32 },
+          }),
+        ],
+      ];
     case 'shelly-ht':
-      return [[`shellies/${n.id}/sensor/temperature`, String(t)], [`shellies/${n.id}/sensor/humidity`, '51'],
-          [`shellies/${n.id}/sensor/battery`, '93']];
+      return [
+        [`shellies/${n.id}/sensor/temperature`, String(t)],
+        [`shellies/${n.id}/sensor/humidity`, '51'],
+        [`shellies/${n.id}/sensor/battery`, '93'],
+      ];
   }
 }
 
@@ -74,7 +96,10 @@ function obey(n: Node, topic: string, payload: string): Array<[string, string]> 
     n.on = p === 'TOGGLE' ? !n.on : p === 'ON' || p === '1';
     n.power = n.on ? 41.2 : 0;
     const state = n.on ? 'ON' : 'OFF';
-    return [[`stat/${n.id}/RESULT`, JSON.stringify({ POWER: state })], [`stat/${n.id}/POWER`, state]];
+    return [
+      [`stat/${n.id}/RESULT`, JSON.stringify({ POWER: state })],
+      [`stat/${n.id}/POWER`, state],
+    ];
   }
   if (n.kind === 'shelly-plus1pm' && topic === `${n.id}/rpc`) {
     let req: { id?: unknown; src?: string; method?: string; params?: { on?: boolean } };
@@ -87,13 +112,24 @@ function obey(n: Node, topic: string, payload: string): Array<[string, string]> 
     const was = n.on;
     if (req.method === 'Switch.Set') n.on = req.params?.on === true;
     else if (req.method === 'Switch.Toggle') n.on = !n.on;
-    else return [[`${req.src}/rpc`, JSON.stringify({ id: req.id, src: n.id, dst: req.src, error: { code: 404,
-        message: `No handler for ${req.method}` } })]];
+    else
+      return [
+        [
+          `${req.src}/rpc`,
+          JSON.stringify({ id: req.id, src: n.id, dst: req.src, error: { code: 404, message: `No handler for ${req.method}` } }),
+        ],
+      ];
     n.power = n.on ? 41.2 : 0;
-    const notify = { src: n.id, dst: `${n.id}/events`, method: 'NotifyStatus', params: { ts: Date.now() / 1000, 'switch:0': { id: 0,
-        output: n.on, apower: n.power } } };
-    return [[`${req.src}/rpc`, JSON.stringify({ id: req.id, src: n.id, dst: req.src, result: { was_on: was } })], [`${n.id}/events/rpc`,
-        JSON.stringify(notify)]];
+    const notify = {
+      src: n.id,
+      dst: `${n.id}/events`,
+      method: 'NotifyStatus',
+      params: { ts: Date.now() / 1000, 'switch:0': { id: 0, output: n.on, apower: n.power } },
+    };
+    return [
+      [`${req.src}/rpc`, JSON.stringify({ id: req.id, src: n.id, dst: req.src, result: { was_on: was } })],
+      [`${n.id}/events/rpc`, JSON.stringify(notify)],
+    ];
   }
   return [];
 }
@@ -106,36 +142,45 @@ export async function startFirmwareDevices(options: FirmwareOptions): Promise<Si
   const nodes: Node[] = [];
   let published = 0;
   let commands = 0;
-  await Promise.all(options.devices.map(async ([id, kind]) => {
-    const n: Node = { id, kind, on: false, temperature: 20 + random() * 3, power: 0 };
-    let client: MqttClient;
-    try {
-      client = await mqtt.connectAsync(options.url, {
-        clientId: `${id}-${Math.round(random() * 1e6)}`, username: options.username, password: options.password,
-        reconnectPeriod: 0, connectTimeout: 10_000,
-        will: will(n, retain),
-      }, false);
-    } catch (err) {
-      refused.push({ id, reason: (err as Error).message });
-      return;
-    }
-    client.options.reconnectPeriod = 2000;
-    client.on('error', () => undefined);
-    const pub = (topic: string, payload: string, r = false) => {
-      published++;
-      return client.publishAsync(topic, payload, { qos: 1, retain: r }).catch(() => undefined);
-    };
-    client.on('message', (topic, payload) => {
-      commands++;
-      for (const [t, p] of obey(n, topic, payload.toString())) void pub(t, p);
-    });
-    if (kind === 'tasmota-plug') await client.subscribeAsync(`cmnd/${id}/#`, { qos: 1 });
-    if (kind === 'shelly-plus1pm') await client.subscribeAsync(`${id}/rpc`, { qos: 1 });
-    await pub(will(n, retain).topic, online(n), retain);
-    for (const [t, p] of states(n)) await pub(t, p);
-    clients.set(id, client);
-    nodes.push(n);
-  }));
+  await Promise.all(
+    options.devices.map(async ([id, kind]) => {
+      const n: Node = { id, kind, on: false, temperature: 20 + random() * 3, power: 0 };
+      let client: MqttClient;
+      try {
+        client = await mqtt.connectAsync(
+          options.url,
+          {
+            clientId: `${id}-${Math.round(random() * 1e6)}`,
+            username: options.username,
+            password: options.password,
+            reconnectPeriod: 0,
+            connectTimeout: 10_000,
+            will: will(n, retain),
+          },
+          false,
+        );
+      } catch (err) {
+        refused.push({ id, reason: (err as Error).message });
+        return;
+      }
+      client.options.reconnectPeriod = 2000;
+      client.on('error', () => undefined);
+      const pub = (topic: string, payload: string, r = false) => {
+        published++;
+        return client.publishAsync(topic, payload, { qos: 1, retain: r }).catch(() => undefined);
+      };
+      client.on('message', (topic, payload) => {
+        commands++;
+        for (const [t, p] of obey(n, topic, payload.toString())) void pub(t, p);
+      });
+      if (kind === 'tasmota-plug') await client.subscribeAsync(`cmnd/${id}/#`, { qos: 1 });
+      if (kind === 'shelly-plus1pm') await client.subscribeAsync(`${id}/rpc`, { qos: 1 });
+      await pub(will(n, retain).topic, online(n), retain);
+      for (const [t, p] of states(n)) await pub(t, p);
+      clients.set(id, client);
+      nodes.push(n);
+    }),
+  );
   let budget = 0;
   let cursor = 0;
   const timer = setInterval(() => {
@@ -144,7 +189,14 @@ export async function startFirmwareDevices(options: FirmwareOptions): Promise<Si
       budget -= 1;
       const n = nodes[cursor++ % nodes.length]!;
       n.temperature += (21 - n.temperature) * 0.05 + (random() - 0.5) * 0.3;
-      for (const [t, p] of states(n)) void clients.get(n.id)?.publishAsync(t, p, { qos: 0 }).then(() => published++, () => undefined);
+      for (const [t, p] of states(n))
+        void clients
+          .get(n.id)
+          ?.publishAsync(t, p, { qos: 0 })
+          .then(
+            () => published++,
+            () => undefined,
+          );
     }
   }, 100);
   options.logger?.info(`simulating ${nodes.length} Tasmota/Shelly device(s) on ${options.url}`);
@@ -155,14 +207,16 @@ export async function startFirmwareDevices(options: FirmwareOptions): Promise<Si
     pause: () => clearInterval(timer),
     async stop({ abrupt = false, goodbye = true } = {}) {
       clearInterval(timer);
-      await Promise.all(nodes.map(async (n) => {
-        const c = clients.get(n.id)!;
-        if (abrupt) return void (c as any).stream?.destroy();
-        // A clean goodbye: what its will would have said (a clean DISCONNECT discards the will).
-        if (goodbye) await c.publishAsync(will(n, retain).topic, will(n, retain).payload.toString(), { qos: 1,
-            retain }).catch(() => undefined);
-        await c.endAsync().catch(() => undefined);
-      }));
+      await Promise.all(
+        nodes.map(async (n) => {
+          const c = clients.get(n.id)!;
+          if (abrupt) return void (c as any).stream?.destroy();
+          // A clean goodbye: what its will would have said (a clean DISCONNECT discards the will).
+          if (goodbye)
+            await c.publishAsync(will(n, retain).topic, will(n, retain).payload.toString(), { qos: 1, retain }).catch(() => undefined);
+          await c.endAsync().catch(() => undefined);
+        }),
+      );
     },
   };
 }

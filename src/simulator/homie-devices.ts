@@ -29,13 +29,30 @@ const PROPS: Record<HomieKind, Prop[]> = {
 
 const dialect: Dialect<HomieKind> = {
   what: 'Homie device(s)',
-  initial: (kind, random) => (kind === 'thermostat' ? { temperature: Math.round((18 + random() * 3) * 10) / 10, target: 20, mode: 'heat' } : { power: false, brightness: 70 }),
+  initial: (kind, random) =>
+    kind === 'thermostat'
+      ? { temperature: Math.round((18 + random() * 3) * 10) / 10, target: 20, mode: 'heat' }
+      : { power: false, brightness: 70 },
   will: (id) => ({ topic: `homie/${id}/$state`, payload: 'lost', goodbye: 'disconnected' }),
   announce(n) {
     const props = PROPS[n.kind];
     const nodes = [...new Set(props.map((p) => p.node))];
-    const out: Array<[string, string]> = [[`homie/${n.id}/$homie`, '4.0.0'], [`homie/${n.id}/$name`, n.name], [`homie/${n.id}/$nodes`, nodes.join(',')]];
-    for (const node of nodes) out.push([`homie/${n.id}/${node}/$name`, node], [`homie/${n.id}/${node}/$properties`, props.filter((p) => p.node === node).map((p) => p.id).join(',')]);
+    const out: Array<[string, string]> = [
+      [`homie/${n.id}/$homie`, '4.0.0'],
+      [`homie/${n.id}/$name`, n.name],
+      [`homie/${n.id}/$nodes`, nodes.join(',')],
+    ];
+    for (const node of nodes)
+      out.push(
+        [`homie/${n.id}/${node}/$name`, node],
+        [
+          `homie/${n.id}/${node}/$properties`,
+          props
+            .filter((p) => p.node === node)
+            .map((p) => p.id)
+            .join(','),
+        ],
+      );
     for (const p of props) {
       const at = `homie/${n.id}/${p.node}/${p.id}`;
       out.push([`${at}/$name`, p.id], [`${at}/$datatype`, p.datatype], [`${at}/$settable`, String(p.settable === true)]);
@@ -44,7 +61,8 @@ const dialect: Dialect<HomieKind> = {
     }
     return [...out, [`homie/${n.id}/$state`, 'ready']];
   },
-  states: (n: SimNode<HomieKind>) => PROPS[n.kind].map((p) => [`homie/${n.id}/${p.node}/${p.id}`, String(n.state[p.id])] as [string, string]),
+  states: (n: SimNode<HomieKind>) =>
+    PROPS[n.kind].map((p) => [`homie/${n.id}/${p.node}/${p.id}`, String(n.state[p.id])] as [string, string]),
   subscriptions: (id) => [`homie/${id}/+/+/set`],
   obey(n, topic, payload) {
     const p = PROPS[n.kind].find((x) => topic === `homie/${n.id}/${x.node}/${x.id}/set`);

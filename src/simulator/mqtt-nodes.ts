@@ -53,35 +53,45 @@ export async function startNodes<K extends string>(dialect: Dialect<K>, options:
   const nodes: Array<SimNode<K>> = [];
   let published = 0;
   let commands = 0;
-  await Promise.all(options.devices.map(async ([id, kind, name]) => {
-    const n: SimNode<K> = { id, name, kind, state: dialect.initial(kind, random) };
-    const will = dialect.will(id);
-    let client: MqttClient;
-    try {
-      client = await mqtt.connectAsync(options.url, {
-        clientId: `${id}-${Math.round(random() * 1e6)}`, username: options.username, password: options.password, reconnectPeriod: 0, connectTimeout: 10_000,
-        will: { topic: will.topic, payload: Buffer.from(will.payload), qos: 1, retain },
-      }, false);
-    } catch (err) {
-      refused.push({ id, reason: (err as Error).message });
-      return;
-    }
-    client.options.reconnectPeriod = 2000;
-    client.on('error', () => undefined);
-    const pub = (topic: string, payload: string, r = false) => {
-      published++;
-      return client.publishAsync(topic, payload, { qos: 1, retain: r }).catch(() => undefined);
-    };
-    client.on('message', (topic, payload) => {
-      commands++;
-      if (dialect.obey(n, topic, payload.toString())) for (const [t, p] of dialect.states(n)) void pub(t, p, retain);
-    });
-    await client.subscribeAsync(dialect.subscriptions(id), { qos: 1 });
-    for (const [topic, payload] of dialect.announce(n)) await pub(topic, payload, retain);
-    for (const [topic, payload] of dialect.states(n)) await pub(topic, payload, retain);
-    clients.set(id, client);
-    nodes.push(n);
-  }));
+  await Promise.all(
+    options.devices.map(async ([id, kind, name]) => {
+      const n: SimNode<K> = { id, name, kind, state: dialect.initial(kind, random) };
+      const will = dialect.will(id);
+      let client: MqttClient;
+      try {
+        client = await mqtt.connectAsync(
+          options.url,
+          {
+            clientId: `${id}-${Math.round(random() * 1e6)}`,
+            username: options.username,
+            password: options.password,
+            reconnectPeriod: 0,
+            connectTimeout: 10_000,
+            will: { topic: will.topic, payload: Buffer.from(will.payload), qos: 1, retain },
+          },
+          false,
+        );
+      } catch (err) {
+        refused.push({ id, reason: (err as Error).message });
+        return;
+      }
+      client.options.reconnectPeriod = 2000;
+      client.on('error', () => undefined);
+      const pub = (topic: string, payload: string, r = false) => {
+        published++;
+        return client.publishAsync(topic, payload, { qos: 1, retain: r }).catch(() => undefined);
+      };
+      client.on('message', (topic, payload) => {
+        commands++;
+        if (dialect.obey(n, topic, payload.toString())) for (const [t, p] of dialect.states(n)) void pub(t, p, retain);
+      });
+      await client.subscribeAsync(dialect.subscriptions(id), { qos: 1 });
+      for (const [topic, payload] of dialect.announce(n)) await pub(topic, payload, retain);
+      for (const [topic, payload] of dialect.states(n)) await pub(topic, payload, retain);
+      clients.set(id, client);
+      nodes.push(n);
+    }),
+  );
   let budget = 0;
   let cursor = 0;
   const timer = setInterval(() => {
@@ -90,7 +100,14 @@ export async function startNodes<K extends string>(dialect: Dialect<K>, options:
       const n = nodes[cursor++ % nodes.length]!;
       if (!dialect.drift(n, random)) continue;
       budget -= 1;
-      for (const [t, p] of dialect.states(n)) void clients.get(n.id)?.publishAsync(t, p, { qos: 0 }).then(() => published++, () => undefined);
+      for (const [t, p] of dialect.states(n))
+        void clients
+          .get(n.id)
+          ?.publishAsync(t, p, { qos: 0 })
+          .then(
+            () => published++,
+            () => undefined,
+          );
     }
   }, 100);
   options.logger?.info(`simulating ${nodes.length} ${dialect.what} on ${options.url}`);
@@ -101,12 +118,14 @@ export async function startNodes<K extends string>(dialect: Dialect<K>, options:
     pause: () => clearInterval(timer),
     async stop({ abrupt = false, goodbye = true } = {}) {
       clearInterval(timer);
-      await Promise.all([...clients.entries()].map(async ([id, c]) => {
-        if (abrupt) return void (c as any).stream?.destroy();
-        const will = dialect.will(id);
-        if (goodbye) await c.publishAsync(will.topic, will.goodbye, { qos: 1, retain }).catch(() => undefined);
-        await c.endAsync().catch(() => undefined);
-      }));
+      await Promise.all(
+        [...clients.entries()].map(async ([id, c]) => {
+          if (abrupt) return void (c as any).stream?.destroy();
+          const will = dialect.will(id);
+          if (goodbye) await c.publishAsync(will.topic, will.goodbye, { qos: 1, retain }).catch(() => undefined);
+          await c.endAsync().catch(() => undefined);
+        }),
+      );
     },
   };
 }

@@ -49,41 +49,47 @@ export async function startSimulation(options: SimulationOptions): Promise<Simul
   let commands = 0;
   // Connect in small batches: a thousand simultaneous handshakes would look like an attack to the hub's limits.
   for (let i = 0; i < list.length; i += 50) {
-    await Promise.all(list.slice(i, i + 50).map(async ([id, kind]) => {
-      const device = createDevice(id, kind, random);
-      let client: MqttClient;
-      try {
-        // No retries for the first connection: a refusal is reported, not retried forever.
-        client = await mqtt.connectAsync(options.url, {
-          clientId: `${id}-${Math.round(random() * 1e6)}`,
-          username: options.username,
-          password: options.password,
-          keepalive: 30,
-          reconnectPeriod: 0,
-          connectTimeout: 10_000,
-          will: { topic: statusTopic(id), payload: Buffer.from('offline'), qos: 1, retain: true },
-        }, false);
-      } catch (err) {
-        refused.push({ id, reason: (err as Error).message });
-        return;
-      }
-      // Connected once: from now on a lost connection is retried, as a real device does.
-      client.options.reconnectPeriod = 2000;
-      client.on('error', () => undefined);
-      client.on('message', (topic, payload) => {
-        const property = topic.split('/')[2]!;
-        commands++;
-        for (const [p, v] of device.command(property, payload.toString())) {
-          client.publish(homeTopic(id, p), v, { qos: 1, retain: true });
-          published++;
+    await Promise.all(
+      list.slice(i, i + 50).map(async ([id, kind]) => {
+        const device = createDevice(id, kind, random);
+        let client: MqttClient;
+        try {
+          // No retries for the first connection: a refusal is reported, not retried forever.
+          client = await mqtt.connectAsync(
+            options.url,
+            {
+              clientId: `${id}-${Math.round(random() * 1e6)}`,
+              username: options.username,
+              password: options.password,
+              keepalive: 30,
+              reconnectPeriod: 0,
+              connectTimeout: 10_000,
+              will: { topic: statusTopic(id), payload: Buffer.from('offline'), qos: 1, retain: true },
+            },
+            false,
+          );
+        } catch (err) {
+          refused.push({ id, reason: (err as Error).message });
+          return;
         }
-      });
-      await client.subscribeAsync(commandTopic(id, '+'), { qos: 1 });
-      await client.publishAsync(statusTopic(id), 'online', { qos: 1, retain: true });
-      for (const [p, v] of device.initial()) client.publish(homeTopic(id, p), v, { qos: 0, retain: true });
-      clients.set(id, client);
-      devices.push(device);
-    }));
+        // Connected once: from now on a lost connection is retried, as a real device does.
+        client.options.reconnectPeriod = 2000;
+        client.on('error', () => undefined);
+        client.on('message', (topic, payload) => {
+          const property = topic.split('/')[2]!;
+          commands++;
+          for (const [p, v] of device.command(property, payload.toString())) {
+            client.publish(homeTopic(id, p), v, { qos: 1, retain: true });
+            published++;
+          }
+        });
+        await client.subscribeAsync(commandTopic(id, '+'), { qos: 1 });
+        await client.publishAsync(statusTopic(id), 'online', { qos: 1, retain: true });
+        for (const [p, v] of device.initial()) client.publish(homeTopic(id, p), v, { qos: 0, retain: true });
+        clients.set(id, client);
+        devices.push(device);
+      }),
+    );
   }
   // One timer drives every device: each tick publishes for the devices whose turn it is.
   const tickMs = 100;

@@ -54,9 +54,15 @@ export class BackupSchedule {
     const now = this.#o.clock.now();
     const file = join(this.#o.dir, `hearth-backup-${stamp(new Date(now))}.tar.gz`);
     const result = await createBackup(this.#o.sources(), file);
-    const old = readdirSync(this.#o.dir).filter((n) => NAME.test(n)).sort().reverse().slice(this.#o.keep);
+    const old = readdirSync(this.#o.dir)
+      .filter((n) => NAME.test(n))
+      .sort()
+      .reverse()
+      .slice(this.#o.keep);
     for (const name of old) unlinkSync(join(this.#o.dir, name));
-    this.#o.logger.info(`daily backup written to ${file} (${(result.bytes / 1048576).toFixed(1)} MB, ${result.devices} devices, ${result.historyRows} history rows, ${result.ruleFiles.length} rule files)${old.length ? `; deleted ${old.length} older one(s)` : ''}`);
+    this.#o.logger.info(
+      `daily backup written to ${file} (${(result.bytes / 1048576).toFixed(1)} MB, ${result.devices} devices, ${result.historyRows} history rows, ${result.ruleFiles.length} rule files)${old.length ? `; deleted ${old.length} older one(s)` : ''}`,
+    );
     return { ...result, file };
   }
 

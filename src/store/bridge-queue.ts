@@ -38,12 +38,18 @@ export class BridgeQueue {
     this.#bridge = bridge;
     this.#direction = direction;
     this.#limits = limits;
-    this.#insert = db.prepare('INSERT INTO bridge_queue (bridge, direction, topic, payload, qos, retain, queued_at) VALUES (?, ?, ?, ?, ?, ?, ?)');
+    this.#insert = db.prepare(
+      'INSERT INTO bridge_queue (bridge, direction, topic, payload, qos, retain, queued_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    );
     this.#delete = db.prepare('DELETE FROM bridge_queue WHERE id = ? RETURNING length(CAST(topic AS BLOB)) + length(payload) AS size');
-    this.#after = db.prepare('SELECT id, topic, payload, qos, retain FROM bridge_queue WHERE bridge = ? AND direction = ? AND id > ? ORDER BY id LIMIT ?');
+    this.#after = db.prepare(
+      'SELECT id, topic, payload, qos, retain FROM bridge_queue WHERE bridge = ? AND direction = ? AND id > ? ORDER BY id LIMIT ?',
+    );
     this.#oldest = db.prepare('SELECT id FROM bridge_queue WHERE bridge = ? AND direction = ? ORDER BY id LIMIT ?');
     const row = db
-      .prepare('SELECT count(*) AS n, coalesce(sum(length(CAST(topic AS BLOB)) + length(payload)), 0) AS bytes FROM bridge_queue WHERE bridge = ? AND direction = ?')
+      .prepare(
+        'SELECT count(*) AS n, coalesce(sum(length(CAST(topic AS BLOB)) + length(payload)), 0) AS bytes FROM bridge_queue WHERE bridge = ? AND direction = ?',
+      )
       .get(bridge, direction) as { n: number; bytes: number };
     this.#count = row.n;
     this.#bytes = row.bytes;
@@ -73,7 +79,13 @@ export class BridgeQueue {
 
   /** The next `limit` messages after id `after`, oldest first. */
   next(after: number, limit: number): QueuedMessage[] {
-    const rows = this.#after.all(this.#bridge, this.#direction, after, limit) as Array<{ id: number; topic: string; payload: Buffer; qos: number; retain: number }>;
+    const rows = this.#after.all(this.#bridge, this.#direction, after, limit) as Array<{
+      id: number;
+      topic: string;
+      payload: Buffer;
+      qos: number;
+      retain: number;
+    }>;
     return rows.map((r) => ({ id: r.id, topic: r.topic, payload: r.payload, qos: r.qos === 1 ? 1 : 0, retain: r.retain === 1 }));
   }
 

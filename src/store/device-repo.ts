@@ -60,8 +60,14 @@ export class DeviceRepo {
   /** Upserts the device row (source, online state, last seen); what people and adapters said of it is kept. */
   saveDevice(d: DeviceRecord): void {
     this.#stmts.upsertDevice.run({
-      id: d.id, online: d.online === null ? null : d.online ? 1 : 0, lastSeen: d.lastSeen, onlineChangedAt: d.onlineChangedAt, createdAt: d.createdAt,
-      demo: d.demo ? 1 : 0, source: d.source, nativeKey: d.nativeKey,
+      id: d.id,
+      online: d.online === null ? null : d.online ? 1 : 0,
+      lastSeen: d.lastSeen,
+      onlineChangedAt: d.onlineChangedAt,
+      createdAt: d.createdAt,
+      demo: d.demo ? 1 : 0,
+      source: d.source,
+      nativeKey: d.nativeKey,
     });
   }
 
@@ -71,7 +77,15 @@ export class DeviceRepo {
 
   /** What the adapter says of the device: its key and name there, model, maker, capabilities, addressing. */
   saveDescription(d: DeviceRecord): void {
-    this.#stmts.updateDescription.run(d.nativeKey, d.nativeName, d.model, d.manufacturer, JSON.stringify(d.capabilities), d.native === null ? null : JSON.stringify(d.native), d.id);
+    this.#stmts.updateDescription.run(
+      d.nativeKey,
+      d.nativeName,
+      d.model,
+      d.manufacturer,
+      JSON.stringify(d.capabilities),
+      d.native === null ? null : JSON.stringify(d.native),
+      d.id,
+    );
   }
 
   saveProperty(deviceId: string, property: string, value: unknown, ts: number): void {

@@ -23,7 +23,11 @@ export class HelperRepo implements HelperStore {
 
   save(id: string, state: HelperState, at: number): void {
     try {
-      this.#db.prepare('INSERT INTO helper_values (id, state, updated_at) VALUES (?, ?, ?) ON CONFLICT(id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at').run(id, JSON.stringify(state), at);
+      this.#db
+        .prepare(
+          'INSERT INTO helper_values (id, state, updated_at) VALUES (?, ?, ?) ON CONFLICT(id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at',
+        )
+        .run(id, JSON.stringify(state), at);
       if (this.#troubled) {
         this.#troubled = false;
         this.#onTrouble?.(undefined);

@@ -43,7 +43,13 @@ export class HistoryRepo {
    * Appends one reading. `num` is what it is charted as (see historyNumber): a number is stored as one, anything else
    * as JSON text too, so that a binary reading keeps its own value ("ON") beside its 1.
    */
-  append(deviceId: string, property: string, value: unknown, ts: number, num: number | null = typeof value === 'number' ? value : null): void {
+  append(
+    deviceId: string,
+    property: string,
+    value: unknown,
+    ts: number,
+    num: number | null = typeof value === 'number' ? value : null,
+  ): void {
     const text = typeof value === 'number' && num === value ? null : JSON.stringify(value);
     this.#stmts.insertHistory.run(this.#seriesId(deviceId, property), ts, num, text);
   }
@@ -114,13 +120,19 @@ export class HistoryRepo {
 
   /** Every recorded series: one device property each. */
   series(): Array<{ id: number; deviceId: string; property: string }> {
-    const rows = this.#db.prepare('SELECT id, device_id, property FROM history_series').all() as Array<{ id: number; device_id: string; property: string }>;
+    const rows = this.#db.prepare('SELECT id, device_id, property FROM history_series').all() as Array<{
+      id: number;
+      device_id: string;
+      property: string;
+    }>;
     return rows.map((r) => ({ id: r.id, deviceId: r.device_id, property: r.property }));
   }
 
   /** The last raw reading of a series before `time`: the value it held when a replay from `time` begins. */
   lastBefore(series: number, time: number): { ts: number; value: unknown } | undefined {
-    const row = this.#db.prepare('SELECT ts, num, value FROM history WHERE series_id = ? AND ts < ? ORDER BY ts DESC LIMIT 1').get(series, time) as RawReading | undefined;
+    const row = this.#db
+      .prepare('SELECT ts, num, value FROM history WHERE series_id = ? AND ts < ? ORDER BY ts DESC LIMIT 1')
+      .get(series, time) as RawReading | undefined;
     return row ? { ts: row.ts, value: readingValue(row) } : undefined;
   }
 
@@ -128,7 +140,9 @@ export class HistoryRepo {
   readings(series: number[], from: number, to: number, limit: number): Array<{ series: number; ts: number; value: unknown }> {
     if (series.length === 0) return [];
     const rows = this.#db
-      .prepare(`SELECT series_id, ts, num, value FROM history WHERE series_id IN (${series.map(() => '?').join(',')}) AND ts >= ? AND ts <= ? ORDER BY ts LIMIT ?`)
+      .prepare(
+        `SELECT series_id, ts, num, value FROM history WHERE series_id IN (${series.map(() => '?').join(',')}) AND ts >= ? AND ts <= ? ORDER BY ts LIMIT ?`,
+      )
       .all(...series, from, to, limit) as Array<RawReading & { series_id: number }>;
     return rows.map((r) => ({ series: r.series_id, ts: r.ts, value: readingValue(r) }));
   }

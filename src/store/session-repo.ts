@@ -51,7 +51,9 @@ export class SessionRepo {
 
   session(cookie: string): SessionInfo | undefined {
     const row = this.#db
-      .prepare('SELECT s.csrf_token, u.name, u.role FROM sessions s JOIN users u ON u.name = s.user_name WHERE s.id_hash = ? AND s.expires_at > ?')
+      .prepare(
+        'SELECT s.csrf_token, u.name, u.role FROM sessions s JOIN users u ON u.name = s.user_name WHERE s.id_hash = ? AND s.expires_at > ?',
+      )
       .get(hash(cookie), this.#now()) as { csrf_token: string; name: string; role: Role } | undefined;
     return row ? { user: { name: row.name, role: row.role }, csrfToken: row.csrf_token } : undefined;
   }
@@ -66,14 +68,16 @@ export class SessionRepo {
   deleteUserSessions(userName: string, keep: { cookie?: string; token?: string } = {}): number {
     // '-' is never a hash, so an absent secret keeps nothing.
     return this.#db
-      .prepare('DELETE FROM sessions WHERE user_name = ? AND id_hash <> ? AND coalesce(token_hash, \'\') <> ?')
+      .prepare("DELETE FROM sessions WHERE user_name = ? AND id_hash <> ? AND coalesce(token_hash, '') <> ?")
       .run(userName, keep.cookie ? hash(keep.cookie) : '-', keep.token ? hash(keep.token) : '-').changes;
   }
 
   createToken(userName: string, name: string): { id: string; name: string; token: string } {
     const token = `hth_${randomBytes(30).toString('base64url')}`;
     const id = randomUUID();
-    this.#db.prepare('INSERT INTO api_tokens (id, name, user_name, token_hash, created_at) VALUES (?, ?, ?, ?, ?)').run(id, name, userName, hash(token), this.#now());
+    this.#db
+      .prepare('INSERT INTO api_tokens (id, name, user_name, token_hash, created_at) VALUES (?, ?, ?, ?, ?)')
+      .run(id, name, userName, hash(token), this.#now());
     return { id, name, token };
   }
 
@@ -94,7 +98,9 @@ export class SessionRepo {
   }
 
   listTokens(): TokenInfo[] {
-    return (this.#db.prepare('SELECT id, name, user_name, created_at, last_used_at FROM api_tokens ORDER BY created_at').all() as any[]).map((r) => ({
+    return (
+      this.#db.prepare('SELECT id, name, user_name, created_at, last_used_at FROM api_tokens ORDER BY created_at').all() as any[]
+    ).map((r) => ({
       id: r.id,
       name: r.name,
       user: r.user_name,

@@ -13,7 +13,9 @@ export class SettingsRepo implements RuleSwitches {
 
   /** The rules a user disabled (an enabled rule keeps its key, set to false). */
   disabledRules(): Set<string> {
-    const rows = this.#db.prepare("SELECT key FROM settings WHERE key LIKE ? || '%' AND value = 'true'").all(DISABLED) as Array<{ key: string }>;
+    const rows = this.#db.prepare("SELECT key FROM settings WHERE key LIKE ? || '%' AND value = 'true'").all(DISABLED) as Array<{
+      key: string;
+    }>;
     return new Set(rows.map((r) => r.key.slice(DISABLED.length)));
   }
 
@@ -22,6 +24,8 @@ export class SettingsRepo implements RuleSwitches {
   }
 
   #set(key: string, value: string): void {
-    this.#db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value);
+    this.#db
+      .prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value')
+      .run(key, value);
   }
 }

@@ -41,12 +41,18 @@ export async function extractTarGz(source: string, dir: string, accept: (name: s
 }
 
 function safeName(name: string): boolean {
-  return name.length > 0 && !name.startsWith('/') && !name.includes('\\') && name.split('/').every((part) => part !== '' && part !== '.' && part !== '..');
+  return (
+    name.length > 0 &&
+    !name.startsWith('/') &&
+    !name.includes('\\') &&
+    name.split('/').every((part) => part !== '' && part !== '.' && part !== '..')
+  );
 }
 
 function describeReadError(err: unknown): string {
   const code = (err as { code?: string }).code;
-  if (code === 'Z_DATA_ERROR' || code === 'Z_BUF_ERROR' || code === 'TAR_BAD_ARCHIVE') return 'not a Hearth backup: it is not a gzipped tar archive';
+  if (code === 'Z_DATA_ERROR' || code === 'Z_BUF_ERROR' || code === 'TAR_BAD_ARCHIVE')
+    return 'not a Hearth backup: it is not a gzipped tar archive';
   if (code === 'TAR_ABORT' || /truncated|unexpected end/i.test((err as Error).message)) return 'the backup is truncated or damaged';
   return (err as Error).message;
 }

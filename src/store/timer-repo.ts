@@ -15,7 +15,11 @@ export class TimerRepo implements TimerStore {
   }
 
   save(timer: StoredTimer): void {
-    this.#writes.run(() => this.#db.prepare('INSERT OR REPLACE INTO rule_timers (key, rule_id, due_at, event) VALUES (?, ?, ?, ?)').run(timer.key, timer.ruleId, timer.dueAt, JSON.stringify(timer.event)));
+    this.#writes.run(() =>
+      this.#db
+        .prepare('INSERT OR REPLACE INTO rule_timers (key, rule_id, due_at, event) VALUES (?, ?, ?, ?)')
+        .run(timer.key, timer.ruleId, timer.dueAt, JSON.stringify(timer.event)),
+    );
   }
 
   delete(key: string): void {
@@ -23,6 +27,11 @@ export class TimerRepo implements TimerStore {
   }
 
   load(): StoredTimer[] {
-    return (this.#db.prepare('SELECT key, rule_id, due_at, event FROM rule_timers').all() as any[]).map((r) => ({ key: r.key, ruleId: r.rule_id, dueAt: r.due_at, event: JSON.parse(r.event) }));
+    return (this.#db.prepare('SELECT key, rule_id, due_at, event FROM rule_timers').all() as any[]).map((r) => ({
+      key: r.key,
+      ruleId: r.rule_id,
+      dueAt: r.due_at,
+      event: JSON.parse(r.event),
+    }));
   }
 }

@@ -13,7 +13,9 @@ export class TraceReader {
   }
 
   latest(ruleId: string, limit: number): RuleTrace[] {
-    const rows = this.db.prepare('SELECT body FROM rule_traces WHERE rule_id = ? ORDER BY started_at DESC, rowid DESC LIMIT ?').all(ruleId, limit) as Array<{ body: string }>;
+    const rows = this.db
+      .prepare('SELECT body FROM rule_traces WHERE rule_id = ? ORDER BY started_at DESC, rowid DESC LIMIT ?')
+      .all(ruleId, limit) as Array<{ body: string }>;
     return rows.map((r) => JSON.parse(r.body) as RuleTrace);
   }
 }
@@ -36,14 +38,24 @@ export class TraceRepo extends TraceReader implements TraceStore {
     const body = JSON.stringify(trace);
     const db = this.db;
     this.#writes.enqueue(() => {
-      db.prepare('INSERT OR REPLACE INTO rule_traces (id, rule_id, started_at, outcome, body) VALUES (?, ?, ?, ?, ?)').run(trace.id, trace.ruleId, trace.startedAt, trace.outcome, body);
-      db.prepare(`DELETE FROM rule_traces WHERE rule_id = ? AND id NOT IN (SELECT id FROM rule_traces WHERE rule_id = ? ORDER BY started_at DESC LIMIT ?)`).run(trace.ruleId, trace.ruleId, this.#perRule);
+      db.prepare('INSERT OR REPLACE INTO rule_traces (id, rule_id, started_at, outcome, body) VALUES (?, ?, ?, ?, ?)').run(
+        trace.id,
+        trace.ruleId,
+        trace.startedAt,
+        trace.outcome,
+        body,
+      );
+      db.prepare(
+        `DELETE FROM rule_traces WHERE rule_id = ? AND id NOT IN (SELECT id FROM rule_traces WHERE rule_id = ? ORDER BY started_at DESC LIMIT ?)`,
+      ).run(trace.ruleId, trace.ruleId, this.#perRule);
     });
     // The global cap (many rules × N) is checked now and then, not on every trace.
     if (++this.#sinceCap >= 500) {
       this.#sinceCap = 0;
       this.#writes.enqueue(() => {
-        db.prepare('DELETE FROM rule_traces WHERE id IN (SELECT id FROM rule_traces ORDER BY started_at DESC LIMIT -1 OFFSET ?)').run(this.#maxTotal);
+        db.prepare('DELETE FROM rule_traces WHERE id IN (SELECT id FROM rule_traces ORDER BY started_at DESC LIMIT -1 OFFSET ?)').run(
+          this.#maxTotal,
+        );
       });
     }
   }

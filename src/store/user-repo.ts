@@ -65,9 +65,13 @@ export class UserRepo {
 
   /** Creates a user, or replaces the password and role of an existing one. */
   async setUser(name: string, password: string, role: Role): Promise<void> {
-    if (!NAME.test(name)) throw new HearthError('HEARTH_VALIDATION', { message: `user name must be 1-64 letters, digits or _.@-, got ${JSON.stringify(name)}` });
+    if (!NAME.test(name))
+      throw new HearthError('HEARTH_VALIDATION', {
+        message: `user name must be 1-64 letters, digits or _.@-, got ${JSON.stringify(name)}`,
+      });
     if (password.length < 8) throw new HearthError('HEARTH_VALIDATION', { message: 'password must be at least 8 characters' });
-    if (role !== 'admin' && role !== 'viewer') throw new HearthError('HEARTH_VALIDATION', { message: `role must be "admin" or "viewer", got ${JSON.stringify(role)}` });
+    if (role !== 'admin' && role !== 'viewer')
+      throw new HearthError('HEARTH_VALIDATION', { message: `role must be "admin" or "viewer", got ${JSON.stringify(role)}` });
     const hash = await hashPassword(password);
     this.#db
       .prepare(
@@ -88,7 +92,8 @@ export class UserRepo {
    * password is returned once and stored hashed.
    */
   async addDeviceCredential(deviceId: string, topics?: TopicGrant): Promise<{ username: string; password: string }> {
-    if (!ID_RE.test(deviceId)) throw new HearthError('HEARTH_VALIDATION', { message: `device id must match ${ID_CHARS}, got ${JSON.stringify(deviceId)}` });
+    if (!ID_RE.test(deviceId))
+      throw new HearthError('HEARTH_VALIDATION', { message: `device id must match ${ID_CHARS}, got ${JSON.stringify(deviceId)}` });
     const existing = this.#db.prepare('SELECT count(*) AS n FROM device_credentials WHERE device_id = ?').get(deviceId) as { n: number };
     const username = existing.n === 0 ? deviceId : `${deviceId}-${randomBytes(3).toString('hex')}`;
     if (this.getUser(username)) throw new HearthError('HEARTH_CONFLICT', { message: `a user named ${JSON.stringify(username)} exists` });
@@ -100,10 +105,19 @@ export class UserRepo {
   }
 
   listDeviceCredentials(deviceId?: string): DeviceCredentialInfo[] {
-    const rows = (deviceId
-      ? this.#db.prepare('SELECT username, device_id, created_at, topics FROM device_credentials WHERE device_id = ? ORDER BY username').all(deviceId)
-      : this.#db.prepare('SELECT username, device_id, created_at, topics FROM device_credentials ORDER BY username').all()) as any[];
-    return rows.map((r) => ({ username: r.username, deviceId: r.device_id, createdAt: r.created_at, ...(r.topics ? { topics: JSON.parse(r.topics) } : {}) }));
+    const rows = (
+      deviceId
+        ? this.#db
+            .prepare('SELECT username, device_id, created_at, topics FROM device_credentials WHERE device_id = ? ORDER BY username')
+            .all(deviceId)
+        : this.#db.prepare('SELECT username, device_id, created_at, topics FROM device_credentials ORDER BY username').all()
+    ) as any[];
+    return rows.map((r) => ({
+      username: r.username,
+      deviceId: r.device_id,
+      createdAt: r.created_at,
+      ...(r.topics ? { topics: JSON.parse(r.topics) } : {}),
+    }));
   }
 
   revokeDeviceCredential(username: string): boolean {
@@ -133,10 +147,17 @@ export class UserRepo {
       stored = user.password_hash;
       if (await verifyPassword(password, user.password_hash)) identity = { kind: 'user', name: user.name, role: user.role };
     } else {
-      const cred = this.#db.prepare('SELECT username, device_id, password_hash, topics FROM device_credentials WHERE username = ?').get(username) as any;
+      const cred = this.#db
+        .prepare('SELECT username, device_id, password_hash, topics FROM device_credentials WHERE username = ?')
+        .get(username) as any;
       stored = cred?.password_hash;
       if (cred && (await verifyPassword(password, cred.password_hash))) {
-        identity = { kind: 'device', username: cred.username, deviceId: cred.device_id, ...(cred.topics ? { topics: JSON.parse(cred.topics) } : {}) };
+        identity = {
+          kind: 'device',
+          username: cred.username,
+          deviceId: cred.device_id,
+          ...(cred.topics ? { topics: JSON.parse(cred.topics) } : {}),
+        };
       }
     }
     if (identity && stored) {
@@ -149,7 +170,9 @@ export class UserRepo {
   /** The stored password hash of a user or device credential. */
   #storedHash(username: string): string | undefined {
     const row = (this.#db.prepare('SELECT password_hash FROM users WHERE name = ?').get(username) ??
-      this.#db.prepare('SELECT password_hash FROM device_credentials WHERE username = ?').get(username)) as { password_hash: string } | undefined;
+      this.#db.prepare('SELECT password_hash FROM device_credentials WHERE username = ?').get(username)) as
+      | { password_hash: string }
+      | undefined;
     return row?.password_hash;
   }
 }

@@ -71,7 +71,9 @@ export class WriteQueue {
       const before = this.#dropped;
       this.#dropped += excess;
       if (before === 0 || Math.floor(before / 10_000) !== Math.floor(this.#dropped / 10_000)) {
-        this.#logger.error(`write queue over ${this.#maxPending} ops while the database refuses writes: the oldest are dropped (${this.#dropped} so far)`);
+        this.#logger.error(
+          `write queue over ${this.#maxPending} ops while the database refuses writes: the oldest are dropped (${this.#dropped} so far)`,
+        );
       }
     }
     if (this.#pending.length >= this.#batchSize) {

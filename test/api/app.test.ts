@@ -23,7 +23,12 @@ beforeAll(async () => {
   db = openDatabase(tempDir());
   const users = new UserRepo(db);
   await users.setUser('admin', 'admin-password', 'admin');
-  const registry = { list: () => { throw new Error('disk on fire'); }, onlineDeviceIds: () => [] } as unknown as DeviceRegistry;
+  const registry = {
+    list: () => {
+      throw new Error('disk on fire');
+    },
+    onlineDeviceIds: () => [],
+  } as unknown as DeviceRegistry;
   const ctx: ApiContext = {
     registry,
     users,

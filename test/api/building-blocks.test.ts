@@ -85,13 +85,21 @@ describe('helpers are devices', () => {
     // A value out of range through the API: 400 naming it, and nothing changes.
     const bad = await http(th, 'POST', '/api/helpers/target/set', { value: 30 });
     expect(bad.status).toBe(400);
-    expect(bad.json).toMatchObject({ code: 'HEARTH_VALIDATION', message: 'helper target: must be between 16 and 26, got 30', field: 'body.value' });
+    expect(bad.json).toMatchObject({
+      code: 'HEARTH_VALIDATION',
+      message: 'helper target: must be between 16 and 26, got 30',
+      field: 'body.value',
+    });
     const good = await http(th, 'POST', '/api/helpers/target/set', { value: 21.5 });
     expect(good.status).toBe(200);
     expect(good.json).toMatchObject({ id: 'target', device: 'helper_target', value: 21.5 });
     await waitFor(() => th!.hub.registry.get('helper_target').properties.value?.value === 21.5, 'the new target in the registry');
     // History like any device.
-    await waitFor(async () => (await http(th!, 'GET', '/api/devices/helper_target/history/value')).json?.points?.length >= 1, 'history of the helper', 5000);
+    await waitFor(
+      async () => (await http(th!, 'GET', '/api/devices/helper_target/history/value')).json?.points?.length >= 1,
+      'history of the helper',
+      5000,
+    );
 
     // A counter counts; an MQTT client sending nonsense is ignored and logged.
     await client.publishAsync('home/helper_visitors/value/set', 'increment', { qos: 1 });
@@ -106,7 +114,10 @@ describe('helpers are devices', () => {
     th = await homeHub({ clock });
     const dataDir = th.dataDir;
     expect((await http(th, 'POST', '/api/helpers/vacation/set', { value: 'on' })).status).toBe(200);
-    expect((await http(th, 'POST', '/api/helpers/tea/set', { value: 'start' })).json.timer).toMatchObject({ state: 'active', remaining: 240 });
+    expect((await http(th, 'POST', '/api/helpers/tea/set', { value: 'start' })).json.timer).toMatchObject({
+      state: 'active',
+      remaining: 240,
+    });
     await clock.advance(60_000);
     await th.stop();
     // Two minutes later the hub starts again: three minutes were left, one is.
@@ -133,7 +144,10 @@ describe('scenes and scripts through the API', () => {
     const res = await http(th, 'POST', '/api/scenes/away/activate');
     expect(res.status).toBe(200);
     expect(res.json.outcome).toBe('ran');
-    expect(res.json.actions[0].children.map((s: any) => `${s.step}: ${s.result}`)).toEqual(['home/hall_lamp/power: sent off to home/hall_lamp/power/set (was on)', 'home/heater/mode: already eco']);
+    expect(res.json.actions[0].children.map((s: any) => `${s.step}: ${s.result}`)).toEqual([
+      'home/hall_lamp/power: sent off to home/hall_lamp/power/set (was on)',
+      'home/heater/mode: already eco',
+    ]);
     expect((await http(th, 'GET', '/api/scenes/away/traces')).json).toHaveLength(1);
     expect((await http(th, 'POST', '/api/scenes/nope/activate')).status).toBe(404);
   });
@@ -147,11 +161,20 @@ describe('scenes and scripts through the API', () => {
     await waitFor(() => th!.hub.registry.get('tv').properties.volume !== undefined, 'the tv');
     const res = await http(th, 'POST', '/api/scenes', { id: 'tv-time', name: 'TV time', devices: ['tv'] });
     expect(res.status).toBe(201);
-    expect(res.json).toMatchObject({ id: 'tv-time', name: 'TV time', status: 'active', states: { 'home/tv/power': 'on', 'home/tv/volume': 12 }, fileName: 'scenes.yaml' });
+    expect(res.json).toMatchObject({
+      id: 'tv-time',
+      name: 'TV time',
+      status: 'active',
+      states: { 'home/tv/power': 'on', 'home/tv/volume': 12 },
+      fileName: 'scenes.yaml',
+    });
     const yaml = readFileSync(join(th.dataDir, 'rules', 'scenes.yaml'), 'utf8');
     expect(yaml).toContain('home/tv/volume: 12');
     const missing = await http(th, 'POST', '/api/scenes', { id: 'nothing', properties: ['home/tv/brightness'] });
-    expect(missing).toMatchObject({ status: 400, json: { message: 'body.properties[0]: tv has no brightness yet', field: 'body.properties[0]' } });
+    expect(missing).toMatchObject({
+      status: 400,
+      json: { message: 'body.properties[0]: tv has no brightness yet', field: 'body.properties[0]' },
+    });
     expect((await http(th, 'DELETE', '/api/scenes/tv-time')).status).toBe(204);
     expect((await http(th, 'GET', '/api/scenes/tv-time')).status).toBe(404);
   });
@@ -159,14 +182,32 @@ describe('scenes and scripts through the API', () => {
   it('running a script checks its fields first, then answers with its trace', async () => {
     th = await homeHub();
     const missing = await http(th, 'POST', '/api/scripts/announce/run', { fields: {} });
-    expect(missing).toMatchObject({ status: 400, json: { message: 'body.fields.text is required (a text field without a default)', field: 'body.fields.text' } });
+    expect(missing).toMatchObject({
+      status: 400,
+      json: { message: 'body.fields.text is required (a text field without a default)', field: 'body.fields.text' },
+    });
     const wrong = await http(th, 'POST', '/api/scripts/announce/run', { fields: { text: 'hi', volume: 'loud' } });
-    expect(wrong).toMatchObject({ status: 400, json: { message: 'body.fields.volume must be a number, got "loud"', field: 'body.fields.volume' } });
+    expect(wrong).toMatchObject({
+      status: 400,
+      json: { message: 'body.fields.volume must be a number, got "loud"', field: 'body.fields.volume' },
+    });
     const ran = await http(th, 'POST', '/api/scripts/announce/run', { fields: { text: 'Dinner', volume: '70' } });
     expect(ran.status).toBe(200);
-    expect(ran.json).toMatchObject({ ruleId: 'script:announce', outcome: 'ran', published: [{ topic: 'home/speaker/say/set', payload: 'Dinner (70)' }] });
+    expect(ran.json).toMatchObject({
+      ruleId: 'script:announce',
+      outcome: 'ran',
+      published: [{ topic: 'home/speaker/say/set', payload: 'Dinner (70)' }],
+    });
     const list = (await http(th, 'GET', '/api/scripts')).json;
-    expect(list).toMatchObject([{ id: 'announce', status: 'active', mode: 'single', fields: { text: { type: 'text' }, volume: { type: 'number', default: 40 } }, lastRun: { outcome: 'ran' } }]);
+    expect(list).toMatchObject([
+      {
+        id: 'announce',
+        status: 'active',
+        mode: 'single',
+        fields: { text: { type: 'text' }, volume: { type: 'number', default: 40 } },
+        lastRun: { outcome: 'ran' },
+      },
+    ]);
   });
 
   it('a script started in a loop is paused with the reason, and runs again once enabled', async () => {
@@ -179,7 +220,10 @@ describe('scenes and scripts through the API', () => {
       }
     }
     const paused = (await http(th, 'GET', '/api/scripts/announce')).json;
-    expect(paused).toMatchObject({ status: 'paused', errors: [{ message: 'started more than 20 times in a second (a loop?); paused until enabled again' }] });
+    expect(paused).toMatchObject({
+      status: 'paused',
+      errors: [{ message: 'started more than 20 times in a second (a loop?); paused until enabled again' }],
+    });
     expect((await http(th, 'POST', '/api/scripts/announce/run', { fields: { text: 'hi' } })).status).toBe(409);
     expect((await http(th, 'POST', '/api/scripts/announce/enable')).json.status).toBe('active');
     expect((await http(th, 'POST', '/api/scripts/announce/run', { fields: { text: 'hi' } })).json.outcome).toBe('ran');
@@ -189,7 +233,12 @@ describe('scenes and scripts through the API', () => {
     th = await homeHub();
     const bad = await http(th, 'POST', '/api/helpers', { id: 'mode', type: 'select', options: [] });
     expect(bad).toMatchObject({ status: 400, json: { code: 'HEARTH_VALIDATION', field: 'body.options' } });
-    const made = await http(th, 'POST', '/api/helpers', { id: 'mode', type: 'select', name: 'House mode', options: ['home', 'away', 'night'] });
+    const made = await http(th, 'POST', '/api/helpers', {
+      id: 'mode',
+      type: 'select',
+      name: 'House mode',
+      options: ['home', 'away', 'night'],
+    });
     expect(made.status).toBe(201);
     expect(made.json).toMatchObject({ id: 'mode', value: 'home', file: expect.stringContaining('helpers.yaml') });
     await waitFor(() => th!.hub.registry.has('helper_mode'), 'the new helper as a device');
@@ -198,7 +247,10 @@ describe('scenes and scripts through the API', () => {
 
   it('a rule made from a blueprint, calling a script, replays against history with the rules dir around it', async () => {
     th = await homeHub();
-    writeFileSync(join(th.dataDir, 'rules', 'blueprints.yaml'), readFileSync(join(import.meta.dirname, '../../rules/blueprints.yaml'), 'utf8'));
+    writeFileSync(
+      join(th.dataDir, 'rules', 'blueprints.yaml'),
+      readFileSync(join(import.meta.dirname, '../../rules/blueprints.yaml'), 'utf8'),
+    );
     await waitFor(async () => (await http(th!, 'GET', '/api/blueprints')).json?.length === 3, 'the blueprints loaded');
     const c = await th.connect();
     await c.publishAsync('home/hall/motion', 'false', { qos: 1 });
@@ -206,19 +258,39 @@ describe('scenes and scripts through the API', () => {
     const t0 = Date.UTC(2026, 10, 1, 20, 0, 0);
     th.hub.history.append('hall', 'motion', true, t0 + 60_000);
     th.hub.writes.flush();
-    const yaml = 'id: hall-light\nuse_blueprint:\n  blueprint: motion-light\n  inputs: { motion: home/hall/motion, light: home/hall_lamp/power, off_delay: 30s }\n';
-    const res = await http(th, 'POST', '/api/rules/replay', { yaml, from: new Date(t0).toISOString(), to: new Date(t0 + 600_000).toISOString() });
+    const yaml =
+      'id: hall-light\nuse_blueprint:\n  blueprint: motion-light\n  inputs: { motion: home/hall/motion, light: home/hall_lamp/power, off_delay: 30s }\n';
+    const res = await http(th, 'POST', '/api/rules/replay', {
+      yaml,
+      from: new Date(t0).toISOString(),
+      to: new Date(t0 + 600_000).toISOString(),
+    });
     expect(res.status).toBe(200);
-    expect(res.json.runs.map((r: any) => r.published.map((p: any) => `${p.topic}=${p.payload}`))).toEqual([['home/hall_lamp/power/set=on', 'home/hall_lamp/power/set=off']]);
-    const calling = 'id: tea\ntriggers:\n  - trigger: state\n    topic: home/hall/motion\n    to: true\nactions:\n  - action: script\n    script: announce\n    fields: { text: hello }\n';
-    const replayed = await http(th, 'POST', '/api/rules/replay', { yaml: calling, from: new Date(t0).toISOString(), to: new Date(t0 + 600_000).toISOString() });
+    expect(res.json.runs.map((r: any) => r.published.map((p: any) => `${p.topic}=${p.payload}`))).toEqual([
+      ['home/hall_lamp/power/set=on', 'home/hall_lamp/power/set=off'],
+    ]);
+    const calling =
+      'id: tea\ntriggers:\n  - trigger: state\n    topic: home/hall/motion\n    to: true\nactions:\n  - action: script\n    script: announce\n    fields: { text: hello }\n';
+    const replayed = await http(th, 'POST', '/api/rules/replay', {
+      yaml: calling,
+      from: new Date(t0).toISOString(),
+      to: new Date(t0 + 600_000).toISOString(),
+    });
     expect(replayed.json.runs.map((r: any) => [r.outcome, r.reason])).toEqual([['ran', undefined]]);
   });
 
   it('the OpenAPI document describes the new routes with their schemas', async () => {
     th = await homeHub();
     const doc = (await http(th, 'GET', '/openapi.json')).json;
-    for (const path of ['/api/scenes', '/api/scenes/{id}/activate', '/api/scripts/{id}/run', '/api/helpers', '/api/helpers/{id}/set', '/api/blueprints']) expect(doc.paths[path], path).toBeDefined();
+    for (const path of [
+      '/api/scenes',
+      '/api/scenes/{id}/activate',
+      '/api/scripts/{id}/run',
+      '/api/helpers',
+      '/api/helpers/{id}/set',
+      '/api/blueprints',
+    ])
+      expect(doc.paths[path], path).toBeDefined();
     expect(doc.paths['/api/scripts/{id}/run'].post.requestBody.content['application/json'].schema.properties.fields).toBeDefined();
     expect(doc.paths['/api/helpers/{id}/set'].post.responses['200'].content['application/json'].schema.properties.device).toBeDefined();
   });

@@ -30,12 +30,44 @@ describe('reading devices', () => {
     const res = await http(th, 'GET', '/api/devices', undefined, VIEWER);
     expect(res.status).toBe(200);
     const d = res.json.find((x: any) => x.id === 'bathroom');
-    expect(d).toMatchObject({ id: 'bathroom', name: null, room: null, description: null, source: 'home', model: null, manufacturer: null, online: true, status: 'online', problems: [] });
+    expect(d).toMatchObject({
+      id: 'bathroom',
+      name: null,
+      room: null,
+      description: null,
+      source: 'home',
+      model: null,
+      manufacturer: null,
+      online: true,
+      status: 'online',
+      problems: [],
+    });
     // A device that says nothing of itself gets capabilities inferred from its property names and values.
-    expect(d.properties.humidity).toEqual({ value: 64, updatedAt: expect.any(String), type: 'number', unit: '%', deviceClass: 'humidity', settable: false });
+    expect(d.properties.humidity).toEqual({
+      value: 64,
+      updatedAt: expect.any(String),
+      type: 'number',
+      unit: '%',
+      deviceClass: 'humidity',
+      settable: false,
+    });
     expect(Date.parse(d.lastSeen)).toBeGreaterThan(Date.now() - 60_000);
     expect(Date.parse(d.properties.humidity.updatedAt)).toBeGreaterThan(Date.now() - 60_000);
-    expect(Object.keys(d).sort()).toEqual(['createdAt', 'description', 'id', 'lastSeen', 'manufacturer', 'model', 'name', 'online', 'problems', 'properties', 'room', 'source', 'status']);
+    expect(Object.keys(d).sort()).toEqual([
+      'createdAt',
+      'description',
+      'id',
+      'lastSeen',
+      'manufacturer',
+      'model',
+      'name',
+      'online',
+      'problems',
+      'properties',
+      'room',
+      'source',
+      'status',
+    ]);
   });
 
   it('reads one device; an unknown id answers 404, a malformed one 400 naming the field', async () => {
@@ -57,18 +89,39 @@ describe('reading devices', () => {
 
 describe('editing devices', () => {
   it('renames a device and sets its room and description; null clears', async () => {
-    const res = await http(th, 'PATCH', '/api/devices/bathroom', { name: 'Bathroom sensor', room: 'Bathroom', description: 'Above the mirror' });
+    const res = await http(th, 'PATCH', '/api/devices/bathroom', {
+      name: 'Bathroom sensor',
+      room: 'Bathroom',
+      description: 'Above the mirror',
+    });
     expect(res.status).toBe(200);
-    expect(res.json).toMatchObject({ id: 'bathroom', name: 'Bathroom sensor', room: 'Bathroom', description: 'Above the mirror', properties: { humidity: { value: 64, type: 'number' } }, problems: [] });
-    expect((await http(th, 'PATCH', '/api/devices/bathroom', { description: null })).json).toMatchObject({ room: 'Bathroom', description: null });
+    expect(res.json).toMatchObject({
+      id: 'bathroom',
+      name: 'Bathroom sensor',
+      room: 'Bathroom',
+      description: 'Above the mirror',
+      properties: { humidity: { value: 64, type: 'number' } },
+      problems: [],
+    });
+    expect((await http(th, 'PATCH', '/api/devices/bathroom', { description: null })).json).toMatchObject({
+      room: 'Bathroom',
+      description: null,
+    });
     expect((await http(th, 'PATCH', '/api/devices/bathroom', { description: 'x' })).json.description).toBe('x');
     expect((await http(th, 'PATCH', '/api/devices/bathroom', { description: '' })).json.description).toBe(null);
     th.hub.writes.flush();
-    expect(th.hub.db.prepare('SELECT name, room FROM devices WHERE id = ?').get('bathroom')).toEqual({ name: 'Bathroom sensor', room: 'Bathroom' });
+    expect(th.hub.db.prepare('SELECT name, room FROM devices WHERE id = ?').get('bathroom')).toEqual({
+      name: 'Bathroom sensor',
+      room: 'Bathroom',
+    });
   });
 
   it('rejects bad edits naming the field; unknown device 404; viewer 403', async () => {
-    expect((await http(th, 'PATCH', '/api/devices/bathroom', { colour: 'red' })).json).toEqual({ code: 'HEARTH_VALIDATION', message: 'body.colour is not a known field', field: 'body.colour' });
+    expect((await http(th, 'PATCH', '/api/devices/bathroom', { colour: 'red' })).json).toEqual({
+      code: 'HEARTH_VALIDATION',
+      message: 'body.colour is not a known field',
+      field: 'body.colour',
+    });
     const tooLong = await http(th, 'PATCH', '/api/devices/bathroom', { name: 'x'.repeat(101) });
     expect(tooLong.status).toBe(400);
     expect(tooLong.json.field).toBe('body.name');
@@ -85,7 +138,9 @@ describe('commands', () => {
     await lamp.publishAsync('home/lamp/power', 'off', { qos: 1, retain: true });
     await waitFor(() => th.hub.registry.has('lamp'), 'lamp');
     const received: Array<{ topic: string; payload: string; retain: boolean; qos: number }> = [];
-    lamp.on('message', (topic, payload, packet) => received.push({ topic, payload: payload.toString(), retain: packet.retain, qos: packet.qos }));
+    lamp.on('message', (topic, payload, packet) =>
+      received.push({ topic, payload: payload.toString(), retain: packet.retain, qos: packet.qos }),
+    );
     await lamp.subscribeAsync('home/lamp/+/set', { qos: 1 });
     const res = await http(th, 'POST', '/api/devices/lamp/power/set', { value: 'on' });
     expect(res.status).toBe(202);
@@ -112,7 +167,11 @@ describe('commands', () => {
     const missing = await http(th, 'POST', '/api/devices/nope/power/set', { value: 1 });
     expect(missing.status).toBe(404);
     expect(missing.json.code).toBe('HEARTH_DEVICE_NOT_FOUND');
-    expect((await http(th, 'POST', '/api/devices/lamp/power/set', {})).json).toEqual({ code: 'HEARTH_VALIDATION', message: 'body.value is required', field: 'body.value' });
+    expect((await http(th, 'POST', '/api/devices/lamp/power/set', {})).json).toEqual({
+      code: 'HEARTH_VALIDATION',
+      message: 'body.value is required',
+      field: 'body.value',
+    });
     expect((await http(th, 'POST', '/api/devices/lamp/Power!/set', { value: 1 })).json.field).toBe('params.property');
     expect((await http(th, 'POST', '/api/devices/lamp/power/set', { value: 'on' }, VIEWER)).status).toBe(403);
   });

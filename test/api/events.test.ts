@@ -37,8 +37,9 @@ async function openStream(query: string, headers: Record<string, string> = { aut
         const event = { type, data: JSON.parse(data) };
         frames.push(event);
         // Resolved here, as the bytes arrive, so a latency measured through next() has no polling in it.
-        for (const w of waiters.splice(0)) if (w.type === type) w.resolve(event);
-        else waiters.push(w);
+        for (const w of waiters.splice(0))
+          if (w.type === type) w.resolve(event);
+          else waiters.push(w);
       }
     }
   };
@@ -121,7 +122,8 @@ describe('live events', () => {
     expect((await problem).data).toEqual({
       deviceId: 'cellar',
       property: 'temperature',
-      message: 'home/cellar/temperature got "12.5 °C", which is not a number (a number with a unit: publish 12.5 alone); its earlier readings were numbers. It is stored as text and left out of the chart.',
+      message:
+        'home/cellar/temperature got "12.5 °C", which is not a number (a number with a unit: publish 12.5 alone); its earlier readings were numbers. It is stored as text and left out of the chart.',
       ts: expect.any(Number),
     });
     await waitFor(() => th.hub.registry.get('cellar').properties.temperature?.value === 'cold', 'the second odd value');
@@ -138,7 +140,11 @@ describe('live events', () => {
     expect((await http(th, 'GET', '/api/events', undefined, null)).status).toBe(401);
     const bad = await inject(th, { method: 'GET', url: '/api/events?types=device.state,device.exploded' });
     expect(bad.status).toBe(400);
-    expect(bad.json).toMatchObject({ code: 'HEARTH_VALIDATION', field: 'querystring.types', message: expect.stringContaining('unknown event type "device.exploded"') });
+    expect(bad.json).toMatchObject({
+      code: 'HEARTH_VALIDATION',
+      field: 'querystring.types',
+      message: expect.stringContaining('unknown event type "device.exploded"'),
+    });
     expect((await inject(th, { method: 'GET', url: '/api/events?device=Not%20A%20Device' })).json.field).toBe('querystring.device');
   });
 

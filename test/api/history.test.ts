@@ -27,7 +27,14 @@ describe('history buckets', () => {
   it('gives min/max/avg/count per bucket on known readings, from ISO or epoch ms', async () => {
     const t0 = Math.floor(Date.now() / HOUR) * HOUR - 5 * HOUR;
     // Bucket 1 (first 10 min): 10, 20, 30. Bucket 2: 5. Bucket 3: none. Bucket 4: -2, 4.
-    append('cellar', [[t0, 10], [t0 + 60_000, 20], [t0 + 599_999, 30], [t0 + 600_000, 5], [t0 + 1_800_000, -2], [t0 + 2_000_000, 4]]);
+    append('cellar', [
+      [t0, 10],
+      [t0 + 60_000, 20],
+      [t0 + 599_999, 30],
+      [t0 + 600_000, 5],
+      [t0 + 1_800_000, -2],
+      [t0 + 2_000_000, 4],
+    ]);
     const res = await get('cellar', `from=${new Date(t0).toISOString()}&to=${t0 + HOUR}&bucket=600`);
     expect(res.status).toBe(200);
     expect(res.json).toEqual({
@@ -65,11 +72,17 @@ describe('history buckets', () => {
       message: 'querystring.bucket must be a number of seconds or "auto", got "often"',
       field: 'querystring.bucket',
     });
-    expect((await get('cellar', 'from=yesterday')).json).toMatchObject({ field: 'querystring.from', message: 'querystring.from must be an ISO time or epoch milliseconds, got "yesterday"' });
+    expect((await get('cellar', 'from=yesterday')).json).toMatchObject({
+      field: 'querystring.from',
+      message: 'querystring.from must be an ISO time or epoch milliseconds, got "yesterday"',
+    });
     expect((await get('cellar', 'from=2000&to=1000')).json.field).toBe('querystring.from');
     expect((await get('cellar', `from=0&to=${Date.now()}&bucket=1`)).json.field).toBe('querystring.bucket');
     expect((await http(th, 'GET', '/api/devices/nowhere/history/temperature')).json.code).toBe('HEARTH_DEVICE_NOT_FOUND');
-    expect((await http(th, 'GET', '/api/devices/cellar/history/pressure')).json).toEqual({ code: 'HEARTH_NOT_FOUND', message: 'Device "cellar" has no history for "pressure"' });
+    expect((await http(th, 'GET', '/api/devices/cellar/history/pressure')).json).toEqual({
+      code: 'HEARTH_NOT_FOUND',
+      message: 'Device "cellar" has no history for "pressure"',
+    });
     expect((await http(th, 'GET', '/api/devices/cellar/history/temperature', undefined, null)).status).toBe(401);
   });
 });
@@ -77,7 +90,14 @@ describe('history buckets', () => {
 describe('retention', () => {
   it('the retention job moves old raw readings into hourly rollups, and queries over that range still answer', async () => {
     const base = Math.floor(Date.now() / (2 * HOUR)) * 2 * HOUR - 40 * 24 * HOUR; // aligned to the 2-hour bucket below
-    append('porch', [[base, 1], [base + 60_000, 2], [base + 120_000, 3], [base + HOUR, 10], [base + HOUR + 60_000, 20], [base + HOUR + 120_000, 30]]);
+    append('porch', [
+      [base, 1],
+      [base + 60_000, 2],
+      [base + 120_000, 3],
+      [base + HOUR, 10],
+      [base + HOUR + 60_000, 20],
+      [base + HOUR + 120_000, 30],
+    ]);
     const before = (await get('porch', `from=${base}&to=${base + 2 * HOUR - 1}&bucket=3600`)).json.points;
     expect(th.hub.history.applyRetention(Date.now(), 30, [])).toBe(6);
     expect(th.hub.db.prepare('SELECT count(*) AS n FROM history WHERE ts < ?').get(base + 2 * HOUR)).toEqual({ n: 0 });
@@ -93,7 +113,9 @@ describe('retention', () => {
     ]);
     expect(after).toEqual(before);
     // Coarser buckets merge rollups; a second run finds nothing left to move.
-    expect((await get('porch', `from=${base}&to=${base + 2 * HOUR - 1}&bucket=7200`)).json.points).toEqual([{ ts: base, min: 1, max: 30, avg: 11, count: 6 }]);
+    expect((await get('porch', `from=${base}&to=${base + 2 * HOUR - 1}&bucket=7200`)).json.points).toEqual([
+      { ts: base, min: 1, max: 30, avg: 11, count: 6 },
+    ]);
     expect(th.hub.history.applyRetention(Date.now(), 30, [])).toBe(0);
   });
 
@@ -114,7 +136,11 @@ describe('retention', () => {
   it('deleting a device deletes its rollups too (a reused series id would otherwise inherit them)', async () => {
     expect((await http(th, 'DELETE', '/api/devices/porch')).status).toBe(204);
     th.hub.writes.flush();
-    expect(th.hub.db.prepare('SELECT count(*) AS n FROM history_hourly h LEFT JOIN history_series s ON s.id = h.series_id WHERE s.id IS NULL').get()).toEqual({ n: 0 });
+    expect(
+      th.hub.db
+        .prepare('SELECT count(*) AS n FROM history_hourly h LEFT JOIN history_series s ON s.id = h.series_id WHERE s.id IS NULL')
+        .get(),
+    ).toEqual({ n: 0 });
   });
 });
 
@@ -125,7 +151,9 @@ describe('a month of readings', () => {
     const from = to - 30 * 24 * HOUR;
     const insert = th.hub.db.prepare('INSERT INTO history (series_id, ts, num) VALUES (?, ?, ?)');
     th.hub.history.append('meter', 'power', 0, from - 1);
-    const series = (th.hub.db.prepare("SELECT id FROM history_series WHERE device_id = 'meter' AND property = 'power'").get() as { id: number }).id;
+    const series = (
+      th.hub.db.prepare("SELECT id FROM history_series WHERE device_id = 'meter' AND property = 'power'").get() as { id: number }
+    ).id;
     th.hub.db.transaction(() => {
       for (let ts = from; ts < to; ts += 10_000) insert.run(series, ts, 1000 + Math.sin(ts / 3_600_000) * 500);
     })();

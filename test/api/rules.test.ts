@@ -80,10 +80,11 @@ describe('rules API', () => {
     expect((await http(th, 'POST', '/api/rules/porch/enable')).json.status).toBe('active');
   });
 
-  it('a YAML mistake is answered at its own line, in plain words, under the file\'s own path', async () => {
+  it("a YAML mistake is answered at its own line, in plain words, under the file's own path", async () => {
     th = await hubWithRules({});
     const tooDeep = RULE('porch').replace('    topic: home/porch/light/set', '        topic: home/porch/light/set');
-    const message = 'line 8 is indented deeper than the key above it ("action" on line 7), which already has a value; start it in column 5, like "action"';
+    const message =
+      'line 8 is indented deeper than the key above it ("action" on line 7), which already has a value; start it in column 5, like "action"';
     const path = relative(process.cwd(), join(th.hub.ruleDirectory.dir, 'porch.yaml'));
     const put = await http(th, 'PUT', '/api/rules/porch', { yaml: tooDeep });
     expect(put.status).toBe(400);
@@ -98,7 +99,9 @@ describe('rules API', () => {
   });
 
   it('a file with errors is listed by its rules and opens as a file, errors marked; fixed by the API its rules run again', async () => {
-    const kitchen = `- ${RULE('kitchen-on').replace(/\n(?=.)/g, '\n  ')}- ${RULE('kitchen-off', 'off').replace(/\n(?=.)/g, '\n  ').replace('porch-secret-123', 'kitchen-secret-456')}`;
+    const kitchen = `- ${RULE('kitchen-on').replace(/\n(?=.)/g, '\n  ')}- ${RULE('kitchen-off', 'off')
+      .replace(/\n(?=.)/g, '\n  ')
+      .replace('porch-secret-123', 'kitchen-secret-456')}`;
     th = await hubWithRules({
       'porch.yaml': RULE('porch').replace('    topic: home/porch/light/set', '        topic: home/porch/light/set'),
       'garbage.yaml': 'id: [porch\n',
@@ -116,12 +119,20 @@ describe('rules API', () => {
     expect(porch.status).toBe(200);
     expect(porch.json).toMatchObject({ status: 'invalid', fileName: 'porch.yaml', errors: [{ line: 8, column: 9 }] });
     const file = await http(th, 'GET', '/api/rule-files/porch.yaml');
-    expect(file.json).toMatchObject({ fileName: 'porch.yaml', status: 'invalid', rules: [{ id: 'porch', status: 'invalid' }], errors: [{ line: 8, column: 9 }] });
+    expect(file.json).toMatchObject({
+      fileName: 'porch.yaml',
+      status: 'invalid',
+      rules: [{ id: 'porch', status: 'invalid' }],
+      errors: [{ line: 8, column: 9 }],
+    });
     expect(file.json.source).toContain('        topic: home/porch/light/set');
     const garbage = await http(th, 'GET', '/api/rule-files/garbage.yaml');
     expect(garbage.json).toMatchObject({ status: 'invalid', rules: [], source: 'id: [porch\n' });
     expect(garbage.json.errors[0].text).toMatch(/garbage\.yaml:1:5 line 1: the \[ in column 5 is never closed; end the list with \]$/);
-    expect((await http(th, 'GET', '/api/rule-files/nope.yaml')).json).toMatchObject({ code: 'HEARTH_NOT_FOUND', message: 'No rule file "nope.yaml"' });
+    expect((await http(th, 'GET', '/api/rule-files/nope.yaml')).json).toMatchObject({
+      code: 'HEARTH_NOT_FOUND',
+      message: 'No rule file "nope.yaml"',
+    });
     expect((await http(th, 'GET', '/api/rule-files/..%2Fhearth.db')).status).toBe(400);
     expect((await http(th, 'GET', '/api/rule-files/porch.test.yaml')).status).toBe(400);
 
@@ -129,8 +140,12 @@ describe('rules API', () => {
     const saved = await http(th, 'PUT', '/api/rules/porch', { yaml: RULE('porch') });
     expect(saved.status).toBe(200);
     expect(saved.json).toMatchObject({ status: 'active', fileName: 'porch.yaml' });
-    expect((await http(th, 'GET', '/api/rule-files/porch.yaml')).json.rules).toEqual([{ id: 'porch', status: 'active', description: 'Porch light on' }]);
-    const fixed = await http(th, 'PUT', '/api/rule-files/garbage.yaml', { yaml: RULE('garden').replace('porch-secret-123', 'garden-secret-789') });
+    expect((await http(th, 'GET', '/api/rule-files/porch.yaml')).json.rules).toEqual([
+      { id: 'porch', status: 'active', description: 'Porch light on' },
+    ]);
+    const fixed = await http(th, 'PUT', '/api/rule-files/garbage.yaml', {
+      yaml: RULE('garden').replace('porch-secret-123', 'garden-secret-789'),
+    });
     expect(fixed.status).toBe(200);
     expect(fixed.json).toMatchObject({ status: 'valid', rules: [{ id: 'garden', status: 'active' }], errors: [] });
 
@@ -138,7 +153,9 @@ describe('rules API', () => {
     expect((await http(th, 'GET', '/api/rule-files/kitchen.yaml')).json.rules.map((r: any) => r.id)).toEqual(['kitchen-on', 'kitchen-off']);
     const one = await http(th, 'PUT', '/api/rules/kitchen-on', { yaml: RULE('kitchen-on') });
     expect(one.status).toBe(409);
-    expect(one.json.message).toBe('rule "kitchen-on" shares kitchen.yaml with other rules; edit that file (PUT /api/rule-files/kitchen.yaml)');
+    expect(one.json.message).toBe(
+      'rule "kitchen-on" shares kitchen.yaml with other rules; edit that file (PUT /api/rule-files/kitchen.yaml)',
+    );
     const both = await http(th, 'PUT', '/api/rule-files/kitchen.yaml', { yaml: kitchen.replace('Porch light on', 'Kitchen light on') });
     expect(both.status).toBe(200);
     expect((await http(th, 'GET', '/api/rules/kitchen-on')).json.description).toBe('Kitchen light on');
@@ -146,13 +163,20 @@ describe('rules API', () => {
     expect(clash.status).toBe(400);
     expect(clash.json.message).toMatch(/new\.yaml:1:1 id "garden" is already used by .*garbage\.yaml:1$/);
     expect((await http(th, 'DELETE', '/api/rule-files/garbage.yaml')).status).toBe(204);
-    expect((await http(th, 'GET', '/api/rules')).json.map((r: any) => `${r.id} ${r.status}`)).toEqual(['kitchen-on active', 'kitchen-off active', 'porch active']);
+    expect((await http(th, 'GET', '/api/rules')).json.map((r: any) => `${r.id} ${r.status}`)).toEqual([
+      'kitchen-on active',
+      'kitchen-off active',
+      'porch active',
+    ]);
   });
 
   it('a run waiting in its delay through a restart: the API and `hearth rules why` say it was saved and goes on', async () => {
     th = await hubWithRules({ 'porch.yaml': RULE('porch').replace('actions:\n', 'actions:\n  - delay: 10m\n') });
     expect((await http(th, 'POST', '/api/webhooks/porch-secret-123', {}, null)).status).toBe(202);
-    await waitFor(() => (th!.hub.db.prepare("SELECT count(*) AS n FROM rule_timers WHERE key LIKE 'porch/run/%'").get() as { n: number }).n === 1, 'the delay on disk');
+    await waitFor(
+      () => (th!.hub.db.prepare("SELECT count(*) AS n FROM rule_timers WHERE key LIKE 'porch/run/%'").get() as { n: number }).n === 1,
+      'the delay on disk',
+    );
     th = await th.restart();
     const why = 'the hub stopped while the run waited here; saved, it goes on with the time left when the hub starts again';
     const traces = await http(th, 'GET', '/api/rules/porch/traces');

@@ -14,7 +14,11 @@ export interface Login {
 
 /** POST /api/login over the real port. */
 export async function login(th: TestHub, username = 'admin', password = ADMIN_PASSWORD): Promise<Login> {
-  const res = await fetch(`${th.httpUrl}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) });
+  const res = await fetch(`${th.httpUrl}/api/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username, password }),
+  });
   const setCookie = res.headers.get('set-cookie') ?? '';
   return { status: res.status, json: await res.json(), cookie: setCookie.split(';')[0]!, setCookie };
 }

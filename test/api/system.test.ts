@@ -59,10 +59,17 @@ describe('backup', () => {
     expect(Number(res.headers.get('content-length'))).toBe(bytes.length);
     const dir = tempDir();
     writeFileSync(join(dir, 'backup.tar.gz'), bytes);
-    expect((await extractTarGz(join(dir, 'backup.tar.gz'), join(dir, 'x'), () => true)).sort()).toEqual(['broker.db', 'hearth.db', 'manifest.json']);
+    expect((await extractTarGz(join(dir, 'backup.tar.gz'), join(dir, 'x'), () => true)).sort()).toEqual([
+      'broker.db',
+      'hearth.db',
+      'manifest.json',
+    ]);
     const copy = new BetterSqlite3(join(dir, 'x', 'hearth.db'), { readonly: true });
     expect(copy.pragma('integrity_check', { simple: true })).toBe('ok');
-    expect((copy.prepare('SELECT name FROM users ORDER BY name').all() as Array<{ name: string }>).map((u) => u.name)).toEqual(['admin', 'viv']);
+    expect((copy.prepare('SELECT name FROM users ORDER BY name').all() as Array<{ name: string }>).map((u) => u.name)).toEqual([
+      'admin',
+      'viv',
+    ]);
     copy.close();
     expect((await http(th, 'GET', '/api/backup', undefined, basic('viv', 'viv-password'))).status).toBe(403);
   });
@@ -74,17 +81,44 @@ describe('OpenAPI', () => {
     const paths = Object.keys(doc.paths);
     expect(paths).toEqual(
       expect.arrayContaining([
-        '/api/login', '/api/logout', '/api/session', '/api/tokens', '/api/tokens/{id}', '/api/devices', '/api/devices/{id}',
-        '/api/devices/{id}/history/{property}', '/api/devices/{id}/{property}/set', '/api/users', '/api/users/{name}/password',
-        '/api/users/{name}', '/api/device-credentials', '/api/device-credentials/{username}', '/api/events', '/api/backup', '/metrics', '/healthz', '/api/rules',
-        '/api/notifications', '/api/notifications/read', '/api/notifications/channels', '/api/notifications/test',
-        '/api/rules/{id}', '/api/rules/{id}/traces', '/api/rules/{id}/run', '/api/rules/validate', '/api/rule-files/{file}', '/api/webhooks/{id}',
+        '/api/login',
+        '/api/logout',
+        '/api/session',
+        '/api/tokens',
+        '/api/tokens/{id}',
+        '/api/devices',
+        '/api/devices/{id}',
+        '/api/devices/{id}/history/{property}',
+        '/api/devices/{id}/{property}/set',
+        '/api/users',
+        '/api/users/{name}/password',
+        '/api/users/{name}',
+        '/api/device-credentials',
+        '/api/device-credentials/{username}',
+        '/api/events',
+        '/api/backup',
+        '/metrics',
+        '/healthz',
+        '/api/rules',
+        '/api/notifications',
+        '/api/notifications/read',
+        '/api/notifications/channels',
+        '/api/notifications/test',
+        '/api/rules/{id}',
+        '/api/rules/{id}/traces',
+        '/api/rules/{id}/run',
+        '/api/rules/validate',
+        '/api/rule-files/{file}',
+        '/api/webhooks/{id}',
       ]),
     );
     for (const path of paths) {
       for (const [method, op] of Object.entries<any>(doc.paths[path])) {
         // The answer it gives on success is described (and serialized) by a schema, not only its errors.
-        expect(Object.keys(op.responses ?? {}).filter((code) => /^2/.test(code)), `${method} ${path} has a success response`).not.toEqual([]);
+        expect(
+          Object.keys(op.responses ?? {}).filter((code) => /^2/.test(code)),
+          `${method} ${path} has a success response`,
+        ).not.toEqual([]);
         expect(op.summary, `${method} ${path} has a summary`).toBeTruthy();
       }
     }
@@ -123,18 +157,38 @@ describe('HTTP security', () => {
     const sse = await fetch(`${th.httpUrl}/api/events`, { headers: { authorization: th.auth }, signal: ac.signal });
     expectHeaders(sse.headers, 'sse');
     ac.abort();
-    for (let i = 0; i < 5; i++) await inject(th, { method: 'POST', url: '/api/login', auth: null, payload: { username: 'x', password: 'y' }, remoteAddress: '203.0.113.5' });
-    const limited = await inject(th, { method: 'POST', url: '/api/login', auth: null, payload: { username: 'x', password: 'y' }, remoteAddress: '203.0.113.5' });
+    for (let i = 0; i < 5; i++)
+      await inject(th, {
+        method: 'POST',
+        url: '/api/login',
+        auth: null,
+        payload: { username: 'x', password: 'y' },
+        remoteAddress: '203.0.113.5',
+      });
+    const limited = await inject(th, {
+      method: 'POST',
+      url: '/api/login',
+      auth: null,
+      payload: { username: 'x', password: 'y' },
+      remoteAddress: '203.0.113.5',
+    });
     expect(limited.status).toBe(429);
     expectHeaders(limited.headers, '429');
   });
 
   it('unknown routes answer 404 with a code; bodies over 256 KiB answer 413; malformed JSON 400', async () => {
-    expect((await http(th, 'GET', '/api/nothing-here')).json).toEqual({ code: 'HEARTH_NOT_FOUND', message: 'No route GET /api/nothing-here' });
+    expect((await http(th, 'GET', '/api/nothing-here')).json).toEqual({
+      code: 'HEARTH_NOT_FOUND',
+      message: 'No route GET /api/nothing-here',
+    });
     const huge = await http(th, 'PATCH', '/api/devices/porch', { description: 'x'.repeat(300 * 1024) });
     expect(huge.status).toBe(413);
     expect(huge.json).toEqual({ code: 'HEARTH_PAYLOAD_TOO_LARGE', message: 'Request body is too large' });
-    const res = await fetch(`${th.httpUrl}/api/devices/porch`, { method: 'PATCH', headers: { authorization: th.auth, 'content-type': 'application/json' }, body: '{"name":' });
+    const res = await fetch(`${th.httpUrl}/api/devices/porch`, {
+      method: 'PATCH',
+      headers: { authorization: th.auth, 'content-type': 'application/json' },
+      body: '{"name":',
+    });
     expect(res.status).toBe(400);
     expect(((await res.json()) as any).code).toBe('HEARTH_VALIDATION');
   });
@@ -148,10 +202,25 @@ describe('HTTP security', () => {
     await http(th, 'POST', '/api/users', { name: 'temp', password: 'temp-password-123', role: 'viewer' });
     await http(th, 'PUT', '/api/users/temp/password', { password: 'temp-password-456' });
     const cred = (await http(th, 'POST', '/api/device-credentials', { deviceId: 'shed' })).json;
-    await fetch(`${th.httpUrl}/api/logout`, { method: 'POST', headers: { cookie: session.cookie, 'x-csrf-token': session.json.csrfToken } });
+    await fetch(`${th.httpUrl}/api/logout`, {
+      method: 'POST',
+      headers: { cookie: session.cookie, 'x-csrf-token': session.json.csrfToken },
+    });
     const all = th.logs.join('\n');
     expect(all).toContain('failed login for "admin"'); // the log does record what happened…
-    for (const secret of [ADMIN_PASSWORD, 'a-wrong-password-guess', session.json.token, session.json.csrfToken, session.cookie.split('=')[1]!, apiToken, 'hth_wrong-token-value', 'temp-password-123', 'temp-password-456', cred.password, 'viv-password']) {
+    for (const secret of [
+      ADMIN_PASSWORD,
+      'a-wrong-password-guess',
+      session.json.token,
+      session.json.csrfToken,
+      session.cookie.split('=')[1]!,
+      apiToken,
+      'hth_wrong-token-value',
+      'temp-password-123',
+      'temp-password-456',
+      cred.password,
+      'viv-password',
+    ]) {
       expect(all.includes(secret), `log contains a secret (${secret.slice(0, 4)}…)`).toBe(false);
     }
     // …and the database holds only hashes of session ids.

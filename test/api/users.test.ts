@@ -18,7 +18,10 @@ describe('users', () => {
     expect(created.status).toBe(201);
     expect(created.json).toEqual({ name: 'guest', role: 'viewer', createdAt: expect.any(String) });
     const list = await http(th, 'GET', '/api/users');
-    expect(list.json.map((u: any) => [u.name, u.role])).toEqual([['admin', 'admin'], ['guest', 'viewer']]);
+    expect(list.json.map((u: any) => [u.name, u.role])).toEqual([
+      ['admin', 'admin'],
+      ['guest', 'viewer'],
+    ]);
     expect(list.text).not.toMatch(/hash|password/i);
     expect((await http(th, 'GET', '/api/devices', undefined, basic('guest', 'guest-password'))).status).toBe(200);
     expect((await http(th, 'PUT', '/api/users/guest/password', { password: 'new-guest-pass' })).status).toBe(204);
@@ -41,8 +44,13 @@ describe('users', () => {
       expect(res.json.field).toBe(field);
       if (message) expect(res.json.message).toBe(message);
     }
-    expect((await http(th, 'POST', '/api/users', { name: 'admin', password: 'another-one', role: 'viewer' })).json.code).toBe('HEARTH_CONFLICT');
-    expect((await http(th, 'PUT', '/api/users/nobody/password', { password: 'long-enough' })).json).toEqual({ code: 'HEARTH_USER_NOT_FOUND', message: 'No user named "nobody"' });
+    expect((await http(th, 'POST', '/api/users', { name: 'admin', password: 'another-one', role: 'viewer' })).json.code).toBe(
+      'HEARTH_CONFLICT',
+    );
+    expect((await http(th, 'PUT', '/api/users/nobody/password', { password: 'long-enough' })).json).toEqual({
+      code: 'HEARTH_USER_NOT_FOUND',
+      message: 'No user named "nobody"',
+    });
     expect((await http(th, 'DELETE', '/api/users/nobody')).status).toBe(404);
     const last = await http(th, 'DELETE', '/api/users/admin');
     expect(last.status).toBe(409);
@@ -60,9 +68,15 @@ describe('your own account', () => {
 
     const wrong = await change({ currentPassword: 'not-kims-password', password: 'kims-second-password' });
     expect(wrong.status).toBe(400);
-    expect(wrong.json).toEqual({ code: 'HEARTH_VALIDATION', message: 'body.currentPassword is not your current password', field: 'body.currentPassword' });
+    expect(wrong.json).toEqual({
+      code: 'HEARTH_VALIDATION',
+      message: 'body.currentPassword is not your current password',
+      field: 'body.currentPassword',
+    });
     expect((await change({ currentPassword: 'kims-first-password', password: 'short' })).json.field).toBe('body.password');
-    expect((await change({ currentPassword: 'kims-first-password', password: 'kims-second-password' }, { cookie: browser.cookie })).status).toBe(403);
+    expect(
+      (await change({ currentPassword: 'kims-first-password', password: 'kims-second-password' }, { cookie: browser.cookie })).status,
+    ).toBe(403);
     expect((await change({ currentPassword: 'kims-first-password', password: 'kims-second-password' }, {})).status).toBe(401);
 
     expect((await change({ currentPassword: 'kims-first-password', password: 'kims-second-password' })).status).toBe(204);
@@ -90,7 +104,11 @@ describe('device credentials', () => {
     const issued = await http(th, 'POST', '/api/device-credentials', { deviceId: 'garage' });
     expect(issued.status).toBe(201);
     expect(issued.json).toEqual({ username: 'garage', password: expect.any(String), deviceId: 'garage' });
-    const device = await mqtt.connectAsync(th.mqttUrl, { username: issued.json.username, password: issued.json.password, reconnectPeriod: 0 });
+    const device = await mqtt.connectAsync(th.mqttUrl, {
+      username: issued.json.username,
+      password: issued.json.password,
+      reconnectPeriod: 0,
+    });
     await device.publishAsync('home/garage/door', 'closed', { qos: 1 });
     await device.endAsync();
     const list = await http(th, 'GET', '/api/device-credentials');
@@ -100,8 +118,13 @@ describe('device credentials', () => {
     // A second set for the same device gets its own username.
     expect((await http(th, 'POST', '/api/device-credentials', { deviceId: 'garage' })).json.username).toMatch(/^garage-[0-9a-f]{6}$/);
     expect((await http(th, 'DELETE', '/api/device-credentials/garage')).status).toBe(204);
-    await expect(mqtt.connectAsync(th.mqttUrl, { username: 'garage', password: issued.json.password, reconnectPeriod: 0 })).rejects.toThrow();
-    expect((await http(th, 'DELETE', '/api/device-credentials/garage')).json).toEqual({ code: 'HEARTH_NOT_FOUND', message: 'No device credentials named "garage"' });
+    await expect(
+      mqtt.connectAsync(th.mqttUrl, { username: 'garage', password: issued.json.password, reconnectPeriod: 0 }),
+    ).rejects.toThrow();
+    expect((await http(th, 'DELETE', '/api/device-credentials/garage')).json).toEqual({
+      code: 'HEARTH_NOT_FOUND',
+      message: 'No device credentials named "garage"',
+    });
     expect((await http(th, 'POST', '/api/device-credentials', { deviceId: 'Garage Door' })).json.field).toBe('body.deviceId');
     // A user may not take a device's username: users win at login, which would lock the device out.
     await http(th, 'POST', '/api/device-credentials', { deviceId: 'cellar' });

@@ -12,7 +12,11 @@ const N = 200;
 /** Connects a persistent-session client, collecting every message it receives in order. */
 async function persistentClient(url: string, clientId: string) {
   const received: string[] = [];
-  const client = await connectListening(url, { clientId, clean: false, username: 'admin', password: ADMIN_PASSWORD, reconnectPeriod: 0 }, (_t, payload) => received.push(payload.toString()));
+  const client = await connectListening(
+    url,
+    { clientId, clean: false, username: 'admin', password: ADMIN_PASSWORD, reconnectPeriod: 0 },
+    (_t, payload) => received.push(payload.toString()),
+  );
   return { client, received };
 }
 
@@ -64,7 +68,9 @@ describe('persistent sessions', () => {
       const again = await persistentClient(url2, 'battery-device');
       // Generous: under a loaded CI machine the restarted child competes with the other test files for 2 cores.
       await waitFor(() => again.received.length >= N, `${N} queued messages after SIGKILL`, 30_000).catch((err: Error) => {
-        throw new Error(`${err.message}: got ${again.received.length} (${again.received.slice(0, 5).join(',')}…${again.received.slice(-3).join(',')}); hub said:\n${restarted.output().slice(-2000)}`);
+        throw new Error(
+          `${err.message}: got ${again.received.length} (${again.received.slice(0, 5).join(',')}…${again.received.slice(-3).join(',')}); hub said:\n${restarted.output().slice(-2000)}`,
+        );
       });
       expect(again.received).toEqual(expected);
       await again.client.endAsync();
@@ -160,11 +166,28 @@ describe('QoS 2', () => {
     await sub.client.subscribeAsync('home/meter/+/set', { qos: 2 });
     await sub.client.endAsync();
 
-    const connectPacket = { cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean: false, clientId: 'qos2-publisher', keepalive: 30, username: 'admin', password: Buffer.from(ADMIN_PASSWORD) };
+    const connectPacket = {
+      cmd: 'connect',
+      protocolId: 'MQTT',
+      protocolVersion: 4,
+      clean: false,
+      clientId: 'qos2-publisher',
+      keepalive: 30,
+      username: 'admin',
+      password: Buffer.from(ADMIN_PASSWORD),
+    };
     const raw = await rawClient(th.hub.ports.mqtt);
     raw.send(connectPacket);
     expect((await raw.next('connack')).returnCode).toBe(0);
-    raw.send({ cmd: 'publish', topic: 'home/meter/reset/set', payload: Buffer.from('now'), qos: 2, messageId: 42, retain: false, dup: false });
+    raw.send({
+      cmd: 'publish',
+      topic: 'home/meter/reset/set',
+      payload: Buffer.from('now'),
+      qos: 2,
+      messageId: 42,
+      retain: false,
+      dup: false,
+    });
     expect((await raw.next('pubrec')).messageId).toBe(42);
     raw.socket.destroy(); // the PUBREL never makes it before the restart
 
@@ -175,7 +198,15 @@ describe('QoS 2', () => {
       const connack = await again.next('connack');
       expect(connack.returnCode).toBe(0);
       // [MQTT-4.3.3-2] the sender retransmits the PUBLISH (dup) and then PUBREL; the receiver delivers once.
-      again.send({ cmd: 'publish', topic: 'home/meter/reset/set', payload: Buffer.from('now'), qos: 2, messageId: 42, retain: false, dup: true });
+      again.send({
+        cmd: 'publish',
+        topic: 'home/meter/reset/set',
+        payload: Buffer.from('now'),
+        qos: 2,
+        messageId: 42,
+        retain: false,
+        dup: true,
+      });
       await again.next('pubrec');
       again.send({ cmd: 'pubrel', messageId: 42 });
       expect((await again.next('pubcomp')).messageId).toBe(42);

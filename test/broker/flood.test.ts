@@ -11,7 +11,9 @@ it('survives 50 clients publishing as fast as they can for three seconds, answer
   // The per-client rate limit would disconnect these clients first; lift it to reach the bus under a real flood.
   const th = await startTestHub({ overrides: { 'mqtt.maxPublishRatePerClient': 1_000_000, 'mqtt.maxConnectionsPerAddress': 1000 } });
   try {
-    const load = spawn(process.execPath, [LOAD, th.mqttUrl, 'admin', ADMIN_PASSWORD, '50', 'max', '3', 'flood'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const load = spawn(process.execPath, [LOAD, th.mqttUrl, 'admin', ADMIN_PASSWORD, '50', 'max', '3', 'flood'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     load.stdout.on('data', (d) => (out += d));
     load.stderr.on('data', (d) => (out += d));

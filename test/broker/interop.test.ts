@@ -24,7 +24,14 @@ function rawConnect(port: number, connect: object): Promise<{ returnCode?: numbe
     socket.on('data', (d) => parser.parse(d));
     socket.on('close', () => resolve({ returnCode, closed: true }));
     socket.on('error', () => undefined);
-    const packet = mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, keepalive: 30, ...connect, clean: true } as any);
+    const packet = mqttPacket.generate({
+      cmd: 'connect',
+      protocolId: 'MQTT',
+      protocolVersion: 4,
+      keepalive: 30,
+      ...connect,
+      clean: true,
+    } as any);
     // mqtt-packet will not write what MQTT forbids; clear the CleanSession flag (0x02) by hand: the byte after the
     // fixed header (2), the protocol name (6) and the level (1).
     if ((connect as { clean?: boolean }).clean === false) packet[9]! &= ~0x02;
@@ -74,7 +81,10 @@ describe('interoperability with what MQTT clients expect', () => {
     const { username, password } = await th.hub.users.addDeviceCredential('plug');
     const plug = await mqtt.connectAsync(th.mqttUrl, { username, password, reconnectPeriod: 0 });
     await plug.publishAsync('$app/test', 'x', { qos: 1 });
-    await waitFor(() => th!.logs.some((l) => l.includes('dropped a publish by device plug') && l.includes('$-topics are for admins')), 'the drop');
+    await waitFor(
+      () => th!.logs.some((l) => l.includes('dropped a publish by device plug') && l.includes('$-topics are for admins')),
+      'the drop',
+    );
     plug.end(true);
   });
 
@@ -84,7 +94,13 @@ describe('interoperability with what MQTT clients expect', () => {
     const refused = await rawConnect(port, { clientId: '', clean: false, username: 'admin', password: Buffer.from('test-admin-password') });
     expect(refused).toEqual({ returnCode: 2, closed: true });
     // With a clean session an empty id is fine: the broker assigns one.
-    const client = await mqtt.connectAsync(th.mqttUrl, { clientId: '', clean: true, username: 'admin', password: 'test-admin-password', reconnectPeriod: 0 });
+    const client = await mqtt.connectAsync(th.mqttUrl, {
+      clientId: '',
+      clean: true,
+      username: 'admin',
+      password: 'test-admin-password',
+      reconnectPeriod: 0,
+    });
     expect(client.connected).toBe(true);
     client.end(true);
   });

@@ -30,12 +30,17 @@ const tryConnect = (url: string, opts: mqtt.IClientOptions) =>
   });
 
 describe('MQTT identities', () => {
-  it('a device that takes another device\'s client id gets nothing of that device', async () => {
+  it("a device that takes another device's client id gets nothing of that device", async () => {
     th = await startTestHub();
     const a = await th.hub.users.addDeviceCredential('garage');
     await th.hub.users.addDeviceCredential('frontdoor');
     // The garage's credentials with the front door's client id: the id is not an identity.
-    const impostor = await mqtt.connectAsync(th.mqttUrl, { username: a.username, password: a.password, clientId: 'frontdoor', reconnectPeriod: 0 });
+    const impostor = await mqtt.connectAsync(th.mqttUrl, {
+      username: a.username,
+      password: a.password,
+      clientId: 'frontdoor',
+      reconnectPeriod: 0,
+    });
     const got: string[] = [];
     impostor.on('message', (t) => got.push(t));
     await impostor.subscribeAsync('home/frontdoor/+/set').catch(() => undefined);
@@ -130,7 +135,12 @@ describe('brute force', () => {
     // The kitchen sensor has connected before (the garage's credentials never have).
     (await tryConnect(th.mqttUrl, { username: kitchen.username, password: kitchen.password })).client!.end(true);
     // Wrong passwords at the login page, from the same address as the devices, until the address is banned.
-    const login = (password: string) => fetch(`${th!.httpUrl}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password }) });
+    const login = (password: string) =>
+      fetch(`${th!.httpUrl}/api/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username: 'admin', password }),
+      });
     const statuses: number[] = [];
     for (let i = 0; i < 12; i++) statuses.push((await login(`typo-${i}`)).status);
     expect(statuses.slice(0, 3)).toEqual([401, 401, 401]);
@@ -144,7 +154,11 @@ describe('brute force', () => {
     const unknown = await tryConnect(th.mqttUrl, { username: garage.username, password: garage.password });
     expect(unknown.error?.message).toMatch(/Not authorized/);
     expect(th.hub.metrics.value('hearth_mqtt_auth_failures_total', { reason: 'rate_limited' })).toBeGreaterThan(0);
-    expect(th.logs.some((l) => l.includes(`refused MQTT client`) && l.includes(JSON.stringify(garage.username)) && l.includes('too many failed logins'))).toBe(true);
+    expect(
+      th.logs.some(
+        (l) => l.includes(`refused MQTT client`) && l.includes(JSON.stringify(garage.username)) && l.includes('too many failed logins'),
+      ),
+    ).toBe(true);
   });
 });
 
@@ -203,8 +217,29 @@ describe('limits', () => {
 function makeCertificate(dir: string, name: string): { cert: string; key: string } {
   const cert = join(dir, `${name}.crt`);
   const key = join(dir, `${name}.key`);
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2',
-    '-subj', `/CN=${name}`, '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost', '-keyout', key, '-out', cert], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-days',
+      '2',
+      '-subj',
+      `/CN=${name}`,
+      '-addext',
+      'subjectAltName=IP:127.0.0.1,DNS:localhost',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+    ],
+    { stdio: 'ignore' },
+  );
   return { cert, key };
 }
 
@@ -219,7 +254,10 @@ describe('TLS', () => {
     const port = th.hub.ports.mqtts!;
     expect(port).toBeGreaterThan(0);
     const secure = await mqtt.connectAsync(`mqtts://127.0.0.1:${port}`, {
-      username: 'admin', password: ADMIN_PASSWORD, ca: readFileSync(first.cert), reconnectPeriod: 0,
+      username: 'admin',
+      password: ADMIN_PASSWORD,
+      ca: readFileSync(first.cert),
+      reconnectPeriod: 0,
     });
     await secure.publishAsync('home/tls/temp', '20', { qos: 1 });
     await waitFor(() => th!.hub.registry.has('tls'), 'device over TLS');

@@ -11,13 +11,26 @@ const collect = async (stream: AsyncIterable<any>) => {
   for await (const x of stream) out.push(x);
   return out;
 };
-const publish = (topic: string, payload: string, qos = 1) => ({ cmd: 'publish', topic, payload: Buffer.from(payload), qos, retain: false, brokerId: broker.id, brokerCounter: ++broker.counter });
+const publish = (topic: string, payload: string, qos = 1) => ({
+  cmd: 'publish',
+  topic,
+  payload: Buffer.from(payload),
+  qos,
+  retain: false,
+  brokerId: broker.id,
+  brokerCounter: ++broker.counter,
+});
 
 describe('SqlitePersistence', () => {
   it('bounds an offline queue by dropping the oldest QoS 1 message, logging and counting it', async () => {
     const logger = createMemoryLogger();
     const dropped: string[] = [];
-    const p = new SqlitePersistence({ filename: ':memory:', maxQueuedPerClient: 3, logger, onDrop: (_c, packet) => dropped.push(packet.payload.toString()) });
+    const p = new SqlitePersistence({
+      filename: ':memory:',
+      maxQueuedPerClient: 3,
+      logger,
+      onDrop: (_c, packet) => dropped.push(packet.payload.toString()),
+    });
     await p.setup(broker);
     await p.outgoingEnqueue({ clientId: 'sleepy' }, publish('home/a/set', 'q2-first', 2));
     for (const n of ['1', '2', '3']) await p.outgoingEnqueue({ clientId: 'sleepy' }, publish('home/a/set', n));
@@ -35,7 +48,13 @@ describe('SqlitePersistence', () => {
     const rooms = ['kitchen', 'hall', 'attic', 'garage'];
     for (let i = 0; i < 2000; i++) {
       const room = rooms[i % 4]!;
-      await p.storeRetained({ cmd: 'publish', topic: `home/${room}${i}/temperature`, payload: Buffer.from(String(i)), qos: 0, retain: true });
+      await p.storeRetained({
+        cmd: 'publish',
+        topic: `home/${room}${i}/temperature`,
+        payload: Buffer.from(String(i)),
+        qos: 0,
+        retain: true,
+      });
     }
     await p.storeRetained({ cmd: 'publish', topic: 'home/kitchen/temperature', payload: Buffer.from('21'), qos: 0, retain: true });
     await p.storeRetained({ cmd: 'publish', topic: 'home/kitchen/humidity', payload: Buffer.from('40'), qos: 0, retain: true });

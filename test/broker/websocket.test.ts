@@ -8,7 +8,11 @@ afterEach(async () => th.stop(true));
 
 it('a WebSocket client publishes readings and receives messages like a TCP client', async () => {
   th = await startTestHub();
-  const ws = await mqtt.connectAsync(`ws://127.0.0.1:${th.hub.ports.http}/mqtt`, { username: 'admin', password: ADMIN_PASSWORD, reconnectPeriod: 0 });
+  const ws = await mqtt.connectAsync(`ws://127.0.0.1:${th.hub.ports.http}/mqtt`, {
+    username: 'admin',
+    password: ADMIN_PASSWORD,
+    reconnectPeriod: 0,
+  });
   await ws.publishAsync('home/browser/clicks', '3', { qos: 1 });
   await waitFor(() => th.hub.registry.has('browser'), 'device from the WebSocket client');
   const tcp = await th.connect();

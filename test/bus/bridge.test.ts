@@ -96,7 +96,9 @@ function firstDeliveries(got: Array<{ payload: Buffer }>): { unique: Buffer[]; r
 describe.each(['embedded', 'external'] as const)('a bridge from a hub on its %s broker', (local) => {
   it('delivers every acknowledged QoS 1 message as sent and in order while the remote broker stops and starts mid-stream', async () => {
     const remote = await startRemote();
-    const home = await startHome(local, [bridgeTo(remote, [{ pattern: 'home/stream/#', direction: 'out', qos: 1, remotePrefix: 'site1/' }])]);
+    const home = await startHome(local, [
+      bridgeTo(remote, [{ pattern: 'home/stream/#', direction: 'out', qos: 1, remotePrefix: 'site1/' }]),
+    ]);
     const { got } = await watch(remote.url, 'site1/#');
     const sensor = await home.device();
     const sent: Buffer[] = [];
@@ -112,7 +114,11 @@ describe.each(['embedded', 'external'] as const)('a bridge from a hub on its %s 
       }
       await sleep(3);
     }
-    await waitFor(() => firstDeliveries(got).unique.length === sent.length, `all ${sent.length} messages at the remote (${firstDeliveries(got).unique.length} so far)`, 20_000);
+    await waitFor(
+      () => firstDeliveries(got).unique.length === sent.length,
+      `all ${sent.length} messages at the remote (${firstDeliveries(got).unique.length} so far)`,
+      20_000,
+    );
     const { unique, repeats } = firstDeliveries(got);
     expect(unique.map((p) => p.toString('hex'))).toEqual(sent.map((p) => p.toString('hex')));
     expect(new Set(got.map((m) => m.topic))).toEqual(new Set(['site1/home/stream/data']));
@@ -170,9 +176,11 @@ describe('a bridge from a hub on its embedded broker', () => {
     expect((await bridgeStatus(home.th)).forwarded.out).toBe(50);
   });
 
-  it('brings in what was published on the remote broker while the hub was down (the remote keeps the bridge\'s session)', async () => {
+  it("brings in what was published on the remote broker while the hub was down (the remote keeps the bridge's session)", async () => {
     const remote = await startRemote();
-    const home = await startHome('embedded', [bridgeTo(remote, [{ pattern: 'lamp/+/set', direction: 'in', qos: 1, localPrefix: 'home/', remotePrefix: 'site1/' }])]);
+    const home = await startHome('embedded', [
+      bridgeTo(remote, [{ pattern: 'lamp/+/set', direction: 'in', qos: 1, localPrefix: 'home/', remotePrefix: 'site1/' }]),
+    ]);
     await waitFor(async () => (await bridgeStatus(home.th)).connected, 'the bridge connected');
     // The lamp keeps a persistent session on the hub: what comes for it while it is away waits there.
     const lampOptions = { clientId: 'lamp', clean: false, username: 'admin', password: ADMIN_PASSWORD, reconnectPeriod: 0 };
@@ -210,10 +218,17 @@ describe('a bridge from a hub on its embedded broker', () => {
     const remote = await startRemote();
     const home = await startHome('embedded', [
       bridgeTo(remote, [{ pattern: 'home/count/+', direction: 'out', qos: 1 }], { maxQueued: 5 }),
-      { ...bridgeTo(remote, [{ pattern: 'home/big/+', direction: 'out', qos: 1 }], { maxQueuedBytes: 1024 }), name: 'bytes', clientId: 'hearth-bytes' },
+      {
+        ...bridgeTo(remote, [{ pattern: 'home/big/+', direction: 'out', qos: 1 }], { maxQueuedBytes: 1024 }),
+        name: 'bytes',
+        clientId: 'hearth-bytes',
+      },
     ]);
     const { got } = await watch(remote.url, 'home/#');
-    await waitFor(async () => (await http(home.th, 'GET', '/api/bridges')).json.every((b: { connected: boolean }) => b.connected), 'the bridges connected');
+    await waitFor(
+      async () => (await http(home.th, 'GET', '/api/bridges')).json.every((b: { connected: boolean }) => b.connected),
+      'the bridges connected',
+    );
     await remote.stop();
     const sensor = await home.device();
     for (let i = 0; i < 12; i++) await sensor.publishAsync('home/count/n', String(i), { qos: 1 });
@@ -250,7 +265,9 @@ describe('a bridge from a hub on its embedded broker', () => {
     const dataDir = home.th.dataDir;
     await home.th.stop();
     home.th = await startTestHub({ dataDir });
-    expect(home.th.logs.join('\n')).toContain('2 message(s) queued for bridge "cloud" wait in the database, but no bridge of that name is configured: add it back to send them');
+    expect(home.th.logs.join('\n')).toContain(
+      '2 message(s) queued for bridge "cloud" wait in the database, but no bridge of that name is configured: add it back to send them',
+    );
     await home.th.stop();
     await remote.start();
     home.th = await startTestHub({ dataDir, overrides: { bridges: [bridge] } });
@@ -261,7 +278,13 @@ describe('a bridge from a hub on its embedded broker', () => {
   it('does not loop with `both` against a broker that speaks MQTT 3.1.1 only (another hub), where there is no no-local', async () => {
     const other = await startTestHub();
     cleanups.push(() => other.stop(true));
-    const home = await startHome('embedded', [{ ...bridgeTo({ url: other.mqttUrl }, [{ pattern: 'shared/#', direction: 'both', qos: 1 }]), username: 'admin', password: ADMIN_PASSWORD }]);
+    const home = await startHome('embedded', [
+      {
+        ...bridgeTo({ url: other.mqttUrl }, [{ pattern: 'shared/#', direction: 'both', qos: 1 }]),
+        username: 'admin',
+        password: ADMIN_PASSWORD,
+      },
+    ]);
     await waitFor(async () => (await bridgeStatus(home.th)).connected, 'the bridge connected');
     expect((await bridgeStatus(home.th)).protocolVersion).toBe(4);
     await expectNoLoop(home, other.mqttUrl, { username: 'admin', password: ADMIN_PASSWORD });

@@ -51,7 +51,10 @@ async function startHome(kind: Kind, rulesDir = porchRule()): Promise<Home> {
   if (kind === 'mosquitto') {
     // Each device with the rights the README's ACL snippet gives it (`hearth device add` prints the same).
     const users = Object.fromEntries(
-      DEVICES.map((id) => [id, { password: `${id}-password`, acl: [`topic write home/${id}/#`, `topic read home/${id}/+/set`, `topic read home/${id}/status`] }]),
+      DEVICES.map((id) => [
+        id,
+        { password: `${id}-password`, acl: [`topic write home/${id}/#`, `topic read home/${id}/+/set`, `topic read home/${id}/status`] },
+      ]),
     );
     for (const id of DEVICES) passwords.set(id, `${id}-password`);
     broker = await startMosquitto(users);
@@ -65,7 +68,10 @@ async function startHome(kind: Kind, rulesDir = porchRule()): Promise<Home> {
     th,
     broker,
     deviceOptions(id, options = {}) {
-      return { url: broker?.url ?? home.th.mqttUrl, options: { username: id, password: passwords.get(id)!, clientId: id, reconnectPeriod: 0, ...options } };
+      return {
+        url: broker?.url ?? home.th.mqttUrl,
+        options: { username: id, password: passwords.get(id)!, clientId: id, reconnectPeriod: 0, ...options },
+      };
     },
     async device(id, options) {
       const { url, options: o } = home.deviceOptions(id, options);
@@ -89,7 +95,9 @@ const will = (id: string) => ({ topic: `home/${id}/status`, payload: Buffer.from
 function history(th: TestHub, device: string, property: string): number[] {
   return (
     th.hub.db
-      .prepare('SELECT h.num AS n FROM history h JOIN history_series s ON s.id = h.series_id WHERE s.device_id = ? AND s.property = ? ORDER BY h.ts, h.rowid')
+      .prepare(
+        'SELECT h.num AS n FROM history h JOIN history_series s ON s.id = h.series_id WHERE s.device_id = ? AND s.property = ? ORDER BY h.ts, h.rowid',
+      )
       .all(device, property) as Array<{ n: number }>
   ).map((r) => r.n);
 }
@@ -164,18 +172,26 @@ describe('a home on Mosquitto', () => {
     // Mosquitto's own words for the connection: protocol 5 (p5), clean start off (c0).
     expect(home.broker!.log()).toMatch(/New client connected from 127\.0\.0\.1:\d+ as hearth \(p5, c0, k\d+, u'hearth'\)/);
     expect(home.th.hub.bus.status()).toMatchObject({ mode: 'external', connected: true, protocolVersion: 5, sessionPresent: false });
-    const watcher = await mqtt.connectAsync(home.broker!.url, { username: HEARTH_USER.name, password: HEARTH_USER.password, clientId: 'watcher' });
+    const watcher = await mqtt.connectAsync(home.broker!.url, {
+      username: HEARTH_USER.name,
+      password: HEARTH_USER.password,
+      clientId: 'watcher',
+    });
     cleanups.push(() => watcher.endAsync(true));
     const statuses: string[] = [];
     watcher.on('message', (_t, payload) => statuses.push(payload.toString()));
     await watcher.subscribeAsync('hearth/status', { qos: 1 });
     await waitFor(() => statuses.at(-1) === 'online', 'the birth');
     // The registry (home/+/+) and the rules (#) both get every reading, and the broker sends each once: #.
-    const received = async () => Number(/^hearth_mqtt_broker_messages_received (\d+)$/m.exec((await http(home.th, 'GET', '/metrics')).text)![1]);
+    const received = async () =>
+      Number(/^hearth_mqtt_broker_messages_received (\d+)$/m.exec((await http(home.th, 'GET', '/metrics')).text)![1]);
     const before = await received();
     const kitchen = await home.device('kitchen');
     for (let i = 0; i < 10; i++) await kitchen.publishAsync('home/kitchen/temperature', String(20 + i), { qos: 1 });
-    await waitFor(() => home.th.hub.registry.has('kitchen') && home.th.hub.registry.get('kitchen').properties.temperature?.value === 29, 'the last reading');
+    await waitFor(
+      () => home.th.hub.registry.has('kitchen') && home.th.hub.registry.get('kitchen').properties.temperature?.value === 29,
+      'the last reading',
+    );
     expect((await received()) - before).toBe(10);
     await home.restartHub();
     expect(home.th.hub.bus.status()).toMatchObject({ connected: true, protocolVersion: 5, sessionPresent: true });
@@ -194,7 +210,10 @@ describe('a home on Mosquitto', () => {
     const porch = await home.device('porch', { reconnectPeriod: 200 });
     await porch.publishAsync('home/porch/lux', '50', { qos: 1 });
     await porch.publishAsync('home/porch/lux', '5', { qos: 1 });
-    await waitFor(() => home.th.hub.registry.has('porch') && home.th.hub.registry.get('porch').properties.lux?.value === 5, 'the dark reading');
+    await waitFor(
+      () => home.th.hub.registry.has('porch') && home.th.hub.registry.get('porch').properties.lux?.value === 5,
+      'the dark reading',
+    );
 
     // The rule's 1 s hold started; the broker goes away before it falls due.
     await home.broker!.stop();
@@ -202,13 +221,19 @@ describe('a home on Mosquitto', () => {
       const { json } = await http(home.th, 'GET', '/healthz');
       return json.status === 'degraded' && json;
     }, '/healthz degraded');
-    expect(health.problems).toEqual([expect.objectContaining({ component: 'broker', message: expect.stringContaining(`not connected to ${home.broker!.url}`) })]);
+    expect(health.problems).toEqual([
+      expect.objectContaining({ component: 'broker', message: expect.stringContaining(`not connected to ${home.broker!.url}`) }),
+    ]);
     const refused = await http(home.th, 'POST', '/api/devices/lamp/power/set', { value: 'off' });
     expect(refused.status).toBe(503);
     expect(refused.json).toMatchObject({ code: 'HEARTH_BROKER_UNAVAILABLE', message: expect.stringContaining('not connected to') });
     expect(home.th.logs.join('\n')).toContain('POST /api/devices/lamp/power/set refused: The MQTT broker did not accept the message');
     // The timer ran on time; its command could not be sent, and its trace says why (nothing silently lost).
-    const trace = await waitFor(async () => (await http(home.th, 'GET', '/api/rules/porch-light/traces')).json.find((t: { outcome: string }) => t.outcome === 'error'), 'the rule run during the outage');
+    const trace = await waitFor(
+      async () =>
+        (await http(home.th, 'GET', '/api/rules/porch-light/traces')).json.find((t: { outcome: string }) => t.outcome === 'error'),
+      'the rule run during the outage',
+    );
     expect(JSON.stringify(trace)).toContain('not connected to');
     expect(trace.trigger.description).toContain('held for 1s');
 
@@ -225,10 +250,15 @@ describe('a home on Mosquitto', () => {
     const broker = await startMosquitto();
     cleanups.push(() => broker.stop());
     await broker.stop();
-    const th = await startTestHub({ overrides: { 'mqtt.url': broker.url, 'mqtt.username': HEARTH_USER.name, 'mqtt.password': HEARTH_USER.password } });
+    const th = await startTestHub({
+      overrides: { 'mqtt.url': broker.url, 'mqtt.username': HEARTH_USER.name, 'mqtt.password': HEARTH_USER.password },
+    });
     cleanups.push(() => th.stop(true));
     const { json } = await http(th, 'GET', '/healthz');
-    expect(json).toMatchObject({ status: 'degraded', problems: [expect.objectContaining({ component: 'broker', message: expect.stringContaining('is the broker running?') })] });
+    expect(json).toMatchObject({
+      status: 'degraded',
+      problems: [expect.objectContaining({ component: 'broker', message: expect.stringContaining('is the broker running?') })],
+    });
     await broker.start();
     await waitFor(async () => (await http(th, 'GET', '/healthz')).json.status === 'ok', 'connected', 10_000);
     expect(th.hub.bus.status()).toMatchObject({ connected: true, protocolVersion: 5 });

@@ -5,9 +5,17 @@ import { MemoryBus } from '../../src/bus/memory-bus.js';
 import type { BusMessage } from '../../src/bus/message-bus.js';
 
 /** Subscribes and keeps what arrives as `topic=payload` (with ` (retained)` for a retained copy). */
-async function listen(bus: MemoryBus, filter: string, options?: { retained?: boolean }): Promise<{ got: string[]; off: () => Promise<void> }> {
+async function listen(
+  bus: MemoryBus,
+  filter: string,
+  options?: { retained?: boolean },
+): Promise<{ got: string[]; off: () => Promise<void> }> {
   const got: string[] = [];
-  const off = await bus.subscribe(filter, (m: BusMessage) => got.push(`${m.topic}=${m.payload.toString()}${m.retain ? ' (retained)' : ''}`), options);
+  const off = await bus.subscribe(
+    filter,
+    (m: BusMessage) => got.push(`${m.topic}=${m.payload.toString()}${m.retain ? ' (retained)' : ''}`),
+    options,
+  );
   return { got, off };
 }
 
@@ -17,7 +25,14 @@ describe('the in-memory bus', () => {
     const one = await listen(bus, 'home/+/temperature');
     const rest = await listen(bus, 'home/kitchen/#');
     const exact = await listen(bus, 'home/kitchen/temperature');
-    for (const topic of ['home/kitchen/temperature', 'home/hall/temperature', 'home/kitchen', 'home/kitchen/light/set', 'home/hall/humidity']) await bus.publish(topic, '1');
+    for (const topic of [
+      'home/kitchen/temperature',
+      'home/hall/temperature',
+      'home/kitchen',
+      'home/kitchen/light/set',
+      'home/hall/humidity',
+    ])
+      await bus.publish(topic, '1');
     expect(one.got).toEqual(['home/kitchen/temperature=1', 'home/hall/temperature=1']);
     expect(rest.got).toEqual(['home/kitchen/temperature=1', 'home/kitchen=1', 'home/kitchen/light/set=1']);
     expect(exact.got).toEqual(['home/kitchen/temperature=1']);

@@ -26,7 +26,17 @@ for (const kind of ['in-process', 'mqtt client'] as const) {
     it('delivers retained messages first, then live ones, publishes un-retained by default, and unsubscribes', async () => {
       const th = await startTestHub();
       const logger = createMemoryLogger('debug');
-      const external = kind === 'mqtt client' ? new MqttClientBus({ url: th.mqttUrl, username: 'admin', password: ADMIN_PASSWORD, clientId: 'bus-test', sessionExpirySeconds: 60, logger }) : undefined;
+      const external =
+        kind === 'mqtt client'
+          ? new MqttClientBus({
+              url: th.mqttUrl,
+              username: 'admin',
+              password: ADMIN_PASSWORD,
+              clientId: 'bus-test',
+              sessionExpirySeconds: 60,
+              logger,
+            })
+          : undefined;
       await external?.start();
       const bus: MessageBus = external ?? th.hub.bus;
       try {

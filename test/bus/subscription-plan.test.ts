@@ -25,7 +25,7 @@ describe('planSubscriptions', () => {
     expect(plan(f('$SYS/broker/uptime'), f('#'), f('+/x'))).toEqual({ '$SYS/broker/uptime': null, '#': null, '+/x': '#' });
   });
 
-  it('a filter that needs the publisher\'s retain flag (a bridge) is held unless a broader one keeps it too', () => {
+  it("a filter that needs the publisher's retain flag (a bridge) is held unless a broader one keeps it too", () => {
     expect(plan(f('home/#', true), f('#'))).toEqual({ 'home/#': null, '#': null });
     expect(plan(f('home/+/+'), f('home/#', true))).toEqual({ 'home/+/+': 'home/#', 'home/#': null });
   });

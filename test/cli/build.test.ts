@@ -18,7 +18,8 @@ function copyProject(): string {
   return dir;
 }
 
-const ensureBuild = (dir: string) => spawnSync(process.execPath, ['scripts/ensure-build.mjs'], { cwd: dir, encoding: 'utf8', timeout: 120_000 });
+const ensureBuild = (dir: string) =>
+  spawnSync(process.execPath, ['scripts/ensure-build.mjs'], { cwd: dir, encoding: 'utf8', timeout: 120_000 });
 const mtime = (path: string) => statSync(path).mtimeMs;
 /** A source edited now: newer than everything built before. */
 const touch = (path: string) => utimesSync(path, new Date(), new Date(Date.now() + 5_000));
@@ -41,7 +42,11 @@ describe('building dist/', () => {
     // A hub started from this dist/ (by its bin/hearth, as npm start does).
     const dataDir = tempDir();
     const { spawn } = await import('node:child_process');
-    const hub = spawn(join(dir, 'bin/hearth'), ['start', '--mqtt-port', '0', '--http-port', '0', '--data-dir', dataDir, '--rules-dir', join(dataDir, 'rules')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const hub = spawn(
+      join(dir, 'bin/hearth'),
+      ['start', '--mqtt-port', '0', '--http-port', '0', '--data-dir', dataDir, '--rules-dir', join(dataDir, 'rules')],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let out = '';
     hub.stdout.on('data', (d) => (out += d));
     hub.stderr.on('data', (d) => (out += d));
@@ -58,7 +63,9 @@ describe('building dist/', () => {
       touch(join(dir, 'src/hub.ts'));
       const underHub = ensureBuild(dir);
       expect(underHub.status).toBe(0);
-      expect(underHub.stderr).toContain('src/hub.ts changed since the last build, but a hub started from this dist/ is running; not rebuilding under it');
+      expect(underHub.stderr).toContain(
+        'src/hub.ts changed since the last build, but a hub started from this dist/ is running; not rebuilding under it',
+      );
       expect(mtime(join(dir, 'dist/src/main.js'))).toBe(built);
       const forced = spawnSync(process.execPath, ['scripts/build.mjs'], { cwd: dir, encoding: 'utf8' });
       expect(forced.status).toBe(1);

@@ -46,7 +46,9 @@ describe('hearth start', () => {
     expect(statuses.at(-1)).toBe('offline');
     client.end(true);
     const db = new BetterSqlite3(join(dataDir, 'hearth.db'), { readonly: true });
-    const rows = db.prepare("SELECT count(*) AS n FROM history JOIN history_series s ON s.id = series_id WHERE s.device_id = 'garden'").get() as { n: number };
+    const rows = db
+      .prepare("SELECT count(*) AS n FROM history JOIN history_series s ON s.id = series_id WHERE s.device_id = 'garden'")
+      .get() as { n: number };
     db.close();
     expect(rows.n).toBe(1);
     // The password is not printed again on the next start.

@@ -31,7 +31,10 @@ describe('hearth on an external broker', () => {
     expect(res.stdout).toContain(`Hearth runs on the broker ${broker.url} (mqtt.url)`);
     const passwd = /^\s+(sudo mosquitto_passwd -b \/etc\/mosquitto\/passwd garage '(\S+)')$/m.exec(res.stdout);
     expect(passwd).not.toBeNull();
-    const acl = res.stdout.split('\n').filter((l) => /^\s+(user|topic) /.test(l)).map((l) => l.trim());
+    const acl = res.stdout
+      .split('\n')
+      .filter((l) => /^\s+(user|topic) /.test(l))
+      .map((l) => l.trim());
     expect(acl).toEqual(['user garage', 'topic write home/garage/#', 'topic read home/garage/+/set', 'topic read home/garage/status']);
     // What the homeowner does on the broker's machine, into this test broker's files.
     const command = passwd![1]!.replace('sudo ', '').replace('/etc/mosquitto/passwd', join(broker.dir, 'passwd'));
@@ -39,7 +42,12 @@ describe('hearth on an external broker', () => {
     appendFileSync(join(broker.dir, 'acl'), `${acl.join('\n')}\n`);
     await broker.reload();
 
-    const garage = await mqtt.connectAsync(broker.url, { username: 'garage', password: passwd![2], clientId: 'garage', reconnectPeriod: 0 });
+    const garage = await mqtt.connectAsync(broker.url, {
+      username: 'garage',
+      password: passwd![2],
+      clientId: 'garage',
+      reconnectPeriod: 0,
+    });
     const hub = await mqtt.connectAsync(broker.url, { username: HEARTH_USER.name, password: HEARTH_USER.password, clientId: 'hub-side' });
     const atHub: string[] = [];
     const atGarage: string[] = [];
@@ -62,10 +70,17 @@ describe('hearth on an external broker', () => {
 
   it('a login the broker refuses stops the start with one line saying what to check', async () => {
     broker = await startMosquitto();
-    const res = await runCli(['start'], onBroker(broker, { HEARTH_MQTT_PASSWORD: 'not-the-password', HEARTH_HTTP_PORT: '0', HEARTH_HOST: '127.0.0.1' }));
+    const res = await runCli(
+      ['start'],
+      onBroker(broker, { HEARTH_MQTT_PASSWORD: 'not-the-password', HEARTH_HTTP_PORT: '0', HEARTH_HOST: '127.0.0.1' }),
+    );
     expect(res.code).toBe(1);
     const last = res.stderr.trim().split('\n').at(-1);
-    expect(last).toMatch(new RegExp(`^hearth: ${broker.url} refused Hearth: the broker refused the login \\(Connection refused: [^)]+\\): check the username and password, and that the broker lets that user connect \\(mqtt.username, mqtt.password, mqtt.clientId\\)$`));
+    expect(last).toMatch(
+      new RegExp(
+        `^hearth: ${broker.url} refused Hearth: the broker refused the login \\(Connection refused: [^)]+\\): check the username and password, and that the broker lets that user connect \\(mqtt.username, mqtt.password, mqtt.clientId\\)$`,
+      ),
+    );
     expect(res.stderr).not.toMatch(/\n\s+at /);
   });
 
@@ -81,8 +96,14 @@ describe('hearth on an external broker', () => {
     broker = await startMosquitto();
     const hub = await startCliHub(onBroker(broker, { HEARTH_ADMIN_PASSWORD: 'admin-password' }));
     expect(hub.mqttPort).toBe(0);
-    expect(hub.output()).toContain(`Hearth is running: MQTT on the broker ${broker.url} (no MQTT listener here), HTTP port ${hub.httpPort}`);
-    const watcher = await mqtt.connectAsync(broker.url, { username: HEARTH_USER.name, password: HEARTH_USER.password, clientId: 'watcher' });
+    expect(hub.output()).toContain(
+      `Hearth is running: MQTT on the broker ${broker.url} (no MQTT listener here), HTTP port ${hub.httpPort}`,
+    );
+    const watcher = await mqtt.connectAsync(broker.url, {
+      username: HEARTH_USER.name,
+      password: HEARTH_USER.password,
+      clientId: 'watcher',
+    });
     const statuses: string[] = [];
     watcher.on('message', (_t, p) => statuses.push(p.toString()));
     await watcher.subscribeAsync('hearth/status', { qos: 1 });

@@ -20,7 +20,9 @@ describe('one hub per data dir', () => {
       // Free ports, so only the data dir's lock can stop it (it used to run a second hub on the same ./data).
       const second = await runCli(['start', '--mqtt-port', '0', '--http-port', '0'], env);
       expect(second.code).toBe(1);
-      expect(second.stderr.trim()).toBe(`hearth: another hub (pid ${first.child.pid}) owns the data dir ${dataDir}: stop it first, or start this one with another --data-dir`);
+      expect(second.stderr.trim()).toBe(
+        `hearth: another hub (pid ${first.child.pid}) owns the data dir ${dataDir}: stop it first, or start this one with another --data-dir`,
+      );
       expect(readFileSync(join(dataDir, 'hearth.pid'), 'utf8')).toBe(pidFile);
 
       const backup = join(tempDir(), 'b.tar.gz');
@@ -30,7 +32,11 @@ describe('one hub per data dir', () => {
       expect(restore.stderr).toContain(`another hub (pid ${first.child.pid}) owns the data dir ${dataDir}: stop it before you restore`);
 
       // The first hub is untouched by all this.
-      const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${first.mqttPort}`, { username: 'admin', password: 'admin-password-1', reconnectPeriod: 0 });
+      const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${first.mqttPort}`, {
+        username: 'admin',
+        password: 'admin-password-1',
+        reconnectPeriod: 0,
+      });
       await client.endAsync();
     } finally {
       first.child.kill('SIGKILL');
@@ -77,7 +83,13 @@ describe('a busy port', () => {
   });
 
   it('an unreadable TLS certificate and a data dir the system refuses are one line too', async () => {
-    const tls = await runCli(['start'], { HEARTH_DATA_DIR: tempDir(), HEARTH_TLS_CERT: '/nonexistent/hub.crt', HEARTH_TLS_KEY: '/nonexistent/hub.key', HEARTH_HTTP_PORT: '0', HEARTH_MQTT_PORT: '0' });
+    const tls = await runCli(['start'], {
+      HEARTH_DATA_DIR: tempDir(),
+      HEARTH_TLS_CERT: '/nonexistent/hub.crt',
+      HEARTH_TLS_KEY: '/nonexistent/hub.key',
+      HEARTH_HTTP_PORT: '0',
+      HEARTH_MQTT_PORT: '0',
+    });
     expect(tls.code).not.toBe(0);
     expect(tls.stderr).toContain('tls.cert /nonexistent/hub.crt cannot be read: ENOENT');
     noStackTrace(tls.stderr);
@@ -93,7 +105,11 @@ describe('hearth user add on a running hub', () => {
   it('ends the old logins and the old password at once, as the API does', async () => {
     const th = await startTestHub();
     try {
-      const login = await fetch(`${th.httpUrl}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: 'test-admin-password' }) });
+      const login = await fetch(`${th.httpUrl}/api/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username: 'admin', password: 'test-admin-password' }),
+      });
       const { token } = (await login.json()) as { token: string };
       const me = () => fetch(`${th.httpUrl}/api/session`, { headers: { authorization: `Bearer ${token}` } }).then((r) => r.status);
       expect(await me()).toBe(200);
@@ -106,7 +122,9 @@ describe('hearth user add on a running hub', () => {
       expect(res.stdout).toContain('User admin (admin) saved; 1 login session with the old password ended');
       expect(await me()).toBe(401);
       expect(await oldBasic()).toBe(401);
-      const fresh = await fetch(`${th.httpUrl}/api/devices`, { headers: { authorization: 'Basic ' + Buffer.from('admin:a-new-password-2').toString('base64') } });
+      const fresh = await fetch(`${th.httpUrl}/api/devices`, {
+        headers: { authorization: 'Basic ' + Buffer.from('admin:a-new-password-2').toString('base64') },
+      });
       expect(fresh.status).toBe(200);
     } finally {
       await th.stop(true);

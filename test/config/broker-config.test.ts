@@ -18,8 +18,17 @@ function problems(overrides: Record<string, unknown>, env: NodeJS.ProcessEnv = {
 
 describe('external broker and bridge configuration', () => {
   it('takes the external broker from HEARTH_MQTT_URL, HEARTH_MQTT_USERNAME and HEARTH_MQTT_PASSWORD, with a default client id', () => {
-    const config = loadConfig({ env: { HEARTH_MQTT_URL: 'mqtts://broker.lan:8883', HEARTH_MQTT_USERNAME: 'hearth', HEARTH_MQTT_PASSWORD: 'secret-password' } });
-    expect(config.mqtt).toMatchObject({ url: 'mqtts://broker.lan:8883', username: 'hearth', password: 'secret-password', clientId: 'hearth', sessionExpirySeconds: 604800, tls: {} });
+    const config = loadConfig({
+      env: { HEARTH_MQTT_URL: 'mqtts://broker.lan:8883', HEARTH_MQTT_USERNAME: 'hearth', HEARTH_MQTT_PASSWORD: 'secret-password' },
+    });
+    expect(config.mqtt).toMatchObject({
+      url: 'mqtts://broker.lan:8883',
+      username: 'hearth',
+      password: 'secret-password',
+      clientId: 'hearth',
+      sessionExpirySeconds: 604800,
+      tls: {},
+    });
     expect(config.bridges).toEqual([]);
   });
 
@@ -27,7 +36,11 @@ describe('external broker and bridge configuration', () => {
     const found = problems({
       'mqtt.url': 'http://broker.lan',
       bridges: [
-        { name: 'cloud', url: 'mqtts://cloud.example:8883', topics: [{ pattern: 'home/#/x' }, { pattern: 'cmd/#', direction: 'sideways' }] },
+        {
+          name: 'cloud',
+          url: 'mqtts://cloud.example:8883',
+          topics: [{ pattern: 'home/#/x' }, { pattern: 'cmd/#', direction: 'sideways' }],
+        },
         { name: 'Second Site', url: 'broker.lan' },
       ],
     });
@@ -43,14 +56,27 @@ describe('external broker and bridge configuration', () => {
     expect(found.some((p) => p.startsWith('bridges.1.topics'))).toBe(true);
   });
 
-  it('fills a topic rule in Mosquitto\'s spirit: out, QoS 1, no prefixes', () => {
-    const config = loadConfig({ env: {}, overrides: { bridges: [{ name: 'cloud', url: 'mqtt://cloud:1883', topics: [{ pattern: 'home/#' }] }] } });
-    expect(config.bridges[0]).toMatchObject({ topics: [{ pattern: 'home/#', direction: 'out', qos: 1, localPrefix: '', remotePrefix: '' }], maxQueued: 100000, maxQueuedBytes: 67108864 });
+  it("fills a topic rule in Mosquitto's spirit: out, QoS 1, no prefixes", () => {
+    const config = loadConfig({
+      env: {},
+      overrides: { bridges: [{ name: 'cloud', url: 'mqtt://cloud:1883', topics: [{ pattern: 'home/#' }] }] },
+    });
+    expect(config.bridges[0]).toMatchObject({
+      topics: [{ pattern: 'home/#', direction: 'out', qos: 1, localPrefix: '', remotePrefix: '' }],
+      maxQueued: 100000,
+      maxQueuedBytes: 67108864,
+    });
   });
 
   it('a bridge whose password variable is not set stops the start, naming it', async () => {
     await expect(
-      startTestHub({ overrides: { bridges: [{ name: 'cloud', url: 'mqtt://127.0.0.1:1', passwordEnv: 'HEARTH_TEST_UNSET_CLOUD_PASSWORD', topics: [{ pattern: 'home/#' }] }] } }),
+      startTestHub({
+        overrides: {
+          bridges: [
+            { name: 'cloud', url: 'mqtt://127.0.0.1:1', passwordEnv: 'HEARTH_TEST_UNSET_CLOUD_PASSWORD', topics: [{ pattern: 'home/#' }] },
+          ],
+        },
+      }),
     ).rejects.toThrow('bridges[0].passwordEnv: the environment variable HEARTH_TEST_UNSET_CLOUD_PASSWORD is not set');
   });
 });

@@ -21,7 +21,13 @@ const problemsOf = (fn: () => unknown): string[] => {
 describe('loadConfig', () => {
   it('has the documented defaults', () => {
     const c = loadConfig({ env: {} });
-    expect(c).toMatchObject({ dataDir: './data', rulesDir: './rules', host: '0.0.0.0', mqtt: { port: 1883, allowAnonymous: false, maxPacketSize: 262144 }, http: { port: 8080 } });
+    expect(c).toMatchObject({
+      dataDir: './data',
+      rulesDir: './rules',
+      host: '0.0.0.0',
+      mqtt: { port: 1883, allowAnonymous: false, maxPacketSize: 262144 },
+      http: { port: 8080 },
+    });
   });
 
   it('takes flags over environment over file', () => {
@@ -36,7 +42,10 @@ describe('loadConfig', () => {
 
   it('reports every problem at once with its key, source and value', () => {
     const problems = problemsOf(() =>
-      loadConfig({ env: { HEARTH_HTTP_PORT: '-1', HEARTH_MQTT_ALLOW_ANONYMOUS: 'maybe' }, overrides: { 'log.level': 'loud', 'mqtt.prot': 1, 'backup.at': '25:00' } }),
+      loadConfig({
+        env: { HEARTH_HTTP_PORT: '-1', HEARTH_MQTT_ALLOW_ANONYMOUS: 'maybe' },
+        overrides: { 'log.level': 'loud', 'mqtt.prot': 1, 'backup.at': '25:00' },
+      }),
     );
     expect(problems).toContain('backup.at must be a time of day HH:MM (00:00-23:59), got "25:00"');
     expect(problems).toContain('http.port (HEARTH_HTTP_PORT) must be an integer 0-65535, got -1');
@@ -46,12 +55,16 @@ describe('loadConfig', () => {
   });
 
   it('names a missing config file', () => {
-    expect(problemsOf(() => loadConfig({ file: '/nonexistent/hearth.yaml', env: {} }))).toEqual(['config file /nonexistent/hearth.yaml cannot be read: ENOENT']);
+    expect(problemsOf(() => loadConfig({ file: '/nonexistent/hearth.yaml', env: {} }))).toEqual([
+      'config file /nonexistent/hearth.yaml cannot be read: ENOENT',
+    ]);
   });
 
   it('every option is documented in the README', () => {
     const readme = readFileSync(join(import.meta.dirname, '../../README.md'), 'utf8');
-    const missing = describeOptions().filter(({ key }) => !readme.includes(`| \`${key}\` |`)).map(({ key }) => key);
+    const missing = describeOptions()
+      .filter(({ key }) => !readme.includes(`| \`${key}\` |`))
+      .map(({ key }) => key);
     expect(missing).toEqual([]);
   });
 });

@@ -29,7 +29,11 @@ describe('a bridge login', () => {
       await bridge.publishAsync('zigbee2mqtt/bridge/devices', JSON.stringify(bridgeDevices()), { qos: 1, retain: true });
       await bridge.publishAsync('home/my_plug/state', 'ON', { qos: 1 }); // outside its topics: dropped
       await waitFor(() => th.hub.registry.has('my_plug'), 'the plug from bridge/devices');
-      expect(th.logs.filter((l) => l.includes('dropped a publish'))).toEqual([expect.stringMatching(/dropped a publish by device zigbee2mqtt .*to home\/my_plug\/state: zigbee2mqtt may publish only to zigbee2mqtt\/#/)]);
+      expect(th.logs.filter((l) => l.includes('dropped a publish'))).toEqual([
+        expect.stringMatching(
+          /dropped a publish by device zigbee2mqtt .*to home\/my_plug\/state: zigbee2mqtt may publish only to zigbee2mqtt\/#/,
+        ),
+      ]);
       expect(th.hub.registry.get('my_plug').properties.state!.value).toBeUndefined();
       await http(th, 'POST', '/api/devices/my_plug/state/set', { value: 'on' });
       await waitFor(() => commands.includes('zigbee2mqtt/my_plug/set {"state":"ON"}'), 'the command at the bridge');
@@ -41,9 +45,14 @@ describe('a bridge login', () => {
   it('names the adapters it knows when given another, and the API issues the same login', async () => {
     const bad = await runCli(['device', 'add', 'x', '--adapter', 'zwave'], { HEARTH_DATA_DIR: th.dataDir });
     expect(bad.code).not.toBe(0);
-    expect(bad.stderr).toContain('--adapter must be one of zigbee2mqtt, homeassistant, owntracks, tasmota, shelly, esphome, homie, got "zwave"');
+    expect(bad.stderr).toContain(
+      '--adapter must be one of zigbee2mqtt, homeassistant, owntracks, tasmota, shelly, esphome, homie, got "zwave"',
+    );
     const res = await http(th, 'POST', '/api/device-credentials', { deviceId: 'esp-kitchen', adapter: 'homeassistant' });
     expect(res.status).toBe(201);
-    expect(res.json.topics).toEqual({ publish: ['homeassistant/#', 'esp-kitchen/#'], subscribe: ['homeassistant/status', 'esp-kitchen/#'] });
+    expect(res.json.topics).toEqual({
+      publish: ['homeassistant/#', 'esp-kitchen/#'],
+      subscribe: ['homeassistant/status', 'esp-kitchen/#'],
+    });
   });
 });

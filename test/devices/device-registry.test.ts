@@ -55,7 +55,11 @@ describe('device state from MQTT', () => {
   });
 
   it('a device connected with a will is online, and offline when its connection is cut', async () => {
-    const device = await th.connect({ clientId: 'plug-1', keepalive: 5, will: { topic: 'home/plug/status', payload: Buffer.from('offline'), qos: 1, retain: true } });
+    const device = await th.connect({
+      clientId: 'plug-1',
+      keepalive: 5,
+      will: { topic: 'home/plug/status', payload: Buffer.from('offline'), qos: 1, retain: true },
+    });
     await device.publishAsync('home/plug/status', 'online', { qos: 1, retain: true });
     await waitFor(() => th.hub.registry.has('plug') && th.hub.registry.get('plug').status === 'online', 'plug online');
     // Cut the TCP connection without DISCONNECT, as a power cut or Wi-Fi loss would.
@@ -64,7 +68,10 @@ describe('device state from MQTT', () => {
   });
 
   it('a client that disconnects cleanly without publishing offline marks its device offline', async () => {
-    const device = await th.connect({ clientId: 'sensor-7', will: { topic: 'home/hall/status', payload: Buffer.from('offline'), qos: 1, retain: true } });
+    const device = await th.connect({
+      clientId: 'sensor-7',
+      will: { topic: 'home/hall/status', payload: Buffer.from('offline'), qos: 1, retain: true },
+    });
     await device.publishAsync('home/hall/status', 'online', { qos: 1, retain: true });
     await waitFor(() => th.hub.registry.has('hall') && th.hub.registry.get('hall').online, 'hall online');
     await device.endAsync(); // clean DISCONNECT: aedes discards the will [MQTT-3.1.2-10]
@@ -118,12 +125,18 @@ describe('topics that do not fit home/<device>/<property>', () => {
     expect(notTaken).toHaveLength(5);
     const line = (topic: string) => notTaken.filter((l) => l.includes(`${topic} is not taken`));
     expect(line('home/Kitchen/Temperature')).toEqual([
-      expect.stringContaining('its device id "Kitchen" has capital letters; ids are lowercase, e.g. home/kitchen/temperature (logged once for home/Kitchen/+)'),
+      expect.stringContaining(
+        'its device id "Kitchen" has capital letters; ids are lowercase, e.g. home/kitchen/temperature (logged once for home/Kitchen/+)',
+      ),
     ]);
     expect(line('home/Kitchen/Humidity')).toEqual([]); // same pattern, already said
-    expect(line('home/livingroom/lamp/brightness')[0]).toContain('it has 4 levels, and a device reading is home/<device>/<property>; one device is one level, e.g. home/livingroom_lamp/brightness');
+    expect(line('home/livingroom/lamp/brightness')[0]).toContain(
+      'it has 4 levels, and a device reading is home/<device>/<property>; one device is one level, e.g. home/livingroom_lamp/brightness',
+    );
     expect(line(`home/${long}/temperature`)[0]).toContain('its device id is 70 characters long, more than 64');
-    expect(line('home/porch/Motion Detected')[0]).toContain('its property "Motion Detected" may hold only a-z, 0-9, _ and - (1-64 characters)');
+    expect(line('home/porch/Motion Detected')[0]).toContain(
+      'its property "Motion Detected" may hold only a-z, 0-9, _ and - (1-64 characters)',
+    );
     expect(line('home/hall')[0]).toContain('it has 2 levels');
 
     const metrics = (await http(th, 'GET', '/metrics')).text;
@@ -166,14 +179,27 @@ describe('a non-number on a numeric property', () => {
       expect(device.properties.humidity).toMatchObject({ value: '45 %', type: 'number' });
       expect(device.properties.mode).toMatchObject({ value: 'eco', type: 'enum' });
       expect(device.problems).toEqual([
-        { property: 'temperature', at: expect.any(String), message: 'home/kitchen/temperature got "hot", which is not a number; its earlier readings were numbers. It is stored as text and left out of the chart.' },
-        { property: 'humidity', at: expect.any(String), message: 'home/kitchen/humidity got "45 %", which is not a number (a number with a unit: publish 45 alone); its earlier readings were numbers. It is stored as text and left out of the chart.' },
+        {
+          property: 'temperature',
+          at: expect.any(String),
+          message:
+            'home/kitchen/temperature got "hot", which is not a number; its earlier readings were numbers. It is stored as text and left out of the chart.',
+        },
+        {
+          property: 'humidity',
+          at: expect.any(String),
+          message:
+            'home/kitchen/humidity got "45 %", which is not a number (a number with a unit: publish 45 alone); its earlier readings were numbers. It is stored as text and left out of the chart.',
+        },
       ]);
       const warned = th.logs.filter((l) => l.includes('which is not a number'));
       expect(warned).toHaveLength(2);
       expect(warned[0]).toContain('(logged once per property)');
       // The numeric readings are the chart's: two of them, 21.5 and 22.
-      await waitFor(async () => (await http(th, 'GET', '/api/devices/kitchen/history/temperature?bucket=86400')).json.points[0]?.count === 2, 'history');
+      await waitFor(
+        async () => (await http(th, 'GET', '/api/devices/kitchen/history/temperature?bucket=86400')).json.points[0]?.count === 2,
+        'history',
+      );
       const history = await http(th, 'GET', '/api/devices/kitchen/history/temperature?bucket=86400');
       expect(history.json.points[0]).toMatchObject({ min: 21.5, max: 22, count: 2 });
 
@@ -182,7 +208,10 @@ describe('a non-number on a numeric property', () => {
       expect((await http(th, 'GET', '/api/devices/kitchen')).json.properties.humidity).toMatchObject({ value: '45 %', type: 'number' });
       const again = await th.connect();
       await again.publishAsync('home/kitchen/humidity', '45,5', { qos: 1 });
-      await waitFor(() => th.logs.some((l) => l.includes('home/kitchen/humidity got "45,5", which is not a number (a decimal comma: publish 45.5)')), 'the decimal comma reported');
+      await waitFor(
+        () => th.logs.some((l) => l.includes('home/kitchen/humidity got "45,5", which is not a number (a decimal comma: publish 45.5)')),
+        'the decimal comma reported',
+      );
     } finally {
       await th.stop(true);
     }

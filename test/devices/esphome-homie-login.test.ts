@@ -21,7 +21,7 @@ describe('ESPHome and Homie device logins', () => {
     return { stdout: added.stdout, client: await mqtt.connectAsync(th.mqttUrl, { username: id, password, reconnectPeriod: 0 }) };
   };
 
-  it('an ESPHome node reaches its own topics (and its discovery), not another node\'s', async () => {
+  it("an ESPHome node reaches its own topics (and its discovery), not another node's", async () => {
     const { stdout, client } = await login('kitchen', 'esphome');
     expect(stdout).toContain('it may publish to kitchen/#, esphome/discover/kitchen, homeassistant/+/kitchen/+/config');
     try {
@@ -49,7 +49,12 @@ describe('ESPHome and Homie device logins', () => {
       client.on('message', (t, p) => commands.push(`${t} ${p}`));
       await client.subscribeAsync('homie/boiler/+/+/set');
       await expect(client.subscribeAsync('homie/#')).rejects.toThrow();
-      for (const [t, v] of [['homie/boiler/heater/$properties', 'on'], ['homie/boiler/heater/on/$datatype', 'boolean'], ['homie/boiler/heater/on/$settable', 'true'], ['homie/boiler/$state', 'ready']]) {
+      for (const [t, v] of [
+        ['homie/boiler/heater/$properties', 'on'],
+        ['homie/boiler/heater/on/$datatype', 'boolean'],
+        ['homie/boiler/heater/on/$settable', 'true'],
+        ['homie/boiler/$state', 'ready'],
+      ]) {
         await client.publishAsync(t!, v!, { qos: 1, retain: true });
       }
       await client.publishAsync('homie/other/$state', 'ready', { qos: 1, retain: true }); // not its own: dropped

@@ -34,7 +34,10 @@ describe('ESPHome nodes', () => {
     mkdirSync(join(dir, 'rules'));
     writeFileSync(join(dir, 'rules', 'window.yaml'), RULE);
     th = await startTestHub({ dataDir: dir, rulesDir: join(dir, 'rules') });
-    node = await th.connect({ clientId: 'livingroom', will: { topic: 'livingroom/status', payload: Buffer.from('offline'), qos: 0, retain: true } });
+    node = await th.connect({
+      clientId: 'livingroom',
+      will: { topic: 'livingroom/status', payload: Buffer.from('offline'), qos: 0, retain: true },
+    });
     node.on('message', (topic, payload) => received.push({ topic, payload: payload.toString() }));
     await node.subscribeAsync(['livingroom/+/+/command', 'livingroom/+/+/+/command', 'garage/+/+/command']);
     // Discovery first (the node's own Home Assistant configs, retained), then its native topics.
@@ -55,20 +58,41 @@ describe('ESPHome nodes', () => {
     const d = await device('living_room');
     expect(d).toMatchObject({ source: 'esphome', name: 'Living room', model: 'esp32dev', manufacturer: 'ESP32', status: 'online' });
     expect(Object.keys(d.properties).sort()).toEqual([
-      'blinds', 'blinds_position', 'ceiling', 'ceiling_brightness', 'ceiling_color', 'ceiling_color_mode', 'ceiling_fan', 'ceiling_fan_oscillation',
-      'ceiling_fan_speed_level', 'living_room_temperature', 'mode', 'relay', 'target_humidity', 'wifi_ssid', 'window_contact',
+      'blinds',
+      'blinds_position',
+      'ceiling',
+      'ceiling_brightness',
+      'ceiling_color',
+      'ceiling_color_mode',
+      'ceiling_fan',
+      'ceiling_fan_oscillation',
+      'ceiling_fan_speed_level',
+      'living_room_temperature',
+      'mode',
+      'relay',
+      'target_humidity',
+      'wifi_ssid',
+      'window_contact',
     ]);
     expect(d.properties.living_room_temperature).toMatchObject({ value: 21.5, type: 'number', unit: '°C', settable: false });
     expect(d.properties.relay).toMatchObject({ value: 'OFF', type: 'boolean', settable: true });
     expect(d.properties.blinds_position).toMatchObject({ value: 100, min: 0, max: 100, settable: true });
-    expect(th.logs.some((l) => l.includes('device living_room is now read through esphome (it was seen through homeassistant first)'))).toBe(true);
+    expect(
+      th.logs.some((l) => l.includes('device living_room is now read through esphome (it was seen through homeassistant first)')),
+    ).toBe(true);
   });
 
   it('a node seen natively first stays one device when its discovery configs come', async () => {
     await pub('garage/status', 'online', true);
     await pub('garage/switch/door/state', 'OFF', true);
     await waitFor(() => th.hub.registry.has('garage'), 'the garage node');
-    const config = { name: 'Door', stat_t: 'garage/switch/door/state', cmd_t: 'garage/switch/door/command', avty_t: 'garage/status', dev: { ids: '00aabbccddee', name: 'Garage' } };
+    const config = {
+      name: 'Door',
+      stat_t: 'garage/switch/door/state',
+      cmd_t: 'garage/switch/door/command',
+      avty_t: 'garage/status',
+      dev: { ids: '00aabbccddee', name: 'Garage' },
+    };
     await pub('homeassistant/switch/garage/door/config', JSON.stringify(config), true);
     await pub('garage/switch/door/state', 'ON');
     await waitFor(async () => (await device('garage')).properties.door.value === 'ON', 'the door on');
@@ -84,7 +108,10 @@ describe('ESPHome nodes', () => {
     await pub('livingroom/binary_sensor/window_contact/state', 'ON');
     await waitFor(() => sent('livingroom/switch/relay/command').length === 1, 'the rule command');
     expect(sent('livingroom/switch/relay/command')).toEqual(['ON']);
-    await waitFor(() => th.hub.history.readingsOf('living_room', 'living_room_temperature', 0, Date.now() + 1000).length >= 2, 'temperature history');
+    await waitFor(
+      () => th.hub.history.readingsOf('living_room', 'living_room_temperature', 0, Date.now() + 1000).length >= 2,
+      'temperature history',
+    );
     expect((await http(th, 'POST', '/api/devices/living_room/ceiling_brightness/set', { value: 128 })).status).toBe(202);
     expect((await http(th, 'POST', '/api/devices/living_room/blinds/set', { value: 'close' })).status).toBe(202);
     await waitFor(() => sent('livingroom/cover/blinds/command').length === 1, 'the cover command');
@@ -105,7 +132,9 @@ describe('ESPHome nodes', () => {
     for (let i = 0; i < 2; i++) await pub('livingroom/text_sensor/wifi_ssid/state', 'x'.repeat(20_000));
     await pub('livingroom/sensor/living_room_temperature/state', '23.5');
     await waitFor(async () => (await device('living_room')).properties.living_room_temperature.value === 23.5, 'the next reading');
-    expect(th.logs.filter((l) => l.includes('livingroom/sensor/living_room_temperature/state was not read: a sensor state is a number'))).toHaveLength(1);
+    expect(
+      th.logs.filter((l) => l.includes('livingroom/sensor/living_room_temperature/state was not read: a sensor state is a number')),
+    ).toHaveLength(1);
     expect(th.logs.filter((l) => l.includes('livingroom/text_sensor/wifi_ssid/state sent 20000 bytes'))).toHaveLength(1);
     expect((await device('living_room')).properties.wifi_ssid.value).toBe('HomeNet');
   });
@@ -118,7 +147,10 @@ describe('ESPHome nodes', () => {
     // Its will said offline as the old hub cut it off; it says online as it comes back.
     await pub('livingroom/status', 'online', true);
     await waitFor(async () => (await device('living_room')).status === 'online', 'online again');
-    expect((await http(th, 'GET', '/api/devices')).json.map((d: any) => [d.id, d.source])).toEqual([['garage', 'esphome'], ['living_room', 'esphome']]);
+    expect((await http(th, 'GET', '/api/devices')).json.map((d: any) => [d.id, d.source])).toEqual([
+      ['garage', 'esphome'],
+      ['living_room', 'esphome'],
+    ]);
     await http(th, 'POST', '/api/devices/living_room/relay/set', { value: 'off' });
     await waitFor(() => sent('livingroom/switch/relay/command').includes('OFF'), 'the command after the restart');
   });

@@ -5,7 +5,11 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { http, startTestHub, waitFor, type TestHub } from '../helpers/hub.js';
 
-const savedTemperature = (th: TestHub) => th.hub.devices.loadAll().find((d) => d.id === 'kitchen')?.properties.get('temperature')?.value;
+const savedTemperature = (th: TestHub) =>
+  th.hub.devices
+    .loadAll()
+    .find((d) => d.id === 'kitchen')
+    ?.properties.get('temperature')?.value;
 const historyRows = (th: TestHub) => th.hub.history.readingsOf('kitchen', 'temperature', 0, Date.now() + 1000).length;
 
 describe('history committed apart from the states', () => {
@@ -51,12 +55,16 @@ describe('history committed apart from the states', () => {
     await th.stop();
     th = undefined;
     const db = new Database(join(dataDir, 'hearth.db'), { readonly: true });
-    const left = db.prepare("SELECT (SELECT count(*) FROM history) AS rows, (SELECT count(*) FROM history_series WHERE device_id = 'kitchen') AS series").get();
+    const left = db
+      .prepare("SELECT (SELECT count(*) FROM history) AS rows, (SELECT count(*) FROM history_series WHERE device_id = 'kitchen') AS series")
+      .get();
     db.close();
     expect(left).toEqual({ rows: 0, series: 0 });
   });
 
   it('the setting is checked like every other', async () => {
-    await expect(startTestHub({ overrides: { 'history.historyFlushIntervalMs': 7_200_000 } })).rejects.toThrow(/history.historyFlushIntervalMs/);
+    await expect(startTestHub({ overrides: { 'history.historyFlushIntervalMs': 7_200_000 } })).rejects.toThrow(
+      /history.historyFlushIntervalMs/,
+    );
   });
 });

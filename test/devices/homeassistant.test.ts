@@ -6,7 +6,19 @@ import { join } from 'node:path';
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { http, startTestHub, tempDir, waitFor, type TestHub } from '../helpers/hub.js';
-import { BEDROOM_H, BEDROOM_STATE, BEDROOM_T, IRRIGATION, KITCHEN_DEVICE, KITCHEN_LIGHT, MOTION, SHUTTER, SHUTTER_MODE, SHUTTER_SPEED, STUDY_CLIMATE } from './fixtures/homeassistant.js';
+import {
+  BEDROOM_H,
+  BEDROOM_STATE,
+  BEDROOM_T,
+  IRRIGATION,
+  KITCHEN_DEVICE,
+  KITCHEN_LIGHT,
+  MOTION,
+  SHUTTER,
+  SHUTTER_MODE,
+  SHUTTER_SPEED,
+  STUDY_CLIMATE,
+} from './fixtures/homeassistant.js';
 
 const RULE = `
 id: motion-in-the-garden
@@ -29,7 +41,8 @@ describe('devices announced with Home Assistant MQTT discovery', () => {
   const received: Array<{ topic: string; payload: string }> = [];
   const device = async (id: string) => (await http(th, 'GET', `/api/devices/${id}`)).json;
   const sent = (topic: string) => received.filter((m) => m.topic === topic).map((m) => m.payload);
-  const announce = (c: { topic: string; config: unknown }) => devices.publishAsync(c.topic, JSON.stringify(c.config), { qos: 1, retain: true });
+  const announce = (c: { topic: string; config: unknown }) =>
+    devices.publishAsync(c.topic, JSON.stringify(c.config), { qos: 1, retain: true });
 
   beforeAll(async () => {
     const dir = tempDir();
@@ -41,7 +54,19 @@ describe('devices announced with Home Assistant MQTT discovery', () => {
     for (const t of ['homeassistant/+/+/set', 'study/ac/#', 'shutters/#']) await devices.subscribeAsync(t);
     // A retained state published before its config: seen once the config names its topic.
     await devices.publishAsync(BEDROOM_STATE.topic, BEDROOM_STATE.payload, { qos: 1, retain: true });
-    for (const c of [MOTION, BEDROOM_T, BEDROOM_H, IRRIGATION, KITCHEN_LIGHT, KITCHEN_DEVICE, STUDY_CLIMATE, SHUTTER, SHUTTER_SPEED, SHUTTER_MODE]) await announce(c);
+    for (const c of [
+      MOTION,
+      BEDROOM_T,
+      BEDROOM_H,
+      IRRIGATION,
+      KITCHEN_LIGHT,
+      KITCHEN_DEVICE,
+      STUDY_CLIMATE,
+      SHUTTER,
+      SHUTTER_SPEED,
+      SHUTTER_MODE,
+    ])
+      await announce(c);
   });
   afterAll(async () => {
     await th.stop(true);
@@ -51,13 +76,20 @@ describe('devices announced with Home Assistant MQTT discovery', () => {
     await waitFor(async () => (await device('living_room_shutter'))?.properties?.mode, 'the last device complete');
     const ids = (await http(th, 'GET', '/api/devices')).json.map((d: any) => d.id).sort();
     expect(ids).toEqual(['bedroom', 'garden', 'garden_2', 'kitchen', 'living_room_shutter', 'study_ac']);
-    expect(await device('garden')).toMatchObject({ name: 'Garden', source: 'homeassistant', properties: { motion: { type: 'boolean', on: 'ON', off: 'OFF', deviceClass: 'motion', settable: false } } });
+    expect(await device('garden')).toMatchObject({
+      name: 'Garden',
+      source: 'homeassistant',
+      properties: { motion: { type: 'boolean', on: 'ON', off: 'OFF', deviceClass: 'motion', settable: false } },
+    });
     const bedroom = await device('bedroom');
     expect(bedroom).toMatchObject({ name: 'Bedroom', model: 'Example Sensor', manufacturer: 'Example sensors Ltd.' });
     expect(Object.keys(bedroom.properties).sort()).toEqual(['humidity', 'temperature']);
     expect(bedroom.properties.temperature).toMatchObject({ type: 'number', unit: '°C', deviceClass: 'temperature' });
     // The abbreviated switch with `~` and no device block is a device of its own; its one entity is its state.
-    expect(await device('garden_2')).toMatchObject({ name: 'garden', properties: { state: { type: 'boolean', on: 'ON', off: 'OFF', settable: true } } });
+    expect(await device('garden_2')).toMatchObject({
+      name: 'garden',
+      properties: { state: { type: 'boolean', on: 'ON', off: 'OFF', settable: true } },
+    });
     const kitchen = await device('kitchen');
     expect(kitchen).toMatchObject({ name: 'Kitchen', manufacturer: 'Bla electronics', model: 'xya' });
     expect(Object.keys(kitchen.properties).sort()).toEqual(['brightness', 'humidity', 'state', 'temperature']);
@@ -70,7 +102,11 @@ describe('devices announced with Home Assistant MQTT discovery', () => {
     expect(study.properties.mode.unsupported).toContain('{{ value if value=="off" else "on" }}');
     const shutter = await device('living_room_shutter');
     expect(shutter).toMatchObject({ manufacturer: 'Shelly', model: 'Shelly 2.5' });
-    expect(shutter.properties.state).toMatchObject({ type: 'enum', values: ['open', 'opening', 'closed', 'closing', 'stopped'], settable: true });
+    expect(shutter.properties.state).toMatchObject({
+      type: 'enum',
+      values: ['open', 'opening', 'closed', 'closing', 'stopped'],
+      settable: true,
+    });
     expect(shutter.properties.position).toMatchObject({ type: 'number', min: 0, max: 100, unit: '%', settable: true });
     expect(shutter.properties.speed).toMatchObject({ type: 'number', min: 10, max: 90, step: 5, unit: '%' });
     expect(shutter.properties.mode).toMatchObject({ type: 'enum', values: ['auto', 'manual', 'vacation'] });
@@ -91,7 +127,10 @@ describe('devices announced with Home Assistant MQTT discovery', () => {
 
   it('drives rules, whose commands reach each entity in its own topic and payload', async () => {
     await devices.publishAsync('homeassistant/binary_sensor/garden/state', 'ON', { qos: 1 });
-    await waitFor(() => sent('homeassistant/light/kitchen/set').length === 1 && sent('study/ac/temperature/set').length === 1, 'the rule commands');
+    await waitFor(
+      () => sent('homeassistant/light/kitchen/set').length === 1 && sent('study/ac/temperature/set').length === 1,
+      'the rule commands',
+    );
     // JSON schema light: brightness comes with "state": "ON", as Home Assistant sends it.
     expect(sent('homeassistant/light/kitchen/set')).toEqual(['{"state":"ON","brightness":128}']);
     expect(sent('study/ac/temperature/set')).toEqual(['21.5']);
@@ -112,7 +151,9 @@ describe('devices announced with Home Assistant MQTT discovery', () => {
     expect(sent('shutters/01/mode/set')).toEqual(['{"mode": "VACATION"}']);
     const refused = await set('study_ac', 'mode', 'cool');
     expect(refused.status).toBe(400);
-    expect(refused.json.message).toContain('mode of Study AC cannot be set: its command template "{{ value if value==\\"off\\" else \\"on\\" }}" cannot be evaluated');
+    expect(refused.json.message).toContain(
+      'mode of Study AC cannot be set: its command template "{{ value if value==\\"off\\" else \\"on\\" }}" cannot be evaluated',
+    );
     expect((await set('bedroom', 'temperature', 20)).json.message).toBe('temperature of Bedroom is read-only');
   });
 
@@ -128,7 +169,11 @@ describe('devices announced with Home Assistant MQTT discovery', () => {
   });
 
   it('removes an entity with an empty config, a device-config component by its platform alone, a device with its last entity', async () => {
-    await devices.publishAsync(KITCHEN_DEVICE.topic, JSON.stringify({ ...KITCHEN_DEVICE.config, cmps: { ...KITCHEN_DEVICE.config.cmps, some_unique_id2: { p: 'sensor' } } }), { qos: 1, retain: true });
+    await devices.publishAsync(
+      KITCHEN_DEVICE.topic,
+      JSON.stringify({ ...KITCHEN_DEVICE.config, cmps: { ...KITCHEN_DEVICE.config.cmps, some_unique_id2: { p: 'sensor' } } }),
+      { qos: 1, retain: true },
+    );
     await waitFor(async () => !(await device('kitchen')).properties.humidity, 'the humidity component removed');
     expect(Object.keys((await device('kitchen')).properties).sort()).toEqual(['brightness', 'state', 'temperature']);
     await devices.publishAsync(MOTION.topic, '', { qos: 1, retain: true });
@@ -137,7 +182,12 @@ describe('devices announced with Home Assistant MQTT discovery', () => {
 
   it('tells a malformed config, unknown keys and a template beyond it once each, and loses nothing else', async () => {
     for (let i = 0; i < 2; i++) await devices.publishAsync('homeassistant/sensor/broken/config', '{"name": "Broken",', { qos: 1 });
-    for (let i = 0; i < 2; i++) await devices.publishAsync('homeassistant/sensor/odd/config', JSON.stringify({ name: 'Odd', stat_t: 'odd/state', bogus_key: 1, unique_id: 'odd1' }), { qos: 1 });
+    for (let i = 0; i < 2; i++)
+      await devices.publishAsync(
+        'homeassistant/sensor/odd/config',
+        JSON.stringify({ name: 'Odd', stat_t: 'odd/state', bogus_key: 1, unique_id: 'odd1' }),
+        { qos: 1 },
+      );
     await devices.publishAsync('odd/state', 'fine', { qos: 1 });
     await waitFor(async () => (await device('odd'))?.properties?.value?.value === 'fine', 'the odd sensor still read');
     expect(th.logs.filter((l) => l.includes('homeassistant/sensor/broken/config is not JSON'))).toHaveLength(1);

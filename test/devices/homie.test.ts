@@ -33,7 +33,10 @@ describe('Homie devices', () => {
     mkdirSync(join(dir, 'rules'));
     writeFileSync(join(dir, 'rules', 'hot.yaml'), RULE);
     th = await startTestHub({ dataDir: dir, rulesDir: join(dir, 'rules') });
-    car = await th.connect({ clientId: 'super-car', will: { topic: 'homie/super-car/$state', payload: Buffer.from('lost'), qos: 1, retain: true } });
+    car = await th.connect({
+      clientId: 'super-car',
+      will: { topic: 'homie/super-car/$state', payload: Buffer.from('lost'), qos: 1, retain: true },
+    });
     car.on('message', (topic, payload) => received.push({ topic, payload: payload.toString() }));
     await car.subscribeAsync(['homie/super-car/+/+/set', 'homie/5/super-car/+/+/set']);
     for (const [topic, payload] of SUPER_CAR_4) await pub(topic, payload);
@@ -50,7 +53,15 @@ describe('Homie devices', () => {
     await waitFor(async () => (await device('super_car'))?.status === 'online', 'the Homie 4 car ready');
     const d = await device('super_car');
     expect(d).toMatchObject({ name: 'Super car', source: 'homie' });
-    expect(d.properties.engine_temperature).toMatchObject({ value: 21.5, type: 'number', min: -20, max: 120, unit: '°C', settable: false, label: 'Engine temperature' });
+    expect(d.properties.engine_temperature).toMatchObject({
+      value: 21.5,
+      type: 'number',
+      min: -20,
+      max: 120,
+      unit: '°C',
+      settable: false,
+      label: 'Engine temperature',
+    });
     expect(d.properties.lights_power).toMatchObject({ value: false, type: 'boolean', settable: true });
     expect(d.properties.lights_intensity).toMatchObject({ type: 'number', min: 0, max: 100, step: 1, unit: '%', settable: true });
     expect(d.properties.lights_mode).toMatchObject({ type: 'enum', values: ['low', 'high', 'fog'], settable: true });
@@ -59,10 +70,13 @@ describe('Homie devices', () => {
 
   it('Homie 5: a device from its $description', async () => {
     await waitFor(async () => (await device('supercar_5'))?.properties?.engine_temperature?.value === 35.5, 'the Homie 5 car');
-    expect(await device('supercar_5')).toMatchObject({ status: 'online', properties: { lights_speed: { min: 0, max: 10, step: 2, settable: true } } });
+    expect(await device('supercar_5')).toMatchObject({
+      status: 'online',
+      properties: { lights_speed: { min: 0, max: 10, step: 2, settable: true } },
+    });
   });
 
-  it('drives rules and history; commands arrive on …/set in the datatype\'s payload', async () => {
+  it("drives rules and history; commands arrive on …/set in the datatype's payload", async () => {
     await pub('homie/super-car/engine/temperature', '104.5', false);
     await waitFor(() => sent('homie/super-car/lights/power/set').length === 1, 'the rule command');
     expect(sent('homie/super-car/lights/power/set')).toEqual(['true']);
@@ -90,7 +104,9 @@ describe('Homie devices', () => {
     for (let i = 0; i < 2; i++) await pub('homie/super-car/lights/mode', 'x'.repeat(100_000), false);
     await pub('homie/super-car/engine/temperature', '90', false);
     await waitFor(async () => (await device('super_car')).properties.engine_temperature.value === 90, 'the next value');
-    expect(th.logs.filter((l) => l.includes('homie/super-car/engine/temperature was not read: its datatype takes a float payload'))).toHaveLength(1);
+    expect(
+      th.logs.filter((l) => l.includes('homie/super-car/engine/temperature was not read: its datatype takes a float payload')),
+    ).toHaveLength(1);
     expect(th.logs.filter((l) => l.includes('homie/super-car/lights/mode sent 100000 bytes'))).toHaveLength(1);
   });
 });

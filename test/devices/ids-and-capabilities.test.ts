@@ -35,9 +35,24 @@ describe('capabilities of a device that says nothing of itself', () => {
     ['color', { r: 1 }, { type: 'json', settable: false }],
   ])('%s = %j', (property, value, expected) => expect(inferCapability(property, value, false)).toEqual(expected));
 
-  it('a binary reading is charted as 1/0 by its own on/off values; commands say on in the device\'s words', () => {
+  it("a binary reading is charted as 1/0 by its own on/off values; commands say on in the device's words", () => {
     const plug = { type: 'boolean' as const, on: 'ON', off: 'OFF', settable: true };
-    expect([historyNumber('ON', plug), historyNumber('OFF', plug), historyNumber('TOGGLE', plug), historyNumber(true), historyNumber(3.5)]).toEqual([1, 0, null, 1, 3.5]);
-    expect(['on', true, 1, 'ON', 'off', false, 0, 'TOGGLE'].map((v) => commandValue(plug, v))).toEqual(['ON', 'ON', 'ON', 'ON', 'OFF', 'OFF', 'OFF', 'TOGGLE']);
+    expect([
+      historyNumber('ON', plug),
+      historyNumber('OFF', plug),
+      historyNumber('TOGGLE', plug),
+      historyNumber(true),
+      historyNumber(3.5),
+    ]).toEqual([1, 0, null, 1, 3.5]);
+    expect(['on', true, 1, 'ON', 'off', false, 0, 'TOGGLE'].map((v) => commandValue(plug, v))).toEqual([
+      'ON',
+      'ON',
+      'ON',
+      'ON',
+      'OFF',
+      'OFF',
+      'OFF',
+      'TOGGLE',
+    ]);
   });
 });

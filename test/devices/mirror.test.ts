@@ -23,15 +23,21 @@ async function bridgeWithLamp(hub: TestHub): Promise<{ bridge: MqttClient; home:
   await bridge.publishAsync('zigbee2mqtt/bridge/state', 'online', { qos: 1, retain: true });
   await bridge.publishAsync('zigbee2mqtt/bridge/devices', JSON.stringify(bridgeDevices()), { qos: 1, retain: true });
   await bridge.publishAsync('zigbee2mqtt/kitchen/floor_light', '{"state":"OFF","brightness":10}', { qos: 1 });
-  await waitFor(() => hub.hub.registry.has('kitchen_floor_light') && hub.hub.registry.get('kitchen_floor_light').properties.brightness?.value === 10, 'the lamp state');
+  await waitFor(
+    () => hub.hub.registry.has('kitchen_floor_light') && hub.hub.registry.get('kitchen_floor_light').properties.brightness?.value === 10,
+    'the lamp state',
+  );
   return { bridge, home, commands };
 }
 
 describe('the mirror on home/<id>/…', () => {
-  it('publishes an adapter device\'s readings and status retained by default', async () => {
+  it("publishes an adapter device's readings and status retained by default", async () => {
     th = await startTestHub();
     const { home } = await bridgeWithLamp(th);
-    await waitFor(() => home.includes('home/kitchen_floor_light/brightness=10') && home.includes('home/kitchen_floor_light/status=online'), 'the mirrored state');
+    await waitFor(
+      () => home.includes('home/kitchen_floor_light/brightness=10') && home.includes('home/kitchen_floor_light/status=online'),
+      'the mirrored state',
+    );
   });
 
   it('is off with mirror: false, and the device still works through home/<id>/<property>/set', async () => {

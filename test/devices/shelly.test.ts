@@ -45,20 +45,27 @@ describe('Shelly devices', () => {
       subscribe: [`shellies/${PLUS}/#`, 'shellies/command', `${PLUS}/rpc`],
     });
     plus = await mqtt.connectAsync(th.mqttUrl, {
-      username: PLUS, password: res.json.password, reconnectPeriod: 0, will: { topic: `${PLUS}/online`, payload: Buffer.from('false'), qos: 1, retain: true },
+      username: PLUS,
+      password: res.json.password,
+      reconnectPeriod: 0,
+      will: { topic: `${PLUS}/online`, payload: Buffer.from('false'), qos: 1, retain: true },
     });
     let output = true;
     plus.on('message', (topic, payload) => {
       seen.push(`${topic} ${payload}`);
       // A Gen2 device answers on <src>/rpc and notifies the change on <id>/events/rpc (RPCChannels, Notifications).
       const req = JSON.parse(payload.toString());
-      const reply = req.method === 'Switch.Set'
-        ? { id: req.id, src: PLUS, dst: req.src, result: { was_on: output } }
-        : { id: req.id, src: PLUS, dst: req.src, error: { code: 404, message: `No handler for ${req.method}` } };
+      const reply =
+        req.method === 'Switch.Set'
+          ? { id: req.id, src: PLUS, dst: req.src, result: { was_on: output } }
+          : { id: req.id, src: PLUS, dst: req.src, error: { code: 404, message: `No handler for ${req.method}` } };
       void plus.publishAsync(`${req.src}/rpc`, JSON.stringify(reply));
       if (req.method === 'Switch.Set') {
         output = req.params.on;
-        void plus.publishAsync(`${PLUS}/events/rpc`, JSON.stringify({ ...NOTIFY_STATUS(PLUS), params: { ts: 1, 'switch:0': { id: 0, output } } }));
+        void plus.publishAsync(
+          `${PLUS}/events/rpc`,
+          JSON.stringify({ ...NOTIFY_STATUS(PLUS), params: { ts: 1, 'switch:0': { id: 0, output } } }),
+        );
       }
     });
     await plus.subscribeAsync(`${PLUS}/rpc`);
@@ -72,36 +79,52 @@ describe('Shelly devices', () => {
 
   it('Gen1 devices: announce, online, relay and roller topics, sensors with units', async () => {
     const roller = 'shellies/shellyswitch25-73CDE9';
-    await gen1.publishAsync('shellies/announce', JSON.stringify({ ...GEN1_ANNOUNCE, id: 'shellyswitch25-73CDE9', model: 'SHSW-25' }), { qos: 1 });
+    await gen1.publishAsync('shellies/announce', JSON.stringify({ ...GEN1_ANNOUNCE, id: 'shellyswitch25-73CDE9', model: 'SHSW-25' }), {
+      qos: 1,
+    });
     await gen1.publishAsync(`${roller}/online`, 'true', { qos: 1, retain: true });
     await gen1.publishAsync(`${roller}/roller/0`, 'stop', { qos: 1 });
     await gen1.publishAsync(`${roller}/roller/0/pos`, '80', { qos: 1 });
     await gen1.publishAsync('shellies/shellyht-C2A1B4/sensor/humidity', '48', { qos: 1 });
     await gen1.publishAsync('shellies/shellyht-C2A1B4/sensor/temperature', '21.5', { qos: 1 });
     await waitFor(async () => (await device('shellyht-c2a1b4'))?.properties?.temperature?.value === 21.5, 'the H&T reading');
-    expect((await device('shellyht-c2a1b4')).properties).toMatchObject({ temperature: { unit: '°C', deviceClass: 'temperature' }, humidity: { value: 48, unit: '%' } });
+    expect((await device('shellyht-c2a1b4')).properties).toMatchObject({
+      temperature: { unit: '°C', deviceClass: 'temperature' },
+      humidity: { value: 48, unit: '%' },
+    });
     const d = await device('shellyswitch25-73cde9');
     expect(d).toMatchObject({ source: 'shelly', model: 'SHSW-25', manufacturer: 'Shelly', status: 'online' });
-    expect(d.properties).toMatchObject({ roller_0: { value: 'stop', type: 'enum', settable: true }, roller_0_position: { value: 80, unit: '%', settable: true } });
+    expect(d.properties).toMatchObject({
+      roller_0: { value: 'stop', type: 'enum', settable: true },
+      roller_0_position: { value: 80, unit: '%', settable: true },
+    });
   });
 
   it('a Gen2 device from its status topic, with its meters', async () => {
     const d = await device(PLUS);
     expect(d).toMatchObject({ source: 'shelly', status: 'online' });
     expect(d.properties).toMatchObject({
-      switch_0: { value: false, type: 'boolean', settable: true }, switch_0_power: { value: 8.9, unit: 'W' }, switch_0_energy: { value: 6.532, unit: 'Wh' },
+      switch_0: { value: false, type: 'boolean', settable: true },
+      switch_0_power: { value: 8.9, unit: 'W' },
+      switch_0_energy: { value: 6.532, unit: 'Wh' },
       switch_0_temperature: { value: 23.5, unit: '°C' },
     });
   });
 
   it('a rule on the H&T turns the Gen2 switch on by JSON-RPC and the Gen1 roller by its command topic', async () => {
     await gen1.publishAsync('shellies/shellyht-C2A1B4/sensor/temperature', '26.2', { qos: 1 });
-    await waitFor(() => seen.some((s) => s.startsWith(`${PLUS}/rpc `)) && seen.includes('shellies/shellyswitch25-73CDE9/roller/0/command/pos 0'), 'both commands');
+    await waitFor(
+      () => seen.some((s) => s.startsWith(`${PLUS}/rpc `)) && seen.includes('shellies/shellyswitch25-73CDE9/roller/0/command/pos 0'),
+      'both commands',
+    );
     const request = JSON.parse(seen.find((s) => s.startsWith(`${PLUS}/rpc `))!.slice(PLUS.length + 5));
     expect(request).toEqual({ id: expect.any(Number), src: 'hearth-shelly', method: 'Switch.Set', params: { id: 0, on: true } });
     // Its NotifyStatus says it is on.
     await waitFor(async () => (await device(PLUS)).properties.switch_0.value === true, 'the switch on');
-    await waitFor(() => th.hub.history.readingsOf('shellyht-c2a1b4', 'temperature', 0, Date.now() + 1000).length === 2, 'temperature history');
+    await waitFor(
+      () => th.hub.history.readingsOf('shellyht-c2a1b4', 'temperature', 0, Date.now() + 1000).length === 2,
+      'temperature history',
+    );
   });
 
   it('tells a refusal in an RPC reply, a malformed status and a huge payload once each, and loses nothing else', async () => {

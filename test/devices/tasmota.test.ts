@@ -30,7 +30,10 @@ describe('a Tasmota device', () => {
   /** Connects as Tasmota does: its last will Offline on tele/<topic>/LWT, retained; Online once connected. */
   const connectPlug = async () => {
     const c = await mqtt.connectAsync(th.mqttUrl, {
-      username: 'kitchen-plug', password, reconnectPeriod: 0, will: { topic: 'tele/kitchen-plug/LWT', payload: Buffer.from('Offline'), qos: 1, retain: true },
+      username: 'kitchen-plug',
+      password,
+      reconnectPeriod: 0,
+      will: { topic: 'tele/kitchen-plug/LWT', payload: Buffer.from('Offline'), qos: 1, retain: true },
     });
     c.on('message', (topic, payload) => {
       commands.push(`${topic} ${payload}`);
@@ -68,7 +71,7 @@ describe('a Tasmota device', () => {
     expect(th.hub.registry.has('other-plug')).toBe(false);
   });
 
-  it('is announced by its LWT, described by its STATE and SENSOR, with units from Tasmota\'s fields', async () => {
+  it("is announced by its LWT, described by its STATE and SENSOR, with units from Tasmota's fields", async () => {
     await plug.publishAsync('tele/kitchen-plug/STATE', JSON.stringify(PLUG_STATE), { qos: 1 });
     await plug.publishAsync('tele/kitchen-plug/SENSOR', JSON.stringify({ ...POW_SENSOR, ...AM2301_SENSOR }), { qos: 1 });
     await waitFor(async () => (await device('kitchen-plug'))?.properties?.am2301_temperature?.value === 24.6, 'the sensor reading');
@@ -83,7 +86,9 @@ describe('a Tasmota device', () => {
   it('drives a rule whose command arrives as cmnd/<topic>/POWER, and its answer is the new state, with history', async () => {
     // The first SENSOR above crossed 2000 W: the rule turned the plug off in Tasmota's words.
     await waitFor(() => commands.includes('cmnd/kitchen-plug/POWER OFF'), 'the rule command');
-    await plug.publishAsync('tele/kitchen-plug/SENSOR', JSON.stringify({ ...POW_SENSOR, ENERGY: { ...POW_SENSOR.ENERGY, Power: 0 } }), { qos: 1 });
+    await plug.publishAsync('tele/kitchen-plug/SENSOR', JSON.stringify({ ...POW_SENSOR, ENERGY: { ...POW_SENSOR.ENERGY, Power: 0 } }), {
+      qos: 1,
+    });
     expect((await http(th, 'POST', '/api/devices/kitchen-plug/power/set', { value: true })).status).toBe(202);
     await waitFor(async () => (await device('kitchen-plug')).properties.power.value === 'ON', 'the plug on again');
     expect(commands).toContain('cmnd/kitchen-plug/POWER ON');
@@ -95,7 +100,9 @@ describe('a Tasmota device', () => {
   it('tells a malformed and a huge payload once each, and loses nothing else', async () => {
     for (let i = 0; i < 2; i++) await plug.publishAsync('tele/kitchen-plug/SENSOR', '{"AM2301":', { qos: 1 });
     for (let i = 0; i < 2; i++) await plug.publishAsync('tele/kitchen-plug/SENSOR', `{"X":"${'x'.repeat(20_000)}"}`, { qos: 1 });
-    await plug.publishAsync('tele/kitchen-plug/SENSOR', JSON.stringify({ ...AM2301_SENSOR, AM2301: { Temperature: 25.1, Humidity: 50 } }), { qos: 1 });
+    await plug.publishAsync('tele/kitchen-plug/SENSOR', JSON.stringify({ ...AM2301_SENSOR, AM2301: { Temperature: 25.1, Humidity: 50 } }), {
+      qos: 1,
+    });
     await waitFor(async () => (await device('kitchen-plug')).properties.am2301_temperature.value === 25.1, 'the next good reading');
     expect(th.logs.filter((l) => l.includes('tele/kitchen-plug/SENSOR is not a JSON object'))).toHaveLength(1);
     expect(th.logs.filter((l) => l.includes('tele/kitchen-plug/SENSOR sent 20008 bytes, more than tasmota takes'))).toHaveLength(1);

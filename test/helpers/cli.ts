@@ -49,7 +49,9 @@ export function startCliHub(env: Record<string, string>, args: string[] = [], no
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => child.on('exit', (code, signal) => r({ code, signal })));
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) =>
+      child.on('exit', (code, signal) => r({ code, signal })),
+    );
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`hub did not start:\n${out}`));

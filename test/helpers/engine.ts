@@ -45,7 +45,16 @@ export class MemoryTimerStore implements TimerStore {
 
 export async function startEngine(
   files: Record<string, string>,
-  options: { start?: Date | number; states?: Array<[string, unknown]>; location?: { latitude: number; longitude: number }; timerStore?: TimerStore; traceStore?: TraceStore; dir?: string; notify?: RuleEngineDeps['notify']; helperStore?: HelperStore } = {},
+  options: {
+    start?: Date | number;
+    states?: Array<[string, unknown]>;
+    location?: { latitude: number; longitude: number };
+    timerStore?: TimerStore;
+    traceStore?: TraceStore;
+    dir?: string;
+    notify?: RuleEngineDeps['notify'];
+    helperStore?: HelperStore;
+  } = {},
 ): Promise<EngineHarness> {
   const dir = options.dir ?? join(tempDir('hearth-rules-'), 'rules');
   mkdirSync(dir, { recursive: true });

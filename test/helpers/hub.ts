@@ -69,7 +69,13 @@ export async function startTestHub(options: StartOptions = {}): Promise<TestHub>
     logs: logger.lines,
     auth: 'Basic ' + Buffer.from(`admin:${ADMIN_PASSWORD}`).toString('base64'),
     async connect(opts = {}) {
-      const client = await mqtt.connectAsync(mqttUrl, { username: 'admin', password: ADMIN_PASSWORD, reconnectPeriod: 0, connectTimeout: 5000, ...opts });
+      const client = await mqtt.connectAsync(mqttUrl, {
+        username: 'admin',
+        password: ADMIN_PASSWORD,
+        reconnectPeriod: 0,
+        connectTimeout: 5000,
+        ...opts,
+      });
       clients.push(client);
       return client;
     },
@@ -90,7 +96,11 @@ export async function startTestHub(options: StartOptions = {}): Promise<TestHub>
  * Connects with `onMessage` listening before the CONNACK arrives. A persistent session's queued messages can come in
  * the same read as the CONNACK, before `await mqtt.connectAsync(…)` returns: a listener added after it misses them.
  */
-export function connectListening(url: string, options: IClientOptions, onMessage: (topic: string, payload: Buffer) => void): Promise<MqttClient> {
+export function connectListening(
+  url: string,
+  options: IClientOptions,
+  onMessage: (topic: string, payload: Buffer) => void,
+): Promise<MqttClient> {
   const client = mqtt.connect(url, options);
   client.on('message', onMessage);
   return new Promise((resolve, reject) => {
@@ -110,7 +120,8 @@ export async function waitFor<T>(check: () => T | Promise<T>, what = 'condition'
     } catch (err) {
       last = err;
     }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
     await new Promise((r) => setTimeout(r, 20));
   }
 }
@@ -119,7 +130,11 @@ export async function waitFor<T>(check: () => T | Promise<T>, what = 'condition'
  * Resolves with the next message on `topic`, subscribing too. The listener is in place at once; a caller that
  * publishes right after must first `await client.subscribeAsync(topic)` so the broker knows the subscription.
  */
-export function nextMessage(client: MqttClient, topic: string, timeoutMs = 5000): Promise<{ topic: string; payload: string; retain: boolean }> {
+export function nextMessage(
+  client: MqttClient,
+  topic: string,
+  timeoutMs = 5000,
+): Promise<{ topic: string; payload: string; retain: boolean }> {
   void client.subscribeAsync(topic, { qos: 1 }).catch(() => undefined);
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {

@@ -30,15 +30,30 @@ async function setup(channels: (url: string) => Record<string, object>, options:
   const logger = createMemoryLogger();
   const events = new EventBus(logger);
   const seen: Array<{ type: keyof HubEvents; payload: any }> = [];
-  for (const type of ['notify.failed', 'notify.suppressed', 'rule.error', 'notification.created'] as const) events.on(type, 'test', (payload) => seen.push({ type, payload }));
+  for (const type of ['notify.failed', 'notify.suppressed', 'rule.error', 'notification.created'] as const)
+    events.on(type, 'test', (payload) => seen.push({ type, payload }));
   const health = new Health(logger, events, () => clock.now());
   const traces = new MemoryTraceStore();
   const metrics = new Metrics();
   const config = Value.Default(NotifyConfigSchema, { channels: channels(server.url), ...options }) as NotifyConfig;
   const centre = new NotificationCentre(db, { events, now: () => clock.now() });
-  const notifier = new Notifier({ channels: buildChannels(config, { env: {}, centre }), queue: new DeliveryQueue(db), clock, logger, events, health, metrics, traces, retryForMs: config.retryForMinutes * 60_000 });
+  const notifier = new Notifier({
+    channels: buildChannels(config, { env: {}, centre }),
+    queue: new DeliveryQueue(db),
+    clock,
+    logger,
+    events,
+    health,
+    metrics,
+    traces,
+    retryForMs: config.retryForMinutes * 60_000,
+  });
   notifier.start();
-  cleanups.push(() => server.close(), () => db.close(), () => notifier.stop());
+  cleanups.push(
+    () => server.close(),
+    () => db.close(),
+    () => notifier.stop(),
+  );
   return { server, db, clock, notifier, health, traces, metrics, seen, centre, logs: logger.lines };
 }
 
@@ -51,7 +66,9 @@ describe('delivery', () => {
     t.server.answer(() => ({ status: 503, body: { error: 'maintenance' } }));
     const [first] = await t.notifier.notify(leak);
     expect(first!.status).toBe('retrying');
-    expect(first!.detail).toMatch(/^HTTP 503 from 127\.0\.0\.1:\d+: \{"error":"maintenance"\}; retrying in 15 s \(until 2026-06-01T09:00:00\.000Z\)$/);
+    expect(first!.detail).toMatch(
+      /^HTTP 503 from 127\.0\.0\.1:\d+: \{"error":"maintenance"\}; retrying in 15 s \(until 2026-06-01T09:00:00\.000Z\)$/,
+    );
     expect(t.db.prepare('SELECT count(*) AS n FROM notify_queue').get()).toEqual({ n: 1 });
     await t.clock.advance(14_000);
     expect(t.server.requests).toHaveLength(1);
@@ -61,7 +78,13 @@ describe('delivery', () => {
     await t.clock.advance(30_000);
     expect(t.server.requests).toHaveLength(3);
     // Three failures in a row: /healthz and the dashboard's banner say so.
-    expect(t.health.problems).toEqual([{ component: 'notify phone', message: expect.stringMatching(/^3 sends in a row failed; the latest: HTTP 503 from /), since: t.clock.now() }]);
+    expect(t.health.problems).toEqual([
+      {
+        component: 'notify phone',
+        message: expect.stringMatching(/^3 sends in a row failed; the latest: HTTP 503 from /),
+        since: t.clock.now(),
+      },
+    ]);
     expect(t.notifier.status()[0]).toMatchObject({ name: 'phone', state: 'failing', pending: 1, failed: 3, sent: 0 });
     t.server.answer(() => ({ status: 200, body: { id: 'late1' } }));
     await t.clock.advance(60_000);
@@ -84,11 +107,22 @@ describe('delivery', () => {
     expect(t.server.requests).toHaveLength(6);
     expect(t.db.prepare('SELECT count(*) AS n FROM notify_queue').get()).toEqual({ n: 0 });
     const [trace] = t.traces.list('leak-alarm');
-    expect(trace).toMatchObject({ ruleId: 'leak-alarm', outcome: 'error', error: expect.stringMatching(/^HTTP 502 from /), trigger: { kind: 'notify' } });
-    expect(trace!.reason).toMatch(/^notification "Water leak: Water under the kitchen sink" to phone given up after 6 attempts over 5 min: HTTP 502 from /);
+    expect(trace).toMatchObject({
+      ruleId: 'leak-alarm',
+      outcome: 'error',
+      error: expect.stringMatching(/^HTTP 502 from /),
+      trigger: { kind: 'notify' },
+    });
+    expect(trace!.reason).toMatch(
+      /^notification "Water leak: Water under the kitchen sink" to phone given up after 6 attempts over 5 min: HTTP 502 from /,
+    );
     expect(trace!.actions[0]).toMatchObject({ step: 'notify phone', result: 'given up after 6 attempt(s)' });
     expect(t.seen.find((e) => e.type === 'rule.error')!.payload).toMatchObject({ ruleId: 'leak-alarm', message: trace!.reason });
-    expect(t.seen.filter((e) => e.type === 'notify.failed').at(-1)!.payload).toMatchObject({ channel: 'phone', gaveUp: true, ruleId: 'leak-alarm' });
+    expect(t.seen.filter((e) => e.type === 'notify.failed').at(-1)!.payload).toMatchObject({
+      channel: 'phone',
+      gaveUp: true,
+      ruleId: 'leak-alarm',
+    });
     expect(t.metrics.value('hearth_notify_given_up_total', { channel: 'phone' })).toBe(1);
     expect(t.logs.some((l) => l.includes('ERROR') && l.includes('given up after 6 attempts'))).toBe(true);
   });
@@ -97,10 +131,23 @@ describe('delivery', () => {
     const t = await setup((url) => ({ phone: { type: 'ntfy', url, topic: 'alerts', maxPerMinute: 3 } }));
     const results = [];
     for (let i = 1; i <= 8; i++) {
-      results.push(...(await t.notifier.notify({ title: 'Motion', message: `Motion in the garden (${i})`, priority: i === 6 ? 'high' : 'low' }, ['phone'])));
+      results.push(
+        ...(await t.notifier.notify({ title: 'Motion', message: `Motion in the garden (${i})`, priority: i === 6 ? 'high' : 'low' }, [
+          'phone',
+        ])),
+      );
       await t.clock.advance(1_000);
     }
-    expect(results.map((r) => r.status)).toEqual(['delivered', 'delivered', 'delivered', 'suppressed', 'suppressed', 'suppressed', 'suppressed', 'suppressed']);
+    expect(results.map((r) => r.status)).toEqual([
+      'delivered',
+      'delivered',
+      'delivered',
+      'suppressed',
+      'suppressed',
+      'suppressed',
+      'suppressed',
+      'suppressed',
+    ]);
     expect(results[7]!.detail).toBe('held back by the rate limit of 3 a minute (5 so far; one summary follows)');
     expect(t.server.requests).toHaveLength(3);
     await t.clock.advance(60_000);
@@ -125,15 +172,28 @@ describe('delivery', () => {
     t.server.answer(() => ({ status: 200 }));
     await t.clock.advance(15_000);
     expect(t.server.requests.slice(2).map((r) => r.body.message)).toEqual(['Garage door closed']);
-    expect(t.logs.some((l) => l.includes('"Garage door open" to phone was not delivered yet and is replaced by a newer one with tag "garage"'))).toBe(true);
+    expect(
+      t.logs.some((l) => l.includes('"Garage door open" to phone was not delivered yet and is replaced by a newer one with tag "garage"')),
+    ).toBe(true);
   });
 
   it('the dashboard channel keeps a notification centre: unread count, newest first, a tag replaces, mark read', async () => {
     const t = await setup(() => ({}));
-    const [stored] = await t.notifier.notify({ title: 'Device offline', message: 'plug has been offline for 2 minutes', priority: 'normal', tag: 'offline-plug', ruleId: 'device-offline-alert' });
+    const [stored] = await t.notifier.notify({
+      title: 'Device offline',
+      message: 'plug has been offline for 2 minutes',
+      priority: 'normal',
+      tag: 'offline-plug',
+      ruleId: 'device-offline-alert',
+    });
     expect(stored).toEqual({ channel: 'dashboard', type: 'dashboard', status: 'delivered', detail: 'stored as notification 1 (1 unread)' });
     await t.notifier.notify({ message: 'Front door open', priority: 'high' });
-    await t.notifier.notify({ title: 'Device offline', message: 'plug has been offline for 5 minutes', priority: 'normal', tag: 'offline-plug' });
+    await t.notifier.notify({
+      title: 'Device offline',
+      message: 'plug has been offline for 5 minutes',
+      priority: 'normal',
+      tag: 'offline-plug',
+    });
     expect(t.centre.list().map((n) => n.message)).toEqual(['plug has been offline for 5 minutes', 'Front door open']);
     expect(t.centre.unread()).toBe(2);
     expect(t.centre.markRead([t.centre.list()[1]!.id])).toEqual({ changed: 1, unread: 1 });

@@ -25,7 +25,27 @@ interface Received {
 let certDir: string;
 beforeAll(() => {
   certDir = tempDir('hearth-smtp-');
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(certDir, 'key.pem'), '-out', join(certDir, 'cert.pem'), '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      join(certDir, 'key.pem'),
+      '-out',
+      join(certDir, 'cert.pem'),
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+    ],
+    { stdio: 'ignore' },
+  );
 });
 
 const servers: SMTPServer[] = [];
@@ -52,7 +72,13 @@ async function startSmtp(options: Partial<SMTPServerOptions> = {}): Promise<{ po
       let raw = '';
       stream.on('data', (d: Buffer) => (raw += d.toString()));
       stream.on('end', () => {
-        received.push({ from: (session.envelope.mailFrom as { address: string }).address, to: session.envelope.rcptTo.map((r) => r.address), user: session.user as string | undefined, secure: session.secure, raw });
+        received.push({
+          from: (session.envelope.mailFrom as { address: string }).address,
+          to: session.envelope.rcptTo.map((r) => r.address),
+          user: session.user as string | undefined,
+          secure: session.secure,
+          raw,
+        });
         callback();
       });
     },
@@ -67,21 +93,46 @@ async function startSmtp(options: Partial<SMTPServerOptions> = {}): Promise<{ po
 function emailNotifier(channel: object) {
   const passwordFile = join(certDir, 'smtp-password');
   writeFileSync(passwordFile, 'mail-password\n');
-  const config = Value.Default(NotifyConfigSchema, { channels: { mail: { type: 'email', host: '127.0.0.1', username: 'hearth', passwordFile, from: 'Hearth <hearth@home.example>', to: ['me@home.example', 'partner@home.example'], ca: join(certDir, 'cert.pem'), ...channel } } }) as NotifyConfig;
+  const config = Value.Default(NotifyConfigSchema, {
+    channels: {
+      mail: {
+        type: 'email',
+        host: '127.0.0.1',
+        username: 'hearth',
+        passwordFile,
+        from: 'Hearth <hearth@home.example>',
+        to: ['me@home.example', 'partner@home.example'],
+        ca: join(certDir, 'cert.pem'),
+        ...channel,
+      },
+    },
+  }) as NotifyConfig;
   const logger = createMemoryLogger();
-  return { notifier: new Notifier({ channels: buildChannels(config, { env: {} }), clock: new FakeClock(), logger, retryForMs: 3_600_000 }), logs: logger.lines };
+  return {
+    notifier: new Notifier({ channels: buildChannels(config, { env: {} }), clock: new FakeClock(), logger, retryForMs: 3_600_000 }),
+    logs: logger.lines,
+  };
 }
 
 describe('email', () => {
   it('sends over STARTTLS after logging in: the mailbox gets the title as subject and the message as text', async () => {
     const smtp = await startSmtp();
     const { notifier, logs } = emailNotifier({ port: smtp.port, security: 'starttls' });
-    const [result] = await notifier.notify({ title: 'Front door open', message: 'The front door has been open for 10 minutes', priority: 'urgent' });
+    const [result] = await notifier.notify({
+      title: 'Front door open',
+      message: 'The front door has been open for 10 minutes',
+      priority: 'urgent',
+    });
     expect(result).toMatchObject({ channel: 'mail', type: 'email', status: 'delivered' });
     expect(result!.detail).toMatch(new RegExp(`^accepted by 127\\.0\\.0\\.1:${smtp.port}: 250 OK`));
     expect(smtp.received).toHaveLength(1);
     const mail = smtp.received[0]!;
-    expect(mail).toMatchObject({ from: 'hearth@home.example', to: ['me@home.example', 'partner@home.example'], user: 'hearth', secure: true });
+    expect(mail).toMatchObject({
+      from: 'hearth@home.example',
+      to: ['me@home.example', 'partner@home.example'],
+      user: 'hearth',
+      secure: true,
+    });
     expect(mail.raw).toMatch(/^Subject: Front door open\r$/m);
     expect(mail.raw).toMatch(/^X-Priority: 1 \(Highest\)\r$/m);
     expect(mail.raw).toContain('The front door has been open for 10 minutes');
@@ -106,7 +157,9 @@ describe('email', () => {
     const { notifier } = emailNotifier({ port: smtp.port, passwordFile: wrong });
     const [login] = await notifier.notify({ message: 'x', priority: 'normal' });
     expect(login!.status).toBe('retrying');
-    expect(login!.detail).toMatch(new RegExp(`^127\\.0\\.0\\.1:${smtp.port} refused the login: 535 Invalid username or password; retrying in 15 s`));
+    expect(login!.detail).toMatch(
+      new RegExp(`^127\\.0\\.0\\.1:${smtp.port} refused the login: 535 Invalid username or password; retrying in 15 s`),
+    );
     await notifier.stop();
     const { notifier: second } = emailNotifier({ port: smtp.port, to: 'nobody@home.example' });
     const [mailbox] = await second.notify({ message: 'x', priority: 'normal' });

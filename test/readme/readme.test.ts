@@ -57,8 +57,16 @@ function sh(script: string, options: { cwd?: string; timeoutMs?: number; env?: R
 }
 
 /** A block left running, in its own process group so that Ctrl-C (`stop`) reaches everything it started. */
-function background(script: string, env: Record<string, string> = {}): ChildProcess & { output(): string; stop(signal?: NodeJS.Signals): void } {
-  const child = spawn('bash', ['-c', script], { cwd: ROOT, detached: true, env: { ...process.env, PATH: `${join(ROOT, 'bin')}:${process.env.PATH}`, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+function background(
+  script: string,
+  env: Record<string, string> = {},
+): ChildProcess & { output(): string; stop(signal?: NodeJS.Signals): void } {
+  const child = spawn('bash', ['-c', script], {
+    cwd: ROOT,
+    detached: true,
+    env: { ...process.env, PATH: `${join(ROOT, 'bin')}:${process.env.PATH}`, ...env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
@@ -107,21 +115,32 @@ function setUpReadmeBroker(): Promise<ReadmeBroker> {
     sh(broker.localize(setup.text).replace(/^systemctl restart mosquitto$/m, ''));
     const conf = /^```conf\n([\s\S]*?)^```/m.exec(README)![1]!;
     // The README's config, on this test's port and directory (and, as root in CI, without switching users).
-    const testConf = broker.localize(conf).replace(/^listener 1883$/m, `listener ${port} 127.0.0.1`) + `user ${userInfo().username}\npersistence true\npersistence_location ${dir}/\n`;
+    const testConf =
+      broker.localize(conf).replace(/^listener 1883$/m, `listener ${port} 127.0.0.1`) +
+      `user ${userInfo().username}\npersistence true\npersistence_location ${dir}/\n`;
     writeFileSync(join(dir, 'mosquitto.conf'), testConf);
     brokerProcess = spawn(MOSQUITTO, ['-c', join(dir, 'mosquitto.conf')], { stdio: 'ignore' });
-    await waitFor(async () => {
-      const c = await mqtt.connectAsync(broker.url, { username: 'hearth', password: passwords.hearth, reconnectPeriod: 0, connectTimeout: 500 }).catch(() => undefined);
-      await c?.endAsync();
-      return Boolean(c);
-    }, 'the README\'s Mosquitto', 10_000);
+    await waitFor(
+      async () => {
+        const c = await mqtt
+          .connectAsync(broker.url, { username: 'hearth', password: passwords.hearth, reconnectPeriod: 0, connectTimeout: 500 })
+          .catch(() => undefined);
+        await c?.endAsync();
+        return Boolean(c);
+      },
+      "the README's Mosquitto",
+      10_000,
+    );
     return broker;
   })();
   return readmeBroker;
 }
 
 const api = (path: string, init: RequestInit = {}) =>
-  fetch(`http://127.0.0.1:${ctx.hub.httpPort}${path}`, { ...init, headers: { authorization: 'Basic ' + Buffer.from(`admin:${ADMIN}`).toString('base64'), ...init.headers } });
+  fetch(`http://127.0.0.1:${ctx.hub.httpPort}${path}`, {
+    ...init,
+    headers: { authorization: 'Basic ' + Buffer.from(`admin:${ADMIN}`).toString('base64'), ...init.headers },
+  });
 
 /** How each block is checked, found by a piece of its text. */
 const CHECKS: Array<{ has: string; check?: (block: Block) => Promise<void> | void; skip?: string }> = [
@@ -129,7 +148,13 @@ const CHECKS: Array<{ has: string; check?: (block: Block) => Promise<void> | voi
     has: 'npm install && npm start',
     // `npm test` is the command running this test; `npm install && npm start` runs here as written.
     check: async () => {
-      const start = background('npm install --no-audit --no-fund && npm start', { HEARTH_DATA_DIR: tempDir(), HEARTH_RULES_DIR: join(ROOT, 'rules'), HEARTH_MQTT_PORT: '0', HEARTH_HTTP_PORT: '0', HEARTH_HOST: '127.0.0.1' });
+      const start = background('npm install --no-audit --no-fund && npm start', {
+        HEARTH_DATA_DIR: tempDir(),
+        HEARTH_RULES_DIR: join(ROOT, 'rules'),
+        HEARTH_MQTT_PORT: '0',
+        HEARTH_HTTP_PORT: '0',
+        HEARTH_HOST: '127.0.0.1',
+      });
       try {
         await waitFor(() => /Hearth is running: MQTT port \d+, HTTP port \d+/.test(start.output()), '`npm start` to run the hub', 90_000);
         expect(start.output()).toMatch(/Created user "admin" with password: \S+/);
@@ -157,16 +182,28 @@ const CHECKS: Array<{ has: string; check?: (block: Block) => Promise<void> | voi
         const [pub, sub] = ctx.localize(next.text).trim().split('\n');
         sh(pub!);
         const commands = background(sub!);
-        await waitFor(async () => (await (await api('/api/devices/kitchen')).json()).properties?.temperature?.value === 21.5, 'the reading', 10_000);
+        await waitFor(
+          async () => (await (await api('/api/devices/kitchen')).json()).properties?.temperature?.value === 21.5,
+          'the reading',
+          10_000,
+        );
         await new Promise((r) => setTimeout(r, 300)); // mosquitto_sub's SUBSCRIBE reaches the hub
-        await api('/api/devices/kitchen/light/set', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ value: 'on' }) });
+        await api('/api/devices/kitchen/light/set', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ value: 'on' }),
+        });
         await waitFor(() => commands.output().includes('home/kitchen/light/set on'), 'the command at mosquitto_sub', 10_000);
         commands.stop();
         expect((await (await api('/api/devices/kitchen')).json()).status).toBe('online');
       } finally {
         device.stop();
       }
-      await waitFor(async () => (await (await api('/api/devices/kitchen')).json()).status === 'offline', 'kitchen offline after Ctrl-C', 10_000);
+      await waitFor(
+        async () => (await (await api('/api/devices/kitchen')).json()).status === 'offline',
+        'kitchen offline after Ctrl-C',
+        10_000,
+      );
     },
   },
   { has: '-t home/kitchen/temperature -m 21.5', skip: 'run by the check of the device connection block above, while it is open' },
@@ -180,8 +217,16 @@ const CHECKS: Array<{ has: string; check?: (block: Block) => Promise<void> | voi
       const password = /password: (\S+)/.exec(pantry.stdout)![1]!;
       const device = background(`node ${file}`, { KITCHEN_PASSWORD: password });
       try {
-        await waitFor(async () => (await (await api('/api/devices/pantry')).json()).status === 'online', 'the mqtt.js device online', 10_000);
-        await api('/api/devices/pantry/fan/set', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ value: 'on' }) });
+        await waitFor(
+          async () => (await (await api('/api/devices/pantry')).json()).status === 'online',
+          'the mqtt.js device online',
+          10_000,
+        );
+        await api('/api/devices/pantry/fan/set', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ value: 'on' }),
+        });
         await waitFor(() => device.output().includes('command home/pantry/fan/set on'), 'the command printed', 10_000);
       } finally {
         device.stop('SIGKILL');
@@ -202,9 +247,16 @@ const CHECKS: Array<{ has: string; check?: (block: Block) => Promise<void> | voi
   {
     has: 'curl -N -H "Authorization: Bearer $TOKEN"',
     check: (block) => {
-      const login = commandBlocks(README).find((b) => b.text.includes('TOKEN=$(curl -s -X POST'))!.text.split('\n').slice(0, 2).join('\n');
+      const login = commandBlocks(README)
+        .find((b) => b.text.includes('TOKEN=$(curl -s -X POST'))!
+        .text.split('\n')
+        .slice(0, 2)
+        .join('\n');
       // It streams until Ctrl-C: two seconds of it.
-      const result = spawnSync('bash', ['-c', `${ctx.localize(login)}\ntimeout 2 ${ctx.localize(block.text)}`], { encoding: 'utf8', timeout: 20_000 });
+      const result = spawnSync('bash', ['-c', `${ctx.localize(login)}\ntimeout 2 ${ctx.localize(block.text)}`], {
+        encoding: 'utf8',
+        timeout: 20_000,
+      });
       expect(result.stdout).toContain(': connected');
     },
   },
@@ -213,12 +265,27 @@ const CHECKS: Array<{ has: string; check?: (block: Block) => Promise<void> | voi
     // "With the shipped examples loaded": they are copied into the hub's rules dir, which it reloads.
     check: async (block) => {
       const rulesDir = join(ctx.dataDir, 'rules');
-      for (const f of readdirSync(join(ROOT, 'rules')).filter((f) => /\.ya?ml$/.test(f) && !f.includes('.test.'))) copyFileSync(join(ROOT, 'rules', f), join(rulesDir, f));
-      await waitFor(async () => (await (await api('/api/helpers')).json()).some?.((x: { id: string }) => x.id === 'vacation'), 'the shipped examples loaded', 10_000);
+      for (const f of readdirSync(join(ROOT, 'rules')).filter((f) => /\.ya?ml$/.test(f) && !f.includes('.test.')))
+        copyFileSync(join(ROOT, 'rules', f), join(rulesDir, f));
+      await waitFor(
+        async () => (await (await api('/api/helpers')).json()).some?.((x: { id: string }) => x.id === 'vacation'),
+        'the shipped examples loaded',
+        10_000,
+      );
       const { stdout } = sh(ctx.localize(block.text));
       // What the README says each line answers.
-      expect(stdout).toBe(block.text.split('\n').filter((l) => l.startsWith('# ')).map((l) => l.slice(2)).join('\n') + '\n');
-      await waitFor(async () => (await (await api('/api/helpers/vacation')).json()).value === 'on', 'vacation mode on through mosquitto_pub', 10_000);
+      expect(stdout).toBe(
+        block.text
+          .split('\n')
+          .filter((l) => l.startsWith('# '))
+          .map((l) => l.slice(2))
+          .join('\n') + '\n',
+      );
+      await waitFor(
+        async () => (await (await api('/api/helpers/vacation')).json()).value === 'on',
+        'vacation mode on through mosquitto_pub',
+        10_000,
+      );
     },
   },
   {
@@ -264,22 +331,39 @@ const CHECKS: Array<{ has: string; check?: (block: Block) => Promise<void> | voi
       expect(devices.filter((d: any) => d.source === 'zigbee2mqtt').map((d: any) => d.id)).toContain('sim_thermometer_1');
     },
   },
-  { has: 'hearth simulate --adapter zigbee2mqtt', skip: 'run by the check of `hearth device add zigbee2mqtt --adapter zigbee2mqtt` above, with its password' },
+  {
+    has: 'hearth simulate --adapter zigbee2mqtt',
+    skip: 'run by the check of `hearth device add zigbee2mqtt --adapter zigbee2mqtt` above, with its password',
+  },
   {
     has: 'homeassistant/binary_sensor/garden/config',
     check: async (block) => {
       sh(ctx.localize(block.text));
-      await waitFor(async () => (await (await api('/api/devices/garden')).json()).properties?.motion?.value === 'ON', 'the garden motion sensor', 10_000);
+      await waitFor(
+        async () => (await (await api('/api/devices/garden')).json()).properties?.motion?.value === 'ON',
+        'the garden motion sensor',
+        10_000,
+      );
       const garden = await (await api('/api/devices/garden')).json();
-      expect(garden).toMatchObject({ name: 'Garden', source: 'homeassistant', properties: { motion: { type: 'boolean', deviceClass: 'motion' } } });
+      expect(garden).toMatchObject({
+        name: 'Garden',
+        source: 'homeassistant',
+        properties: { motion: { type: 'boolean', deviceClass: 'motion' } },
+      });
     },
   },
   { has: 'sudo apt install', skip: 'installs system packages on a Pi; .ci/run installs what the tests need the same way' },
   // The Pi's own commands (root, systemd, an arm64 machine) run in the release checks of .ci/run instead: the arm64
   // bundle under qemu (npm run test:arm64), install.sh, an upgrade and a rollback into a staging root (test:install).
-  { has: 'tar xzf hearth-0.1.0-linux-arm64.tar.gz', skip: 'a Pi install: npm run test:install runs install.sh on the x64 bundle into a staging root' },
+  {
+    has: 'tar xzf hearth-0.1.0-linux-arm64.tar.gz',
+    skip: 'a Pi install: npm run test:install runs install.sh on the x64 bundle into a staging root',
+  },
   { has: 'tar xzf hearth-0.2.0-linux-arm64.tar.gz', skip: 'a Pi upgrade and rollback: npm run test:install does both into a staging root' },
-  { has: "journalctl -u hearth -o cat | grep 'Created user", skip: "reads systemd's journal on an installed Pi; there is no journal here (test/cli/start-up.test.ts checks the line the hub prints)" },
+  {
+    has: "journalctl -u hearth -o cat | grep 'Created user",
+    skip: "reads systemd's journal on an installed Pi; there is no journal here (test/cli/start-up.test.ts checks the line the hub prints)",
+  },
   { has: 'sudo -u hearth /opt/hearth/bin/hearth', skip: 'the CLI on an installed Pi; the same commands run against the checkout above' },
   {
     has: 'mosquitto_passwd -b passwd hearth',
@@ -300,16 +384,37 @@ const CHECKS: Array<{ has: string; check?: (block: Block) => Promise<void> | voi
     has: 'export HEARTH_MQTT_URL=mqtt://broker.local:1883',
     check: async (block) => {
       const broker = await setUpReadmeBroker();
-      const hub = background(broker.localize(block.text), { HEARTH_DATA_DIR: tempDir(), HEARTH_RULES_DIR: join(ROOT, 'rules'), HEARTH_HTTP_PORT: '0', HEARTH_HOST: '127.0.0.1', HEARTH_ADMIN_PASSWORD: ADMIN });
+      const hub = background(broker.localize(block.text), {
+        HEARTH_DATA_DIR: tempDir(),
+        HEARTH_RULES_DIR: join(ROOT, 'rules'),
+        HEARTH_HTTP_PORT: '0',
+        HEARTH_HOST: '127.0.0.1',
+        HEARTH_ADMIN_PASSWORD: ADMIN,
+      });
       try {
-        const running = await waitFor(() => new RegExp(`Hearth is running: MQTT on the broker ${broker.url} \\(no MQTT listener here\\), HTTP port (\\d+)`).exec(hub.output()), 'the hub on Mosquitto', 60_000);
+        const running = await waitFor(
+          () =>
+            new RegExp(`Hearth is running: MQTT on the broker ${broker.url} \\(no MQTT listener here\\), HTTP port (\\d+)`).exec(
+              hub.output(),
+            ),
+          'the hub on Mosquitto',
+          60_000,
+        );
         // A reading published on Mosquitto (here by Home Assistant's login) is in Hearth's registry.
-        const ha = await mqtt.connectAsync(broker.url, { username: 'homeassistant', password: broker.passwords.homeassistant, protocolVersion: 5 });
+        const ha = await mqtt.connectAsync(broker.url, {
+          username: 'homeassistant',
+          password: broker.passwords.homeassistant,
+          protocolVersion: 5,
+        });
         await ha.publishAsync('home/readme_porch/temperature', '12.5', { qos: 1, retain: true });
         await ha.endAsync();
         const device = `http://127.0.0.1:${running[1]}/api/devices/readme_porch`;
         const auth = { authorization: 'Basic ' + Buffer.from(`admin:${ADMIN}`).toString('base64') };
-        await waitFor(async () => (await (await fetch(device, { headers: auth })).json()).properties?.temperature?.value === 12.5, 'the reading through Mosquitto', 10_000);
+        await waitFor(
+          async () => (await (await fetch(device, { headers: auth })).json()).properties?.temperature?.value === 12.5,
+          'the reading through Mosquitto',
+          10_000,
+        );
       } finally {
         hub.stop();
       }
@@ -320,10 +425,16 @@ const CHECKS: Array<{ has: string; check?: (block: Block) => Promise<void> | voi
     // In the shell where the block above exported the broker's settings.
     check: async (block) => {
       const broker = await setUpReadmeBroker();
-      const env = { HEARTH_MQTT_URL: broker.url, HEARTH_MQTT_USERNAME: 'hearth', HEARTH_MQTT_PASSWORD: broker.passwords.hearth, HEARTH_DATA_DIR: tempDir() };
+      const env = {
+        HEARTH_MQTT_URL: broker.url,
+        HEARTH_MQTT_USERNAME: 'hearth',
+        HEARTH_MQTT_PASSWORD: broker.passwords.hearth,
+        HEARTH_DATA_DIR: tempDir(),
+      };
       const { stdout } = sh(block.text, { env });
       expect(stdout).toMatch(/sudo mosquitto_passwd -b \/etc\/mosquitto\/passwd garage '\S+'/);
-      for (const line of ['user garage', 'topic write home/garage/#', 'topic read home/garage/+/set', 'topic read home/garage/status']) expect(stdout).toContain(`  ${line}\n`);
+      for (const line of ['user garage', 'topic write home/garage/#', 'topic read home/garage/+/set', 'topic read home/garage/status'])
+        expect(stdout).toContain(`  ${line}\n`);
       expect(stdout).toContain('sudo systemctl reload mosquitto');
     },
   },

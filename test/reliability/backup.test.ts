@@ -19,8 +19,16 @@ afterEach(async () => {
 });
 
 const historyRows = (t: TestHub) => (t.hub.db.prepare('SELECT count(*) AS n FROM history').get() as { n: number }).n;
-const deviceIds = (t: TestHub) => t.hub.registry.list().map((d) => d.id).sort();
-const ruleStates = (t: TestHub) => t.hub.ruleDirectory.list().map((r) => `${r.id}:${r.status}`).sort();
+const deviceIds = (t: TestHub) =>
+  t.hub.registry
+    .list()
+    .map((d) => d.id)
+    .sort();
+const ruleStates = (t: TestHub) =>
+  t.hub.ruleDirectory
+    .list()
+    .map((r) => `${r.id}:${r.status}`)
+    .sort();
 
 /** Publishers writing readings (and now and then a new device) until stopped. */
 function writeLoad(clients: MqttClient[]) {
@@ -33,14 +41,19 @@ function writeLoad(clients: MqttClient[]) {
       if (n % 50 === 0) await c.publishAsync(`home/new-${n}/power`, 'on', { qos: 1 });
     }
   });
-  return { stop: async () => {
+  return {
+    stop: async () => {
       running = false;
       await Promise.all(loops);
-    }, count: () => n };
+    },
+    count: () => n,
+  };
 }
 
 describe('backup and restore', () => {
-  it('a backup made by `hearth backup` under write load restores into a working hub with the same devices, rules and history', { timeout: 90_000 }, async () => {
+  it('a backup made by `hearth backup` under write load restores into a working hub with the same devices, rules and history', {
+    timeout: 90_000,
+  }, async () => {
     const rulesDir = join(tempDir(), 'rules');
     cpSync(EXAMPLE_RULES, rulesDir, { recursive: true });
     th = await startTestHub({ rulesDir });
@@ -56,7 +69,11 @@ describe('backup and restore', () => {
     const file = join(tempDir(), 'hearth.tar.gz');
     const res = await runCli(['backup', file], { HEARTH_DATA_DIR: th.dataDir, HEARTH_RULES_DIR: rulesDir });
     expect(res.code, res.stderr).toBe(0);
-    expect(res.stdout).toMatch(new RegExp(`^Backup written to .*hearth\\.tar\\.gz \\([\\d.]+ (KiB|MiB)\\): \\d+ devices, \\d+ history rows, 2 users, ${readdirSync(EXAMPLE_RULES).length} rule files, broker state`));
+    expect(res.stdout).toMatch(
+      new RegExp(
+        `^Backup written to .*hearth\\.tar\\.gz \\([\\d.]+ (KiB|MiB)\\): \\d+ devices, \\d+ history rows, 2 users, ${readdirSync(EXAMPLE_RULES).length} rule files, broker state`,
+      ),
+    );
     th.hub.writes.flush();
     const after = { devices: deviceIds(th), history: historyRows(th) };
     const sentDuringBackup = load.count();
@@ -87,7 +104,9 @@ describe('backup and restore', () => {
     // The broker's state came along: the retained firmware version is delivered to a new subscriber.
     const reader = await th.connect();
     expect((await nextMessage(reader, 'home/boiler/firmware')).payload).toBe('2.1.0');
-    console.log(`backup of ${before.history}..${after.history} history rows (${sentDuringBackup} readings sent meanwhile) restored with ${history}`);
+    console.log(
+      `backup of ${before.history}..${after.history} history rows (${sentDuringBackup} readings sent meanwhile) restored with ${history}`,
+    );
   });
 
   it('refuses to restore over a running hub, or a file that is not a backup, and changes nothing', { timeout: 60_000 }, async () => {
@@ -122,7 +141,10 @@ describe('backup and restore', () => {
       return create({ gzip: true, file, cwd: inside, preservePaths: true }, entries).then(() => file);
     };
     const attempts = [
-      { file: await evil('climb.tar.gz', ['manifest.json', `../${basename(outside)}`]), says: `unexpected entry "../${basename(outside)}"` },
+      {
+        file: await evil('climb.tar.gz', ['manifest.json', `../${basename(outside)}`]),
+        says: `unexpected entry "../${basename(outside)}"`,
+      },
       { file: await evil('absolute.tar.gz', ['manifest.json', outside]), says: `unexpected entry "${outside}"` },
       { file: await evil('link.tar.gz', ['manifest.json', 'rules']), says: 'entry "rules" is not a regular file' },
     ];
@@ -149,12 +171,24 @@ describe('the daily backup', () => {
     const clock = new FakeClock(new Date(2026, 10, 20, 3, 0, 0));
     th = await startTestHub({ clock, overrides: { 'backup.at': '03:30', 'backup.keep': 2, 'log.level': 'info' } });
     const dir = join(th.dataDir, 'backups');
-    const files = () => (existsSync(dir) ? readdirSync(dir).filter((n) => n.endsWith('.tar.gz')).sort() : []);
+    const files = () =>
+      existsSync(dir)
+        ? readdirSync(dir)
+            .filter((n) => n.endsWith('.tar.gz'))
+            .sort()
+        : [];
     await clock.advance(29 * 60_000);
     expect(files()).toEqual([]);
     for (let day = 0; day < 3; day++) {
       await clock.advance(day === 0 ? 60_000 : 86_400_000);
-      await waitFor(() => files().length === Math.min(day + 1, 2) && files().at(-1)!.startsWith(`hearth-backup-202611${20 + day}-0330`), `backup of day ${day + 1}`);
+      await waitFor(
+        () =>
+          files().length === Math.min(day + 1, 2) &&
+          files()
+            .at(-1)!
+            .startsWith(`hearth-backup-202611${20 + day}-0330`),
+        `backup of day ${day + 1}`,
+      );
     }
     expect(files()).toEqual(['hearth-backup-20261121-033000.tar.gz', 'hearth-backup-20261122-033000.tar.gz']);
     expect(th.logs.some((l) => l.includes('daily backup written to') && l.includes('deleted 1 older one'))).toBe(true);

@@ -51,7 +51,10 @@ async function describeStuck(httpPort: number): Promise<string> {
     const key = `${exitOf(Number(d.id.slice('storm-'.length)))}/${d.status}`;
     byExit[key] = (byExit[key] ?? 0) + 1;
   }
-  return `${stuck.length} of ${storm.length} storm devices not offline ${JSON.stringify(byExit)}, e.g. ${stuck.slice(0, 8).map((d) => d.id).join(', ')}`;
+  return `${stuck.length} of ${storm.length} storm devices not offline ${JSON.stringify(byExit)}, e.g. ${stuck
+    .slice(0, 8)
+    .map((d) => d.id)
+    .join(', ')}`;
 }
 
 /**
@@ -78,7 +81,17 @@ function stormClient(port: number, i: number, round: number): Promise<void> {
     };
     const timer = setTimeout(() => finish(new Error(`no progress within ${CLIENT_TIMEOUT_MS} ms`)), CLIENT_TIMEOUT_MS);
     const publish = (messageId: number, property: string, payload: string, retain: boolean) =>
-      socket.write(mqttPacket.generate({ cmd: 'publish', topic: `home/${id}/${property}`, payload: Buffer.from(payload), qos: 1, messageId, retain, dup: false }));
+      socket.write(
+        mqttPacket.generate({
+          cmd: 'publish',
+          topic: `home/${id}/${property}`,
+          payload: Buffer.from(payload),
+          qos: 1,
+          messageId,
+          retain,
+          dup: false,
+        }),
+      );
     const afterAcks = (ids: number[], then: () => void) => {
       waitingFor = { ids, then };
       check();
@@ -159,7 +172,9 @@ async function stormRound(port: number, round: number): Promise<string[]> {
   return failures;
 }
 
-it('2,000 clients connecting and disconnecting for several rounds leave no leak, no open connection and no device online', { timeout: 120_000 }, async () => {
+it('2,000 clients connecting and disconnecting for several rounds leave no leak, no open connection and no device online', {
+  timeout: 120_000,
+}, async () => {
   const dir = tempDir('hearth-storm-');
   const configFile = join(dir, 'hearth.yaml');
   // The defaults allow 2,000 connections in all and 100 per address: the whole storm comes from 127.0.0.1.
@@ -179,7 +194,11 @@ it('2,000 clients connecting and disconnecting for several rounds leave no leak,
       const failures = await stormRound(mqttPort, round);
       expect(failures.slice(0, 10), `${failures.length} storm client(s) failed in round ${round}`).toEqual([]);
       expect(child.exitCode, 'the hub is still running').toBeNull();
-      await waitFor(async () => (await gauge(httpPort, 'hearth_mqtt_clients_connected')) === 0, `no MQTT client connected after round ${round}`, 10_000);
+      await waitFor(
+        async () => (await gauge(httpPort, 'hearth_mqtt_clients_connected')) === 0,
+        `no MQTT client connected after round ${round}`,
+        10_000,
+      );
       // Every client has gone, so every storm device must turn offline (a stuck one is recorded, and the rounds go on
       // so the memory figures are still measured; the final check below fails the test).
       const allOffline = await waitFor(async () => (await gauge(httpPort, 'hearth_devices_online')) === 0, 'no device online', 5_000).then(
@@ -199,15 +218,27 @@ it('2,000 clients connecting and disconnecting for several rounds leave no leak,
     // would add 6 MB of heap over the 6,000 later connections. RSS gets more room: malloc and V8 return pages lazily.
     const [first, ...later] = memory;
     const last = later.at(-1)!;
-    console.log(`after each round, collected: heap ${memory.map((m) => mb(m.heapUsed)).join(', ')}; RSS ${memory.map((m) => mb(m.rss)).join(', ')}`);
-    expect(last.heapUsed - first!.heapUsed, `heap retained grew from ${mb(first!.heapUsed)} to ${mb(last.heapUsed)}`).toBeLessThan(5 * 1024 * 1024);
-    expect(last.rss, `RSS grew from ${mb(first!.rss)} to ${mb(last.rss)}`).toBeLessThan(Math.max(first!.rss + 40 * 1024 * 1024, first!.rss * 1.3));
+    console.log(
+      `after each round, collected: heap ${memory.map((m) => mb(m.heapUsed)).join(', ')}; RSS ${memory.map((m) => mb(m.rss)).join(', ')}`,
+    );
+    expect(last.heapUsed - first!.heapUsed, `heap retained grew from ${mb(first!.heapUsed)} to ${mb(last.heapUsed)}`).toBeLessThan(
+      5 * 1024 * 1024,
+    );
+    expect(last.rss, `RSS grew from ${mb(first!.rss)} to ${mb(last.rss)}`).toBeLessThan(
+      Math.max(first!.rss + 40 * 1024 * 1024, first!.rss * 1.3),
+    );
 
     // Connections: none open.
     expect(await gauge(httpPort, 'hearth_mqtt_clients_connected')).toBe(0);
 
     // And an ordinary client is still served: connect, subscribe, publish at QoS 1, receive it.
-    const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${mqttPort}`, { clientId: 'after-storm', username: 'admin', password: ADMIN_PASSWORD, reconnectPeriod: 0, connectTimeout: 5000 });
+    const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${mqttPort}`, {
+      clientId: 'after-storm',
+      username: 'admin',
+      password: ADMIN_PASSWORD,
+      reconnectPeriod: 0,
+      connectTimeout: 5000,
+    });
     try {
       await client.subscribeAsync('home/after-storm/echo', { qos: 1 });
       const got = new Promise<string>((resolve) => client.on('message', (_t, p) => resolve(p.toString())));

@@ -17,7 +17,11 @@ afterEach(async () => {
 });
 
 const historyCount = (db: Database, device: string, property: string) =>
-  (db.prepare('SELECT count(*) AS n FROM history h JOIN history_series s ON s.id = h.series_id WHERE s.device_id = ? AND s.property = ?').get(device, property) as { n: number }).n;
+  (
+    db
+      .prepare('SELECT count(*) AS n FROM history h JOIN history_series s ON s.id = h.series_id WHERE s.device_id = ? AND s.property = ?')
+      .get(device, property) as { n: number }
+  ).n;
 
 async function health(t: TestHub) {
   const res = await http(t, 'GET', '/healthz', undefined, null);
@@ -40,7 +44,9 @@ const cases = [
 ];
 
 describe.each(cases)('the disk $name', ({ name, words, fail, heal }) => {
-  it('is reported, messages keep flowing, nothing written meanwhile is lost, and the hub recovers by itself', { timeout: 60_000 }, async () => {
+  it('is reported, messages keep flowing, nothing written meanwhile is lost, and the hub recovers by itself', {
+    timeout: 60_000,
+  }, async () => {
     th = await startTestHub({ overrides: { 'log.level': 'info' } });
     const watcher = await th.connect({ clientId: 'watcher' });
     const seen: string[] = [];
@@ -87,10 +93,14 @@ describe.each(cases)('the disk $name', ({ name, words, fail, heal }) => {
     for (const db of [th.hub.db, th.hub.persistence.database]) heal(db);
     // The write queue retries by itself; the broker's persistence recovers on its next write.
     await meter.publishAsync('home/meter/label-after', 'back', { qos: 1, retain: true });
-    await waitFor(async () => {
-      await meter.publishAsync('home/meter/ping', String(Date.now()), { qos: 1, retain: true });
-      return (await health(th!)).body.status === 'ok';
-    }, 'healthz ok again', 15_000);
+    await waitFor(
+      async () => {
+        await meter.publishAsync('home/meter/ping', String(Date.now()), { qos: 1, retain: true });
+        return (await health(th!)).body.status === 'ok';
+      },
+      'healthz ok again',
+      15_000,
+    );
     expect(th.logs.some((l) => l.includes('database recovered after'))).toBe(true);
     th.hub.writes.flush();
     expect(historyCount(th.hub.db, 'meter', 'power')).toBe(N + 1);

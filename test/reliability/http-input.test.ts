@@ -16,12 +16,21 @@ afterAll(() => th.stop(true));
 function raw(method: string, path: string, body?: string, contentType = 'application/json'): Promise<{ status: number; text: string }> {
   const url = new URL(th.httpUrl);
   return new Promise((resolve, reject) => {
-    const req = request({ host: url.hostname, port: url.port, method, path, headers: { authorization: th.auth, ...(body !== undefined ? { 'content-type': contentType } : {}) } }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (d) => (text += d));
-      res.on('end', () => resolve({ status: res.statusCode!, text }));
-    });
+    const req = request(
+      {
+        host: url.hostname,
+        port: url.port,
+        method,
+        path,
+        headers: { authorization: th.auth, ...(body !== undefined ? { 'content-type': contentType } : {}) },
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (d) => (text += d));
+        res.on('end', () => resolve({ status: res.statusCode!, text }));
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -52,7 +61,10 @@ describe('path traversal', () => {
   it('rule ids that climb out of the rules dir are refused, and no file is written outside it', async () => {
     const parent = dirname(th.hub.config.rulesDir);
     const before = readdirSync(parent).sort();
-    const yaml = (id: string) => JSON.stringify({ yaml: `id: ${JSON.stringify(id)}\ntriggers: [{ trigger: mqtt, topic: home/x/y }]\nactions: [{ action: log, message: hi }]\n` });
+    const yaml = (id: string) =>
+      JSON.stringify({
+        yaml: `id: ${JSON.stringify(id)}\ntriggers: [{ trigger: mqtt, topic: home/x/y }]\nactions: [{ action: log, message: hi }]\n`,
+      });
 
     const climbing = await raw('PUT', '/api/rules/..%2f..%2fevil', yaml('../../evil'));
     expect(climbing.status).toBe(400);

@@ -63,7 +63,8 @@ function runCase(port: number, c: FuzzCase): Promise<Outcome> {
       socket.write(c.bytes, () => undefined);
       // A valid exchange gets its idle time, and longer while its CONNACK is still on the way (a loaded machine).
       const idle = () => {
-        const waiting = c.expect === 'open' && connackCode(Buffer.concat(chunks)) === undefined && performance.now() - started < MUST_CLOSE_MS;
+        const waiting =
+          c.expect === 'open' && connackCode(Buffer.concat(chunks)) === undefined && performance.now() - started < MUST_CLOSE_MS;
         if (waiting) timer = setTimeout(idle, 50);
         else finish(false);
       };
@@ -147,7 +148,11 @@ describe('MQTT protocol fuzzing', () => {
       th = await startTestHub();
       const hub = th.hub;
       const port = Number(new URL(th.mqttUrl).port);
-      const cases = generateCases(SEED, CASES, { username: 'admin', password: ADMIN_PASSWORD, maxPacketSize: hub.config.mqtt.maxPacketSize });
+      const cases = generateCases(SEED, CASES, {
+        username: 'admin',
+        password: ADMIN_PASSWORD,
+        maxPacketSize: hub.config.mqtt.maxPacketSize,
+      });
 
       const good = await th.connect({ clientId: 'well-behaved-fuzz-bystander', clean: true, keepalive: 30 });
       let goodCloses = 0;
@@ -164,7 +169,11 @@ describe('MQTT protocol fuzzing', () => {
 
       rt.start();
       const warm = await runAll(port, cases.slice(0, WARM_UP));
-      await waitFor(() => hub.broker.openConnections === baselineOpen, `open connections back to ${baselineOpen} after warm-up ${tag}`, 5000);
+      await waitFor(
+        () => hub.broker.openConnections === baselineOpen,
+        `open connections back to ${baselineOpen} after warm-up ${tag}`,
+        5000,
+      );
       const heapAfterWarmUp = retainedHeap();
       const rest = await runAll(port, cases.slice(WARM_UP));
       const outcomes = [...warm, ...rest];
@@ -183,12 +192,16 @@ describe('MQTT protocol fuzzing', () => {
         violations.set(key, [...(violations.get(key) ?? []), o]);
       };
       for (const o of outcomes) {
-        if (o.c.expect === 'open' && (o.closedByHub || connackCode(o.received) !== 0)) violation('valid exchange closed or not accepted', o);
+        if (o.c.expect === 'open' && (o.closedByHub || connackCode(o.received) !== 0))
+          violation('valid exchange closed or not accepted', o);
         if (o.c.mustNotAccept && connackCode(o.received) === 0) violation('invalid CONNECT accepted (CONNACK 0)', o);
         if (o.c.expect === 'close' && !o.closedByHub) violation(`invalid input not dropped within ${MUST_CLOSE_MS} ms`, o);
       }
       const report = [...violations].map(([key, list]) => `${key} x${list.length}, e.g. ${describeOutcome(list[0]!)}`).sort();
-      const closeMs = outcomes.filter((o) => o.c.expect === 'close' && o.closedByHub).map((o) => o.ms).sort((a, b) => a - b);
+      const closeMs = outcomes
+        .filter((o) => o.c.expect === 'close' && o.closedByHub)
+        .map((o) => o.ms)
+        .sort((a, b) => a - b);
       const levelReplies = outcomes.filter((o) => o.c.kind === 'bad-protocol-level');
       const levelConnack1 = levelReplies.filter((o) => connackCode(o.received) === 1).length;
 
@@ -200,10 +213,18 @@ describe('MQTT protocol fuzzing', () => {
         if (connackCode(o.received) === 0) s.accepted++;
         byKind.set(o.c.kind, s);
       }
-      console.log(`${tag} must-close cases closed by the hub in median ${closeMs[closeMs.length >> 1]?.toFixed(1)} ms, max ${closeMs.at(-1)?.toFixed(1)} ms; ` +
-        `bad protocol levels answered CONNACK 0x01 before the close: ${levelConnack1} of ${levelReplies.length} ([MQTT-3.1.2-2], informational)`);
-      console.log(`${tag} ${Math.round(fuzzMs)} ms; per kind (cases / closed by hub / CONNACK 0):\n` +
-        [...byKind].map(([k, s]) => `  ${k.padEnd(24)} ${String(s.n).padStart(5)} ${String(s.closed).padStart(5)} ${String(s.accepted).padStart(5)}`).join('\n'));
+      console.log(
+        `${tag} must-close cases closed by the hub in median ${closeMs[closeMs.length >> 1]?.toFixed(1)} ms, max ${closeMs.at(-1)?.toFixed(1)} ms; ` +
+          `bad protocol levels answered CONNACK 0x01 before the close: ${levelConnack1} of ${levelReplies.length} ([MQTT-3.1.2-2], informational)`,
+      );
+      console.log(
+        `${tag} ${Math.round(fuzzMs)} ms; per kind (cases / closed by hub / CONNACK 0):\n` +
+          [...byKind]
+            .map(
+              ([k, s]) => `  ${k.padEnd(24)} ${String(s.n).padStart(5)} ${String(s.closed).padStart(5)} ${String(s.accepted).padStart(5)}`,
+            )
+            .join('\n'),
+      );
 
       // (1) The hub is alive and serving.
       expect(hub.ready, tag).toBe(true);
@@ -219,24 +240,40 @@ describe('MQTT protocol fuzzing', () => {
       expect(good.connected, tag).toBe(true);
 
       // Connections and clients return to the baseline: nothing the fuzzer opened is left behind.
-      await waitFor(() => hub.broker.openConnections === baselineOpen, `open connections back to ${baselineOpen} (now ${hub.broker.openConnections}) ${tag}`, 5000);
-      await waitFor(() => connectedClients() === baselineClients, `connected clients back to ${baselineClients} (now ${connectedClients()}) ${tag}`, 5000);
+      await waitFor(
+        () => hub.broker.openConnections === baselineOpen,
+        `open connections back to ${baselineOpen} (now ${hub.broker.openConnections}) ${tag}`,
+        5000,
+      );
+      await waitFor(
+        () => connectedClients() === baselineClients,
+        `connected clients back to ${baselineClients} (now ${connectedClients()}) ${tag}`,
+        5000,
+      );
       const fresh = await th.connect({ clientId: 'fresh-after-fuzz' });
       await fresh.publishAsync('home/fuzz/fresh', 'hello', { qos: 1 });
       expect(fresh.connected, tag).toBe(true);
       await fresh.endAsync();
-      await waitFor(() => hub.broker.openConnections === baselineOpen, `open connections back to ${baselineOpen} after the fresh client ${tag}`, 5000);
+      await waitFor(
+        () => hub.broker.openConnections === baselineOpen,
+        `open connections back to ${baselineOpen} after the fresh client ${tag}`,
+        5000,
+      );
 
       // (4) Memory: the heap after the run is not much above the heap after the warm-up.
       const heapAfter = retainedHeap();
       const growthMb = (heapAfter - heapAfterWarmUp) / 2 ** 20;
-      console.log(`${tag} heap after warm-up ${(heapAfterWarmUp / 2 ** 20).toFixed(1)} MB, after run ${(heapAfter / 2 ** 20).toFixed(1)} MB; ${rt.ok} round trips`);
+      console.log(
+        `${tag} heap after warm-up ${(heapAfterWarmUp / 2 ** 20).toFixed(1)} MB, after run ${(heapAfter / 2 ** 20).toFixed(1)} MB; ${rt.ok} round trips`,
+      );
       expect(growthMb, `${tag} heap grew ${growthMb.toFixed(1)} MB`).toBeLessThan(50);
 
       // The authenticated cases really reached the parser after CONNECT.
       const authenticated = outcomes.filter((o) => o.c.authenticated);
       const accepted = authenticated.filter((o) => connackCode(o.received) === 0).length;
-      expect(accepted, `${tag} only ${accepted} of ${authenticated.length} authenticated cases got CONNACK 0`).toBeGreaterThan(authenticated.length * 0.3);
+      expect(accepted, `${tag} only ${accepted} of ${authenticated.length} authenticated cases got CONNACK 0`).toBeGreaterThan(
+        authenticated.length * 0.3,
+      );
 
       // The protocol assertions last, so that a failure still shows the hub survived.
       expect(report, `${tag} protocol violations by the hub (${report.length} kinds)`).toEqual([]);

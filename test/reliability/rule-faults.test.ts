@@ -32,7 +32,9 @@ const RULES = `
   actions: [{ action: publish, topic: home/loop/value, payload: "{{ trigger.value + 1 }}" }]
 `;
 
-it('a throwing template, an invalid topic and a loop are errors of their own rules; the others keep running', { timeout: 30_000 }, async () => {
+it('a throwing template, an invalid topic and a loop are errors of their own rules; the others keep running', {
+  timeout: 30_000,
+}, async () => {
   const rulesDir = join(tempDir(), 'rules');
   mkdirSync(rulesDir);
   writeFileSync(join(rulesDir, 'faults.yaml'), RULES);
@@ -46,7 +48,10 @@ it('a throwing template, an invalid topic and a loop are errors of their own rul
   // "#" is not JSON (the template throws) and makes `home/#/set` (not a topic one may publish to).
   await client.publishAsync('home/button/press', '#', { qos: 1 });
   expect((await lamp).payload).toBe('on');
-  await waitFor(() => errors.some((e) => e.ruleId === 'bad-template') && errors.some((e) => e.ruleId === 'bad-topic'), 'both errors reported');
+  await waitFor(
+    () => errors.some((e) => e.ruleId === 'bad-template') && errors.some((e) => e.ruleId === 'bad-topic'),
+    'both errors reported',
+  );
 
   const trace = async (id: string) => (await http(th!, 'GET', `/api/rules/${id}/traces`)).json[0];
   const template = await trace('bad-template');
@@ -58,7 +63,10 @@ it('a throwing template, an invalid topic and a loop are errors of their own rul
 
   // The loop is paused after too many runs in a second, with the reason in its status.
   await client.publishAsync('home/loop/value', '1', { qos: 1 });
-  await waitFor(async () => (await http(th!, 'GET', '/api/rules')).json.find((r: { id: string }) => r.id === 'echo-loop').status === 'paused', 'the loop paused');
+  await waitFor(
+    async () => (await http(th!, 'GET', '/api/rules')).json.find((r: { id: string }) => r.id === 'echo-loop').status === 'paused',
+    'the loop paused',
+  );
   const loop = (await http(th, 'GET', '/api/rules')).json.find((r: { id: string }) => r.id === 'echo-loop');
   expect(loop.errors[0].message).toContain('triggered more than 20 times in a second');
 

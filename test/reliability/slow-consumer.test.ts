@@ -21,7 +21,18 @@ async function rawSubscriber(port: number, clientId: string, filter: string, qos
   socket.on('data', onData);
   socket.on('error', () => undefined);
   await new Promise((r) => socket.once('connect', r));
-  socket.write(mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean: true, clientId, keepalive: 0, username: 'admin', password: Buffer.from(ADMIN_PASSWORD) }));
+  socket.write(
+    mqttPacket.generate({
+      cmd: 'connect',
+      protocolId: 'MQTT',
+      protocolVersion: 4,
+      clean: true,
+      clientId,
+      keepalive: 0,
+      username: 'admin',
+      password: Buffer.from(ADMIN_PASSWORD),
+    }),
+  );
   socket.write(mqttPacket.generate({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: filter, qos }] }));
   await suback;
   socket.off('data', onData);
@@ -35,8 +46,12 @@ async function stuckSubscriber(port: number, clientId: string, filter: string, q
   return socket;
 }
 
-it('subscribers that never read hold no one up: QoS 0 to them is dropped, a QoS 1 one is cut off at its buffer limit', { timeout: 60_000 }, async () => {
-  th = await startTestHub({ overrides: { 'mqtt.maxPublishRatePerClient': 1_000_000, 'mqtt.maxClientBufferBytes': 1_048_576, 'log.level': 'info' } });
+it('subscribers that never read hold no one up: QoS 0 to them is dropped, a QoS 1 one is cut off at its buffer limit', {
+  timeout: 60_000,
+}, async () => {
+  th = await startTestHub({
+    overrides: { 'mqtt.maxPublishRatePerClient': 1_000_000, 'mqtt.maxClientBufferBytes': 1_048_576, 'log.level': 'info' },
+  });
   const port = Number(new URL(th.mqttUrl).port);
   const stuck0 = await stuckSubscriber(port, 'stuck-qos0', 'lab/#', 0);
   const stuck1 = await stuckSubscriber(port, 'stuck-qos1', 'lab/#', 1);
@@ -95,8 +110,13 @@ it('a subscriber that reads slowly is throttled, not cut off, and gets every mes
   const publisher = await th.connect({ clientId: 'publisher' });
   const N = 8000;
   const payload = Buffer.alloc(2048, 'y');
-  for (let i = 0; i < N; i += 100) await Promise.all(Array.from({ length: 100 }, () => publisher.publishAsync('lab/stream', payload, { qos: 1 })));
-  await waitFor(() => received >= N, `the sluggish reader to get all ${N} (got ${received}; dropped ${th!.hub.metrics.value('hearth_mqtt_slow_client_dropped_total')}; ${th!.logs.filter((l) => l.includes('sluggish')).join(' | ')})`, 30_000);
+  for (let i = 0; i < N; i += 100)
+    await Promise.all(Array.from({ length: 100 }, () => publisher.publishAsync('lab/stream', payload, { qos: 1 })));
+  await waitFor(
+    () => received >= N,
+    `the sluggish reader to get all ${N} (got ${received}; dropped ${th!.hub.metrics.value('hearth_mqtt_slow_client_dropped_total')}; ${th!.logs.filter((l) => l.includes('sluggish')).join(' | ')})`,
+    30_000,
+  );
   expect(th.hub.metrics.value('hearth_mqtt_slow_client_dropped_total')).toBe(0);
   expect(th.hub.metrics.value('hearth_mqtt_limit_disconnects_total', { limit: 'max_client_buffer' })).toBe(0);
   socket.destroy();

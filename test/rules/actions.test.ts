@@ -22,10 +22,14 @@ ${actions}
 
 describe('conditions', () => {
   it('state, numeric_state, time across midnight, and/or/not and template', async () => {
-    h = await startEngine({
-      'r.yaml': withActions(`  - action: publish
+    h = await startEngine(
+      {
+        'r.yaml': withActions(
+          `  - action: publish
     topic: home/out/x/set
-    payload: ok`, '', `  - condition: state
+    payload: ok`,
+          '',
+          `  - condition: state
     topic: home/mode/value
     state: [home, guest]
   - condition: numeric_state
@@ -42,8 +46,18 @@ describe('conditions', () => {
         conditions:
           - condition: state
             topic: home/tv/power
-            state: "on"`),
-    }, { start: new Date(2026, 5, 15, 23, 0, 0), states: [['home/mode/value', 'guest'], ['home/lux/value', 30], ['home/tv/power', 'on']] });
+            state: "on"`,
+        ),
+      },
+      {
+        start: new Date(2026, 5, 15, 23, 0, 0),
+        states: [
+          ['home/mode/value', 'guest'],
+          ['home/lux/value', 30],
+          ['home/tv/power', 'on'],
+        ],
+      },
+    );
     await h.publish('home/button/press', '1');
     expect(h.commands()).toEqual([]);
     const failed = h.engine.traces('r')[0]!;
@@ -107,7 +121,14 @@ describe('actions', () => {
     await h.publish('home/button/press', '9');
     expect(h.commands()).toEqual(['home/lamp/brightness/set=90']);
     await h.clock.advance(5000);
-    expect(h.commands()).toEqual(['home/lamp/brightness/set=90', 'home/lamp/mode/set=bright', 'home/chime/play/set=nine', 'home/blink/n/set=1', 'home/blink/n/set=2', 'home/blink/n/set=3']);
+    expect(h.commands()).toEqual([
+      'home/lamp/brightness/set=90',
+      'home/lamp/mode/set=bright',
+      'home/chime/play/set=nine',
+      'home/blink/n/set=1',
+      'home/blink/n/set=2',
+      'home/blink/n/set=3',
+    ]);
     const trace = h.engine.traces('r')[0]!;
     expect(trace.outcome).toBe('stopped');
     expect(trace.reason).toBe('stopped: done here');
@@ -117,14 +138,17 @@ describe('actions', () => {
 
   it('wait_for_trigger continues on the event or after its timeout', async () => {
     h = await startEngine({
-      'r.yaml': withActions(`  - wait_for_trigger:
+      'r.yaml': withActions(
+        `  - wait_for_trigger:
       - trigger: state
         topic: home/door/contact
         to: closed
     timeout: 1m
   - action: publish
     topic: home/out/x/set
-    payload: "{{ wait.timed_out ? 'timeout' : 'closed' }}"`, 'mode: parallel'),
+    payload: "{{ wait.timed_out ? 'timeout' : 'closed' }}"`,
+        'mode: parallel',
+      ),
     });
     await h.publish('home/button/press', '1');
     await h.clock.advance(10_000);
@@ -137,13 +161,17 @@ describe('actions', () => {
 });
 
 describe('modes', () => {
-  const slow = (mode: string) => withActions(`  - action: publish
+  const slow = (mode: string) =>
+    withActions(
+      `  - action: publish
     topic: home/out/start/set
     payload: "{{ trigger.payload }}"
   - delay: 10s
   - action: publish
     topic: home/out/end/set
-    payload: "{{ trigger.payload }}"`, mode);
+    payload: "{{ trigger.payload }}"`,
+      mode,
+    );
 
   it('single skips a trigger while running, and says why', async () => {
     h = await startEngine({ 'r.yaml': slow('mode: single') });
@@ -151,7 +179,9 @@ describe('modes', () => {
     await h.publish('home/button/press', 'b');
     await h.clock.advance(10_000);
     expect(h.commands()).toEqual(['home/out/start/set=a', 'home/out/end/set=a']);
-    expect(h.engine.traces('r').some((t) => t.outcome === 'skipped_by_mode' && t.reason === 'mode single: a run is in progress')).toBe(true);
+    expect(h.engine.traces('r').some((t) => t.outcome === 'skipped_by_mode' && t.reason === 'mode single: a run is in progress')).toBe(
+      true,
+    );
     expect(h.logs.some((l) => l.includes('rule r skipped: mode single'))).toBe(true);
   });
 
@@ -169,7 +199,9 @@ describe('modes', () => {
       ['publish home/out/start/set', 'published "a" to home/out/start/set', undefined],
       ['delay', 'restarted: a new trigger started the rule again (mode restart)', undefined],
     ]);
-    expect(formatTrace(first!).slice(0, 1)).toEqual([expect.stringMatching(/ r: RESTARTED — a new trigger started the rule again \(mode restart\)$/)]);
+    expect(formatTrace(first!).slice(0, 1)).toEqual([
+      expect.stringMatching(/ r: RESTARTED — a new trigger started the rule again \(mode restart\)$/),
+    ]);
     expect(formatTrace(first!).join('\n')).not.toMatch(/✗|error/);
     expect(h.logs.filter((l) => l.includes('rule r restarted'))).toHaveLength(1);
     expect(h.logs.some((l) => / error /i.test(l) || l.includes('[error]'))).toBe(false);

@@ -93,7 +93,10 @@ describe('blueprints', () => {
   });
 
   it('a blueprint with a mistake is told at the blueprint, and the rules that use it say so', async () => {
-    const broken = BLUEPRINT.replace('topic: !input motion', 'topic: !input sensor').replace('delay: !input off_delay', 'delay: !input light');
+    const broken = BLUEPRINT.replace('topic: !input motion', 'topic: !input sensor').replace(
+      'delay: !input off_delay',
+      'delay: !input light',
+    );
     h = await startEngine({ 'blueprints.yaml': broken, 'lights.yaml': USES });
     const inDir = h.directory.displayPath('x').slice(0, -1);
     expect(h.directory.problems.map((p) => p.text.replaceAll(inDir, ''))).toEqual([
@@ -104,7 +107,9 @@ describe('blueprints', () => {
     // An input in a place it cannot fit (a device property where a duration goes) is told as such.
     h.write('blueprints.yaml', BLUEPRINT.replace('delay: !input off_delay', 'delay: !input light'));
     h.directory.reload('blueprints.yaml');
-    expect(h.directory.problems[0]!.text).toMatch(/blueprints\.yaml:18:23 blueprints\[0\]\.actions\[1\]\.delay takes !input light \(a property\) where it must be a duration like 30s, 5m, 1h30m or "00:05:00"$/);
+    expect(h.directory.problems[0]!.text).toMatch(
+      /blueprints\.yaml:18:23 blueprints\[0\]\.actions\[1\]\.delay takes !input light \(a property\) where it must be a duration like 30s, 5m, 1h30m or "00:05:00"$/,
+    );
   });
 
   it('a change to a blueprint reloads every rule that uses it, in whatever file', async () => {
@@ -122,11 +127,16 @@ describe('blueprints', () => {
     // A blueprint that goes away takes its rules with it, with the reason.
     h.write('blueprints.yaml', 'blueprints: []\n');
     h.directory.reload('blueprints.yaml');
-    expect(h.directory.list().map((r) => [r.id, r.status])).toEqual([['hall-light', 'invalid'], ['stairs-light', 'invalid']]);
+    expect(h.directory.list().map((r) => [r.id, r.status])).toEqual([
+      ['hall-light', 'invalid'],
+      ['stairs-light', 'invalid'],
+    ]);
   });
 
   it('!input outside a blueprint is refused', async () => {
-    h = await startEngine({ 'odd.yaml': 'id: odd\ntriggers:\n  - trigger: state\n    topic: !input motion\nactions:\n  - action: log\n    message: hi\n' });
+    h = await startEngine({
+      'odd.yaml': 'id: odd\ntriggers:\n  - trigger: state\n    topic: !input motion\nactions:\n  - action: log\n    message: hi\n',
+    });
     expect(h.directory.problems.map((p) => p.message)).toContain('holds !input motion, which only a blueprint may');
   });
 

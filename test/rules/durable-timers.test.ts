@@ -67,7 +67,10 @@ describe('durable delays', () => {
     const store = new MemoryTimerStore();
     const traces = new MemoryTraceStore();
     const start = new Date(2026, 5, 15, 20, 0, 0).getTime();
-    let h = await startEngine({ 'light.yaml': LIGHT() }, { start, timerStore: store, traceStore: traces, states: [['home/hall/motion', false]] });
+    let h = await startEngine(
+      { 'light.yaml': LIGHT() },
+      { start, timerStore: store, traceStore: traces, states: [['home/hall/motion', false]] },
+    );
     const dir = h.dir;
     await h.publish('home/hall/motion', 'true');
     await h.clock.advance(60_000);
@@ -75,14 +78,23 @@ describe('durable delays', () => {
     const [saved] = traces.list('light');
     const why = 'the hub stopped while the run waited here; saved, it goes on with the time left when the hub starts again';
     expect(saved).toMatchObject({ outcome: 'saved', reason: why });
-    expect(saved!.actions.map((a) => [a.result, a.error])).toEqual([['published "on" to home/hall-light/power/set', undefined], [`saved: ${why}`, undefined]]);
+    expect(saved!.actions.map((a) => [a.result, a.error])).toEqual([
+      ['published "on" to home/hall-light/power/set', undefined],
+      [`saved: ${why}`, undefined],
+    ]);
     expect(formatTrace(saved!)[0]).toMatch(new RegExp(`light: SAVED — ${why}$`));
 
     // Reloading its file while it waits saves it too: it goes on in the reloaded rule.
     h = await startEngine({}, { start: start + 90_000, timerStore: store, traceStore: traces, dir, states: [['home/hall/motion', true]] });
     h.directory.reload('light.yaml');
     await h.clock.advance(0);
-    expect(traces.list('light')).toMatchObject([{ id: saved!.id, outcome: 'saved', reason: `${h.directory.displayPath('light.yaml')} changed while the run waited here; saved, it goes on in the reloaded rule` }]);
+    expect(traces.list('light')).toMatchObject([
+      {
+        id: saved!.id,
+        outcome: 'saved',
+        reason: `${h.directory.displayPath('light.yaml')} changed while the run waited here; saved, it goes on in the reloaded rule`,
+      },
+    ]);
     await h.clock.advance(30_000);
     expect(h.commands()).toEqual(['home/hall-light/power/set=off']);
     expect(traces.list('light')).toMatchObject([{ id: saved!.id, outcome: 'ran', reason: 'resumed after a restart at step 2' }]);
@@ -248,7 +260,10 @@ describe('durable for: holds', () => {
     for (const onMissed of ['run', 'skip']) {
       const store = new MemoryTimerStore();
       const start = new Date(2026, 5, 15, 12, 0, 0).getTime();
-      let h = await startEngine({ 'hot.yaml': RULE('5m', onMissed) }, { start, timerStore: store, states: [['home/room/temperature', 20]] });
+      let h = await startEngine(
+        { 'hot.yaml': RULE('5m', onMissed) },
+        { start, timerStore: store, states: [['home/room/temperature', 20]] },
+      );
       const dir = h.dir;
       await h.publish('home/room/temperature', '28');
       await h.stop();
@@ -263,7 +278,9 @@ describe('durable for: holds', () => {
     }
   });
 
-  it('a SIGKILL of the hub during a 5 s hold: after a restart the command still arrives about 5 s after the trigger', { timeout: 60_000 }, async () => {
+  it('a SIGKILL of the hub during a 5 s hold: after a restart the command still arrives about 5 s after the trigger', {
+    timeout: 60_000,
+  }, async () => {
     const dataDir = tempDir();
     const rulesDir = join(dataDir, 'rules');
     mkdirSync(rulesDir);
@@ -287,7 +304,9 @@ describe('durable for: holds', () => {
     const readyAfter = (Date.now() - triggeredAt) / 1000;
     try {
       const commands: number[] = [];
-      const again = await connectListening(`mqtt://127.0.0.1:${second.mqttPort}`, { ...opts, clientId: 'ac', clean: false }, () => commands.push(Date.now()));
+      const again = await connectListening(`mqtt://127.0.0.1:${second.mqttPort}`, { ...opts, clientId: 'ac', clean: false }, () =>
+        commands.push(Date.now()),
+      );
       await waitFor(() => commands.length > 0, 'the AC command after the restart', 15_000);
       const after = (commands[0]! - triggeredAt) / 1000;
       expect(after).toBeGreaterThan(4.5);

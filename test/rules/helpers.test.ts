@@ -25,13 +25,52 @@ function run(def: HelperDefinition, commands: string[]): string[] {
 
 describe('what each helper takes', () => {
   it.each<[string, HelperDefinition, string[], string[]]>([
-    ['a toggle', { id: 't', type: 'toggle' }, ['on', 'toggle', 'true', 'OFF', 'maybe'], ['"on"', '"off"', '"on"', '"off"', 'refused: must be on, off or toggle, got "maybe"']],
-    ['a number', { id: 'n', type: 'number', min: 16, max: 26 }, ['21.5', '30', 'warm'], ['21.5', 'refused: must be between 16 and 26, got 30', 'refused: must be a number, got "warm"']],
-    ['a select', { id: 's', type: 'select', options: ['home', 'away'] }, ['away', 'gone'], ['"away"', 'refused: must be one of "home", "away", got "gone"']],
-    ['a text', { id: 'x', type: 'text', max: 5, pattern: '[a-z]+' }, ['hello', 'hello!', 'Hi'], ['"hello"', 'refused: must be 0 to 5 characters long, got 6', 'refused: must match [a-z]+, got "Hi"']],
-    ['a date and time', { id: 'd', type: 'datetime' }, ['2026-12-24 18:30', '18:30', '2026-13-40T10:00'], ['"2026-12-24T18:30:00"', 'refused: must be a date and time YYYY-MM-DDTHH:MM[:SS], got "18:30"', 'refused: must be a date and time YYYY-MM-DDTHH:MM[:SS], got "2026-13-40T10:00"']],
-    ['a time of day', { id: 'd', type: 'datetime', has_date: false }, ['7:05', '07:05'], ['refused: must be a time HH:MM[:SS], got "7:05"', '"07:05:00"']],
-    ['a counter', { id: 'c', type: 'counter', max: 2, step: 2 }, ['increment', 'increment', 'reset', '1.5'], ['2', 'refused: must be at most 2, got 4', '0', 'refused: must be a whole number, increment, decrement or reset, got "1.5"']],
+    [
+      'a toggle',
+      { id: 't', type: 'toggle' },
+      ['on', 'toggle', 'true', 'OFF', 'maybe'],
+      ['"on"', '"off"', '"on"', '"off"', 'refused: must be on, off or toggle, got "maybe"'],
+    ],
+    [
+      'a number',
+      { id: 'n', type: 'number', min: 16, max: 26 },
+      ['21.5', '30', 'warm'],
+      ['21.5', 'refused: must be between 16 and 26, got 30', 'refused: must be a number, got "warm"'],
+    ],
+    [
+      'a select',
+      { id: 's', type: 'select', options: ['home', 'away'] },
+      ['away', 'gone'],
+      ['"away"', 'refused: must be one of "home", "away", got "gone"'],
+    ],
+    [
+      'a text',
+      { id: 'x', type: 'text', max: 5, pattern: '[a-z]+' },
+      ['hello', 'hello!', 'Hi'],
+      ['"hello"', 'refused: must be 0 to 5 characters long, got 6', 'refused: must match [a-z]+, got "Hi"'],
+    ],
+    [
+      'a date and time',
+      { id: 'd', type: 'datetime' },
+      ['2026-12-24 18:30', '18:30', '2026-13-40T10:00'],
+      [
+        '"2026-12-24T18:30:00"',
+        'refused: must be a date and time YYYY-MM-DDTHH:MM[:SS], got "18:30"',
+        'refused: must be a date and time YYYY-MM-DDTHH:MM[:SS], got "2026-13-40T10:00"',
+      ],
+    ],
+    [
+      'a time of day',
+      { id: 'd', type: 'datetime', has_date: false },
+      ['7:05', '07:05'],
+      ['refused: must be a time HH:MM[:SS], got "7:05"', '"07:05:00"'],
+    ],
+    [
+      'a counter',
+      { id: 'c', type: 'counter', max: 2, step: 2 },
+      ['increment', 'increment', 'reset', '1.5'],
+      ['2', 'refused: must be at most 2, got 4', '0', 'refused: must be a whole number, increment, decrement or reset, got "1.5"'],
+    ],
   ])('%s', (_what, def, commands, results) => {
     expect(run(def, commands)).toEqual(results);
   });
@@ -82,10 +121,15 @@ describe('helpers in rule files', () => {
   });
 
   it('a reload keeps a value that still fits the changed definition, and a helper taken out stops obeying', async () => {
-    h = await startEngine({ 'h.yaml': 'helpers:\n  - { id: target, type: number, min: 16, max: 26 }\n  - { id: guests, type: counter }\n' });
+    h = await startEngine({
+      'h.yaml': 'helpers:\n  - { id: target, type: number, min: 16, max: 26 }\n  - { id: guests, type: counter }\n',
+    });
     await h.publish('home/helper_target/value/set', '24');
     await h.publish('home/helper_guests/value/set', '3');
-    h.write('h.yaml', 'helpers:\n  - { id: target, type: number, min: 16, max: 30, unit: "°C" }\n  - { id: guests, type: counter, max: 2 }\n');
+    h.write(
+      'h.yaml',
+      'helpers:\n  - { id: target, type: number, min: 16, max: 30, unit: "°C" }\n  - { id: guests, type: counter, max: 2 }\n',
+    );
     h.directory.reload('h.yaml');
     expect(h.helpers.get('target').value).toBe(24);
     // 3 guests no longer fit a counter of at most 2: it starts again from its initial value.

@@ -83,7 +83,12 @@ describe('loading rule files', () => {
       'twice.yaml:10:1 [1].id "x" is already used by twice.yaml:1',
     ]);
     // Neither of the two rules of twice.yaml runs: the file is refused as a whole, as any file with a problem.
-    expect(h.directory.list().filter((r) => r.status !== 'invalid').map((r) => r.id)).toEqual(['same']);
+    expect(
+      h.directory
+        .list()
+        .filter((r) => r.status !== 'invalid')
+        .map((r) => r.id),
+    ).toEqual(['same']);
     await h.publish('home/c/d', 'on');
     await h.clock.advance(60_000);
     expect(h.commands()).toEqual([]);
@@ -103,7 +108,7 @@ describe('loading rule files', () => {
     expect(h.commands()).toEqual([]);
   });
 
-  it('hot reload replaces one file and keeps another file\'s pending timer', async () => {
+  it("hot reload replaces one file and keeps another file's pending timer", async () => {
     h = await startEngine({ 'one.yaml': GOOD('one', 'home/a/b'), 'two.yaml': GOOD('two', 'home/c/d') });
     await h.publish('home/a/b', 'on');
     await h.publish('home/c/d', 'on');
@@ -116,7 +121,12 @@ describe('loading rule files', () => {
     h.directory.reload('three.yaml');
     unlinkSync(join(h.dir, 'one.yaml'));
     h.directory.remove('one.yaml');
-    expect(h.directory.list().map((r) => r.id).sort()).toEqual(['three', 'two']);
+    expect(
+      h.directory
+        .list()
+        .map((r) => r.id)
+        .sort(),
+    ).toEqual(['three', 'two']);
   });
 
   it('the file watcher reloads an edited file once its editor is done: after 200 ms of quiet on the engine clock', async () => {

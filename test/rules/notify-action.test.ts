@@ -24,8 +24,12 @@ describe('notify action', () => {
       'leak.yaml:10:15 actions[0].channels must be a channel name or a list of them, got ["phone","my pager"]',
     ]);
     expect(problems(rule('    title: Leak\n'))).toEqual(['leak.yaml:7:5 actions[0].message is required']);
-    expect(problems(rule('    message: "Leak in {{ trigger.topic ) }}"\n'))[0]).toMatch(/^leak\.yaml:8:14 actions\[0\]\.message cannot parse \{\{ trigger\.topic \) \}\}/);
-    expect(problems(rule('    message: Leak\n').replace('action: notify', 'action: notfy'))).toEqual(['leak.yaml:7:13 actions[0].action must be publish, log, notify, scene or script, got "notfy" (delay, wait_for_trigger, if, choose, repeat, variables and stop are keys of their own)']);
+    expect(problems(rule('    message: "Leak in {{ trigger.topic ) }}"\n'))[0]).toMatch(
+      /^leak\.yaml:8:14 actions\[0\]\.message cannot parse \{\{ trigger\.topic \) \}\}/,
+    );
+    expect(problems(rule('    message: Leak\n').replace('action: notify', 'action: notfy'))).toEqual([
+      'leak.yaml:7:13 actions[0].action must be publish, log, notify, scene or script, got "notfy" (delay, wait_for_trigger, if, choose, repeat, variables and stop are keys of their own)',
+    ]);
   });
 
   it('renders its templates from the trigger, sends to the channels it names, and traces each channel’s answer', async () => {
@@ -37,9 +41,27 @@ describe('notify action', () => {
         { channel: 'mail', type: 'email', status: 'retrying', detail: 'cannot reach smtp.example.com:587: ECONNREFUSED; retrying in 15 s' },
       ];
     };
-    const h = await startEngine({ 'leak.yaml': rule('    title: "Leak: {{ trigger.topic }}"\n    message: "Water at {{ trigger.topic }} ({{ trigger.payload }})"\n    priority: urgent\n    tag: "leak-{{ trigger.topic }}"\n    channels: [phone, mail]\n') }, { notify });
+    const h = await startEngine(
+      {
+        'leak.yaml': rule(
+          '    title: "Leak: {{ trigger.topic }}"\n    message: "Water at {{ trigger.topic }} ({{ trigger.payload }})"\n    priority: urgent\n    tag: "leak-{{ trigger.topic }}"\n    channels: [phone, mail]\n',
+        ),
+      },
+      { notify },
+    );
     await h.publish('home/cellar/leak', 'true');
-    expect(sent).toEqual([{ n: { title: 'Leak: home/cellar/leak', message: 'Water at home/cellar/leak (true)', priority: 'urgent', tag: 'leak-home/cellar/leak', ruleId: 'leak' }, channels: ['phone', 'mail'] }]);
+    expect(sent).toEqual([
+      {
+        n: {
+          title: 'Leak: home/cellar/leak',
+          message: 'Water at home/cellar/leak (true)',
+          priority: 'urgent',
+          tag: 'leak-home/cellar/leak',
+          ruleId: 'leak',
+        },
+        channels: ['phone', 'mail'],
+      },
+    ]);
     const [trace] = h.engine.traces('leak');
     expect(trace!.outcome).toBe('ran');
     expect(trace!.actions[0]!.result).toBe('"Leak: home/cellar/leak: Water at home/cellar/leak (true)" → 1 delivered, 1 retrying');
@@ -51,13 +73,26 @@ describe('notify action', () => {
   });
 
   it('a run whose notification no channel took ends in error, naming why', async () => {
-    const notify = async (): Promise<DeliveryResult[]> => [{ channel: 'pager', status: 'unknown', detail: 'no channel named "pager" (configured: phone, dashboard)' }];
-    const h = await startEngine({ 'leak.yaml': rule('    message: Leak\n    channels: pager\n  - action: publish\n    topic: home/valve/open/set\n    payload: "false"\n') }, { notify });
+    const notify = async (): Promise<DeliveryResult[]> => [
+      { channel: 'pager', status: 'unknown', detail: 'no channel named "pager" (configured: phone, dashboard)' },
+    ];
+    const h = await startEngine(
+      {
+        'leak.yaml': rule(
+          '    message: Leak\n    channels: pager\n  - action: publish\n    topic: home/valve/open/set\n    payload: "false"\n',
+        ),
+      },
+      { notify },
+    );
     await h.publish('home/cellar/leak', 'true');
     const [trace] = h.engine.traces('leak');
     expect(trace!.outcome).toBe('error');
     expect(trace!.error).toBe('notify: no channel took "Leak"');
-    expect(trace!.actions[0]!.children![0]).toMatchObject({ step: 'pager', result: 'unknown: no channel named "pager" (configured: phone, dashboard)', error: 'no channel named "pager" (configured: phone, dashboard)' });
+    expect(trace!.actions[0]!.children![0]).toMatchObject({
+      step: 'pager',
+      result: 'unknown: no channel named "pager" (configured: phone, dashboard)',
+      error: 'no channel named "pager" (configured: phone, dashboard)',
+    });
     expect(h.commands()).toEqual([]);
     await h.stop();
   });

@@ -25,13 +25,21 @@ actions:
     topic: home/out/value/set
     payload: "{{ trigger.user }}:{{ trigger.people_home }}"
 `;
-const everyone = (home: Record<string, boolean>): Array<[string, unknown]> => Object.entries(home).map(([u, v]) => [`home/person_${u}/home`, v]);
+const everyone = (home: Record<string, boolean>): Array<[string, unknown]> =>
+  Object.entries(home).map(([u, v]) => [`home/person_${u}/home`, v]);
 const move = (user: string, home: boolean) => h!.publish(`home/person_${user}/home`, String(home));
-const reasons = () => h!.engine.traces('r').filter((t) => t.outcome === 'trigger_rejected' || t.outcome === 'conditions_failed').map((t) => t.reason);
+const reasons = () =>
+  h!.engine
+    .traces('r')
+    .filter((t) => t.outcome === 'trigger_rejected' || t.outcome === 'conditions_failed')
+    .map((t) => t.reason);
 
 describe('trigger: presence', () => {
   it('last_left fires for the last to leave only, and says who is still home otherwise', async () => {
-    h = await startEngine({ 'r.yaml': rule('  - trigger: presence\n    event: last_left') }, { states: everyone({ alice: true, bob: true, carol: false }) });
+    h = await startEngine(
+      { 'r.yaml': rule('  - trigger: presence\n    event: last_left') },
+      { states: everyone({ alice: true, bob: true, carol: false }) },
+    );
     await move('alice', false);
     await move('bob', false);
     expect(h.commands()).toEqual(['home/out/value/set=bob:[]']);
@@ -39,10 +47,13 @@ describe('trigger: presence', () => {
   });
 
   it('first_arrived fires for the first into an empty home; arrived and left for anyone, or only the people named', async () => {
-    h = await startEngine({
-      'r.yaml': rule('  - trigger: presence\n    event: first_arrived'),
-      'a.yaml': rule('  - trigger: presence\n    event: arrived\n    person: [bob]').replace('id: r', 'id: bob-arrives'),
-    }, { states: everyone({ alice: false, bob: false }) });
+    h = await startEngine(
+      {
+        'r.yaml': rule('  - trigger: presence\n    event: first_arrived'),
+        'a.yaml': rule('  - trigger: presence\n    event: arrived\n    person: [bob]').replace('id: r', 'id: bob-arrives'),
+      },
+      { states: everyone({ alice: false, bob: false }) },
+    );
     await move('alice', true);
     await move('bob', true);
     expect(h.commands()).toEqual(['home/out/value/set=alice:["alice"]', 'home/out/value/set=bob:["alice","bob"]']);
@@ -64,12 +75,19 @@ describe('condition: presence', () => {
   it('anyone_home and person/home gate a run, and the trace says who is where', async () => {
     const files = {
       'r.yaml': rule('  - trigger: mqtt\n    topic: test/go', '  - condition: presence\n    anyone_home: false'),
-      'p.yaml': rule('  - trigger: mqtt\n    topic: test/go', '  - condition: presence\n    person: [alice, person_bob]\n    home: true').replace('id: r', 'id: p'),
+      'p.yaml': rule(
+        '  - trigger: mqtt\n    topic: test/go',
+        '  - condition: presence\n    person: [alice, person_bob]\n    home: true',
+      ).replace('id: r', 'id: p'),
     };
     h = await startEngine(files, { states: everyone({ alice: true, bob: false }) });
     await h.publish('test/go', '1');
     expect(reasons()).toEqual(['presence: home: alice, wanted nobody']);
-    const failed = (id: string) => h!.engine.traces(id).find((t) => t.outcome === 'conditions_failed')!.conditions.map((c) => c.details);
+    const failed = (id: string) =>
+      h!.engine
+        .traces(id)
+        .find((t) => t.outcome === 'conditions_failed')!
+        .conditions.map((c) => c.details);
     expect(failed('r')).toEqual(['home: alice, wanted nobody']);
     expect(failed('p')).toEqual(['bob is away, wanted home']);
     await move('alice', false);
@@ -79,9 +97,15 @@ describe('condition: presence', () => {
 
   it('is checked when the file loads, each problem at its line and column', () => {
     const problems = (yaml: string) => loadRuleText(yaml, 'away.yaml').problems.map((p) => p.text);
-    expect(problems(rule('  - trigger: presence\n    event: everyone_left'))).toEqual([expect.stringMatching(/^away\.yaml:5:12 triggers\[0\]\.event must be arrived, left, first_arrived or last_left/)]);
-    expect(problems(rule('  - trigger: mqtt\n    topic: x', '  - condition: presence\n    anyone_home: true\n    person: alice'))).toEqual(['away.yaml:9:13 conditions[0].person use either anyone_home or person (with home), not both']);
-    expect(problems(rule('  - trigger: mqtt\n    topic: x', '  - condition: presence\n    home: true'))).toEqual(['away.yaml:7:5 conditions[0] needs anyone_home: true|false, or person: <user> (with home: true|false)']);
+    expect(problems(rule('  - trigger: presence\n    event: everyone_left'))).toEqual([
+      expect.stringMatching(/^away\.yaml:5:12 triggers\[0\]\.event must be arrived, left, first_arrived or last_left/),
+    ]);
+    expect(problems(rule('  - trigger: mqtt\n    topic: x', '  - condition: presence\n    anyone_home: true\n    person: alice'))).toEqual([
+      'away.yaml:9:13 conditions[0].person use either anyone_home or person (with home), not both',
+    ]);
+    expect(problems(rule('  - trigger: mqtt\n    topic: x', '  - condition: presence\n    home: true'))).toEqual([
+      'away.yaml:7:5 conditions[0] needs anyone_home: true|false, or person: <user> (with home: true|false)',
+    ]);
   });
 });
 
@@ -89,7 +113,9 @@ describe('rule tests move people', () => {
   it('people: at the start and person: steps', async () => {
     const dir = tempDir('hearth-presence-');
     writeFileSync(join(dir, 'away.yaml'), rule('  - trigger: presence\n    event: last_left'));
-    writeFileSync(join(dir, 'away.test.yaml'), `cases:
+    writeFileSync(
+      join(dir, 'away.test.yaml'),
+      `cases:
   - name: the last to leave
     people: { alice: true, bob: true }
     steps:
@@ -107,7 +133,8 @@ describe('rule tests move people', () => {
         home: false
       - expect: home/out/value/set
         payload: "carol:[]"
-`);
+`,
+    );
     const lines: string[] = [];
     const { code } = await runRuleTests(dir, (l) => lines.push(l));
     expect(code).toBe(1);

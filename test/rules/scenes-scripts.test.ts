@@ -69,7 +69,16 @@ actions:
 
 describe('scenes', () => {
   it('a scene sends only the properties whose known value differs, and its trace says what was sent and what was already so', async () => {
-    h = await startEngine({ 'living.yaml': MOVIE }, { states: [['home/tv_light/brightness', 80], ['home/blinds/position', 0], ['home/remote/button', 'idle']] });
+    h = await startEngine(
+      { 'living.yaml': MOVIE },
+      {
+        states: [
+          ['home/tv_light/brightness', 80],
+          ['home/blinds/position', 0],
+          ['home/remote/button', 'idle'],
+        ],
+      },
+    );
     await h.publish('home/remote/button', 'movie');
     expect(h.commands()).toEqual(['home/tv_light/brightness/set=20', 'home/tv/power/set=on']);
     const [trace] = h.engine.traces('movie-button');
@@ -87,7 +96,16 @@ describe('scenes', () => {
   });
 
   it('activating a scene again once the devices caught up sends nothing', async () => {
-    h = await startEngine({ 'living.yaml': MOVIE }, { states: [['home/tv_light/brightness', 20], ['home/blinds/position', 0], ['home/tv/power', 'on']] });
+    h = await startEngine(
+      { 'living.yaml': MOVIE },
+      {
+        states: [
+          ['home/tv_light/brightness', 20],
+          ['home/blinds/position', 0],
+          ['home/tv/power', 'on'],
+        ],
+      },
+    );
     const trace = await h.engine.call('scene:movie-night', { id: 'api', kind: 'scene', description: 'activated' }).done;
     expect(trace.actions[0]!.result).toBe('sent 0 of 3, 3 already so');
     expect(h.commands()).toEqual([]);
@@ -100,12 +118,21 @@ describe('scripts', () => {
     await h.publish('home/doorbell/pressed', 'true');
     expect(h.commands()).toEqual(['home/speaker/volume/set=70', 'home/speaker/say/set=Someone at the door (true)']);
     await h.clock.advance(60_000);
-    expect(h.commands()).toEqual(['home/speaker/volume/set=70', 'home/speaker/say/set=Someone at the door (true)', 'home/speaker/power/set=off', 'home/porch_light/power/set=on']);
+    expect(h.commands()).toEqual([
+      'home/speaker/volume/set=70',
+      'home/speaker/say/set=Someone at the door (true)',
+      'home/speaker/power/set=off',
+      'home/porch_light/power/set=on',
+    ]);
     const [rule] = h.engine.traces('doorbell');
     expect(rule!.actions[0]!.result).toMatch(/^script announce ran \(trace [\w-]+\)$/);
     const [script] = h.engine.traces('script:announce');
     expect(script!.outcome).toBe('ran');
-    expect(script!.trigger).toMatchObject({ kind: 'script', description: 'called by rule doorbell', fields: { text: 'Someone at the door (true)', volume: 70 } });
+    expect(script!.trigger).toMatchObject({
+      kind: 'script',
+      description: 'called by rule doorbell',
+      fields: { text: 'Someone at the door (true)', volume: 70 },
+    });
   });
 
   it('a field left out takes its default; mode single skips a second call while the first runs, and says so', async () => {
@@ -118,7 +145,10 @@ describe('scripts', () => {
   });
 
   it('a field of the wrong type from a template fails the script run, and the calling rule says why', async () => {
-    h = await startEngine({ 'scripts.yaml': ANNOUNCE, 'loud.yaml': DOORBELL.replace('volume: 70', 'volume: "{{ trigger.to }}"').replace('id: doorbell', 'id: loud') });
+    h = await startEngine({
+      'scripts.yaml': ANNOUNCE,
+      'loud.yaml': DOORBELL.replace('volume: 70', 'volume: "{{ trigger.to }}"').replace('id: doorbell', 'id: loud'),
+    });
     await h.publish('home/doorbell/pressed', 'true');
     const [trace] = h.engine.traces('loud');
     expect(trace).toMatchObject({ outcome: 'error', error: 'script announce failed: field volume must be a number, got true' });

@@ -31,7 +31,9 @@ describe('hearth rules test', () => {
   it('a wrong expectation fails with a diff and a non-zero exit', async () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'fan.yaml'), RULE);
-    writeFileSync(join(dir, 'fan.test.yaml'), `cases:
+    writeFileSync(
+      join(dir, 'fan.test.yaml'),
+      `cases:
   - name: the fan starts after 5 minutes
     states: { home/office/temperature: 24 }
     steps:
@@ -48,7 +50,8 @@ describe('hearth rules test', () => {
       - advance: 10m
       - expect: home/fan/power/set
         payload: "on"
-`);
+`,
+    );
     const res = await runCli(['rules', 'test', dir]);
     expect(res.code).toBe(1);
     expect(res.stdout).toContain('✗ the fan starts after 5 minutes');
@@ -80,7 +83,9 @@ describe('the rule harness', () => {
       await harness.clock.advance(9 * 60_000);
       expect(harness.published.filter((p) => !p.topic.startsWith('hearth/'))).toEqual([]);
       await harness.clock.advance(60_000);
-      expect(harness.published.filter((p) => !p.topic.startsWith('hearth/'))).toEqual([{ topic: 'home/fan/power/set', payload: 'on', retain: false, at: t0 + 10 * 60_000 }]);
+      expect(harness.published.filter((p) => !p.topic.startsWith('hearth/'))).toEqual([
+        { topic: 'home/fan/power/set', payload: 'on', retain: false, at: t0 + 10 * 60_000 },
+      ]);
       expect(harness.engine.traces('fan')[0]).toMatchObject({ outcome: 'ran' });
     } finally {
       await harness.stop();
@@ -101,16 +106,30 @@ describe('replay and why', () => {
       await waitFor(() => th.hub.registry.has('office'), 'office');
       const t0 = Date.UTC(2026, 10, 1, 8, 0, 0);
       // 08:00 22 °C, 08:30 27 °C (for 15 min), 08:45 24 °C, 09:00 28 °C (for 5 min), 09:05 23 °C.
-      const readings: Array<[number, number]> = [[0, 22], [30, 27], [35, 27.5], [45, 24], [60, 28], [65, 23]];
+      const readings: Array<[number, number]> = [
+        [0, 22],
+        [30, 27],
+        [35, 27.5],
+        [45, 24],
+        [60, 28],
+        [65, 23],
+      ];
       for (const [min, v] of readings) th.hub.history.append('office', 'temperature', v, t0 + min * 60_000);
       th.hub.writes.flush();
-      const res = await http(th, 'POST', '/api/rules/replay', { yaml: RULE, from: new Date(t0).toISOString(), to: new Date(t0 + 2 * 3_600_000).toISOString() });
+      const res = await http(th, 'POST', '/api/rules/replay', {
+        yaml: RULE,
+        from: new Date(t0).toISOString(),
+        to: new Date(t0 + 2 * 3_600_000).toISOString(),
+      });
       expect(res.status).toBe(200);
       expect(res.json.messages).toBe(6);
       expect(res.json.runs.map((r: any) => [r.at, r.outcome, r.published.map((p: any) => `${p.topic}=${p.payload}`)])).toEqual([
         [new Date(t0 + 40 * 60_000).toISOString(), 'ran', ['home/fan/power/set=on']],
       ]);
-      const cli = await runCli(['rules', 'replay', join(rulesDir, 'fan.yaml'), '--from', new Date(t0).toISOString(), '--to', String(t0 + 2 * 3_600_000)], { HEARTH_DATA_DIR: dir });
+      const cli = await runCli(
+        ['rules', 'replay', join(rulesDir, 'fan.yaml'), '--from', new Date(t0).toISOString(), '--to', String(t0 + 2 * 3_600_000)],
+        { HEARTH_DATA_DIR: dir },
+      );
       expect(cli.code).toBe(0);
       expect(cli.stdout).toContain('It would have fired 1 time(s):');
       expect(cli.stdout).toContain(`would publish home/fan/power/set = "on" at ${new Date(t0 + 40 * 60_000).toISOString()}`);

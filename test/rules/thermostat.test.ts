@@ -112,7 +112,10 @@ describe('thermostat rule', () => {
     await publish(sensor, 'home/livingroom/temperature', '25');
     await publish(sensor, 'home/livingroom/temperature', '28');
     await clock.advance(5 * 60_000);
-    await waitFor(() => th!.hub.rules.traces('cool-living-room').some((t) => t.outcome === 'conditions_failed'), 'a conditions_failed trace');
+    await waitFor(
+      () => th!.hub.rules.traces('cool-living-room').some((t) => t.outcome === 'conditions_failed'),
+      'a conditions_failed trace',
+    );
     expect(commands).toEqual([]);
     const trace = th!.hub.rules.traces('cool-living-room').find((t) => t.outcome === 'conditions_failed')!;
     expect(trace.reason).toBe('state: home/ac/power is "on", wanted "off"');

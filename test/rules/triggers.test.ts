@@ -22,10 +22,12 @@ actions:
 
 describe('triggers', () => {
   it('mqtt: a topic filter with wildcards, a payload match and a value path into JSON', async () => {
-    h = await startEngine({ 'r.yaml': rule(`  - trigger: mqtt
+    h = await startEngine({
+      'r.yaml': rule(`  - trigger: mqtt
     topic: zigbee/+/action
     value: action
-    payload: single`) });
+    payload: single`),
+    });
     await h.publish('zigbee/button1/action', '{"action":"double","battery":90}');
     await h.publish('zigbee/button1/action', '{"action":"single","battery":90}');
     expect(h.commands()).toEqual(['home/out/value/set=single']);
@@ -33,11 +35,16 @@ describe('triggers', () => {
   });
 
   it('state: from/to and for', async () => {
-    h = await startEngine({ 'r.yaml': rule(`  - trigger: state
+    h = await startEngine(
+      {
+        'r.yaml': rule(`  - trigger: state
     topic: home/door/contact
     from: closed
     to: open
-    for: 30s`) }, { states: [['home/door/contact', 'closed']] });
+    for: 30s`),
+      },
+      { states: [['home/door/contact', 'closed']] },
+    );
     await h.publish('home/door/contact', 'open');
     await h.clock.advance(10_000);
     await h.publish('home/door/contact', 'closed');
@@ -50,9 +57,14 @@ describe('triggers', () => {
   });
 
   it('numeric_state: fires on crossing into the range, not on every update; below works too', async () => {
-    h = await startEngine({ 'r.yaml': rule(`  - trigger: numeric_state
+    h = await startEngine(
+      {
+        'r.yaml': rule(`  - trigger: numeric_state
     topic: home/tank/level
-    below: 20`) }, { states: [['home/tank/level', 50]] });
+    below: 20`),
+      },
+      { states: [['home/tank/level', 50]] },
+    );
     for (const v of ['30', '15', '12', '10', '25', '18']) await h.publish('home/tank/level', v);
     expect(h.commands()).toEqual(['home/out/value/set=15', 'home/out/value/set=18']);
     const reasons = h.engine.traces('r').map((t) => t.reason);
@@ -60,18 +72,25 @@ describe('triggers', () => {
   });
 
   it('numeric_state: a non-numeric value is rejected with a reason', async () => {
-    h = await startEngine({ 'r.yaml': rule(`  - trigger: numeric_state
+    h = await startEngine({
+      'r.yaml': rule(`  - trigger: numeric_state
     topic: home/tank/level
-    above: 5`) });
+    above: 5`),
+    });
     await h.publish('home/tank/level', 'unavailable');
     expect(h.engine.traces('r')[0]!.reason).toBe('numeric_state: "unavailable" is not a number');
   });
 
   it('device: online/offline of any device, with for', async () => {
-    h = await startEngine({ 'r.yaml': rule(`  - trigger: device
+    h = await startEngine(
+      {
+        'r.yaml': rule(`  - trigger: device
     device: "+"
     to: offline
-    for: 1m`) }, { states: [['home/plug/status', 'online']] });
+    for: 1m`),
+      },
+      { states: [['home/plug/status', 'online']] },
+    );
     await h.publish('home/plug/status', 'offline');
     await h.clock.advance(30_000);
     await h.publish('home/plug/status', 'online');
@@ -82,8 +101,13 @@ describe('triggers', () => {
   });
 
   it('time: at a time of day, every day', async () => {
-    h = await startEngine({ 'r.yaml': rule(`  - trigger: time
-    at: "07:30"`) }, { start: new Date(2026, 5, 15, 7, 0, 0) });
+    h = await startEngine(
+      {
+        'r.yaml': rule(`  - trigger: time
+    at: "07:30"`),
+      },
+      { start: new Date(2026, 5, 15, 7, 0, 0) },
+    );
     await h.clock.advance(29 * 60_000);
     expect(h.commands()).toEqual([]);
     await h.clock.advance(60_000);
@@ -93,14 +117,21 @@ describe('triggers', () => {
   });
 
   it('time_pattern and cron: every 15 minutes', async () => {
-    h = await startEngine({
-      'a.yaml': rule(`  - trigger: time_pattern
+    h = await startEngine(
+      {
+        'a.yaml': rule(`  - trigger: time_pattern
     minutes: "/15"`),
-      'b.yaml': rule(`  - trigger: cron
+        'b.yaml': rule(`  - trigger: cron
     cron: "*/15 * * * *"`).replace('id: r', 'id: c'),
-    }, { start: new Date(2026, 5, 15, 12, 1, 0) });
+      },
+      { start: new Date(2026, 5, 15, 12, 1, 0) },
+    );
     await h.clock.advance(60 * 60_000);
-    const times = h.engine.traces('r').filter((t) => t.outcome === 'ran').map((t) => new Date(t.startedAt).getMinutes()).sort((a, b) => a - b);
+    const times = h.engine
+      .traces('r')
+      .filter((t) => t.outcome === 'ran')
+      .map((t) => new Date(t.startedAt).getMinutes())
+      .sort((a, b) => a - b);
     expect(times).toEqual([0, 15, 30, 45]);
     expect(h.engine.traces('c').filter((t) => t.outcome === 'ran')).toHaveLength(4);
   });
@@ -108,9 +139,14 @@ describe('triggers', () => {
   it('sun: sunset with an offset, computed offline for the configured place', async () => {
     const location = { latitude: 48.85, longitude: 2.35 };
     const start = new Date(2026, 5, 15, 12, 0, 0).getTime();
-    h = await startEngine({ 'r.yaml': rule(`  - trigger: sun
+    h = await startEngine(
+      {
+        'r.yaml': rule(`  - trigger: sun
     event: sunset
-    offset: -30m`) }, { start, location });
+    offset: -30m`),
+      },
+      { start, location },
+    );
     const due = nextSunEvent('sunset', -30 * 60_000, start, location)!;
     // Paris on 15 June: sunset about 19:58 UTC, so 30 minutes earlier is about 19:28 UTC.
     const utcMinutes = new Date(due).getUTCHours() * 60 + new Date(due).getUTCMinutes();
@@ -123,15 +159,19 @@ describe('triggers', () => {
   });
 
   it('hub: start fires when the engine starts', async () => {
-    h = await startEngine({ 'r.yaml': rule(`  - trigger: hub
-    event: start`) });
+    h = await startEngine({
+      'r.yaml': rule(`  - trigger: hub
+    event: start`),
+    });
     await h.clock.advance(0);
     expect(h.commands()).toEqual(['home/out/value/set=start']);
   });
 
   it('webhook: fires with the request body, unknown ids do nothing', async () => {
-    h = await startEngine({ 'r.yaml': rule(`  - trigger: webhook
-    webhook_id: doorbell-7f3a9c`) });
+    h = await startEngine({
+      'r.yaml': rule(`  - trigger: webhook
+    webhook_id: doorbell-7f3a9c`),
+    });
     expect(h.engine.handleWebhook('wrong-id-000', {})).toBe(false);
     expect(h.engine.handleWebhook('doorbell-7f3a9c', { pressed: true })).toBe(true);
     await h.clock.advance(0);

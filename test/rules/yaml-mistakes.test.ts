@@ -21,44 +21,53 @@ actions:
 `;
 
 /** The rule above with line `n` (1-based) replaced by `text` (several lines allowed). */
-const edit = (n: number, text: string) => RULE.split('\n').map((l, i) => (i === n - 1 ? text : l)).join('\n');
+const edit = (n: number, text: string) =>
+  RULE.split('\n')
+    .map((l, i) => (i === n - 1 ? text : l))
+    .join('\n');
 
 const CASES: Array<{ mistake: string; yaml: string; at: string; message: string }> = [
   {
     mistake: 'a key indented deeper than the key above it, inside a list item',
     yaml: edit(9, '        topic: home/porch/light/set'),
     at: '9:9',
-    message: 'line 9 is indented deeper than the key above it ("action" on line 8), which already has a value; start it in column 5, like "action"',
+    message:
+      'line 9 is indented deeper than the key above it ("action" on line 8), which already has a value; start it in column 5, like "action"',
   },
   {
     mistake: 'a top-level key indented under the one above it',
     yaml: edit(3, '  triggers:'),
     at: '3:3',
-    message: 'line 3 is indented deeper than the key above it ("description" on line 2), which already has a value; start it in column 1, like "description"',
+    message:
+      'line 3 is indented deeper than the key above it ("description" on line 2), which already has a value; start it in column 1, like "description"',
   },
   {
     mistake: 'a key indented less than its neighbour, between the "-" and the key',
     yaml: edit(5, '   topic: home/porch/motion'),
     at: '5:4',
-    message: 'line 5 starts in column 4, less than the key above it ("trigger" on line 4 starts in column 5); keys that belong together must start in the same column',
+    message:
+      'line 5 starts in column 4, less than the key above it ("trigger" on line 4 starts in column 5); keys that belong together must start in the same column',
   },
   {
     mistake: 'a key of a list item pulled back to the column of its "-"',
     yaml: edit(10, '  payload: "on"'),
     at: '10:3',
-    message: 'line 10 starts in column 3, less than the key above it ("topic" on line 9 starts in column 5); keys that belong together must start in the same column',
+    message:
+      'line 10 starts in column 3, less than the key above it ("topic" on line 9 starts in column 5); keys that belong together must start in the same column',
   },
   {
     mistake: 'a second list item indented deeper than the first',
     yaml: RULE + '    - action: log\n      message: porch light on\n',
     at: '11:5',
-    message: 'line 11: this list item\'s "-" is in column 5, but the "-" of the item on line 8 is in column 3; the items of one list must line up',
+    message:
+      'line 11: this list item\'s "-" is in column 5, but the "-" of the item on line 8 is in column 3; the items of one list must line up',
   },
   {
     mistake: 'a second list item indented less than the first',
     yaml: RULE + ' - action: log\n   message: porch light on\n',
     at: '11:2',
-    message: 'line 11: this list item\'s "-" is in column 2, but the "-" of the item on line 8 is in column 3; the items of one list must line up',
+    message:
+      'line 11: this list item\'s "-" is in column 2, but the "-" of the item on line 8 is in column 3; the items of one list must line up',
   },
   {
     mistake: 'a tab in the indentation',
@@ -73,7 +82,7 @@ const CASES: Array<{ mistake: string; yaml: string; at: string; message: string 
     message: 'line 9: "topic:home/porch/light/set" needs a space after the colon: "topic: home/porch/light/set"',
   },
   {
-    mistake: 'no space after the colon of a list item\'s first key',
+    mistake: "no space after the colon of a list item's first key",
     yaml: edit(4, '  - trigger:state'),
     at: '4:5',
     message: 'line 4: "trigger:state" needs a space after the colon: "trigger: state"',
@@ -100,7 +109,8 @@ const CASES: Array<{ mistake: string; yaml: string; at: string; message: string 
     mistake: 'a value holding ": " without quotes',
     yaml: edit(2, 'description: Porch light: on at night'),
     at: '2:14',
-    message: 'line 2: the value of "description" holds a colon, which YAML reads as another key; put the value in quotes: description: "Porch light: on at night"',
+    message:
+      'line 2: the value of "description" holds a colon, which YAML reads as another key; put the value in quotes: description: "Porch light: on at night"',
   },
   {
     mistake: 'a double quote never closed',
@@ -156,8 +166,12 @@ describe('YAML mistakes in a rule file', () => {
   it('nesting no rule needs is refused before the YAML parser recurses into it (a file must never stop the hub)', () => {
     const deepList = ('- '.repeat(5000) + 'a\n').repeat(20);
     const deepFlow = `id: x\nv: ${'['.repeat(3000)}${']'.repeat(3000)}\n`;
-    expect(loadRuleText(deepList, 'rules/deep.yaml').problems.map((p) => p.text)).toEqual(['rules/deep.yaml:1:1 line 1 is indented more than 400 columns; the file nests lists or mappings too deeply to be read']);
-    expect(loadRuleText(deepFlow, 'rules/deep.yaml').problems.map((p) => p.text)).toEqual(['rules/deep.yaml:2:104 line 2 opens more than 100 [ or { inside each other; the file nests lists or mappings too deeply to be read']);
+    expect(loadRuleText(deepList, 'rules/deep.yaml').problems.map((p) => p.text)).toEqual([
+      'rules/deep.yaml:1:1 line 1 is indented more than 400 columns; the file nests lists or mappings too deeply to be read',
+    ]);
+    expect(loadRuleText(deepFlow, 'rules/deep.yaml').problems.map((p) => p.text)).toEqual([
+      'rules/deep.yaml:2:104 line 2 opens more than 100 [ or { inside each other; the file nests lists or mappings too deeply to be read',
+    ]);
   });
 
   it('the rule without mistakes loads', () => {
@@ -187,16 +201,17 @@ actions:
   });
 });
 
-describe('the same words under the file\'s own path, wherever the file is checked', () => {
+describe("the same words under the file's own path, wherever the file is checked", () => {
   const TOO_DEEP = edit(9, '        topic: home/porch/light/set');
-  const MESSAGE = 'line 9 is indented deeper than the key above it ("action" on line 8), which already has a value; start it in column 5, like "action"';
+  const MESSAGE =
+    'line 9 is indented deeper than the key above it ("action" on line 8), which already has a value; start it in column 5, like "action"';
   let h: EngineHarness | undefined;
   afterEach(async () => {
     await h?.stop();
     h = undefined;
   });
 
-  it('the hub\'s log and its list of problems', async () => {
+  it("the hub's log and its list of problems", async () => {
     h = await startEngine({ 'porch.yaml': TOO_DEEP });
     const path = relative(process.cwd(), join(h.dir, 'porch.yaml'));
     expect(h.directory.problems.map((p) => p.text)).toEqual([`${path}:9:9 ${MESSAGE}`]);
@@ -212,7 +227,8 @@ describe('the same words under the file\'s own path, wherever the file is checke
 
   it('`hearth rules test`: the rule file once, under its own path (not the copies copy), and mistakes in the test file too', async () => {
     h = await startEngine({ 'porch.yaml': TOO_DEEP });
-    const test = (name: string) => `cases:\n  - name: ${name}\n    steps:\n      - publish: home/porch/motion\n        payload: true\n      - expect: home/porch/light/set\n`;
+    const test = (name: string) =>
+      `cases:\n  - name: ${name}\n    steps:\n      - publish: home/porch/motion\n        payload: true\n      - expect: home/porch/light/set\n`;
     writeFileSync(join(h.dir, 'porch.test.yaml'), test('light on') + test('light on again').replace('cases:\n', ''));
     writeFileSync(join(h.dir, 'hall.yaml'), RULE.replace('porch-light', 'hall-light'));
     writeFileSync(join(h.dir, 'hall.test.yaml'), test('hall light on').replace('    steps:', '   steps:'));

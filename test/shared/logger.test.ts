@@ -13,22 +13,36 @@ function logFrom(env: Record<string, string>, format: 'text' | 'json' = 'text'):
     const log = createLogger({ level: 'info', format: '${format}' }).child('devices').child('presence');
     log.warn('kitchen went offline', { password: 'hunter2', reason: 'keepalive' });
     log.debug('not shown at info');`;
-  return spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: ROOT, env: { ...process.env, ...env }, encoding: 'utf8' }).stderr;
+  return spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    encoding: 'utf8',
+  }).stderr;
 }
 
 describe('logger', () => {
   it('writes one line per event for a person: time, level, scope, message and fields, secrets redacted', () => {
     const out = logFrom({ JOURNAL_STREAM: '' });
-    expect(out).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z WARN {2}\[devices:presence\] kitchen went offline \{"password":"\[redacted\]","reason":"keepalive"\}\n$/);
+    expect(out).toMatch(
+      /^\d{4}-\d\d-\d\dT[\d:.]+Z WARN {2}\[devices:presence\] kitchen went offline \{"password":"\[redacted\]","reason":"keepalive"\}\n$/,
+    );
   });
 
   it('under systemd, starts each line with its syslog priority instead of a time, so journalctl -p works', () => {
-    expect(logFrom({ JOURNAL_STREAM: '8:12345' })).toBe('<4>WARN  [devices:presence] kitchen went offline {"password":"[redacted]","reason":"keepalive"}\n');
+    expect(logFrom({ JOURNAL_STREAM: '8:12345' })).toBe(
+      '<4>WARN  [devices:presence] kitchen went offline {"password":"[redacted]","reason":"keepalive"}\n',
+    );
   });
 
   it('writes pino JSON with log.format: json', () => {
     const record = JSON.parse(logFrom({ JOURNAL_STREAM: '' }, 'json'));
-    expect(record).toMatchObject({ level: 40, scope: 'devices:presence', msg: 'kitchen went offline', password: '[redacted]', reason: 'keepalive' });
+    expect(record).toMatchObject({
+      level: 40,
+      scope: 'devices:presence',
+      msg: 'kitchen went offline',
+      password: '[redacted]',
+      reason: 'keepalive',
+    });
   });
 
   it('keeps lines in memory for tests, at the chosen level', () => {

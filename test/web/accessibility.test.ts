@@ -11,7 +11,19 @@ import { bridgeDevices } from '../devices/fixtures/zigbee2mqtt.js';
 let th: TestHub;
 let browser: Browser;
 
-const RULE = ['id: hall-light', 'description: Hall light on with motion', 'triggers:', '  - trigger: state', '    topic: home/hall/motion', '    to: true', 'actions:', '  - action: publish', '    topic: home/hall_lamp/power/set', '    payload: "on"', ''].join('\n');
+const RULE = [
+  'id: hall-light',
+  'description: Hall light on with motion',
+  'triggers:',
+  '  - trigger: state',
+  '    topic: home/hall/motion',
+  '    to: true',
+  'actions:',
+  '  - action: publish',
+  '    topic: home/hall_lamp/power/set',
+  '    payload: "on"',
+  '',
+].join('\n');
 
 // Scenes, a script with a field, and a helper of every type with a control: what the Scenes page draws.
 const BLOCKS = `scenes:
@@ -36,7 +48,15 @@ beforeAll(async () => {
   // A home with something of every kind a page draws: readings, a switch, a slider, a select, offline, a rule.
   const c = await th.connect({ clientId: 'a11y-devices' });
   await c.publishAsync('home/hall/status', 'online', { qos: 1, retain: true });
-  for (const [topic, value] of [['hall/temperature', '21.5'], ['hall/battery', '100'], ['hall/motion', 'true'], ['hall_lamp/power', 'off'], ['hall_lamp/brightness', '40'], ['thermostat/mode', 'heat'], ['cellar/humidity', '71']]) {
+  for (const [topic, value] of [
+    ['hall/temperature', '21.5'],
+    ['hall/battery', '100'],
+    ['hall/motion', 'true'],
+    ['hall_lamp/power', 'off'],
+    ['hall_lamp/brightness', '40'],
+    ['thermostat/mode', 'heat'],
+    ['cellar/humidity', '71'],
+  ]) {
     await c.publishAsync(`home/${topic}`, value, { qos: 1, retain: true });
   }
   await c.publishAsync('home/cellar/status', 'offline', { qos: 1, retain: true });
@@ -78,7 +98,11 @@ async function audit(page: Page, name: string, size: string): Promise<string[]> 
 
 describe('accessibility (axe-core, WCAG 2.1 A and AA)', () => {
   // Colours are the same at every size, but each scheme has its own: the dark one is audited at desktop size.
-  for (const [size, viewport, colorScheme] of [['desktop', DESKTOP, 'light'], ['phone', PHONE, 'light'], ['desktop-dark', DESKTOP, 'dark']] as const) {
+  for (const [size, viewport, colorScheme] of [
+    ['desktop', DESKTOP, 'light'],
+    ['phone', PHONE, 'light'],
+    ['desktop-dark', DESKTOP, 'dark'],
+  ] as const) {
     it(`no serious or critical violation on any page at ${viewport.width} px wide in ${colorScheme} colours (${size})`, async () => {
       const problems: string[] = [];
       const login = await browser.newPage({ viewport, colorScheme });

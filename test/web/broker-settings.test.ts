@@ -26,12 +26,28 @@ beforeAll(async () => {
       'mqtt.url': local.url,
       'mqtt.username': HEARTH_USER.name,
       'mqtt.password': HEARTH_USER.password,
-      bridges: [{ name: 'cloud', url: remote.url, username: HEARTH_USER.name, password: HEARTH_USER.password, topics: [{ pattern: 'home/#', direction: 'out', qos: 1 }] }],
+      bridges: [
+        {
+          name: 'cloud',
+          url: remote.url,
+          username: HEARTH_USER.name,
+          password: HEARTH_USER.password,
+          topics: [{ pattern: 'home/#', direction: 'out', qos: 1 }],
+        },
+      ],
     },
   });
   browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
   page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   page.on('pageerror', (err) => console.error('page error:', err.message));
@@ -54,7 +70,9 @@ describe('the dashboard on an external broker with a bridge', () => {
     await page.goto(th.httpUrl + '/#/settings');
     const row = page.locator('tr[data-bridge=cloud]');
     await row.waitFor();
-    await page.waitForFunction(() => document.querySelector('tr[data-bridge=cloud] td:nth-child(3)')?.textContent?.startsWith('connected (MQTT 5)'));
+    await page.waitForFunction(() =>
+      document.querySelector('tr[data-bridge=cloud] td:nth-child(3)')?.textContent?.startsWith('connected (MQTT 5)'),
+    );
     expect(await row.locator('td').nth(1).textContent()).toBe(remote.url);
     await page.screenshot({ path: join(ARTIFACTS, 'settings-bridges.png'), fullPage: true });
 
@@ -63,12 +81,16 @@ describe('the dashboard on an external broker with a bridge', () => {
     await banner.waitFor({ state: 'visible', timeout: 10_000 });
     expect(await banner.textContent()).toContain(`bridge cloud: cannot reach ${remote.url}`);
     // The panel refreshes by itself.
-    await page.waitForFunction(() => document.querySelector('tr[data-bridge=cloud] td:nth-child(3)')?.textContent?.startsWith('not connected'), undefined, { timeout: 10_000 });
+    await page.waitForFunction(
+      () => document.querySelector('tr[data-bridge=cloud] td:nth-child(3)')?.textContent?.startsWith('not connected'),
+      undefined,
+      { timeout: 10_000 },
+    );
     await remote.start();
     await banner.waitFor({ state: 'hidden', timeout: 15_000 });
   });
 
-  it('the hub\'s broker out of reach shows a banner on every page, gone once it is back', async () => {
+  it("the hub's broker out of reach shows a banner on every page, gone once it is back", async () => {
     await page.goto(th.httpUrl + '/#/');
     const banner = page.locator('.banner[role=alert]');
     expect(await banner.isVisible()).toBe(false);

@@ -39,14 +39,19 @@ describe('dashboard', () => {
   });
 
   it('shows a device as soon as it publishes, and its values change live', async () => {
-    const sensor = await th.connect({ clientId: 'thermo', will: { topic: 'home/livingroom/status', payload: Buffer.from('offline'), qos: 1, retain: true } });
+    const sensor = await th.connect({
+      clientId: 'thermo',
+      will: { topic: 'home/livingroom/status', payload: Buffer.from('offline'), qos: 1, retain: true },
+    });
     await sensor.publishAsync('home/livingroom/status', 'online', { qos: 1, retain: true });
     await sensor.publishAsync('home/livingroom/temperature', '21.5', { qos: 1, retain: true });
     const value = page.locator('[data-device=livingroom] dd[data-property=temperature]');
     await value.waitFor();
     expect(await value.textContent()).toBe('21.5 °C');
     await sensor.publishAsync('home/livingroom/temperature', '22.25', { qos: 1, retain: true });
-    await page.waitForFunction(() => document.querySelector('[data-device=livingroom] dd[data-property=temperature]')?.textContent === '22.3 °C');
+    await page.waitForFunction(
+      () => document.querySelector('[data-device=livingroom] dd[data-property=temperature]')?.textContent === '22.3 °C',
+    );
     expect(await page.locator('[data-device=livingroom] .badge').textContent()).toBe('online');
   });
 
@@ -94,10 +99,22 @@ describe('dashboard', () => {
     await page.goto(th.httpUrl + '/#/rules/evening?new');
     const editor = page.locator('#rule-yaml');
     await editor.waitFor();
-    const broken = ['id: evening', 'triggers:', '  - trigger: numeric_state', '    topic: home/livingroom/temperature', '    above: warm', 'actions:', '  - action: publish', '    topic: home/lamp/power/set', '    payload: "on"'].join('\n');
+    const broken = [
+      'id: evening',
+      'triggers:',
+      '  - trigger: numeric_state',
+      '    topic: home/livingroom/temperature',
+      '    above: warm',
+      'actions:',
+      '  - action: publish',
+      '    topic: home/lamp/power/set',
+      '    payload: "on"',
+    ].join('\n');
     await editor.fill(broken);
     await page.locator('#rule-problems li').first().waitFor();
-    expect(await page.locator('#rule-problems li').first().textContent()).toBe('line 5, column 12: triggers[0].above must be a number, got "warm"');
+    expect(await page.locator('#rule-problems li').first().textContent()).toBe(
+      'line 5, column 12: triggers[0].above must be a number, got "warm"',
+    );
     expect(await page.locator('.gutter .bad').textContent()).toBe('5');
     await page.click('#save-rule');
     await page.waitForSelector('text=Not saved: fix the errors shown');
@@ -122,7 +139,18 @@ describe('dashboard', () => {
   });
 
   it('a rule file with a mistake opens in the editor with its error marked, and is fixed there', async () => {
-    const rule = (id: string, indent = '') => [`id: ${id}`, 'triggers:', '  - trigger: webhook', `    webhook_id: ${id}-secret-1`, 'actions:', '  - action: publish', `    ${indent}topic: home/${id}/light/set`, '    payload: "on"', ''].join('\n');
+    const rule = (id: string, indent = '') =>
+      [
+        `id: ${id}`,
+        'triggers:',
+        '  - trigger: webhook',
+        `    webhook_id: ${id}-secret-1`,
+        'actions:',
+        '  - action: publish',
+        `    ${indent}topic: home/${id}/light/set`,
+        '    payload: "on"',
+        '',
+      ].join('\n');
     writeFileSync(join(th.hub.ruleDirectory.dir, 'porch.yaml'), rule('porch', '    '));
     th.hub.ruleDirectory.reload('porch.yaml');
     await page.goto(th.httpUrl + '/#/rules');
@@ -132,11 +160,14 @@ describe('dashboard', () => {
     await item.locator('a').click();
     const editor = page.locator('#rule-yaml');
     await page.waitForFunction(() => (document.getElementById('rule-yaml') as HTMLTextAreaElement | null)?.value.includes('id: porch'));
-    const message = 'line 7 is indented deeper than the key above it ("action" on line 6), which already has a value; start it in column 5, like "action" (column 9)';
+    const message =
+      'line 7 is indented deeper than the key above it ("action" on line 6), which already has a value; start it in column 5, like "action" (column 9)';
     await page.locator('#rule-problems li').first().waitFor();
     expect(await page.locator('#rule-problems li').allTextContents()).toEqual([message]);
     expect(await page.locator('.gutter .bad').allTextContents()).toEqual(['7']);
-    expect(await page.locator('#rule-file').textContent()).toContain('holds 1 rule: porch — it has errors, so it does not run; fix them here and save.');
+    expect(await page.locator('#rule-file').textContent()).toContain(
+      'holds 1 rule: porch — it has errors, so it does not run; fix them here and save.',
+    );
     // The problem takes the caret to the mistake.
     await page.locator('#rule-problems button').click();
     const caret = await editor.evaluate((el: HTMLTextAreaElement) => el.value.slice(0, el.selectionStart).split('\n').length);
@@ -150,13 +181,25 @@ describe('dashboard', () => {
   });
 
   it('a file with several rules opens as that file, says which rules it holds, and runs the one chosen', async () => {
-    const rule = (id: string) => [`- id: ${id}`, '  triggers:', '    - trigger: webhook', `      webhook_id: ${id}-secret-1`, '  actions:', '    - action: publish', `      topic: home/${id}/set`, '      payload: "on"'].join('\n');
+    const rule = (id: string) =>
+      [
+        `- id: ${id}`,
+        '  triggers:',
+        '    - trigger: webhook',
+        `      webhook_id: ${id}-secret-1`,
+        '  actions:',
+        '    - action: publish',
+        `      topic: home/${id}/set`,
+        '      payload: "on"',
+      ].join('\n');
     writeFileSync(join(th.hub.ruleDirectory.dir, 'kitchen.yaml'), `${rule('kitchen-on')}\n${rule('kitchen-off')}\n`);
     th.hub.ruleDirectory.reload('kitchen.yaml');
     await page.goto(th.httpUrl + '/#/rules');
     await page.locator('li[data-rule="kitchen-off"] a').click();
     await page.waitForFunction(() => document.querySelector('h2')?.textContent === 'kitchen.yaml');
-    await page.waitForFunction(() => document.getElementById('rule-file')?.textContent?.endsWith('holds 2 rules: kitchen-on, kitchen-off.'));
+    await page.waitForFunction(() =>
+      document.getElementById('rule-file')?.textContent?.endsWith('holds 2 rules: kitchen-on, kitchen-off.'),
+    );
     expect(await page.locator('#rule-yaml').inputValue()).toContain('- id: kitchen-on');
     expect(await page.locator('#rule-select').inputValue()).toBe('kitchen-off');
     const editor = page.locator('#rule-yaml');
@@ -171,21 +214,38 @@ describe('dashboard', () => {
   });
 
   it('a run that mode restart replaced shows as restarted, with no step marked as failed', async () => {
-    const yaml = ['id: hall', 'mode: restart', 'triggers:', '  - trigger: webhook', '    webhook_id: hall-secret-1', 'actions:', '  - delay: 10m', ''].join('\n');
+    const yaml = [
+      'id: hall',
+      'mode: restart',
+      'triggers:',
+      '  - trigger: webhook',
+      '    webhook_id: hall-secret-1',
+      'actions:',
+      '  - delay: 10m',
+      '',
+    ].join('\n');
     expect((await http(th, 'PUT', '/api/rules/hall', { yaml })).status).toBe(201);
     for (let i = 0; i < 2; i++) expect((await http(th, 'POST', '/api/webhooks/hall-secret-1', {}, null)).status).toBe(202);
     await page.goto(th.httpUrl + '/#/rules/hall');
     const trace = page.locator('details.trace[data-outcome=restarted]');
     await trace.waitFor();
     expect(await trace.locator('summary').textContent()).toMatch(/ — restarted: a new trigger started the rule again \(mode restart\)$/);
-    expect(await trace.locator('li').allTextContents()).toEqual([expect.stringMatching(/^delay: restarted: a new trigger started the rule again \(mode restart\) \(\d+ ms\)$/)]);
+    expect(await trace.locator('li').allTextContents()).toEqual([
+      expect.stringMatching(/^delay: restarted: a new trigger started the rule again \(mode restart\) \(\d+ ms\)$/),
+    ]);
     expect(await trace.locator('li.bad').count()).toBe(0);
     expect((await http(th, 'POST', '/api/rules/hall/disable')).json.status).toBe('disabled');
   });
 
   it('at phone width (390 px) nothing overflows', async () => {
     await page.setViewportSize({ width: 390, height: 844 });
-    for (const [hash, name] of [['#/', 'home'], ['#/rules', 'rules'], ['#/device/livingroom', 'device'], ['#/activity', 'activity'], ['#/settings', 'settings']] as const) {
+    for (const [hash, name] of [
+      ['#/', 'home'],
+      ['#/rules', 'rules'],
+      ['#/device/livingroom', 'device'],
+      ['#/activity', 'activity'],
+      ['#/settings', 'settings'],
+    ] as const) {
       await page.goto(`${th.httpUrl}/${hash}`);
       await page.waitForSelector('#main > *');
       await page.waitForTimeout(300);

@@ -31,21 +31,36 @@ async function chart(property: string) {
   return box.evaluate((el) => {
     const style = getComputedStyle(el);
     const inner = el.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
-    return { canvas: el.querySelector('canvas')!.getBoundingClientRect().width, inner, yMin: Number((el as HTMLElement).dataset.yMin), yMax: Number((el as HTMLElement).dataset.yMax) };
+    return {
+      canvas: el.querySelector('canvas')!.getBoundingClientRect().width,
+      inner,
+      yMin: Number((el as HTMLElement).dataset.yMin),
+      yMax: Number((el as HTMLElement).dataset.yMax),
+    };
   });
 }
 
 describe('a device page', () => {
   it('of a device seen for ten minutes opens on "hour", with charts as wide as their card and axes kept to the data', async () => {
     const sensor = await th.connect({ clientId: 'hall-sensor' });
-    for (const [minutesAgo, temperature] of [[10, '20'], [5, '20.5'], [0, '21']] as const) {
+    for (const [minutesAgo, temperature] of [
+      [10, '20'],
+      [5, '20.5'],
+      [0, '21'],
+    ] as const) {
       skew = -minutesAgo * 60_000;
       await sensor.publishAsync('home/hall/temperature', temperature, { qos: 1 });
       await sensor.publishAsync('home/hall/battery', '100', { qos: 1 });
-      await waitFor(() => th.hub.registry.has('hall') && th.hub.registry.get('hall').properties.temperature?.value === Number(temperature), `hall at ${temperature}`);
+      await waitFor(
+        () => th.hub.registry.has('hall') && th.hub.registry.get('hall').properties.temperature?.value === Number(temperature),
+        `hall at ${temperature}`,
+      );
     }
     skew = 0;
-    await waitFor(async () => (await http(th, 'GET', '/api/devices/hall/history/temperature?bucket=86400')).json?.points[0]?.count === 3, 'three readings in history');
+    await waitFor(
+      async () => (await http(th, 'GET', '/api/devices/hall/history/temperature?bucket=86400')).json?.points[0]?.count === 3,
+      'three readings in history',
+    );
 
     await page.goto(`${th.httpUrl}/#/device/hall`);
     await page.locator('.ranges button.active').waitFor();
@@ -59,7 +74,9 @@ describe('a device page', () => {
     const battery = await chart('battery');
     expect(battery.yMax).toBe(100);
     expect(battery.yMin).toBeGreaterThanOrEqual(90);
-    expect(await page.locator('figure.chart[data-property=temperature] .chart-summary').textContent()).toBe('3 readings, from 20 °C to 21 °C');
+    expect(await page.locator('figure.chart[data-property=temperature] .chart-summary').textContent()).toBe(
+      '3 readings, from 20 °C to 21 °C',
+    );
 
     // Narrowed to a phone, the charts follow their cards.
     await page.setViewportSize(PHONE);
@@ -100,7 +117,9 @@ describe('a device page', () => {
     expect(await page.locator('[data-device="living_room-lamp"] .name').textContent()).toBe('Living room lamp');
     expect(await page.locator('[data-device=hall] .name').textContent()).toBe('Hall');
     expect(await page.locator('[data-device=porch] .name').textContent()).toBe('Front door camera');
-    expect(await page.locator('[data-device="living_room-lamp"] input[role=switch]').getAttribute('aria-label')).toBe('Living room lamp power');
+    expect(await page.locator('[data-device="living_room-lamp"] input[role=switch]').getAttribute('aria-label')).toBe(
+      'Living room lamp power',
+    );
   });
 
   it('deletes a device only after a confirmation', async () => {

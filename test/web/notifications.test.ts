@@ -38,7 +38,15 @@ beforeAll(async () => {
   // A profile on disk, as a phone's browser has: Chromium does not install apps from an incognito context.
   context = await chromium.launchPersistentContext(tempDir('hearth-chromium-'), {
     executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
     viewport: { width: 390, height: 844 },
     deviceScaleFactor: 2,
     isMobile: true,
@@ -55,7 +63,9 @@ afterAll(async () => {
 });
 
 const shownNotifications = () =>
-  page.evaluate(async () => (await (await navigator.serviceWorker.ready).getNotifications()).map((n) => ({ title: n.title, body: n.body, tag: n.tag })));
+  page.evaluate(async () =>
+    (await (await navigator.serviceWorker.ready).getNotifications()).map((n) => ({ title: n.title, body: n.body, tag: n.tag })),
+  );
 
 describe('the dashboard on a phone', () => {
   it('an alert from a rule shows as a notification, in the Alerts page and as an unread count; reading it clears the count', async () => {
@@ -67,7 +77,9 @@ describe('the dashboard on a phone', () => {
     await page.evaluate(() => navigator.serviceWorker.ready.then(() => true));
     await page.goto(th.httpUrl + '/#/notifications');
     await page.waitForSelector('text=No alerts yet');
-    expect(await page.locator('#notify-permission').textContent()).toBe('Alerts also show as notifications on this device while a dashboard is open.');
+    expect(await page.locator('#notify-permission').textContent()).toBe(
+      'Alerts also show as notifications on this device while a dashboard is open.',
+    );
 
     const sensor = await th.connect({ clientId: 'leak-sensor' });
     await sensor.publishAsync('home/kitchen/leak', 'true', { qos: 1 });

@@ -14,7 +14,8 @@ let browser: Browser;
 let page: Page;
 let phones: MqttClient;
 const t0 = Math.floor(Date.now() / 1000) - 600;
-const send = (topic: string, body: object) => phones.publishAsync(topic, JSON.stringify(body), { qos: 1, retain: !topic.endsWith('/event') });
+const send = (topic: string, body: object) =>
+  phones.publishAsync(topic, JSON.stringify(body), { qos: 1, retain: !topic.endsWith('/event') });
 
 beforeAll(async () => {
   th = await startTestHub({ overrides: { 'adapters.owntracks.home': { ...HOME, radius: 100 } } });

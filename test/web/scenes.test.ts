@@ -116,7 +116,9 @@ describe('scenes, scripts and helpers in the dashboard', () => {
     const errors: string[] = [];
     page.on('pageerror', (err) => errors.push(err.message));
     await page.click('[data-scene=movie-night] a >> text=home.yaml');
-    await page.waitForFunction(() => (document.getElementById('rule-yaml') as HTMLTextAreaElement | null)?.value.includes('id: movie-night'));
+    await page.waitForFunction(() =>
+      (document.getElementById('rule-yaml') as HTMLTextAreaElement | null)?.value.includes('id: movie-night'),
+    );
     expect(errors).toEqual([]);
   });
 });

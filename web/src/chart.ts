@@ -6,7 +6,12 @@ import { h } from './dom.js';
 
 const HOUR = 3600_000;
 const DAY = 24 * HOUR;
-export const RANGES: Array<[string, number]> = [['hour', HOUR], ['day', DAY], ['week', 7 * DAY], ['month', 30 * DAY]];
+export const RANGES: Array<[string, number]> = [
+  ['hour', HOUR],
+  ['day', DAY],
+  ['week', 7 * DAY],
+  ['month', 30 * DAY],
+];
 
 export interface Point {
   ts: number;
@@ -107,6 +112,8 @@ export function chartSummary(points: Array<Point & { count: number }>, unit: str
   const lows = points.flatMap((p) => (p.min === null ? [] : [p.min]));
   const highs = points.flatMap((p) => (p.max === null ? [] : [p.max]));
   const fmt = (n: number) => `${Number.isInteger(n) ? n : n.toFixed(1)}${unit ? ` ${unit}` : ''}`;
-  const text = lows.length ? `${count} reading${count === 1 ? '' : 's'}, from ${fmt(Math.min(...lows))} to ${fmt(Math.max(...highs))}` : 'No numeric readings in this range.';
+  const text = lows.length
+    ? `${count} reading${count === 1 ? '' : 's'}, from ${fmt(Math.min(...lows))} to ${fmt(Math.max(...highs))}`
+    : 'No numeric readings in this range.';
   return h('p', { class: 'muted chart-summary' }, text);
 }

@@ -10,8 +10,17 @@ export function displayName(d: { id: string; name: string | null }): string {
 
 // What "on" and "off" mean for a binary sensor of a class: a door is open, a motion sensor sees motion.
 const WORDS: Record<string, [string, string]> = {
-  motion: ['motion', 'clear'], occupancy: ['occupied', 'clear'], presence: ['present', 'away'], contact: ['open', 'closed'], door: ['open', 'closed'],
-  window: ['open', 'closed'], garage_door: ['open', 'closed'], opening: ['open', 'closed'], moisture: ['wet', 'dry'], smoke: ['smoke', 'clear'], lock: ['unlocked', 'locked'],
+  motion: ['motion', 'clear'],
+  occupancy: ['occupied', 'clear'],
+  presence: ['present', 'away'],
+  contact: ['open', 'closed'],
+  door: ['open', 'closed'],
+  window: ['open', 'closed'],
+  garage_door: ['open', 'closed'],
+  opening: ['open', 'closed'],
+  moisture: ['wet', 'dry'],
+  smoke: ['smoke', 'clear'],
+  lock: ['unlocked', 'locked'],
 };
 
 const same = (a: unknown, b: unknown) => a === b || (typeof a === 'object' && a !== null && JSON.stringify(a) === JSON.stringify(b));
@@ -65,8 +74,14 @@ export function lightOf(d: Device): Light | undefined {
   const props = Object.entries(d.properties);
   const settable = (name: string) => props.find(([n, p]) => n === name && controlOf(p) !== undefined);
   const brightness = settable('brightness');
-  const state = props.find(([, p]) => p.type === 'boolean' && p.deviceClass === 'light' && controlOf(p)) ?? (brightness ? (settable('state') ?? settable('power') ?? settable('on')) : undefined);
+  const state =
+    props.find(([, p]) => p.type === 'boolean' && p.deviceClass === 'light' && controlOf(p)) ??
+    (brightness ? (settable('state') ?? settable('power') ?? settable('on')) : undefined);
   if (state?.[1].type !== 'boolean') return undefined;
   const colorTemp = settable('color_temp');
-  return { state, ...(brightness?.[1].type === 'number' ? { brightness } : {}), ...(colorTemp?.[1].type === 'number' ? { colorTemp } : {}) };
+  return {
+    state,
+    ...(brightness?.[1].type === 'number' ? { brightness } : {}),
+    ...(colorTemp?.[1].type === 'number' ? { colorTemp } : {}),
+  };
 }

@@ -1,7 +1,22 @@
 // One EventSource for the whole dashboard; pages subscribe and unsubscribe as they come and go.
 type Listener = (type: string, data: any) => void;
 
-const TYPES = ['device.state', 'device.online', 'device.created', 'device.updated', 'device.deleted', 'device.problem', 'rule.run', 'rule.error', 'rules.reloaded', 'hub.log', 'notification.created', 'notification.read', 'notify.failed', 'notify.suppressed'];
+const TYPES = [
+  'device.state',
+  'device.online',
+  'device.created',
+  'device.updated',
+  'device.deleted',
+  'device.problem',
+  'rule.run',
+  'rule.error',
+  'rules.reloaded',
+  'hub.log',
+  'notification.created',
+  'notification.read',
+  'notify.failed',
+  'notify.suppressed',
+];
 const listeners = new Set<Listener>();
 let source: EventSource | undefined;
 

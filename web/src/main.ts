@@ -13,7 +13,12 @@ import { alertsLink, registerServiceWorker, startNotifications } from './notify-
 
 const app = document.getElementById('app')!;
 let cleanup: (() => void) | undefined;
-const liveDot = h('span', { class: 'live off', role: 'img', title: 'live updates disconnected', 'aria-label': 'live updates disconnected' });
+const liveDot = h('span', {
+  class: 'live off',
+  role: 'img',
+  title: 'live updates disconnected',
+  'aria-label': 'live updates disconnected',
+});
 // Trouble the hub runs with (a full or read-only disk), from /healthz: shown on every page until it is over.
 const healthBanner = h('div', { class: 'banner', role: 'alert', hidden: true });
 let healthTimer: number | undefined;
@@ -25,7 +30,10 @@ async function checkHealth(): Promise<void> {
     const body = (await res.json()) as { status: string; problems?: Array<{ component: string; message: string; since: string }> };
     const problems = body.problems ?? [];
     healthBanner.hidden = problems.length === 0;
-    mount(healthBanner, problems.map((p) => h('p', {}, h('strong', {}, `${p.component}: `), p.message, ` (since ${new Date(p.since).toLocaleTimeString()})`)));
+    mount(
+      healthBanner,
+      problems.map((p) => h('p', {}, h('strong', {}, `${p.component}: `), p.message, ` (since ${new Date(p.since).toLocaleTimeString()})`)),
+    );
   } catch {
     // The live indicator already says when the hub cannot be reached.
   }
@@ -39,31 +47,75 @@ function loginPage(): void {
   const pass = h('input', { id: 'password', type: 'password', autocomplete: 'current-password', required: true });
   mount(
     app,
-    h('main', { class: 'login' },
+    h(
+      'main',
+      { class: 'login' },
       h('h1', {}, 'Hearth'),
-      h('form', {
-        onsubmit: async (e: Event) => {
-          e.preventDefault();
-          try {
-            await login(user.value, pass.value);
-            start();
-          } catch (err) {
-            error.textContent = (err as Error).message;
-          }
+      h(
+        'form',
+        {
+          onsubmit: async (e: Event) => {
+            e.preventDefault();
+            try {
+              await login(user.value, pass.value);
+              start();
+            } catch (err) {
+              error.textContent = (err as Error).message;
+            }
+          },
         },
-      }, h('label', { for: 'username' }, 'Username'), user, h('label', { for: 'password' }, 'Password'), pass, h('button', { type: 'submit' }, 'Log in'), error)),
+        h('label', { for: 'username' }, 'Username'),
+        user,
+        h('label', { for: 'password' }, 'Password'),
+        pass,
+        h('button', { type: 'submit' }, 'Log in'),
+        error,
+      ),
+    ),
   );
   user.focus();
 }
 
 function shell(main: HTMLElement): void {
-  const link = (href: string, label: string) => h('a', { href, class: location.hash.split('/')[1] === href.split('/')[1] ? 'active' : '' }, label);
+  const link = (href: string, label: string) =>
+    h('a', { href, class: location.hash.split('/')[1] === href.split('/')[1] ? 'active' : '' }, label);
   mount(
     app,
-    h('header', { class: 'top' },
+    h(
+      'header',
+      { class: 'top' },
       h('h1', {}, h('a', { href: '#/' }, 'Hearth')),
-      h('nav', { 'aria-label': 'Main' }, link('#/', 'Home'), link('#/scenes', 'Scenes'), link('#/rules', 'Rules'), link('#/activity', 'Activity'), alertsLink(link('#/notifications', 'Alerts')), link('#/settings', 'Settings')),
-      h('span', { class: 'who' }, liveDot, ' ', currentUser?.name ?? '', ' ', h('button', { class: 'link', onclick: async () => { disconnectLive(); await logout(); loginPage(); } }, 'Log out'))),
+      h(
+        'nav',
+        { 'aria-label': 'Main' },
+        link('#/', 'Home'),
+        link('#/scenes', 'Scenes'),
+        link('#/rules', 'Rules'),
+        link('#/activity', 'Activity'),
+        alertsLink(link('#/notifications', 'Alerts')),
+        link('#/settings', 'Settings'),
+      ),
+      h(
+        'span',
+        { class: 'who' },
+        liveDot,
+        ' ',
+        currentUser?.name ?? '',
+        ' ',
+        h(
+          'button',
+          {
+            class: 'link',
+            onclick: async () => {
+              disconnectLive();
+              await logout();
+              loginPage();
+            },
+          },
+          'Log out',
+        ),
+      ),
+    ),
     healthBanner,
     main,
   );
@@ -102,5 +154,8 @@ function start(): void {
 }
 
 registerServiceWorker();
-restoreSession().then((ok) => (ok ? start() : loginPage()), () => loginPage());
+restoreSession().then(
+  (ok) => (ok ? start() : loginPage()),
+  () => loginPage(),
+);
 window.addEventListener('unhandledrejection', (e) => toast(String((e.reason as Error)?.message ?? e.reason), 'error'));

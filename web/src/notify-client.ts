@@ -33,7 +33,10 @@ export const canNotify = () => 'Notification' in window && window.isSecureContex
 
 /** Keeps the unread count live and shows each new notification; once per page, whatever the logins in between. */
 export function startNotifications(): void {
-  void api<{ unread: number }>('GET', '/api/notifications?limit=1').then((r) => showUnread(r.unread), () => undefined);
+  void api<{ unread: number }>('GET', '/api/notifications?limit=1').then(
+    (r) => showUnread(r.unread),
+    () => undefined,
+  );
   if (started) return;
   started = true;
   onLive((type, e) => {
@@ -51,7 +54,13 @@ async function showNotification(n: LiveNotification): Promise<void> {
     return;
   }
   // The same tag replaces the notification on screen; one per id otherwise, so two open tabs show it once.
-  const options = { body: n.message, tag: n.tag ?? `hearth-${n.id}`, icon: '/assets/icon-192.png', requireInteraction: n.priority === 'urgent', data: { url: '/#/notifications' } };
+  const options = {
+    body: n.message,
+    tag: n.tag ?? `hearth-${n.id}`,
+    icon: '/assets/icon-192.png',
+    requireInteraction: n.priority === 'urgent',
+    data: { url: '/#/notifications' },
+  };
   const registration = await navigator.serviceWorker?.getRegistration();
   // Phones refuse `new Notification()`: only a service worker may show one there.
   if (registration) await registration.showNotification(title, options);
@@ -61,5 +70,7 @@ async function showNotification(n: LiveNotification): Promise<void> {
 /** The worker that keeps the shell for offline use; browsers allow it only in a secure context. */
 export function registerServiceWorker(): void {
   if (!('serviceWorker' in navigator) || !window.isSecureContext) return;
-  navigator.serviceWorker.register('/sw.js', { scope: '/' }).catch((err: Error) => console.warn(`service worker not registered: ${err.message}`));
+  navigator.serviceWorker
+    .register('/sw.js', { scope: '/' })
+    .catch((err: Error) => console.warn(`service worker not registered: ${err.message}`));
 }

@@ -6,10 +6,21 @@ declare const SHELL: string[];
 declare const VERSION: string;
 
 // The worker's own globals, typed by hand: the dashboard's TypeScript setup knows the DOM, not the WebWorker lib.
-interface ExtendableEvent extends Event { waitUntil(p: Promise<unknown>): void }
-interface FetchEvent extends ExtendableEvent { request: Request; respondWith(r: Promise<Response> | Response): void }
-interface NotificationEvent extends ExtendableEvent { notification: Notification & { data?: { url?: string } } }
-interface WindowClient { url: string; focus(): Promise<unknown>; navigate(url: string): Promise<unknown> }
+interface ExtendableEvent extends Event {
+  waitUntil(p: Promise<unknown>): void;
+}
+interface FetchEvent extends ExtendableEvent {
+  request: Request;
+  respondWith(r: Promise<Response> | Response): void;
+}
+interface NotificationEvent extends ExtendableEvent {
+  notification: Notification & { data?: { url?: string } };
+}
+interface WindowClient {
+  url: string;
+  focus(): Promise<unknown>;
+  navigate(url: string): Promise<unknown>;
+}
 interface WorkerScope {
   addEventListener(type: 'install' | 'activate', fn: (e: ExtendableEvent) => void): void;
   addEventListener(type: 'fetch', fn: (e: FetchEvent) => void): void;
@@ -25,11 +36,18 @@ const CACHE = PREFIX + VERSION;
 const OFFLINE = '/assets/offline.html';
 
 worker.addEventListener('install', (e) => {
-  e.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(SHELL)).then(() => worker.skipWaiting()));
+  e.waitUntil(
+    caches
+      .open(CACHE)
+      .then((cache) => cache.addAll(SHELL))
+      .then(() => worker.skipWaiting()),
+  );
 });
 
 worker.addEventListener('activate', (e) => {
-  const old = caches.keys().then((keys) => Promise.all(keys.filter((k) => k.startsWith(PREFIX) && k !== CACHE).map((k) => caches.delete(k))));
+  const old = caches
+    .keys()
+    .then((keys) => Promise.all(keys.filter((k) => k.startsWith(PREFIX) && k !== CACHE).map((k) => caches.delete(k))));
   e.waitUntil(old.then(() => worker.clients.claim()));
 });
 

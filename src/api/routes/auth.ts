@@ -17,7 +17,8 @@ export async function authRoutes(fastify: FastifyInstance, opts: { ctx: ApiConte
     schema: {
       tags: ['auth'],
       summary: 'Log in: sets an HttpOnly session cookie and returns a bearer token for scripts',
-      description: 'Repeated failures from one address or for one user get a growing delay and then a 15-minute ban (429 HEARTH_RATE_LIMITED).',
+      description:
+        'Repeated failures from one address or for one user get a growing delay and then a 15-minute ban (429 HEARTH_RATE_LIMITED).',
       security: [],
       body: LoginBody,
       response: { 200: LoginResult, 400: ErrorSchema, 401: ErrorSchema, 429: ErrorSchema },
@@ -37,7 +38,9 @@ export async function authRoutes(fastify: FastifyInstance, opts: { ctx: ApiConte
       }
       if (!attempt.ok) {
         failures({ reason: 'bad_credentials' });
-        logger.warn(`failed login for ${JSON.stringify(username)} from ${request.ip}${attempt.reason === 'bad_credentials' && attempt.banned ? ' (now banned for a while)' : ''}`);
+        logger.warn(
+          `failed login for ${JSON.stringify(username)} from ${request.ip}${attempt.reason === 'bad_credentials' && attempt.banned ? ' (now banned for a while)' : ''}`,
+        );
         throw new HearthError('HEARTH_BAD_CREDENTIALS');
       }
       const identity = attempt.value;
@@ -53,7 +56,7 @@ export async function authRoutes(fastify: FastifyInstance, opts: { ctx: ApiConte
     config: { role: 'viewer' },
     schema: {
       tags: ['auth'],
-      summary: "Change your own password (any user, viewers too); your other sessions end, this one stays",
+      summary: 'Change your own password (any user, viewers too); your other sessions end, this one stays',
       description: 'Needs the current password, rate-limited like a login. API tokens are not revoked (see /api/tokens).',
       body: OwnPasswordBody,
       response: { 204: NoContent, 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 429: ErrorSchema },
@@ -70,7 +73,11 @@ export async function authRoutes(fastify: FastifyInstance, opts: { ctx: ApiConte
         limiter.fail(keys);
         failures({ reason: 'bad_credentials' });
         logger.warn(`refused password change of ${name} from ${request.ip}: wrong current password`);
-        throw new HearthError('HEARTH_VALIDATION', { message: 'body.currentPassword is not your current password' }, { field: 'body.currentPassword' });
+        throw new HearthError(
+          'HEARTH_VALIDATION',
+          { message: 'body.currentPassword is not your current password' },
+          { field: 'body.currentPassword' },
+        );
       }
       limiter.succeed([`user:${name}`]);
       await users.setUser(name, request.body.password, identity.role);
@@ -89,7 +96,10 @@ export async function authRoutes(fastify: FastifyInstance, opts: { ctx: ApiConte
       response: { 204: NoContent, 401: ErrorSchema, 403: ErrorSchema },
     },
     handler: async (request, reply) => {
-      sessions.deleteSession({ cookie: readCookie(request, SESSION_COOKIE), token: request.user!.via === 'bearer' ? bearerToken(request) : undefined });
+      sessions.deleteSession({
+        cookie: readCookie(request, SESSION_COOKIE),
+        token: request.user!.via === 'bearer' ? bearerToken(request) : undefined,
+      });
       reply.header('set-cookie', `${SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0`);
       return reply.status(204).send(null);
     },

@@ -21,13 +21,15 @@ export async function deviceCredentialRoutes(fastify: FastifyInstance, opts: { c
       querystring: Type.Object({ deviceId: Type.Optional(Type.String({ description: 'Only those of this device' })) }),
       response: { 200: Type.Array(CredentialSchema), ...denied },
     },
-    handler: async (request) => users.listDeviceCredentials(request.query.deviceId).map((c) => ({ ...c, createdAt: new Date(c.createdAt).toISOString() })),
+    handler: async (request) =>
+      users.listDeviceCredentials(request.query.deviceId).map((c) => ({ ...c, createdAt: new Date(c.createdAt).toISOString() })),
   });
 
   app.post('/api/device-credentials', {
     schema: {
       tags: ['device credentials'],
-      summary: 'Issue MQTT credentials for one device (it may publish only under home/<deviceId>/), or with `adapter` a bridge\'s login limited to that adapter\'s topics; the password is shown once',
+      summary:
+        "Issue MQTT credentials for one device (it may publish only under home/<deviceId>/), or with `adapter` a bridge's login limited to that adapter's topics; the password is shown once",
       body: NewCredential,
       response: { 201: CredentialCreated, 400: ErrorSchema, 409: ErrorSchema, ...denied },
     },
@@ -43,11 +45,18 @@ export async function deviceCredentialRoutes(fastify: FastifyInstance, opts: { c
       let topics: { publish: string[]; subscribe: string[] } | undefined;
       if (adapter) {
         const running = adapters?.adapter(adapter);
-        if (!running) throw new HearthError('HEARTH_VALIDATION', { message: `the ${adapter} adapter is not enabled (adapters.${adapter}.enabled)` }, { field: 'body.adapter' });
+        if (!running)
+          throw new HearthError(
+            'HEARTH_VALIDATION',
+            { message: `the ${adapter} adapter is not enabled (adapters.${adapter}.enabled)` },
+            { field: 'body.adapter' },
+          );
         topics = running.credentialTopics(deviceId);
       }
       const created = await users.addDeviceCredential(deviceId, topics);
-      logger.info(`${request.user!.name} issued MQTT credentials ${created.username} for ${adapter ? `a ${adapter} bridge` : 'device'} ${deviceId}`);
+      logger.info(
+        `${request.user!.name} issued MQTT credentials ${created.username} for ${adapter ? `a ${adapter} bridge` : 'device'} ${deviceId}`,
+      );
       return reply.status(201).send({ ...created, deviceId, ...(topics ? { topics } : {}) });
     },
   });
@@ -60,7 +69,8 @@ export async function deviceCredentialRoutes(fastify: FastifyInstance, opts: { c
       response: { 204: NoContent, 404: ErrorSchema, ...denied },
     },
     handler: async (request, reply) => {
-      if (!users.revokeDeviceCredential(request.params.username)) throw new HearthError('HEARTH_NOT_FOUND', { message: `No device credentials named "${request.params.username}"` });
+      if (!users.revokeDeviceCredential(request.params.username))
+        throw new HearthError('HEARTH_NOT_FOUND', { message: `No device credentials named "${request.params.username}"` });
       logger.info(`${request.user!.name} revoked MQTT credentials ${request.params.username}`);
       return reply.status(204).send(null);
     },

@@ -15,12 +15,21 @@ export async function deviceRoutes(fastify: FastifyInstance, opts: { ctx: ApiCon
   const { registry, bus, logger } = opts.ctx;
 
   app.get('/api/devices', {
-    schema: { tags: ['devices'], summary: 'All devices: online/offline, last seen, latest properties', response: { 200: Type.Array(DeviceSchema), ...denied } },
+    schema: {
+      tags: ['devices'],
+      summary: 'All devices: online/offline, last seen, latest properties',
+      response: { 200: Type.Array(DeviceSchema), ...denied },
+    },
     handler: async () => registry.list(),
   });
 
   app.get('/api/devices/:id', {
-    schema: { tags: ['devices'], summary: 'One device', params: DeviceIdParams, response: { 200: DeviceSchema, 400: ErrorSchema, 404: ErrorSchema, ...denied } },
+    schema: {
+      tags: ['devices'],
+      summary: 'One device',
+      params: DeviceIdParams,
+      response: { 200: DeviceSchema, 400: ErrorSchema, 404: ErrorSchema, ...denied },
+    },
     handler: async (request) => registry.get(request.params.id),
   });
 
@@ -53,7 +62,8 @@ export async function deviceRoutes(fastify: FastifyInstance, opts: { ctx: ApiCon
     schema: {
       tags: ['devices'],
       summary: 'Send a command: publishes home/:id/:property/set (QoS 1, never retained); answers once the broker accepted it',
-      description: 'A device of another adapter (Zigbee2MQTT, Home Assistant discovery) gets it in its own topic and format; a property it cannot set is a 400.',
+      description:
+        'A device of another adapter (Zigbee2MQTT, Home Assistant discovery) gets it in its own topic and format; a property it cannot set is a 400.',
       params: PropertyParams,
       body: CommandBody,
       response: { 202: CommandResult, 400: ErrorSchema, 404: ErrorSchema, 503: ErrorSchema, ...denied },

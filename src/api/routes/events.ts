@@ -77,10 +77,17 @@ export async function eventRoutes(fastify: FastifyInstance, opts: { ctx: ApiCont
 
 function parseTypes(value: string | undefined): Set<HubEventName> | undefined {
   if (value === undefined || value.trim() === '') return undefined;
-  const names = value.split(',').map((t) => t.trim()).filter(Boolean);
+  const names = value
+    .split(',')
+    .map((t) => t.trim())
+    .filter(Boolean);
   const unknown = names.filter((n) => !(EVENT_TYPES as string[]).includes(n));
   if (unknown.length > 0) {
-    throw new HearthError('HEARTH_VALIDATION', { message: `querystring.types has unknown event type ${JSON.stringify(unknown[0])}; known: ${EVENT_TYPES.join(', ')}` }, { field: 'querystring.types' });
+    throw new HearthError(
+      'HEARTH_VALIDATION',
+      { message: `querystring.types has unknown event type ${JSON.stringify(unknown[0])}; known: ${EVENT_TYPES.join(', ')}` },
+      { field: 'querystring.types' },
+    );
   }
   return new Set(names as HubEventName[]);
 }

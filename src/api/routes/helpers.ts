@@ -20,12 +20,21 @@ export async function helperRoutes(fastify: FastifyInstance, opts: { helpers: He
   const { helpers, directory } = opts;
 
   app.get('/api/helpers', {
-    schema: { tags: ['helpers'], summary: 'Every helper with its value (each is a device helper_<id>)', response: { 200: Type.Array(HelperSchema), ...denied } },
+    schema: {
+      tags: ['helpers'],
+      summary: 'Every helper with its value (each is a device helper_<id>)',
+      response: { 200: Type.Array(HelperSchema), ...denied },
+    },
     handler: async () => helpers.list(),
   });
 
   app.get('/api/helpers/:id', {
-    schema: { tags: ['helpers'], summary: 'One helper', params: HelperIdParams, response: { 200: HelperSchema, 404: ErrorSchema, ...denied } },
+    schema: {
+      tags: ['helpers'],
+      summary: 'One helper',
+      params: HelperIdParams,
+      response: { 200: HelperSchema, 404: ErrorSchema, ...denied },
+    },
     handler: async (request) => helpers.get(request.params.id),
   });
 
@@ -60,7 +69,11 @@ export async function helperRoutes(fastify: FastifyInstance, opts: { helpers: He
       if (problems.length > 0) {
         const first = problems[0]!;
         const field = `body${first.path.length ? `.${formatPath(first.path)}` : ''}`;
-        throw new HearthError('HEARTH_VALIDATION', { message: problems.map((p) => `body${p.path.length ? `.${formatPath(p.path)}` : ''} ${p.message}`).join('; ') }, { field });
+        throw new HearthError(
+          'HEARTH_VALIDATION',
+          { message: problems.map((p) => `body${p.path.length ? `.${formatPath(p.path)}` : ''} ${p.message}`).join('; ') },
+          { field },
+        );
       }
       const { created } = saveBlock(directory, 'helpers', def as unknown as { id: string });
       request.log.info(`${request.user!.name} saved helper ${def.id}`);
@@ -69,7 +82,12 @@ export async function helperRoutes(fastify: FastifyInstance, opts: { helpers: He
   });
 
   app.delete('/api/helpers/:id', {
-    schema: { tags: ['helpers'], summary: 'Delete a helper from the file that declares it (its device and history stay until deleted)', params: HelperIdParams, response: { 204: NoContent, 404: ErrorSchema, 409: ErrorSchema, ...denied } },
+    schema: {
+      tags: ['helpers'],
+      summary: 'Delete a helper from the file that declares it (its device and history stay until deleted)',
+      params: HelperIdParams,
+      response: { 204: NoContent, 404: ErrorSchema, 409: ErrorSchema, ...denied },
+    },
     handler: async (request, reply) => {
       deleteBlock(directory, 'helpers', request.params.id);
       return reply.status(204).send(null);

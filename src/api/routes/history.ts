@@ -19,7 +19,8 @@ export async function historyRoutes(fastify: FastifyInstance, opts: { ctx: ApiCo
     schema: {
       tags: ['devices'],
       summary: 'History of a numeric property: min/max/avg/count per bucket (booleans count as 0/1)',
-      description: 'Raw readings are kept for the retention period, older ones as hourly rollups; a range over old data is answered from the rollups.',
+      description:
+        'Raw readings are kept for the retention period, older ones as hourly rollups; a range over old data is answered from the rollups.',
       params: PropertyParams,
       querystring: HistoryQuery,
       response: { 200: HistorySchema, 400: ErrorSchema, 401: ErrorSchema, 404: ErrorSchema },
@@ -29,7 +30,11 @@ export async function historyRoutes(fastify: FastifyInstance, opts: { ctx: ApiCo
       registry.get(id);
       const to = parseTime(request.query.to, Date.now(), 'to');
       const from = parseTime(request.query.from, to - 86_400_000, 'from');
-      if (from >= to) invalid('from', `querystring.from must be before querystring.to, got ${new Date(from).toISOString()} ≥ ${new Date(to).toISOString()}`);
+      if (from >= to)
+        invalid(
+          'from',
+          `querystring.from must be before querystring.to, got ${new Date(from).toISOString()} ≥ ${new Date(to).toISOString()}`,
+        );
       const bucketSeconds = parseBucket(request.query.bucket ?? 'auto', to - from);
       const points = history.buckets(id, property, from, to, bucketSeconds * 1000);
       if (!points) throw new HearthError('HEARTH_NOT_FOUND', { message: `Device "${id}" has no history for "${property}"` });
@@ -52,6 +57,10 @@ export function parseBucket(value: string, rangeMs: number): number {
   if (value === 'auto') seconds = Math.max(1, Math.ceil(rangeMs / 1000 / AUTO_POINTS));
   else if (/^\d+$/.test(value) && Number(value) > 0) seconds = Number(value);
   else invalid('bucket', `querystring.bucket must be a number of seconds or "auto", got ${JSON.stringify(value)}`);
-  if (rangeMs / (seconds * 1000) > MAX_BUCKETS) invalid('bucket', `querystring.bucket of ${seconds} s makes more than ${MAX_BUCKETS} buckets over this range; use a larger bucket or "auto"`);
+  if (rangeMs / (seconds * 1000) > MAX_BUCKETS)
+    invalid(
+      'bucket',
+      `querystring.bucket of ${seconds} s makes more than ${MAX_BUCKETS} buckets over this range; use a larger bucket or "auto"`,
+    );
   return seconds;
 }

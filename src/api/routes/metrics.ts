@@ -21,7 +21,8 @@ export async function metricsRoutes(fastify: FastifyInstance, opts: { ctx: ApiCo
     schema: {
       tags: ['system'],
       summary: 'Prometheus metrics (any logged-in user; scrape with a bearer token)',
-      description: 'MQTT clients and messages, database write-queue depth, rule runs and errors, login failures, live-event clients, and the process: CPU, memory, heap, event-loop lag, GC pauses.',
+      description:
+        'MQTT clients and messages, database write-queue depth, rule runs and errors, login failures, live-event clients, and the process: CPU, memory, heap, event-loop lag, GC pauses.',
       produces: ['text/plain'],
       response: { 200: Type.String(), 401: ErrorSchema },
     },

@@ -30,7 +30,11 @@ export async function sceneRoutes(fastify: FastifyInstance, opts: BlockRoutesOpt
   };
 
   app.get('/api/scenes', {
-    schema: { tags: ['scenes'], summary: 'Every scene with its states, status and last activation', response: { 200: Type.Array(SceneSchema), ...denied } },
+    schema: {
+      tags: ['scenes'],
+      summary: 'Every scene with its states, status and last activation',
+      response: { 200: Type.Array(SceneSchema), ...denied },
+    },
     handler: async () => listScenes(directory, engine),
   });
 
@@ -42,19 +46,29 @@ export async function sceneRoutes(fastify: FastifyInstance, opts: BlockRoutesOpt
   app.post('/api/scenes/:id/activate', {
     schema: {
       tags: ['scenes'],
-      summary: "Activate a scene: sends home/<device>/<property>/set only where the known value differs; answers with the activation's trace",
+      summary:
+        "Activate a scene: sends home/<device>/<property>/set only where the known value differs; answers with the activation's trace",
       params: BlockIdParams,
       response: { 200: RunTraceSchema, 404: ErrorSchema, 409: ErrorSchema, ...denied },
     },
     handler: async (request) => {
       const s = scene(request.params.id);
-      if (s.status !== 'active') throw new HearthError('HEARTH_CONFLICT', { message: `scene "${s.id}" is ${s.status}${s.errors?.length ? `: ${s.errors[0]!.text}` : ''}` });
-      return engine.call(`scene:${s.id}`, { id: 'api', kind: 'scene', description: `activated by ${request.user!.name} through the API` }).done;
+      if (s.status !== 'active')
+        throw new HearthError('HEARTH_CONFLICT', {
+          message: `scene "${s.id}" is ${s.status}${s.errors?.length ? `: ${s.errors[0]!.text}` : ''}`,
+        });
+      return engine.call(`scene:${s.id}`, { id: 'api', kind: 'scene', description: `activated by ${request.user!.name} through the API` })
+        .done;
     },
   });
 
   app.post('/api/scenes/:id/enable', {
-    schema: { tags: ['scenes'], summary: 'Let a scene that was paused as a loop be activated again', params: BlockIdParams, response: { 200: SceneSchema, 404: ErrorSchema, 409: ErrorSchema, ...denied } },
+    schema: {
+      tags: ['scenes'],
+      summary: 'Let a scene that was paused as a loop be activated again',
+      params: BlockIdParams,
+      response: { 200: SceneSchema, 404: ErrorSchema, 409: ErrorSchema, ...denied },
+    },
     handler: async (request) => {
       const s = scene(request.params.id);
       if (s.status === 'invalid') throw new HearthError('HEARTH_CONFLICT', { message: `scene "${s.id}" is invalid: fix its file` });
@@ -64,7 +78,13 @@ export async function sceneRoutes(fastify: FastifyInstance, opts: BlockRoutesOpt
   });
 
   app.get('/api/scenes/:id/traces', {
-    schema: { tags: ['scenes'], summary: 'The latest activations of a scene, newest first', params: BlockIdParams, querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })) }), response: { 200: Type.Array(RunTraceSchema), 404: ErrorSchema, ...denied } },
+    schema: {
+      tags: ['scenes'],
+      summary: 'The latest activations of a scene, newest first',
+      params: BlockIdParams,
+      querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })) }),
+      response: { 200: Type.Array(RunTraceSchema), 404: ErrorSchema, ...denied },
+    },
     handler: async (request) => {
       scene(request.params.id);
       return engine.traces(`scene:${request.params.id}`, request.query.limit);
@@ -74,7 +94,8 @@ export async function sceneRoutes(fastify: FastifyInstance, opts: BlockRoutesOpt
   app.post('/api/scenes', {
     schema: {
       tags: ['scenes'],
-      summary: 'Save the current state of devices (or given values) as a scene, in scenes.yaml of the rules dir (a scene with this id is replaced where it is)',
+      summary:
+        'Save the current state of devices (or given values) as a scene, in scenes.yaml of the rules dir (a scene with this id is replaced where it is)',
       body: SceneCreateBody,
       response: { 200: SceneSchema, 201: SceneSchema, 400: ErrorSchema, 404: ErrorSchema, 409: ErrorSchema, ...denied },
     },
@@ -82,24 +103,45 @@ export async function sceneRoutes(fastify: FastifyInstance, opts: BlockRoutesOpt
       const { id, name, description, properties = [], devices = [], states: given = {} } = request.body;
       const states: Record<string, unknown> = {};
       for (const deviceId of devices) {
-        for (const [property, { value }] of Object.entries(registry.get(deviceId).properties)) if (property !== 'status') states[`home/${deviceId}/${property}`] = value;
+        for (const [property, { value }] of Object.entries(registry.get(deviceId).properties))
+          if (property !== 'status') states[`home/${deviceId}/${property}`] = value;
       }
       for (const [i, topic] of properties.entries()) {
         const [, deviceId, property] = topic.split('/') as [string, string, string];
         const value = registry.get(deviceId).properties[property]?.value;
-        if (value === undefined) throw new HearthError('HEARTH_VALIDATION', { message: `body.properties[${i}]: ${deviceId} has no ${property} yet` }, { field: `body.properties[${i}]` });
+        if (value === undefined)
+          throw new HearthError(
+            'HEARTH_VALIDATION',
+            { message: `body.properties[${i}]: ${deviceId} has no ${property} yet` },
+            { field: `body.properties[${i}]` },
+          );
         states[topic] = value;
       }
       Object.assign(states, given);
-      if (Object.keys(states).length === 0) throw new HearthError('HEARTH_VALIDATION', { message: 'body must name devices, properties or states for the scene to keep' }, { field: 'body' });
-      const { created } = saveBlock(directory, 'scenes', { id, ...(name ? { name } : {}), ...(description ? { description } : {}), states });
+      if (Object.keys(states).length === 0)
+        throw new HearthError(
+          'HEARTH_VALIDATION',
+          { message: 'body must name devices, properties or states for the scene to keep' },
+          { field: 'body' },
+        );
+      const { created } = saveBlock(directory, 'scenes', {
+        id,
+        ...(name ? { name } : {}),
+        ...(description ? { description } : {}),
+        states,
+      });
       request.log.info(`${request.user!.name} saved scene ${id}`);
       return reply.status(created ? 201 : 200).send(scene(id));
     },
   });
 
   app.delete('/api/scenes/:id', {
-    schema: { tags: ['scenes'], summary: 'Delete a scene from the file that holds it', params: BlockIdParams, response: { 204: NoContent, 404: ErrorSchema, 409: ErrorSchema, ...denied } },
+    schema: {
+      tags: ['scenes'],
+      summary: 'Delete a scene from the file that holds it',
+      params: BlockIdParams,
+      response: { 204: NoContent, 404: ErrorSchema, 409: ErrorSchema, ...denied },
+    },
     handler: async (request, reply) => {
       deleteBlock(directory, 'scenes', request.params.id);
       return reply.status(204).send(null);
@@ -107,7 +149,11 @@ export async function sceneRoutes(fastify: FastifyInstance, opts: BlockRoutesOpt
   });
 
   app.get('/api/blueprints', {
-    schema: { tags: ['scenes'], summary: 'Every blueprint with its inputs and the rules that use it', response: { 200: Type.Array(BlueprintSchema), ...denied } },
+    schema: {
+      tags: ['scenes'],
+      summary: 'Every blueprint with its inputs and the rules that use it',
+      response: { 200: Type.Array(BlueprintSchema), ...denied },
+    },
     handler: async () => listBlueprints(directory),
   });
 }

@@ -9,7 +9,9 @@ import { typed } from '../type-provider.js';
 
 const Health = Type.Object({
   status: Type.Union([Type.Literal('ok'), Type.Literal('degraded'), Type.Literal('starting')]),
-  problems: Type.Optional(Type.Array(Type.Object({ component: Type.String(), message: Type.String(), since: Type.String({ format: 'date-time' }) }))),
+  problems: Type.Optional(
+    Type.Array(Type.Object({ component: Type.String(), message: Type.String(), since: Type.String({ format: 'date-time' }) })),
+  ),
   bridges: Type.Optional(Type.Array(BridgeStatusSchema, { description: 'Each bridge to another broker, when bridges are configured' })),
 });
 
@@ -17,13 +19,22 @@ export async function systemRoutes(fastify: FastifyInstance, opts: { ctx: ApiCon
   const app = typed(fastify);
   app.get('/healthz', {
     config: { public: true },
-    schema: { tags: ['system'], summary: '200 once the hub is ready; `degraded` with the problems while it runs with trouble', security: [], response: { 200: Health, 503: Health } },
+    schema: {
+      tags: ['system'],
+      summary: '200 once the hub is ready; `degraded` with the problems while it runs with trouble',
+      security: [],
+      response: { 200: Health, 503: Health },
+    },
     handler: async (_request, reply) => {
       if (!opts.ctx.isReady()) return reply.status(503).send({ status: 'starting' });
       const problems = opts.ctx.health?.problems ?? [];
       const bridges = opts.ctx.bridges ? { bridges: opts.ctx.bridges() } : {};
       if (problems.length === 0) return { status: 'ok' as const, ...bridges };
-      return { status: 'degraded' as const, problems: problems.map((p) => ({ component: p.component, message: p.message, since: new Date(p.since).toISOString() })), ...bridges };
+      return {
+        status: 'degraded' as const,
+        problems: problems.map((p) => ({ component: p.component, message: p.message, since: new Date(p.since).toISOString() })),
+        ...bridges,
+      };
     },
   });
 }

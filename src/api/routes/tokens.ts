@@ -13,7 +13,11 @@ export async function tokenRoutes(fastify: FastifyInstance, opts: { ctx: ApiCont
 
   app.get('/api/tokens', {
     config: { role: 'admin' },
-    schema: { tags: ['tokens'], summary: 'API tokens (never their secret)', response: { 200: Type.Array(TokenInfo), 401: ErrorSchema, 403: ErrorSchema } },
+    schema: {
+      tags: ['tokens'],
+      summary: 'API tokens (never their secret)',
+      response: { 200: Type.Array(TokenInfo), 401: ErrorSchema, 403: ErrorSchema },
+    },
     handler: async () => sessions.listTokens(),
   });
 
@@ -39,7 +43,8 @@ export async function tokenRoutes(fastify: FastifyInstance, opts: { ctx: ApiCont
       response: { 204: NoContent, 401: ErrorSchema, 403: ErrorSchema, 404: ErrorSchema },
     },
     handler: async (request, reply) => {
-      if (!sessions.revokeToken(request.params.id)) throw new HearthError('HEARTH_NOT_FOUND', { message: `No API token with id "${request.params.id}"` });
+      if (!sessions.revokeToken(request.params.id))
+        throw new HearthError('HEARTH_NOT_FOUND', { message: `No API token with id "${request.params.id}"` });
       logger.info(`${request.user!.name} revoked API token ${request.params.id}`);
       return reply.status(204).send(null);
     },

@@ -9,7 +9,10 @@ import { NewPassword, NewUser, UserParams, UserSchema } from '../schemas/user.js
 import { typed } from '../type-provider.js';
 
 const denied = { 401: ErrorSchema, 403: ErrorSchema };
-const iso = (u: { name: string; role: 'admin' | 'viewer'; createdAt: number }) => ({ ...u, createdAt: new Date(u.createdAt).toISOString() });
+const iso = (u: { name: string; role: 'admin' | 'viewer'; createdAt: number }) => ({
+  ...u,
+  createdAt: new Date(u.createdAt).toISOString(),
+});
 
 export async function userRoutes(fastify: FastifyInstance, opts: { ctx: ApiContext }): Promise<void> {
   const app = typed(fastify);
@@ -30,9 +33,11 @@ export async function userRoutes(fastify: FastifyInstance, opts: { ctx: ApiConte
     },
     handler: async (request, reply) => {
       const { name, password, role } = request.body;
-      if (users.getUser(name)) throw new HearthError('HEARTH_CONFLICT', { message: `a user named "${name}" exists; change its password instead` });
+      if (users.getUser(name))
+        throw new HearthError('HEARTH_CONFLICT', { message: `a user named "${name}" exists; change its password instead` });
       // Users win over device credentials of the same name at login, which would silently lock that device out.
-      if (users.listDeviceCredentials().some((c) => c.username === name)) throw new HearthError('HEARTH_CONFLICT', { message: `"${name}" is the username of device credentials` });
+      if (users.listDeviceCredentials().some((c) => c.username === name))
+        throw new HearthError('HEARTH_CONFLICT', { message: `"${name}" is the username of device credentials` });
       await users.setUser(name, password, role);
       logger.info(`${request.user!.name} created user ${name} (${role})`);
       return reply.status(201).send(iso(users.getUser(name)!));
@@ -53,7 +58,10 @@ export async function userRoutes(fastify: FastifyInstance, opts: { ctx: ApiConte
       await users.setUser(user.name, request.body.password, user.role);
       // Whoever knew the old password may hold a session: end them all, except the one making this change.
       const self = user.name === request.user!.name;
-      const ended = sessions.deleteUserSessions(user.name, self ? { cookie: readCookie(request, SESSION_COOKIE), token: bearerToken(request) } : {});
+      const ended = sessions.deleteUserSessions(
+        user.name,
+        self ? { cookie: readCookie(request, SESSION_COOKIE), token: bearerToken(request) } : {},
+      );
       logger.info(`${request.user!.name} changed the password of ${user.name} (${ended} other session${ended === 1 ? '' : 's'} ended)`);
       return reply.status(204).send(null);
     },

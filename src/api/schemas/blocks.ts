@@ -6,10 +6,22 @@ import { OUTCOMES } from '../../rules/traces.js';
 import { RULE_ID_PATTERN } from '../../rules/schema.js';
 
 export const BlockIdParams = Type.Object({ id: Type.String({ pattern: RULE_ID_PATTERN, description: 'letters, digits, _ or - (1-64)' }) });
-export const HelperIdParams = Type.Object({ id: Type.String({ pattern: HELPER_ID_PATTERN, description: 'lowercase letters, digits, _ or - (1-57); its device is helper_<id>' }) });
+export const HelperIdParams = Type.Object({
+  id: Type.String({ pattern: HELPER_ID_PATTERN, description: 'lowercase letters, digits, _ or - (1-57); its device is helper_<id>' }),
+});
 
-const Problem = Type.Object({ file: Type.String(), line: Type.Integer(), column: Type.Integer(), path: Type.String(), message: Type.String(), text: Type.String() });
-const Status = Type.Union([Type.Literal('active'), Type.Literal('paused'), Type.Literal('invalid')], { description: 'invalid: its file has problems (errors); paused: it was started in a loop (errors say so), until enabled again (POST …/enable) or its file is saved' });
+const Problem = Type.Object({
+  file: Type.String(),
+  line: Type.Integer(),
+  column: Type.Integer(),
+  path: Type.String(),
+  message: Type.String(),
+  text: Type.String(),
+});
+const Status = Type.Union([Type.Literal('active'), Type.Literal('paused'), Type.Literal('invalid')], {
+  description:
+    'invalid: its file has problems (errors); paused: it was started in a loop (errors say so), until enabled again (POST …/enable) or its file is saved',
+});
 const LastRun = Type.Object({ at: Type.String(), outcome: Type.String(), reason: Type.Optional(Type.String()), traceId: Type.String() });
 const common = {
   id: Type.String(),
@@ -23,7 +35,10 @@ const common = {
   lastRun: Type.Optional(LastRun),
 };
 
-export const SceneSchema = Type.Object({ ...common, states: Type.Record(Type.String(), Type.Unknown(), { description: 'home/<device>/<property>: the value the scene sets' }) });
+export const SceneSchema = Type.Object({
+  ...common,
+  states: Type.Record(Type.String(), Type.Unknown(), { description: 'home/<device>/<property>: the value the scene sets' }),
+});
 
 const Field = Type.Object({
   type: Type.Union([Type.Literal('text'), Type.Literal('number'), Type.Literal('boolean'), Type.Literal('select')]),
@@ -33,7 +48,11 @@ const Field = Type.Object({
   max: Type.Optional(Type.Number()),
   options: Type.Optional(Type.Array(Type.String())),
 });
-export const ScriptSchema = Type.Object({ ...common, mode: Type.String(), fields: Type.Record(Type.String(), Field, { description: 'A field without a default must be given' }) });
+export const ScriptSchema = Type.Object({
+  ...common,
+  mode: Type.String(),
+  fields: Type.Record(Type.String(), Field, { description: 'A field without a default must be given' }),
+});
 
 export const BlueprintSchema = Type.Object({
   id: Type.String(),
@@ -65,9 +84,18 @@ export const HelperSchema = Type.Object({
   description: Type.Union([Type.String(), Type.Null()]),
   file: Type.String({ description: 'The file that declares it, as the hub names it' }),
   fileName: Type.String({ description: 'The file in the rules dir: open it with /api/rule-files/:file' }),
-  definition: Type.Record(Type.String(), Type.Unknown(), { description: 'As declared: min, max, step, unit, options, initial, duration, …' }),
+  definition: Type.Record(Type.String(), Type.Unknown(), {
+    description: 'As declared: min, max, step, unit, options, initial, duration, …',
+  }),
   value: Type.Unknown({ description: 'on/off, a number, an option, text, a date, a count; a timer: idle, active or paused' }),
-  timer: Type.Optional(Type.Object({ state: Type.String(), remaining: Type.Integer({ description: 'seconds' }), finishesAt: Type.Union([Type.String(), Type.Null()]), duration: Type.Integer({ description: 'seconds' }) })),
+  timer: Type.Optional(
+    Type.Object({
+      state: Type.String(),
+      remaining: Type.Integer({ description: 'seconds' }),
+      finishesAt: Type.Union([Type.String(), Type.Null()]),
+      duration: Type.Integer({ description: 'seconds' }),
+    }),
+  ),
 });
 
 export const HelperBody = Type.Object(
@@ -76,11 +104,18 @@ export const HelperBody = Type.Object(
     type: Type.Union(HELPER_TYPES.map((t) => Type.Literal(t))),
     name: Type.Optional(Type.String()),
   },
-  { additionalProperties: true, description: 'A helper as in YAML: id, type, and the keys of its type (min, max, step, unit, options, initial, duration, …)' },
+  {
+    additionalProperties: true,
+    description: 'A helper as in YAML: id, type, and the keys of its type (min, max, step, unit, options, initial, duration, …)',
+  },
 );
 
 export const HelperValueBody = Type.Object(
-  { value: Type.Union([Type.String(), Type.Number(), Type.Boolean()], { description: 'A value the helper takes; counters also increment, decrement, reset; timers start, start 5m, pause, cancel, finish' }) },
+  {
+    value: Type.Union([Type.String(), Type.Number(), Type.Boolean()], {
+      description: 'A value the helper takes; counters also increment, decrement, reset; timers start, start 5m, pause, cancel, finish',
+    }),
+  },
   { additionalProperties: false },
 );
 
@@ -107,16 +142,32 @@ export const RunTraceSchema = Type.Object({
   error: Type.Optional(Type.String()),
 });
 
-export const RunningSchema = Type.Object({ outcome: Type.Literal('running'), message: Type.String(), traceId: Type.Union([Type.String(), Type.Null()]) });
+export const RunningSchema = Type.Object({
+  outcome: Type.Literal('running'),
+  message: Type.String(),
+  traceId: Type.Union([Type.String(), Type.Null()]),
+});
 
 export const SceneCreateBody = Type.Object(
   {
     id: Type.String({ pattern: RULE_ID_PATTERN }),
     name: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
     description: Type.Optional(Type.String()),
-    properties: Type.Optional(Type.Array(Type.String({ pattern: '^home/[a-z0-9_-]{1,64}/[a-z0-9_-]{1,64}$' }), { minItems: 1, description: 'home/<device>/<property> topics whose current values the scene keeps' })),
-    devices: Type.Optional(Type.Array(Type.String({ pattern: '^[a-z0-9_-]{1,64}$' }), { minItems: 1, description: 'Devices whose current values (every property but status) the scene keeps' })),
-    states: Type.Optional(Type.Record(Type.String(), Type.Union([Type.String(), Type.Number(), Type.Boolean()]), { description: 'Values given outright' })),
+    properties: Type.Optional(
+      Type.Array(Type.String({ pattern: '^home/[a-z0-9_-]{1,64}/[a-z0-9_-]{1,64}$' }), {
+        minItems: 1,
+        description: 'home/<device>/<property> topics whose current values the scene keeps',
+      }),
+    ),
+    devices: Type.Optional(
+      Type.Array(Type.String({ pattern: '^[a-z0-9_-]{1,64}$' }), {
+        minItems: 1,
+        description: 'Devices whose current values (every property but status) the scene keeps',
+      }),
+    ),
+    states: Type.Optional(
+      Type.Record(Type.String(), Type.Union([Type.String(), Type.Number(), Type.Boolean()]), { description: 'Values given outright' }),
+    ),
   },
   { additionalProperties: false },
 );

@@ -8,7 +8,9 @@ export const BridgeStatusSchema = Type.Object(
     name: Type.String(),
     url: Type.String({ description: 'The remote broker, without credentials' }),
     connected: Type.Boolean(),
-    protocolVersion: Type.Optional(Type.Union([Type.Literal(4), Type.Literal(5)], { description: 'MQTT version of the remote session: 5, or 4 (3.1.1)' })),
+    protocolVersion: Type.Optional(
+      Type.Union([Type.Literal(4), Type.Literal(5)], { description: 'MQTT version of the remote session: 5, or 4 (3.1.1)' }),
+    ),
     error: Type.Optional(Type.String({ description: 'Why it is not connected' })),
     since: Type.String({ format: 'date-time', description: 'Since when it is (dis)connected' }),
     queued: ByDirection('Messages waiting: out for the remote broker, in for the local one'),

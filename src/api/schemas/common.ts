@@ -3,7 +3,11 @@ import { Type } from '@sinclair/typebox';
 import { ID_PATTERN } from '../../devices/device-id.js';
 
 export const ErrorSchema = Type.Object(
-  { code: Type.String({ description: 'A HEARTH_… code from the catalogue' }), message: Type.String(), field: Type.Optional(Type.String({ description: 'The bad field of a 400' })) },
+  {
+    code: Type.String({ description: 'A HEARTH_… code from the catalogue' }),
+    message: Type.String(),
+    field: Type.Optional(Type.String({ description: 'The bad field of a 400' })),
+  },
   { $id: 'Error', additionalProperties: true },
 );
 

@@ -18,7 +18,10 @@ export const DevicePatch = Type.Object(
   { additionalProperties: false, minProperties: 1 },
 );
 
-export const CommandBody = Type.Object({ value: Type.Unknown({ description: 'Published as is when a string, else as JSON' }) }, { additionalProperties: false, required: ['value'] });
+export const CommandBody = Type.Object(
+  { value: Type.Unknown({ description: 'Published as is when a string, else as JSON' }) },
+  { additionalProperties: false, required: ['value'] },
+);
 export const CommandResult = Type.Object({ topic: Type.String(), payload: Type.String() });
 
 export const HistoryQuery = Type.Object({

@@ -18,7 +18,10 @@ export const NotificationSchema = Type.Object({
   readAt: Nullable(Time),
 });
 
-export const NotificationList = Type.Object({ unread: Type.Integer({ description: 'Unread notifications in all' }), items: Type.Array(NotificationSchema) });
+export const NotificationList = Type.Object({
+  unread: Type.Integer({ description: 'Unread notifications in all' }),
+  items: Type.Array(NotificationSchema),
+});
 
 export const NotificationQuery = Type.Object({
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
@@ -28,7 +31,9 @@ export const NotificationQuery = Type.Object({
 
 export const MarkRead = Type.Object(
   {
-    ids: Type.Optional(Type.Array(Type.Integer({ minimum: 1 }), { minItems: 1, maxItems: 500, description: 'The notifications to mark read' })),
+    ids: Type.Optional(
+      Type.Array(Type.Integer({ minimum: 1 }), { minItems: 1, maxItems: 500, description: 'The notifications to mark read' }),
+    ),
     all: Type.Optional(Type.Literal(true, { description: 'Mark every notification read' })),
   },
   { additionalProperties: false },
@@ -42,7 +47,9 @@ export const ChannelStatusSchema = Type.Object({
   enabled: Type.Boolean(),
   minPriority: Priority,
   maxPerMinute: Type.Integer(),
-  state: Type.Union([Type.Literal('ok'), Type.Literal('failing'), Type.Literal('unused')], { description: 'failing: the latest sends failed (also in /healthz)' }),
+  state: Type.Union([Type.Literal('ok'), Type.Literal('failing'), Type.Literal('unused')], {
+    description: 'failing: the latest sends failed (also in /healthz)',
+  }),
   pending: Type.Integer({ description: 'Notifications waiting to be retried' }),
   sent: Type.Integer(),
   failed: Type.Integer({ description: 'Failed attempts since start' }),

@@ -15,7 +15,12 @@ const Topics = Type.Object(
   { publish: Type.Array(Type.String()), subscribe: Type.Array(Type.String()) },
   { description: "An adapter's login: the topic filters it may publish and subscribe to (instead of home/<deviceId>/)" },
 );
-export const CredentialSchema = Type.Object({ username: Type.String(), deviceId: Type.String(), createdAt: Type.String({ format: 'date-time' }), topics: Type.Optional(Topics) });
+export const CredentialSchema = Type.Object({
+  username: Type.String(),
+  deviceId: Type.String(),
+  createdAt: Type.String({ format: 'date-time' }),
+  topics: Type.Optional(Topics),
+});
 export const NewCredential = Type.Object(
   {
     deviceId: TopicId('The device these credentials may publish for'),
@@ -28,4 +33,9 @@ export const NewCredential = Type.Object(
   },
   { additionalProperties: false },
 );
-export const CredentialCreated = Type.Object({ username: Type.String(), password: Type.String({ description: 'Shown once' }), deviceId: Type.String(), topics: Type.Optional(Topics) });
+export const CredentialCreated = Type.Object({
+  username: Type.String(),
+  password: Type.String({ description: 'Shown once' }),
+  deviceId: Type.String(),
+  topics: Type.Optional(Topics),
+});

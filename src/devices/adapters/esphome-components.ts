@@ -60,7 +60,10 @@ function byName(objectId: string, numeric: boolean): Partial<Capability> {
 export function readEsphomeState(component: string, objectId: string, sub: string | undefined, payload: string): Read | { error: string } {
   const address = { component, objectId, ...(sub ? { sub } : {}) };
   const at = (part: string | undefined, capability: Capability, value: unknown, jsonKey?: string) => ({
-    id: propertyId(objectId, part), capability, value, address: { ...address, ...(jsonKey ? { jsonKey } : {}) },
+    id: propertyId(objectId, part),
+    capability,
+    value,
+    address: { ...address, ...(jsonKey ? { jsonKey } : {}) },
   });
   const shown = JSON.stringify(payload.slice(0, 40));
   /** A number payload as `part`'s reading, or what it should have been. */

@@ -34,7 +34,18 @@ interface Node {
 
 /** Roots other ecosystems use for their own `<root>/status`: never ESPHome nodes. */
 const NOT_NODES = new Set([
-  'homeassistant', 'hearth', 'home', 'homie', 'zigbee2mqtt', 'tasmota', 'tele', 'stat', 'cmnd', 'shellies', 'owntracks', '$SYS',
+  'homeassistant',
+  'hearth',
+  'home',
+  'homie',
+  'zigbee2mqtt',
+  'tasmota',
+  'tele',
+  'stat',
+  'cmnd',
+  'shellies',
+  'owntracks',
+  '$SYS',
 ]);
 // A state is a number, ON/OFF or a small JSON object; a text sensor rarely more than a few hundred bytes.
 const MAX_PAYLOAD = 16 * 1024;

@@ -15,12 +15,27 @@ export function decodeHome(message: AdapterMessage): Decoded[] {
     case 'ignored': {
       const shown = message.topic.length > 120 ? `${message.topic.slice(0, 120)}…` : message.topic;
       const pattern = verdict.pattern.length > 120 ? 'this pattern' : verdict.pattern;
-      return [{ kind: 'problem', once: verdict.pattern, reason: verdict.reason, message: `${shown} is not taken as a device reading: ${verdict.why} (logged once for ${pattern})` }];
+      return [
+        {
+          kind: 'problem',
+          once: verdict.pattern,
+          reason: verdict.reason,
+          message: `${shown} is not taken as a device reading: ${verdict.why} (logged once for ${pattern})`,
+        },
+      ];
     }
     case 'reading': {
-      if (verdict.property !== 'status') return [{ kind: 'readings', key: verdict.deviceId, values: { [verdict.property]: parsePayload(message.payload) } }];
+      if (verdict.property !== 'status')
+        return [{ kind: 'readings', key: verdict.deviceId, values: { [verdict.property]: parsePayload(message.payload) } }];
       const text = message.payload.toString('utf8').trim();
-      return [{ kind: 'availability', key: verdict.deviceId, online: text === 'online', reason: message.retain ? 'retained status' : `published ${text}` }];
+      return [
+        {
+          kind: 'availability',
+          key: verdict.deviceId,
+          online: text === 'online',
+          reason: message.retain ? 'retained status' : `published ${text}`,
+        },
+      ];
     }
   }
 }

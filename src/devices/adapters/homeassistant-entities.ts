@@ -80,20 +80,26 @@ export function describeEntity(entity: DiscoveredEntity, deviceName: string | un
   const c = entity.config;
   const slug = entitySlug(c, deviceName);
   const describe = COMPONENTS[entity.component];
-  if (!describe) return { error: `its component ${entity.component} is not one Hearth reads yet (it reads ${Object.keys(COMPONENTS).join(', ')})` };
+  if (!describe)
+    return { error: `its component ${entity.component} is not one Hearth reads yet (it reads ${Object.keys(COMPONENTS).join(', ')})` };
   const props = describe(c, builders(c), slug ?? mainName(entity.component, c));
   if ('error' in props) return props;
   const spec: EntitySpec = { id: entity.id, component: entity.component, ...(slug ? { slug } : {}), props };
   const availability = describeAvailability(c);
   if (availability) spec.availability = availability;
-  if (str(c.json_attributes_topic)) spec.attributes = { topic: str(c.json_attributes_topic)!, ...opt('template', c.json_attributes_template) };
+  if (str(c.json_attributes_topic))
+    spec.attributes = { topic: str(c.json_attributes_topic)!, ...opt('template', c.json_attributes_template) };
   return spec;
 }
 
 /** The property of a one-property entity without a name of its own: its device class, else what the component holds. */
 function mainName(component: string, c: Config): string {
   if (str(c.device_class)) return idFromName(String(c.device_class));
-  return ({ sensor: 'value', binary_sensor: 'state', switch: 'state', number: 'value', select: 'option' } as Record<string, string>)[component] ?? component;
+  return (
+    ({ sensor: 'value', binary_sensor: 'state', switch: 'state', number: 'value', select: 'option' } as Record<string, string>)[
+      component
+    ] ?? component
+  );
 }
 
 /** `availability_topic`, or the `availability` list, with their payloads (default online / offline) and mode. */
@@ -108,7 +114,9 @@ function describeAvailability(c: Config): AvailabilitySpec | undefined {
     ...opt('template', template),
   });
   if (Array.isArray(c.availability)) {
-    const topics = c.availability.filter((a): a is Config => !!a && typeof a === 'object' && !!str((a as Config).topic)).map((a) => entry(a, a.value_template));
+    const topics = c.availability
+      .filter((a): a is Config => !!a && typeof a === 'object' && !!str((a as Config).topic))
+      .map((a) => entry(a, a.value_template));
     return topics.length ? { topics, mode } : undefined;
   }
   if (!str(c.availability_topic)) return undefined;
@@ -190,7 +198,8 @@ export function encodeEntityCommand(p: PropertySpec, value: unknown): Encoded | 
       const v = String(value).toLowerCase();
       const values = p.capability.values ?? [];
       if (v === 'open' || v === 'opening' || value === values[0] || value === values[1] || value === true) payload = cmd.open;
-      else if (v === 'close' || v === 'closed' || v === 'closing' || value === values[2] || value === values[3] || value === false) payload = cmd.close;
+      else if (v === 'close' || v === 'closed' || v === 'closing' || value === values[2] || value === values[3] || value === false)
+        payload = cmd.close;
       else if (v === 'stop' || v === 'stopped' || value === values[4]) payload = cmd.stop;
       else return `a cover takes open, close or stop, got ${JSON.stringify(value)}`;
       break;

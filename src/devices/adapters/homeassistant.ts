@@ -5,7 +5,14 @@
 import { idFromName, uniqueId } from '../device-id.js';
 import type { Capability } from '../device-schema.js';
 import { deviceOf, parseDiscoveryTopic, readDiscovery, type DiscoveredEntity, type DiscoveryTopic } from './homeassistant-config.js';
-import { decodeStateValue, describeEntity, encodeEntityCommand, haTemplate, templatesOf, type EntitySpec } from './homeassistant-entities.js';
+import {
+  decodeStateValue,
+  describeEntity,
+  encodeEntityCommand,
+  haTemplate,
+  templatesOf,
+  type EntitySpec,
+} from './homeassistant-entities.js';
 import { renderValue } from './homeassistant-template.js';
 import { nativeTwins } from './native-twins.js';
 import { problem, type Adapter, type AdapterContext, type AdapterMessage, type Decoded, type KnownDevice } from './types.js';
@@ -74,7 +81,13 @@ export function homeAssistantAdapter(prefix: string): Adapter {
     for (const e of d.entities.values()) for (const p of e.props) capabilities[p.id] = p.capability;
     const native: HaNative = { entities: Object.fromEntries(d.entities) };
     return {
-      kind: 'device', key: d.key, name: d.name, ...(d.model ? { model: d.model } : {}), ...(d.manufacturer ? { manufacturer: d.manufacturer } : {}), capabilities, native,
+      kind: 'device',
+      key: d.key,
+      name: d.name,
+      ...(d.model ? { model: d.model } : {}),
+      ...(d.manufacturer ? { manufacturer: d.manufacturer } : {}),
+      capabilities,
+      native,
       ...(d.sameAs?.size ? { sameAs: [...d.sameAs] } : {}),
     };
   };
@@ -108,9 +121,18 @@ export function homeAssistantAdapter(prefix: string): Adapter {
       for (const { field, template, command } of templatesOf(p)) {
         const t = haTemplate(template);
         if (!('error' in t)) continue;
-        p.capability = { ...p.capability, unsupported: `its ${field} ${JSON.stringify(template)} cannot be evaluated: ${t.error}`, ...(command ? { settable: false } : {}) };
-        out.push(problem(`template ${spec.id} ${field}`,
-          `${topic}: ${p.id} of ${deviceName} is marked unsupported: its ${field} ${JSON.stringify(template)} is beyond Hearth's templates (${t.error}) (logged once)`, 'unsupported'));
+        p.capability = {
+          ...p.capability,
+          unsupported: `its ${field} ${JSON.stringify(template)} cannot be evaluated: ${t.error}`,
+          ...(command ? { settable: false } : {}),
+        };
+        out.push(
+          problem(
+            `template ${spec.id} ${field}`,
+            `${topic}: ${p.id} of ${deviceName} is marked unsupported: its ${field} ${JSON.stringify(template)} is beyond Hearth's templates (${t.error}) (logged once)`,
+            'unsupported',
+          ),
+        );
       }
     }
     return out;
@@ -127,10 +149,11 @@ export function homeAssistantAdapter(prefix: string): Adapter {
       byConfigTopic.delete(topic);
     } else {
       const read = readDiscovery(where, payload);
-      if ('error' in read) return [problem(`config ${topic}`,
-          `${topic} ${read.error}; the config is ignored (logged once)`, 'malformed')];
-      if (read.unknownKeys.length) out.push(problem(`keys ${topic}`,
-          `${topic} has keys Hearth does not use: ${read.unknownKeys.slice(0, 10).join(', ')} (logged once)`));
+      if ('error' in read) return [problem(`config ${topic}`, `${topic} ${read.error}; the config is ignored (logged once)`, 'malformed')];
+      if (read.unknownKeys.length)
+        out.push(
+          problem(`keys ${topic}`, `${topic} has keys Hearth does not use: ${read.unknownKeys.slice(0, 10).join(', ')} (logged once)`),
+        );
       for (const id of read.removed) {
         removeEntity(id, touched);
         announced.delete(id);
@@ -171,10 +194,13 @@ export function homeAssistantAdapter(prefix: string): Adapter {
   const addEntity = (entity: DiscoveredEntity, topic: string, touched: Set<string>): Decoded[] => {
     const dev = deviceOf(entity);
     const existing = devices.get(dev.key);
-    const name = dev.name ?? existing?.name ?? (typeof entity.config.name === 'string' && entity.config.name ? entity.config.name : entity.id.split(' ').at(-1)!);
+    const name =
+      dev.name ??
+      existing?.name ??
+      (typeof entity.config.name === 'string' && entity.config.name ? entity.config.name : entity.id.split(' ').at(-1)!);
     const spec = describeEntity(entity, name);
-    if ('error' in spec) return [problem(`component ${topic} ${entity.id}`,
-          `${topic}: ${spec.error}; that entity is left out (logged once)`, 'unsupported')];
+    if ('error' in spec)
+      return [problem(`component ${topic} ${entity.id}`, `${topic}: ${spec.error}; that entity is left out (logged once)`, 'unsupported')];
     const previousKey = entityDevice.get(entity.id);
     if (previousKey !== undefined && previousKey !== dev.key) removeEntity(entity.id, touched);
     const d: HaDevice = existing ?? { key: dev.key, name, entities: new Map() };
@@ -206,8 +232,13 @@ export function homeAssistantAdapter(prefix: string): Adapter {
           values[p.id] = value;
           readings.set(key, values);
         } catch (err) {
-          out.push(problem(`state ${entity.id} ${p.id}`,
-          `${topic}: ${p.id} of ${devices.get(key)?.name ?? key} was not read from ${JSON.stringify(payload.slice(0, 60))}: ${(err as Error).message} (logged once)`, 'malformed'));
+          out.push(
+            problem(
+              `state ${entity.id} ${p.id}`,
+              `${topic}: ${p.id} of ${devices.get(key)?.name ?? key} was not read from ${JSON.stringify(payload.slice(0, 60))}: ${(err as Error).message} (logged once)`,
+              'malformed',
+            ),
+          );
         }
       }
     }
@@ -242,8 +273,10 @@ export function homeAssistantAdapter(prefix: string): Adapter {
       }
       availabilityState.set(entity.id, per);
       const known = spec.topics.map((a) => per.get(a.topic));
-      const online = spec.mode === 'all' ? known.every((v) => v === true) : spec.mode === 'any' ? known.some((v) => v === true) : per.get(topic);
-      if (online !== undefined) out.push({ kind: 'availability', key, online, reason: `${online ? 'available' : 'not available'} on ${topic}` });
+      const online =
+        spec.mode === 'all' ? known.every((v) => v === true) : spec.mode === 'any' ? known.some((v) => v === true) : per.get(topic);
+      if (online !== undefined)
+        out.push({ kind: 'availability', key, online, reason: `${online ? 'available' : 'not available'} on ${topic}` });
     }
     return out;
   };

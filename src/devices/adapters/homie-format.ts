@@ -18,7 +18,14 @@ export interface HomieProperty {
 
 // What a unit says a number measures (the convention's recommended units).
 const UNIT_CLASSES: Record<string, string> = {
-  '°C': 'temperature', '°F': 'temperature', W: 'power', kWh: 'energy', lx: 'illuminance', V: 'voltage', A: 'current', ppm: 'carbon_dioxide',
+  '°C': 'temperature',
+  '°F': 'temperature',
+  W: 'power',
+  kWh: 'energy',
+  lx: 'illuminance',
+  V: 'voltage',
+  A: 'current',
+  ppm: 'carbon_dioxide',
 };
 
 /** `[min]:[max][:step]` → its parts; each side may be missing ("0:" allows a value >= 0). */

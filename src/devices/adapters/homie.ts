@@ -29,7 +29,11 @@ interface HomieDevice {
 // A $description of a device with a hundred properties is about 15 KiB; values are small.
 const MAX_PAYLOAD = 64 * 1024;
 const PROPERTY_ATTRIBUTES: Record<string, keyof HomieProperty> = {
-  $name: 'name', $datatype: 'datatype', $format: 'format', $unit: 'unit', $settable: 'settable',
+  $name: 'name',
+  $datatype: 'datatype',
+  $format: 'format',
+  $unit: 'unit',
+  $settable: 'settable',
 };
 
 /** `$state` as online/offline: ready (and Homie 4's alert: connected, needing attention) is online; init says nothing yet. */

@@ -16,7 +16,8 @@ export const ADAPTERS = {
   home: () => homeAdapter(),
   zigbee2mqtt: (s: AdapterSettings) => zigbee2mqttAdapter(s.baseTopic),
   homeassistant: (s: AdapterSettings) => homeAssistantAdapter(s.baseTopic),
-  owntracks: (s: AdapterSettings & { home?: Partial<HomeRegion> }) => owntracksAdapter(s.baseTopic, { radius: 100, hysteresis: 50, region: 'home', ...s.home }),
+  owntracks: (s: AdapterSettings & { home?: Partial<HomeRegion> }) =>
+    owntracksAdapter(s.baseTopic, { radius: 100, hysteresis: 50, region: 'home', ...s.home }),
   // Its baseTopic is Tasmota's FullTopic (default %prefix%/%topic%/).
   tasmota: (s: AdapterSettings) => tasmotaAdapter(s.baseTopic),
   // Its baseTopic is the Gen1 prefix (shellies); Gen2+ devices by prefix (see shelly.ts).

@@ -34,8 +34,13 @@ export class LearntDevices<N> {
   restore(known: KnownDevice[], native: (k: KnownDevice) => N): void {
     for (const k of known) {
       this.#devices.set(k.key, {
-        key: k.key, name: k.name ?? k.key, model: null, manufacturer: null,
-        capabilities: { ...k.capabilities }, native: native(k), announced: true,
+        key: k.key,
+        name: k.name ?? k.key,
+        model: null,
+        manufacturer: null,
+        capabilities: { ...k.capabilities },
+        native: native(k),
+        announced: true,
       });
     }
   }
@@ -55,8 +60,13 @@ export class LearntDevices<N> {
     d.announced = true;
     return {
       // Copies: the registry compares what it is told with what it has, so it must not share the adapter's objects.
-      kind: 'device', key: d.key, name: d.name, capabilities: structuredClone(d.capabilities), native: structuredClone(d.native),
-      ...(d.model ? { model: d.model } : {}), ...(d.manufacturer ? { manufacturer: d.manufacturer } : {}),
+      kind: 'device',
+      key: d.key,
+      name: d.name,
+      capabilities: structuredClone(d.capabilities),
+      native: structuredClone(d.native),
+      ...(d.model ? { model: d.model } : {}),
+      ...(d.manufacturer ? { manufacturer: d.manufacturer } : {}),
     };
   }
 

@@ -48,13 +48,19 @@ export function isHomeRegion(home: HomeRegion, name: unknown): boolean {
  *   anyone leave).
  * - Between the two, the phone keeps what it was; a first fix is home when it lies within the radius.
  */
-export function judgeFix(home: HomeRegion & { latitude: number; longitude: number }, fix: Fix, was: boolean | undefined): { home: boolean; distance: number; why: string } {
+export function judgeFix(
+  home: HomeRegion & { latitude: number; longitude: number },
+  fix: Fix,
+  was: boolean | undefined,
+): { home: boolean; distance: number; why: string } {
   const distance = distanceMetres(home, { latitude: fix.lat, longitude: fix.lon });
   const acc = Math.max(0, fix.acc ?? 0);
   const at = `${Math.round(distance)} m from home (±${Math.round(acc)} m)`;
   const inside = distance - Math.min(acc, home.radius) <= home.radius;
   const outside = distance - acc > home.radius + home.hysteresis;
-  if (was === true) return { home: !outside, distance, why: outside ? `${at}, beyond ${home.radius} m + ${home.hysteresis} m` : `${at}, not surely gone` };
-  if (was === false) return { home: inside, distance, why: inside ? `${at}, within ${home.radius} m` : `${at}, not within ${home.radius} m` };
+  if (was === true)
+    return { home: !outside, distance, why: outside ? `${at}, beyond ${home.radius} m + ${home.hysteresis} m` : `${at}, not surely gone` };
+  if (was === false)
+    return { home: inside, distance, why: inside ? `${at}, within ${home.radius} m` : `${at}, not within ${home.radius} m` };
   return { home: distance <= home.radius, distance, why: `${at}, first fix` };
 }

@@ -39,11 +39,18 @@ export const personName = (user: string) => `person_${user}`;
 
 /** The home verdict of a person: home if any phone says so, away if every phone that said something says away. */
 export function personHome(phones: Record<string, Phone>): boolean | null {
-  const verdicts = Object.values(phones).map((p) => p.home).filter((h): h is boolean => h !== null);
+  const verdicts = Object.values(phones)
+    .map((p) => p.home)
+    .filter((h): h is boolean => h !== null);
   return verdicts.length === 0 ? null : verdicts.includes(true);
 }
 
-const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v)) ? Number(v) : undefined);
+const num = (v: unknown): number | undefined =>
+  typeof v === 'number' && Number.isFinite(v)
+    ? v
+    : typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v))
+      ? Number(v)
+      : undefined;
 
 export function owntracksAdapter(base: string, home: HomeRegion): Adapter {
   const people = new Map<string, OwnTracksNative>();
@@ -57,19 +64,31 @@ export function owntracksAdapter(base: string, home: HomeRegion): Adapter {
   };
 
   const describe = (p: OwnTracksNative): Decoded => ({
-    kind: 'device', key: p.user, name: personName(p.user), model: 'Person', manufacturer: 'OwnTracks',
-    capabilities: PERSON_CAPABILITIES, native: structuredClone(p),
+    kind: 'device',
+    key: p.user,
+    name: personName(p.user),
+    model: 'Person',
+    manufacturer: 'OwnTracks',
+    capabilities: PERSON_CAPABILITIES,
+    native: structuredClone(p),
   });
 
   /** A phone's new verdict (from a message of time `tst`, seconds): the person's readings when they change. */
   const verdict = (user: string, device: string, tst: number, isHome: boolean | null, extra: Record<string, unknown>): Decoded[] => {
     const { p, fresh } = person(user);
-    const out: Decoded[] = fresh ? [describe(p), { kind: 'availability', key: user, online: true, reason: 'a person is always there' }] : [];
+    const out: Decoded[] = fresh
+      ? [describe(p), { kind: 'availability', key: user, online: true, reason: 'a person is always there' }]
+      : [];
     const before = p.phones[device];
     if (before && tst < before.tst) {
       // The app sends queued fixes after being offline: an older one must not undo a newer verdict.
-      return [...out, problem(`stale ${user}/${device}`,
-        `${base}/${user}/${device} sent a fix older than one already counted; it does not change presence (logged once per phone)`)];
+      return [
+        ...out,
+        problem(
+          `stale ${user}/${device}`,
+          `${base}/${user}/${device} sent a fix older than one already counted; it does not change presence (logged once per phone)`,
+        ),
+      ];
     }
     const phoneChanged = before?.home !== isHome && isHome !== null;
     p.phones[device] = { home: isHome ?? before?.home ?? null, tst };
@@ -97,11 +116,23 @@ export function owntracksAdapter(base: string, home: HomeRegion): Adapter {
     // The phone's own geofence says it is in the home region: that decides.
     if (inRegions?.some((r) => isHomeRegion(home, r))) return verdict(user, device, tst, true, extra);
     if (!hasPoint(home)) {
-      return [...verdict(user, device, tst, null, extra), problem('no home',
-        `no home location is configured (adapters.owntracks.home.latitude/longitude): OwnTracks locations do not decide who is home, only the phones' own region named "${home.region}" does (logged once)`)];
+      return [
+        ...verdict(user, device, tst, null, extra),
+        problem(
+          'no home',
+          `no home location is configured (adapters.owntracks.home.latitude/longitude): OwnTracks locations do not decide who is home, only the phones' own region named "${home.region}" does (logged once)`,
+        ),
+      ];
     }
     if (lat === undefined || lon === undefined) {
-      return [...verdict(user, device, tst, null, extra), problem(`no fix ${user}/${device}`, `${base}/${user}/${device} sent a location without lat/lon; it does not change presence (logged once per phone)`, 'malformed')];
+      return [
+        ...verdict(user, device, tst, null, extra),
+        problem(
+          `no fix ${user}/${device}`,
+          `${base}/${user}/${device} sent a location without lat/lon; it does not change presence (logged once per phone)`,
+          'malformed',
+        ),
+      ];
     }
     const was = people.get(user)?.phones[device]?.home;
     const judged = judgeFix(home, { lat, lon, acc: num(m.acc) }, was ?? undefined);
@@ -113,7 +144,13 @@ export function owntracksAdapter(base: string, home: HomeRegion): Adapter {
     // Other regions (the office, a shop) are the phone's business; only the home region decides presence.
     if (!isHomeRegion(home, m.desc)) return [];
     if (m.event !== 'enter' && m.event !== 'leave') {
-      return [problem(`event ${user}/${device}`, `${base}/${user}/${device}/event says event ${JSON.stringify(m.event)}, neither enter nor leave; ignored (logged once per phone)`, 'malformed')];
+      return [
+        problem(
+          `event ${user}/${device}`,
+          `${base}/${user}/${device}/event says event ${JSON.stringify(m.event)}, neither enter nor leave; ignored (logged once per phone)`,
+          'malformed',
+        ),
+      ];
     }
     return verdict(user, device, num(m.tst) ?? Math.floor(Date.now() / 1000), m.event === 'enter', {});
   };
@@ -125,7 +162,8 @@ export function owntracksAdapter(base: string, home: HomeRegion): Adapter {
     restore(devices: KnownDevice[]) {
       for (const d of devices) {
         const n = d.native as Partial<OwnTracksNative> | null;
-        if (n && typeof n.user === 'string') people.set(d.key, { user: n.user, phones: { ...(n.phones ?? {}) }, home: n.home ?? null, since: n.since ?? null });
+        if (n && typeof n.user === 'string')
+          people.set(d.key, { user: n.user, phones: { ...(n.phones ?? {}) }, home: n.home ?? null, since: n.since ?? null });
       }
     },
     decode(message: AdapterMessage): Decoded[] {
@@ -133,18 +171,36 @@ export function owntracksAdapter(base: string, home: HomeRegion): Adapter {
       const [user, device, sub] = message.topic.slice(base.length + 1).split('/');
       if (!user || !device) return [];
       if (message.payload.length > MAX_MESSAGE) {
-        return [problem(`huge ${user}/${device}`, `${message.topic} sent ${message.payload.length} bytes, more than an OwnTracks message (${MAX_MESSAGE}); ignored (logged once)`, 'too_large')];
+        return [
+          problem(
+            `huge ${user}/${device}`,
+            `${message.topic} sent ${message.payload.length} bytes, more than an OwnTracks message (${MAX_MESSAGE}); ignored (logged once)`,
+            'too_large',
+          ),
+        ];
       }
       let m: unknown;
       try {
         m = JSON.parse(message.payload.toString('utf8'));
       } catch {
-        return [problem(`json ${user}/${device}`, `${message.topic} is not JSON, which OwnTracks always sends; ignored (logged once per phone)`, 'malformed')];
+        return [
+          problem(
+            `json ${user}/${device}`,
+            `${message.topic} is not JSON, which OwnTracks always sends; ignored (logged once per phone)`,
+            'malformed',
+          ),
+        ];
       }
       if (!m || typeof m !== 'object' || Array.isArray(m)) return [];
       const msg = m as Record<string, unknown>;
       if (msg._type === 'encrypted') {
-        return [problem(`encrypted ${user}`, `${message.topic} is encrypted (the app's "encryption key" is set): Hearth cannot read it; clear the key in the app (logged once per user)`, 'malformed')];
+        return [
+          problem(
+            `encrypted ${user}`,
+            `${message.topic} is encrypted (the app's "encryption key" is set): Hearth cannot read it; clear the key in the app (logged once per user)`,
+            'malformed',
+          ),
+        ];
       }
       if (sub === 'event') return msg._type === 'transition' ? onTransition(user, device, msg) : [];
       // `lwt`: the broker saw the phone's connection drop, which phones at home do all the time: not a departure.

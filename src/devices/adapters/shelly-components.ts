@@ -8,14 +8,33 @@ import { idFromName } from '../device-id.js';
 import type { Capability } from '../device-schema.js';
 import type { Learnt } from './learnt-devices.js';
 
-const measure = (unit: string, deviceClass: string, label: string): Capability => ({ type: 'number', unit, deviceClass, settable: false,
-    label });
-const onOff = (on: unknown, off: unknown, deviceClass: string, label: string): Capability => ({ type: 'boolean', on, off,
-    settable: true, deviceClass, label });
-const percent = (deviceClass: string, label: string, settable = true): Capability => ({ type: 'number', min: 0, max: 100, step: 1,
-    unit: '%', settable, deviceClass, label });
-const num = (payload: string): number | undefined => (payload.trim() !== '' && Number.isFinite(Number(payload)) ? Number(payload)
-    : undefined);
+const measure = (unit: string, deviceClass: string, label: string): Capability => ({
+  type: 'number',
+  unit,
+  deviceClass,
+  settable: false,
+  label,
+});
+const onOff = (on: unknown, off: unknown, deviceClass: string, label: string): Capability => ({
+  type: 'boolean',
+  on,
+  off,
+  settable: true,
+  deviceClass,
+  label,
+});
+const percent = (deviceClass: string, label: string, settable = true): Capability => ({
+  type: 'number',
+  min: 0,
+  max: 100,
+  step: 1,
+  unit: '%',
+  settable,
+  deviceClass,
+  label,
+});
+const num = (payload: string): number | undefined =>
+  payload.trim() !== '' && Number.isFinite(Number(payload)) ? Number(payload) : undefined;
 
 // Gen1 sensor/<name> topics (Shelly H&T, Flood, Door/Window…): the ones with a unit.
 const GEN1_SENSORS: Record<string, Capability> = {
@@ -53,16 +72,20 @@ export function readGen1(rest: string, payload: string): Learnt {
       return {};
     }
     const out: Learnt = {};
-    if (typeof s?.ison === 'boolean') out[`light_${m[1]}`] = { value: s.ison ? 'on' : 'off', capability: onOff('on', 'off', 'light',
-        `light/${m[1]}`) };
-    if (typeof s?.brightness === 'number') out[`light_${m[1]}_brightness`] = { value: s.brightness, capability: percent('brightness',
-        `${rest}.brightness`) };
+    if (typeof s?.ison === 'boolean')
+      out[`light_${m[1]}`] = { value: s.ison ? 'on' : 'off', capability: onOff('on', 'off', 'light', `light/${m[1]}`) };
+    if (typeof s?.brightness === 'number')
+      out[`light_${m[1]}_brightness`] = { value: s.brightness, capability: percent('brightness', `${rest}.brightness`) };
     return out;
   }
   if ((m = /^roller\/(\d+)$/.exec(rest))) {
     return ['open', 'close', 'stop'].includes(text)
-      ? { [`roller_${m[1]}`]: { value: text, capability: { type: 'enum', values: ['open', 'close', 'stop'], settable: true,
-          deviceClass: 'cover', label: rest } } }
+      ? {
+          [`roller_${m[1]}`]: {
+            value: text,
+            capability: { type: 'enum', values: ['open', 'close', 'stop'], settable: true, deviceClass: 'cover', label: rest },
+          },
+        }
       : {};
   }
   if ((m = /^roller\/(\d+)\/pos$/.exec(rest))) {
@@ -101,8 +124,8 @@ export function readGen2(component: string, status: unknown): Learnt {
     if (typeof s.voltage === 'number') put(`${base}_voltage`, s.voltage, measure('V', 'voltage', `${component}.voltage`));
     if (typeof s.current === 'number') put(`${base}_current`, s.current, measure('A', 'current', `${component}.current`));
     if (typeof s.aenergy?.total === 'number') put(`${base}_energy`, s.aenergy.total, measure('Wh', 'energy', `${component}.aenergy.total`));
-    if (typeof s.temperature?.tC === 'number') put(`${base}_temperature`, s.temperature.tC, measure('°C', 'temperature',
-        `${component}.temperature.tC`));
+    if (typeof s.temperature?.tC === 'number')
+      put(`${base}_temperature`, s.temperature.tC, measure('°C', 'temperature', `${component}.temperature.tC`));
   };
   switch (kind) {
     case 'switch':
@@ -115,14 +138,20 @@ export function readGen2(component: string, status: unknown): Learnt {
       meters(`light_${n}`);
       break;
     case 'cover':
-      if (typeof s.state === 'string') put(`cover_${n}`, s.state, { type: 'enum', values: COVER_STATES, settable: true,
-          deviceClass: 'cover', label: `${component}.state` });
+      if (typeof s.state === 'string')
+        put(`cover_${n}`, s.state, {
+          type: 'enum',
+          values: COVER_STATES,
+          settable: true,
+          deviceClass: 'cover',
+          label: `${component}.state`,
+        });
       if (typeof s.current_pos === 'number') put(`cover_${n}_position`, s.current_pos, percent('position', `${component}.current_pos`));
       meters(`cover_${n}`);
       break;
     case 'input':
-      if (typeof s.state === 'boolean') put(`input_${n}`, s.state, { type: 'boolean', on: true, off: false, settable: false,
-          label: `${component}.state` });
+      if (typeof s.state === 'boolean')
+        put(`input_${n}`, s.state, { type: 'boolean', on: true, off: false, settable: false, label: `${component}.state` });
       break;
     case 'temperature':
       if (typeof s.tC === 'number') put(sensor('temperature'), s.tC, measure('°C', 'temperature', `${component}.tC`));
@@ -131,8 +160,8 @@ export function readGen2(component: string, status: unknown): Learnt {
       if (typeof s.rh === 'number') put(sensor('humidity'), s.rh, measure('%', 'humidity', `${component}.rh`));
       break;
     case 'devicepower':
-      if (typeof s.battery?.percent === 'number') put(sensor('battery'), s.battery.percent, measure('%', 'battery',
-          `${component}.battery.percent`));
+      if (typeof s.battery?.percent === 'number')
+        put(sensor('battery'), s.battery.percent, measure('%', 'battery', `${component}.battery.percent`));
       break;
   }
   return out;

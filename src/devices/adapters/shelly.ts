@@ -74,14 +74,24 @@ export function shellyAdapter(base = 'shellies', gen2Prefixes: string[] = []): A
     pending.delete(id!);
     const error = frame.error as { code?: unknown; message?: unknown } | undefined;
     if (!error) return [];
-    return [problem(`rpc error ${request.key} ${request.method} ${String(error.code)}`,
-      `${request.key} refused ${request.method}: ${String(error.message ?? error.code)} (logged once)`)];
+    return [
+      problem(
+        `rpc error ${request.key} ${request.method} ${String(error.code)}`,
+        `${request.key} refused ${request.method}: ${String(error.message ?? error.code)} (logged once)`,
+      ),
+    ];
   };
 
   return {
     name: 'shelly',
-    filters: [`${base}/#`, '+/online', '+/status/+', '+/events/rpc', `${SHELLY_RPC_SRC}/rpc`,
-        ...gen2Prefixes.flatMap((p) => [`${p}/online`, `${p}/status/+`, `${p}/events/rpc`])],
+    filters: [
+      `${base}/#`,
+      '+/online',
+      '+/status/+',
+      '+/events/rpc',
+      `${SHELLY_RPC_SRC}/rpc`,
+      ...gen2Prefixes.flatMap((p) => [`${p}/online`, `${p}/status/+`, `${p}/events/rpc`]),
+    ],
     maxPayload: MAX_PAYLOAD,
     restore(known: KnownDevice[]) {
       devices.restore(known, (k) => ({ gen: 1, prefix: `${base}/${k.key}`, ...(k.native as Partial<ShellyNative> | null) }));
@@ -100,8 +110,14 @@ export function shellyAdapter(base = 'shellies', gen2Prefixes: string[] = []): A
       const { key, prefix, rest, gen } = where;
       if (rest === 'online') {
         const text = payload.trim();
-        if (text !== 'true' && text !== 'false') return [problem(`online ${key}`,
-          `${message.topic} says ${JSON.stringify(text.slice(0, 40))}, neither true nor false; ignored (logged once)`, 'malformed')];
+        if (text !== 'true' && text !== 'false')
+          return [
+            problem(
+              `online ${key}`,
+              `${message.topic} says ${JSON.stringify(text.slice(0, 40))}, neither true nor false; ignored (logged once)`,
+              'malformed',
+            ),
+          ];
         return devices.availability(key, key, text === 'true', `${text === 'true' ? 'online' : 'offline'} on ${message.topic}`);
       }
       if (rest === 'announce') {
@@ -111,8 +127,14 @@ export function shellyAdapter(base = 'shellies', gen2Prefixes: string[] = []): A
       if (rest === 'events/rpc') return onRpcEvent(key, prefix, message.topic, payload);
       if (rest.startsWith('status/')) {
         const status = jsonObject(payload);
-        if (!status) return [problem(`status ${message.topic}`,
-          `${message.topic} is not a JSON object, which a Gen2 device's status always is; ignored (logged once)`, 'malformed')];
+        if (!status)
+          return [
+            problem(
+              `status ${message.topic}`,
+              `${message.topic} is not a JSON object, which a Gen2 device's status always is; ignored (logged once)`,
+              'malformed',
+            ),
+          ];
         const learnt = readGen2(rest.slice('status/'.length), status);
         return Object.keys(learnt).length ? readings(key, prefix, 2, learnt) : [];
       }
@@ -133,8 +155,12 @@ export function shellyAdapter(base = 'shellies', gen2Prefixes: string[] = []): A
       pending.set(id, { key: device.key, method: encoded.method });
       // Requests left without reply (a device that is gone) are forgotten beyond a few hundred.
       if (pending.size > 500) pending.delete(pending.keys().next().value!);
-      return [{ topic: `${native.prefix}/rpc`, payload: JSON.stringify({ id, src: SHELLY_RPC_SRC, method: encoded.method,
-          params: encoded.params }) }];
+      return [
+        {
+          topic: `${native.prefix}/rpc`,
+          payload: JSON.stringify({ id, src: SHELLY_RPC_SRC, method: encoded.method, params: encoded.params }),
+        },
+      ];
     },
     // A Gen1 device's own topics and the announce it answers; a Gen2 device's prefix (its id) and its replies to Hearth.
     credentialTopics: (id) => ({
@@ -148,13 +174,17 @@ const toggle = (value: unknown) => typeof value === 'string' && value.toLowerCas
 const number = (value: unknown) => (typeof value === 'boolean' || value === null || value === '' ? NaN : Number(value));
 
 /** Gen1: a plain payload on a command topic below shellies/<id>/, or the light's `set` JSON. */
-export function encodeGen1(property: string, value: unknown,
-    capability: NonNullable<KnownDevice['capabilities'][string]>): { topic: string; payload: string } | string {
+export function encodeGen1(
+  property: string,
+  value: unknown,
+  capability: NonNullable<KnownDevice['capabilities'][string]>,
+): { topic: string; payload: string } | string {
   let m: RegExpExecArray | null;
   if ((m = /^(relay|light)_(\d+)$/.exec(property))) {
     const v = toggle(value) ? 'toggle' : commandValue(capability, value);
-    return v === 'on' || v === 'off' || v === 'toggle' ? { topic: `${m[1]}/${m[2]}/command`, payload: v }
-        : `takes on, off or toggle, got ${JSON.stringify(value)}`;
+    return v === 'on' || v === 'off' || v === 'toggle'
+      ? { topic: `${m[1]}/${m[2]}/command`, payload: v }
+      : `takes on, off or toggle, got ${JSON.stringify(value)}`;
   }
   if ((m = /^light_(\d+)_brightness$/.exec(property))) {
     const n = number(value);
@@ -164,20 +194,25 @@ export function encodeGen1(property: string, value: unknown,
   }
   if ((m = /^roller_(\d+)$/.exec(property))) {
     const v = String(value).toLowerCase();
-    return ['open', 'close', 'stop'].includes(v) ? { topic: `roller/${m[1]}/command`, payload: v }
-        : `takes open, close or stop, got ${JSON.stringify(value)}`;
+    return ['open', 'close', 'stop'].includes(v)
+      ? { topic: `roller/${m[1]}/command`, payload: v }
+      : `takes open, close or stop, got ${JSON.stringify(value)}`;
   }
   if ((m = /^roller_(\d+)_position$/.exec(property))) {
     const n = number(value);
-    return Number.isFinite(n) && n >= 0 && n <= 100 ? { topic: `roller/${m[1]}/command/pos`, payload: String(Math.round(n)) }
-        : `takes 0-100, got ${JSON.stringify(value)}`;
+    return Number.isFinite(n) && n >= 0 && n <= 100
+      ? { topic: `roller/${m[1]}/command/pos`, payload: String(Math.round(n)) }
+      : `takes 0-100, got ${JSON.stringify(value)}`;
   }
   return 'Shelly Gen1 takes relay, light, brightness, roller and position commands only';
 }
 
 /** Gen2+: a JSON-RPC method and its params (Switch.Set, Light.Set, Cover.Open/Close/Stop, Cover.GoToPosition). */
-export function encodeRpc(property: string, value: unknown,
-    capability: NonNullable<KnownDevice['capabilities'][string]>): { method: string; params: Record<string, unknown> } | string {
+export function encodeRpc(
+  property: string,
+  value: unknown,
+  capability: NonNullable<KnownDevice['capabilities'][string]>,
+): { method: string; params: Record<string, unknown> } | string {
   let m: RegExpExecArray | null;
   if ((m = /^(switch|light)_(\d+)$/.exec(property))) {
     const ns = m[1] === 'switch' ? 'Switch' : 'Light';
@@ -188,18 +223,21 @@ export function encodeRpc(property: string, value: unknown,
   }
   if ((m = /^light_(\d+)_brightness$/.exec(property))) {
     const n = number(value);
-    return Number.isFinite(n) ? { method: 'Light.Set', params: { id: Number(m[1]), brightness: Math.round(Math.max(0, Math.min(100,
-        n))) } } : `takes 0-100, got ${JSON.stringify(value)}`;
+    return Number.isFinite(n)
+      ? { method: 'Light.Set', params: { id: Number(m[1]), brightness: Math.round(Math.max(0, Math.min(100, n))) } }
+      : `takes 0-100, got ${JSON.stringify(value)}`;
   }
   if ((m = /^cover_(\d+)$/.exec(property))) {
-    const method = { open: 'Cover.Open', close: 'Cover.Close', closed: 'Cover.Close', stop: 'Cover.Stop',
-        stopped: 'Cover.Stop' }[String(value).toLowerCase()];
+    const method = { open: 'Cover.Open', close: 'Cover.Close', closed: 'Cover.Close', stop: 'Cover.Stop', stopped: 'Cover.Stop' }[
+      String(value).toLowerCase()
+    ];
     return method ? { method, params: { id: Number(m[1]) } } : `takes open, close or stop, got ${JSON.stringify(value)}`;
   }
   if ((m = /^cover_(\d+)_position$/.exec(property))) {
     const n = number(value);
-    return Number.isFinite(n) && n >= 0 && n <= 100 ? { method: 'Cover.GoToPosition', params: { id: Number(m[1]), pos: Math.round(n) } }
-        : `takes 0-100, got ${JSON.stringify(value)}`;
+    return Number.isFinite(n) && n >= 0 && n <= 100
+      ? { method: 'Cover.GoToPosition', params: { id: Number(m[1]), pos: Math.round(n) } }
+      : `takes 0-100, got ${JSON.stringify(value)}`;
   }
   return 'Shelly takes switch, light, brightness, cover and position commands only';
 }

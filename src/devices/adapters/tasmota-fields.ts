@@ -36,13 +36,21 @@ const POWER_KEY = /^POWER([1-8])?$/;
 
 /** The capability of a sensor field: unit and class from Tasmota's field names, `TempUnit` for temperatures. */
 export function sensorCapability(path: string[], value: unknown, tempUnit: string, pressureUnit: string): Capability {
-  const field = [...path].reverse().find((p) => !/^\d+$/.test(p))!.toLowerCase();
+  const field = [...path]
+    .reverse()
+    .find((p) => !/^\d+$/.test(p))!
+    .toLowerCase();
   const known = FIELDS[field];
-  if (!known || typeof value !== 'number') return { ...inferCapability(idFromName(path.join('_')), value, false), settable: false,
-      label: path.join('.') };
+  if (!known || typeof value !== 'number')
+    return { ...inferCapability(idFromName(path.join('_')), value, false), settable: false, label: path.join('.') };
   const unit = known.unit === 'temp' ? `°${tempUnit}` : field.includes('pressure') ? pressureUnit : known.unit;
-  return { type: 'number', settable: false, ...(unit ? { unit } : {}), ...(known.deviceClass ? { deviceClass: known.deviceClass } : {}),
-      label: path.join('.') };
+  return {
+    type: 'number',
+    settable: false,
+    ...(unit ? { unit } : {}),
+    ...(known.deviceClass ? { deviceClass: known.deviceClass } : {}),
+    label: path.join('.'),
+  };
 }
 
 /** Every field of a SENSOR message, nested keys joined with `_` (`{"AM2301":{"Temperature":22.3}}` → am2301_temperature). */
@@ -58,8 +66,7 @@ export function readSensor(message: Record<string, unknown>): Learnt {
       // Multi-channel meters give arrays (`"Power":[52,5]`): one property per channel, counted from 1.
       else if (Array.isArray(v) && v.every((x) => typeof x === 'number')) {
         for (const [i, x] of v.entries()) add([...here, String(i + 1)], x);
-      }
-      else add(here, v);
+      } else add(here, v);
     }
   };
   const add = (path: string[], value: unknown) => {
@@ -81,25 +88,37 @@ export function readState(message: Record<string, unknown>, withWifi: boolean): 
     if (STATE_SKIP.has(k)) continue;
     const id = k.toLowerCase();
     if (POWER_KEY.test(k) && typeof v === 'string') {
-      learnt[id] = { value: v, capability: { type: 'boolean', on: 'ON', off: 'OFF', settable: true, deviceClass: light ? 'light'
-          : 'switch', label: k } };
+      learnt[id] = {
+        value: v,
+        capability: { type: 'boolean', on: 'ON', off: 'OFF', settable: true, deviceClass: light ? 'light' : 'switch', label: k },
+      };
       keys[id] = k;
     } else if (k === 'Dimmer' && typeof v === 'number') {
-      learnt.dimmer = { value: v, capability: { type: 'number', min: 0, max: 100, step: 1, unit: '%', settable: true,
-          deviceClass: 'brightness', label: k } };
+      learnt.dimmer = {
+        value: v,
+        capability: { type: 'number', min: 0, max: 100, step: 1, unit: '%', settable: true, deviceClass: 'brightness', label: k },
+      };
       keys.dimmer = k;
     } else if (k === 'CT' && typeof v === 'number') {
       // Commands.md, CT: "153..500 = set color temperature from 153 (cold) to 500 (warm)".
-      learnt.ct = { value: v, capability: { type: 'number', min: 153, max: 500, step: 1, unit: 'mired', settable: true,
-          deviceClass: 'color_temp', label: k } };
+      learnt.ct = {
+        value: v,
+        capability: { type: 'number', min: 153, max: 500, step: 1, unit: 'mired', settable: true, deviceClass: 'color_temp', label: k },
+      };
       keys.ct = k;
     } else if (k === 'Wifi' && withWifi && v && typeof v === 'object') {
       const wifi = v as Record<string, unknown>;
       // RSSI is Tasmota's signal quality in percent; Signal is in dBm.
-      if (typeof wifi.RSSI === 'number') learnt.wifi_rssi = { value: wifi.RSSI, capability: { type: 'number', unit: '%',
-          settable: false, deviceClass: 'signal_strength', label: 'Wifi.RSSI' } };
-      if (typeof wifi.Signal === 'number') learnt.wifi_signal = { value: wifi.Signal, capability: { type: 'number', unit: 'dBm',
-          settable: false, deviceClass: 'signal_strength', label: 'Wifi.Signal' } };
+      if (typeof wifi.RSSI === 'number')
+        learnt.wifi_rssi = {
+          value: wifi.RSSI,
+          capability: { type: 'number', unit: '%', settable: false, deviceClass: 'signal_strength', label: 'Wifi.RSSI' },
+        };
+      if (typeof wifi.Signal === 'number')
+        learnt.wifi_signal = {
+          value: wifi.Signal,
+          capability: { type: 'number', unit: 'dBm', settable: false, deviceClass: 'signal_strength', label: 'Wifi.Signal' },
+        };
     }
   }
   return { learnt, keys };

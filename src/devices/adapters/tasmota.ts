@@ -30,8 +30,9 @@ export function fullTopicOf(fullTopic: string) {
   const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   // %hostname% and %id% stand for a level each; the device is told apart by %topic%.
   const parts = full.split(/(%prefix%|%topic%|%hostname%|%id%)/);
-  const pattern = parts.map((p) => (p === '%prefix%' ? '(cmnd|stat|tele)' : p === '%topic%' ? '([^/]+)' : p.startsWith('%') ? '[^/]+'
-      : escapeRegExp(p))).join('');
+  const pattern = parts
+    .map((p) => (p === '%prefix%' ? '(cmnd|stat|tele)' : p === '%topic%' ? '([^/]+)' : p.startsWith('%') ? '[^/]+' : escapeRegExp(p)))
+    .join('');
   const re = new RegExp(`^${pattern}([^/]+)$`);
   const prefixFirst = full.indexOf('%prefix%') < full.indexOf('%topic%');
   const filter = (prefix: string) => `${full.replace('%prefix%', prefix).replace(/%(topic|hostname|id)%/g, '+')}+`;
@@ -42,8 +43,8 @@ export function fullTopicOf(fullTopic: string) {
       if (!m) return undefined;
       return prefixFirst ? { prefix: m[1]!, topic: m[2]!, command: m[3]! } : { prefix: m[2]!, topic: m[1]!, command: m[3]! };
     },
-    topic: (prefix: string, deviceTopic: string,
-        command: string) => `${full.replace('%prefix%', prefix).replace('%topic%', deviceTopic)}${command}`,
+    topic: (prefix: string, deviceTopic: string, command: string) =>
+      `${full.replace('%prefix%', prefix).replace('%topic%', deviceTopic)}${command}`,
   };
 }
 
@@ -66,8 +67,10 @@ export function tasmotaAdapter(fullTopic: string = TASMOTA_FULL_TOPIC): Adapter 
     filters: full.filters,
     maxPayload: MAX_PAYLOAD,
     restore(known) {
-      devices.restore(known, (k) => ({ topic: (k.native as Partial<TasmotaNative> | null)?.topic ?? k.key,
-          commands: { ...(k.native as Partial<TasmotaNative> | null)?.commands } }));
+      devices.restore(known, (k) => ({
+        topic: (k.native as Partial<TasmotaNative> | null)?.topic ?? k.key,
+        commands: { ...(k.native as Partial<TasmotaNative> | null)?.commands },
+      }));
     },
     decode(message: AdapterMessage): Decoded[] {
       if (message.payload.length === 0) return [];
@@ -78,9 +81,13 @@ export function tasmotaAdapter(fullTopic: string = TASMOTA_FULL_TOPIC): Adapter 
       if (where.prefix === 'tele' && command === 'LWT') {
         // "tele/tasmota/LWT = Online (retained)" (API.md); the will says Offline.
         if (payload !== 'Online' && payload !== 'Offline') {
-          return [problem(`lwt ${device}`,
-            `${message.topic} says ${JSON.stringify(payload.slice(0, 40))}, neither Online nor Offline; ignored (logged once)`,
-            'malformed')];
+          return [
+            problem(
+              `lwt ${device}`,
+              `${message.topic} says ${JSON.stringify(payload.slice(0, 40))}, neither Online nor Offline; ignored (logged once)`,
+              'malformed',
+            ),
+          ];
         }
         return devices.availability(device, device, payload === 'Online', `${payload} on ${message.topic}`);
       }
@@ -91,8 +98,14 @@ export function tasmotaAdapter(fullTopic: string = TASMOTA_FULL_TOPIC): Adapter 
       }
       if (!['STATE', 'SENSOR', 'RESULT', 'INFO1'].includes(command) || (command === 'RESULT') !== (where.prefix === 'stat')) return [];
       const body = jsonObject(payload);
-      if (!body) return [problem(`json ${message.topic}`,
-          `${message.topic} is not a JSON object, which Tasmota always sends there; ignored (logged once for ${device})`, 'malformed')];
+      if (!body)
+        return [
+          problem(
+            `json ${message.topic}`,
+            `${message.topic} is not a JSON object, which Tasmota always sends there; ignored (logged once for ${device})`,
+            'malformed',
+          ),
+        ];
       switch (command) {
         case 'SENSOR':
           return devices.readings(device, device, readSensor(body));
@@ -125,8 +138,10 @@ export function tasmotaAdapter(fullTopic: string = TASMOTA_FULL_TOPIC): Adapter 
       return [{ topic: full.topic('cmnd', topic, command), payload }];
     },
     // Its telemetry and status, and its own commands (docs/MQTT.md: it subscribes to cmnd/<topic>/#).
-    credentialTopics: (id) => ({ publish: [`${full.topic('tele', id, '#')}`, `${full.topic('stat', id, '#')}`],
-        subscribe: [`${full.topic('cmnd', id, '#')}`] }),
+    credentialTopics: (id) => ({
+      publish: [`${full.topic('tele', id, '#')}`, `${full.topic('stat', id, '#')}`],
+      subscribe: [`${full.topic('cmnd', id, '#')}`],
+    }),
   };
 }
 

@@ -25,10 +25,25 @@ const ACCESS_SET = 0b010;
 const SPECIFIC = new Set(['light', 'switch', 'fan', 'cover', 'lock', 'climate']);
 
 const CLASSES: Record<string, string> = {
-  temperature: 'temperature', local_temperature: 'temperature', device_temperature: 'temperature',
-  humidity: 'humidity', battery: 'battery', illuminance: 'illuminance', illuminance_lux: 'illuminance',
-  power: 'power', energy: 'energy', voltage: 'voltage', current: 'current', pressure: 'pressure', co2: 'carbon_dioxide',
-  contact: 'contact', occupancy: 'motion', presence: 'motion', water_leak: 'moisture', smoke: 'smoke', vibration: 'vibration',
+  temperature: 'temperature',
+  local_temperature: 'temperature',
+  device_temperature: 'temperature',
+  humidity: 'humidity',
+  battery: 'battery',
+  illuminance: 'illuminance',
+  illuminance_lux: 'illuminance',
+  power: 'power',
+  energy: 'energy',
+  voltage: 'voltage',
+  current: 'current',
+  pressure: 'pressure',
+  co2: 'carbon_dioxide',
+  contact: 'contact',
+  occupancy: 'motion',
+  presence: 'motion',
+  water_leak: 'moisture',
+  smoke: 'smoke',
+  vibration: 'vibration',
   linkquality: 'signal_strength',
 };
 // What the state of a specific expose controls, for the dashboard (a light card for a light).

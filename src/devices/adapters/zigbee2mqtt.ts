@@ -92,11 +92,10 @@ export function zigbee2mqttAdapter(base: string): Adapter {
     try {
       list = JSON.parse(payload);
     } catch {
-      return [problem('bridge/devices',
-          `${base}/bridge/devices is not JSON; its device list is ignored (logged once)`, 'malformed')];
+      return [problem('bridge/devices', `${base}/bridge/devices is not JSON; its device list is ignored (logged once)`, 'malformed')];
     }
-    if (!Array.isArray(list)) return [problem('bridge/devices',
-          `${base}/bridge/devices is not a list; ignored (logged once)`, 'malformed')];
+    if (!Array.isArray(list))
+      return [problem('bridge/devices', `${base}/bridge/devices is not a list; ignored (logged once)`, 'malformed')];
     const out: Decoded[] = [];
     const seen = new Set<string>();
     for (const entry of list) {
@@ -155,12 +154,18 @@ export function zigbee2mqttAdapter(base: string): Adapter {
     try {
       state = JSON.parse(payload);
     } catch {
-      return [problem(`state ${name}`,
-          `${base}/${name} is not JSON, which Zigbee2MQTT always publishes; ignored (logged once for this device)`, 'malformed')];
+      return [
+        problem(
+          `state ${name}`,
+          `${base}/${name} is not JSON, which Zigbee2MQTT always publishes; ignored (logged once for this device)`,
+          'malformed',
+        ),
+      ];
     }
     if (!state || typeof state !== 'object' || Array.isArray(state)) {
-      return [problem(`state ${name}`,
-          `${base}/${name} is not a JSON object of properties; ignored (logged once for this device)`, 'malformed')];
+      return [
+        problem(`state ${name}`, `${base}/${name} is not a JSON object of properties; ignored (logged once for this device)`, 'malformed'),
+      ];
     }
     const key = byName.get(name) ?? name;
     const k = known.get(key);
@@ -171,8 +176,12 @@ export function zigbee2mqttAdapter(base: string): Adapter {
       const id = inverse?.get(z) ?? idFromName(z);
       values[id] = value;
       if (k?.exposed && !inverse?.has(z)) {
-        out.push(problem(`key ${key} ${z}`,
-          `${base}/${name} reported "${z}", which its exposes do not list; it is kept with a type inferred from its value (logged once)`));
+        out.push(
+          problem(
+            `key ${key} ${z}`,
+            `${base}/${name} reported "${z}", which its exposes do not list; it is kept with a type inferred from its value (logged once)`,
+          ),
+        );
       }
     }
     if (!k) remember(key, name, Object.fromEntries(Object.keys(state).map((z) => [idFromName(z), z])), false);
@@ -202,7 +211,8 @@ export function zigbee2mqttAdapter(base: string): Adapter {
           case 'bridge/groups':
             groups.clear();
             try {
-              for (const g of JSON.parse(payload) as Array<{ friendly_name?: string }>) if (typeof g?.friendly_name === 'string') groups.add(g.friendly_name);
+              for (const g of JSON.parse(payload) as Array<{ friendly_name?: string }>)
+                if (typeof g?.friendly_name === 'string') groups.add(g.friendly_name);
             } catch {
               // A malformed group list names no groups.
             }
@@ -211,7 +221,9 @@ export function zigbee2mqttAdapter(base: string): Adapter {
             const online = parseAvailability(payload);
             if (online === undefined || online === bridgeOnline) return [];
             bridgeOnline = online;
-            return [...known.keys()].flatMap((key) => availabilityOf(key, online ? 'its Zigbee2MQTT bridge is online' : 'the Zigbee2MQTT bridge is offline'));
+            return [...known.keys()].flatMap((key) =>
+              availabilityOf(key, online ? 'its Zigbee2MQTT bridge is online' : 'the Zigbee2MQTT bridge is offline'),
+            );
           }
           case 'bridge/event':
             return onEvent(payload);
@@ -227,15 +239,26 @@ export function zigbee2mqttAdapter(base: string): Adapter {
         const name = rest.slice(0, -'/availability'.length);
         const online = parseAvailability(payload);
         const key = byName.get(name) ?? name;
-        if (online === undefined) return [problem(`availability ${name}`,
-          `${message.topic} says ${JSON.stringify(payload.slice(0, 40))}, neither online nor offline; ignored (logged once)`, 'malformed')];
+        if (online === undefined)
+          return [
+            problem(
+              `availability ${name}`,
+              `${message.topic} says ${JSON.stringify(payload.slice(0, 40))}, neither online nor offline; ignored (logged once)`,
+              'malformed',
+            ),
+          ];
         available.set(key, online);
         if (!known.has(key)) return []; // a device not seen yet: its availability waits for it
         return availabilityOf(key, `${online ? 'online' : 'offline'} on ${base}/${name}/availability`);
       }
       if (message.payload.length > MAX_STATE) {
-        return [problem(`huge ${rest}`,
-          `${message.topic} sent ${message.payload.length} bytes, more than a device state (${MAX_STATE}); ignored (logged once for this device)`, 'too_large')];
+        return [
+          problem(
+            `huge ${rest}`,
+            `${message.topic} sent ${message.payload.length} bytes, more than a device state (${MAX_STATE}); ignored (logged once for this device)`,
+            'too_large',
+          ),
+        ];
       }
       const decoded = onState(rest, payload);
       const first = decoded[0];

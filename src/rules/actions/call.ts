@@ -73,7 +73,8 @@ export function compileScriptAction(def: Static<typeof ACTIONS.script>, path: Pa
       if (!done) return `script ${def.script}: its run did not outlast the restart`;
     } else {
       const values = fields(ctx.templateScope()) as Record<string, unknown>;
-      if (ctx.dryRun) return `would run script ${def.script}${Object.keys(values).length ? ` with ${JSON.stringify(values)}` : ''} (dry run)`;
+      if (ctx.dryRun)
+        return `would run script ${def.script}${Object.keys(values).length ? ` with ${JSON.stringify(values)}` : ''} (dry run)`;
       if (!ctx.call) throw new Error(`script ${def.script}: there are no scripts here`);
       const handle = ctx.call(target, callEvent(ctx, 'script', target, values));
       if (def.wait === false) return `started script ${def.script}${handle.traceId ? ` (trace ${handle.traceId})` : ' (queued)'}`;

@@ -30,7 +30,8 @@ async function inBranch(ctx: RunContext, marker: string, run: (ctx: RunContext) 
 const conditionsOf = (defs: unknown[], path: Path, scopeOf: TemplateScopeOf) =>
   allOf((defs as ConditionDefinition[]).map((c, i) => compileCondition(c, [...path, i], scopeOf)));
 
-const explain = (results: Array<{ condition: string; details: string; result: boolean }>) => results.map((r) => `${r.condition}: ${r.details}`).join('; ');
+const explain = (results: Array<{ condition: string; details: string; result: boolean }>) =>
+  results.map((r) => `${r.condition}: ${r.details}`).join('; ');
 
 export function compileIf(def: Static<typeof ACTIONS.if>, path: Path, seq: SequenceCompiler, scopeOf: TemplateScopeOf): Step {
   const test = conditionsOf(def.if, [...path, 'if'], scopeOf);
@@ -50,7 +51,10 @@ export function compileIf(def: Static<typeof ACTIONS.if>, path: Path, seq: Seque
 }
 
 export function compileChoose(def: Static<typeof ACTIONS.choose>, path: Path, seq: SequenceCompiler, scopeOf: TemplateScopeOf): Step {
-  const options = def.choose.map((o, i) => ({ test: conditionsOf(o.conditions, [...path, 'choose', i, 'conditions'], scopeOf), run: seq(o.sequence, [...path, 'choose', i, 'sequence']) }));
+  const options = def.choose.map((o, i) => ({
+    test: conditionsOf(o.conditions, [...path, 'choose', i, 'conditions'], scopeOf),
+    run: seq(o.sequence, [...path, 'choose', i, 'sequence']),
+  }));
   const fallback = def.default ? seq(def.default, [...path, 'default']) : undefined;
   return async (ctx) => {
     const resumed = resumedMarker(ctx);
@@ -73,7 +77,11 @@ export function compileChoose(def: Static<typeof ACTIONS.choose>, path: Path, se
 export function compileRepeat(def: Static<typeof ACTIONS.repeat>, path: Path, seq: SequenceCompiler, scopeOf: TemplateScopeOf): Step {
   const r = def.repeat;
   const kinds = ['count', 'while', 'until'].filter((k) => (r as Record<string, unknown>)[k] !== undefined);
-  if (kinds.length !== 1) throw new CompileError([...path, 'repeat'], `needs exactly one of count, while or until, got ${kinds.length ? kinds.join(', ') : 'none'}`);
+  if (kinds.length !== 1)
+    throw new CompileError(
+      [...path, 'repeat'],
+      `needs exactly one of count, while or until, got ${kinds.length ? kinds.join(', ') : 'none'}`,
+    );
   const body = seq(r.sequence, [...path, 'repeat', 'sequence']);
   const whileTest = r.while ? conditionsOf(r.while, [...path, 'repeat', 'while'], scopeOf) : undefined;
   const untilTest = r.until ? conditionsOf(r.until, [...path, 'repeat', 'until'], scopeOf) : undefined;

@@ -8,27 +8,56 @@ import { compileChoose, compileDelay, compileIf, compileRepeat, compileWait, typ
 import { compileNotify } from './notify.js';
 import { compileSceneAction, compileScriptAction } from './call.js';
 
-export function compileSequence(defs: unknown[], path: Path, scopeOf: TemplateScopeOf): (ctx: RunContext, startAt?: number) => Promise<void> {
+export function compileSequence(
+  defs: unknown[],
+  path: Path,
+  scopeOf: TemplateScopeOf,
+): (ctx: RunContext, startAt?: number) => Promise<void> {
   const seq: SequenceCompiler = (d, p) => compileSequence(d, p, scopeOf);
   const steps = defs.map((raw, i) => {
     const def = raw as any;
     const p = [...path, i];
     const kind = actionKind(def)!;
-    const name = def.alias ?? (kind === 'publish' ? `publish ${def.topic}` : kind === 'scene' || kind === 'script' ? `${kind} ${def[kind]}` : kind);
+    const name =
+      def.alias ?? (kind === 'publish' ? `publish ${def.topic}` : kind === 'scene' || kind === 'script' ? `${kind} ${def[kind]}` : kind);
     let step: Step;
     switch (kind) {
-      case 'publish': step = compilePublish(def, p); break;
-      case 'log': step = compileLog(def, p); break;
-      case 'notify': step = compileNotify(def, p); break;
-      case 'variables': step = compileVariables(def, p); break;
-      case 'stop': step = compileStop(def); break;
-      case 'delay': step = compileDelay(def, p); break;
-      case 'wait_for_trigger': step = compileWait(def, p); break;
-      case 'if': step = compileIf(def, p, seq, scopeOf); break;
-      case 'choose': step = compileChoose(def, p, seq, scopeOf); break;
-      case 'repeat': step = compileRepeat(def, p, seq, scopeOf); break;
-      case 'scene': step = compileSceneAction(def); break;
-      case 'script': step = compileScriptAction(def, p); break;
+      case 'publish':
+        step = compilePublish(def, p);
+        break;
+      case 'log':
+        step = compileLog(def, p);
+        break;
+      case 'notify':
+        step = compileNotify(def, p);
+        break;
+      case 'variables':
+        step = compileVariables(def, p);
+        break;
+      case 'stop':
+        step = compileStop(def);
+        break;
+      case 'delay':
+        step = compileDelay(def, p);
+        break;
+      case 'wait_for_trigger':
+        step = compileWait(def, p);
+        break;
+      case 'if':
+        step = compileIf(def, p, seq, scopeOf);
+        break;
+      case 'choose':
+        step = compileChoose(def, p, seq, scopeOf);
+        break;
+      case 'repeat':
+        step = compileRepeat(def, p, seq, scopeOf);
+        break;
+      case 'scene':
+        step = compileSceneAction(def);
+        break;
+      case 'script':
+        step = compileScriptAction(def, p);
+        break;
     }
     return { name, step };
   });

@@ -9,9 +9,24 @@ export const NotifyActionSchema = Type.Object(
     action: Type.Literal('notify'),
     message: Type.String({ minLength: 1, description: 'The text; templates allowed' }),
     title: Type.Optional(Type.String({ minLength: 1, description: 'Push title or mail subject; templates allowed' })),
-    priority: Type.Optional(Type.Union([Type.Literal('low'), Type.Literal('normal'), Type.Literal('high'), Type.Literal('urgent')], { description: 'normal by default' })),
-    tag: Type.Optional(Type.String({ minLength: 1, maxLength: 128, description: 'A later notification with the same tag replaces the earlier one; templates allowed' })),
-    channels: Type.Optional(Type.Union([ChannelName, Type.Array(ChannelName, { minItems: 1 })], { 'x-expect': 'a channel name or a list of them', description: 'Default: every enabled channel' })),
+    priority: Type.Optional(
+      Type.Union([Type.Literal('low'), Type.Literal('normal'), Type.Literal('high'), Type.Literal('urgent')], {
+        description: 'normal by default',
+      }),
+    ),
+    tag: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 128,
+        description: 'A later notification with the same tag replaces the earlier one; templates allowed',
+      }),
+    ),
+    channels: Type.Optional(
+      Type.Union([ChannelName, Type.Array(ChannelName, { minItems: 1 })], {
+        'x-expect': 'a channel name or a list of them',
+        description: 'Default: every enabled channel',
+      }),
+    ),
     alias: Type.Optional(Type.String({ description: 'A name for this step in traces' })),
   },
   { additionalProperties: false },

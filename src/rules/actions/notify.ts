@@ -26,7 +26,8 @@ export function compileNotify(def: Static<typeof NotifyActionSchema>, path: Path
     const results = await ctx.notify(n, channels);
     traceChannels(ctx, results);
     // Nothing took it and nothing will retry it: the rule's run failed at this step.
-    if (results.length > 0 && results.every((r) => r.status === 'failed' || r.status === 'unknown')) throw new Error(`notify: no channel took ${JSON.stringify(what)}`);
+    if (results.length > 0 && results.every((r) => r.status === 'failed' || r.status === 'unknown'))
+      throw new Error(`notify: no channel took ${JSON.stringify(what)}`);
     return `${JSON.stringify(what)} → ${summary(results)}`;
   };
 }
@@ -36,7 +37,13 @@ function traceChannels(ctx: RunContext, results: DeliveryResult[]): void {
   const now = ctx.clock.now();
   for (const r of results) {
     const bad = r.status === 'failed' || r.status === 'unknown';
-    ctx.trace.push({ step: `${r.channel}${r.type ? ` (${r.type})` : ''}`, startedAt: now, endedAt: now, result: `${r.status}: ${r.detail}`, ...(bad ? { error: r.detail } : {}) });
+    ctx.trace.push({
+      step: `${r.channel}${r.type ? ` (${r.type})` : ''}`,
+      startedAt: now,
+      endedAt: now,
+      result: `${r.status}: ${r.detail}`,
+      ...(bad ? { error: r.detail } : {}),
+    });
   }
 }
 

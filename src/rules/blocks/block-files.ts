@@ -13,7 +13,11 @@ type Section = 'scenes' | 'helpers';
 const KIND = { scenes: 'scene', helpers: 'helper' } as const;
 
 /** Adds or replaces the item with `def.id` in `section`; returns the file it went into. */
-export function saveBlock(directory: RuleDirectory, section: Section, def: { id: string; [key: string]: unknown }): { fileName: string; created: boolean } {
+export function saveBlock(
+  directory: RuleDirectory,
+  section: Section,
+  def: { id: string; [key: string]: unknown },
+): { fileName: string; created: boolean } {
   const existing = directory.items(KIND[section]).find((e) => e.item.id === def.id);
   const fileName = existing?.fileName ?? `${section}.yaml`;
   const doc = read(directory, fileName);
@@ -50,14 +54,17 @@ function read(directory: RuleDirectory, fileName: string) {
   if (doc.contents === null) doc.contents = doc.createNode({}) as never;
   const rootKeys = isMap(doc.contents) ? doc.contents.items.map((p) => String((p.key as { value?: unknown })?.value ?? p.key)) : [];
   if (!isMap(doc.contents) || rootKeys.some((k) => ['id', 'triggers', 'actions', 'use_blueprint'].includes(k))) {
-    throw conflict(`${directory.displayPath(fileName)} holds rules as a single rule or a list; move them under rules: to add scenes or helpers there`);
+    throw conflict(
+      `${directory.displayPath(fileName)} holds rules as a single rule or a list; move them under rules: to add scenes or helpers there`,
+    );
   }
   return doc;
 }
 
 function save(directory: RuleDirectory, fileName: string, text: string): void {
   const loaded = directory.check(fileName, text);
-  if (loaded.problems.length > 0) throw new HearthError('HEARTH_RULE_INVALID', { message: loaded.problems.map((p) => p.text).join('\n') }, { errors: loaded.problems });
+  if (loaded.problems.length > 0)
+    throw new HearthError('HEARTH_RULE_INVALID', { message: loaded.problems.map((p) => p.text).join('\n') }, { errors: loaded.problems });
   write(directory, fileName, text);
 }
 

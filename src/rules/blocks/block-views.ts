@@ -40,7 +40,12 @@ export interface BlueprintInfo {
   usedBy: string[];
 }
 
-function common(directory: RuleDirectory, engine: RuleEngine | undefined, kind: 'scene' | 'script', entry: ReturnType<RuleDirectory['items']>[number]): Common {
+function common(
+  directory: RuleDirectory,
+  engine: RuleEngine | undefined,
+  kind: 'scene' | 'script',
+  entry: ReturnType<RuleDirectory['items']>[number],
+): Common {
   const def = entry.item.def as { id: string; name?: string; description?: string };
   const runtime = entry.loaded ? engine?.runtime(`${kind}:${def.id}`) : undefined;
   const last = runtime?.lastRun;
@@ -53,8 +58,21 @@ function common(directory: RuleDirectory, engine: RuleEngine | undefined, kind: 
     fileName: entry.fileName,
     line: entry.item.line,
     status: !runtime ? 'invalid' : runtime.paused ? 'paused' : 'active',
-    ...(problems.length ? { errors: problems } : runtime?.paused ? { errors: [{ file: entry.file, line: entry.item.line, column: 1, path: '', message: runtime.paused, text: runtime.paused }] } : {}),
-    ...(last ? { lastRun: { at: new Date(last.startedAt).toISOString(), outcome: last.outcome, traceId: last.id, ...(last.reason ? { reason: last.reason } : {}) } } : {}),
+    ...(problems.length
+      ? { errors: problems }
+      : runtime?.paused
+        ? { errors: [{ file: entry.file, line: entry.item.line, column: 1, path: '', message: runtime.paused, text: runtime.paused }] }
+        : {}),
+    ...(last
+      ? {
+          lastRun: {
+            at: new Date(last.startedAt).toISOString(),
+            outcome: last.outcome,
+            traceId: last.id,
+            ...(last.reason ? { reason: last.reason } : {}),
+          },
+        }
+      : {}),
   };
 }
 
@@ -64,13 +82,20 @@ function firstOfEach<T extends { item: { id?: string } }>(entries: T[]): T[] {
 }
 
 export function listScenes(directory: RuleDirectory, engine?: RuleEngine): SceneInfo[] {
-  return firstOfEach(directory.items('scene')).map((e) => ({ ...common(directory, engine, 'scene', e), states: e.item.valid ? (e.item.def as SceneDefinition).states : {} }));
+  return firstOfEach(directory.items('scene')).map((e) => ({
+    ...common(directory, engine, 'scene', e),
+    states: e.item.valid ? (e.item.def as SceneDefinition).states : {},
+  }));
 }
 
 export function listScripts(directory: RuleDirectory, engine?: RuleEngine): ScriptInfo[] {
   return firstOfEach(directory.items('script')).map((e) => {
     const def = e.item.def as ScriptDefinition;
-    return { ...common(directory, engine, 'script', e), mode: e.item.valid ? (def.mode ?? 'single') : 'single', fields: e.item.valid ? (def.fields ?? {}) : {} };
+    return {
+      ...common(directory, engine, 'script', e),
+      mode: e.item.valid ? (def.mode ?? 'single') : 'single',
+      fields: e.item.valid ? (def.fields ?? {}) : {},
+    };
   });
 }
 
@@ -81,7 +106,15 @@ export function listBlueprints(directory: RuleDirectory): BlueprintInfo[] {
     const inputs = Object.fromEntries(
       Object.entries(e.item.valid ? def.inputs : {}).map(([name, input]) => {
         const { kind, ...options } = selectorOf(input);
-        return [name, { selector: kind, ...options, ...(input.description !== undefined ? { description: input.description } : {}), ...(input.default !== undefined ? { default: input.default } : {}) }];
+        return [
+          name,
+          {
+            selector: kind,
+            ...options,
+            ...(input.description !== undefined ? { description: input.description } : {}),
+            ...(input.default !== undefined ? { default: input.default } : {}),
+          },
+        ];
       }),
     );
     return {

@@ -41,12 +41,20 @@ export function selectorOf(input: InputDefinition): Selector {
 export function checkInput(selector: Selector, value: unknown): string | undefined {
   switch (selector.kind) {
     case 'property':
-      return typeof value === 'string' && PROPERTY_TOPIC.test(value) ? undefined : `must be a device property home/<device>/<property>, got ${quote(value)}`;
+      return typeof value === 'string' && PROPERTY_TOPIC.test(value)
+        ? undefined
+        : `must be a device property home/<device>/<property>, got ${quote(value)}`;
     case 'topic':
-      return typeof value === 'string' && value.length > 0 && value.length <= 256 ? undefined : `must be an MQTT topic, got ${quote(value)}`;
+      return typeof value === 'string' && value.length > 0 && value.length <= 256
+        ? undefined
+        : `must be an MQTT topic, got ${quote(value)}`;
     case 'number': {
       const range = `${selector.min !== undefined ? ` of at least ${selector.min}` : ''}${selector.max !== undefined ? `${selector.min !== undefined ? ' and' : ''} at most ${selector.max}` : ''}`;
-      const ok = typeof value === 'number' && Number.isFinite(value) && (selector.min === undefined || value >= selector.min) && (selector.max === undefined || value <= selector.max);
+      const ok =
+        typeof value === 'number' &&
+        Number.isFinite(value) &&
+        (selector.min === undefined || value >= selector.min) &&
+        (selector.max === undefined || value <= selector.max);
       return ok ? undefined : `must be a number${range}${selector.unit ? ` (${selector.unit})` : ''}, got ${quote(value)}`;
     }
     case 'duration': {
@@ -113,20 +121,34 @@ export function findInputRefs(value: unknown, path: Path = []): Array<{ path: Pa
 const BODY = ['mode', 'max', 'on_missed', 'variables', 'triggers', 'conditions', 'actions'] as const;
 
 /** The rule a blueprint makes with these input values (inputs are also variables of their names). */
-export function ruleFromBlueprint(blueprint: BlueprintDefinition, values: Record<string, unknown>, rule: { id: string; description?: string; enabled?: boolean }): Substituted {
+export function ruleFromBlueprint(
+  blueprint: BlueprintDefinition,
+  values: Record<string, unknown>,
+  rule: { id: string; description?: string; enabled?: boolean },
+): Substituted {
   const body: Record<string, unknown> = {};
   for (const key of BODY) if (blueprint[key] !== undefined) body[key] = blueprint[key];
   const done = substitute(body, values);
   const made = done.value as Record<string, unknown>;
   made.variables = { ...values, ...((made.variables as object | undefined) ?? {}) };
   const description = rule.description ?? blueprint.description;
-  done.value = { id: rule.id, ...(description !== undefined ? { description } : {}), ...(rule.enabled !== undefined ? { enabled: rule.enabled } : {}), ...made } as RuleDefinition;
+  done.value = {
+    id: rule.id,
+    ...(description !== undefined ? { description } : {}),
+    ...(rule.enabled !== undefined ? { enabled: rule.enabled } : {}),
+    ...made,
+  } as RuleDefinition;
   return done;
 }
 
 /** Input values for checking the blueprint itself: each default, or a sample of its kind. */
 export function sampleInputs(blueprint: BlueprintDefinition): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(blueprint.inputs).map(([name, input]) => [name, input.default !== undefined && checkInput(selectorOf(input), input.default) === undefined ? input.default : sample(selectorOf(input))]));
+  return Object.fromEntries(
+    Object.entries(blueprint.inputs).map(([name, input]) => [
+      name,
+      input.default !== undefined && checkInput(selectorOf(input), input.default) === undefined ? input.default : sample(selectorOf(input)),
+    ]),
+  );
 }
 
 export interface InputProblem {
@@ -136,14 +158,21 @@ export interface InputProblem {
 }
 
 /** The values a rule gives a blueprint, with defaults filled in, or what is wrong with them (every problem). */
-export function inputValues(use: UseBlueprintRule, blueprint: BlueprintDefinition): { values: Record<string, unknown>; problems: InputProblem[] } {
+export function inputValues(
+  use: UseBlueprintRule,
+  blueprint: BlueprintDefinition,
+): { values: Record<string, unknown>; problems: InputProblem[] } {
   const given = use.use_blueprint.inputs ?? {};
   const names = Object.keys(blueprint.inputs);
   const about = `(rule "${use.id}", blueprint "${blueprint.id}")`;
   const problems: InputProblem[] = [];
   const values: Record<string, unknown> = {};
   for (const key of Object.keys(given)) {
-    if (!(key in blueprint.inputs)) problems.push({ path: ['use_blueprint', 'inputs', key], message: `is not an input of blueprint "${blueprint.id}" (inputs: ${names.join(', ') || 'none'})` });
+    if (!(key in blueprint.inputs))
+      problems.push({
+        path: ['use_blueprint', 'inputs', key],
+        message: `is not an input of blueprint "${blueprint.id}" (inputs: ${names.join(', ') || 'none'})`,
+      });
   }
   for (const [name, input] of Object.entries(blueprint.inputs)) {
     const selector = selectorOf(input);
@@ -155,7 +184,11 @@ export function inputValues(use: UseBlueprintRule, blueprint: BlueprintDefinitio
       continue;
     }
     const wrong = checkInput(selector, given[name]);
-    if (wrong) problems.push({ path: ['use_blueprint', 'inputs', name], message: `${wrong} (input "${name}" of blueprint "${blueprint.id}", rule "${use.id}")` });
+    if (wrong)
+      problems.push({
+        path: ['use_blueprint', 'inputs', name],
+        message: `${wrong} (input "${name}" of blueprint "${blueprint.id}", rule "${use.id}")`,
+      });
     else values[name] = given[name];
   }
   return { values, problems };

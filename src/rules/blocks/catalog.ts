@@ -26,7 +26,17 @@ export class Catalog {
       for (const item of parsed.items) {
         if (item.id === undefined) continue;
         const key = `${item.kind}:${item.id}`;
-        if (!catalog.#entries.has(key)) catalog.#entries.set(key, { kind: item.kind, id: item.id, fileName, file: parsed.file, def: item.def, path: item.path, line: item.line, valid: item.valid });
+        if (!catalog.#entries.has(key))
+          catalog.#entries.set(key, {
+            kind: item.kind,
+            id: item.id,
+            fileName,
+            file: parsed.file,
+            def: item.def,
+            path: item.path,
+            line: item.line,
+            valid: item.valid,
+          });
       }
     }
     return catalog;
@@ -37,12 +47,18 @@ export class Catalog {
   }
 
   ids(kind: BlockKind): string[] {
-    return [...this.#entries.values()].filter((e) => e.kind === kind).map((e) => e.id).sort();
+    return [...this.#entries.values()]
+      .filter((e) => e.kind === kind)
+      .map((e) => e.id)
+      .sort();
   }
 }
 
 /** Every `action: scene` and `action: script` in a definition, with its path (inside if, choose, repeat…). */
-export function findCalls(value: unknown, path: Path): Array<{ kind: 'scene' | 'script'; id: string; fields?: Record<string, unknown>; wait?: boolean; path: Path }> {
+export function findCalls(
+  value: unknown,
+  path: Path,
+): Array<{ kind: 'scene' | 'script'; id: string; fields?: Record<string, unknown>; wait?: boolean; path: Path }> {
   const out: ReturnType<typeof findCalls> = [];
   const walk = (v: unknown, p: Path) => {
     if (Array.isArray(v)) {
@@ -52,7 +68,13 @@ export function findCalls(value: unknown, path: Path): Array<{ kind: 'scene' | '
     if (!v || typeof v !== 'object') return;
     const o = v as Record<string, unknown>;
     if ((o.action === 'scene' || o.action === 'script') && typeof o[o.action] === 'string') {
-      out.push({ kind: o.action, id: o[o.action] as string, path: p, ...(o.fields && typeof o.fields === 'object' ? { fields: o.fields as Record<string, unknown> } : {}), ...(typeof o.wait === 'boolean' ? { wait: o.wait } : {}) });
+      out.push({
+        kind: o.action,
+        id: o[o.action] as string,
+        path: p,
+        ...(o.fields && typeof o.fields === 'object' ? { fields: o.fields as Record<string, unknown> } : {}),
+        ...(typeof o.wait === 'boolean' ? { wait: o.wait } : {}),
+      });
     }
     for (const [k, item] of Object.entries(o)) walk(item, [...p, k]);
   };
@@ -68,7 +90,14 @@ export function findPublishes(value: unknown): Array<{ topic: string; payload: s
     if (!v || typeof v !== 'object') return;
     const o = v as Record<string, unknown>;
     if (o.action === 'publish' && typeof o.topic === 'string' && !o.topic.includes('{{')) {
-      const payload = o.payload === undefined ? '' : typeof o.payload === 'string' ? (o.payload.includes('{{') ? undefined : o.payload) : JSON.stringify(o.payload);
+      const payload =
+        o.payload === undefined
+          ? ''
+          : typeof o.payload === 'string'
+            ? o.payload.includes('{{')
+              ? undefined
+              : o.payload
+            : JSON.stringify(o.payload);
       out.push({ topic: o.topic, payload });
     }
     Object.values(o).forEach(walk);

@@ -5,12 +5,20 @@ import type { LoadedFile } from '../rule-loader.js';
 import { formatPath } from '../validate.js';
 import type { BlockKind, ParsedFile } from './parse-file.js';
 
-export function findClashes(file: string, display: string, parsed: ParsedFile, files: Map<string, LoadedFile>, allParsed: Map<string, ParsedFile>): RuleProblem[] {
+export function findClashes(
+  file: string,
+  display: string,
+  parsed: ParsedFile,
+  files: Map<string, LoadedFile>,
+  allParsed: Map<string, ParsedFile>,
+): RuleProblem[] {
   const found: RuleProblem[] = [];
   const items = parsed.items.filter((i) => i.id !== undefined);
   items.forEach((item, i) => {
     const other = [...files].find(([name, loaded]) => name !== file && loadedIds(loaded, item.kind).includes(item.id!));
-    const first = other ? allParsed.get(other[0])?.items.find((o) => o.kind === item.kind && o.id === item.id) : items.slice(0, i).find((o) => o.kind === item.kind && o.id === item.id);
+    const first = other
+      ? allParsed.get(other[0])?.items.find((o) => o.kind === item.kind && o.id === item.id)
+      : items.slice(0, i).find((o) => o.kind === item.kind && o.id === item.id);
     if (!first) return;
     const message = `"${item.id}" is already used by ${other?.[1].file ?? display}:${first.line}`;
     const path = formatPath([...item.path, 'id']);

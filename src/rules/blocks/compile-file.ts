@@ -44,14 +44,22 @@ export function compileParsed(parsed: ParsedFile, catalog: Catalog): CompiledFil
       try {
         return fn();
       } catch (err) {
-        const errors = err instanceof CompileErrors ? err.errors : err instanceof CompileError ? [err] : [new CompileError(item.path, (err as Error).message)];
+        const errors =
+          err instanceof CompileErrors
+            ? err.errors
+            : err instanceof CompileError
+              ? [err]
+              : [new CompileError(item.path, (err as Error).message)];
         problems.push(...errors.map((e) => map({ path: e.path, message: e.message })));
         return undefined;
       }
     };
     switch (item.kind) {
       case 'rule': {
-        const made = 'use_blueprint' in item.def ? expand(item, lookup, problems) : { def: item.def as RuleDefinition, base: item.path, map: (p: Problem) => p };
+        const made =
+          'use_blueprint' in item.def
+            ? expand(item, lookup, problems)
+            : { def: item.def as RuleDefinition, base: item.path, map: (p: Problem) => p };
         if (!made) break;
         const rule = compile(() => compileRule(made.def, parsed.file, made.base), made.map);
         const before = problems.length;
@@ -86,11 +94,13 @@ export function compileParsed(parsed: ParsedFile, catalog: Catalog): CompiledFil
 
 /** What the definitions a file read look like now: equal fingerprints, nothing to compile again. */
 export function fingerprintOf(reads: string[], catalog: Catalog): string {
-  return JSON.stringify(reads.map((key) => {
-    const at = key.indexOf(':');
-    const e = catalog.get(key.slice(0, at) as 'script', key.slice(at + 1));
-    return [key, e ? [e.fileName, e.valid, e.def] : null];
-  }));
+  return JSON.stringify(
+    reads.map((key) => {
+      const at = key.indexOf(':');
+      const e = catalog.get(key.slice(0, at) as 'script', key.slice(at + 1));
+      return [key, e ? [e.fileName, e.valid, e.def] : null];
+    }),
+  );
 }
 
 type Lookup = (kind: 'blueprint' | 'scene' | 'script', id: string) => CatalogEntry | undefined;
@@ -104,13 +114,24 @@ function unusable(kind: string, id: string, entry: CatalogEntry | undefined, cat
 }
 
 /** The rule a `use_blueprint` makes, with a map that tells its problems at the rule, the blueprint and the input. */
-function expand(item: ParsedItem, lookup: Lookup, problems: Problem[]): { def: RuleDefinition; base: Path; map: (p: Problem) => Problem } | undefined {
+function expand(
+  item: ParsedItem,
+  lookup: Lookup,
+  problems: Problem[],
+): { def: RuleDefinition; base: Path; map: (p: Problem) => Problem } | undefined {
   const use = item.def as UseBlueprintRule;
   const name = use.use_blueprint.blueprint;
   const entry = lookup('blueprint', name);
-  const bad = entry ? (entry.valid ? undefined : `blueprint "${name}" (${entry.file}:${entry.line}) has problems of its own; fix it first`) : undefined;
+  const bad = entry
+    ? entry.valid
+      ? undefined
+      : `blueprint "${name}" (${entry.file}:${entry.line}) has problems of its own; fix it first`
+    : undefined;
   if (!entry || bad) {
-    problems.push({ path: [...item.path, 'use_blueprint', 'blueprint'], message: bad ?? `no blueprint "${name}" in the rules dir (rule "${use.id}")` });
+    problems.push({
+      path: [...item.path, 'use_blueprint', 'blueprint'],
+      message: bad ?? `no blueprint "${name}" in the rules dir (rule "${use.id}")`,
+    });
     return undefined;
   }
   const blueprint = entry.def as BlueprintDefinition;
@@ -124,7 +145,11 @@ function expand(item: ParsedItem, lookup: Lookup, problems: Problem[]): { def: R
     const input = inputAt(made.at, p.path);
     const about = `(rule "${use.id}", blueprint "${name}"${input ? `, input "${input}"` : ''})`;
     const where = formatPath(p.path);
-    if (input && input in (use.use_blueprint.inputs ?? {})) return { path: [...item.path, 'use_blueprint', 'inputs', input], message: `does not fit where the blueprint puts it (${where}): ${p.message} ${about}` };
+    if (input && input in (use.use_blueprint.inputs ?? {}))
+      return {
+        path: [...item.path, 'use_blueprint', 'inputs', input],
+        message: `does not fit where the blueprint puts it (${where}): ${p.message} ${about}`,
+      };
     return { path: [...item.path, 'use_blueprint', 'blueprint'], message: `makes a rule whose ${where} ${p.message} ${about}` };
   };
   const invalid = validateRule(made.value, []);
@@ -150,18 +175,30 @@ function checkCalls(actions: unknown, path: Path, lookup: Lookup, catalog: Catal
     const fields = script.fields ?? {};
     for (const [name, value] of Object.entries(call.fields ?? {})) {
       const field = fields[name];
-      if (!field) problems.push({ path: [...call.path, 'fields', name], message: `is not a field of script "${call.id}" (fields: ${Object.keys(fields).join(', ') || 'none'})` });
+      if (!field)
+        problems.push({
+          path: [...call.path, 'fields', name],
+          message: `is not a field of script "${call.id}" (fields: ${Object.keys(fields).join(', ') || 'none'})`,
+        });
       else if (!(typeof value === 'string' && value.includes('{{'))) {
         const wrong = checkField(field, value);
         if (wrong) problems.push({ path: [...call.path, 'fields', name], message: `${wrong} (field of script "${call.id}")` });
       }
     }
     for (const [name, field] of Object.entries(fields)) {
-      if (field.default === undefined && !(name in (call.fields ?? {}))) problems.push({ path: [...call.path, 'fields'], message: `needs ${name} (a ${field.type} field of script "${call.id}" without a default)` });
+      if (field.default === undefined && !(name in (call.fields ?? {})))
+        problems.push({
+          path: [...call.path, 'fields'],
+          message: `needs ${name} (a ${field.type} field of script "${call.id}" without a default)`,
+        });
     }
     if (self) {
       const loop = loopBack(call.id, self.slice('script:'.length), lookup);
-      if (loop) problems.push({ path: [...call.path, 'script'], message: `calls back into script "${self.slice(7)}": a loop (${[self.slice(7), ...loop].join(' → ')})` });
+      if (loop)
+        problems.push({
+          path: [...call.path, 'script'],
+          message: `calls back into script "${self.slice(7)}": a loop (${[self.slice(7), ...loop].join(' → ')})`,
+        });
     }
   }
   return problems;
@@ -187,18 +224,26 @@ function loopBack(from: string, target: string, lookup: Lookup, seen = new Set<s
  * rule and the script call each other in a loop. Told at the call.
  */
 function checkRuleLoops(rule: RuleDefinition, base: Path, lookup: Lookup): Problem[] {
-  const mqtt = (rule.triggers as TriggerDefinition[]).map((t, i) => ({ t, i })).filter((x): x is { t: Extract<TriggerDefinition, { trigger: 'mqtt' }>; i: number } => x.t.trigger === 'mqtt');
+  const mqtt = (rule.triggers as TriggerDefinition[])
+    .map((t, i) => ({ t, i }))
+    .filter((x): x is { t: Extract<TriggerDefinition, { trigger: 'mqtt' }>; i: number } => x.t.trigger === 'mqtt');
   if (mqtt.length === 0) return [];
   const problems: Problem[] = [];
   for (const call of findCalls(rule.actions, [...base, 'actions'])) {
     if (call.kind !== 'script') continue;
     for (const script of reachable(call.id, lookup)) {
       const hit = findPublishes((lookup('script', script)!.def as ScriptDefinition).actions).find((p) =>
-        mqtt.some(({ t }) => topicMatches(t.topic, p.topic) && (t.payload === undefined || (p.payload !== undefined && String(t.payload) === p.payload))),
+        mqtt.some(
+          ({ t }) =>
+            topicMatches(t.topic, p.topic) && (t.payload === undefined || (p.payload !== undefined && String(t.payload) === p.payload)),
+        ),
       );
       if (!hit) continue;
       const trigger = mqtt.find(({ t }) => topicMatches(t.topic, hit.topic))!;
-      problems.push({ path: [...call.path, 'script'], message: `script "${script}" publishes ${hit.topic}, which fires this rule again (triggers[${trigger.i}]): rule "${rule.id}" and the script would call each other in a loop` });
+      problems.push({
+        path: [...call.path, 'script'],
+        message: `script "${script}" publishes ${hit.topic}, which fires this rule again (triggers[${trigger.i}]): rule "${rule.id}" and the script would call each other in a loop`,
+      });
       break;
     }
   }

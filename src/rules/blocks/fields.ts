@@ -14,7 +14,9 @@ export function checkField(field: Pick<FieldDefinition, 'type' | 'min' | 'max' |
     case 'boolean':
       return typeof value === 'boolean' ? undefined : `must be true or false, got ${quote(value)}`;
     case 'select':
-      return field.options?.includes(String(value)) ? undefined : `must be one of ${(field.options ?? []).map((o) => quote(o)).join(', ')}, got ${quote(value)}`;
+      return field.options?.includes(String(value))
+        ? undefined
+        : `must be one of ${(field.options ?? []).map((o) => quote(o)).join(', ')}, got ${quote(value)}`;
     case 'text':
       return typeof value === 'string' || typeof value === 'number' ? undefined : `must be text, got ${quote(value)}`;
   }

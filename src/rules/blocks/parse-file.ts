@@ -13,11 +13,27 @@ import { check, formatPath, validateRule, type Path, type Problem } from '../val
 import { parseYaml, TOO_DEEP } from '../yaml-mistakes.js';
 import { checkInput, findInputRefs, ruleFromBlueprint, sampleInputs, selectorOf, inputAt } from './blueprints.js';
 import { checkField } from './fields.js';
-import { BlueprintSchema, PROPERTY_TOPIC, SceneSchema, ScriptSchema, SECTIONS, SectionsSchema, UseBlueprintRuleSchema, type BlueprintDefinition, type ScriptDefinition } from './schema.js';
+import {
+  BlueprintSchema,
+  PROPERTY_TOPIC,
+  SceneSchema,
+  ScriptSchema,
+  SECTIONS,
+  SectionsSchema,
+  UseBlueprintRuleSchema,
+  type BlueprintDefinition,
+  type ScriptDefinition,
+} from './schema.js';
 
 export type BlockKind = 'rule' | 'scene' | 'script' | 'helper' | 'blueprint';
 
-const KIND_OF_SECTION: Record<(typeof SECTIONS)[number], BlockKind> = { rules: 'rule', scenes: 'scene', scripts: 'script', helpers: 'helper', blueprints: 'blueprint' };
+const KIND_OF_SECTION: Record<(typeof SECTIONS)[number], BlockKind> = {
+  rules: 'rule',
+  scenes: 'scene',
+  scripts: 'script',
+  helpers: 'helper',
+  blueprints: 'blueprint',
+};
 
 export interface ParsedItem {
   kind: BlockKind;
@@ -49,7 +65,14 @@ export function locate(parsed: Pick<ParsedFile, 'doc' | 'lineCounter' | 'file'>,
 
 export function parseRuleText(text: string, display: string): ParsedFile {
   const { doc, lineCounter, problems: syntax } = parseYaml(text);
-  const parsed: ParsedFile = { file: display, text, doc, lineCounter, items: [], problems: syntax.map((p) => problem(display, p.line, p.column, '', p.message)) };
+  const parsed: ParsedFile = {
+    file: display,
+    text,
+    doc,
+    lineCounter,
+    items: [],
+    problems: syntax.map((p) => problem(display, p.line, p.column, '', p.message)),
+  };
   try {
     readItems(parsed);
   } catch (err) {
@@ -66,7 +89,7 @@ function readItems(parsed: ParsedFile): void {
   if (value === null || value === undefined) return;
   const found: Problem[] = [];
   const add = (kind: BlockKind, def: unknown, path: Path) => {
-    const id = def && typeof def === 'object' && typeof (def as { id?: unknown }).id === 'string' ? ((def as { id: string }).id) : undefined;
+    const id = def && typeof def === 'object' && typeof (def as { id?: unknown }).id === 'string' ? (def as { id: string }).id : undefined;
     parsed.items.push({ kind, id, def, path, line: position(parsed.doc, parsed.lineCounter, path, false).line, valid: false });
   };
   if (Array.isArray(value)) for (const [i, def] of value.entries()) add('rule', def, [i]);
@@ -82,7 +105,9 @@ function readItems(parsed: ParsedFile): void {
   for (const item of parsed.items) {
     const own: Problem[] = [];
     CHECKS[item.kind](item.def, item.path, own);
-    if (item.kind !== 'blueprint') for (const ref of findInputRefs(item.def, item.path)) own.push({ path: ref.path, message: `holds !input ${ref.input}, which only a blueprint may` });
+    if (item.kind !== 'blueprint')
+      for (const ref of findInputRefs(item.def, item.path))
+        own.push({ path: ref.path, message: `holds !input ${ref.input}, which only a blueprint may` });
     item.valid = own.length === 0;
     found.push(...own);
   }
@@ -93,7 +118,10 @@ function readItems(parsed: ParsedFile): void {
 function isSections(value: unknown): boolean {
   if (!value || typeof value !== 'object') return false;
   const keys = Object.keys(value);
-  return keys.some((k) => (SECTIONS as readonly string[]).includes(k)) && !keys.some((k) => ['id', 'triggers', 'actions', 'use_blueprint'].includes(k));
+  return (
+    keys.some((k) => (SECTIONS as readonly string[]).includes(k)) &&
+    !keys.some((k) => ['id', 'triggers', 'actions', 'use_blueprint'].includes(k))
+  );
 }
 
 /** After a YAML mistake: as much of the document's value as could be read (or nothing), for the ids it names. */
@@ -114,7 +142,8 @@ const CHECKS: Record<BlockKind, (def: unknown, path: Path, problems: Problem[]) 
     check(SceneSchema, def, path, problems);
     if (problems.length > 0) return;
     for (const key of Object.keys((def as { states: object }).states)) {
-      if (!PROPERTY_TOPIC.test(key)) problems.push({ path: [...path, 'states', key], message: `must be a device property home/<device>/<property>, got ${quote(key)}` });
+      if (!PROPERTY_TOPIC.test(key))
+        problems.push({ path: [...path, 'states', key], message: `must be a device property home/<device>/<property>, got ${quote(key)}` });
     }
   },
   script: (def, path, problems) => {
@@ -133,7 +162,14 @@ const CHECKS: Record<BlockKind, (def: unknown, path: Path, problems: Problem[]) 
     const type = def && typeof def === 'object' ? (def as { type?: unknown }).type : undefined;
     const schema = HELPERS[type as keyof typeof HELPERS];
     if (!def || typeof def !== 'object') return void problems.push({ path, message: `must be a mapping (a helper), got ${quote(def)}` });
-    if (!schema) return void problems.push({ path: [...path, 'type'], message: type === undefined ? `is required: one of ${HELPER_TYPES.join(', ')}` : `must be one of ${HELPER_TYPES.join(', ')}, got ${quote(type)}` });
+    if (!schema)
+      return void problems.push({
+        path: [...path, 'type'],
+        message:
+          type === undefined
+            ? `is required: one of ${HELPER_TYPES.join(', ')}`
+            : `must be one of ${HELPER_TYPES.join(', ')}, got ${quote(type)}`,
+      });
     check(schema, def, path, problems);
     if (problems.length === 0) for (const p of checkHelper(def as never)) problems.push({ path: [...path, ...p.path], message: p.message });
   },
@@ -158,13 +194,20 @@ function checkBlueprint(blueprint: BlueprintDefinition, path: Path): Problem[] {
     if (wrong) problems.push({ path: [...path, 'inputs', name, 'default'], message: wrong });
   }
   const made = ruleFromBlueprint(blueprint, sampleInputs(blueprint), { id: blueprint.id });
-  for (const ref of made.unknown) problems.push({ path: [...path, ...ref.path], message: `names no input of this blueprint: !input ${ref.input} (inputs: ${names.join(', ') || 'none'})` });
+  for (const ref of made.unknown)
+    problems.push({
+      path: [...path, ...ref.path],
+      message: `names no input of this blueprint: !input ${ref.input} (inputs: ${names.join(', ') || 'none'})`,
+    });
   if (problems.length > 0) return problems;
   const explain = (p: Path, message: string): Problem => {
     const input = inputAt(made.at, p);
     if (!input) return { path: [...path, ...p], message };
     // The sample that stood in for the input says nothing to the reader: the input's kind does.
-    return { path: [...path, ...p], message: `takes !input ${input} (a ${selectorOf(blueprint.inputs[input]!).kind}) where it ${message.replace(/, got .*$/, '')}` };
+    return {
+      path: [...path, ...p],
+      message: `takes !input ${input} (a ${selectorOf(blueprint.inputs[input]!).kind}) where it ${message.replace(/, got .*$/, '')}`,
+    };
   };
   const invalid = validateRule(made.value, []).filter((p) => !(p.path[0] === 'variables'));
   problems.push(...invalid.map((p) => explain(p.path, p.message)));
@@ -172,7 +215,8 @@ function checkBlueprint(blueprint: BlueprintDefinition, path: Path): Problem[] {
   try {
     compileRule(made.value as RuleDefinition, '', []);
   } catch (err) {
-    const errors = err instanceof CompileErrors ? err.errors : err instanceof CompileError ? [err] : [new CompileError([], (err as Error).message)];
+    const errors =
+      err instanceof CompileErrors ? err.errors : err instanceof CompileError ? [err] : [new CompileError([], (err as Error).message)];
     problems.push(...errors.map((e) => explain(e.path, e.message)));
   }
   return problems;

@@ -41,7 +41,12 @@ async function activate(ctx: RunContext, states: Array<{ topic: string; payload:
     ctx.published.push({ topic: set, payload, at: startedAt });
     if (!ctx.dryRun) await ctx.bus.publish(set, payload, { qos: 1, retain: false });
     sent++;
-    children.push({ step: topic, startedAt, endedAt: ctx.clock.now(), result: `sent ${payload} to ${set}${known === undefined ? ' (its value was not known)' : ` (was ${formatPayload(known)})`}${ctx.dryRun ? ' (dry run)' : ''}` });
+    children.push({
+      step: topic,
+      startedAt,
+      endedAt: ctx.clock.now(),
+      result: `sent ${payload} to ${set}${known === undefined ? ' (its value was not known)' : ` (was ${formatPayload(known)})`}${ctx.dryRun ? ' (dry run)' : ''}`,
+    });
   }
   const now = ctx.clock.now();
   const summary = `sent ${sent} of ${states.length}, ${states.length - sent} already so`;

@@ -19,7 +19,10 @@ export const SceneSchema = Type.Object(
     id: Id,
     name: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
     description: Type.Optional(Type.String()),
-    states: Type.Record(Type.String(), Type.Unknown(), { minProperties: 1, description: 'The value each device property should have: home/<device>/<property>: value' }),
+    states: Type.Record(Type.String(), Type.Unknown(), {
+      minProperties: 1,
+      description: 'The value each device property should have: home/<device>/<property>: value',
+    }),
   },
   { additionalProperties: false },
 );
@@ -44,10 +47,18 @@ export const ScriptSchema = Type.Object(
     id: Id,
     name: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
     description: Type.Optional(Type.String()),
-    mode: Type.Optional(Type.Union([Type.Literal('single'), Type.Literal('restart'), Type.Literal('queued'), Type.Literal('parallel')], { description: 'What a call does while a run is in progress; default single' })),
+    mode: Type.Optional(
+      Type.Union([Type.Literal('single'), Type.Literal('restart'), Type.Literal('queued'), Type.Literal('parallel')], {
+        description: 'What a call does while a run is in progress; default single',
+      }),
+    ),
     max: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
     on_missed: Type.Optional(Type.Union([Type.Literal('run'), Type.Literal('skip')])),
-    fields: Type.Optional(Type.Record(Type.String({ pattern: FieldName }), FieldSchema, { description: 'Parameters, available to templates by name; a field without a default must be given' })),
+    fields: Type.Optional(
+      Type.Record(Type.String({ pattern: FieldName }), FieldSchema, {
+        description: 'Parameters, available to templates by name; a field without a default must be given',
+      }),
+    ),
     variables: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
     actions: nested('action', { minItems: 1 }),
   },
@@ -61,7 +72,10 @@ const SelectorOptions = Type.Object(
   { additionalProperties: false },
 );
 const Selector = Type.Union(
-  [...SELECTORS.map((s) => Type.Literal(s)), ...SELECTORS.map((s) => Type.Object({ [s]: Type.Union([SelectorOptions, Type.Null()]) }, { additionalProperties: false }))],
+  [
+    ...SELECTORS.map((s) => Type.Literal(s)),
+    ...SELECTORS.map((s) => Type.Object({ [s]: Type.Union([SelectorOptions, Type.Null()]) }, { additionalProperties: false })),
+  ],
   { 'x-expect': `a selector: ${SELECTORS.join(', ')}, or one with options such as { number: { min: 0, max: 40 } }` },
 );
 
@@ -80,7 +94,9 @@ export const BlueprintSchema = Type.Object(
     id: Id,
     name: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
     description: Type.Optional(Type.String()),
-    inputs: Type.Record(Type.String({ pattern: FieldName }), InputSchema, { description: 'What each rule that uses it gives; !input <name> puts it in place, and it is a variable of that name' }),
+    inputs: Type.Record(Type.String({ pattern: FieldName }), InputSchema, {
+      description: 'What each rule that uses it gives; !input <name> puts it in place, and it is a variable of that name',
+    }),
     // The rule it makes; checked as a rule with each input in its place.
     mode: Type.Optional(Type.Unknown()),
     max: Type.Optional(Type.Unknown()),
@@ -99,14 +115,20 @@ export const UseBlueprintRuleSchema = Type.Object(
     description: Type.Optional(Type.String()),
     enabled: Type.Optional(Type.Boolean()),
     use_blueprint: Type.Object(
-      { blueprint: Type.String({ pattern: RULE_ID_PATTERN, 'x-expect': 'the id of a blueprint' }), inputs: Type.Optional(Type.Record(Type.String(), Type.Unknown())) },
+      {
+        blueprint: Type.String({ pattern: RULE_ID_PATTERN, 'x-expect': 'the id of a blueprint' }),
+        inputs: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+      },
       { additionalProperties: false },
     ),
   },
   { additionalProperties: false },
 );
 
-export const SectionsSchema = Type.Object(Object.fromEntries(SECTIONS.map((s) => [s, Type.Optional(Type.Array(Type.Unknown(), { 'x-expect': `a list of ${s}` }))])), { additionalProperties: false });
+export const SectionsSchema = Type.Object(
+  Object.fromEntries(SECTIONS.map((s) => [s, Type.Optional(Type.Array(Type.Unknown(), { 'x-expect': `a list of ${s}` }))])),
+  { additionalProperties: false },
+);
 
 export type SceneDefinition = Static<typeof SceneSchema>;
 export type ScriptDefinition = Static<typeof ScriptSchema>;

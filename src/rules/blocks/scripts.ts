@@ -13,7 +13,9 @@ export function compileScript(def: ScriptDefinition, file: string, path: Path): 
   const { attempt, done } = collector(path);
   const actions = attempt(() => compileSequence(def.actions, [...path, 'actions'], scopeOf));
   const fields = Object.entries(def.fields ?? {}).map(([name, field]) => [name, fieldValue(name, field)] as [string, Evaluate]);
-  const variables = Object.entries(def.variables ?? {}).map(([k, v]) => [k, attempt(() => withPath(() => compileValue(v), [...path, 'variables', k]))] as [string, Evaluate]);
+  const variables = Object.entries(def.variables ?? {}).map(
+    ([k, v]) => [k, attempt(() => withPath(() => compileValue(v), [...path, 'variables', k]))] as [string, Evaluate],
+  );
   done();
   return {
     id: `script:${def.id}`,

@@ -11,19 +11,27 @@ export type TemplateScopeOf = (ctx: Parameters<CompiledCondition>[0], scope: Par
 
 export function compileCondition(def: ConditionDefinition, path: Path, templateScope: TemplateScopeOf): CompiledCondition {
   switch (def.condition) {
-    case 'state': return compileStateCondition(def, path);
-    case 'numeric_state': return compileNumericStateCondition(def, path);
-    case 'time': return compileTimeCondition(def, path);
-    case 'sun': return compileSunCondition(def, path);
-    case 'presence': return compilePresenceCondition(def, path);
+    case 'state':
+      return compileStateCondition(def, path);
+    case 'numeric_state':
+      return compileNumericStateCondition(def, path);
+    case 'time':
+      return compileTimeCondition(def, path);
+    case 'sun':
+      return compileSunCondition(def, path);
+    case 'presence':
+      return compilePresenceCondition(def, path);
     case 'and':
     case 'or':
     case 'not': {
       const kind = def.condition;
-      const children = (def.conditions as ConditionDefinition[]).map((c, i) => compileCondition(c, [...path, 'conditions', i], templateScope));
+      const children = (def.conditions as ConditionDefinition[]).map((c, i) =>
+        compileCondition(c, [...path, 'conditions', i], templateScope),
+      );
       return (ctx, scope) => {
         const results: ConditionResult[] = children.map((c) => c(ctx, scope));
-        const result = kind === 'and' ? results.every((r) => r.result) : kind === 'or' ? results.some((r) => r.result) : !results.some((r) => r.result);
+        const result =
+          kind === 'and' ? results.every((r) => r.result) : kind === 'or' ? results.some((r) => r.result) : !results.some((r) => r.result);
         const counted = results.filter((r) => r.result).length;
         return { condition: kind, result, details: `${counted} of ${results.length} true`, children: results };
       };
@@ -50,7 +58,9 @@ export function compileCondition(def: ConditionDefinition, path: Path, templateS
 }
 
 /** All conditions must hold; stops at the first that fails (its details explain the run's outcome). */
-export function allOf(conditions: CompiledCondition[]): (ctx: Parameters<CompiledCondition>[0], scope: Parameters<CompiledCondition>[1]) => { ok: boolean; results: ConditionResult[] } {
+export function allOf(
+  conditions: CompiledCondition[],
+): (ctx: Parameters<CompiledCondition>[0], scope: Parameters<CompiledCondition>[1]) => { ok: boolean; results: ConditionResult[] } {
   return (ctx, scope) => {
     const results: ConditionResult[] = [];
     for (const c of conditions) {

@@ -14,7 +14,12 @@ export function compileStateCondition(def: Static<typeof CONDITIONS.state>, path
     if (!matches) return { condition: 'state', result: false, details: `${def.topic} is ${show(value)}, wanted ${show(def.state)}` };
     if (forMs !== undefined) {
       const held = ctx.clock.now() - (ctx.states.since(def.topic) ?? ctx.clock.now());
-      if (held < forMs) return { condition: 'state', result: false, details: `${def.topic} is ${show(value)} for ${formatDuration(held)}, wanted for ${formatDuration(forMs)}` };
+      if (held < forMs)
+        return {
+          condition: 'state',
+          result: false,
+          details: `${def.topic} is ${show(value)} for ${formatDuration(held)}, wanted for ${formatDuration(forMs)}`,
+        };
     }
     return { condition: 'state', result: true, details: `${def.topic} is ${show(value)}` };
   };
@@ -26,8 +31,14 @@ export function compileNumericStateCondition(def: Static<typeof CONDITIONS.numer
     const raw = valueAtPath(ctx.states.get(def.topic), def.value);
     const v = typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : NaN;
     if (!Number.isFinite(v)) return { condition: 'numeric_state', result: false, details: `${def.topic} is ${show(raw)}, not a number` };
-    if (def.above !== undefined && !(v > def.above)) return { condition: 'numeric_state', result: false, details: `${def.topic} is ${v}, not above ${def.above}` };
-    if (def.below !== undefined && !(v < def.below)) return { condition: 'numeric_state', result: false, details: `${def.topic} is ${v}, not below ${def.below}` };
-    return { condition: 'numeric_state', result: true, details: `${def.topic} is ${v}${def.above !== undefined ? `, above ${def.above}` : ''}${def.below !== undefined ? `, below ${def.below}` : ''}` };
+    if (def.above !== undefined && !(v > def.above))
+      return { condition: 'numeric_state', result: false, details: `${def.topic} is ${v}, not above ${def.above}` };
+    if (def.below !== undefined && !(v < def.below))
+      return { condition: 'numeric_state', result: false, details: `${def.topic} is ${v}, not below ${def.below}` };
+    return {
+      condition: 'numeric_state',
+      result: true,
+      details: `${def.topic} is ${v}${def.above !== undefined ? `, above ${def.above}` : ''}${def.below !== undefined ? `, below ${def.below}` : ''}`,
+    };
   };
 }

@@ -9,7 +9,8 @@ import type { Path } from '../validate.js';
 const DAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
 
 export function compileTimeCondition(def: Static<typeof CONDITIONS.time>, path: Path): CompiledCondition {
-  if (def.after === undefined && def.before === undefined && def.weekday === undefined) throw new CompileError(path, 'needs after, before or weekday');
+  if (def.after === undefined && def.before === undefined && def.weekday === undefined)
+    throw new CompileError(path, 'needs after, before or weekday');
   const after = def.after !== undefined ? parseClock(def.after) : undefined;
   const before = def.before !== undefined ? parseClock(def.before) : undefined;
   const days = def.weekday === undefined ? undefined : Array.isArray(def.weekday) ? def.weekday : [def.weekday];
@@ -18,7 +19,8 @@ export function compileTimeCondition(def: Static<typeof CONDITIONS.time>, path: 
     const t = timeOfDay(now);
     const hhmm = new Date(now).toTimeString().slice(0, 8);
     const day = DAYS[new Date(now).getDay()]!;
-    if (days && !days.includes(day as (typeof days)[number])) return { condition: 'time', result: false, details: `it is ${day}, wanted ${days.join(', ')}` };
+    if (days && !days.includes(day as (typeof days)[number]))
+      return { condition: 'time', result: false, details: `it is ${day}, wanted ${days.join(', ')}` };
     let inside = true;
     if (after !== undefined && before !== undefined) {
       // after 22:00 before 06:00 is a window across midnight.
@@ -26,7 +28,11 @@ export function compileTimeCondition(def: Static<typeof CONDITIONS.time>, path: 
     } else if (after !== undefined) inside = t >= after;
     else if (before !== undefined) inside = t < before;
     const window = `${def.after ? `after ${def.after}` : ''}${def.after && def.before ? ' and ' : ''}${def.before ? `before ${def.before}` : ''}`;
-    return { condition: 'time', result: inside, details: `it is ${hhmm}${days ? ` on ${day}` : ''}${window ? `, ${inside ? '' : 'not '}${window}` : ''}` };
+    return {
+      condition: 'time',
+      result: inside,
+      details: `it is ${hhmm}${days ? ` on ${day}` : ''}${window ? `, ${inside ? '' : 'not '}${window}` : ''}`,
+    };
   };
 }
 

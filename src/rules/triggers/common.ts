@@ -29,7 +29,7 @@ export function matchesAny(expected: unknown, actual: unknown): boolean {
 }
 
 export function show(value: unknown): string {
-  return typeof value === 'string' ? JSON.stringify(value) : JSON.stringify(value) ?? 'nothing';
+  return typeof value === 'string' ? JSON.stringify(value) : (JSON.stringify(value) ?? 'nothing');
 }
 
 /** Runs `compute` to find the next time, fires then, and re-arms; returns the detach. */
@@ -39,12 +39,15 @@ export function scheduleRepeating(clock: Clock, next: (after: number) => number 
   const arm = (after: number) => {
     const at = next(after);
     if (at === undefined || stopped) return;
-    handle = clock.setTimeout(() => {
-      if (stopped) return;
-      onDue(at);
-      // +1 ms: the next occurrence strictly after this one, even when the clock sits exactly on it.
-      arm(Math.max(at, clock.now()) + 1);
-    }, Math.max(0, at - clock.now()));
+    handle = clock.setTimeout(
+      () => {
+        if (stopped) return;
+        onDue(at);
+        // +1 ms: the next occurrence strictly after this one, even when the clock sits exactly on it.
+        arm(Math.max(at, clock.now()) + 1);
+      },
+      Math.max(0, at - clock.now()),
+    );
   };
   arm(clock.now());
   return () => {

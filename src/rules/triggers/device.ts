@@ -25,7 +25,17 @@ export function compileDevice(def: Static<typeof TRIGGERS.device>, id: string, p
           const deviceId = m.topic.split('/')[1]!;
           const status = String(m.value);
           if (m.previous !== undefined && String(m.previous) === status) return;
-          const event = { id, kind: 'device', topic: m.topic, payload: m.payload, value: status, device: deviceId, to: status, from: m.previous, description: `${deviceId} is ${status}` };
+          const event = {
+            id,
+            kind: 'device',
+            topic: m.topic,
+            payload: m.payload,
+            value: status,
+            device: deviceId,
+            to: status,
+            from: m.previous,
+            description: `${deviceId} is ${status}`,
+          };
           const held = holds.get(deviceId)?.cancel();
           if (held) reject(`for: interrupted after ${held}: ${deviceId} is ${status} again`, event);
           if (def.to && status !== def.to) return reject(`device: ${deviceId} is ${status}, wanted ${def.to}`, event);

@@ -5,11 +5,22 @@ import type { TRIGGERS } from '../schema.js';
 import type { CompiledTrigger } from '../types.js';
 
 export function compileHub(def: Static<typeof TRIGGERS.hub>, id: string): CompiledTrigger {
-  return { attach: (ctx, fire) => ctx.onHub(def.event, () => fire({ id, kind: 'hub', value: def.event, description: `hub ${def.event}` })) };
+  return {
+    attach: (ctx, fire) => ctx.onHub(def.event, () => fire({ id, kind: 'hub', value: def.event, description: `hub ${def.event}` })),
+  };
 }
 
 export function compileWebhook(def: Static<typeof TRIGGERS.webhook>, id: string): CompiledTrigger {
   return {
-    attach: (ctx, fire) => ctx.onWebhook(def.webhook_id, (body) => fire({ id, kind: 'webhook', value: body, payload: typeof body === 'string' ? body : JSON.stringify(body), description: 'webhook called' })),
+    attach: (ctx, fire) =>
+      ctx.onWebhook(def.webhook_id, (body) =>
+        fire({
+          id,
+          kind: 'webhook',
+          value: body,
+          payload: typeof body === 'string' ? body : JSON.stringify(body),
+          description: 'webhook called',
+        }),
+      ),
   };
 }

@@ -49,12 +49,15 @@ export class Hold {
   #arm(dueAt: number, event: TriggerEvent, onDone: () => void): void {
     if (!this.#startedAt || this.#startedAt > this.#clock.now()) this.#startedAt = this.#clock.now();
     this.#durable?.save(this.#key, dueAt, event);
-    this.#handle = this.#clock.setTimeout(() => {
-      this.#handle = undefined;
-      this.#startedAt = 0;
-      this.#durable?.delete(this.#key);
-      onDone();
-    }, Math.max(0, dueAt - this.#clock.now()));
+    this.#handle = this.#clock.setTimeout(
+      () => {
+        this.#handle = undefined;
+        this.#startedAt = 0;
+        this.#durable?.delete(this.#key);
+        onDone();
+      },
+      Math.max(0, dueAt - this.#clock.now()),
+    );
   }
 
   /** Cancels a pending hold; returns how long it had been held, in words, or undefined when none was pending. */

@@ -13,16 +13,27 @@ import { compileCron, compileSun, compileTime, compileTimePattern } from './time
 export function compileTrigger(def: TriggerDefinition, index: number, path: Path): CompiledTrigger {
   const id = def.id ?? String(index);
   switch (def.trigger) {
-    case 'mqtt': return compileMqtt(def, id);
-    case 'state': return compileState(def, id, path);
-    case 'numeric_state': return compileNumericState(def, id, path);
-    case 'device': return compileDevice(def, id, path);
-    case 'time': return compileTime(def, id);
-    case 'time_pattern': return compileTimePattern(def, id, path);
-    case 'cron': return compileCron(def, id, path);
-    case 'sun': return compileSun(def, id, path);
-    case 'hub': return compileHub(def, id);
-    case 'webhook': return compileWebhook(def, id);
-    case 'presence': return compilePresence(def, id);
+    case 'mqtt':
+      return compileMqtt(def, id);
+    case 'state':
+      return compileState(def, id, path);
+    case 'numeric_state':
+      return compileNumericState(def, id, path);
+    case 'device':
+      return compileDevice(def, id, path);
+    case 'time':
+      return compileTime(def, id);
+    case 'time_pattern':
+      return compileTimePattern(def, id, path);
+    case 'cron':
+      return compileCron(def, id, path);
+    case 'sun':
+      return compileSun(def, id, path);
+    case 'hub':
+      return compileHub(def, id);
+    case 'webhook':
+      return compileWebhook(def, id);
+    case 'presence':
+      return compilePresence(def, id);
   }
 }

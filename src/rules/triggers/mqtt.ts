@@ -11,7 +11,10 @@ export function compileMqtt(def: Static<typeof TRIGGERS.mqtt>, id: string): Comp
         const value = def.value ? valueAtPath(m.value, def.value) : m.value;
         const event = { id, kind: 'mqtt', topic: m.topic, payload: m.payload, value, description: `${m.topic} = ${m.payload}` };
         if (def.payload !== undefined && !matchesAny(def.payload, def.value ? value : m.payload)) {
-          return reject(`mqtt: ${def.value ? `${def.value} is ${show(value)}` : `payload ${show(m.payload)}`}, wanted ${show(def.payload)}`, event);
+          return reject(
+            `mqtt: ${def.value ? `${def.value} is ${show(value)}` : `payload ${show(m.payload)}`}, wanted ${show(def.payload)}`,
+            event,
+          );
         }
         fire(event);
       });

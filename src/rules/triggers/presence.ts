@@ -18,14 +18,29 @@ export function compilePresence(def: Static<typeof TRIGGERS.presence>, id: strin
           const before = isHome(m.previous);
           if (now === undefined || now === before) return; // not a change
           const user = userOf(person);
-          const others = people(ctx.states).filter((p) => p.home && p.id !== person).map((p) => p.id);
+          const others = people(ctx.states)
+            .filter((p) => p.home && p.id !== person)
+            .map((p) => p.id);
           const home = now ? [person, ...others].sort() : others;
           const event = {
-            id, kind: 'presence', topic: m.topic, payload: m.payload, value: now, from: before, to: now, person, user,
-            people_home: home.map(userOf), anyone_home: home.length > 0,
+            id,
+            kind: 'presence',
+            topic: m.topic,
+            payload: m.payload,
+            value: now,
+            from: before,
+            to: now,
+            person,
+            user,
+            people_home: home.map(userOf),
+            anyone_home: home.length > 0,
             description: `${user} ${now ? 'arrived home' : 'left home'} (home now: ${listUsers(home)})`,
           };
-          if (before === undefined) return reject(`presence: ${user} reported for the first time (${now ? 'home' : 'away'}); an arrival or a departure needs a state before it`, event);
+          if (before === undefined)
+            return reject(
+              `presence: ${user} reported for the first time (${now ? 'home' : 'away'}); an arrival or a departure needs a state before it`,
+              event,
+            );
           switch (def.event) {
             case 'arrived':
               if (!now) return reject(`presence: ${user} left, wanted an arrival`, event);
@@ -35,14 +50,22 @@ export function compilePresence(def: Static<typeof TRIGGERS.presence>, id: strin
               break;
             case 'first_arrived':
               if (!now) return reject(`presence: ${user} left, wanted the first arrival`, event);
-              if (others.length) return reject(`presence: ${user} arrived, but ${listUsers(others)} ${others.length > 1 ? 'were' : 'was'} home already`, event);
+              if (others.length)
+                return reject(
+                  `presence: ${user} arrived, but ${listUsers(others)} ${others.length > 1 ? 'were' : 'was'} home already`,
+                  event,
+                );
               break;
             case 'last_left':
               if (now) return reject(`presence: ${user} arrived, wanted the last to leave`, event);
-              if (others.length) return reject(`presence: ${user} left, but ${listUsers(others)} ${others.length > 1 ? 'are' : 'is'} still home`, event);
+              if (others.length)
+                return reject(`presence: ${user} left, but ${listUsers(others)} ${others.length > 1 ? 'are' : 'is'} still home`, event);
               break;
           }
-          fire({ ...event, description: `${event.description}${def.event === 'last_left' ? ': the last to leave' : def.event === 'first_arrived' ? ': the first to arrive' : ''}` });
+          fire({
+            ...event,
+            description: `${event.description}${def.event === 'last_left' ? ': the last to leave' : def.event === 'first_arrived' ? ': the first to arrive' : ''}`,
+          });
         }),
       );
       return () => {

@@ -14,8 +14,10 @@ export function compileTime(def: Static<typeof TRIGGERS.time>, id: string): Comp
   const times = (Array.isArray(def.at) ? def.at : [def.at]).map(parseClock);
   return {
     attach(ctx, fire) {
-      return scheduleRepeating(ctx.clock, (after) => Math.min(...times.map((t) => nextTimeOfDay(after, t))), (at) =>
-        fire({ id, kind: 'time', value: iso(at), description: `it is ${new Date(at).toTimeString().slice(0, 8)}` }),
+      return scheduleRepeating(
+        ctx.clock,
+        (after) => Math.min(...times.map((t) => nextTimeOfDay(after, t))),
+        (at) => fire({ id, kind: 'time', value: iso(at), description: `it is ${new Date(at).toTimeString().slice(0, 8)}` }),
       );
     },
   };
@@ -35,7 +37,10 @@ export function compileTimePattern(def: Static<typeof TRIGGERS.time_pattern>, id
   // Unset smaller units default to 0 once a larger one is given, as in Home Assistant: `minutes: "/5"` fires at :00 seconds.
   const hours = parsePattern(def.hours, 23, [...path, 'hours']);
   const minutes = parsePattern(def.minutes ?? (def.hours !== undefined ? 0 : undefined), 59, [...path, 'minutes']);
-  const seconds = parsePattern(def.seconds ?? (def.hours !== undefined || def.minutes !== undefined ? 0 : undefined), 59, [...path, 'seconds']);
+  const seconds = parsePattern(def.seconds ?? (def.hours !== undefined || def.minutes !== undefined ? 0 : undefined), 59, [
+    ...path,
+    'seconds',
+  ]);
   const next = (after: number) => {
     let t = Math.floor(after / 1000) * 1000 + 1000;
     // At most a day of seconds to search; patterns always match within a day.
@@ -47,7 +52,12 @@ export function compileTimePattern(def: Static<typeof TRIGGERS.time_pattern>, id
   };
   return {
     attach(ctx, fire) {
-      return scheduleRepeating(ctx.clock, (after) => next(after - 1), (at) => fire({ id, kind: 'time_pattern', value: iso(at), description: `time pattern at ${new Date(at).toTimeString().slice(0, 8)}` }));
+      return scheduleRepeating(
+        ctx.clock,
+        (after) => next(after - 1),
+        (at) =>
+          fire({ id, kind: 'time_pattern', value: iso(at), description: `time pattern at ${new Date(at).toTimeString().slice(0, 8)}` }),
+      );
     },
   };
 }
@@ -57,11 +67,18 @@ export function compileCron(def: Static<typeof TRIGGERS.cron>, id: string, path:
   try {
     cron = new Cron(def.cron);
   } catch (err) {
-    throw new CompileError([...path, 'cron'], `is not a valid cron expression (${(err as Error).message}), got ${JSON.stringify(def.cron)}`);
+    throw new CompileError(
+      [...path, 'cron'],
+      `is not a valid cron expression (${(err as Error).message}), got ${JSON.stringify(def.cron)}`,
+    );
   }
   return {
     attach(ctx, fire) {
-      return scheduleRepeating(ctx.clock, (after) => cron.nextRun(new Date(after))?.getTime(), (at) => fire({ id, kind: 'cron', value: iso(at), description: `cron ${def.cron} at ${iso(at)}` }));
+      return scheduleRepeating(
+        ctx.clock,
+        (after) => cron.nextRun(new Date(after))?.getTime(),
+        (at) => fire({ id, kind: 'cron', value: iso(at), description: `cron ${def.cron} at ${iso(at)}` }),
+      );
     },
   };
 }
@@ -71,8 +88,17 @@ export function compileSun(def: Static<typeof TRIGGERS.sun>, id: string, path: P
   if (typeof offset === 'string') throw new CompileError([...path, 'offset'], offset);
   return {
     attach(ctx, fire) {
-      return scheduleRepeating(ctx.clock, (after) => nextSunEvent(def.event, offset, after, ctx.location), (at) =>
-        fire({ id, kind: 'sun', value: iso(at), event: def.event, description: `${def.event}${def.offset ? ` ${def.offset}` : ''} at ${new Date(at).toTimeString().slice(0, 5)}` }),
+      return scheduleRepeating(
+        ctx.clock,
+        (after) => nextSunEvent(def.event, offset, after, ctx.location),
+        (at) =>
+          fire({
+            id,
+            kind: 'sun',
+            value: iso(at),
+            event: def.event,
+            description: `${def.event}${def.offset ? ` ${def.offset}` : ''} at ${new Date(at).toTimeString().slice(0, 5)}`,
+          }),
       );
     },
   };

@@ -17,7 +17,17 @@ export interface Migration {
   up(db: Database): void;
 }
 
-export const MIGRATIONS: Migration[] = [initial, sessionsTokensRollups, ruleTracesTimers, sessionTokens, demoDevices, notifications, bridgeQueue, deviceAdapters, helperValues];
+export const MIGRATIONS: Migration[] = [
+  initial,
+  sessionsTokensRollups,
+  ruleTracesTimers,
+  sessionTokens,
+  demoDevices,
+  notifications,
+  bridgeQueue,
+  deviceAdapters,
+  helperValues,
+];
 
 export function migrate(db: Database): { from: number; to: number } {
   const from = db.pragma('user_version', { simple: true }) as number;

@@ -6,12 +6,26 @@ import type { AdapterContext, Decoded } from '../../../src/devices/adapters/type
 import { SUPER_CAR_4, SUPER_CAR_5_DESCRIPTION } from '../fixtures/homie.js';
 
 const ctx: AdapterContext = { watch: () => undefined, unwatch: () => undefined, publish: () => undefined };
-const msg = (topic: string, payload: unknown, retain = true) => ({ topic, payload: Buffer.from(typeof payload === 'string' ? payload : JSON.stringify(payload)), retain });
-const p = (datatype: string, format?: string, extra: Record<string, unknown> = {}) => ({ node: 'n', property: 'p', datatype, ...(format ? { format } : {}), ...extra });
+const msg = (topic: string, payload: unknown, retain = true) => ({
+  topic,
+  payload: Buffer.from(typeof payload === 'string' ? payload : JSON.stringify(payload)),
+  retain,
+});
+const p = (datatype: string, format?: string, extra: Record<string, unknown> = {}) => ({
+  node: 'n',
+  property: 'p',
+  datatype,
+  ...(format ? { format } : {}),
+  ...extra,
+});
 
 describe('Homie datatypes and formats → capabilities ("Payloads", "Formats")', () => {
   it.each([
-    ['float -20:120 in °C', p('float', '-20:120', { unit: '°C', name: 'Engine temperature' }), { type: 'number', min: -20, max: 120, unit: '°C', deviceClass: 'temperature', settable: false, label: 'Engine temperature' }],
+    [
+      'float -20:120 in °C',
+      p('float', '-20:120', { unit: '°C', name: 'Engine temperature' }),
+      { type: 'number', min: -20, max: 120, unit: '°C', deviceClass: 'temperature', settable: false, label: 'Engine temperature' },
+    ],
     ['integer 0:10:2, settable', p('integer', '0:10:2', { settable: true }), { type: 'number', min: 0, max: 10, step: 2, settable: true }],
     ['integer open-ended ":10"', p('integer', ':10'), { type: 'number', max: 10, step: 1, settable: false }],
     ['boolean', p('boolean'), { type: 'boolean', on: true, off: false, settable: false }],
@@ -65,27 +79,48 @@ describe('Homie datatypes and formats → capabilities ("Payloads", "Formats")',
 
 describe('Homie devices', () => {
   it('$state: ready and alert are online; disconnected, lost and sleeping offline; init says nothing yet', () => {
-    expect(['init', 'ready', 'disconnected', 'sleeping', 'lost', 'alert'].map(homieOnline)).toEqual([undefined, true, false, false, false, true]);
+    expect(['init', 'ready', 'disconnected', 'sleeping', 'lost', 'alert'].map(homieOnline)).toEqual([
+      undefined,
+      true,
+      false,
+      false,
+      false,
+      true,
+    ]);
   });
 
   it('Homie 4: attributes one topic at a time build the device; values read by their datatype', () => {
     const a = homieAdapter('homie');
     const all: Decoded[] = SUPER_CAR_4.flatMap(([t, v]) => a.decode(msg(t, v), ctx));
     const last = all.filter((d) => d.kind === 'device').at(-1)!;
-    expect(last).toMatchObject({ key: 'super-car', name: 'Super car', capabilities: { engine_temperature: { type: 'number', min: -20, max: 120, unit: '°C' }, lights_power: { type: 'boolean', settable: true } } });
+    expect(last).toMatchObject({
+      key: 'super-car',
+      name: 'Super car',
+      capabilities: {
+        engine_temperature: { type: 'number', min: -20, max: 120, unit: '°C' },
+        lights_power: { type: 'boolean', settable: true },
+      },
+    });
     expect(all.filter((d) => d.kind === 'readings')).toEqual([
       { kind: 'readings', key: 'super-car', values: { engine_temperature: 21.5 } },
       { kind: 'readings', key: 'super-car', values: { lights_power: false } },
     ]);
     expect(all.at(-1)).toEqual({ kind: 'availability', key: 'super-car', online: true, reason: '$state ready' });
     expect(a.decode(msg('homie/super-car/lights/power/set', 'true', false), ctx)).toEqual([]);
-    expect(a.decode(msg('homie/super-car/$state', ''), ctx)).toEqual([{ kind: 'removed', key: 'super-car', reason: 'homie/super-car/$state was cleared' }]);
+    expect(a.decode(msg('homie/super-car/$state', ''), ctx)).toEqual([
+      { kind: 'removed', key: 'super-car', reason: 'homie/super-car/$state was cleared' },
+    ]);
   });
 
-  it('Homie 5: one $description; commands on …/set in the datatype\'s payload', () => {
+  it("Homie 5: one $description; commands on …/set in the datatype's payload", () => {
     const a = homieAdapter('homie');
     const [device] = a.decode(msg('homie/5/super-car/$description', SUPER_CAR_5_DESCRIPTION), ctx);
-    expect(device).toMatchObject({ kind: 'device', key: '5/super-car', name: 'Supercar 5', capabilities: { lights_speed: { min: 0, max: 10, step: 2, settable: true } } });
+    expect(device).toMatchObject({
+      kind: 'device',
+      key: '5/super-car',
+      name: 'Supercar 5',
+      capabilities: { lights_speed: { min: 0, max: 10, step: 2, settable: true } },
+    });
     const known = { key: '5/super-car', id: 'supercar_5', name: 'Supercar 5', native: (device as any).native, capabilities: {} };
     expect(a.encode(known, 'lights_color', '255,0,0')).toEqual([{ topic: 'homie/5/super-car/lights/color/set', payload: 'rgb,255,0,0' }]);
     expect(a.encode(known, 'engine_temperature', 20)).toBe('engine_temperature of Supercar 5 is not settable ($settable is not true)');

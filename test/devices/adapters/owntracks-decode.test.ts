@@ -9,13 +9,21 @@ import { HOME, location, lwt, north, transition } from '../fixtures/owntracks.js
 
 const REGION: HomeRegion & { latitude: number; longitude: number } = { ...HOME, radius: 100, hysteresis: 50, region: 'home' };
 const ctx = { watch() {}, unwatch() {}, publish() {} };
-const msg = (topic: string, payload: unknown) => ({ topic, payload: Buffer.from(typeof payload === 'string' ? payload : JSON.stringify(payload)), retain: false });
-const readings = (out: Decoded[]) => out.filter((d) => d.kind === 'readings').map((d) => (d as Extract<Decoded, { kind: 'readings' }>).values);
+const msg = (topic: string, payload: unknown) => ({
+  topic,
+  payload: Buffer.from(typeof payload === 'string' ? payload : JSON.stringify(payload)),
+  retain: false,
+});
+const readings = (out: Decoded[]) =>
+  out.filter((d) => d.kind === 'readings').map((d) => (d as Extract<Decoded, { kind: 'readings' }>).values);
 const homeOf = (out: Decoded[]) => readings(out).find((v) => 'home' in v)?.home;
 
 describe('distance', () => {
   it('is the great-circle distance (Paris to London about 343.5 km; 0.001° of latitude about 111 m)', () => {
-    expect(distanceMetres({ latitude: 48.8566, longitude: 2.3522 }, { latitude: 51.5074, longitude: -0.1278 }) / 1000).toBeCloseTo(343.5, 0);
+    expect(distanceMetres({ latitude: 48.8566, longitude: 2.3522 }, { latitude: 51.5074, longitude: -0.1278 }) / 1000).toBeCloseTo(
+      343.5,
+      0,
+    );
     expect(distanceMetres(HOME, { latitude: north(111.2), longitude: HOME.longitude })).toBeCloseTo(111.2, 0);
   });
 });
@@ -66,7 +74,9 @@ describe('OwnTracks messages', () => {
 
   it('inregions naming the home region says home, even far from the configured point', () => {
     const a = owntracksAdapter('owntracks', REGION);
-    expect(homeOf(a.decode(msg('owntracks/carol/tablet', location({ metres: 3000, tst: 1000, inregions: ['Garage', 'Home'] })), ctx))).toBe(true);
+    expect(homeOf(a.decode(msg('owntracks/carol/tablet', location({ metres: 3000, tst: 1000, inregions: ['Garage', 'Home'] })), ctx))).toBe(
+      true,
+    );
   });
 
   it('a person with two phones is home while either is', () => {
@@ -82,19 +92,28 @@ describe('OwnTracks messages', () => {
     a.decode(msg('owntracks/erin/phone', location({ metres: 10, tst: 2000 })), ctx);
     const stale = a.decode(msg('owntracks/erin/phone', location({ metres: 9000, tst: 1500 })), ctx);
     expect(homeOf(stale)).toBeUndefined();
-    expect(stale).toContainEqual(expect.objectContaining({ kind: 'problem', message: expect.stringContaining('older than one already counted') }));
+    expect(stale).toContainEqual(
+      expect.objectContaining({ kind: 'problem', message: expect.stringContaining('older than one already counted') }),
+    );
     expect(a.decode(msg('owntracks/erin/phone', lwt(2100)), ctx)).toEqual([]);
     expect(a.decode(msg('owntracks/erin/phone/cmd', { _type: 'cmd', action: 'reportLocation' }), ctx)).toEqual([]);
   });
 
-  it('says what is wrong: not JSON, encrypted, and no home configured (then only the phone\'s region counts)', () => {
+  it("says what is wrong: not JSON, encrypted, and no home configured (then only the phone's region counts)", () => {
     const a = owntracksAdapter('owntracks', REGION);
     expect(a.decode(msg('owntracks/f/phone', 'lat=1'), ctx)).toEqual([expect.objectContaining({ kind: 'problem', reason: 'malformed' })]);
-    expect(a.decode(msg('owntracks/f/phone', { _type: 'encrypted', data: 'xyz' }), ctx)[0]).toMatchObject({ message: expect.stringContaining('clear the key in the app') });
+    expect(a.decode(msg('owntracks/f/phone', { _type: 'encrypted', data: 'xyz' }), ctx)[0]).toMatchObject({
+      message: expect.stringContaining('clear the key in the app'),
+    });
     const inert = owntracksAdapter('owntracks', { radius: 100, hysteresis: 50, region: 'home' });
     const out = inert.decode(msg('owntracks/g/phone', location({ tst: 1000 })), ctx);
     expect(homeOf(out)).toBeUndefined();
-    expect(out).toContainEqual(expect.objectContaining({ kind: 'problem', message: expect.stringContaining('no home location is configured (adapters.owntracks.home.latitude/longitude)') }));
+    expect(out).toContainEqual(
+      expect.objectContaining({
+        kind: 'problem',
+        message: expect.stringContaining('no home location is configured (adapters.owntracks.home.latitude/longitude)'),
+      }),
+    );
     expect(homeOf(inert.decode(msg('owntracks/g/phone/event', transition('enter', 1001)), ctx))).toBe(true);
   });
 
@@ -107,9 +126,11 @@ describe('OwnTracks messages', () => {
     expect(homeOf(b.decode(msg('owntracks/hal/phone', location({ metres: 10, tst: 1000 })), ctx))).toBeUndefined();
   });
 
-  it('a phone\'s login may use its own user\'s topics only; commands to a person are refused in words', () => {
+  it("a phone's login may use its own user's topics only; commands to a person are refused in words", () => {
     const a = owntracksAdapter('owntracks', REGION);
     expect(a.credentialTopics('alice')).toEqual({ publish: ['owntracks/alice/#'], subscribe: ['owntracks/alice/#'] });
-    expect(a.encode({ key: 'alice', id: 'person_alice', name: null, native: null, capabilities: {} }, 'home', false)).toMatch(/cannot be set/);
+    expect(a.encode({ key: 'alice', id: 'person_alice', name: null, native: null, capabilities: {} }, 'home', false)).toMatch(
+      /cannot be set/,
+    );
   });
 });

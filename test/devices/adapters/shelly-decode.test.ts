@@ -7,7 +7,11 @@ import type { AdapterContext, Decoded, KnownDevice } from '../../../src/devices/
 import { COVER_STATUS, GEN1_ANNOUNCE, GEN1_LIGHT_STATUS, LIGHT_STATUS, NOTIFY_STATUS, SWITCH_STATUS } from '../fixtures/shelly.js';
 
 const ctx: AdapterContext = { watch: () => undefined, unwatch: () => undefined, publish: () => undefined };
-const msg = (topic: string, payload: unknown, retain = false) => ({ topic, payload: Buffer.from(typeof payload === 'string' ? payload : JSON.stringify(payload)), retain });
+const msg = (topic: string, payload: unknown, retain = false) => ({
+  topic,
+  payload: Buffer.from(typeof payload === 'string' ? payload : JSON.stringify(payload)),
+  retain,
+});
 const values = (out: Decoded[]) => out.filter((d) => d.kind === 'readings').map((d) => (d as any).values);
 const known = (out: Decoded[], key: string): KnownDevice => {
   const d = out.filter((x) => x.kind === 'device').at(-1) as any;
@@ -35,9 +39,24 @@ describe('Gen1 topics', () => {
   });
 
   it('capabilities: relays settable on/off, power in W, energy in Wh, the roller an enum, sensors with units', () => {
-    expect(readGen1('relay/0', 'on').relay_0!.capability).toEqual({ type: 'boolean', on: 'on', off: 'off', settable: true, deviceClass: 'switch', label: 'relay/0' });
-    expect(readGen1('relay/0/energy', '60').relay_0_energy!.capability).toMatchObject({ unit: 'Wh', deviceClass: 'energy', settable: false });
-    expect(readGen1('roller/0', 'open').roller_0!.capability).toMatchObject({ type: 'enum', values: ['open', 'close', 'stop'], settable: true });
+    expect(readGen1('relay/0', 'on').relay_0!.capability).toEqual({
+      type: 'boolean',
+      on: 'on',
+      off: 'off',
+      settable: true,
+      deviceClass: 'switch',
+      label: 'relay/0',
+    });
+    expect(readGen1('relay/0/energy', '60').relay_0_energy!.capability).toMatchObject({
+      unit: 'Wh',
+      deviceClass: 'energy',
+      settable: false,
+    });
+    expect(readGen1('roller/0', 'open').roller_0!.capability).toMatchObject({
+      type: 'enum',
+      values: ['open', 'close', 'stop'],
+      settable: true,
+    });
     expect(readGen1('sensor/temperature', '20').temperature!.capability).toMatchObject({ unit: '°C', deviceClass: 'temperature' });
   });
 });
@@ -46,9 +65,21 @@ describe('Gen2+ component status', () => {
   it('switch:0 (Switch.GetStatus): output, apower, voltage, current, aenergy.total, temperature.tC', () => {
     const s = readGen2('switch:0', SWITCH_STATUS);
     expect(Object.fromEntries(Object.entries(s).map(([k, v]) => [k, v.value]))).toEqual({
-      switch_0: true, switch_0_power: 8.9, switch_0_voltage: 237.5, switch_0_current: 0.068, switch_0_energy: 6.532, switch_0_temperature: 23.5,
+      switch_0: true,
+      switch_0_power: 8.9,
+      switch_0_voltage: 237.5,
+      switch_0_current: 0.068,
+      switch_0_energy: 6.532,
+      switch_0_temperature: 23.5,
     });
-    expect(s.switch_0!.capability).toEqual({ type: 'boolean', on: true, off: false, settable: true, deviceClass: 'switch', label: 'switch:0.output' });
+    expect(s.switch_0!.capability).toEqual({
+      type: 'boolean',
+      on: true,
+      off: false,
+      settable: true,
+      deviceClass: 'switch',
+      label: 'switch:0.output',
+    });
     expect(s.switch_0_energy!.capability).toMatchObject({ unit: 'Wh', deviceClass: 'energy' });
   });
 
@@ -73,12 +104,22 @@ describe('messages → decoded', () => {
   it('Gen1: online is availability (described first), announce names the model, readings by topic', () => {
     const a = shellyAdapter();
     expect(a.decode(msg('shellies/shelly1pm-b929cc/online', 'true', true), ctx)).toEqual([
-      { kind: 'device', key: 'shelly1pm-b929cc', name: 'shelly1pm-b929cc', capabilities: {}, native: { gen: 1, prefix: 'shellies/shelly1pm-b929cc' } },
+      {
+        kind: 'device',
+        key: 'shelly1pm-b929cc',
+        name: 'shelly1pm-b929cc',
+        capabilities: {},
+        native: { gen: 1, prefix: 'shellies/shelly1pm-b929cc' },
+      },
       { kind: 'availability', key: 'shelly1pm-b929cc', online: true, reason: 'online on shellies/shelly1pm-b929cc/online' },
     ]);
-    expect(a.decode(msg('shellies/announce', GEN1_ANNOUNCE), ctx)).toEqual([expect.objectContaining({ kind: 'device', model: 'SHSW-PM', manufacturer: 'Shelly' })]);
+    expect(a.decode(msg('shellies/announce', GEN1_ANNOUNCE), ctx)).toEqual([
+      expect.objectContaining({ kind: 'device', model: 'SHSW-PM', manufacturer: 'Shelly' }),
+    ]);
     expect(values(a.decode(msg('shellies/shelly1pm-b929cc/relay/0', 'on'), ctx))).toEqual([{ relay_0: 'on' }]);
-    expect(a.decode(msg('shellies/shelly1pm-b929cc/online', 'false'), ctx)).toEqual([{ kind: 'availability', key: 'shelly1pm-b929cc', online: false, reason: 'offline on shellies/shelly1pm-b929cc/online' }]);
+    expect(a.decode(msg('shellies/shelly1pm-b929cc/online', 'false'), ctx)).toEqual([
+      { kind: 'availability', key: 'shelly1pm-b929cc', online: false, reason: 'offline on shellies/shelly1pm-b929cc/online' },
+    ]);
   });
 
   it('Gen2: status topics and NotifyStatus deltas on events/rpc, under the device id as prefix', () => {
@@ -86,18 +127,46 @@ describe('messages → decoded', () => {
     const first = a.decode(msg(`${gen2}/status/switch:0`, SWITCH_STATUS), ctx);
     expect(first[0]).toMatchObject({ kind: 'device', key: gen2, native: { gen: 2, prefix: gen2 } });
     expect(values(first)).toEqual([expect.objectContaining({ switch_0: true, switch_0_power: 8.9 })]);
-    expect(a.decode(msg(`${gen2}/events/rpc`, NOTIFY_STATUS(gen2)), ctx)).toEqual([{ kind: 'readings', key: gen2, values: { switch_0: false } }]);
-    expect(a.decode(msg(`${gen2}/events/rpc`, { src: gen2, method: 'NotifyEvent', params: { events: [{ component: 'input:0', event: 'single_push' }] } }), ctx)).toEqual([]);
-    expect(a.decode(msg(`${gen2}/online`, 'false'), ctx)).toEqual([{ kind: 'availability', key: gen2, online: false, reason: `offline on ${gen2}/online` }]);
+    expect(a.decode(msg(`${gen2}/events/rpc`, NOTIFY_STATUS(gen2)), ctx)).toEqual([
+      { kind: 'readings', key: gen2, values: { switch_0: false } },
+    ]);
+    expect(
+      a.decode(
+        msg(`${gen2}/events/rpc`, {
+          src: gen2,
+          method: 'NotifyEvent',
+          params: { events: [{ component: 'input:0', event: 'single_push' }] },
+        }),
+        ctx,
+      ),
+    ).toEqual([]);
+    expect(a.decode(msg(`${gen2}/online`, 'false'), ctx)).toEqual([
+      { kind: 'availability', key: gen2, online: false, reason: `offline on ${gen2}/online` },
+    ]);
   });
 
   it('Gen2 prefixes: under shellies/ by their topics, others only when configured; foreign first levels are not Shelly', () => {
     const a = shellyAdapter('shellies', ['garage/door']);
-    expect(a.decode(msg('shellies/server-pm/status/switch:0', SWITCH_STATUS), ctx)[0]).toMatchObject({ key: 'server-pm', native: { gen: 2, prefix: 'shellies/server-pm' } });
-    expect(a.decode(msg('garage/door/status/cover:0', COVER_STATUS), ctx)[0]).toMatchObject({ key: 'garage/door', native: { gen: 2, prefix: 'garage/door' } });
+    expect(a.decode(msg('shellies/server-pm/status/switch:0', SWITCH_STATUS), ctx)[0]).toMatchObject({
+      key: 'server-pm',
+      native: { gen: 2, prefix: 'shellies/server-pm' },
+    });
+    expect(a.decode(msg('garage/door/status/cover:0', COVER_STATUS), ctx)[0]).toMatchObject({
+      key: 'garage/door',
+      native: { gen: 2, prefix: 'garage/door' },
+    });
     expect(a.decode(msg('esphome/status/x', '{}'), ctx)).toEqual([]);
     expect(a.decode(msg('zigbee2mqtt/online', 'true'), ctx)).toEqual([]);
-    expect(a.filters).toEqual(['shellies/#', '+/online', '+/status/+', '+/events/rpc', 'hearth-shelly/rpc', 'garage/door/online', 'garage/door/status/+', 'garage/door/events/rpc']);
+    expect(a.filters).toEqual([
+      'shellies/#',
+      '+/online',
+      '+/status/+',
+      '+/events/rpc',
+      'hearth-shelly/rpc',
+      'garage/door/online',
+      'garage/door/status/+',
+      'garage/door/events/rpc',
+    ]);
   });
 
   it.each([
@@ -110,7 +179,11 @@ describe('messages → decoded', () => {
 
   it('malformed payloads are problems', () => {
     const a = shellyAdapter();
-    expect(a.decode(msg(`${gen2}/status/switch:0`, '{"output":'), ctx)[0]).toMatchObject({ kind: 'problem', reason: 'malformed', once: `status ${gen2}/status/switch:0` });
+    expect(a.decode(msg(`${gen2}/status/switch:0`, '{"output":'), ctx)[0]).toMatchObject({
+      kind: 'problem',
+      reason: 'malformed',
+      once: `status ${gen2}/status/switch:0`,
+    });
     expect(a.decode(msg(`${gen2}/online`, 'yes'), ctx)[0]).toMatchObject({ kind: 'problem', reason: 'malformed' });
   });
 });
@@ -144,7 +217,11 @@ describe('commands', () => {
     expect(JSON.parse(sent!.payload)).toEqual({ id: 1, src: 'hearth-shelly', method: 'Switch.Set', params: { id: 0, on: false } });
     const reply = { id: 1, src: 'shellyplus1pm-a8032ab12345', dst: 'hearth-shelly', error: { code: -103, message: 'Invalid argument' } };
     expect(a.decode(msg('hearth-shelly/rpc', reply), ctx)).toEqual([
-      { kind: 'problem', once: 'rpc error shellyplus1pm-a8032ab12345 Switch.Set -103', message: 'shellyplus1pm-a8032ab12345 refused Switch.Set: Invalid argument (logged once)' },
+      {
+        kind: 'problem',
+        once: 'rpc error shellyplus1pm-a8032ab12345 Switch.Set -103',
+        message: 'shellyplus1pm-a8032ab12345 refused Switch.Set: Invalid argument (logged once)',
+      },
     ]);
     expect(a.decode(msg('hearth-shelly/rpc', reply), ctx)).toEqual([]); // its request answered already
     expect(a.encode(device, 'switch_0_power', 3)).toBe('switch_0_power of shellyplus1pm-a8032ab12345 is read-only');

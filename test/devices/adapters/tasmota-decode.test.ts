@@ -7,7 +7,11 @@ import type { AdapterContext, Decoded, KnownDevice } from '../../../src/devices/
 import { AM2301_SENSOR, DIMMER_STATE, INFO1_OLD, PLUG_STATE, POW_SENSOR } from '../fixtures/tasmota.js';
 
 const ctx: AdapterContext = { watch: () => undefined, unwatch: () => undefined, publish: () => undefined };
-const msg = (topic: string, payload: unknown, retain = false) => ({ topic, payload: Buffer.from(typeof payload === 'string' ? payload : JSON.stringify(payload)), retain });
+const msg = (topic: string, payload: unknown, retain = false) => ({
+  topic,
+  payload: Buffer.from(typeof payload === 'string' ? payload : JSON.stringify(payload)),
+  retain,
+});
 const readingsOf = (out: Decoded[]) => out.filter((d) => d.kind === 'readings').map((d) => (d as any).values);
 const known = (out: Decoded[], key: string): KnownDevice => {
   const d = out.filter((x) => x.kind === 'device').at(-1) as any;
@@ -16,9 +20,27 @@ const known = (out: Decoded[], key: string): KnownDevice => {
 
 describe('FullTopic', () => {
   it.each([
-    ['%prefix%/%topic%/', 'tele/kitchen/SENSOR', ['tele/+/+', 'stat/+/+'], { prefix: 'tele', topic: 'kitchen', command: 'SENSOR' }, 'cmnd/kitchen/POWER'],
-    ['%topic%/%prefix%/', 'kitchen/stat/RESULT', ['+/tele/+', '+/stat/+'], { prefix: 'stat', topic: 'kitchen', command: 'RESULT' }, 'kitchen/cmnd/POWER'],
-    ['tasmota/bedroom/%topic%/%prefix%/', 'tasmota/bedroom/lamp/tele/LWT', ['tasmota/bedroom/+/tele/+', 'tasmota/bedroom/+/stat/+'], { prefix: 'tele', topic: 'lamp', command: 'LWT' }, 'tasmota/bedroom/kitchen/cmnd/POWER'],
+    [
+      '%prefix%/%topic%/',
+      'tele/kitchen/SENSOR',
+      ['tele/+/+', 'stat/+/+'],
+      { prefix: 'tele', topic: 'kitchen', command: 'SENSOR' },
+      'cmnd/kitchen/POWER',
+    ],
+    [
+      '%topic%/%prefix%/',
+      'kitchen/stat/RESULT',
+      ['+/tele/+', '+/stat/+'],
+      { prefix: 'stat', topic: 'kitchen', command: 'RESULT' },
+      'kitchen/cmnd/POWER',
+    ],
+    [
+      'tasmota/bedroom/%topic%/%prefix%/',
+      'tasmota/bedroom/lamp/tele/LWT',
+      ['tasmota/bedroom/+/tele/+', 'tasmota/bedroom/+/stat/+'],
+      { prefix: 'tele', topic: 'lamp', command: 'LWT' },
+      'tasmota/bedroom/kitchen/cmnd/POWER',
+    ],
   ])('%s', (full, topic, filters, parsed, command) => {
     const f = fullTopicOf(full);
     expect(f.filters).toEqual(filters);
@@ -34,7 +56,10 @@ describe('SENSOR fields (AM2301.md, Sonoff-Pow-R2.md)', () => {
   it('nested keys flattened, lowercased, joined with _; units from TempUnit and the field names', () => {
     const am = readSensor(AM2301_SENSOR);
     expect(Object.keys(am)).toEqual(['am2301_temperature', 'am2301_humidity']);
-    expect(am.am2301_temperature).toEqual({ value: 24.6, capability: { type: 'number', unit: '°C', deviceClass: 'temperature', settable: false, label: 'AM2301.Temperature' } });
+    expect(am.am2301_temperature).toEqual({
+      value: 24.6,
+      capability: { type: 'number', unit: '°C', deviceClass: 'temperature', settable: false, label: 'AM2301.Temperature' },
+    });
     expect(am.am2301_humidity!.capability).toMatchObject({ unit: '%', deviceClass: 'humidity' });
     expect(readSensor({ ...AM2301_SENSOR, TempUnit: 'F' }).am2301_temperature!.capability.unit).toBe('°F');
   });
@@ -67,14 +92,23 @@ describe('messages → decoded', () => {
       { kind: 'device', key: 'plug', name: 'plug', capabilities: {}, native: { topic: 'plug', commands: {} } },
       { kind: 'availability', key: 'plug', online: true, reason: 'Online on tele/plug/LWT' },
     ]);
-    expect(adapter.decode(msg('tele/plug/LWT', 'Offline'), ctx)).toEqual([{ kind: 'availability', key: 'plug', online: false, reason: 'Offline on tele/plug/LWT' }]);
+    expect(adapter.decode(msg('tele/plug/LWT', 'Offline'), ctx)).toEqual([
+      { kind: 'availability', key: 'plug', online: false, reason: 'Offline on tele/plug/LWT' },
+    ]);
     expect(adapter.decode(msg('tele/plug/LWT', 'maybe'), ctx)[0]).toMatchObject({ kind: 'problem', reason: 'malformed' });
   });
 
   it('a STATE: POWER as a settable switch, the Wi-Fi signal; firmware counters are left out', () => {
     const out = a().decode(msg('tele/plug/STATE', PLUG_STATE), ctx);
     expect(out[0]).toMatchObject({ kind: 'device', native: { topic: 'plug', commands: { power: 'POWER' } } });
-    expect((out[0] as any).capabilities.power).toEqual({ type: 'boolean', on: 'ON', off: 'OFF', settable: true, deviceClass: 'switch', label: 'POWER' });
+    expect((out[0] as any).capabilities.power).toEqual({
+      type: 'boolean',
+      on: 'ON',
+      off: 'OFF',
+      settable: true,
+      deviceClass: 'switch',
+      label: 'POWER',
+    });
     expect(readingsOf(out)).toEqual([{ power: 'OFF', wifi_rssi: 100 }]);
   });
 
@@ -90,7 +124,9 @@ describe('messages → decoded', () => {
   it('stat RESULT and stat POWER<n> are state changes; a RESULT of another command says nothing', () => {
     const adapter = a();
     adapter.decode(msg('tele/wemos2/STATE', { POWER1: 'OFF', POWER2: 'OFF' }), ctx);
-    expect(adapter.decode(msg('stat/wemos2/RESULT', { POWER2: 'ON' }), ctx)).toEqual([{ kind: 'readings', key: 'wemos2', values: { power2: 'ON' } }]);
+    expect(adapter.decode(msg('stat/wemos2/RESULT', { POWER2: 'ON' }), ctx)).toEqual([
+      { kind: 'readings', key: 'wemos2', values: { power2: 'ON' } },
+    ]);
     expect(adapter.decode(msg('stat/wemos2/POWER2', 'ON'), ctx)).toEqual([{ kind: 'readings', key: 'wemos2', values: { power2: 'ON' } }]);
     expect(adapter.decode(msg('stat/wemos2/RESULT', { PowerOnState: 3 }), ctx)).toEqual([]);
   });
@@ -105,17 +141,26 @@ describe('messages → decoded', () => {
 
   it('INFO1 names the module as the model', () => {
     expect(a().decode(msg('tele/wemos2/INFO1', INFO1_OLD), ctx).at(-1)).toMatchObject({ kind: 'device', model: 'Generic' });
-    expect(a().decode(msg('tele/x/INFO1', { Info1: { Module: 'Sonoff Basic' } }), ctx).at(-1)).toMatchObject({ model: 'Sonoff Basic' });
+    expect(
+      a()
+        .decode(msg('tele/x/INFO1', { Info1: { Module: 'Sonoff Basic' } }), ctx)
+        .at(-1),
+    ).toMatchObject({ model: 'Sonoff Basic' });
   });
 
   it('a SENSOR that is not JSON is a problem, once per topic', () => {
     expect(a().decode(msg('tele/plug/SENSOR', '{"AM2301":'), ctx)).toEqual([
-      { kind: 'problem', once: 'json tele/plug/SENSOR', reason: 'malformed', message: 'tele/plug/SENSOR is not a JSON object, which Tasmota always sends there; ignored (logged once for plug)' },
+      {
+        kind: 'problem',
+        once: 'json tele/plug/SENSOR',
+        reason: 'malformed',
+        message: 'tele/plug/SENSOR is not a JSON object, which Tasmota always sends there; ignored (logged once for plug)',
+      },
     ]);
   });
 });
 
-describe('commands → the device\'s own topic and payload (MQTT.md, Commands.md)', () => {
+describe("commands → the device's own topic and payload (MQTT.md, Commands.md)", () => {
   const dimmer = () => {
     const adapter = tasmotaAdapter();
     return { adapter, device: known(adapter.decode(msg('tele/dimmer/STATE', DIMMER_STATE), ctx), 'dimmer') };

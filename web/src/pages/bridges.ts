@@ -24,23 +24,54 @@ export function bridgesPanel(): HTMLElement {
     const bridges = await api<BridgeStatus[]>('GET', '/api/bridges').catch(() => undefined);
     if (!bridges) return;
     if (bridges.length === 0) {
-      mount(body, h('p', {}, 'No bridges. To forward topics to another broker (a second site, a cloud) and commands back, add bridges: to the config file (README: Bridges).'));
+      mount(
+        body,
+        h(
+          'p',
+          {},
+          'No bridges. To forward topics to another broker (a second site, a cloud) and commands back, add bridges: to the config file (README: Bridges).',
+        ),
+      );
       return;
     }
     mount(
       body,
-      h('table', { class: 'props bridges' },
-        h('thead', {}, h('tr', {}, ['Bridge', 'Remote broker', 'State', 'Queued (out / in)', 'Forwarded (out / in)', 'Dropped'].map((t) => h('th', { scope: 'col' }, t)))),
-        h('tbody', {}, bridges.map((b) =>
-          h('tr', { dataset: { bridge: b.name } },
-            h('td', {}, b.name),
-            h('td', {}, h('code', {}, b.url)),
-            h('td', { class: b.connected ? undefined : 'error' },
-              b.connected ? `connected (MQTT ${b.protocolVersion === 5 ? '5' : '3.1.1'}) since ${ago(b.since)}` : `not connected since ${ago(b.since)}${b.error ? `: ${b.error}` : ''}`),
-            h('td', {}, `${b.queued.out} / ${b.queued.in}`),
-            h('td', {}, `${b.forwarded.out} / ${b.forwarded.in}`),
-            h('td', {}, String(b.dropped)),
-          ))),
+      h(
+        'table',
+        { class: 'props bridges' },
+        h(
+          'thead',
+          {},
+          h(
+            'tr',
+            {},
+            ['Bridge', 'Remote broker', 'State', 'Queued (out / in)', 'Forwarded (out / in)', 'Dropped'].map((t) =>
+              h('th', { scope: 'col' }, t),
+            ),
+          ),
+        ),
+        h(
+          'tbody',
+          {},
+          bridges.map((b) =>
+            h(
+              'tr',
+              { dataset: { bridge: b.name } },
+              h('td', {}, b.name),
+              h('td', {}, h('code', {}, b.url)),
+              h(
+                'td',
+                { class: b.connected ? undefined : 'error' },
+                b.connected
+                  ? `connected (MQTT ${b.protocolVersion === 5 ? '5' : '3.1.1'}) since ${ago(b.since)}`
+                  : `not connected since ${ago(b.since)}${b.error ? `: ${b.error}` : ''}`,
+              ),
+              h('td', {}, `${b.queued.out} / ${b.queued.in}`),
+              h('td', {}, `${b.forwarded.out} / ${b.forwarded.in}`),
+              h('td', {}, String(b.dropped)),
+            ),
+          ),
+        ),
       ),
     );
   };

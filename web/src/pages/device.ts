@@ -5,12 +5,17 @@ import { ago, h, mount, toast } from '../dom.js';
 import { controlOf, displayName, reading, show } from '../format.js';
 import { onLive } from '../live.js';
 
-const SOURCES: Record<string, string> = { home: 'Publishes home/… itself', zigbee2mqtt: 'Zigbee2MQTT', homeassistant: 'Home Assistant discovery' };
+const SOURCES: Record<string, string> = {
+  home: 'Publishes home/… itself',
+  zigbee2mqtt: 'Zigbee2MQTT',
+  homeassistant: 'Home Assistant discovery',
+};
 
 /** What a property is, in a few words: "number 0–254, settable", "on/off", "one of auto, heat". */
 function about(p: DeviceProperty): string {
   const parts: string[] = [];
-  if (p.type === 'number') parts.push(p.min !== undefined && p.max !== undefined ? `number ${p.min}–${p.max}${p.unit ? ` ${p.unit}` : ''}` : 'number');
+  if (p.type === 'number')
+    parts.push(p.min !== undefined && p.max !== undefined ? `number ${p.min}–${p.max}${p.unit ? ` ${p.unit}` : ''}` : 'number');
   else if (p.type === 'boolean') parts.push(`${JSON.stringify(p.on)}/${JSON.stringify(p.off)}`);
   else if (p.type === 'enum') parts.push(`one of ${(p.values ?? []).join(', ')}`);
   else parts.push(p.type);
@@ -45,7 +50,10 @@ export function devicePage(root: HTMLElement, id: string): () => void {
       container.appendChild(box);
       const to = Date.now();
       const from = to - range;
-      const data = await api<{ points: Array<Point & { count: number }> }>('GET', `/api/devices/${encodeURIComponent(id)}/history/${encodeURIComponent(property)}?from=${from}&to=${to}&bucket=auto`).catch(() => ({ points: [] }));
+      const data = await api<{ points: Array<Point & { count: number }> }>(
+        'GET',
+        `/api/devices/${encodeURIComponent(id)}/history/${encodeURIComponent(property)}?from=${from}&to=${to}&bucket=auto`,
+      ).catch(() => ({ points: [] }));
       if (run !== drawing) return; // the range changed meanwhile: a newer drawing owns the page
       if (data.points.length === 0) {
         box.appendChild(h('p', { class: 'muted' }, 'No history in this range.'));
@@ -65,13 +73,38 @@ export function devicePage(root: HTMLElement, id: string): () => void {
     if (!device) return;
     badge.className = `badge ${device.status}`;
     badge.textContent = device.status;
-    mount(propsBody, Object.entries(device.properties).map(([p, v]) => h('tr', { dataset: { property: p } }, h('td', {}, p), h('td', {}, reading(v)), h('td', {}, about(v)), h('td', {}, ago(v.updatedAt)))));
+    mount(
+      propsBody,
+      Object.entries(device.properties).map(([p, v]) =>
+        h(
+          'tr',
+          { dataset: { property: p } },
+          h('td', {}, p),
+          h('td', {}, reading(v)),
+          h('td', {}, about(v)),
+          h('td', {}, ago(v.updatedAt)),
+        ),
+      ),
+    );
     const recent = [...events].sort((a, b) => b.at - a.at).slice(0, 20);
     mount(
       eventList,
       recent.length
-        ? recent.map((e) => h('li', { class: e.problem ? 'problem' : '' }, h('time', {}, new Date(e.at).toLocaleTimeString()), ' ', e.problem ? h('strong', {}, 'Problem: ') : null, e.text))
-        : h('li', { class: 'muted' }, 'No events since this page opened. Readings, online/offline changes and problems with its values appear here.'),
+        ? recent.map((e) =>
+            h(
+              'li',
+              { class: e.problem ? 'problem' : '' },
+              h('time', {}, new Date(e.at).toLocaleTimeString()),
+              ' ',
+              e.problem ? h('strong', {}, 'Problem: ') : null,
+              e.text,
+            ),
+          )
+        : h(
+            'li',
+            { class: 'muted' },
+            'No events since this page opened. Readings, online/offline changes and problems with its values appear here.',
+          ),
     );
   };
 
@@ -84,9 +117,36 @@ export function devicePage(root: HTMLElement, id: string): () => void {
       h('p', {}, h('a', { href: '#/' }, '← All devices')),
       h('h2', {}, displayName(d), ' ', badge),
       h('p', { class: 'seen' }, `Last seen ${ago(d.lastSeen)} · id ${d.id}`),
-      h('p', { class: 'seen source' }, [SOURCES[d.source] ?? d.source, [d.manufacturer, d.model].filter(Boolean).join(' ')].filter(Boolean).join(' · ')),
-      h('table', { class: 'props' }, h('thead', {}, h('tr', {}, h('th', {}, 'Property'), h('th', {}, 'Value'), h('th', {}, 'Kind'), h('th', {}, 'Updated'))), propsBody),
-      h('div', { class: 'ranges', role: 'group', 'aria-label': 'History range' }, RANGES.map(([label, ms]) => h('button', { type: 'button', class: ms === range ? 'active' : '', 'aria-pressed': String(ms === range), onclick: () => { range = ms; render(); } }, label))),
+      h(
+        'p',
+        { class: 'seen source' },
+        [SOURCES[d.source] ?? d.source, [d.manufacturer, d.model].filter(Boolean).join(' ')].filter(Boolean).join(' · '),
+      ),
+      h(
+        'table',
+        { class: 'props' },
+        h('thead', {}, h('tr', {}, h('th', {}, 'Property'), h('th', {}, 'Value'), h('th', {}, 'Kind'), h('th', {}, 'Updated'))),
+        propsBody,
+      ),
+      h(
+        'div',
+        { class: 'ranges', role: 'group', 'aria-label': 'History range' },
+        RANGES.map(([label, ms]) =>
+          h(
+            'button',
+            {
+              type: 'button',
+              class: ms === range ? 'active' : '',
+              'aria-pressed': String(ms === range),
+              onclick: () => {
+                range = ms;
+                render();
+              },
+            },
+            label,
+          ),
+        ),
+      ),
       chartsBox,
       h('h3', {}, 'Recent events'),
       eventList,
@@ -104,28 +164,51 @@ export function devicePage(root: HTMLElement, id: string): () => void {
       'section',
       { class: 'panel' },
       h('h3', {}, 'Settings'),
-      h('form', {
-        onsubmit: async (e: Event) => {
-          e.preventDefault();
-          try {
-            device = { ...(await api<Device>('PATCH', `/api/devices/${id}`, { name: name.value || null, room: room.value || null })) };
-            toast('Saved');
-            render();
-          } catch (err) {
-            toast((err as Error).message, 'error');
-          }
-        },
-      }, h('label', { for: 'device-name' }, 'Name'), name, h('label', { for: 'device-room' }, 'Room'), room, h('button', { type: 'submit' }, 'Save')),
-      h('div', { class: 'actions' },
-        // A device of another adapter connects through its bridge's login (Settings, or hearth device add --adapter).
-        d.source !== 'home' ? null : h('button', {
-          type: 'button',
-          onclick: async () => {
-            const c = await api<{ username: string; password: string }>('POST', '/api/device-credentials', { deviceId: id });
-            mount(creds, h('p', {}, 'MQTT credentials (the password is shown once):'), h('code', {}, `username: ${c.username}`), h('br'), h('code', {}, `password: ${c.password}`));
+      h(
+        'form',
+        {
+          onsubmit: async (e: Event) => {
+            e.preventDefault();
+            try {
+              device = { ...(await api<Device>('PATCH', `/api/devices/${id}`, { name: name.value || null, room: room.value || null })) };
+              toast('Saved');
+              render();
+            } catch (err) {
+              toast((err as Error).message, 'error');
+            }
           },
-        }, 'New MQTT credentials'),
-        h('button', { type: 'button', class: 'danger', onclick: () => confirmDelete(d) }, 'Delete device…')),
+        },
+        h('label', { for: 'device-name' }, 'Name'),
+        name,
+        h('label', { for: 'device-room' }, 'Room'),
+        room,
+        h('button', { type: 'submit' }, 'Save'),
+      ),
+      h(
+        'div',
+        { class: 'actions' },
+        // A device of another adapter connects through its bridge's login (Settings, or hearth device add --adapter).
+        d.source !== 'home'
+          ? null
+          : h(
+              'button',
+              {
+                type: 'button',
+                onclick: async () => {
+                  const c = await api<{ username: string; password: string }>('POST', '/api/device-credentials', { deviceId: id });
+                  mount(
+                    creds,
+                    h('p', {}, 'MQTT credentials (the password is shown once):'),
+                    h('code', {}, `username: ${c.username}`),
+                    h('br'),
+                    h('code', {}, `password: ${c.password}`),
+                  );
+                },
+              },
+              'New MQTT credentials',
+            ),
+        h('button', { type: 'button', class: 'danger', onclick: () => confirmDelete(d) }, 'Delete device…'),
+      ),
       creds,
     );
   };
@@ -135,23 +218,34 @@ export function devicePage(root: HTMLElement, id: string): () => void {
       'dialog',
       { class: 'confirm', 'aria-labelledby': 'delete-title', 'aria-describedby': 'delete-what' },
       h('h3', { id: 'delete-title' }, `Delete ${displayName(d)}?`),
-      h('p', { id: 'delete-what' }, 'Its state and history are deleted and its retained topics are cleared. If it publishes again, it comes back as a new device.'),
-      h('div', { class: 'actions' },
+      h(
+        'p',
+        { id: 'delete-what' },
+        'Its state and history are deleted and its retained topics are cleared. If it publishes again, it comes back as a new device.',
+      ),
+      h(
+        'div',
+        { class: 'actions' },
         h('button', { type: 'button', onclick: () => dialog.close() }, 'Cancel'),
-        h('button', {
-          type: 'button',
-          class: 'danger',
-          onclick: async () => {
-            try {
-              await api('DELETE', `/api/devices/${encodeURIComponent(d.id)}`);
-              dialog.close();
-              toast(`Deleted ${displayName(d)}`);
-              location.hash = '#/';
-            } catch (err) {
-              toast((err as Error).message, 'error');
-            }
+        h(
+          'button',
+          {
+            type: 'button',
+            class: 'danger',
+            onclick: async () => {
+              try {
+                await api('DELETE', `/api/devices/${encodeURIComponent(d.id)}`);
+                dialog.close();
+                toast(`Deleted ${displayName(d)}`);
+                location.hash = '#/';
+              } catch (err) {
+                toast((err as Error).message, 'error');
+              }
+            },
           },
-        }, 'Delete')),
+          'Delete',
+        ),
+      ),
     );
     dialog.addEventListener('close', () => dialog.remove());
     document.body.appendChild(dialog);
@@ -164,7 +258,8 @@ export function devicePage(root: HTMLElement, id: string): () => void {
     if (type === 'device.state') {
       const known = device.properties[e.property];
       if (known) device.properties[e.property] = { ...known, value: e.value, updatedAt: new Date(e.ts).toISOString() };
-      else void api<Device>('GET', `/api/devices/${encodeURIComponent(id)}`).then((d) => {
+      else
+        void api<Device>('GET', `/api/devices/${encodeURIComponent(id)}`).then((d) => {
           device = d;
           fillLive();
         });
@@ -182,12 +277,15 @@ export function devicePage(root: HTMLElement, id: string): () => void {
     if (events.length > 200) events.splice(0, events.length - 200);
     fillLive();
   });
-  api<Device>('GET', `/api/devices/${encodeURIComponent(id)}`).then((d) => {
-    device = d;
-    range = initialRange(d);
-    for (const p of d.problems) events.push({ at: Date.parse(p.at), text: p.message, problem: true });
-    render();
-  }, (err) => mount(root, h('p', { class: 'error' }, err.message), h('a', { href: '#/' }, '← All devices')));
+  api<Device>('GET', `/api/devices/${encodeURIComponent(id)}`).then(
+    (d) => {
+      device = d;
+      range = initialRange(d);
+      for (const p of d.problems) events.push({ at: Date.parse(p.at), text: p.message, problem: true });
+      render();
+    },
+    (err) => mount(root, h('p', { class: 'error' }, err.message), h('a', { href: '#/' }, '← All devices')),
+  );
   return () => {
     off();
     drawing++;

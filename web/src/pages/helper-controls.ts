@@ -31,7 +31,9 @@ async function set(x: Helper, value: string | number | boolean, done: (updated: 
 export function clock(seconds: number): string {
   const m = Math.floor(seconds / 60);
   const s = seconds % 60;
-  return m >= 60 ? `${Math.floor(m / 60)}:${String(m % 60).padStart(2, '0')}:${String(s).padStart(2, '0')}` : `${m}:${String(s).padStart(2, '0')}`;
+  return m >= 60
+    ? `${Math.floor(m / 60)}:${String(m % 60).padStart(2, '0')}:${String(s).padStart(2, '0')}`
+    : `${m}:${String(s).padStart(2, '0')}`;
 }
 
 export function helperControl(x: Helper, done: (updated: Helper) => void): HTMLElement {
@@ -41,38 +43,93 @@ export function helperControl(x: Helper, done: (updated: Helper) => void): HTMLE
   const d = x.definition;
   switch (x.type) {
     case 'toggle':
-      return h('label', { class: 'switch' }, h('input', { type: 'checkbox', role: 'switch', id, 'aria-label': label, checked: x.value === 'on', disabled, onchange: (e: Event) => set(x, (e.target as HTMLInputElement).checked ? 'on' : 'off', done) }), h('span', { class: 'slider' }));
+      return h(
+        'label',
+        { class: 'switch' },
+        h('input', {
+          type: 'checkbox',
+          role: 'switch',
+          id,
+          'aria-label': label,
+          checked: x.value === 'on',
+          disabled,
+          onchange: (e: Event) => set(x, (e.target as HTMLInputElement).checked ? 'on' : 'off', done),
+        }),
+        h('span', { class: 'slider' }),
+      );
     case 'number': {
       const out = h('output', { for: id }, `${x.value}${d.unit ? ` ${d.unit}` : ''}`);
       const input = h('input', {
-        type: 'range', id, 'aria-label': label, min: d.min, max: d.max, step: d.step ?? 1, value: String(x.value), disabled,
+        type: 'range',
+        id,
+        'aria-label': label,
+        min: d.min,
+        max: d.max,
+        step: d.step ?? 1,
+        value: String(x.value),
+        disabled,
         oninput: () => (out.textContent = `${input.value}${d.unit ? ` ${d.unit}` : ''}`),
         onchange: () => set(x, Number(input.value), done),
       });
       return h('span', { class: 'control' }, input, out);
     }
     case 'select':
-      return h('select', { id, 'aria-label': label, disabled, onchange: (e: Event) => set(x, (e.target as HTMLSelectElement).value, done) }, (d.options as string[]).map((o) => h('option', { value: o, selected: o === x.value }, o)));
+      return h(
+        'select',
+        { id, 'aria-label': label, disabled, onchange: (e: Event) => set(x, (e.target as HTMLSelectElement).value, done) },
+        (d.options as string[]).map((o) => h('option', { value: o, selected: o === x.value }, o)),
+      );
     case 'text':
     case 'datetime': {
       const type = x.type === 'text' ? 'text' : d.has_date === false ? 'time' : d.has_time === false ? 'date' : 'datetime-local';
-      const input = h('input', { type, id, 'aria-label': label, value: String(x.value ?? ''), disabled, step: type === 'text' ? undefined : 1, maxlength: x.type === 'text' ? (d.max ?? 255) : undefined });
-      return h('form', { class: 'inline', onsubmit: (e: Event) => { e.preventDefault(); void set(x, input.value, done); } }, input, h('button', { type: 'submit', disabled }, 'Set'));
+      const input = h('input', {
+        type,
+        id,
+        'aria-label': label,
+        value: String(x.value ?? ''),
+        disabled,
+        step: type === 'text' ? undefined : 1,
+        maxlength: x.type === 'text' ? (d.max ?? 255) : undefined,
+      });
+      return h(
+        'form',
+        {
+          class: 'inline',
+          onsubmit: (e: Event) => {
+            e.preventDefault();
+            void set(x, input.value, done);
+          },
+        },
+        input,
+        h('button', { type: 'submit', disabled }, 'Set'),
+      );
     }
     case 'counter':
-      return h('span', { class: 'control' },
+      return h(
+        'span',
+        { class: 'control' },
         h('button', { type: 'button', disabled, 'aria-label': `${label}: decrement`, onclick: () => set(x, 'decrement', done) }, '−'),
         h('output', { id, 'aria-label': label }, String(x.value)),
         h('button', { type: 'button', disabled, 'aria-label': `${label}: increment`, onclick: () => set(x, 'increment', done) }, '+'),
-        h('button', { type: 'button', disabled, class: 'link', onclick: () => set(x, 'reset', done) }, 'Reset'));
+        h('button', { type: 'button', disabled, class: 'link', onclick: () => set(x, 'reset', done) }, 'Reset'),
+      );
     case 'timer': {
       const t = x.timer!;
-      const left = h('output', { id, class: 'countdown', 'aria-label': `${label}: time left`, dataset: t.finishesAt ? { finishes: t.finishesAt } : {} }, t.state === 'idle' ? clock(t.duration) : clock(t.remaining));
-      return h('span', { class: 'control' }, h('span', { class: `badge ${t.state === 'active' ? 'active' : ''}` }, t.state), left,
+      const left = h(
+        'output',
+        { id, class: 'countdown', 'aria-label': `${label}: time left`, dataset: t.finishesAt ? { finishes: t.finishesAt } : {} },
+        t.state === 'idle' ? clock(t.duration) : clock(t.remaining),
+      );
+      return h(
+        'span',
+        { class: 'control' },
+        h('span', { class: `badge ${t.state === 'active' ? 'active' : ''}` }, t.state),
+        left,
         t.state === 'active'
           ? h('button', { type: 'button', disabled, onclick: () => set(x, 'pause', done) }, 'Pause')
           : h('button', { type: 'button', disabled, onclick: () => set(x, 'start', done) }, t.state === 'paused' ? 'Resume' : 'Start'),
-        t.state !== 'idle' ? h('button', { type: 'button', disabled, onclick: () => set(x, 'cancel', done) }, 'Cancel') : null);
+        t.state !== 'idle' ? h('button', { type: 'button', disabled, onclick: () => set(x, 'cancel', done) }, 'Cancel') : null,
+      );
     }
   }
 }

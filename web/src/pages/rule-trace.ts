@@ -3,8 +3,32 @@ import { h } from '../dom.js';
 
 export function traceView(t: any): HTMLElement {
   const ms = (a: number, b?: number) => (b !== undefined ? `${b - a} ms` : 'running');
-  const actions = (list: any[]): HTMLElement => h('ol', {}, list.map((a) => h('li', { class: a.error ? 'bad' : '' }, `${a.step}: ${a.result}${a.error ? ` — ${a.error}` : ''} (${ms(a.startedAt, a.endedAt)})`, a.children ? actions(a.children) : null)));
-  const conditions = (list: any[]): HTMLElement => h('ul', {}, list.map((c) => h('li', { class: c.result ? 'ok' : 'bad' }, `${c.result ? '✓' : '✗'} ${c.condition}: ${c.details}`, c.children ? conditions(c.children) : null)));
+  const actions = (list: any[]): HTMLElement =>
+    h(
+      'ol',
+      {},
+      list.map((a) =>
+        h(
+          'li',
+          { class: a.error ? 'bad' : '' },
+          `${a.step}: ${a.result}${a.error ? ` — ${a.error}` : ''} (${ms(a.startedAt, a.endedAt)})`,
+          a.children ? actions(a.children) : null,
+        ),
+      ),
+    );
+  const conditions = (list: any[]): HTMLElement =>
+    h(
+      'ul',
+      {},
+      list.map((c) =>
+        h(
+          'li',
+          { class: c.result ? 'ok' : 'bad' },
+          `${c.result ? '✓' : '✗'} ${c.condition}: ${c.details}`,
+          c.children ? conditions(c.children) : null,
+        ),
+      ),
+    );
   return h(
     'details',
     { class: `trace ${t.outcome}`, dataset: { outcome: t.outcome } },

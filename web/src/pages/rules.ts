@@ -34,29 +34,84 @@ export function rulesPage(root: HTMLElement): () => void {
     mount(
       root,
       h('h2', {}, 'Rules'),
-      isAdmin() ? h('form', { class: 'inline', onsubmit: (e: Event) => { e.preventDefault(); const v = (document.getElementById('new-rule-id') as HTMLInputElement).value.trim(); if (v) location.hash = `${ruleHref(v)}?new`; } },
-        h('label', { for: 'new-rule-id' }, 'New rule id'), h('input', { id: 'new-rule-id', pattern: '[A-Za-z0-9_-]{1,64}', required: true }), h('button', { type: 'submit' }, 'Create')) : null,
+      isAdmin()
+        ? h(
+            'form',
+            {
+              class: 'inline',
+              onsubmit: (e: Event) => {
+                e.preventDefault();
+                const v = (document.getElementById('new-rule-id') as HTMLInputElement).value.trim();
+                if (v) location.hash = `${ruleHref(v)}?new`;
+              },
+            },
+            h('label', { for: 'new-rule-id' }, 'New rule id'),
+            h('input', { id: 'new-rule-id', pattern: '[A-Za-z0-9_-]{1,64}', required: true }),
+            h('button', { type: 'submit' }, 'Create'),
+          )
+        : null,
       rules.length === 0 ? h('p', { class: 'empty' }, 'No rules yet.') : null,
-      h('ul', { class: 'rules' }, [...perFile.entries()].map(([fileName, list]) => (list[0]!.status === 'invalid' ? brokenFileItem(fileName, list) : list.map((r) => ruleItem(r, list.length))))),
+      h(
+        'ul',
+        { class: 'rules' },
+        [...perFile.entries()].map(([fileName, list]) =>
+          list[0]!.status === 'invalid' ? brokenFileItem(fileName, list) : list.map((r) => ruleItem(r, list.length)),
+        ),
+      ),
     );
   };
   // A file with errors runs none of its rules: one entry, opening the file to fix it.
   const brokenFileItem = (fileName: string, list: RuleInfo[]) => {
     const ids = list.map((r) => r.id).filter((id) => id !== fileName);
-    return h('li', { class: 'rule invalid', dataset: { file: fileName } },
+    return h(
+      'li',
+      { class: 'rule invalid', dataset: { file: fileName } },
       h('div', {}, h('a', { href: ruleHref(fileName) }, fileName), ' ', h('span', { class: 'badge invalid' }, 'invalid')),
-      h('p', { class: 'muted' }, ids.length ? `Holds ${ids.join(', ')}; none of its rules run until it is fixed.` : 'None of its rules run until it is fixed.'),
-      h('ul', { class: 'errors' }, list[0]!.errors!.map((e) => h('li', {}, e.text))));
+      h(
+        'p',
+        { class: 'muted' },
+        ids.length ? `Holds ${ids.join(', ')}; none of its rules run until it is fixed.` : 'None of its rules run until it is fixed.',
+      ),
+      h(
+        'ul',
+        { class: 'errors' },
+        list[0]!.errors!.map((e) => h('li', {}, e.text)),
+      ),
+    );
   };
   const ruleItem = (r: RuleInfo, inFile: number) =>
-    h('li', { class: `rule ${r.status}`, dataset: { rule: r.id } },
+    h(
+      'li',
+      { class: `rule ${r.status}`, dataset: { rule: r.id } },
       h('div', {}, h('a', { href: ruleHref(r.id) }, r.id), ' ', h('span', { class: `badge ${r.status}` }, r.status)),
       h('p', { class: 'muted' }, r.description || r.fileName, inFile > 1 ? ` · in ${r.fileName} with ${inFile - 1} other rule(s)` : ''),
-      r.errors ? h('ul', { class: 'errors' }, r.errors.map((e) => h('li', {}, e.text))) : null,
-      r.lastRun ? h('p', { class: 'muted' }, `Last run ${ago(r.lastRun.at)}: ${r.lastRun.outcome}${r.lastRun.reason ? ` (${r.lastRun.reason})` : ''}`) : null,
-      isAdmin() ? h('div', { class: 'actions' },
-        h('button', { onclick: () => act(r.id, r.status === 'active' ? 'disable' : 'enable') }, r.status === 'active' ? 'Disable' : 'Enable'),
-        h('button', { onclick: () => act(r.id, 'run') }, 'Run now')) : null);
+      r.errors
+        ? h(
+            'ul',
+            { class: 'errors' },
+            r.errors.map((e) => h('li', {}, e.text)),
+          )
+        : null,
+      r.lastRun
+        ? h(
+            'p',
+            { class: 'muted' },
+            `Last run ${ago(r.lastRun.at)}: ${r.lastRun.outcome}${r.lastRun.reason ? ` (${r.lastRun.reason})` : ''}`,
+          )
+        : null,
+      isAdmin()
+        ? h(
+            'div',
+            { class: 'actions' },
+            h(
+              'button',
+              { onclick: () => act(r.id, r.status === 'active' ? 'disable' : 'enable') },
+              r.status === 'active' ? 'Disable' : 'Enable',
+            ),
+            h('button', { onclick: () => act(r.id, 'run') }, 'Run now'),
+          )
+        : null,
+    );
   const act = async (id: string, what: string) => {
     try {
       const res = await api<any>('POST', `/api/rules/${encodeURIComponent(id)}/${what}`);
@@ -80,7 +135,15 @@ export function ruleEditorPage(root: HTMLElement, key: string, isNew: boolean): 
   let selected = fileMode ? '' : key;
   const title = h('h2', {}, fileMode ? fileName : `Rule ${key}`);
   const about = h('p', { id: 'rule-file', class: 'muted', 'aria-live': 'polite' });
-  const editor = h('textarea', { id: 'rule-yaml', class: 'code', spellcheck: false, 'aria-label': `YAML of ${fileMode ? fileName : `rule ${key}`}`, 'aria-describedby': 'rule-problems', rows: 22, readOnly: !isAdmin() });
+  const editor = h('textarea', {
+    id: 'rule-yaml',
+    class: 'code',
+    spellcheck: false,
+    'aria-label': `YAML of ${fileMode ? fileName : `rule ${key}`}`,
+    'aria-describedby': 'rule-problems',
+    rows: 22,
+    readOnly: !isAdmin(),
+  });
   const gutter = h('div', { class: 'gutter', 'aria-hidden': 'true' });
   const problems = h('ul', { class: 'errors', id: 'rule-problems', 'aria-live': 'polite' });
   const picker = h('span', { class: 'picker' });
@@ -89,7 +152,10 @@ export function ruleEditorPage(root: HTMLElement, key: string, isNew: boolean): 
   let timer: number | undefined;
 
   // The message of a YAML mistake names its line already ("line 7 is indented …").
-  const describe = (p: Problem) => (p.message.startsWith(`line ${p.line}`) ? `${p.message} (column ${p.column})` : `line ${p.line}, column ${p.column}: ${p.path ? `${p.path} ` : ''}${p.message}`);
+  const describe = (p: Problem) =>
+    p.message.startsWith(`line ${p.line}`)
+      ? `${p.message} (column ${p.column})`
+      : `line ${p.line}, column ${p.column}: ${p.path ? `${p.path} ` : ''}${p.message}`;
   /** Puts the caret where a problem is, so it is fixed there. */
   const goTo = (p: Problem) => {
     const lines = editor.value.split('\n');
@@ -101,8 +167,16 @@ export function ruleEditorPage(root: HTMLElement, key: string, isNew: boolean): 
     const lines = editor.value.split('\n').length;
     const bad = new Map<number, string>();
     for (const p of list) bad.set(p.line, bad.has(p.line) ? `${bad.get(p.line)}\n${p.message}` : p.message);
-    mount(gutter, Array.from({ length: lines }, (_, i) => h('div', { class: bad.has(i + 1) ? 'bad' : '', title: bad.get(i + 1) ?? '' }, String(i + 1))));
-    mount(problems, list.map((p) => h('li', { dataset: { line: p.line } }, h('button', { class: 'link', type: 'button', onclick: () => goTo(p) }, describe(p)))));
+    mount(
+      gutter,
+      Array.from({ length: lines }, (_, i) => h('div', { class: bad.has(i + 1) ? 'bad' : '', title: bad.get(i + 1) ?? '' }, String(i + 1))),
+    );
+    mount(
+      problems,
+      list.map((p) =>
+        h('li', { dataset: { line: p.line } }, h('button', { class: 'link', type: 'button', onclick: () => goTo(p) }, describe(p))),
+      ),
+    );
     editor.setAttribute('aria-invalid', String(list.length > 0));
   };
   const showFile = (f: Pick<RuleFile, 'fileName' | 'file' | 'status' | 'rules'>) => {
@@ -112,14 +186,36 @@ export function ruleEditorPage(root: HTMLElement, key: string, isNew: boolean): 
     const ids = held.map((r) => r.id);
     const several = fileMode || ids.length > 1;
     title.textContent = several ? f.fileName : `Rule ${key}`;
-    mount(about,
-      several ? `${f.file} holds ${ids.length === 0 ? 'no rule it could read' : `${ids.length} rule${ids.length === 1 ? '' : 's'}: `}` : `In ${f.file}`,
+    mount(
+      about,
+      several
+        ? `${f.file} holds ${ids.length === 0 ? 'no rule it could read' : `${ids.length} rule${ids.length === 1 ? '' : 's'}: `}`
+        : `In ${f.file}`,
       several ? ids.map((id, i) => [i > 0 ? ', ' : '', h('a', { href: ruleHref(id) }, id)]) : null,
-      f.status === 'invalid' ? ` — it has errors, so ${ids.length > 1 ? 'none of its rules run' : 'it does not run'}; fix them here and save.` : '.',
-      !fileMode && !several ? [' ', h('a', { href: ruleHref(f.fileName) }, 'Open the file')] : null);
-    mount(picker, ids.length > 1
-      ? [h('label', { for: 'rule-select', class: 'inline-label' }, 'Rule'), h('select', { id: 'rule-select', onchange: (e: Event) => { selected = (e.target as HTMLSelectElement).value; void loadTraces(); } }, ids.map((id) => h('option', { value: id, selected: id === selected }, id)))]
-      : null);
+      f.status === 'invalid'
+        ? ` — it has errors, so ${ids.length > 1 ? 'none of its rules run' : 'it does not run'}; fix them here and save.`
+        : '.',
+      !fileMode && !several ? [' ', h('a', { href: ruleHref(f.fileName) }, 'Open the file')] : null,
+    );
+    mount(
+      picker,
+      ids.length > 1
+        ? [
+            h('label', { for: 'rule-select', class: 'inline-label' }, 'Rule'),
+            h(
+              'select',
+              {
+                id: 'rule-select',
+                onchange: (e: Event) => {
+                  selected = (e.target as HTMLSelectElement).value;
+                  void loadTraces();
+                },
+              },
+              ids.map((id) => h('option', { value: id, selected: id === selected }, id)),
+            ),
+          ]
+        : null,
+    );
   };
   const loadFile = async () => {
     if (!fileMode) fileName = (await api<RuleInfo>('GET', `/api/rules/${encodeURIComponent(key)}`)).fileName;
@@ -184,13 +280,37 @@ export function ruleEditorPage(root: HTMLElement, key: string, isNew: boolean): 
     const hours = Number((document.getElementById('replay-hours') as HTMLSelectElement).value);
     try {
       const to = Date.now();
-      const res = await api<any>('POST', '/api/rules/replay', { yaml: editor.value, from: String(to - hours * 3_600_000), to: String(to), file: fileName });
+      const res = await api<any>('POST', '/api/rules/replay', {
+        yaml: editor.value,
+        from: String(to - hours * 3_600_000),
+        to: String(to),
+        file: fileName,
+      });
       const fired = res.runs.filter((r: any) => r.outcome === 'ran' || r.outcome === 'stopped');
       mount(
         results,
         h('h3', {}, fired.length ? `Would have fired ${fired.length} time(s)` : 'Would not have fired'),
-        h('p', { class: 'muted' }, `${res.messages} recorded message(s) on ${res.topics.join(', ') || 'no recorded topics'}; actions not executed.`),
-        h('ul', {}, fired.map((r: any) => h('li', {}, `${new Date(r.at).toLocaleString()}: ${held.length > 1 ? `${r.ruleId}, ` : ''}${r.trigger}`, h('ul', {}, r.published.map((p: any) => h('li', {}, `would publish ${p.topic} = ${p.payload}`)))))),
+        h(
+          'p',
+          { class: 'muted' },
+          `${res.messages} recorded message(s) on ${res.topics.join(', ') || 'no recorded topics'}; actions not executed.`,
+        ),
+        h(
+          'ul',
+          {},
+          fired.map((r: any) =>
+            h(
+              'li',
+              {},
+              `${new Date(r.at).toLocaleString()}: ${held.length > 1 ? `${r.ruleId}, ` : ''}${r.trigger}`,
+              h(
+                'ul',
+                {},
+                r.published.map((p: any) => h('li', {}, `would publish ${p.topic} = ${p.payload}`)),
+              ),
+            ),
+          ),
+        ),
       );
     } catch (err) {
       if (err instanceof ApiError && err.body?.errors) showProblems(err.body.errors);
@@ -209,12 +329,31 @@ export function ruleEditorPage(root: HTMLElement, key: string, isNew: boolean): 
     about,
     h('div', { class: 'editor' }, gutter, editor),
     problems,
-    isAdmin() ? h('div', { class: 'actions' }, h('button', { id: 'save-rule', onclick: save }, 'Save'), h('button', { onclick: run }, 'Run now'), picker) : picker,
-    h('div', { class: 'actions' },
+    isAdmin()
+      ? h(
+          'div',
+          { class: 'actions' },
+          h('button', { id: 'save-rule', onclick: save }, 'Save'),
+          h('button', { onclick: run }, 'Run now'),
+          picker,
+        )
+      : picker,
+    h(
+      'div',
+      { class: 'actions' },
       h('button', { id: 'run-tests', onclick: runTests }, 'Run tests'),
       h('label', { for: 'replay-hours', class: 'inline-label' }, 'Replay the last'),
-      h('select', { id: 'replay-hours' }, [['24', 'day'], ['168', 'week'], ['720', 'month']].map(([v, l]) => h('option', { value: v }, l))),
-      h('button', { id: 'replay', onclick: replay }, 'Replay against history')),
+      h(
+        'select',
+        { id: 'replay-hours' },
+        [
+          ['24', 'day'],
+          ['168', 'week'],
+          ['720', 'month'],
+        ].map(([v, l]) => h('option', { value: v }, l)),
+      ),
+      h('button', { id: 'replay', onclick: replay }, 'Replay against history'),
+    ),
     results,
     h('h3', {}, 'Traces'),
     traces,

@@ -10,7 +10,12 @@ interface User {
 }
 
 export function settingsPage(root: HTMLElement): () => void {
-  mount(root, h('h2', {}, 'Settings'), accountPanel(), isAdmin() ? null : h('p', {}, 'Users, API tokens, device credentials and backups are managed by an admin.'));
+  mount(
+    root,
+    h('h2', {}, 'Settings'),
+    accountPanel(),
+    isAdmin() ? null : h('p', {}, 'Users, API tokens, device credentials and backups are managed by an admin.'),
+  );
   if (isAdmin()) adminPanels(root);
   return () => undefined;
 }
@@ -26,31 +31,40 @@ function accountPanel(): HTMLElement {
     { class: 'panel', 'aria-labelledby': 'account-title' },
     h('h3', { id: 'account-title' }, 'Your account'),
     h('p', {}, `Logged in as ${currentUser?.name ?? ''} (${currentUser?.role ?? ''}).`),
-    h('form', {
-      onsubmit: async (e: Event) => {
-        e.preventDefault();
-        if (next.value !== again.value) {
-          status.className = 'form-status error';
-          status.textContent = 'The new passwords are not the same.';
-          again.focus();
-          return;
-        }
-        try {
-          await api('PUT', '/api/session/password', { currentPassword: current.value, password: next.value });
-          (e.target as HTMLFormElement).reset();
-          status.className = 'form-status';
-          status.textContent = 'Password changed. Your other sessions were logged out; this one stays.';
-        } catch (err) {
-          status.className = 'form-status error';
-          status.textContent = (err as Error).message.replace('body.currentPassword is not your current password', 'The current password is wrong.');
-        }
+    h(
+      'form',
+      {
+        onsubmit: async (e: Event) => {
+          e.preventDefault();
+          if (next.value !== again.value) {
+            status.className = 'form-status error';
+            status.textContent = 'The new passwords are not the same.';
+            again.focus();
+            return;
+          }
+          try {
+            await api('PUT', '/api/session/password', { currentPassword: current.value, password: next.value });
+            (e.target as HTMLFormElement).reset();
+            status.className = 'form-status';
+            status.textContent = 'Password changed. Your other sessions were logged out; this one stays.';
+          } catch (err) {
+            status.className = 'form-status error';
+            status.textContent = (err as Error).message.replace(
+              'body.currentPassword is not your current password',
+              'The current password is wrong.',
+            );
+          }
+        },
       },
-    },
-    h('label', { for: 'own-current' }, 'Current password'), current,
-    h('label', { for: 'own-new' }, 'New password (at least 8 characters)'), next,
-    h('label', { for: 'own-again' }, 'New password again'), again,
-    h('div', { class: 'actions' }, h('button', { type: 'submit' }, 'Change password')),
-    status),
+      h('label', { for: 'own-current' }, 'Current password'),
+      current,
+      h('label', { for: 'own-new' }, 'New password (at least 8 characters)'),
+      next,
+      h('label', { for: 'own-again' }, 'New password again'),
+      again,
+      h('div', { class: 'actions' }, h('button', { type: 'submit' }, 'Change password')),
+      status,
+    ),
   );
 }
 
@@ -68,29 +82,159 @@ function adminPanels(root: HTMLElement): void {
     await load();
   };
   const load = async () => {
-    const [u, t, c] = await Promise.all([api<User[]>('GET', '/api/users'), api<any[]>('GET', '/api/tokens'), api<any[]>('GET', '/api/device-credentials')]);
+    const [u, t, c] = await Promise.all([
+      api<User[]>('GET', '/api/users'),
+      api<any[]>('GET', '/api/tokens'),
+      api<any[]>('GET', '/api/device-credentials'),
+    ]);
     const admins = u.filter((x) => x.role === 'admin').length;
     // No Delete for yourself or the last admin: the hub refuses both (409), so the button would only fail.
     const why = (x: User) => (x.name === currentUser?.name ? 'you' : x.role === 'admin' && admins === 1 ? 'the last admin' : undefined);
-    mount(users, h('ul', {}, u.map((x) => h('li', { dataset: { user: x.name } }, `${x.name} (${x.role}) `, why(x) ? h('span', { class: 'muted' }, `— ${why(x)}`) : h('button', { type: 'button', 'aria-label': `Delete user ${x.name}`, onclick: () => run(() => api('DELETE', `/api/users/${encodeURIComponent(x.name)}`)) }, 'Delete')))));
-    mount(tokens, h('ul', {}, t.map((x) => h('li', {}, `${x.name} — ${x.user}, last used ${x.lastUsedAt ?? 'never'} `, h('button', { type: 'button', 'aria-label': `Revoke token ${x.name}`, onclick: () => run(() => api('DELETE', `/api/tokens/${x.id}`)) }, 'Revoke')))));
-    mount(creds, h('ul', {}, c.map((x) => h('li', {}, `${x.username} → ${x.deviceId} `, h('button', { type: 'button', 'aria-label': `Revoke credentials ${x.username}`, onclick: () => run(() => api('DELETE', `/api/device-credentials/${encodeURIComponent(x.username)}`)) }, 'Revoke')))));
+    mount(
+      users,
+      h(
+        'ul',
+        {},
+        u.map((x) =>
+          h(
+            'li',
+            { dataset: { user: x.name } },
+            `${x.name} (${x.role}) `,
+            why(x)
+              ? h('span', { class: 'muted' }, `— ${why(x)}`)
+              : h(
+                  'button',
+                  {
+                    type: 'button',
+                    'aria-label': `Delete user ${x.name}`,
+                    onclick: () => run(() => api('DELETE', `/api/users/${encodeURIComponent(x.name)}`)),
+                  },
+                  'Delete',
+                ),
+          ),
+        ),
+      ),
+    );
+    mount(
+      tokens,
+      h(
+        'ul',
+        {},
+        t.map((x) =>
+          h(
+            'li',
+            {},
+            `${x.name} — ${x.user}, last used ${x.lastUsedAt ?? 'never'} `,
+            h(
+              'button',
+              { type: 'button', 'aria-label': `Revoke token ${x.name}`, onclick: () => run(() => api('DELETE', `/api/tokens/${x.id}`)) },
+              'Revoke',
+            ),
+          ),
+        ),
+      ),
+    );
+    mount(
+      creds,
+      h(
+        'ul',
+        {},
+        c.map((x) =>
+          h(
+            'li',
+            {},
+            `${x.username} → ${x.deviceId} `,
+            h(
+              'button',
+              {
+                type: 'button',
+                'aria-label': `Revoke credentials ${x.username}`,
+                onclick: () => run(() => api('DELETE', `/api/device-credentials/${encodeURIComponent(x.username)}`)),
+              },
+              'Revoke',
+            ),
+          ),
+        ),
+      ),
+    );
   };
-  const field = (id: string, label: string, attrs: Record<string, unknown> = {}) => [h('label', { for: id }, label), h('input', { id, required: true, ...attrs })];
+  const field = (id: string, label: string, attrs: Record<string, unknown> = {}) => [
+    h('label', { for: id }, label),
+    h('input', { id, required: true, ...attrs }),
+  ];
   const value = (id: string) => (document.getElementById(id) as HTMLInputElement).value;
   root.append(
     secret,
-    h('section', { class: 'panel' }, h('h3', {}, 'Users'), users,
-      h('form', { onsubmit: (e: Event) => { e.preventDefault(); void run(() => api('POST', '/api/users', { name: value('u-name'), password: value('u-pass'), role: value('u-role') })); } },
-        field('u-name', 'Name'), field('u-pass', 'Password', { type: 'password', minlength: 8, autocomplete: 'new-password' }), h('label', { for: 'u-role' }, 'Role'), h('select', { id: 'u-role' }, h('option', { value: 'viewer' }, 'viewer'), h('option', { value: 'admin' }, 'admin')), h('button', { type: 'submit' }, 'Add user'))),
-    h('section', { class: 'panel' }, h('h3', {}, 'API tokens'), tokens,
-      h('form', { onsubmit: (e: Event) => { e.preventDefault(); void run(async () => { const t = await api<any>('POST', '/api/tokens', { name: value('t-name') }); mount(secret, h('p', {}, 'New token (shown once): ', h('code', {}, t.token))); }); } },
-        field('t-name', 'Token name'), h('button', { type: 'submit' }, 'Create token'))),
-    h('section', { class: 'panel' }, h('h3', {}, 'Device credentials'), creds,
-      h('form', { onsubmit: (e: Event) => { e.preventDefault(); void run(async () => { const c = await api<any>('POST', '/api/device-credentials', { deviceId: value('c-device') }); mount(secret, h('p', {}, `MQTT credentials for ${c.deviceId} (shown once): `, h('code', {}, `${c.username} / ${c.password}`))); }); } },
-        field('c-device', 'Device id', { pattern: ID_CHARS }), h('button', { type: 'submit' }, 'Issue credentials'))),
+    h(
+      'section',
+      { class: 'panel' },
+      h('h3', {}, 'Users'),
+      users,
+      h(
+        'form',
+        {
+          onsubmit: (e: Event) => {
+            e.preventDefault();
+            void run(() => api('POST', '/api/users', { name: value('u-name'), password: value('u-pass'), role: value('u-role') }));
+          },
+        },
+        field('u-name', 'Name'),
+        field('u-pass', 'Password', { type: 'password', minlength: 8, autocomplete: 'new-password' }),
+        h('label', { for: 'u-role' }, 'Role'),
+        h('select', { id: 'u-role' }, h('option', { value: 'viewer' }, 'viewer'), h('option', { value: 'admin' }, 'admin')),
+        h('button', { type: 'submit' }, 'Add user'),
+      ),
+    ),
+    h(
+      'section',
+      { class: 'panel' },
+      h('h3', {}, 'API tokens'),
+      tokens,
+      h(
+        'form',
+        {
+          onsubmit: (e: Event) => {
+            e.preventDefault();
+            void run(async () => {
+              const t = await api<any>('POST', '/api/tokens', { name: value('t-name') });
+              mount(secret, h('p', {}, 'New token (shown once): ', h('code', {}, t.token)));
+            });
+          },
+        },
+        field('t-name', 'Token name'),
+        h('button', { type: 'submit' }, 'Create token'),
+      ),
+    ),
+    h(
+      'section',
+      { class: 'panel' },
+      h('h3', {}, 'Device credentials'),
+      creds,
+      h(
+        'form',
+        {
+          onsubmit: (e: Event) => {
+            e.preventDefault();
+            void run(async () => {
+              const c = await api<any>('POST', '/api/device-credentials', { deviceId: value('c-device') });
+              mount(
+                secret,
+                h('p', {}, `MQTT credentials for ${c.deviceId} (shown once): `, h('code', {}, `${c.username} / ${c.password}`)),
+              );
+            });
+          },
+        },
+        field('c-device', 'Device id', { pattern: ID_CHARS }),
+        h('button', { type: 'submit' }, 'Issue credentials'),
+      ),
+    ),
     bridgesPanel(),
-    h('section', { class: 'panel' }, h('h3', {}, 'Backup'), h('a', { href: '/api/backup', download: '', class: 'button' }, 'Download a backup (database, broker state, rules)')),
+    h(
+      'section',
+      { class: 'panel' },
+      h('h3', {}, 'Backup'),
+      h('a', { href: '/api/backup', download: '', class: 'button' }, 'Download a backup (database, broker state, rules)'),
+    ),
   );
   void load().catch((err) => toast(err.message, 'error'));
 }
