@@ -49,7 +49,7 @@ export class EventBus {
     const list = this.#get(event) ?? [];
     list.push(entry);
     this.#set(event, list);
-    return () => this.#set(event, (this.#get(event) ?? []).filter((e) => e !== entry));
+    return () => this.#keep(event, (e) => e !== entry);
   }
 
   /** Listen to every event (used by the live event stream). */
@@ -71,16 +71,17 @@ export class EventBus {
   }
 
   removeAll(owner: string): void {
-    for (const event of HUB_EVENT_NAMES) this.#removeOwner(event, owner);
+    for (const event of HUB_EVENT_NAMES) this.#keep(event, (e) => e.owner !== owner);
   }
 
-  #removeOwner<K extends HubEventName>(event: K, owner: string): void {
+  /** Keeps the listeners of an event that pass `test` (a new list: an emit in progress goes on with the old one). */
+  #keep<K extends HubEventName>(event: K, test: (entry: Entry<K>) => boolean): void {
     const list = this.#get(event);
-    if (list) this.#set(event, list.filter((e) => e.owner !== owner));
+    if (list) this.#set(event, list.filter(test));
   }
 
   #get<K extends HubEventName>(event: K): Array<Entry<K>> | undefined {
-    return this.#listeners[event] as Array<Entry<K>> | undefined;
+    return this.#listeners[event];
   }
 
   #set<K extends HubEventName>(event: K, list: Array<Entry<K>>): void {

@@ -8,7 +8,8 @@ import { quote } from './errors.js';
 export function expectation(schema: TSchema | undefined): string {
   if (!schema) return 'valid';
   if (schema['x-expect']) return schema['x-expect'];
-  if (schema.anyOf?.every((s: TSchema) => s.const !== undefined)) return `one of ${schema.anyOf.map((s: TSchema) => quote(s.const)).join(', ')}`;
+  if (schema.anyOf?.every((s: TSchema) => s.const !== undefined))
+    return `one of ${schema.anyOf.map((s: TSchema) => quote(s.const)).join(', ')}`;
   if (schema.const !== undefined) return quote(schema.const);
   switch (schema.type) {
     case 'integer':
