@@ -141,7 +141,7 @@ export class MqttLink {
     subscriptions: Record<string, IClientSubscribeOptions>,
     properties?: { subscriptionIdentifier: number },
   ): Promise<ISubscriptionGrant[]> {
-    return this.#current().subscribeAsync(subscriptions as any, properties ? ({ properties } as any) : undefined);
+    return this.#current().subscribeAsync(subscriptions, properties ? { properties } : undefined);
   }
 
   async unsubscribe(filter: string): Promise<void> {

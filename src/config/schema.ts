@@ -405,14 +405,14 @@ export const ConfigSchema = Type.Object(
 
 export type HearthConfig = Static<typeof ConfigSchema>;
 
+/** An option's schema with the keys Hearth adds (env variable, flag) and those the docs table reads. */
+export type OptionSchema = TSchema & { env?: string; flag?: string; description?: string; default?: unknown; type?: string };
+
 /** Every leaf option with its dotted key, for env/flag mapping and the README table. */
-export function describeOptions(): Array<{
-  key: string;
-  schema: TSchema & { env?: string; flag?: string; description?: string; default?: unknown; type?: string };
-}> {
-  const out: Array<{ key: string; schema: any }> = [];
-  const walk = (schema: any, prefix: string) => {
-    for (const [key, child] of Object.entries<any>(schema.properties ?? {})) {
+export function describeOptions(): Array<{ key: string; schema: OptionSchema }> {
+  const out: Array<{ key: string; schema: OptionSchema }> = [];
+  const walk = (schema: TSchema, prefix: string) => {
+    for (const [key, child] of Object.entries<OptionSchema>(schema.properties ?? {})) {
       const path = prefix ? `${prefix}.${key}` : key;
       if (child.type === 'object' && child.properties) walk(child, path);
       else out.push({ key: path, schema: child });

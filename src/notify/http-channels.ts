@@ -11,7 +11,8 @@ const PERMANENT = new Set([400, 413, 422]);
 interface HttpAnswer {
   status: number;
   text: string;
-  json: any;
+  /** The answer as JSON, of which only the message id is read (ntfy's and gotify's `id`, Matrix's `event_id`). */
+  json: { id?: unknown; event_id?: unknown } | null | undefined;
 }
 
 /** One HTTP request with a timeout; throws a SendError in words for a network failure, a timeout or a non-2xx answer. */
@@ -44,7 +45,7 @@ export async function sendHttp(
     const said = text.replace(/\s+/g, ' ').trim().slice(0, 200);
     throw new SendError(`HTTP ${res.status} from ${host}${said ? `: ${said}` : ''}`, PERMANENT.has(res.status));
   }
-  let json: any;
+  let json: HttpAnswer['json'];
   try {
     json = text ? JSON.parse(text) : undefined;
   } catch {

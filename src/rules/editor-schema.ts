@@ -5,11 +5,12 @@ import { BlueprintSchema, SceneSchema, ScriptSchema, UseBlueprintRuleSchema } fr
 import { ACTIONS, CONDITIONS, RuleSchema, TRIGGERS } from './schema.js';
 
 export function editorSchema(): object {
-  const replace = (node: any): any => {
+  const replace = (node: unknown): unknown => {
     if (Array.isArray(node)) return node.map(replace);
     if (node && typeof node === 'object') {
-      if (node['x-ref']) return { $ref: `#/definitions/${node['x-ref']}` };
-      const out: any = {};
+      const ref = (node as { 'x-ref'?: string })['x-ref'];
+      if (ref) return { $ref: `#/definitions/${ref}` };
+      const out: Record<string, unknown> = {};
       for (const [k, v] of Object.entries(node)) if (k !== 'x-expect') out[k] = replace(v);
       return out;
     }

@@ -1,6 +1,6 @@
 // Problems of rule files as users see them: `rules/ac.yaml:5:12 triggers[0].above must be a number, got "hot"`, and
 // where a path into a file's value is in its YAML.
-import { isMap, isSeq, type Document, type LineCounter, type Node } from 'yaml';
+import { isMap, isNode, isPair, isScalar, isSeq, type Document, type LineCounter, type Node } from 'yaml';
 import type { Path } from './validate.js';
 
 import type { RuleProblem } from './rule-views.js';
@@ -18,21 +18,22 @@ export function position(doc: Document, lc: LineCounter, path: Path, atKey: bool
     if (atKey && n === path.length && n > 0) {
       const parent = prefix.length > 1 ? doc.getIn(prefix.slice(0, -1), true) : doc.contents;
       if (isMap(parent)) {
-        const pair = parent.items.find((p: any) => p.key?.value === prefix[prefix.length - 1]);
+        const pair = parent.items.find((p) => isScalar(p.key) && p.key.value === prefix[prefix.length - 1]);
         const range = (pair?.key as Node | undefined)?.range;
         if (range) return lc.linePos(range[0]);
       }
       continue;
     }
     const node = (prefix.length === 0 ? doc.contents : doc.getIn(prefix, true)) as Node | undefined;
-    if (node && (node as any).range) {
+    if (node?.range) {
       // A missing key is reported at its parent mapping's first key.
       if ((isMap(node) || isSeq(node)) && n < path.length && node.items.length > 0) {
-        const first = node.items[0] as any;
-        const r = (first?.key ?? first)?.range;
+        const first: unknown = node.items[0];
+        const at = isPair(first) ? first.key : first;
+        const r = isNode(at) ? at.range : undefined;
         if (r) return lc.linePos(r[0]);
       }
-      return lc.linePos((node as any).range[0]);
+      return lc.linePos(node.range[0]);
     }
   }
   return { line: 1, col: 1 };

@@ -319,6 +319,8 @@ export type ConditionKind = keyof typeof CONDITIONS;
 export type ActionKind = keyof typeof ACTIONS;
 export type TriggerDefinition = { [K in TriggerKind]: Static<(typeof TRIGGERS)[K]> }[TriggerKind];
 export type ConditionDefinition = { [K in ConditionKind]: Static<(typeof CONDITIONS)[K]> }[ConditionKind];
+/** Each action's definition by its kind (`ActionDefinitions['publish']`). */
+export type ActionDefinitions = { [K in ActionKind]: Static<(typeof ACTIONS)[K]> };
 
 /** The actions named by `action:`; the others are told apart by their own key (`delay:`, `if:`, …). */
 export const NAMED_ACTIONS: ActionKind[] = ['publish', 'log', 'notify', 'scene', 'script'];

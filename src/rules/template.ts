@@ -7,7 +7,10 @@ export type Evaluate = (scope: Scope) => unknown;
 
 const FORBIDDEN = new Set(['__proto__', 'prototype', 'constructor']);
 
-const FUNCTIONS: Record<string, (...args: any[]) => unknown> = {
+// biome-ignore lint/suspicious/noExplicitAny: operators (+, <, unary -, …) apply to template values of any type, as in JavaScript
+type Operand = any;
+
+const FUNCTIONS: Record<string, (...args: unknown[]) => unknown> = {
   float: (v: unknown) => Number.parseFloat(String(v)),
   int: (v: unknown) => Math.trunc(Number(v)),
   round: (v: unknown, digits: unknown = 0) => {
@@ -152,17 +155,17 @@ function evaluate(node: jsep.Expression, scope: Scope, options: TemplateOptions 
     case 'Identifier':
       return Object.hasOwn(scope, node.name as string) ? scope[node.name as string] : undefined;
     case 'MemberExpression': {
-      const object = ev(node.object as jsep.Expression) as any;
+      const object = ev(node.object as jsep.Expression);
       if (object === null || object === undefined) return undefined;
       const key = node.computed ? ev(node.property as jsep.Expression) : (node.property as jsep.Identifier).name;
       if (FORBIDDEN.has(String(key))) return undefined;
       // Own data only: no methods of strings, arrays or objects.
       if (typeof object !== 'object' || !Object.hasOwn(object, key as PropertyKey))
         return key === 'length' && (typeof object === 'string' || Array.isArray(object)) ? object.length : undefined;
-      return object[key as any];
+      return (object as Record<PropertyKey, unknown>)[key as PropertyKey];
     }
     case 'UnaryExpression': {
-      const v = ev(node.argument as jsep.Expression) as any;
+      const v: Operand = ev(node.argument as jsep.Expression);
       switch (node.operator) {
         case '!':
           return !v;
@@ -180,8 +183,8 @@ function evaluate(node: jsep.Expression, scope: Scope, options: TemplateOptions 
       if (node.operator === '&&') return ev(node.left as jsep.Expression) && ev(node.right as jsep.Expression);
       if (node.operator === '||') return ev(node.left as jsep.Expression) || ev(node.right as jsep.Expression);
       if (node.operator === '??') return ev(node.left as jsep.Expression) ?? ev(node.right as jsep.Expression);
-      const a = ev(node.left as jsep.Expression) as any;
-      const b = ev(node.right as jsep.Expression) as any;
+      const a: Operand = ev(node.left as jsep.Expression);
+      const b: Operand = ev(node.right as jsep.Expression);
       switch (node.operator) {
         case '+':
           return a + b;

@@ -38,7 +38,7 @@ export function check(schema: TSchema, value: unknown, path: Path, problems: Pro
   walkNested(schema, value, path, problems, seen);
 }
 
-function walkNested(schema: any, value: unknown, path: Path, problems: Problem[], failed: Set<string>): void {
+function walkNested(schema: TSchema | undefined, value: unknown, path: Path, problems: Problem[], failed: Set<string>): void {
   if (!schema || value === undefined || value === null) return;
   if (schema.type === 'array' && schema.items?.['x-ref'] && Array.isArray(value)) {
     for (const [i, item] of value.entries()) checkItem(schema.items['x-ref'], item, [...path, i], problems);
@@ -49,8 +49,8 @@ function walkNested(schema: any, value: unknown, path: Path, problems: Problem[]
     return;
   }
   if (schema.type === 'object' && isObject(value) && schema.properties) {
-    for (const [key, sub] of Object.entries<any>(schema.properties)) {
-      if (key in value) walkNested(sub, (value as any)[key], [...path, key], problems, failed);
+    for (const [key, sub] of Object.entries<TSchema>(schema.properties)) {
+      if (key in value) walkNested(sub, value[key], [...path, key], problems, failed);
     }
   }
 }

@@ -32,8 +32,12 @@ export interface HubEvents {
 export type HubEventName = keyof HubEvents;
 type Listener<K extends HubEventName> = (payload: HubEvents[K]) => void;
 
+type Entry<K extends HubEventName> = { owner: string; fn: Listener<K> };
+/** Each event's listeners, typed by the event. */
+type Listeners = { [K in HubEventName]?: Array<Entry<K>> };
+
 export class EventBus {
-  #listeners = new Map<HubEventName, Array<{ owner: string; fn: Listener<any> }>>();
+  #listeners: Listeners = {};
   readonly #logger: Logger;
 
   constructor(logger: Logger) {
@@ -41,18 +45,11 @@ export class EventBus {
   }
 
   on<K extends HubEventName>(event: K, owner: string, fn: Listener<K>): () => void {
-    const list = this.#listeners.get(event) ?? [];
-    const entry = { owner, fn };
+    const entry: Entry<K> = { owner, fn };
+    const list = this.#get(event) ?? [];
     list.push(entry);
-    this.#listeners.set(event, list);
-    return () => {
-      const current = this.#listeners.get(event);
-      if (current)
-        this.#listeners.set(
-          event,
-          current.filter((e) => e !== entry),
-        );
-    };
+    this.#set(event, list);
+    return () => this.#keep(event, (e) => e !== entry);
   }
 
   /** Listen to every event (used by the live event stream). */
@@ -64,9 +61,7 @@ export class EventBus {
   }
 
   emit<K extends HubEventName>(event: K, payload: HubEvents[K]): void {
-    const list = this.#listeners.get(event);
-    if (!list) return;
-    for (const { owner, fn } of list) {
+    for (const { owner, fn } of this.#get(event) ?? []) {
       try {
         fn(payload);
       } catch (err) {
@@ -76,11 +71,21 @@ export class EventBus {
   }
 
   removeAll(owner: string): void {
-    for (const [event, list] of this.#listeners)
-      this.#listeners.set(
-        event,
-        list.filter((e) => e.owner !== owner),
-      );
+    for (const event of HUB_EVENT_NAMES) this.#keep(event, (e) => e.owner !== owner);
+  }
+
+  /** Keeps the listeners of an event that pass `test` (a new list: an emit in progress goes on with the old one). */
+  #keep<K extends HubEventName>(event: K, test: (entry: Entry<K>) => boolean): void {
+    const list = this.#get(event);
+    if (list) this.#set(event, list.filter(test));
+  }
+
+  #get<K extends HubEventName>(event: K): Array<Entry<K>> | undefined {
+    return this.#listeners[event];
+  }
+
+  #set<K extends HubEventName>(event: K, list: Array<Entry<K>>): void {
+    (this.#listeners as { [P in K]?: Array<Entry<K>> })[event] = list;
   }
 }
 

@@ -1,13 +1,15 @@
 // A TypeBox validation error in words, for the config file, notification channels, rule files and rule test files:
 // "is not a known key (known: …)", "is required", "must be <what the schema wants>, got <the value>".
+import type { TSchema } from '@sinclair/typebox';
 import type { ValueError } from '@sinclair/typebox/value';
 import { quote } from './errors.js';
 
 /** What a schema wants, in words: its `x-expect`, "one of …", "an integer 0-65535", "true or false", … */
-export function expectation(schema: any): string {
+export function expectation(schema: TSchema | undefined): string {
   if (!schema) return 'valid';
   if (schema['x-expect']) return schema['x-expect'];
-  if (schema.anyOf?.every((s: any) => s.const !== undefined)) return `one of ${schema.anyOf.map((s: any) => quote(s.const)).join(', ')}`;
+  if (schema.anyOf?.every((s: TSchema) => s.const !== undefined))
+    return `one of ${schema.anyOf.map((s: TSchema) => quote(s.const)).join(', ')}`;
   if (schema.const !== undefined) return quote(schema.const);
   switch (schema.type) {
     case 'integer':
@@ -39,7 +41,7 @@ export interface DescribeOptions {
   /** How an unknown key is said, given the keys known there: "is not a known key (known: …)" by default. */
   unknown?: (known: string[]) => string;
   /** The schema the error's path starts from, to find the keys known beside an unknown one. */
-  root?: any;
+  root?: TSchema;
 }
 
 /** One error in words, without its path: the caller puts where it is in front. */
@@ -47,7 +49,7 @@ export function describeValueError(
   error: Pick<ValueError, 'message' | 'schema' | 'value' | 'path'>,
   options: DescribeOptions = {},
 ): string {
-  const schema = error.schema as any;
+  const schema: TSchema | undefined = error.schema;
   const value = error.value;
   if (error.message.startsWith('Unexpected property')) {
     // TypeBox reports the unknown key's own path, with the schema of the object that holds it.
@@ -61,7 +63,7 @@ export function describeValueError(
   return `must be ${expectation(schema)}, got ${quote(value)}`;
 }
 
-function schemaAt(root: any, parts: string[]): any {
+function schemaAt(root: TSchema | undefined, parts: string[]): TSchema | undefined {
   let node = root;
   for (const part of parts) {
     if (!node) return undefined;

@@ -210,7 +210,7 @@ export async function startFirmwareDevices(options: FirmwareOptions): Promise<Si
       await Promise.all(
         nodes.map(async (n) => {
           const c = clients.get(n.id)!;
-          if (abrupt) return void (c as any).stream?.destroy();
+          if (abrupt) return void c.stream?.destroy();
           // A clean goodbye: what its will would have said (a clean DISCONNECT discards the will).
           if (goodbye)
             await c.publishAsync(will(n, retain).topic, will(n, retain).payload.toString(), { qos: 1, retain }).catch(() => undefined);

@@ -120,7 +120,7 @@ export async function startNodes<K extends string>(dialect: Dialect<K>, options:
       clearInterval(timer);
       await Promise.all(
         [...clients.entries()].map(async ([id, c]) => {
-          if (abrupt) return void (c as any).stream?.destroy();
+          if (abrupt) return void c.stream?.destroy();
           const will = dialect.will(id);
           if (goodbye) await c.publishAsync(will.topic, will.goodbye, { qos: 1, retain }).catch(() => undefined);
           await c.endAsync().catch(() => undefined);

@@ -3,6 +3,33 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { DeviceRecord } from '../devices/device-record.js';
 
+/** A row of `devices` (001, with the columns 005 and 008 added). */
+interface DeviceRow {
+  id: string;
+  name: string | null;
+  room: string | null;
+  description: string | null;
+  online: 0 | 1 | null;
+  last_seen: number | null;
+  online_changed_at: number | null;
+  created_at: number;
+  demo: 0 | 1;
+  source: string;
+  native_key: string | null;
+  native_name: string | null;
+  model: string | null;
+  manufacturer: string | null;
+  capabilities: string | null;
+  native: string | null;
+}
+
+interface PropertyRow {
+  device_id: string;
+  property: string;
+  value: string;
+  updated_at: number;
+}
+
 export class DeviceRepo {
   readonly #db: Database;
   readonly #stmts: Record<'upsertDevice' | 'upsertProperty' | 'updateMeta' | 'updateDescription', Statement>;
@@ -30,7 +57,7 @@ export class DeviceRepo {
 
   loadAll(): DeviceRecord[] {
     const devices = new Map<string, DeviceRecord>();
-    for (const r of this.#db.prepare('SELECT * FROM devices').all() as any[]) {
+    for (const r of this.#db.prepare('SELECT * FROM devices').all() as DeviceRow[]) {
       devices.set(r.id, {
         id: r.id,
         name: r.name,
@@ -51,7 +78,7 @@ export class DeviceRepo {
         properties: new Map(),
       });
     }
-    for (const r of this.#db.prepare('SELECT device_id, property, value, updated_at FROM device_properties').all() as any[]) {
+    for (const r of this.#db.prepare('SELECT device_id, property, value, updated_at FROM device_properties').all() as PropertyRow[]) {
       devices.get(r.device_id)?.properties.set(r.property, { value: JSON.parse(r.value), ts: r.updated_at });
     }
     return [...devices.values()];

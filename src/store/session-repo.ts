@@ -28,6 +28,15 @@ export interface NewSession {
   csrfToken: string;
 }
 
+/** A row of `api_tokens` (002) without its hash. */
+interface TokenRow {
+  id: string;
+  name: string;
+  user_name: string;
+  created_at: number;
+  last_used_at: number | null;
+}
+
 export class SessionRepo {
   readonly #db: Database;
   readonly #now: () => number;
@@ -99,7 +108,7 @@ export class SessionRepo {
 
   listTokens(): TokenInfo[] {
     return (
-      this.#db.prepare('SELECT id, name, user_name, created_at, last_used_at FROM api_tokens ORDER BY created_at').all() as any[]
+      this.#db.prepare('SELECT id, name, user_name, created_at, last_used_at FROM api_tokens ORDER BY created_at').all() as TokenRow[]
     ).map((r) => ({
       id: r.id,
       name: r.name,

@@ -4,6 +4,13 @@ import type { Database } from 'better-sqlite3';
 import type { StoredTimer, TimerStore } from '../rules/types.js';
 import { GuardedWrites } from './guarded-writes.js';
 
+interface TimerRow {
+  key: string;
+  rule_id: string;
+  due_at: number;
+  event: string;
+}
+
 export class TimerRepo implements TimerStore {
   readonly #db: Database;
   readonly #writes: GuardedWrites;
@@ -27,7 +34,7 @@ export class TimerRepo implements TimerStore {
   }
 
   load(): StoredTimer[] {
-    return (this.#db.prepare('SELECT key, rule_id, due_at, event FROM rule_timers').all() as any[]).map((r) => ({
+    return (this.#db.prepare('SELECT key, rule_id, due_at, event FROM rule_timers').all() as TimerRow[]).map((r) => ({
       key: r.key,
       ruleId: r.rule_id,
       dueAt: r.due_at,

@@ -32,6 +32,22 @@ export interface DeviceCredentialInfo {
 
 const NAME = /^[A-Za-z0-9_.@-]{1,64}$/;
 
+/** Rows of `users` and `device_credentials` (001, with 008's `topics`: JSON of a TopicGrant). */
+interface UserRow {
+  name: string;
+  role: Role;
+  password_hash: string;
+  created_at: number;
+}
+
+interface CredentialRow {
+  username: string;
+  device_id: string;
+  password_hash: string;
+  created_at: number;
+  topics: string | null;
+}
+
 export class UserRepo {
   readonly #db: Database;
   // Successful verifications are remembered for a while (keyed by an HMAC with a per-process key, never the
@@ -51,15 +67,19 @@ export class UserRepo {
   }
 
   listUsers(): UserInfo[] {
-    return (this.#db.prepare('SELECT name, role, created_at FROM users ORDER BY name').all() as any[]).map((r) => ({
-      name: r.name,
-      role: r.role,
-      createdAt: r.created_at,
-    }));
+    return (this.#db.prepare('SELECT name, role, created_at FROM users ORDER BY name').all() as Omit<UserRow, 'password_hash'>[]).map(
+      (r) => ({
+        name: r.name,
+        role: r.role,
+        createdAt: r.created_at,
+      }),
+    );
   }
 
   getUser(name: string): UserInfo | undefined {
-    const r = this.#db.prepare('SELECT name, role, created_at FROM users WHERE name = ?').get(name) as any;
+    const r = this.#db.prepare('SELECT name, role, created_at FROM users WHERE name = ?').get(name) as
+      | Omit<UserRow, 'password_hash'>
+      | undefined;
     return r ? { name: r.name, role: r.role, createdAt: r.created_at } : undefined;
   }
 
@@ -111,12 +131,12 @@ export class UserRepo {
             .prepare('SELECT username, device_id, created_at, topics FROM device_credentials WHERE device_id = ? ORDER BY username')
             .all(deviceId)
         : this.#db.prepare('SELECT username, device_id, created_at, topics FROM device_credentials ORDER BY username').all()
-    ) as any[];
+    ) as Omit<CredentialRow, 'password_hash'>[];
     return rows.map((r) => ({
       username: r.username,
       deviceId: r.device_id,
       createdAt: r.created_at,
-      ...(r.topics ? { topics: JSON.parse(r.topics) } : {}),
+      ...(r.topics ? { topics: JSON.parse(r.topics) as TopicGrant } : {}),
     }));
   }
 
@@ -142,21 +162,23 @@ export class UserRepo {
   async #verify(username: string, password: string, cacheKey: string): Promise<Identity | undefined> {
     let identity: Identity | undefined;
     let stored: string | undefined;
-    const user = this.#db.prepare('SELECT name, role, password_hash FROM users WHERE name = ?').get(username) as any;
+    const user = this.#db.prepare('SELECT name, role, password_hash FROM users WHERE name = ?').get(username) as
+      | Omit<UserRow, 'created_at'>
+      | undefined;
     if (user) {
       stored = user.password_hash;
       if (await verifyPassword(password, user.password_hash)) identity = { kind: 'user', name: user.name, role: user.role };
     } else {
       const cred = this.#db
         .prepare('SELECT username, device_id, password_hash, topics FROM device_credentials WHERE username = ?')
-        .get(username) as any;
+        .get(username) as Omit<CredentialRow, 'created_at'> | undefined;
       stored = cred?.password_hash;
       if (cred && (await verifyPassword(password, cred.password_hash))) {
         identity = {
           kind: 'device',
           username: cred.username,
           deviceId: cred.device_id,
-          ...(cred.topics ? { topics: JSON.parse(cred.topics) } : {}),
+          ...(cred.topics ? { topics: JSON.parse(cred.topics) as TopicGrant } : {}),
         };
       }
     }

@@ -7,7 +7,7 @@ export class ApiError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
-    readonly body: any,
+    readonly body: unknown,
   ) {
     super(message);
   }
@@ -16,7 +16,7 @@ export class ApiError extends Error {
 let csrf: string | undefined;
 export let currentUser: { name: string; role: string } | undefined;
 
-export async function api<T = any>(method: string, path: string, body?: unknown): Promise<T> {
+export async function api<T = unknown>(method: string, path: string, body?: unknown): Promise<T> {
   const headers: Record<string, string> = {};
   if (body !== undefined) headers['content-type'] = 'application/json';
   if (method !== 'GET' && csrf) headers['x-csrf-token'] = csrf;

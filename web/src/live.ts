@@ -1,7 +1,11 @@
 // One EventSource for the whole dashboard; pages subscribe and unsubscribe as they come and go.
-type Listener = (type: string, data: any) => void;
+import type { HubEventName, HubEvents } from '../../src/shared/event-bus.js';
 
-const TYPES = [
+/** An event as the stream sends it: its name and its payload, the hub's own event types (a type-only import). */
+export type LiveEvent = { [K in HubEventName]: [type: K, data: HubEvents[K]] }[HubEventName];
+type Listener = (...event: LiveEvent) => unknown;
+
+const TYPES: HubEventName[] = [
   'device.state',
   'device.online',
   'device.created',
@@ -17,7 +21,8 @@ const TYPES = [
   'notify.failed',
   'notify.suppressed',
 ];
-const listeners = new Set<Listener>();
+// Held untyped: the stream sends each event's payload as the hub emitted it, which is what the listener's type says.
+const listeners = new Set<(type: HubEventName, data: unknown) => unknown>();
 let source: EventSource | undefined;
 
 export function connectLive(onStatus: (connected: boolean) => void): void {
@@ -27,7 +32,7 @@ export function connectLive(onStatus: (connected: boolean) => void): void {
   source.onerror = () => onStatus(false);
   for (const type of TYPES) {
     source.addEventListener(type, (e) => {
-      const data = JSON.parse((e as MessageEvent).data);
+      const data: unknown = JSON.parse((e as MessageEvent).data);
       for (const l of [...listeners]) l(type, data);
     });
   }
@@ -38,7 +43,11 @@ export function disconnectLive(): void {
   source = undefined;
 }
 
-export function onLive(listener: Listener): () => void {
-  listeners.add(listener);
-  return () => listeners.delete(listener);
+/** Hears every live event; a listener that takes only the name needs no payload type. */
+export function onLive(listener: Listener): () => void;
+export function onLive(listener: (type: HubEventName) => unknown): () => void;
+export function onLive(listener: Listener | ((type: HubEventName) => unknown)): () => void {
+  const held = listener as (type: HubEventName, data: unknown) => unknown;
+  listeners.add(held);
+  return () => listeners.delete(held);
 }

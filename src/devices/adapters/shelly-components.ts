@@ -65,7 +65,8 @@ export function readGen1(rest: string, payload: string): Learnt {
     return text === 'on' || text === 'off' ? { [`light_${m[1]}`]: { value: text, capability: onOff('on', 'off', 'light', rest) } } : {};
   }
   if ((m = /^light\/(\d+)\/status$/.exec(rest))) {
-    let s: any;
+    // Gen1 light status: { ison, brightness, … }; anything else in it is not read.
+    let s: { ison?: unknown; brightness?: unknown } | null;
     try {
       s = JSON.parse(text);
     } catch {
@@ -106,13 +107,29 @@ export function readGen1(rest: string, payload: string): Learnt {
   return {};
 }
 
+/** The fields of a Gen2+ component's status that Hearth reads (each checked for its type before use). */
+interface Gen2Status {
+  output?: unknown;
+  brightness?: unknown;
+  apower?: unknown;
+  voltage?: unknown;
+  current?: unknown;
+  aenergy?: { total?: unknown } | null;
+  temperature?: { tC?: unknown } | null;
+  state?: unknown;
+  current_pos?: unknown;
+  tC?: unknown;
+  rh?: unknown;
+  battery?: { percent?: unknown } | null;
+}
+
 const COVER_STATES = ['open', 'closed', 'opening', 'closing', 'stopped', 'calibrating'];
 
 /** One Gen2+ component's status, whole (`<prefix>/status/switch:0`) or a NotifyStatus delta of it. */
 export function readGen2(component: string, status: unknown): Learnt {
   const m = /^([a-z0-9_]+):(\d+)$/.exec(component);
   if (!m || !status || typeof status !== 'object') return {};
-  const s = status as Record<string, any>;
+  const s = status as Gen2Status;
   const [, kind, n] = m;
   const sensor = (base: string) => (n === '0' ? base : `${base}_${n}`);
   const out: Learnt = {};

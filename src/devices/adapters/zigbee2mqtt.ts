@@ -38,9 +38,23 @@ export function parseAvailability(payload: string): boolean | undefined {
   return text === 'online' ? true : text === 'offline' ? false : undefined;
 }
 
+/** The fields of a bridge/devices entry Hearth reads (guide/usage/mqtt_topics_and_messages.md, zigbee2mqtt/bridge/devices). */
+interface BridgeDevice {
+  type?: unknown;
+  ieee_address?: unknown;
+  friendly_name?: unknown;
+  model_id?: unknown;
+  manufacturer?: unknown;
+  definition?: { model?: unknown; vendor?: unknown; exposes?: unknown } | null;
+}
+
+const text = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+
 /** One entry of bridge/devices as a Hearth device; undefined for the coordinator. */
-export function describeBridgeDevice(d: any): (Extract<Decoded, { kind: 'device' }> & { native: Z2mNative }) | undefined {
-  if (!d || typeof d !== 'object' || d.type === 'Coordinator' || typeof d.ieee_address !== 'string') return undefined;
+export function describeBridgeDevice(entry: unknown): (Extract<Decoded, { kind: 'device' }> & { native: Z2mNative }) | undefined {
+  if (!entry || typeof entry !== 'object') return undefined;
+  const d = entry as BridgeDevice;
+  if (d.type === 'Coordinator' || typeof d.ieee_address !== 'string') return undefined;
   const name = typeof d.friendly_name === 'string' && d.friendly_name !== '' ? d.friendly_name : d.ieee_address;
   const exposed: Record<string, ExposedProperty> = exposesToCapabilities(d.definition?.exposes);
   const capabilities: Record<string, Capability> = {};
@@ -53,8 +67,8 @@ export function describeBridgeDevice(d: any): (Extract<Decoded, { kind: 'device'
     kind: 'device',
     key: d.ieee_address,
     name,
-    model: d.definition?.model ?? d.model_id ?? null,
-    manufacturer: d.definition?.vendor ?? d.manufacturer ?? null,
+    model: text(d.definition?.model) ?? text(d.model_id) ?? null,
+    manufacturer: text(d.definition?.vendor) ?? text(d.manufacturer) ?? null,
     capabilities,
     native: { friendlyName: name, props },
     aliases: [name],
@@ -117,14 +131,16 @@ export function zigbee2mqttAdapter(base: string): Adapter {
   };
 
   const onEvent = (payload: string): Decoded[] => {
-    let event: any;
+    // bridge/event: { type: 'device_leave', data: { ieee_address, friendly_name } } among others.
+    let event: { type?: unknown; data?: { ieee_address?: unknown; friendly_name?: unknown } | null } | null;
     try {
       event = JSON.parse(payload);
     } catch {
       return [];
     }
     if (event?.type !== 'device_leave') return [];
-    const key = event.data?.ieee_address ?? byName.get(event.data?.friendly_name);
+    const friendlyName = text(event.data?.friendly_name);
+    const key = event.data?.ieee_address ?? (friendlyName === undefined ? undefined : byName.get(friendlyName));
     if (typeof key !== 'string' || !known.has(key)) return [];
     const k = known.get(key)!;
     known.delete(key);
@@ -133,7 +149,8 @@ export function zigbee2mqttAdapter(base: string): Adapter {
   };
 
   const onRename = (payload: string): Decoded[] => {
-    let response: any;
+    // bridge/response/device/rename: { status: 'ok', data: { from, to } }.
+    let response: { status?: unknown; data?: { from?: unknown; to?: unknown } | null } | null;
     try {
       response = JSON.parse(payload);
     } catch {

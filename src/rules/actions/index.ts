@@ -1,5 +1,5 @@
 // The action registry and the sequence runner: each step is timed and recorded in the run's trace.
-import { actionKind } from '../schema.js';
+import { actionKind, type ActionDefinitions as Defs } from '../schema.js';
 import type { TemplateScopeOf } from '../conditions/index.js';
 import { RunCancelled, StopRun, type ActionTrace, type RunContext } from '../types.js';
 import type { Path } from '../validate.js';
@@ -15,48 +15,56 @@ export function compileSequence(
 ): (ctx: RunContext, startAt?: number) => Promise<void> {
   const seq: SequenceCompiler = (d, p) => compileSequence(d, p, scopeOf);
   const steps = defs.map((raw, i) => {
-    const def = raw as any;
+    // Validated against ACTIONS before it is compiled; its kind says which of them it is.
+    const def = raw as Defs[keyof Defs];
     const p = [...path, i];
     const kind = actionKind(def)!;
     const name =
-      def.alias ?? (kind === 'publish' ? `publish ${def.topic}` : kind === 'scene' || kind === 'script' ? `${kind} ${def[kind]}` : kind);
+      def.alias ??
+      (kind === 'publish'
+        ? `publish ${(def as Defs['publish']).topic}`
+        : kind === 'scene'
+          ? `scene ${(def as Defs['scene']).scene}`
+          : kind === 'script'
+            ? `script ${(def as Defs['script']).script}`
+            : kind);
     let step: Step;
     switch (kind) {
       case 'publish':
-        step = compilePublish(def, p);
+        step = compilePublish(def as Defs['publish'], p);
         break;
       case 'log':
-        step = compileLog(def, p);
+        step = compileLog(def as Defs['log'], p);
         break;
       case 'notify':
-        step = compileNotify(def, p);
+        step = compileNotify(def as Defs['notify'], p);
         break;
       case 'variables':
-        step = compileVariables(def, p);
+        step = compileVariables(def as Defs['variables'], p);
         break;
       case 'stop':
-        step = compileStop(def);
+        step = compileStop(def as Defs['stop']);
         break;
       case 'delay':
-        step = compileDelay(def, p);
+        step = compileDelay(def as Defs['delay'], p);
         break;
       case 'wait_for_trigger':
-        step = compileWait(def, p);
+        step = compileWait(def as Defs['wait_for_trigger'], p);
         break;
       case 'if':
-        step = compileIf(def, p, seq, scopeOf);
+        step = compileIf(def as Defs['if'], p, seq, scopeOf);
         break;
       case 'choose':
-        step = compileChoose(def, p, seq, scopeOf);
+        step = compileChoose(def as Defs['choose'], p, seq, scopeOf);
         break;
       case 'repeat':
-        step = compileRepeat(def, p, seq, scopeOf);
+        step = compileRepeat(def as Defs['repeat'], p, seq, scopeOf);
         break;
       case 'scene':
-        step = compileSceneAction(def);
+        step = compileSceneAction(def as Defs['scene']);
         break;
       case 'script':
-        step = compileScriptAction(def, p);
+        step = compileScriptAction(def as Defs['script'], p);
         break;
     }
     return { name, step };

@@ -4,7 +4,7 @@ import type { RuleEngine } from '../engine.js';
 import type { RuleProblem } from '../problems.js';
 import type { RuleDirectory } from '../rule-directory.js';
 import { selectorOf } from './blueprints.js';
-import type { BlueprintDefinition, FieldDefinition, SceneDefinition, ScriptDefinition } from './schema.js';
+import type { BlueprintDefinition, FieldDefinition, SceneDefinition, ScriptDefinition, UseBlueprintRule } from './schema.js';
 
 interface Common {
   id: string;
@@ -126,7 +126,7 @@ export function listBlueprints(directory: RuleDirectory): BlueprintInfo[] {
       line: e.item.line,
       status: e.item.valid ? 'valid' : 'invalid',
       inputs,
-      usedBy: uses.filter((u) => u.item.def.use_blueprint?.blueprint === def.id).map((u) => u.item.id!),
+      usedBy: uses.filter((u) => (u.item.def as Partial<UseBlueprintRule>).use_blueprint?.blueprint === def.id).map((u) => u.item.id!),
     };
   });
 }

@@ -9,7 +9,8 @@ export interface CatalogEntry {
   /** The file's name in the rules dir, and as the hub names it in messages. */
   fileName: string;
   file: string;
-  def: any;
+  /** The item as written (checked only when `valid`). */
+  def: unknown;
   path: Path;
   line: number;
   /** The item passed its own checks (its file may still have other problems). */

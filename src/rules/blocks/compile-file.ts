@@ -15,7 +15,7 @@ import { checkField } from './fields.js';
 import { locate, type ParsedFile, type ParsedItem } from './parse-file.js';
 import { compileScene } from './scenes.js';
 import { compileScript } from './scripts.js';
-import type { BlueprintDefinition, ScriptDefinition, UseBlueprintRule } from './schema.js';
+import type { BlueprintDefinition, SceneDefinition, ScriptDefinition, UseBlueprintRule } from './schema.js';
 
 export interface CompiledFile {
   rules: CompiledRule[];
@@ -57,7 +57,7 @@ export function compileParsed(parsed: ParsedFile, catalog: Catalog): CompiledFil
     switch (item.kind) {
       case 'rule': {
         const made =
-          'use_blueprint' in item.def
+          'use_blueprint' in (item.def as object)
             ? expand(item, lookup, problems)
             : { def: item.def as RuleDefinition, base: item.path, map: (p: Problem) => p };
         if (!made) break;
@@ -76,7 +76,7 @@ export function compileParsed(parsed: ParsedFile, catalog: Catalog): CompiledFil
         break;
       }
       case 'scene':
-        out.scenes.push({ ...compileScene(item.def, parsed.file), line: item.line });
+        out.scenes.push({ ...compileScene(item.def as SceneDefinition, parsed.file), line: item.line });
         break;
       case 'helper':
         out.helpers.push(item.def as HelperDefinition);

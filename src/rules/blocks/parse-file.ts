@@ -39,7 +39,8 @@ export interface ParsedItem {
   kind: BlockKind;
   /** Its id, when one can be read (also from an item with problems). */
   id: string | undefined;
-  def: any;
+  /** The item as written (checked only when `valid`). */
+  def: unknown;
   path: Path;
   line: number;
   /** True when the item passed its own checks. */

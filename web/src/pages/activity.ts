@@ -1,6 +1,6 @@
 // Activity: a live log of what happens (devices online/offline, readings, rule runs, errors), with filters.
 import { h, mount } from '../dom.js';
-import { onLive } from '../live.js';
+import { type LiveEvent, onLive } from '../live.js';
 
 const KINDS: Array<[string, string]> = [
   ['device.online', 'Online/offline'],
@@ -19,7 +19,7 @@ export function activityPage(root: HTMLElement): () => void {
   const entries: Array<{ type: string; text: string; at: number }> = [];
   const enabled = new Set(KINDS.map(([k]) => k).filter((k) => k !== 'device.state'));
   const list = h('ol', { class: 'log', 'aria-live': 'polite' });
-  const describe = (type: string, e: any): string => {
+  const describe = (...[type, e]: LiveEvent): string => {
     switch (type) {
       case 'device.online':
         return `${e.deviceId} is ${e.online ? 'online' : 'offline'}${e.reason ? ` (${e.reason})` : ''}`;
@@ -90,8 +90,9 @@ export function activityPage(root: HTMLElement): () => void {
     list,
   );
   render();
-  return onLive((type, e) => {
-    entries.push({ type, text: describe(type, e), at: e.ts ?? Date.now() });
+  return onLive((...event) => {
+    const [type, e] = event;
+    entries.push({ type, text: describe(...event), at: 'ts' in e ? e.ts : Date.now() });
     if (entries.length > 1000) entries.splice(0, entries.length - 1000);
     render();
   });

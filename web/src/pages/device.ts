@@ -253,8 +253,8 @@ export function devicePage(root: HTMLElement, id: string): () => void {
   };
 
   const off = onLive((type, e) => {
-    if (e.deviceId !== id || !device) return;
-    const at = e.ts ?? Date.now();
+    if (!('deviceId' in e) || e.deviceId !== id || !device) return;
+    const at = 'ts' in e ? e.ts : Date.now();
     if (type === 'device.state') {
       const known = device.properties[e.property];
       if (known) device.properties[e.property] = { ...known, value: e.value, updatedAt: new Date(e.ts).toISOString() };

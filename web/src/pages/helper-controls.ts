@@ -12,7 +12,8 @@ export interface Helper {
   description: string | null;
   file: string;
   fileName: string;
-  definition: Record<string, any>;
+  /** As declared (min, max, step, unit, options, …): read by the control of its type. */
+  definition: Record<string, unknown>;
   value: unknown;
   timer?: { state: string; remaining: number; finishesAt: string | null; duration: number };
 }

@@ -1,9 +1,11 @@
 // A rule's trace in the dashboard: its outcome and reason, the trigger, each condition and each action with its timing.
+import type { ActionTrace, ConditionResult } from '../../../src/rules/types.js';
+import type { RuleTrace } from '../../../src/rules/traces.js';
 import { h } from '../dom.js';
 
-export function traceView(t: any): HTMLElement {
+export function traceView(t: RuleTrace): HTMLElement {
   const ms = (a: number, b?: number) => (b !== undefined ? `${b - a} ms` : 'running');
-  const actions = (list: any[]): HTMLElement =>
+  const actions = (list: ActionTrace[]): HTMLElement =>
     h(
       'ol',
       {},
@@ -16,7 +18,7 @@ export function traceView(t: any): HTMLElement {
         ),
       ),
     );
-  const conditions = (list: any[]): HTMLElement =>
+  const conditions = (list: ConditionResult[]): HTMLElement =>
     h(
       'ul',
       {},

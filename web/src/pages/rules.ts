@@ -6,9 +6,23 @@ import { ago, h, mount, toast } from '../dom.js';
 import { onLive } from '../live.js';
 import { traceView } from './rule-trace.js';
 
-import type { RuleFileInfo, RuleInfo, RuleProblem as Problem } from '../../../src/rules/rule-views.js';
+import type { Static } from '@sinclair/typebox';
+import type { ReplayResult } from '../../../src/rules/replay.js';
+import type { RuleTrace } from '../../../src/rules/traces.js';
+import type {
+  RuleFileInfo,
+  RuleInfo,
+  RuleProblem as Problem,
+  RuleTestReportSchema,
+  RunResultSchema,
+} from '../../../src/rules/rule-views.js';
 
 type RuleFile = RuleFileInfo & { source: string };
+type RunResult = Static<typeof RunResultSchema>;
+
+/** The problems a rejected rule file comes back with (the error's `errors`), if that is why it failed. */
+const problemsOf = (err: unknown): Problem[] | undefined =>
+  err instanceof ApiError ? (err.body as { errors?: Problem[] } | null | undefined)?.errors : undefined;
 
 const TEMPLATE = (id: string) => `id: ${id}
 description: What this rule does
@@ -114,8 +128,11 @@ export function rulesPage(root: HTMLElement): () => void {
     );
   const act = async (id: string, what: string) => {
     try {
-      const res = await api<any>('POST', `/api/rules/${encodeURIComponent(id)}/${what}`);
-      toast(what === 'run' ? `Run: ${res.outcome}${res.reason ? ` (${res.reason})` : ''}` : `${id} ${res.status}`);
+      const path = `/api/rules/${encodeURIComponent(id)}/${what}`;
+      if (what === 'run') {
+        const res = await api<RunResult>('POST', path);
+        toast(`Run: ${res.outcome}${'reason' in res && res.reason ? ` (${res.reason})` : ''}`);
+      } else toast(`${id} ${(await api<RuleInfo>('POST', path)).status}`);
     } catch (err) {
       toast((err as Error).message, 'error');
     }
@@ -253,40 +270,41 @@ export function ruleEditorPage(root: HTMLElement, key: string, isNew: boolean): 
       showProblems([]);
       await loadTraces();
     } catch (err) {
-      if (err instanceof ApiError && err.body?.errors) showProblems(err.body.errors);
+      const problems = problemsOf(err);
+      if (problems) showProblems(problems);
       else showProblems([{ file: fileName, line: 1, column: 1, path: '', message: (err as Error).message, text: (err as Error).message }]);
       toast('Not saved: fix the errors shown', 'error');
     }
   };
-  const ruleCall = async (what: 'run' | 'test') => {
-    if (!selected) return toast('This file holds no rule that runs yet: fix and save it first', 'error');
+  const ruleCall = async <T>(what: 'run' | 'test'): Promise<T | undefined> => {
+    if (!selected) return void toast('This file holds no rule that runs yet: fix and save it first', 'error');
     try {
-      return await api<any>('POST', `/api/rules/${encodeURIComponent(selected)}/${what}`);
+      return await api<T>('POST', `/api/rules/${encodeURIComponent(selected)}/${what}`);
     } catch (err) {
       toast((err as Error).message, 'error');
       return undefined;
     }
   };
   const run = async () => {
-    const res = await ruleCall('run');
+    const res = await ruleCall<RunResult>('run');
     if (res) toast(`Run: ${res.outcome}`);
     await loadTraces();
   };
   const runTests = async () => {
-    const res = await ruleCall('test');
+    const res = await ruleCall<Static<typeof RuleTestReportSchema>>('test');
     if (res) mount(results, h('h3', {}, res.passed ? 'Tests passed' : 'Tests failed'), h('pre', {}, res.output.join('\n')));
   };
   const replay = async () => {
     const hours = Number((document.getElementById('replay-hours') as HTMLSelectElement).value);
     try {
       const to = Date.now();
-      const res = await api<any>('POST', '/api/rules/replay', {
+      const res = await api<ReplayResult>('POST', '/api/rules/replay', {
         yaml: editor.value,
         from: String(to - hours * 3_600_000),
         to: String(to),
         file: fileName,
       });
-      const fired = res.runs.filter((r: any) => r.outcome === 'ran' || r.outcome === 'stopped');
+      const fired = res.runs.filter((r) => r.outcome === 'ran' || r.outcome === 'stopped');
       mount(
         results,
         h('h3', {}, fired.length ? `Would have fired ${fired.length} time(s)` : 'Would not have fired'),
@@ -298,7 +316,7 @@ export function ruleEditorPage(root: HTMLElement, key: string, isNew: boolean): 
         h(
           'ul',
           {},
-          fired.map((r: any) =>
+          fired.map((r) =>
             h(
               'li',
               {},
@@ -306,19 +324,22 @@ export function ruleEditorPage(root: HTMLElement, key: string, isNew: boolean): 
               h(
                 'ul',
                 {},
-                r.published.map((p: any) => h('li', {}, `would publish ${p.topic} = ${p.payload}`)),
+                r.published.map((p) => h('li', {}, `would publish ${p.topic} = ${p.payload}`)),
               ),
             ),
           ),
         ),
       );
     } catch (err) {
-      if (err instanceof ApiError && err.body?.errors) showProblems(err.body.errors);
+      const problems = problemsOf(err);
+      if (problems) showProblems(problems);
       toast((err as Error).message, 'error');
     }
   };
   const loadTraces = async () => {
-    const list = selected ? await api<any[]>('GET', `/api/rules/${encodeURIComponent(selected)}/traces?limit=20`).catch(() => []) : [];
+    const list = selected
+      ? await api<RuleTrace[]>('GET', `/api/rules/${encodeURIComponent(selected)}/traces?limit=20`).catch(() => [])
+      : [];
     mount(traces, list.length === 0 ? h('p', { class: 'muted' }, 'No traces yet.') : list.map(traceView));
   };
 

@@ -3,6 +3,9 @@ import { api, currentUser, isAdmin } from '../api.js';
 import { ID_CHARS } from '../../../src/devices/device-id.js';
 import { h, mount, toast } from '../dom.js';
 import { bridgesPanel } from './bridges.js';
+import type { Static } from '@sinclair/typebox';
+import type { TokenCreated, TokenInfo } from '../../../src/api/schemas/auth.js';
+import type { CredentialCreated, CredentialSchema } from '../../../src/api/schemas/user.js';
 
 interface User {
   name: string;
@@ -84,8 +87,8 @@ function adminPanels(root: HTMLElement): void {
   const load = async () => {
     const [u, t, c] = await Promise.all([
       api<User[]>('GET', '/api/users'),
-      api<any[]>('GET', '/api/tokens'),
-      api<any[]>('GET', '/api/device-credentials'),
+      api<Static<typeof TokenInfo>[]>('GET', '/api/tokens'),
+      api<Static<typeof CredentialSchema>[]>('GET', '/api/device-credentials'),
     ]);
     const admins = u.filter((x) => x.role === 'admin').length;
     // No Delete for yourself or the last admin: the hub refuses both (409), so the button would only fail.
@@ -196,7 +199,7 @@ function adminPanels(root: HTMLElement): void {
           onsubmit: (e: Event) => {
             e.preventDefault();
             void run(async () => {
-              const t = await api<any>('POST', '/api/tokens', { name: value('t-name') });
+              const t = await api<Static<typeof TokenCreated>>('POST', '/api/tokens', { name: value('t-name') });
               mount(secret, h('p', {}, 'New token (shown once): ', h('code', {}, t.token)));
             });
           },
@@ -216,7 +219,7 @@ function adminPanels(root: HTMLElement): void {
           onsubmit: (e: Event) => {
             e.preventDefault();
             void run(async () => {
-              const c = await api<any>('POST', '/api/device-credentials', { deviceId: value('c-device') });
+              const c = await api<Static<typeof CredentialCreated>>('POST', '/api/device-credentials', { deviceId: value('c-device') });
               mount(
                 secret,
                 h('p', {}, `MQTT credentials for ${c.deviceId} (shown once): `, h('code', {}, `${c.username} / ${c.password}`)),
