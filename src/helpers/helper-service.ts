@@ -7,6 +7,8 @@ import { formatPayload } from '../devices/topic.js';
 import type { Clock, TimerHandle } from '../shared/clock.js';
 import { HearthError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
+import type { Capability } from '../devices/device-schema.js';
+import { helperCapabilities } from './helper-capabilities.js';
 import { helperDevice, type HelperDefinition } from './helper-schema.js';
 import { applyCommand, remainingSeconds, restoreState, type HelperState, type TimerEvent } from './helper-values.js';
 
@@ -31,6 +33,8 @@ export interface HelperServiceDeps {
   clock: Clock;
   logger: Logger;
   store: HelperStore;
+  /** Tells the device registry what the helper's device is (its name and its properties' capabilities). */
+  describe?(device: string, name: string, capabilities: Record<string, Capability>): void;
 }
 
 /** A helper as the API and the dashboard show it. */
@@ -107,6 +111,7 @@ export class HelperService {
       const state = restoreState(def, stored);
       const live: Live = { def, source, file, state };
       this.#helpers.set(def.id, live);
+      this.#deps.describe?.(helperDevice(def.id), def.name ?? def.id, helperCapabilities(def));
       if (!stored || JSON.stringify(stored) !== JSON.stringify(state)) this.#save(def.id, state);
       this.#arm(live);
       void this.#publish(live);

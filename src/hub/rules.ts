@@ -42,7 +42,13 @@ export async function startRules(hub: Hub, teardown: Teardown): Promise<RulePart
     switches: new SettingsRepo(db),
   });
   const helperStore = new HelperRepo(db, (message) => health.report('helpers', message));
-  const helpers = new HelperService({ bus, clock, logger: hub.logger.child('helpers'), store: helperStore });
+  const helpers = new HelperService({
+    bus,
+    clock,
+    logger: hub.logger.child('helpers'),
+    store: helperStore,
+    describe: (device, name, capabilities) => hub.registry.describe('home', { kind: 'device', key: device, name, capabilities }),
+  });
   // The rules dir feeds the engine and the helpers: every file before they start, then each file when it changes.
   const ruleDirectory = new RuleDirectory({ dir: hub.config.rulesDir, clock, logger, events, engine: rules, helpers });
   ruleDirectory.loadAll();

@@ -101,6 +101,15 @@ describe('helpers are devices', () => {
       5000,
     );
 
+    // The device says what each helper is, so the device page draws its control: a switch, a slider with its range.
+    const target = (await http(th, 'GET', '/api/devices/helper_target')).json;
+    expect(target.properties.value).toMatchObject({ type: 'number', min: 16, max: 26, step: 0.5, unit: '°C', settable: true });
+    const vacation = (await http(th, 'GET', '/api/devices/helper_vacation')).json;
+    expect(vacation).toMatchObject({ name: 'Vacation mode', properties: { value: { type: 'boolean', on: 'on', off: 'off', settable: true } } });
+    expect((await http(th, 'GET', '/api/devices/helper_tea')).json.properties.value).toMatchObject({ type: 'enum', settable: false });
+    expect((await http(th, 'POST', '/api/devices/helper_target/value/set', { value: 22 })).status).toBe(202);
+    await waitFor(() => th!.hub.helpers.get('target').value === 22, 'the target set from the device page');
+
     // A counter counts; an MQTT client sending nonsense is ignored and logged.
     await client.publishAsync('home/helper_visitors/value/set', 'increment', { qos: 1 });
     await client.publishAsync('home/helper_visitors/value/set', 'increment', { qos: 1 });
