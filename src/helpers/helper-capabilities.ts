@@ -11,7 +11,9 @@ export function helperCapabilities(def: HelperDefinition): Record<string, Capabi
     case 'toggle':
       return { value: { type: 'boolean', on: 'on', off: 'off', ...value } };
     case 'number':
-      return { value: { type: 'number', min: def.min, max: def.max, step: def.step ?? 1, ...(def.unit ? { unit: def.unit } : {}), ...value } };
+      return {
+        value: { type: 'number', min: def.min, max: def.max, step: def.step ?? 1, ...(def.unit ? { unit: def.unit } : {}), ...value },
+      };
     case 'counter':
       return {
         value: {

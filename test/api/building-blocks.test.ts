@@ -105,7 +105,10 @@ describe('helpers are devices', () => {
     const target = (await http(th, 'GET', '/api/devices/helper_target')).json;
     expect(target.properties.value).toMatchObject({ type: 'number', min: 16, max: 26, step: 0.5, unit: '°C', settable: true });
     const vacation = (await http(th, 'GET', '/api/devices/helper_vacation')).json;
-    expect(vacation).toMatchObject({ name: 'Vacation mode', properties: { value: { type: 'boolean', on: 'on', off: 'off', settable: true } } });
+    expect(vacation).toMatchObject({
+      name: 'Vacation mode',
+      properties: { value: { type: 'boolean', on: 'on', off: 'off', settable: true } },
+    });
     expect((await http(th, 'GET', '/api/devices/helper_tea')).json.properties.value).toMatchObject({ type: 'enum', settable: false });
     expect((await http(th, 'POST', '/api/devices/helper_target/value/set', { value: 22 })).status).toBe(202);
     await waitFor(() => th!.hub.helpers.get('target').value === 22, 'the target set from the device page');
