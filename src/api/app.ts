@@ -4,6 +4,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import { lazyCompilers } from './lazy-compilers.js';
 import { registerAuth } from './auth.js';
 import type { ApiContext } from './context.js';
 import { registerErrorHandler } from './errors.js';
@@ -47,6 +48,7 @@ export async function buildApi(ctx: ApiContext, options: ApiOptions = {}): Promi
     ...(options.https && !options.serverFactory ? { https: { ...options.https, minVersion: 'TLSv1.2' as const } } : {}),
     ...(options.serverFactory ? { serverFactory: options.serverFactory } : {}),
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
+    schemaController: { compilersFactory: lazyCompilers },
   }) as unknown as FastifyInstance;
   registerErrorHandler(app, ctx.logger);
   registerSecurityHeaders(app, Boolean(options.https));
