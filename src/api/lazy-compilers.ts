@@ -25,7 +25,9 @@ export const lazyCompilers: Compilers = {
     }) as never;
   },
   buildSerializer(externalSchemas, options) {
-    const build = SerializerSelector()(externalSchemas as never, options as never) as unknown as (route: unknown) => (doc: unknown) => string;
+    const build = SerializerSelector()(externalSchemas as never, options as never) as unknown as (
+      route: unknown,
+    ) => (doc: unknown) => string;
     return ((route: unknown) => {
       let compiled: ((doc: unknown) => string) | undefined;
       return (doc: unknown) => {

@@ -106,13 +106,3 @@ export class Bridges {
 }
 
 /** Messages kept for a bridge that is no longer configured stay (adding it back sends them), and the log says so. */
-export function tellLeftoverQueues(db: Database, logger: Logger, configured: HearthConfig['bridges']): void {
-  const names = new Set(configured.map((c) => c.name));
-  const rows = db.prepare('SELECT bridge, count(*) AS n FROM bridge_queue GROUP BY bridge').all() as Array<{ bridge: string; n: number }>;
-  for (const { bridge, n } of rows) {
-    if (!names.has(bridge))
-      logger.warn(
-        `${n} message(s) queued for bridge "${bridge}" wait in the database, but no bridge of that name is configured: add it back to send them`,
-      );
-  }
-}

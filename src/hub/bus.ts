@@ -1,20 +1,21 @@
 // The hub's bus: the embedded broker in process (with its durable state in broker.db), or a connection to an
-// external broker (mqtt.url); and the bridges to other brokers, which subscribe before the bus connects.
+// external broker (mqtt.url); and the bridges to other brokers, which subscribe before the bus connects. The MQTT
+// client library (mqtt.js and what it pulls in, several MB of a Pi's memory) is loaded only when one of those is
+// configured.
 import { chmodSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createEmbeddedBroker, type EmbeddedBroker } from '../broker/broker.js';
 import { SqlitePersistence } from '../broker/sqlite-persistence.js';
 import { AedesBus } from '../bus/aedes-bus.js';
-import { Bridges, tellLeftoverQueues } from '../bus/bridges.js';
-import { createExternalBus, reportBrokerConnection } from '../bus/external-broker.js';
+import type { Bridges } from '../bus/bridges.js';
 import type { HubBus } from '../bus/message-bus.js';
-import { BrokerRefusedError, MqttClientBus } from '../bus/mqtt-client-bus.js';
 import type { HearthConfig } from '../config/schema.js';
 import { HearthError } from '../shared/errors.js';
 import type { Health } from '../shared/health.js';
 import type { LoginLimiter } from '../shared/login-limiter.js';
 import type { Logger } from '../shared/logger.js';
 import type { Metrics } from '../shared/metrics.js';
+import { queuedPerBridge } from '../store/bridge-queue.js';
 import type { Database } from '../store/database.js';
 import type { UserRepo } from '../store/user-repo.js';
 import type { Teardown } from './teardown.js';
@@ -44,6 +45,7 @@ export async function startBus(hub: BusDeps, teardown: Teardown): Promise<BusPar
         'with mqtt.url set, leave demo off and run the simulator against your broker: hearth simulate --url <mqtt.url> --username <user> --password <password>',
     });
   }
+  const { createExternalBus } = await import('../bus/external-broker.js');
   const bus = createExternalBus(mqtt, hub.logger.child('mqtt'));
   teardown.push(() => bus.stop());
   return { bus };
@@ -82,6 +84,9 @@ export async function connectBus(
   teardown: Teardown,
   stopping: () => boolean,
 ): Promise<void> {
+  if (bus instanceof AedesBus) return bus.start();
+  const { BrokerRefusedError, MqttClientBus } = await import('../bus/mqtt-client-bus.js');
+  const { reportBrokerConnection } = await import('../bus/external-broker.js');
   try {
     await bus.start();
   } catch (err) {
@@ -98,6 +103,7 @@ export async function startBridges(
 ): Promise<Bridges | undefined> {
   tellLeftoverQueues(hub.db, hub.logger.child('bridges'), hub.config.bridges);
   if (hub.config.bridges.length === 0) return undefined;
+  const { Bridges } = await import('../bus/bridges.js');
   const bridges = new Bridges({
     configs: hub.config.bridges,
     bus: hub.bus,
@@ -109,4 +115,16 @@ export async function startBridges(
   teardown.push(() => bridges.stop());
   await bridges.start();
   return bridges;
+}
+
+/** Says so when messages wait for a bridge that is no longer configured (they are kept until it is back). */
+function tellLeftoverQueues(db: Database, logger: Logger, configured: HearthConfig['bridges']): void {
+  const names = new Set(configured.map((c) => c.name));
+  const rows = queuedPerBridge(db);
+  for (const { bridge, n } of rows) {
+    if (!names.has(bridge))
+      logger.warn(
+        `${n} message(s) queued for bridge "${bridge}" wait in the database, but no bridge of that name is configured: add it back to send them`,
+      );
+  }
 }

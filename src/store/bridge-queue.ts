@@ -19,6 +19,11 @@ export interface BridgeQueueLimits {
 /** What a message costs against maxBytes: its topic and payload. */
 const sizeOf = (topic: string, payload: Buffer) => Buffer.byteLength(topic) + payload.length;
 
+/** Messages waiting in the queue, per bridge name (of every bridge, configured or not). */
+export function queuedPerBridge(db: Database): Array<{ bridge: string; n: number }> {
+  return db.prepare('SELECT bridge, count(*) AS n FROM bridge_queue GROUP BY bridge').all() as Array<{ bridge: string; n: number }>;
+}
+
 export class BridgeQueue {
   readonly #db: Database;
   readonly #bridge: string;
