@@ -1,6 +1,6 @@
 // How a simulation's clients end: with a goodbye, each says offline on its status topic (a clean DISCONNECT discards
 // the will) and disconnects; abrupt, each socket is destroyed as a crash or a pulled plug would.
-import type { MqttClient } from 'mqtt';
+import mqtt, { type MqttClient } from 'mqtt';
 
 export async function closeClients(
   clients: Map<string, MqttClient>,
@@ -15,4 +15,44 @@ export async function closeClients(
       await c.endAsync().catch(() => undefined);
     }),
   );
+}
+
+/**
+ * Connects one simulated device with its last will: no retries for the first connection (a refusal is reported, not
+ * retried forever), and once connected a lost connection is retried every 2 s, as a real device does. The refusal's
+ * reason in words when it cannot connect.
+ */
+export async function connectDevice(
+  login: { url: string; username?: string; password?: string },
+  id: string,
+  random: () => number,
+  will: { topic: string; payload: string; retain: boolean },
+  keepalive?: number,
+): Promise<MqttClient | { refused: string }> {
+  let client: MqttClient;
+  try {
+    client = await mqtt.connectAsync(
+      login.url,
+      {
+        clientId: `${id}-${Math.round(random() * 1e6)}`,
+        username: login.username,
+        password: login.password,
+        ...(keepalive ? { keepalive } : {}),
+        reconnectPeriod: 0,
+        connectTimeout: 10_000,
+        will: { topic: will.topic, payload: Buffer.from(will.payload), qos: 1, retain: will.retain },
+      },
+      false,
+    );
+  } catch (err) {
+    return { refused: (err as Error).message };
+  }
+  client.options.reconnectPeriod = 2000;
+  client.on('error', () => undefined);
+  return client;
+}
+
+/** A reading at QoS 0, counted once the client has sent it. */
+export function sendReading(client: MqttClient | undefined, topic: string, payload: string, sent: () => void): void {
+  void client?.publishAsync(topic, payload, { qos: 0 }).then(sent, () => undefined);
 }

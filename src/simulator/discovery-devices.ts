@@ -3,10 +3,10 @@
 // MQTT client each with a last will on its availability topic, discovery configs (abbreviated, with `~`; one device
 // in the device-based `cmps` form), states, and command topics obeyed and reported back. They announce again when
 // `homeassistant/status` says online, as Home Assistant's birth message asks.
-import mqtt, { type MqttClient } from 'mqtt';
+import type { MqttClient } from 'mqtt';
 import type { Logger } from '../shared/logger.js';
 import type { Simulation } from './simulator.js';
-import { closeClients } from './clients.js';
+import { closeClients, connectDevice, sendReading } from './clients.js';
 import { seededRandom } from './seeded-random.js';
 
 export type DiscoveryKind = 'thermostat' | 'plug' | 'cover' | 'light' | 'sensor';
@@ -240,26 +240,8 @@ export async function startDiscoveryDevices(options: DiscoveryOptions): Promise<
   await Promise.all(
     options.devices.map(async ([id, kind, name]) => {
       const n: Node = { id, name, kind, state: initial(kind, random) };
-      let client: MqttClient;
-      try {
-        client = await mqtt.connectAsync(
-          options.url,
-          {
-            clientId: `${id}-${Math.round(random() * 1e6)}`,
-            username: options.username,
-            password: options.password,
-            reconnectPeriod: 0,
-            connectTimeout: 10_000,
-            will: { topic: `${id}/status`, payload: Buffer.from('offline'), qos: 1, retain },
-          },
-          false,
-        );
-      } catch (err) {
-        refused.push({ id, reason: (err as Error).message });
-        return;
-      }
-      client.options.reconnectPeriod = 2000;
-      client.on('error', () => undefined);
+      const client = await connectDevice(options, id, random, { topic: `${id}/status`, payload: 'offline', retain });
+      if ('refused' in client) return void refused.push({ id, reason: client.refused });
       const pub = (topic: string, payload: string, r = false) => {
         published++;
         return client.publishAsync(topic, payload, { qos: 1, retain: r }).catch(() => undefined);
@@ -297,14 +279,7 @@ export async function startDiscoveryDevices(options: DiscoveryOptions): Promise<
         n.state.temperature =
           Math.round(((n.state.temperature as number) + ((n.state.target as number) - (n.state.temperature as number)) * 0.1) * 10) / 10;
       else continue;
-      for (const [t, p] of states(n))
-        void clients
-          .get(n.id)
-          ?.publishAsync(t, p, { qos: 0 })
-          .then(
-            () => published++,
-            () => undefined,
-          );
+      for (const [t, p] of states(n)) sendReading(clients.get(n.id), t, p, () => published++);
     }
   }, 100);
   options.logger?.info(`simulating ${nodes.length} device(s) announced with Home Assistant discovery (${prefix}) on ${options.url}`);

@@ -2,9 +2,10 @@
 // of test/devices/fixtures/tasmota.ts and shelly.ts): a Tasmota plug (POWER, ENERGY) and climate sensor (AM2301), a
 // Shelly Plus 1PM (Gen2: status/switch:0, events/rpc, JSON-RPC on <id>/rpc) and an H&T (Gen1: sensor/…). Each has
 // its firmware's last will and obeys its own commands, reporting back as the firmware does.
-import mqtt, { type MqttClient } from 'mqtt';
+import type { MqttClient } from 'mqtt';
 import type { Logger } from '../shared/logger.js';
 import type { Simulation } from './simulator.js';
+import { connectDevice, sendReading } from './clients.js';
 import { seededRandom } from './seeded-random.js';
 
 export type FirmwareKind = 'tasmota-plug' | 'tasmota-sensor' | 'shelly-plus1pm' | 'shelly-ht';
@@ -39,9 +40,9 @@ export interface FirmwareOptions {
 }
 
 const will = (n: Node, retain: boolean) => {
-  if (n.kind.startsWith('tasmota')) return { topic: `tele/${n.id}/LWT`, payload: Buffer.from('Offline'), qos: 1 as const, retain };
+  if (n.kind.startsWith('tasmota')) return { topic: `tele/${n.id}/LWT`, payload: 'Offline', retain };
   const prefix = n.kind === 'shelly-ht' ? `shellies/${n.id}` : n.id;
-  return { topic: `${prefix}/online`, payload: Buffer.from('false'), qos: 1 as const, retain };
+  return { topic: `${prefix}/online`, payload: 'false', retain };
 };
 const online = (n: Node) => (n.kind.startsWith('tasmota') ? 'Online' : 'true');
 
@@ -145,26 +146,8 @@ export async function startFirmwareDevices(options: FirmwareOptions): Promise<Si
   await Promise.all(
     options.devices.map(async ([id, kind]) => {
       const n: Node = { id, kind, on: false, temperature: 20 + random() * 3, power: 0 };
-      let client: MqttClient;
-      try {
-        client = await mqtt.connectAsync(
-          options.url,
-          {
-            clientId: `${id}-${Math.round(random() * 1e6)}`,
-            username: options.username,
-            password: options.password,
-            reconnectPeriod: 0,
-            connectTimeout: 10_000,
-            will: will(n, retain),
-          },
-          false,
-        );
-      } catch (err) {
-        refused.push({ id, reason: (err as Error).message });
-        return;
-      }
-      client.options.reconnectPeriod = 2000;
-      client.on('error', () => undefined);
+      const client = await connectDevice(options, id, random, will(n, retain));
+      if ('refused' in client) return void refused.push({ id, reason: client.refused });
       const pub = (topic: string, payload: string, r = false) => {
         published++;
         return client.publishAsync(topic, payload, { qos: 1, retain: r }).catch(() => undefined);
@@ -189,14 +172,7 @@ export async function startFirmwareDevices(options: FirmwareOptions): Promise<Si
       budget -= 1;
       const n = nodes[cursor++ % nodes.length]!;
       n.temperature += (21 - n.temperature) * 0.05 + (random() - 0.5) * 0.3;
-      for (const [t, p] of states(n))
-        void clients
-          .get(n.id)
-          ?.publishAsync(t, p, { qos: 0 })
-          .then(
-            () => published++,
-            () => undefined,
-          );
+      for (const [t, p] of states(n)) sendReading(clients.get(n.id), t, p, () => published++);
     }
   }, 100);
   options.logger?.info(`simulating ${nodes.length} Tasmota/Shelly device(s) on ${options.url}`);

@@ -1,8 +1,10 @@
 // Simulated devices that speak a firmware's own MQTT dialect (ESPHome, Homie): one MQTT client each with a last
 // will, an announcement (retained, or not for the demo), states, and commands obeyed and reported back. A dialect
 // says the topics and payloads; this module runs the clients, the readings' pace and the goodbyes.
-import mqtt, { type MqttClient } from 'mqtt';
+import type { MqttClient } from 'mqtt';
 import type { Logger } from '../shared/logger.js';
+import { connectDevice, sendReading } from './clients.js';
+import { seededRandom } from './seeded-random.js';
 import type { Simulation } from './simulator.js';
 
 export interface SimNode<K extends string> {
@@ -43,11 +45,7 @@ export interface NodesOptions<K extends string> {
 
 export async function startNodes<K extends string>(dialect: Dialect<K>, options: NodesOptions<K>): Promise<Simulation> {
   const retain = options.retain ?? true;
-  let seed = options.seed ?? 17;
-  const random = () => {
-    seed = (seed * 1664525 + 1013904223) % 4294967296;
-    return seed / 4294967296;
-  };
+  const random = seededRandom(options.seed ?? 17);
   const clients = new Map<string, MqttClient>();
   const refused: Simulation['refused'] = [];
   const nodes: Array<SimNode<K>> = [];
@@ -57,26 +55,8 @@ export async function startNodes<K extends string>(dialect: Dialect<K>, options:
     options.devices.map(async ([id, kind, name]) => {
       const n: SimNode<K> = { id, name, kind, state: dialect.initial(kind, random) };
       const will = dialect.will(id);
-      let client: MqttClient;
-      try {
-        client = await mqtt.connectAsync(
-          options.url,
-          {
-            clientId: `${id}-${Math.round(random() * 1e6)}`,
-            username: options.username,
-            password: options.password,
-            reconnectPeriod: 0,
-            connectTimeout: 10_000,
-            will: { topic: will.topic, payload: Buffer.from(will.payload), qos: 1, retain },
-          },
-          false,
-        );
-      } catch (err) {
-        refused.push({ id, reason: (err as Error).message });
-        return;
-      }
-      client.options.reconnectPeriod = 2000;
-      client.on('error', () => undefined);
+      const client = await connectDevice(options, id, random, { topic: will.topic, payload: will.payload, retain });
+      if ('refused' in client) return void refused.push({ id, reason: client.refused });
       const pub = (topic: string, payload: string, r = false) => {
         published++;
         return client.publishAsync(topic, payload, { qos: 1, retain: r }).catch(() => undefined);
@@ -100,14 +80,7 @@ export async function startNodes<K extends string>(dialect: Dialect<K>, options:
       const n = nodes[cursor++ % nodes.length]!;
       if (!dialect.drift(n, random)) continue;
       budget -= 1;
-      for (const [t, p] of dialect.states(n))
-        void clients
-          .get(n.id)
-          ?.publishAsync(t, p, { qos: 0 })
-          .then(
-            () => published++,
-            () => undefined,
-          );
+      for (const [t, p] of dialect.states(n)) sendReading(clients.get(n.id), t, p, () => published++);
     }
   }, 100);
   options.logger?.info(`simulating ${nodes.length} ${dialect.what} on ${options.url}`);

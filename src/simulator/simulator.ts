@@ -1,10 +1,10 @@
 // The simulator: each device is its own MQTT client with a last will and a retained status, publishing at its
 // share of the total rate and obeying `/set`. Bounded: it stops when told, and never opens more than `devices`.
 import { commandTopic, homeTopic, statusTopic } from '../devices/topic.js';
-import mqtt, { type MqttClient } from 'mqtt';
+import type { MqttClient } from 'mqtt';
 import type { Logger } from '../shared/logger.js';
 import { createDevice, type DeviceKind, type SimulatedDevice } from './devices.js';
-import { closeClients } from './clients.js';
+import { closeClients, connectDevice } from './clients.js';
 import { seededRandom } from './seeded-random.js';
 
 export interface SimulationOptions {
@@ -52,29 +52,8 @@ export async function startSimulation(options: SimulationOptions): Promise<Simul
     await Promise.all(
       list.slice(i, i + 50).map(async ([id, kind]) => {
         const device = createDevice(id, kind, random);
-        let client: MqttClient;
-        try {
-          // No retries for the first connection: a refusal is reported, not retried forever.
-          client = await mqtt.connectAsync(
-            options.url,
-            {
-              clientId: `${id}-${Math.round(random() * 1e6)}`,
-              username: options.username,
-              password: options.password,
-              keepalive: 30,
-              reconnectPeriod: 0,
-              connectTimeout: 10_000,
-              will: { topic: statusTopic(id), payload: Buffer.from('offline'), qos: 1, retain: true },
-            },
-            false,
-          );
-        } catch (err) {
-          refused.push({ id, reason: (err as Error).message });
-          return;
-        }
-        // Connected once: from now on a lost connection is retried, as a real device does.
-        client.options.reconnectPeriod = 2000;
-        client.on('error', () => undefined);
+        const client = await connectDevice(options, id, random, { topic: statusTopic(id), payload: 'offline', retain: true }, 30);
+        if ('refused' in client) return void refused.push({ id, reason: client.refused });
         client.on('message', (topic, payload) => {
           const property = topic.split('/')[2]!;
           commands++;

@@ -166,23 +166,8 @@ export function scenesPage(root: HTMLElement): () => void {
               `${Object.keys(s.states).length} device propert${Object.keys(s.states).length === 1 ? 'y' : 'ies'}${s.description ? ` · ${s.description}` : ''} · in `,
               fileLink(s.fileName),
             ),
-            s.errors
-              ? h(
-                  'ul',
-                  { class: 'errors' },
-                  s.errors.map((e) => h('li', {}, e.text)),
-                )
-              : null,
-            isAdmin() && s.status === 'paused'
-              ? h(
-                  'button',
-                  {
-                    type: 'button',
-                    onclick: () => api('POST', `/api/scenes/${s.id}/enable`).then(load, (err: Error) => toast(err.message, 'error')),
-                  },
-                  'Enable again',
-                )
-              : null,
+            problems(s.errors),
+            enableAgain('scenes', s, load),
           ),
         ),
       ),
@@ -238,23 +223,8 @@ export function scenesPage(root: HTMLElement): () => void {
         fileLink(s.fileName),
         s.lastRun ? ` · last run: ${s.lastRun.outcome}` : '',
       ),
-      s.errors
-        ? h(
-            'ul',
-            { class: 'errors' },
-            s.errors.map((e) => h('li', {}, e.text)),
-          )
-        : null,
-      isAdmin() && s.status === 'paused'
-        ? h(
-            'button',
-            {
-              type: 'button',
-              onclick: () => api('POST', `/api/scripts/${s.id}/enable`).then(load, (err: Error) => toast(err.message, 'error')),
-            },
-            'Enable again',
-          )
-        : null,
+      problems(s.errors),
+      enableAgain('scripts', s, load),
       isAdmin() && s.status === 'active'
         ? h(
             'form',
@@ -434,4 +404,22 @@ export function scenesPage(root: HTMLElement): () => void {
     off();
     clearInterval(tick);
   };
+}
+
+/** A scene's or script's problems, each in words. */
+function problems(errors: Array<{ text: string }> | undefined | null) {
+  return errors
+    ? h(
+        'ul',
+        { class: 'errors' },
+        errors.map((e) => h('li', {}, e.text)),
+      )
+    : null;
+}
+
+/** For an admin, the button that enables again a scene or script paused as a loop. */
+function enableAgain(kind: 'scenes' | 'scripts', s: { id: string; status: string }, load: () => unknown) {
+  if (!isAdmin() || s.status !== 'paused') return null;
+  const enable = () => api('POST', `/api/${kind}/${s.id}/enable`).then(load, (err: Error) => toast(err.message, 'error'));
+  return h('button', { type: 'button', onclick: enable }, 'Enable again');
 }
