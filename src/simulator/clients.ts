@@ -56,3 +56,19 @@ export async function connectDevice(
 export function sendReading(client: MqttClient | undefined, topic: string, payload: string, sent: () => void): void {
   void client?.publishAsync(topic, payload, { qos: 0 }).then(sent, () => undefined);
 }
+
+/**
+ * Readings at `rate` a second in all, ten ticks a second, from the nodes in turn; `send` says whether a node had one
+ * to send (a node whose readings do not drift passes its turn without spending the rate).
+ */
+export function paceReadings<N>(rate: number, nodes: N[], send: (node: N) => boolean): NodeJS.Timeout {
+  let budget = 0;
+  let cursor = 0;
+  return setInterval(() => {
+    budget += rate / 10;
+    for (let misses = 0; budget >= 1 && misses < nodes.length; ) {
+      if (send(nodes[cursor++ % nodes.length]!)) budget -= 1;
+      else misses++;
+    }
+  }, 100);
+}

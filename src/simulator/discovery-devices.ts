@@ -6,7 +6,7 @@
 import type { MqttClient } from 'mqtt';
 import type { Logger } from '../shared/logger.js';
 import type { Simulation } from './simulator.js';
-import { closeClients, connectDevice, sendReading } from './clients.js';
+import { closeClients, connectDevice, paceReadings, sendReading } from './clients.js';
 import { seededRandom } from './seeded-random.js';
 
 export type DiscoveryKind = 'thermostat' | 'plug' | 'cover' | 'light' | 'sensor';
@@ -263,25 +263,19 @@ export async function startDiscoveryDevices(options: DiscoveryOptions): Promise<
       nodes.push(n);
     }),
   );
-  let budget = 0;
-  let cursor = 0;
-  const timer = setInterval(() => {
-    budget += options.rate / 10;
-    while (budget >= 1 && nodes.length > 0) {
-      budget -= 1;
-      const n = nodes[cursor++ % nodes.length]!;
-      if (n.kind === 'sensor')
-        n.state = {
-          temperature: Math.round(((n.state.temperature as number) + (random() - 0.5) * 0.4) * 10) / 10,
-          humidity: n.state.humidity,
-        };
-      else if (n.kind === 'thermostat')
-        n.state.temperature =
-          Math.round(((n.state.temperature as number) + ((n.state.target as number) - (n.state.temperature as number)) * 0.1) * 10) / 10;
-      else continue;
-      for (const [t, p] of states(n)) sendReading(clients.get(n.id), t, p, () => published++);
-    }
-  }, 100);
+  const timer = paceReadings(options.rate, nodes, (n) => {
+    if (n.kind === 'sensor')
+      n.state = {
+        temperature: Math.round(((n.state.temperature as number) + (random() - 0.5) * 0.4) * 10) / 10,
+        humidity: n.state.humidity,
+      };
+    else if (n.kind === 'thermostat')
+      n.state.temperature =
+        Math.round(((n.state.temperature as number) + ((n.state.target as number) - (n.state.temperature as number)) * 0.1) * 10) / 10;
+    else return false;
+    for (const [t, p] of states(n)) sendReading(clients.get(n.id), t, p, () => published++);
+    return true;
+  });
   options.logger?.info(`simulating ${nodes.length} device(s) announced with Home Assistant discovery (${prefix}) on ${options.url}`);
   return {
     clients,

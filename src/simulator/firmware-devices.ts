@@ -5,7 +5,7 @@
 import type { MqttClient } from 'mqtt';
 import type { Logger } from '../shared/logger.js';
 import type { Simulation } from './simulator.js';
-import { connectDevice, sendReading } from './clients.js';
+import { connectDevice, paceReadings, sendReading } from './clients.js';
 import { seededRandom } from './seeded-random.js';
 
 export type FirmwareKind = 'tasmota-plug' | 'tasmota-sensor' | 'shelly-plus1pm' | 'shelly-ht';
@@ -164,17 +164,11 @@ export async function startFirmwareDevices(options: FirmwareOptions): Promise<Si
       nodes.push(n);
     }),
   );
-  let budget = 0;
-  let cursor = 0;
-  const timer = setInterval(() => {
-    budget += options.rate / 10;
-    while (budget >= 1 && nodes.length > 0) {
-      budget -= 1;
-      const n = nodes[cursor++ % nodes.length]!;
-      n.temperature += (21 - n.temperature) * 0.05 + (random() - 0.5) * 0.3;
-      for (const [t, p] of states(n)) sendReading(clients.get(n.id), t, p, () => published++);
-    }
-  }, 100);
+  const timer = paceReadings(options.rate, nodes, (n) => {
+    n.temperature += (21 - n.temperature) * 0.05 + (random() - 0.5) * 0.3;
+    for (const [t, p] of states(n)) sendReading(clients.get(n.id), t, p, () => published++);
+    return true;
+  });
   options.logger?.info(`simulating ${nodes.length} Tasmota/Shelly device(s) on ${options.url}`);
   return {
     clients,

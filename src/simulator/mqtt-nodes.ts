@@ -3,7 +3,7 @@
 // says the topics and payloads; this module runs the clients, the readings' pace and the goodbyes.
 import type { MqttClient } from 'mqtt';
 import type { Logger } from '../shared/logger.js';
-import { connectDevice, sendReading } from './clients.js';
+import { connectDevice, paceReadings, sendReading } from './clients.js';
 import { seededRandom } from './seeded-random.js';
 import type { Simulation } from './simulator.js';
 
@@ -72,17 +72,11 @@ export async function startNodes<K extends string>(dialect: Dialect<K>, options:
       nodes.push(n);
     }),
   );
-  let budget = 0;
-  let cursor = 0;
-  const timer = setInterval(() => {
-    budget += options.rate / 10;
-    for (let tries = nodes.length; budget >= 1 && tries > 0; tries--) {
-      const n = nodes[cursor++ % nodes.length]!;
-      if (!dialect.drift(n, random)) continue;
-      budget -= 1;
-      for (const [t, p] of dialect.states(n)) sendReading(clients.get(n.id), t, p, () => published++);
-    }
-  }, 100);
+  const timer = paceReadings(options.rate, nodes, (n) => {
+    if (!dialect.drift(n, random)) return false;
+    for (const [t, p] of dialect.states(n)) sendReading(clients.get(n.id), t, p, () => published++);
+    return true;
+  });
   options.logger?.info(`simulating ${nodes.length} ${dialect.what} on ${options.url}`);
   return {
     clients,
