@@ -128,6 +128,7 @@ export const TRIGGERS = {
         'x-expect': 'arrived, left, first_arrived or last_left',
       }),
       person: Type.Optional(People),
+      for: Type.Optional(Duration),
       ...common,
     },
     { additionalProperties: false },

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadRuleText } from '../../src/rules/rule-loader.js';
 import { runRuleTests } from '../../src/rules/rule-tests.js';
-import { startEngine, type EngineHarness } from '../helpers/engine.js';
+import { MemoryTimerStore, startEngine, type EngineHarness } from '../helpers/engine.js';
 import { tempDir } from '../helpers/hub.js';
 
 let h: EngineHarness | undefined;
@@ -35,6 +35,30 @@ const reasons = () =>
     .map((t) => t.reason);
 
 describe('trigger: presence', () => {
+  it('with for:, the home must stay empty that long: an arrival interrupts it, and a pending hold survives a restart', async () => {
+    const store = new MemoryTimerStore();
+    const start = Date.UTC(2026, 5, 1, 8, 0, 0);
+    const file = { 'r.yaml': rule('  - trigger: presence\n    event: last_left\n    for: 10m') };
+    h = await startEngine(file, { start, timerStore: store, states: everyone({ alice: true, bob: false }) });
+    await move('alice', false);
+    await h.clock.advance(5 * 60_000);
+    await move('bob', true); // home again before the 10 minutes: no command
+    await h.clock.advance(10 * 60_000);
+    expect(h.commands()).toEqual([]);
+    expect(reasons()).toContain('for: 10m interrupted after 5m: bob arrived');
+    await move('bob', false);
+    await h.clock.advance(4 * 60_000);
+    const dir = h.dir;
+    await h.stop();
+    // Restarted 4 minutes into the hold: it fires 6 minutes later, not 10.
+    h = await startEngine({}, { start: start + 19 * 60_000, timerStore: store, dir, states: everyone({ alice: false, bob: false }) });
+    await h.clock.advance(5 * 60_000);
+    expect(h.commands()).toEqual([]);
+    await h.clock.advance(60_000);
+    expect(h.commands()).toEqual(['home/out/value/set=bob:[]']);
+    expect(h.engine.traces('r')[0]!.trigger.description).toContain('held for 10m (resumed after a restart)');
+  });
+
   it('last_left fires for the last to leave only, and says who is still home otherwise', async () => {
     h = await startEngine(
       { 'r.yaml': rule('  - trigger: presence\n    event: last_left') },

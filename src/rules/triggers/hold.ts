@@ -7,6 +7,7 @@ import type { DurableHolds, TriggerEvent } from '../types.js';
 export class Hold {
   #handle: TimerHandle | undefined;
   #startedAt = 0;
+  #event: TriggerEvent | undefined;
   readonly #clock: Clock;
   readonly #ms: number;
   readonly #durable: DurableHolds | undefined;
@@ -21,6 +22,11 @@ export class Hold {
 
   get pending(): boolean {
     return this.#handle !== undefined;
+  }
+
+  /** The event a pending hold started with (also after a restart). */
+  get event(): TriggerEvent | undefined {
+    return this.#handle === undefined ? undefined : this.#event;
   }
 
   start(event: TriggerEvent, onDone: () => void): void {
@@ -48,6 +54,7 @@ export class Hold {
 
   #arm(dueAt: number, event: TriggerEvent, onDone: () => void): void {
     if (!this.#startedAt || this.#startedAt > this.#clock.now()) this.#startedAt = this.#clock.now();
+    this.#event = event;
     this.#durable?.save(this.#key, dueAt, event);
     this.#handle = this.#clock.setTimeout(
       () => {

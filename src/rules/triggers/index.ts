@@ -34,6 +34,6 @@ export function compileTrigger(def: TriggerDefinition, index: number, path: Path
     case 'webhook':
       return compileWebhook(def, id);
     case 'presence':
-      return compilePresence(def, id);
+      return compilePresence(def, id, path);
   }
 }
