@@ -5,7 +5,7 @@
 import type { MqttClient } from 'mqtt';
 import type { Logger } from '../shared/logger.js';
 import type { Simulation } from './simulator.js';
-import { connectDevice, paceReadings, sendReading } from './clients.js';
+import { closeClients, connectDevice, paceReadings, sendReading } from './clients.js';
 import { seededRandom } from './seeded-random.js';
 
 export type FirmwareKind = 'tasmota-plug' | 'tasmota-sensor' | 'shelly-plus1pm' | 'shelly-ht';
@@ -175,18 +175,10 @@ export async function startFirmwareDevices(options: FirmwareOptions): Promise<Si
     refused,
     stats: () => ({ devices: nodes.length, connected: [...clients.values()].filter((c) => c.connected).length, published, commands }),
     pause: () => clearInterval(timer),
-    async stop({ abrupt = false, goodbye = true } = {}) {
+    async stop(how = {}) {
       clearInterval(timer);
-      await Promise.all(
-        nodes.map(async (n) => {
-          const c = clients.get(n.id)!;
-          if (abrupt) return void c.stream?.destroy();
-          // A clean goodbye: what its will would have said (a clean DISCONNECT discards the will).
-          if (goodbye)
-            await c.publishAsync(will(n, retain).topic, will(n, retain).payload.toString(), { qos: 1, retain }).catch(() => undefined);
-          await c.endAsync().catch(() => undefined);
-        }),
-      );
+      const byId = new Map(nodes.map((n) => [n.id, n]));
+      await closeClients(clients, how, (id) => will(byId.get(id)!, retain));
     },
   };
 }

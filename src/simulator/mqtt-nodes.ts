@@ -3,7 +3,7 @@
 // says the topics and payloads; this module runs the clients, the readings' pace and the goodbyes.
 import type { MqttClient } from 'mqtt';
 import type { Logger } from '../shared/logger.js';
-import { connectDevice, paceReadings, sendReading } from './clients.js';
+import { closeClients, connectDevice, paceReadings, sendReading } from './clients.js';
 import { seededRandom } from './seeded-random.js';
 import type { Simulation } from './simulator.js';
 
@@ -83,16 +83,12 @@ export async function startNodes<K extends string>(dialect: Dialect<K>, options:
     refused,
     stats: () => ({ devices: nodes.length, connected: [...clients.values()].filter((c) => c.connected).length, published, commands }),
     pause: () => clearInterval(timer),
-    async stop({ abrupt = false, goodbye = true } = {}) {
+    async stop(how = {}) {
       clearInterval(timer);
-      await Promise.all(
-        [...clients.entries()].map(async ([id, c]) => {
-          if (abrupt) return void c.stream?.destroy();
-          const will = dialect.will(id);
-          if (goodbye) await c.publishAsync(will.topic, will.goodbye, { qos: 1, retain }).catch(() => undefined);
-          await c.endAsync().catch(() => undefined);
-        }),
-      );
+      await closeClients(clients, how, (id) => {
+        const will = dialect.will(id);
+        return { topic: will.topic, payload: will.goodbye, retain };
+      });
     },
   };
 }

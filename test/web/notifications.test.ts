@@ -4,6 +4,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { CHROMIUM } from '../helpers/browser.js';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_PASSWORD, startTestHub, tempDir, type TestHub } from '../helpers/hub.js';
@@ -37,16 +38,7 @@ beforeAll(async () => {
   th = await startTestHub({ dataDir });
   // A profile on disk, as a phone's browser has: Chromium does not install apps from an incognito context.
   context = await chromium.launchPersistentContext(tempDir('hearth-chromium-'), {
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
+    ...CHROMIUM,
     viewport: { width: 390, height: 844 },
     deviceScaleFactor: 2,
     isMobile: true,
