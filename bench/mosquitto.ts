@@ -11,7 +11,7 @@ import { roundTrips, sleep, type LatencySummary } from './hub.js';
 import { cpuSeconds, rssMb, spawnUntil, stop } from './processes.js';
 
 const MOSQUITTO = '/usr/sbin/mosquitto';
-const MAIN = join(DIST, '../src/main.js');
+const MAIN = join(DIST, '../app/hearth.js');
 const LOAD = join(DIST, 'load.js');
 const HEARTH = { username: 'hearth', password: 'bench-hearth-password' };
 const LOADER = { username: 'bench', password: 'bench-load-password' };

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { cpuSeconds, rssMb, spawnUntil, stop } from './processes.js';
 
 const DIST = new URL('.', import.meta.url).pathname;
-const MAIN = join(DIST, '../src/main.js');
+const MAIN = join(DIST, '../app/hearth.js');
 const RULES = join(DIST, '../../rules');
 const NODE_FLAGS = ['--max-semi-space-size=1', '--optimize-for-size', '--max-lazy'];
 const PASSWORD = 'bench-admin-password';

@@ -44,7 +44,7 @@ if [ "$build" = 1 ]; then
   say "building dist/ and the dashboard (npm run build)"
   (cd "$root" && npm run build --silent)
 fi
-[ -f "$root/dist/src/main.js" ] && [ -f "$root/web/dist/index.html" ] || { say "dist/src/main.js or web/dist/index.html missing: run npm run build"; exit 1; }
+[ -f "$root/dist/app/hearth.js" ] && [ -f "$root/web/dist/index.html" ] || { say "dist/app/hearth.js or web/dist/index.html missing: run npm run build"; exit 1; }
 
 # A Node.js for the target from the npm registry (bin/node and include/node), unpacked once into the cache.
 fetch_node() {
@@ -125,7 +125,8 @@ for arch in "${archs[@]}"; do
   say "staging $name"
   rm -rf "$app" && mkdir -p "$app/dist" "$app/web" "$app/packaging" "$app/node/bin"
   cp -a "$root/bin" "$app/"
-  cp -a "$root/dist/src" "$app/dist/"
+  # dist/app is what bin/hearth runs (the bundle); dist/src is kept for packaging/config-facts.mjs.
+  cp -a "$root/dist/src" "$root/dist/app" "$app/dist/"
   find "$app/dist" -name '*.map' -delete
   cp -a "$root/web/dist" "$app/web/"
   cp -a "$root/rules" "$app/"

@@ -11,3 +11,4 @@ if (await hubsRunningFrom(root)) {
 }
 execSync(`"${join(root, 'node_modules/.bin/tsc')}" -p tsconfig.json`, { cwd: root, stdio: 'inherit' });
 await import('./build-web.mjs');
+await import('./bundle.mjs');

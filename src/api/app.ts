@@ -1,7 +1,6 @@
 // buildApi: the Fastify app with security headers, auth, error handling, the OpenAPI document and every route.
 // It never listens; the hub does (and tests use `app.inject()`).
 import swagger from '@fastify/swagger';
-import swaggerUi from '@fastify/swagger-ui';
 import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { lazyCompilers } from './lazy-compilers.js';
@@ -11,6 +10,7 @@ import { registerErrorHandler } from './errors.js';
 import { authRoutes } from './routes/auth.js';
 import { backupRoutes } from './routes/backup.js';
 import { bridgeRoutes } from './routes/bridges.js';
+import { docsRoutes } from './routes/docs.js';
 import { deviceCredentialRoutes } from './routes/device-credentials.js';
 import { deviceRoutes } from './routes/devices.js';
 import { eventRoutes } from './routes/events.js';
@@ -52,10 +52,6 @@ export async function buildApi(ctx: ApiContext, options: ApiOptions = {}): Promi
   }) as unknown as FastifyInstance;
   registerErrorHandler(app, ctx.logger);
   registerSecurityHeaders(app, Boolean(options.https));
-  // The docs UI and its assets are public: they describe the API, they do not expose data.
-  app.addHook('onRoute', (route) => {
-    if (route.url.startsWith('/docs')) route.config = { ...(route.config ?? {}), public: true };
-  });
   await app.register(swagger, {
     openapi: {
       info: {
@@ -83,7 +79,6 @@ export async function buildApi(ctx: ApiContext, options: ApiOptions = {}): Promi
       security: [{ bearer: [] }, { basic: [] }, { cookie: [] }],
     },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list' } });
   app.get('/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
 
   const authFailures = ctx.metrics.counter('hearth_http_auth_failures_total', 'Refused HTTP credentials (Basic, bearer) by reason');
@@ -97,6 +92,7 @@ export async function buildApi(ctx: ApiContext, options: ApiOptions = {}): Promi
 
   for (const routes of [
     systemRoutes,
+    docsRoutes,
     metricsRoutes,
     authRoutes,
     tokenRoutes,

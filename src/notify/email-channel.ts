@@ -28,7 +28,7 @@ export function emailChannel(base: ChannelBase, o: EmailOptions): Channel {
   const ca = o.ca ? readFileSync(o.ca) : undefined;
   let transport: Promise<Transport> | undefined;
   const open = async (): Promise<Transport> => {
-    const { createTransport } = await import('nodemailer');
+    const { createTransport } = await import('./nodemailer-lib.js');
     return createTransport({
       host: o.host,
       port,

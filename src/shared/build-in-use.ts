@@ -9,12 +9,15 @@ import BetterSqlite3, { type Database } from 'better-sqlite3';
 /** Kept open for the life of the process: closing it would release the lock. */
 let held: Database | undefined;
 
-/** Holds the lock when this code runs from `<root>/dist/src/`; does nothing when it runs from the sources (tests). */
+/**
+ * Holds the lock when this code runs from `<root>/dist/` (the bundle in dist/app/ or the modules in dist/src/); does
+ * nothing when it runs from the sources (tests).
+ */
 export function markBuildInUse(): void {
   const here = dirname(fileURLToPath(import.meta.url));
-  const marker = `${sep}dist${sep}src${sep}shared`;
-  if (!here.endsWith(marker)) return;
-  const dist = here.slice(0, -`${sep}src${sep}shared`.length);
+  const at = here.lastIndexOf(`${sep}dist${sep}`);
+  if (at < 0) return;
+  const dist = here.slice(0, at + `${sep}dist`.length);
   if (held || !existsSync(dist)) return;
   try {
     const db = new BetterSqlite3(join(dist, '.in-use'), { timeout: 0 });

@@ -55,7 +55,7 @@ export class Metrics {
   }
 
   async #createRegistry(): Promise<Registry> {
-    const { Registry, collectDefaultMetrics } = await import('prom-client');
+    const { Registry, collectDefaultMetrics } = await import('./prom-client-lib.js');
     const registry = new Registry();
     collectDefaultMetrics({ register: registry });
     return registry;

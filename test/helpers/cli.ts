@@ -2,7 +2,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 
-export const MAIN = join(import.meta.dirname, '../../dist/src/main.js');
+/** The file bin/hearth runs: the bundle of the compiled CLI (scripts/bundle.mjs). */
+export const MAIN = join(import.meta.dirname, '../../dist/app/hearth.js');
 
 export interface CliResult {
   code: number | null;

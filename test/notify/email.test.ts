@@ -12,6 +12,7 @@ import { NotifyConfigSchema, type NotifyConfig } from '../../src/notify/config-s
 import { Notifier } from '../../src/notify/notifier.js';
 import { FakeClock } from '../../src/shared/clock.js';
 import { createMemoryLogger } from '../../src/shared/logger.js';
+import { runCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/hub.js';
 
 interface Received {
@@ -177,5 +178,26 @@ describe('email', () => {
     expect(result!.detail).toMatch(/^TLS with 127\.0\.0\.1:\d+ failed: Error upgrading connection with STARTTLS: 500/);
     expect(smtp.received).toHaveLength(0);
     await notifier.stop();
+  });
+});
+
+describe('hearth notify test (the bundled command, which loads the e-mail library only when it sends)', () => {
+  it('sends a test e-mail over STARTTLS and prints what the server answered', async () => {
+    const smtp = await startSmtp();
+    const dir = tempDir();
+    const config = join(dir, 'hearth.yaml');
+    writeFileSync(join(dir, 'smtp-password'), 'mail-password\n');
+    writeFileSync(
+      config,
+      'notify:\n  channels:\n    mail:\n      type: email\n      host: 127.0.0.1\n' +
+        `      port: ${smtp.port}\n      security: starttls\n      username: hearth\n      passwordFile: ${join(dir, 'smtp-password')}\n` +
+        `      ca: ${join(certDir, 'cert.pem')}\n      from: hearth@home.example\n      to: [me@home.example]\n`,
+    );
+    const run = await runCli(['notify', 'test', 'mail', '--config', config], { HEARTH_DATA_DIR: join(dir, 'data') });
+    expect(run.stderr).toBe('');
+    expect(run.stdout).toMatch(new RegExp(`^mail \\(email\\): delivered — accepted by 127\\.0\\.0\\.1:${smtp.port}: 250 OK`));
+    expect(run.code).toBe(0);
+    expect(smtp.received).toHaveLength(1);
+    expect(smtp.received[0]).toMatchObject({ user: 'hearth', secure: true, to: ['me@home.example'] });
   });
 });
