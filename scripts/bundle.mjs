@@ -22,6 +22,8 @@ await build({
   target: 'node20',
   // A native module: loaded from node_modules at run time.
   external: ['better-sqlite3'],
+  // Loggers that do nothing unless DEBUG is set (scripts/debug-off.cjs).
+  alias: { debug: `${root}scripts/debug-off.cjs` },
   // The CommonJS packages inside call require(); in an ES module it has to be made.
   banner: { js: "import { createRequire as hearthRequire } from 'node:module'; const require = hearthRequire(import.meta.url);" },
   minifyWhitespace: true,

@@ -260,6 +260,9 @@ export class SqlitePersistence {
   }
 
   async outgoingEnqueueCombi(subs: Array<{ clientId: string }>, packet: Record<string, any>): Promise<void> {
+    // aedes asks for every QoS 1 and 2 message, and waits for the answer before it delivers to the clients online.
+    // With no persistent session subscribed (the usual case) there is nothing to write: no transaction to wait for.
+    if (subs.length === 0) return;
     await this.#write(() => {
       for (const sub of subs) {
         const queued = new Packet(packet);

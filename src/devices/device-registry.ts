@@ -62,7 +62,8 @@ export class DeviceRegistry {
   readonly #odd: OddValues;
   readonly #loggedProblems = new FirstSeen(MAX_LOGGED_PROBLEMS);
   readonly #ignored: (labels: { reason: string }) => void;
-  readonly #readers = new Set<(reading: Reading) => void>();
+  /** Replaced, never changed in place: a reader added or removed during a reading does not disturb its loop. */
+  #readers: Array<(reading: Reading) => void> = [];
   messagesIngested = 0;
 
   constructor(deps: DeviceRegistryDeps) {
@@ -85,13 +86,15 @@ export class DeviceRegistry {
   }
 
   stop(): void {
-    this.#readers.clear();
+    this.#readers = [];
   }
 
   /** Every reading (and online/offline change, as property `status`) from now on; returns the unsubscribe. */
   onReading(handler: (reading: Reading) => void): () => void {
-    this.#readers.add(handler);
-    return () => this.#readers.delete(handler);
+    this.#readers = [...this.#readers, handler];
+    return () => {
+      this.#readers = this.#readers.filter((r) => r !== handler);
+    };
   }
 
   // ——— what adapters tell (through the adapter host) ———
@@ -174,7 +177,7 @@ export class DeviceRegistry {
       taken.push([property, value]);
       const k = `${device.id}\0${property}`;
       this.#odd.check(k, device.id, property, value, now);
-      this.#writer.property(device.id, property, value, now);
+      this.#writer.property(device.id, property, value, now, k);
       const capability =
         typeof value === 'object' || typeof value === 'string'
           ? (device.capabilities[property] ?? inferCapability(property, value, false))
@@ -183,7 +186,7 @@ export class DeviceRegistry {
       const { history } = this.#deps;
       const deviceId = device.id;
       (this.#deps.historyWrites ?? this.#deps.writes).enqueue(() => history.append(deviceId, property, value, now, num));
-      this.#deps.events.emit('device.state', { deviceId, property, value, ts: now });
+      if (this.#deps.events.listening('device.state')) this.#deps.events.emit('device.state', { deviceId, property, value, ts: now });
       const reading = {
         topic: homeTopic(deviceId, property),
         deviceId,
@@ -337,7 +340,7 @@ export class DeviceRegistry {
   }
 
   #emit(reading: Reading): void {
-    for (const r of [...this.#readers]) {
+    for (const r of this.#readers) {
       try {
         r(reading);
       } catch (err) {

@@ -32,8 +32,9 @@ export class StateWriter {
     this.device(id);
   }
 
-  property(deviceId: string, property: string, value: unknown, ts: number): void {
-    this.#props.set(`${deviceId}\0${property}`, { deviceId, property, value, ts });
+  /** `key` is `<deviceId>\0<property>` when the caller has it already. */
+  property(deviceId: string, property: string, value: unknown, ts: number, key = `${deviceId}\0${property}`): void {
+    this.#props.set(key, { deviceId, property, value, ts });
     this.device(deviceId);
   }
 

@@ -47,6 +47,9 @@ export function classifyDeviceTopic(topic: string): TopicVerdict | { kind: 'bad-
       ? { kind: 'command', deviceId: parts[1]!, property: parts[2]! }
       : { kind: 'bad-command' };
   }
+  // The common case first, allocating nothing more (this runs for every message under home/).
+  if (parts.length === 3 && ID_RE.test(parts[1]!) && ID_RE.test(parts[2]!))
+    return { kind: 'reading', deviceId: parts[1]!, property: parts[2]! };
   const pattern = parts.length >= 3 ? `${parts.slice(0, -1).join('/')}/+` : topic;
   if (parts.length !== 3) {
     const hint =
@@ -82,7 +85,7 @@ export function classifyDeviceTopic(topic: string): TopicVerdict | { kind: 'bad-
       pattern,
     };
   }
-  return { kind: 'reading', deviceId: parts[1]!, property: parts[2]! };
+  return { kind: 'reading', deviceId: parts[1]!, property: parts[2]! }; // not reached: one of the two failed above
 }
 
 const NUMBER = /^-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;

@@ -23,10 +23,16 @@ export class Dispatcher {
     return () => this.#wildcard.delete(entry);
   }
 
+  /** Whether any trigger may listen for `topic`: a caller builds its message only then. */
+  watches(topic: string): boolean {
+    return this.#wildcard.size > 0 || this.#exact.has(topic);
+  }
+
   dispatch(message: IncomingMessage, onError: (err: Error) => void): void {
     const exact = this.#exact.get(message.topic);
     // Copies: a handler may detach (a wait_for_trigger resolving) while we iterate.
     if (exact) for (const h of [...exact]) safe(h, message, onError);
+    if (this.#wildcard.size === 0) return;
     for (const w of [...this.#wildcard]) if (topicMatches(w.filter, message.topic)) safe(w.handler, message, onError);
   }
 

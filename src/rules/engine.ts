@@ -166,6 +166,7 @@ export class RuleEngine {
     const previous = this.states.get(r.topic);
     this.states.set(r.topic, r.value, r.ts);
     if (r.retained) return;
+    if (!this.#dispatcher.watches(r.topic)) return;
     this.#dispatcher.dispatch({ topic: r.topic, payload: r.payload, value: r.value, previous }, (err) =>
       this.#deps.logger.error(`trigger on ${r.topic} failed: ${err.message}`),
     );

@@ -60,6 +60,11 @@ export class EventBus {
     };
   }
 
+  /** Whether anything listens to `event`: an emitter on the message path builds its payload only then. */
+  listening(event: HubEventName): boolean {
+    return (this.#get(event)?.length ?? 0) > 0;
+  }
+
   emit<K extends HubEventName>(event: K, payload: HubEvents[K]): void {
     for (const { owner, fn } of this.#get(event) ?? []) {
       try {
