@@ -9,6 +9,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 # The last commit before migration 004: its hub writes schema 3, so installing this version over it must migrate.
 OLD=98b8acf
 OLD_VERSION=0.0.1-$OLD
+OLD_PACKAGING=a663acf
 version=$(node -p "require('$root/package.json').version")
 new_tarball=$root/release/hearth-$version-linux-x64.tar.gz
 [ -f "$new_tarball" ] || { echo "$new_tarball is missing: npm run test:install builds it" >&2; exit 2; }
@@ -53,11 +54,12 @@ install() { DESTDIR=$stage "$@" >"$work/install.log" 2>&1 || { cat "$work/instal
 
 echo "install.sh test: $OLD_VERSION (commit $OLD) → $version (this tree), into a staging root"
 
-# --- the old release, built from its commit with this tree's packaging ----------------------------------------------
+# --- the old release, built from its commit with packaging of its time ----------------------------------------------
 git -C "$root" cat-file -e "$OLD^{commit}" 2>/dev/null || fail "commit $OLD is not in this clone (a shallow clone? git fetch --unshallow)"
 mkdir -p "$work/old"
 git -C "$root" archive "$OLD" | tar x -C "$work/old"
-cp -a "$root/bin" "$root/packaging" "$work/old/"
+# Its bin/ and packaging/ as of OLD_PACKAGING, the last that ran dist/src/ (later ones run the bundle, dist/app/).
+git -C "$root" archive "$OLD_PACKAGING" bin packaging | tar x -C "$work/old"
 ln -s "$root/node_modules" "$work/old/node_modules"
 (cd "$work/old" && npx tsc -p tsconfig.json && node scripts/build-web.mjs >/dev/null) || fail "building commit $OLD failed"
 rm "$work/old/node_modules"
