@@ -14,6 +14,7 @@ import { canPublish, canSubscribe, type MqttIdentity } from './acl.js';
 import { PacketSizeGuard } from './packet-size-guard.js';
 import { hardenParser } from './strict-parser.js';
 import { applyFlowControl } from './flow-control.js';
+import { fastRoutingQueue } from './routing-queue.js';
 
 // mqtt-packet pre-builds a 2-byte Buffer for each of the 65,536 message ids and lengths on its first packet: about
 // 6 MB of heap for a cache that saves an allocation of 2 bytes. A Pi has better use for the memory.
@@ -229,6 +230,8 @@ export async function createEmbeddedBroker(deps: BrokerDeps): Promise<EmbeddedBr
     if (client.closed) return;
     finishRegister(client);
   };
+
+  fastRoutingQueue((broker as unknown as { mq: Parameters<typeof fastRoutingQueue>[0] }).mq);
 
   // aedes' own call is publish(packet, client, done); its typings know only publish(packet, done).
   const publish = broker.publish.bind(broker) as unknown as (packet: object, client: unknown, done?: (err?: Error) => void) => void;
