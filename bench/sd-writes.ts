@@ -10,7 +10,7 @@ import { cpuSeconds, rssMb, spawnUntil, stop } from './processes.js';
 const DIST = new URL('.', import.meta.url).pathname;
 const MAIN = join(DIST, '../app/hearth.js');
 const RULES = join(DIST, '../../rules');
-const NODE_FLAGS = ['--max-semi-space-size=1', '--optimize-for-size', '--max-lazy'];
+const NODE_FLAGS = ['--max-semi-space-size=1', '--max-lazy'];
 const PASSWORD = 'bench-admin-password';
 const DEVICES = 50;
 const READINGS_PER_SECOND = DEVICES / 10;
