@@ -3,14 +3,14 @@
 // of thousands routed in the order it was published.
 import { describe, expect, it } from 'vitest';
 import { Fifo } from '../../src/broker/routing-queue.js';
+import { seededRandom } from '../../src/simulator/seeded-random.js';
 import { startTestHub } from '../helpers/hub.js';
 
 describe('Fifo', () => {
   it('gives back what was pushed in order, with the length of an array, over many compactions', () => {
     const fifo = new Fifo<number>();
     const reference: number[] = [];
-    let seed = 7;
-    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const random = seededRandom(7);
     let next = 0;
     const mismatches: string[] = [];
     for (let step = 0; step < 200_000; step++) {
