@@ -131,3 +131,27 @@ describe('hearth user add on a running hub', () => {
     }
   });
 });
+
+describe('DEBUG in the bundled hub', () => {
+  // The bundle's `debug` is a no-op unless DEBUG is set at start (scripts/debug-off.cjs): it must still print when set.
+  it.each([
+    ['mqtt-packet:parser', true],
+    ['', false],
+  ])('DEBUG=%j prints mqtt-packet debug lines: %s', async (debug, printed) => {
+    const dataDir = tempDir();
+    const hub = await startCliHub({ HEARTH_DATA_DIR: dataDir, HEARTH_ADMIN_PASSWORD: 'admin-password-1', DEBUG: debug });
+    try {
+      const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${hub.mqttPort}`, {
+        username: 'admin',
+        password: 'admin-password-1',
+        reconnectPeriod: 0,
+      });
+      await client.publishAsync('home/debug/temperature', '21', { qos: 1 });
+      await client.endAsync();
+      expect(hub.output().includes('mqtt-packet:parser')).toBe(printed);
+    } finally {
+      hub.child.kill('SIGTERM');
+      await hub.exited;
+    }
+  });
+});
