@@ -6,12 +6,11 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
-import { DIST, NODE_FLAGS, PASSWORD as ADMIN_PASSWORD, writeRules, type BenchBroker } from './bench-hub.js';
+import { DIST, MAIN, NODE_FLAGS, PASSWORD as ADMIN_PASSWORD, writeRules, type BenchBroker } from './bench-hub.js';
 import { roundTrips, sleep, type LatencySummary } from './hub.js';
 import { cpuSeconds, rssMb, spawnUntil, stop } from './processes.js';
 
 const MOSQUITTO = '/usr/sbin/mosquitto';
-const MAIN = join(DIST, '../app/hearth.js');
 const LOAD = join(DIST, 'load.js');
 const HEARTH = { username: 'hearth', password: 'bench-hearth-password' };
 const LOADER = { username: 'bench', password: 'bench-load-password' };

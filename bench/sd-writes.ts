@@ -5,13 +5,10 @@
 import { cpSync, mkdtempSync, readFileSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DIST, MAIN, NODE_FLAGS, PASSWORD } from './bench-hub.js';
 import { cpuSeconds, rssMb, spawnUntil, stop } from './processes.js';
 
-const DIST = new URL('.', import.meta.url).pathname;
-const MAIN = join(DIST, '../app/hearth.js');
 const RULES = join(DIST, '../../rules');
-const NODE_FLAGS = ['--max-semi-space-size=1', '--max-lazy'];
-const PASSWORD = 'bench-admin-password';
 const DEVICES = 50;
 const READINGS_PER_SECOND = DEVICES / 10;
 const WARMUP_SECONDS = 20;

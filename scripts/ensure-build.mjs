@@ -23,13 +23,13 @@ const mtime = (path) => (existsSync(path) ? statSync(path).mtimeMs : -1);
 
 /** The first source newer than its output (or whose output is missing), or undefined when the build is current. */
 export function staleSource(base = root) {
-  const bundle = join(base, 'dist/app/hearth.js');
+  // Every source of src/ is also in the bundle (scripts/bundle.mjs): its output and the bundle must both be newer.
+  const bundle = mtime(join(base, 'dist/app/hearth.js'));
   const shared = ['tsconfig.json', 'package-lock.json'].map((f) => join(base, f));
   for (const dir of ['src', 'bench']) {
     for (const source of files(join(base, dir), (n) => n.endsWith('.ts') && !n.endsWith('.d.ts'))) {
       const output = join(base, 'dist', relative(base, source)).replace(/\.ts$/, '.js');
-      // Every source of src/ is also in the bundle (scripts/bundle.mjs): it must be at least as new.
-      const built = dir === 'src' ? Math.min(mtime(output), mtime(bundle)) : mtime(output);
+      const built = dir === 'src' ? Math.min(mtime(output), bundle) : mtime(output);
       if (built < 0 || mtime(source) > built || shared.some((f) => mtime(f) > built)) return relative(base, source);
     }
   }

@@ -63,29 +63,24 @@ export function classifyDeviceTopic(topic: string): TopicVerdict | { kind: 'bad-
       pattern,
     };
   }
-  for (const [what, id] of [
-    ['device id', parts[1]!],
-    ['property', parts[2]!],
-  ] as const) {
-    if (ID_RE.test(id)) continue;
-    if (id.length > 64)
-      return { kind: 'ignored', reason: 'too_long', why: `its ${what} is ${id.length} characters long, more than 64`, pattern };
-    if (id !== id.toLowerCase() && ID_RE.test(id.toLowerCase())) {
-      return {
-        kind: 'ignored',
-        reason: 'uppercase',
-        why: `its ${what} ${JSON.stringify(id)} has capital letters; ids are lowercase, e.g. ${topic.toLowerCase()}`,
-        pattern,
-      };
-    }
+  // Three levels, and the device id or the property (the first that fails) is not an id.
+  const [what, id] = ID_RE.test(parts[1]!) ? (['property', parts[2]!] as const) : (['device id', parts[1]!] as const);
+  if (id.length > 64)
+    return { kind: 'ignored', reason: 'too_long', why: `its ${what} is ${id.length} characters long, more than 64`, pattern };
+  if (id !== id.toLowerCase() && ID_RE.test(id.toLowerCase())) {
     return {
       kind: 'ignored',
-      reason: 'characters',
-      why: `its ${what} ${JSON.stringify(id)} may hold only a-z, 0-9, _ and - (1-64 characters)`,
+      reason: 'uppercase',
+      why: `its ${what} ${JSON.stringify(id)} has capital letters; ids are lowercase, e.g. ${topic.toLowerCase()}`,
       pattern,
     };
   }
-  return { kind: 'reading', deviceId: parts[1]!, property: parts[2]! }; // not reached: one of the two failed above
+  return {
+    kind: 'ignored',
+    reason: 'characters',
+    why: `its ${what} ${JSON.stringify(id)} may hold only a-z, 0-9, _ and - (1-64 characters)`,
+    pattern,
+  };
 }
 
 const NUMBER = /^-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;

@@ -1,15 +1,24 @@
+// What every simulator does with its MQTT clients: connect a device with its will, send and pace readings, and end.
 // How a simulation's clients end: with a goodbye, each says what its will would (offline) on its status topic (a clean DISCONNECT discards
 // the will) and disconnects; abrupt, each socket is destroyed as a crash or a pulled plug would.
 import mqtt, { type MqttClient } from 'mqtt';
+import type { Simulation } from './simulator.js';
+
+type Offline = (id: string) => { topic: string; payload?: string; retain: boolean };
 
 export async function closeClients(
   clients: Map<string, MqttClient>,
   { abrupt = false, goodbye = true }: { abrupt?: boolean; goodbye?: boolean },
-  offline: (id: string) => { topic: string; payload?: string; retain: boolean },
+  offline: Offline,
 ): Promise<void> {
   await Promise.all(
     [...clients.entries()].map(async ([id, c]) => {
-      if (abrupt) return void c.stream?.destroy();
+      // Cut off, and not back 2 s later: a crashed device does not reconnect.
+      if (abrupt) {
+        c.stream?.destroy();
+        c.end(true);
+        return;
+      }
       const { topic, payload = 'offline', retain } = offline(id);
       if (goodbye) await c.publishAsync(topic, payload, { qos: 1, retain }).catch(() => undefined);
       await c.endAsync().catch(() => undefined);
@@ -71,4 +80,27 @@ export function paceReadings<N>(rate: number, nodes: N[], send: (node: N) => boo
       else misses++;
     }
   }, 100);
+}
+
+/**
+ * A simulation of one client per device: its counts, a pause of its readings (`timer`), and a stop that ends the
+ * readings and then every client as `closeClients` does, saying goodbye as `offline` tells.
+ */
+export function deviceSimulation(
+  clients: Map<string, MqttClient>,
+  refused: Simulation['refused'],
+  timer: NodeJS.Timeout,
+  counts: () => { devices: number; published: number; commands: number },
+  offline: Offline,
+): Simulation {
+  return {
+    clients,
+    refused,
+    stats: () => ({ ...counts(), connected: [...clients.values()].filter((c) => c.connected).length }),
+    pause: () => clearInterval(timer),
+    async stop(how = {}) {
+      clearInterval(timer);
+      await closeClients(clients, how, offline);
+    },
+  };
 }

@@ -6,7 +6,7 @@
 import type { MqttClient } from 'mqtt';
 import type { Logger } from '../shared/logger.js';
 import type { Simulation } from './simulator.js';
-import { closeClients, connectDevice, paceReadings, sendReading } from './clients.js';
+import { connectDevice, deviceSimulation, paceReadings, sendReading } from './clients.js';
 import { seededRandom } from './seeded-random.js';
 
 export type DiscoveryKind = 'thermostat' | 'plug' | 'cover' | 'light' | 'sensor';
@@ -277,14 +277,11 @@ export async function startDiscoveryDevices(options: DiscoveryOptions): Promise<
     return true;
   });
   options.logger?.info(`simulating ${nodes.length} device(s) announced with Home Assistant discovery (${prefix}) on ${options.url}`);
-  return {
+  return deviceSimulation(
     clients,
     refused,
-    stats: () => ({ devices: nodes.length, connected: [...clients.values()].filter((c) => c.connected).length, published, commands }),
-    pause: () => clearInterval(timer),
-    async stop(how = {}) {
-      clearInterval(timer);
-      await closeClients(clients, how, (id) => ({ topic: `${id}/status`, retain }));
-    },
-  };
+    timer,
+    () => ({ devices: nodes.length, published, commands }),
+    (id) => ({ topic: `${id}/status`, retain }),
+  );
 }

@@ -5,7 +5,7 @@
 import type { MqttClient } from 'mqtt';
 import type { Logger } from '../shared/logger.js';
 import type { Simulation } from './simulator.js';
-import { closeClients, connectDevice, paceReadings, sendReading } from './clients.js';
+import { connectDevice, deviceSimulation, paceReadings, sendReading } from './clients.js';
 import { seededRandom } from './seeded-random.js';
 
 export type FirmwareKind = 'tasmota-plug' | 'tasmota-sensor' | 'shelly-plus1pm' | 'shelly-ht';
@@ -170,15 +170,12 @@ export async function startFirmwareDevices(options: FirmwareOptions): Promise<Si
     return true;
   });
   options.logger?.info(`simulating ${nodes.length} Tasmota/Shelly device(s) on ${options.url}`);
-  return {
+  const byId = new Map(nodes.map((n) => [n.id, n]));
+  return deviceSimulation(
     clients,
     refused,
-    stats: () => ({ devices: nodes.length, connected: [...clients.values()].filter((c) => c.connected).length, published, commands }),
-    pause: () => clearInterval(timer),
-    async stop(how = {}) {
-      clearInterval(timer);
-      const byId = new Map(nodes.map((n) => [n.id, n]));
-      await closeClients(clients, how, (id) => will(byId.get(id)!, retain));
-    },
-  };
+    timer,
+    () => ({ devices: nodes.length, published, commands }),
+    (id) => will(byId.get(id)!, retain),
+  );
 }

@@ -3,7 +3,7 @@
 // says the topics and payloads; this module runs the clients, the readings' pace and the goodbyes.
 import type { MqttClient } from 'mqtt';
 import type { Logger } from '../shared/logger.js';
-import { closeClients, connectDevice, paceReadings, sendReading } from './clients.js';
+import { connectDevice, deviceSimulation, paceReadings, sendReading } from './clients.js';
 import { seededRandom } from './seeded-random.js';
 import type { Simulation } from './simulator.js';
 
@@ -78,17 +78,14 @@ export async function startNodes<K extends string>(dialect: Dialect<K>, options:
     return true;
   });
   options.logger?.info(`simulating ${nodes.length} ${dialect.what} on ${options.url}`);
-  return {
+  return deviceSimulation(
     clients,
     refused,
-    stats: () => ({ devices: nodes.length, connected: [...clients.values()].filter((c) => c.connected).length, published, commands }),
-    pause: () => clearInterval(timer),
-    async stop(how = {}) {
-      clearInterval(timer);
-      await closeClients(clients, how, (id) => {
-        const will = dialect.will(id);
-        return { topic: will.topic, payload: will.goodbye, retain };
-      });
+    timer,
+    () => ({ devices: nodes.length, published, commands }),
+    (id) => {
+      const will = dialect.will(id);
+      return { topic: will.topic, payload: will.goodbye, retain };
     },
-  };
+  );
 }

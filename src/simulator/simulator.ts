@@ -4,7 +4,7 @@ import { commandTopic, homeTopic, statusTopic } from '../devices/topic.js';
 import type { MqttClient } from 'mqtt';
 import type { Logger } from '../shared/logger.js';
 import { createDevice, type DeviceKind, type SimulatedDevice } from './devices.js';
-import { closeClients, connectDevice } from './clients.js';
+import { connectDevice, deviceSimulation } from './clients.js';
 import { seededRandom } from './seeded-random.js';
 
 export interface SimulationOptions {
@@ -87,15 +87,11 @@ export async function startSimulation(options: SimulationOptions): Promise<Simul
     }
   }, tickMs);
   options.logger?.info(`simulating ${devices.length} device(s) at ${options.rate} reading(s)/s on ${options.url}`);
-  return {
+  return deviceSimulation(
     clients,
     refused,
-    stats: () => ({ devices: devices.length, connected: [...clients.values()].filter((c) => c.connected).length, published, commands }),
-    pause: () => clearInterval(timer),
-    async stop(how = {}) {
-      clearInterval(timer);
-      await closeClients(clients, how, (id) => ({ topic: statusTopic(id), retain: true }));
-      if (how.abrupt) for (const c of clients.values()) c.end(true);
-    },
-  };
+    timer,
+    () => ({ devices: devices.length, published, commands }),
+    (id) => ({ topic: statusTopic(id), retain: true }),
+  );
 }

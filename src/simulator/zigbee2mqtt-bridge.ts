@@ -252,7 +252,12 @@ export async function startZigbee2mqttBridge(options: BridgeOptions): Promise<Si
     pause: () => clearInterval(timer),
     async stop({ abrupt = false, goodbye = true } = {}) {
       clearInterval(timer);
-      if (abrupt) return void client.stream?.destroy();
+      // Cut off, and not back 2 s later: a crashed bridge does not reconnect.
+      if (abrupt) {
+        client.stream?.destroy();
+        client.end(true);
+        return;
+      }
       if (goodbye) await pub(`${base}/bridge/state`, '{"state":"offline"}', retain).catch(() => undefined);
       await client.endAsync().catch(() => undefined);
     },
