@@ -58,6 +58,7 @@ export function prepareHubDir(): { dir: string; env: Record<string, string> } {
   );
   const env = {
     MALLOC_ARENA_MAX: '2',
+    MALLOC_MMAP_THRESHOLD_: '131072',
     HEARTH_CONFIG: config,
     HEARTH_DATA_DIR: join(dir, 'data'),
     HEARTH_RULES_DIR: rulesDir,

@@ -100,6 +100,25 @@ async function ingest(url: string, auth: { username?: string; password?: string 
   return result;
 }
 
+/** Issues `count` device logins through the API, then connects every device at once and disconnects them. */
+async function deviceLogins(httpUrl: string, mqttUrl: string, count: number): Promise<void> {
+  const authorization = `Basic ${Buffer.from(`admin:${PASSWORD}`).toString('base64')}`;
+  const logins: Array<{ username: string; password: string }> = [];
+  for (let i = 0; i < count; i++) {
+    const res = await fetch(`${httpUrl}/api/device-credentials`, {
+      method: 'POST',
+      headers: { authorization, 'content-type': 'application/json' },
+      body: JSON.stringify({ deviceId: `login${i}` }),
+    });
+    if (res.status !== 201) throw new Error(`POST /api/device-credentials answered ${res.status}: ${await res.text()}`);
+    logins.push((await res.json()) as { username: string; password: string });
+  }
+  const clients = await Promise.all(
+    logins.map((l) => mqtt.connectAsync(mqttUrl, { username: l.username, password: l.password, reconnectPeriod: 0 })),
+  );
+  await Promise.all(clients.map((c) => c.endAsync()));
+}
+
 export async function runHubBench(log: (line: string) => void = console.log) {
   const { dir, env } = prepareHubDir();
   const results: Record<string, any> = {};
@@ -126,7 +145,37 @@ export async function runHubBench(log: (line: string) => void = console.log) {
       log(`RSS with ${n} connected clients: ${footprint[String(n)]} MB`);
       await idle.exited;
     }
-    results.footprint = { idleRssMb: footprint, startupMs };
+    // Twenty devices with logins of their own connect at once, as after a power cut: each login is a scrypt of 16 MiB,
+    // four at a time on libuv's threads, and glibc's malloc kept those blocks unless bin/hearth's malloc settings
+    // hand them back (README, Memory).
+    const httpUrl = `http://127.0.0.1:${/HTTP port (\d+)/.exec(hub.output())![1]}`;
+    let logins: { before: number; after: number } | undefined;
+    if (!only || only === 'footprint') {
+      const before = rssMb(pid);
+      await deviceLogins(httpUrl, hubUrl, 20);
+      await sleep(2000);
+      logins = { before, after: rssMb(pid) };
+      log(`RSS before and after 20 devices with their own logins connect at once: ${logins.before} → ${logins.after} MB`);
+    }
+    // A bare aedes on the same machine, for scale: Node itself and aedes' clients, no hub.
+    const bareFootprint: Record<string, number> = {};
+    if (!only || only === 'footprint') {
+      const b = await spawnUntil([join(DIST, 'bare-broker.js')], {}, /READY (\d+)/);
+      await sleep(1500);
+      bareFootprint['0'] = rssMb(b.child.pid!);
+      const idle = await spawnUntil(
+        [LOAD, `mqtt://127.0.0.1:${b.match[1]}`, '', '', '1000', '0', '6', 'idle1000'],
+        {},
+        /CONNECTED/,
+        60_000,
+      );
+      await sleep(2000);
+      bareFootprint['1000'] = rssMb(b.child.pid!);
+      await idle.exited;
+      await stop(b.child, b.exited);
+      log(`bare aedes RSS: ${bareFootprint['0']} MB idle, ${bareFootprint['1000']} MB with 1000 connected clients`);
+    }
+    results.footprint = { idleRssMb: footprint, startupMs, ...(logins ? { loginsRssMb: logins, bareIdleRssMb: bareFootprint } : {}) };
 
     const auth = { username: 'admin', password: PASSWORD };
     if (only === 'footprint') {

@@ -68,6 +68,7 @@ export async function runMosquittoBench(log: (line: string) => void = console.lo
     writeRules(rulesDir, 100);
     const env = {
       MALLOC_ARENA_MAX: '2',
+      MALLOC_MMAP_THRESHOLD_: '131072',
       HEARTH_DATA_DIR: join(dir, 'data'),
       HEARTH_RULES_DIR: rulesDir,
       HEARTH_HOST: '127.0.0.1',

@@ -92,6 +92,9 @@ const f = hub.footprint;
 console.log(
   `Footprint: RSS ${f.idleRssMb['0']} MB idle, ${f.idleRssMb['100']} MB with 100 clients, ${f.idleRssMb['1000']} MB with 1,000; start-up with 100 rules ${f.startupMs} ms`,
 );
+console.log(
+  `20 devices with their own logins connecting at once: RSS ${f.loginsRssMb.before} → ${f.loginsRssMb.after} MB; bare aedes ${f.bareIdleRssMb['0']} MB idle, ${f.bareIdleRssMb['1000']} MB with 1,000 clients`,
+);
 if (mosquitto) {
   console.log(
     '\n| ingest through Mosquitto (100 clients, QoS 0) | sent msgs/s | hub received msgs/s | hub CPU | Mosquitto CPU | hub RSS |',

@@ -21,6 +21,7 @@ import { FirstSeen } from './first-seen.js';
 import { OddValues } from './odd-values.js';
 import { StateWriter } from './state-writer.js';
 import { formatPayload, HOME, homeTopic, statusTopic } from './topic.js';
+import { byCodeUnit } from '../shared/compare.js';
 
 // Problems already logged (topic patterns, devices); a client inventing new topics cannot grow it without bound.
 const MAX_LOGGED_PROBLEMS = 1000;
@@ -248,7 +249,7 @@ export class DeviceRegistry {
   }
 
   list(): Device[] {
-    return [...this.#devices.values()].sort((a, b) => a.id.localeCompare(b.id)).map((d) => deviceView(d, this.#odd));
+    return [...this.#devices.values()].sort((a, b) => byCodeUnit(a.id, b.id)).map((d) => deviceView(d, this.#odd));
   }
 
   get(id: string): Device {

@@ -1,6 +1,7 @@
 // People as the rules see them: person devices `person_<user>` (from the OwnTracks adapter, or anything that publishes
 // home/person_<user>/home), whose `home` is true or false. Who is home is read from the engine's state store.
 import { idFromName } from '../devices/device-id.js';
+import { byCodeUnit } from '../shared/compare.js';
 import type { StateStore } from './types.js';
 
 export const PERSON_PREFIX = 'person_';
@@ -34,7 +35,7 @@ export function people(states: StateStore): Array<{ id: string; home: boolean }>
     const home = isHome(value);
     if (id && home !== undefined) out.push({ id, home });
   }
-  return out.sort((a, b) => a.id.localeCompare(b.id));
+  return out.sort((a, b) => byCodeUnit(a.id, b.id));
 }
 
 /** Users at home, in words: "alice and bob", "nobody". */

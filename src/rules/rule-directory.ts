@@ -18,6 +18,7 @@ import { findClashes } from './blocks/clashes.js';
 import { loadParsed, parseRuleFile, type CompiledRule, type LoadedFile, type RuleProblem } from './rule-loader.js';
 import type { RuleFileInfo, RuleInfo } from './rule-views.js';
 import { watchRulesDir } from './rules-dir-watcher.js';
+import { byCodeUnit } from '../shared/compare.js';
 
 export type { RuleFileInfo, RuleInfo, RuleStatus } from './rule-views.js';
 
@@ -106,7 +107,7 @@ export class RuleDirectory {
   catalog(replace?: [string, ParsedFile]): Catalog {
     const parsed = new Map(this.#parsed);
     if (replace) parsed.set(replace[0], replace[1]);
-    return Catalog.of([...parsed].sort(([a], [b]) => a.localeCompare(b)));
+    return Catalog.of([...parsed].sort(([a], [b]) => byCodeUnit(a, b)));
   }
 
   /** A file as it was last loaded; undefined when the dir has no such file. */
@@ -238,7 +239,7 @@ export class RuleDirectory {
   /** Every rule with its status; a file with problems lists each rule id it names (or, naming none, its file name) as invalid. */
   list(): RuleInfo[] {
     const out: RuleInfo[] = [];
-    for (const [fileName, loaded] of [...this.#files].sort((a, b) => a[1].file.localeCompare(b[1].file))) {
+    for (const [fileName, loaded] of [...this.#files].sort((a, b) => byCodeUnit(a[1].file, b[1].file))) {
       if (loaded.problems.length > 0) {
         const ids = loaded.ids.length > 0 ? loaded.ids : [fileName];
         for (const id of ids) out.push({ id, file: loaded.file, fileName, status: 'invalid', description: '', errors: loaded.problems });
