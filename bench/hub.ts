@@ -7,6 +7,8 @@ import { DIST, PASSWORD, prepareHubDir, startHubProcess } from './bench-hub.js';
 import { cpuSeconds, rssMb, spawnUntil, stop } from './processes.js';
 
 const LOAD = join(DIST, 'load.js');
+/** How long V8 is given to settle before a "settled" RSS (its memory reducer starts after ~8 s of low allocation). */
+const SETTLE_MS = 25_000;
 /** Round trips per latency figure: enough that the p99 is not just the third-worst sample. */
 const SAMPLES = 600;
 
@@ -100,6 +102,51 @@ async function ingest(url: string, auth: { username?: string; password?: string 
   return result;
 }
 
+interface Footprint {
+  /** RSS with no clients 1.5 s after start, and 2 s after `n` idle clients connected. */
+  justMb: Record<string, number>;
+  /** The same once V8's memory reducer has given back what the start or the connections left (it waits ~8 s). */
+  settledMb: Record<string, number>;
+}
+
+/** A broker's RSS with no clients and with each count of idle connected clients, just after and settled. */
+async function footprintOf(
+  pid: number,
+  url: string,
+  auth: { username?: string; password?: string },
+  counts: number[],
+  settle: boolean,
+): Promise<Footprint> {
+  const fp: Footprint = { justMb: {}, settledMb: {} };
+  await sleep(1500);
+  fp.justMb['0'] = rssMb(pid);
+  if (settle) {
+    await sleep(SETTLE_MS);
+    fp.settledMb['0'] = rssMb(pid);
+  }
+  for (const n of counts) {
+    const settleThis = settle && n === 1000;
+    const seconds = settleThis ? 6 + SETTLE_MS / 1000 : 6;
+    const load = [LOAD, url, auth.username ?? '', auth.password ?? '', String(n), '0', String(seconds), `idle${n}`];
+    const idle = await spawnUntil(load, {}, /CONNECTED/, 60_000);
+    await sleep(2000);
+    fp.justMb[String(n)] = rssMb(pid);
+    if (settleThis) {
+      await sleep(SETTLE_MS);
+      fp.settledMb[String(n)] = rssMb(pid);
+    }
+    await idle.exited;
+  }
+  return fp;
+}
+
+function describeFootprint(fp: Footprint): string {
+  const counts = Object.keys(fp.justMb);
+  return counts
+    .map((n) => `${n} clients ${fp.justMb[n]} MB${fp.settledMb[n] !== undefined ? ` (settled ${fp.settledMb[n]} MB)` : ''}`)
+    .join(', ');
+}
+
 /** Issues `count` device logins through the API, then connects every device at once and disconnects them. */
 async function deviceLogins(httpUrl: string, mqttUrl: string, count: number): Promise<void> {
   const authorization = `Basic ${Buffer.from(`admin:${PASSWORD}`).toString('base64')}`;
@@ -134,50 +181,37 @@ export async function runHubBench(log: (line: string) => void = console.log) {
     log(`hub started in ${startupMs} ms with 100 rules`);
     const only = process.env.HEARTH_BENCH_ONLY;
     const quick = only === 'latency' || only === 'footprint';
-    const footprint: Record<string, number> = {};
-    await sleep(1500);
-    footprint['0'] = rssMb(pid);
-    log(`RSS with no clients: ${footprint['0']} MB`);
-    for (const n of only === 'latency' || only === 'ingest' ? [] : [100, 1000]) {
-      const idle = await spawnUntil([LOAD, hubUrl, 'admin', PASSWORD, String(n), '0', '6', `idle${n}`], {}, /CONNECTED/, 60_000);
-      await sleep(2000);
-      footprint[String(n)] = rssMb(pid);
-      log(`RSS with ${n} connected clients: ${footprint[String(n)]} MB`);
-      await idle.exited;
-    }
+    const measureFootprint = !only || only === 'footprint';
+    const auth = { username: 'admin', password: PASSWORD };
+    const fp = await footprintOf(pid, hubUrl, auth, only === 'latency' || only === 'ingest' ? [] : [100, 1000], measureFootprint);
+    log(`hub RSS: ${describeFootprint(fp)}`);
     // Twenty devices with logins of their own connect at once, as after a power cut: each login is a scrypt of 16 MiB,
     // four at a time on libuv's threads, and glibc's malloc kept those blocks unless bin/hearth's malloc settings
     // hand them back (README, Memory).
     const httpUrl = `http://127.0.0.1:${/HTTP port (\d+)/.exec(hub.output())![1]}`;
     let logins: { before: number; after: number } | undefined;
-    if (!only || only === 'footprint') {
+    let bareFootprint: Footprint | undefined;
+    if (measureFootprint) {
       const before = rssMb(pid);
       await deviceLogins(httpUrl, hubUrl, 20);
       await sleep(2000);
       logins = { before, after: rssMb(pid) };
       log(`RSS before and after 20 devices with their own logins connect at once: ${logins.before} → ${logins.after} MB`);
-    }
-    // A bare aedes on the same machine, for scale: Node itself and aedes' clients, no hub.
-    const bareFootprint: Record<string, number> = {};
-    if (!only || only === 'footprint') {
+      // A bare aedes on the same machine, measured the same way, for scale: Node itself and aedes' clients, no hub.
       const b = await spawnUntil([join(DIST, 'bare-broker.js')], {}, /READY (\d+)/);
-      await sleep(1500);
-      bareFootprint['0'] = rssMb(b.child.pid!);
-      const idle = await spawnUntil(
-        [LOAD, `mqtt://127.0.0.1:${b.match[1]}`, '', '', '1000', '0', '6', 'idle1000'],
-        {},
-        /CONNECTED/,
-        60_000,
-      );
-      await sleep(2000);
-      bareFootprint['1000'] = rssMb(b.child.pid!);
-      await idle.exited;
+      bareFootprint = await footprintOf(b.child.pid!, `mqtt://127.0.0.1:${b.match[1]}`, {}, [1000], true);
       await stop(b.child, b.exited);
-      log(`bare aedes RSS: ${bareFootprint['0']} MB idle, ${bareFootprint['1000']} MB with 1000 connected clients`);
+      log(`bare aedes RSS: ${describeFootprint(bareFootprint)}`);
     }
-    results.footprint = { idleRssMb: footprint, startupMs, ...(logins ? { loginsRssMb: logins, bareIdleRssMb: bareFootprint } : {}) };
+    results.footprint = {
+      idleRssMb: fp.justMb,
+      settledRssMb: fp.settledMb,
+      startupMs,
+      ...(logins && bareFootprint
+        ? { loginsRssMb: logins, bare: { idleRssMb: bareFootprint.justMb, settledRssMb: bareFootprint.settledMb } }
+        : {}),
+    };
 
-    const auth = { username: 'admin', password: PASSWORD };
     if (only === 'footprint') {
       await stop(hub.child, hub.exited);
       return results;
