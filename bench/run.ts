@@ -130,8 +130,10 @@ for (const [name, m] of [
   );
 }
 const s = ratios.sustainedQos1;
-const sus = (x: { delivered: number; sent: number; latencyMs: { p99: number | null } } | null) =>
-  x ? `${x.delivered} of ${x.sent}, p99 ${x.latencyMs.p99} ms` : '–';
+const sus = (x: { delivered: number; acknowledged: number; unacknowledged: number; latencyMs: { p99: number | null } } | null) =>
+  x
+    ? `${x.delivered} of ${x.acknowledged} acknowledged${x.unacknowledged ? ` (${x.unacknowledged} never acknowledged)` : ''}, p99 ${x.latencyMs.p99} ms`
+    : '–';
 console.log(
   `| QoS 1 at 10,000/s: delivered, p99 | ${sus(s.mosquitto)} | ${sus(s.bare)} | ${sus(s.hub)} (stored ${s.hub.stored}) | p99 ${s.p99Ratio} (budget ≤ 2) |`,
 );

@@ -1,7 +1,7 @@
 // `npm start` and `npm run hearth` build dist/ once: again only when a source is newer than its output, and never
 // while a hub started from that dist/ runs. Tested on a copy of the project, with its own dist/.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, statSync, symlinkSync, utimesSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, statSync, symlinkSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/hub.js';
@@ -60,6 +60,14 @@ describe('building dist/', () => {
           resolve();
         });
       });
+      // bin/hearth execs Node with the start flags and malloc settings the README documents (Performance, Memory):
+      // without the fixed mmap threshold each login's 16 MiB scrypt block stays resident.
+      const cmdline = readFileSync(`/proc/${hub.pid}/cmdline`, 'utf8').split('\0');
+      expect(cmdline).toEqual(
+        expect.arrayContaining(['--max-semi-space-size=1', '--max-lazy', expect.stringMatching(/\/dist\/app\/hearth\.js$/)]),
+      );
+      const environ = readFileSync(`/proc/${hub.pid}/environ`, 'utf8').split('\0');
+      expect(environ).toEqual(expect.arrayContaining(['MALLOC_ARENA_MAX=2', 'MALLOC_MMAP_THRESHOLD_=131072']));
       touch(join(dir, 'src/hub.ts'));
       const underHub = ensureBuild(dir);
       expect(underHub.status).toBe(0);
