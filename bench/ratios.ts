@@ -73,7 +73,8 @@ async function measure(broker: BenchBroker, load: Load): Promise<Measured> {
   await sleep(1000);
   const elapsed = (performance.now() - t0) / 1000;
   if (load.drain) {
-    const counts = JSON.parse(pub.output().trim().split('\n').at(-1) ?? '{}') as { sent?: number; acked?: number };
+    const end = pub.output().trim().split('\n').at(-1) ?? '';
+    const counts = (end.startsWith('{') ? JSON.parse(end) : {}) as { sent?: number; acked?: number };
     const sentSoFar = () => counts.acked ?? counts.sent ?? Infinity;
     const got = () => Number([...subs.output().matchAll(/RECEIVED (\d+)/g)].at(-1)?.[1] ?? 0);
     const deadline = Date.now() + 30_000;
