@@ -178,7 +178,7 @@ export class DeviceRegistry {
       taken.push([property, value]);
       const k = `${device.id}\0${property}`;
       this.#odd.check(k, device.id, property, value, now);
-      this.#writer.property(device.id, property, value, now, k);
+      this.#writer.property(device.id, property, value, now);
       const capability =
         typeof value === 'object' || typeof value === 'string'
           ? (device.capabilities[property] ?? inferCapability(property, value, false))

@@ -1,18 +1,23 @@
-// The registry's writes, coalesced: one device row, one description and one latest value per property per batch of
-// the write queue, however many messages changed them meanwhile. History rows are appended one by one elsewhere.
+// The registry's writes, coalesced: for each device changed, one op in the write queue writes its row, description
+// and latest values once, however many messages changed them before it ran. History rows are appended one by one elsewhere.
 import type { DeviceRepo } from '../store/device-repo.js';
 import type { WriteQueue } from '../store/write-queue.js';
 import type { DeviceRecord } from './device-record.js';
+
+/** What changed in a device since its op last ran: its row always, its description and properties when marked. */
+interface Dirty {
+  description: boolean;
+  props: Map<string, { property: string; value: unknown; ts: number }>;
+  /** Deleted meanwhile: its op writes nothing. */
+  forgotten: boolean;
+}
 
 export class StateWriter {
   readonly #repo: DeviceRepo;
   readonly #writes: WriteQueue;
   readonly #lookup: (id: string) => DeviceRecord | undefined;
-  readonly #devices = new Set<string>();
-  /** Devices whose adapter description changed (written after their row, in the same batch). */
-  readonly #descriptions = new Set<string>();
-  readonly #props = new Map<string, { deviceId: string; property: string; value: unknown; ts: number }>();
-  #queued = false;
+  /** Devices changed since their op ran, each with one op waiting in the write queue. */
+  readonly #dirty = new Map<string, Dirty>();
 
   constructor(repo: DeviceRepo, writes: WriteQueue, lookup: (id: string) => DeviceRecord | undefined) {
     this.#repo = repo;
@@ -22,56 +27,54 @@ export class StateWriter {
 
   /** The device's row (online state, last seen, source and key). */
   device(id: string): void {
-    this.#devices.add(id);
-    this.#queue();
+    this.#mark(id);
   }
 
   /** What its adapter says of it (name there, model, maker, capabilities, addressing), and its row. */
   description(id: string): void {
-    this.#descriptions.add(id);
-    this.device(id);
+    this.#mark(id).description = true;
   }
 
-  /** `key` is `<deviceId>\0<property>` when the caller has it already. */
-  property(deviceId: string, property: string, value: unknown, ts: number, key = `${deviceId}\0${property}`): void {
-    this.#props.set(key, { deviceId, property, value, ts });
-    this.device(deviceId);
+  /** Its latest value of `property`. */
+  property(deviceId: string, property: string, value: unknown, ts: number): void {
+    this.#mark(deviceId).props.set(property, { property, value, ts });
   }
 
   /** A property its device no longer has. */
   deleteProperty(deviceId: string, property: string): void {
-    this.#props.delete(`${deviceId}\0${property}`);
+    this.#dirty.get(deviceId)?.props.delete(property);
     const repo = this.#repo;
     this.#writes.enqueue(() => repo.deleteProperty(deviceId, property));
   }
 
   /** A deleted device: nothing of it is written any more. */
   forget(id: string): void {
-    for (const key of [...this.#props.keys()]) if (key.startsWith(`${id}\0`)) this.#props.delete(key);
-    this.#devices.delete(id);
-    this.#descriptions.delete(id);
+    const dirty = this.#dirty.get(id);
+    if (!dirty) return;
+    dirty.forgotten = true;
+    this.#dirty.delete(id);
   }
 
-  #queue(): void {
-    if (this.#queued) return;
-    this.#queued = true;
+  /**
+   * One op per changed device, queued at its first change: however many messages change it before the op runs, it
+   * writes its row, description and latest values once. When the op runs it takes the device's changes, so a change
+   * made after that (while the batch's commit goes on over several turns) queues a new op behind it; a batch that
+   * failed runs the op again with the same changes, before any newer op.
+   */
+  #mark(id: string): Dirty {
+    const found = this.#dirty.get(id);
+    if (found) return found;
+    const dirty: Dirty = { description: false, props: new Map(), forgotten: false };
+    this.#dirty.set(id, dirty);
     this.#writes.enqueue(() => {
-      for (const id of this.#devices) {
-        const d = this.#lookup(id);
-        if (d) this.#repo.saveDevice(d);
-      }
-      for (const id of this.#descriptions) {
-        const d = this.#lookup(id);
-        if (d) this.#repo.saveDescription(d);
-      }
-      for (const p of this.#props.values()) this.#repo.saveProperty(p.deviceId, p.property, p.value, p.ts);
-      // Only once committed: a batch the disk refused runs again on the retry, with everything still dirty.
-      return () => {
-        this.#queued = false;
-        this.#devices.clear();
-        this.#descriptions.clear();
-        this.#props.clear();
-      };
+      if (this.#dirty.get(id) === dirty) this.#dirty.delete(id);
+      if (dirty.forgotten) return;
+      const d = this.#lookup(id);
+      if (!d) return;
+      this.#repo.saveDevice(d);
+      if (dirty.description) this.#repo.saveDescription(d);
+      for (const p of dirty.props.values()) this.#repo.saveProperty(id, p.property, p.value, p.ts);
     });
+    return dirty;
   }
 }
