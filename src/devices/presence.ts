@@ -31,6 +31,8 @@ export class PresenceTracker {
     }
     this.#offs.push(
       clients.onPublish((topic, payload, client) => {
+        // Every message comes here: most are readings, told apart without parsing the topic.
+        if (!topic.endsWith('/status')) return;
         const parsed = parseDeviceTopic(topic);
         if (parsed?.property !== 'status') return;
         const online = payload.toString('utf8').trim() === 'online';

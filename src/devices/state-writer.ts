@@ -4,10 +4,18 @@ import type { DeviceRepo } from '../store/device-repo.js';
 import type { WriteQueue } from '../store/write-queue.js';
 import type { DeviceRecord } from './device-record.js';
 
+/** A property's latest value, updated in place until its device's op takes it. */
+interface PropertyWrite {
+  property: string;
+  value: unknown;
+  ts: number;
+}
+
 /** What changed in a device since its op last ran: its row always, its description and properties when marked. */
 interface Dirty {
   description: boolean;
-  props: Map<string, { property: string; value: unknown; ts: number }>;
+  /** A list, not a Map: a device changes one or a few properties at a time, and this runs for every reading. */
+  props: PropertyWrite[];
   /** Deleted meanwhile: its op writes nothing. */
   forgotten: boolean;
 }
@@ -37,12 +45,22 @@ export class StateWriter {
 
   /** Its latest value of `property`. */
   property(deviceId: string, property: string, value: unknown, ts: number): void {
-    this.#mark(deviceId).props.set(property, { property, value, ts });
+    const props = this.#mark(deviceId).props;
+    for (const p of props) {
+      if (p.property === property) {
+        p.value = value;
+        p.ts = ts;
+        return;
+      }
+    }
+    props.push({ property, value, ts });
   }
 
   /** A property its device no longer has. */
   deleteProperty(deviceId: string, property: string): void {
-    this.#dirty.get(deviceId)?.props.delete(property);
+    const props = this.#dirty.get(deviceId)?.props;
+    const at = props?.findIndex((p) => p.property === property) ?? -1;
+    if (at >= 0) props!.splice(at, 1);
     const repo = this.#repo;
     this.#writes.enqueue(() => repo.deleteProperty(deviceId, property));
   }
@@ -64,7 +82,7 @@ export class StateWriter {
   #mark(id: string): Dirty {
     const found = this.#dirty.get(id);
     if (found) return found;
-    const dirty: Dirty = { description: false, props: new Map(), forgotten: false };
+    const dirty: Dirty = { description: false, props: [], forgotten: false };
     this.#dirty.set(id, dirty);
     this.#writes.enqueue(() => {
       if (this.#dirty.get(id) === dirty) this.#dirty.delete(id);
@@ -73,7 +91,7 @@ export class StateWriter {
       if (!d) return;
       this.#repo.saveDevice(d);
       if (dirty.description) this.#repo.saveDescription(d);
-      for (const p of dirty.props.values()) this.#repo.saveProperty(id, p.property, p.value, p.ts);
+      for (const p of dirty.props) this.#repo.saveProperty(id, p.property, p.value, p.ts);
     });
     return dirty;
   }
