@@ -59,6 +59,19 @@ describe('batches committed in slices', () => {
     queues.push(q);
     return q;
   };
+  /** `count` writes of a note each (keys from `from`), costing `ms` of CPU apiece; `after` runs after each. */
+  const costlyWrites = (
+    q: WriteQueue,
+    { count, ms, from = 0, v = 'x', after }: { count: number; ms: number; from?: number; v?: string; after?: (k: number) => void },
+  ) => {
+    const insert = db.prepare('INSERT INTO notes (k, v) VALUES (?, ?)');
+    for (let k = from; k < from + count; k++)
+      q.enqueue(() => {
+        busy(ms);
+        insert.run(k, v);
+        after?.(k);
+      });
+  };
   const rows = (): number => (reader.prepare('SELECT count(*) AS n FROM notes').get() as { n: number }).n;
   const waitUntil = async (what: string, ok: () => boolean) => {
     const until = Date.now() + 5000;
@@ -86,13 +99,8 @@ describe('batches committed in slices', () => {
 
   it('lets messages through while a long batch runs, and a reader sees the whole batch or none of it', async () => {
     const q = queue();
-    const insert = db.prepare('INSERT INTO notes (k, v) VALUES (?, ?)');
     // 200 writes of 0.1 ms each: 20 ms in one piece before; now slices of about 1 ms.
-    for (let k = 0; k < 200; k++)
-      q.enqueue(() => {
-        busy(0.1);
-        insert.run(k, 'x');
-      });
+    costlyWrites(q, { count: 200, ms: 0.1 });
     const seen: number[] = [];
     let turnsWhileOpen = 0;
     while (q.committedBatches === 0) {
@@ -114,12 +122,7 @@ describe('batches committed in slices', () => {
     const writer = new StateWriter(repo, q, (id) => (id === 'kitchen' ? kitchen : undefined));
     writer.property('kitchen', 'temperature', 21, 1);
     // Writes behind the kitchen's keep the batch open for a while after the kitchen's op ran.
-    const insert = db.prepare('INSERT INTO notes (k, v) VALUES (?, ?)');
-    for (let k = 0; k < 100; k++)
-      q.enqueue(() => {
-        busy(0.1);
-        insert.run(k, 'x');
-      });
+    costlyWrites(q, { count: 100, ms: 0.1 });
     // Wait until the batch is open, with the kitchen's op run and the rest still to come.
     await waitUntil('the batch to start', () => db.inTransaction);
     expect(q.committedBatches).toBe(0);
@@ -131,15 +134,15 @@ describe('batches committed in slices', () => {
 
   it('retries a batch that failed half-way as a whole: every row once', async () => {
     const q = queue();
-    const insert = db.prepare('INSERT INTO notes (k, v) VALUES (?, ?)');
     let attempts = 0;
-    for (let k = 0; k < 200; k++)
-      q.enqueue(() => {
-        busy(0.05);
-        insert.run(k, 'x');
-        // The disk is full the first time the 150th write runs (after some slices have already run).
+    costlyWrites(q, {
+      count: 200,
+      ms: 0.05,
+      // The disk is full the first time the 150th write runs (after some slices have already run).
+      after: (k) => {
         if (k === 150 && attempts++ === 0) throw Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
-      });
+      },
+    });
     await waitUntil('the retry to commit', () => q.committedBatches === 1);
     expect(q.failedCommits).toBe(1);
     expect(rows()).toBe(200);
@@ -149,12 +152,7 @@ describe('batches committed in slices', () => {
 
   it('a flush while a batch is open finishes it and commits what waits after it, in order', async () => {
     const q = queue();
-    const insert = db.prepare('INSERT INTO notes (k, v) VALUES (?, ?)');
-    for (let k = 0; k < 200; k++)
-      q.enqueue(() => {
-        busy(0.1);
-        insert.run(k, 'first');
-      });
+    costlyWrites(q, { count: 200, ms: 0.1, v: 'first' });
     await waitUntil('the batch to start', () => db.inTransaction);
     q.enqueue(() => void db.prepare('UPDATE notes SET v = ? WHERE k = 0').run('second'));
     expect(q.flush()).toBe(201);
@@ -166,12 +164,8 @@ describe('batches committed in slices', () => {
   it('two queues on one connection (states and history apart) never meet an open transaction', async () => {
     const states = queue(5);
     const history = queue(7);
-    const insert = db.prepare('INSERT INTO notes (k, v) VALUES (?, ?)');
-    for (let k = 0; k < 400; k++)
-      (k % 2 === 0 ? states : history).enqueue(() => {
-        busy(0.05);
-        insert.run(k, k % 2 === 0 ? 'state' : 'history');
-      });
+    costlyWrites(states, { count: 200, ms: 0.05, v: 'state' });
+    costlyWrites(history, { count: 200, ms: 0.05, from: 200, v: 'history' });
     await waitUntil('the states batch to start', () => db.inTransaction);
     // A device deleted now flushes the history queue at once (device-registry.ts), amid the states' open batch.
     history.flush();
