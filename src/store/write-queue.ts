@@ -107,7 +107,7 @@ export class WriteQueue {
     }
   }
 
-  /** Whatever waits is committed on the next turn, or the next batch's turn (one is committed at a time). */
+  /** Commits what waits in `delayMs` (replacing any commit scheduled before). */
   #schedule(delayMs: number): void {
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = setTimeout(() => this.#commitInSlices(), delayMs);
