@@ -11,11 +11,13 @@ type Compilers = NonNullable<NonNullable<FastifyServerOptions['schemaController'
 
 export const lazyCompilers: Compilers = {
   buildValidator(externalSchemas, options) {
-    const build = AjvCompiler()(externalSchemas as never, options as never) as unknown as (route: unknown) => Validate;
+    // The Ajv instance too is made at the first validation: making it took ~20 ms of every start.
+    let build: ((route: unknown) => Validate) | undefined;
     return ((route: unknown) => {
       let compiled: Validate | undefined;
       // Fastify reads a failed validation's errors from the function it called.
       const validate: Validate = (data) => {
+        build ??= AjvCompiler()(externalSchemas as never, options as never) as unknown as (route: unknown) => Validate;
         compiled ??= build(route);
         const result = compiled(data);
         validate.errors = compiled.errors;
@@ -25,12 +27,13 @@ export const lazyCompilers: Compilers = {
     }) as never;
   },
   buildSerializer(externalSchemas, options) {
-    const build = SerializerSelector()(externalSchemas as never, options as never) as unknown as (
-      route: unknown,
-    ) => (doc: unknown) => string;
+    let build: ((route: unknown) => (doc: unknown) => string) | undefined;
     return ((route: unknown) => {
       let compiled: ((doc: unknown) => string) | undefined;
       return (doc: unknown) => {
+        build ??= SerializerSelector()(externalSchemas as never, options as never) as unknown as (
+          route: unknown,
+        ) => (doc: unknown) => string;
         compiled ??= build(route);
         return compiled(doc);
       };

@@ -1,8 +1,10 @@
 // The rules: notifications (rules send them), the engine with its traces and durable timers, the helpers, and the
 // rules dir that feeds both, watched for changes.
+import { join } from 'node:path';
 import type { Hub } from '../hub.js';
 import { HelperService } from '../helpers/helper-service.js';
 import { startNotify, type NotifyParts } from '../notify/start-notify.js';
+import { ParseCache } from '../rules/blocks/parse-cache.js';
 import { RuleEngine } from '../rules/engine.js';
 import { RuleDirectory } from '../rules/rule-directory.js';
 import { HelperRepo } from '../store/helper-repo.js';
@@ -50,7 +52,8 @@ export async function startRules(hub: Hub, teardown: Teardown): Promise<RulePart
     describe: (device, name, capabilities) => hub.registry.describe('home', { kind: 'device', key: device, name, capabilities }),
   });
   // The rules dir feeds the engine and the helpers: every file before they start, then each file when it changes.
-  const ruleDirectory = new RuleDirectory({ dir: hub.config.rulesDir, clock, logger, events, engine: rules, helpers });
+  const parseCache = ParseCache.open(join(hub.config.dataDir, 'rules-cache.json'), logger);
+  const ruleDirectory = new RuleDirectory({ dir: hub.config.rulesDir, clock, logger, events, engine: rules, helpers, parseCache });
   ruleDirectory.loadAll();
   await rules.start();
   const unwatch = ruleDirectory.watch();

@@ -11,6 +11,7 @@ import type { EventBus } from '../shared/event-bus.js';
 import type { Logger } from '../shared/logger.js';
 import type { RuleRuntime } from './engine.js';
 import { Catalog } from './blocks/catalog.js';
+import type { ParseCache } from './blocks/parse-cache.js';
 import { fingerprintOf } from './blocks/compile-file.js';
 import type { BlockKind, ParsedFile, ParsedItem } from './blocks/parse-file.js';
 import { parseRuleText } from './blocks/parse-file.js';
@@ -43,6 +44,8 @@ export interface RuleDirectoryDeps {
   clock: Clock;
   logger: Logger;
   events?: EventBus;
+  /** What the files parsed to at the last start (`<dataDir>/rules-cache.json`); without one, every file is parsed. */
+  parseCache?: ParseCache;
   /** Runs the valid files' rules, scripts and scenes; without one, files are only loaded and checked. */
   engine?: RuleRunner;
   /** Serves the valid files' helpers. */
@@ -57,6 +60,7 @@ export class RuleDirectory {
   readonly #deps: RuleDirectoryDeps;
   readonly #files = new Map<string, Loaded>();
   readonly #parsed = new Map<string, ParsedFile>();
+  #shown: { cwd: string; dir: string } | undefined; // the dir relative to the working directory, worked out once
 
   constructor(deps: RuleDirectoryDeps) {
     this.#deps = deps;
@@ -77,8 +81,11 @@ export class RuleDirectory {
     const files = this.scan();
     for (const file of [...this.#files.keys()]) if (!files.includes(file)) this.remove(file);
     // Every file is read before any is compiled: a rule finds a blueprint or a script whichever file holds it.
-    for (const file of files) this.#parsed.set(file, parseRuleFile(join(this.dir, file), this.displayPath(file)));
-    return files.map((file) => this.#load(file));
+    for (const file of files) this.#parsed.set(file, parseRuleFile(join(this.dir, file), this.displayPath(file), this.#deps.parseCache));
+    this.#deps.parseCache?.save();
+    // One catalog for all: nothing is parsed while they load (a catalog per file took 100 files 20 ms).
+    const catalog = this.catalog();
+    return files.map((file) => this.#load(file, catalog));
   }
 
   /**
@@ -86,7 +93,8 @@ export class RuleDirectory {
    * but files that use a blueprint, scene or script it defines (or defined) are compiled again when that changed.
    */
   reload(file: string): LoadedFile {
-    this.#parsed.set(file, parseRuleFile(join(this.dir, file), this.displayPath(file)));
+    this.#parsed.set(file, parseRuleFile(join(this.dir, file), this.displayPath(file), this.#deps.parseCache));
+    this.#deps.parseCache?.save();
     const loaded = this.#load(file);
     this.#refreshDependents(file);
     return loaded;
@@ -151,9 +159,8 @@ export class RuleDirectory {
     return loaded;
   }
 
-  #load(file: string): LoadedFile {
+  #load(file: string, catalog = this.catalog()): LoadedFile {
     const parsed = this.#parsed.get(file)!;
-    const catalog = this.catalog();
     const loaded: Loaded = { ...loadParsed(parsed, catalog), fingerprint: '' };
     loaded.problems.push(...this.clashes(file, parsed));
     loaded.fingerprint = fingerprintOf(loaded.reads, catalog);
@@ -211,7 +218,8 @@ export class RuleDirectory {
 
   /** How the hub names a file of the dir in messages and logs: relative to the working directory. */
   displayPath(file: string): string {
-    return relative(process.cwd(), join(this.dir, file)) || file;
+    if (this.#shown?.cwd !== process.cwd()) this.#shown = { cwd: process.cwd(), dir: relative(process.cwd(), this.dir) };
+    return join(this.#shown.dir, file);
   }
 
   /**

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import type { HelperDefinition } from '../helpers/helper-schema.js';
 import { Catalog } from './blocks/catalog.js';
 import { compileParsed } from './blocks/compile-file.js';
+import type { ParseCache } from './blocks/parse-cache.js';
 import { parseRuleText, type BlockKind, type ParsedFile } from './blocks/parse-file.js';
 import type { CompiledRule } from './compile-rule.js';
 import { problem, type RuleProblem } from './problems.js';
@@ -32,7 +33,7 @@ export interface LoadedFile {
 }
 
 /** Reads one file from disk; `display` is how the file is named in messages (e.g. relative to the rules dir). */
-export function parseRuleFile(path: string, display: string): ParsedFile {
+export function parseRuleFile(path: string, display: string, cache?: ParseCache): ParsedFile {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -44,7 +45,7 @@ export function parseRuleFile(path: string, display: string): ParsedFile {
     );
     return parsed;
   }
-  return parseRuleText(text, display);
+  return parseRuleText(text, display, cache);
 }
 
 /** Loads one file on its own (what it uses from other files is unknown to it). */

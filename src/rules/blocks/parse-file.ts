@@ -7,6 +7,7 @@ import { HELPERS, HELPER_TYPES } from '../../helpers/helper-schema.js';
 import { quote } from '../../shared/errors.js';
 import { compileRule, CompileErrors } from '../compile-rule.js';
 import { position, problem, type RuleProblem } from '../problems.js';
+import type { CachedParse, ParseCache } from './parse-cache.js';
 import type { RuleDefinition } from '../schema.js';
 import { CompileError } from '../types.js';
 import { check, formatPath, validateRule, type Path, type Problem } from '../validate.js';
@@ -64,7 +65,13 @@ export function locate(parsed: Pick<ParsedFile, 'doc' | 'lineCounter' | 'file'>,
   return problem(parsed.file, line, col, formatPath(path), message);
 }
 
-export function parseRuleText(text: string, display: string): ParsedFile {
+/**
+ * Parses a rule file's text. With a cache, a text parsed before is not parsed again: its value and item lines come
+ * from the cache, its checks run as always, and its document (positions) is parsed only if a problem needs one.
+ */
+export function parseRuleText(text: string, display: string, cache?: ParseCache): ParsedFile {
+  const hit = cache?.get(text);
+  if (hit) return fromCache(text, display, hit);
   const { doc, lineCounter, problems: syntax } = parseYaml(text);
   const parsed: ParsedFile = {
     file: display,
@@ -75,7 +82,10 @@ export function parseRuleText(text: string, display: string): ParsedFile {
     problems: syntax.map((p) => problem(display, p.line, p.column, '', p.message)),
   };
   try {
-    readItems(parsed);
+    const broken = parsed.problems.length > 0;
+    const value = broken ? jsOf(parsed.doc) : parsed.doc.toJS();
+    readItems(parsed, value, (path) => position(parsed.doc, parsed.lineCounter, path, false).line, broken);
+    if (!broken) cache?.put(text, { value, lines: parsed.items.map((i) => i.line) });
   } catch (err) {
     // Walking a document recurses per level too (its value, the schema check): too deep is a problem of the file.
     if (!(err instanceof RangeError)) throw err;
@@ -84,14 +94,35 @@ export function parseRuleText(text: string, display: string): ParsedFile {
   return parsed;
 }
 
-function readItems(parsed: ParsedFile): void {
-  const broken = parsed.problems.length > 0;
-  const value = broken ? jsOf(parsed.doc) : parsed.doc.toJS();
+/** A file whose text parsed before without a syntax problem: its document is parsed again only when asked for. */
+function fromCache(text: string, display: string, hit: CachedParse): ParsedFile {
+  let yaml: ReturnType<typeof parseYaml> | undefined;
+  const parsed: ParsedFile = {
+    file: display,
+    text,
+    get doc() {
+      yaml ??= parseYaml(text);
+      return yaml.doc;
+    },
+    get lineCounter() {
+      yaml ??= parseYaml(text);
+      return yaml.lineCounter;
+    },
+    items: [],
+    problems: [],
+  };
+  let next = 0;
+  readItems(parsed, hit.value, () => hit.lines[next++] ?? 1, false);
+  return parsed;
+}
+
+/** The file's items found in its `value`, each checked on its own; `lineOf` gives an item's line, in item order. */
+function readItems(parsed: ParsedFile, value: unknown, lineOf: (path: Path) => number, broken: boolean): void {
   if (value === null || value === undefined) return;
   const found: Problem[] = [];
   const add = (kind: BlockKind, def: unknown, path: Path) => {
     const id = def && typeof def === 'object' && typeof (def as { id?: unknown }).id === 'string' ? (def as { id: string }).id : undefined;
-    parsed.items.push({ kind, id, def, path, line: position(parsed.doc, parsed.lineCounter, path, false).line, valid: false });
+    parsed.items.push({ kind, id, def, path, line: lineOf(path), valid: false });
   };
   if (Array.isArray(value)) for (const [i, def] of value.entries()) add('rule', def, [i]);
   else if (isSections(value)) {
