@@ -82,7 +82,7 @@ export class RuleDirectory {
     for (const file of [...this.#files.keys()]) if (!files.includes(file)) this.remove(file);
     // Every file is read before any is compiled: a rule finds a blueprint or a script whichever file holds it.
     for (const file of files) this.#parsed.set(file, parseRuleFile(join(this.dir, file), this.displayPath(file), this.#deps.parseCache));
-    this.#deps.parseCache?.save();
+    this.#deps.parseCache?.save([...this.#parsed.values()].map((p) => p.text));
     // One catalog for all: nothing is parsed while they load (a catalog per file took 100 files 20 ms).
     const catalog = this.catalog();
     return files.map((file) => this.#load(file, catalog));
@@ -94,7 +94,7 @@ export class RuleDirectory {
    */
   reload(file: string): LoadedFile {
     this.#parsed.set(file, parseRuleFile(join(this.dir, file), this.displayPath(file), this.#deps.parseCache));
-    this.#deps.parseCache?.save();
+    this.#deps.parseCache?.save([...this.#parsed.values()].map((p) => p.text));
     const loaded = this.#load(file);
     this.#refreshDependents(file);
     return loaded;

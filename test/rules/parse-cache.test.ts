@@ -126,16 +126,19 @@ describe('rule parse cache', () => {
     expect(cacheEntries(dataDir)).toBe(1);
   });
 
-  it('a reloaded file updates the cache, and a file that is removed leaves it at the next start', () => {
+  it('a reloaded file replaces its entry in the cache, and a file that is removed leaves it at the next start', () => {
     const rulesDir = tempDir();
     const dataDir = tempDir();
     writeFileSync(join(rulesDir, 'a.yaml'), COOL);
     writeFileSync(join(rulesDir, 'b.yaml'), COOL.replace('id: cool', 'id: cool-b'));
     const { directory } = start(rulesDir, dataDir);
     expect(cacheEntries(dataDir)).toBe(2);
-    writeFileSync(join(rulesDir, 'a.yaml'), COOL.replace('above: 26', 'above: 30'));
-    directory.reload('a.yaml');
-    expect(cacheEntries(dataDir)).toBe(3);
+    // However often a file is edited while the hub runs, the cache holds what the dir holds.
+    for (const above of [27, 28, 29, 30]) {
+      writeFileSync(join(rulesDir, 'a.yaml'), COOL.replace('above: 26', `above: ${above}`));
+      directory.reload('a.yaml');
+    }
+    expect(cacheEntries(dataDir)).toBe(2);
     rmSync(join(rulesDir, 'b.yaml'));
     start(rulesDir, dataDir);
     expect(cacheEntries(dataDir)).toBe(1);

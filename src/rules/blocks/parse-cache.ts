@@ -36,8 +36,6 @@ export class ParseCache {
   readonly #file: string;
   readonly #logger: Logger | undefined;
   readonly #entries: Map<string, Entry>;
-  /** Entries read or written since the hub started: what the next save keeps. */
-  readonly #used = new Set<string>();
   #dirty = false;
   #broken = false;
 
@@ -65,17 +63,14 @@ export class ParseCache {
 
   /** What `text` parsed to before, as a fresh copy; undefined when it was not kept. */
   get(text: string): CachedParse | undefined {
-    const key = keyOf(text);
-    const entry = this.#entries.get(key);
+    const entry = this.#entries.get(keyOf(text));
     if (!entry) return undefined;
-    this.#used.add(key);
     return { value: JSON.parse(entry.json), lines: [...entry.lines] };
   }
 
   /** Keeps what `text` parsed to, when JSON gives back exactly that value (no `!input`, no shared nodes of note). */
   put(text: string, parse: CachedParse): void {
     const key = keyOf(text);
-    this.#used.add(key);
     if (this.#entries.has(key) || !isPlain(parse.value)) return;
     const json = JSON.stringify(parse.value);
     if (json.length > MAX_JSON) return;
@@ -83,12 +78,20 @@ export class ParseCache {
     this.#dirty = true;
   }
 
-  /** Writes the entries used since start (others are files since changed or removed), when anything changed. */
-  save(): void {
+  /**
+   * Keeps the entries of `texts`, the files the rules dir holds now (others are of files since changed or removed,
+   * so the cache never grows past the dir), and writes the cache when that changed anything.
+   */
+  save(texts: Iterable<string>): void {
     if (this.#broken) return;
-    const stale = [...this.#entries.keys()].filter((k) => !this.#used.has(k));
-    if (!this.#dirty && stale.length === 0) return;
-    for (const key of stale) this.#entries.delete(key);
+    const keep = new Set<string>();
+    for (const text of texts) keep.add(keyOf(text));
+    for (const key of this.#entries.keys()) {
+      if (keep.has(key)) continue;
+      this.#entries.delete(key);
+      this.#dirty = true;
+    }
+    if (!this.#dirty) return;
     const file: CacheFile = { format: FORMAT, yaml: YAML_VERSION!, entries: Object.fromEntries(this.#entries) };
     try {
       mkdirSync(dirname(this.#file), { recursive: true });
