@@ -41,6 +41,13 @@ function cacheEntries(dataDir: string): number {
   return Object.keys(JSON.parse(readFileSync(join(dataDir, 'rules-cache.json'), 'utf8')).entries).length;
 }
 
+/** A rules dir holding cool.yaml, and a data dir without a cache yet. */
+function coolDirs() {
+  const rulesDir = tempDir();
+  writeFileSync(join(rulesDir, 'cool.yaml'), COOL);
+  return { rulesDir, dataDir: tempDir() };
+}
+
 const COOL = `id: cool
 description: AC on when hot
 triggers:
@@ -110,9 +117,7 @@ describe('rule parse cache', () => {
   });
 
   it('a file is read from the cache by its text, and parsed again once it is edited', () => {
-    const rulesDir = tempDir();
-    const dataDir = tempDir();
-    writeFileSync(join(rulesDir, 'cool.yaml'), COOL);
+    const { rulesDir, dataDir } = coolDirs();
     start(rulesDir, dataDir);
     // What the cache holds for this text is what the next start uses: change it behind Hearth's back to see it.
     const file = join(dataDir, 'rules-cache.json');
@@ -156,9 +161,7 @@ describe('rule parse cache', () => {
   });
 
   it('a corrupt cache is set aside with a warning and rewritten; the rules load', () => {
-    const rulesDir = tempDir();
-    const dataDir = tempDir();
-    writeFileSync(join(rulesDir, 'cool.yaml'), COOL);
+    const { rulesDir, dataDir } = coolDirs();
     writeFileSync(join(dataDir, 'rules-cache.json'), '{"format":1,"yaml":');
     const { files, logs } = start(rulesDir, dataDir);
     expect(files[0]!.rules.map((r) => r.id)).toEqual(['cool']);
@@ -167,9 +170,7 @@ describe('rule parse cache', () => {
   });
 
   it('a cache of another yaml version or format is not used', () => {
-    const rulesDir = tempDir();
-    const dataDir = tempDir();
-    writeFileSync(join(rulesDir, 'cool.yaml'), COOL);
+    const { rulesDir, dataDir } = coolDirs();
     start(rulesDir, dataDir);
     const file = join(dataDir, 'rules-cache.json');
     const kept = JSON.parse(readFileSync(file, 'utf8'));
@@ -183,9 +184,7 @@ describe('rule parse cache', () => {
   });
 
   it('a cache that cannot be written costs a warning, not the rules', () => {
-    const rulesDir = tempDir();
-    const dataDir = tempDir();
-    writeFileSync(join(rulesDir, 'cool.yaml'), COOL);
+    const { rulesDir, dataDir } = coolDirs();
     // Its directory is a file: nothing can be written there, whoever runs the test (root included).
     writeFileSync(join(dataDir, 'not-a-dir'), '');
     const logger = createMemoryLogger('warn');
