@@ -71,8 +71,13 @@ export class ParseCache {
   /** Keeps what `text` parsed to, when JSON gives back exactly that value (no `!input`, no shared nodes of note). */
   put(text: string, parse: CachedParse): void {
     const key = keyOf(text);
-    if (this.#entries.has(key) || !isPlain(parse.value)) return;
-    const json = JSON.stringify(parse.value);
+    let json: string;
+    try {
+      if (this.#entries.has(key) || !isPlain(parse.value)) return;
+      json = JSON.stringify(parse.value);
+    } catch {
+      return; // a value too deep to walk is parsed at every start, as it always was
+    }
     if (json.length > MAX_JSON) return;
     this.#entries.set(key, { json, lines: [...parse.lines] });
     this.#dirty = true;
