@@ -90,7 +90,7 @@ for (const [name, d] of [
 }
 const f = hub.footprint;
 console.log(
-  `Footprint: RSS ${f.idleRssMb['0']} MB idle (settled ${f.settledRssMb['0']} MB), ${f.idleRssMb['100']} MB with 100 clients, ${f.idleRssMb['1000']} MB with 1,000 (settled ${f.settledRssMb['1000']} MB); start-up with 100 rules ${f.startupMs} ms (median of ${f.startupRunsMs?.join(', ')} ms)`,
+  `Footprint: RSS ${f.idleRssMb['0']} MB idle (settled ${f.settledRssMb['0']} MB), ${f.idleRssMb['100']} MB with 100 clients, ${f.idleRssMb['1000']} MB with 1,000 (settled ${f.settledRssMb['1000']} MB); start-up with 100 rules ${f.startupMs} ms (median of ${f.startupRunsMs.join(', ')} ms)`,
 );
 console.log(
   `20 devices with their own logins connecting at once: RSS ${f.loginsRssMb.before} → ${f.loginsRssMb.after} MB; bare aedes ${f.bare.idleRssMb['0']} MB idle (settled ${f.bare.settledRssMb['0']}), ${f.bare.idleRssMb['1000']} MB with 1,000 clients (settled ${f.bare.settledRssMb['1000']})`,

@@ -61,11 +61,11 @@ export class ParseCache {
     return cache;
   }
 
-  /** What `text` parsed to before, as a fresh copy; undefined when it was not kept. */
+  /** What `text` parsed to before, a fresh value; undefined when it was not kept. */
   get(text: string): CachedParse | undefined {
     const entry = this.#entries.get(keyOf(text));
     if (!entry) return undefined;
-    return { value: JSON.parse(entry.json), lines: [...entry.lines] };
+    return { value: JSON.parse(entry.json), lines: entry.lines };
   }
 
   /** Keeps what `text` parsed to, when JSON gives back exactly that value (no `!input`, no shared nodes of note). */
@@ -79,7 +79,7 @@ export class ParseCache {
       return; // a value too deep to walk is parsed at every start, as it always was
     }
     if (json.length > MAX_JSON) return;
-    this.#entries.set(key, { json, lines: [...parse.lines] });
+    this.#entries.set(key, { json, lines: parse.lines });
     this.#dirty = true;
   }
 

@@ -97,16 +97,15 @@ export function parseRuleText(text: string, display: string, cache?: ParseCache)
 /** A file whose text parsed before without a syntax problem: its document is parsed again only when asked for. */
 function fromCache(text: string, display: string, hit: CachedParse): ParsedFile {
   let yaml: ReturnType<typeof parseYaml> | undefined;
+  const reparsed = () => (yaml ??= parseYaml(text));
   const parsed: ParsedFile = {
     file: display,
     text,
     get doc() {
-      yaml ??= parseYaml(text);
-      return yaml.doc;
+      return reparsed().doc;
     },
     get lineCounter() {
-      yaml ??= parseYaml(text);
-      return yaml.lineCounter;
+      return reparsed().lineCounter;
     },
     items: [],
     problems: [],
