@@ -29,6 +29,8 @@ export interface SqlitePersistenceOptions {
 
 interface ClientLike {
   id: string;
+  /** aedes' client: a clean session's QoS 1 and 2 deliveries are written to its socket, never stored. */
+  clean?: boolean;
 }
 
 type Sub = { topic: string; qos: number; rh?: number; rap?: boolean; nl?: boolean; subscriptionIdentifier?: number };
@@ -244,6 +246,8 @@ export class SqlitePersistence {
   }
 
   async subscriptionsByTopic(topic: string): Promise<any[]> {
+    // Asked for every QoS 1 and 2 message; with no persistent session subscribed there is no topic to split.
+    if (this.#trie.subscriptionsCount === 0) return [];
     return this.#trie.match(topic);
   }
 
@@ -318,6 +322,10 @@ export class SqlitePersistence {
   }
 
   async outgoingClearMessageId(client: ClientLike, packet: Record<string, any>): Promise<Record<string, any> | undefined> {
+    // Every PUBACK of a QoS 1 delivery asks. A clean session with nothing queued (a dashboard, a measuring subscriber)
+    // has no row to clear, and the SELECT would open the tick's transaction for nothing. A persistent session always
+    // asks the database, which a rolled-back delete could leave out of step with the count.
+    if (client.clean === true && !this.#queued.get(client.id)) return undefined;
     return this.#write(() => {
       const row = this.#s.outgoingByMessageId!.get(client.id, packet.messageId) as
         | { id: number; message_id: number | null; meta: string; payload: Buffer | null }

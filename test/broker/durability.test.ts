@@ -47,6 +47,36 @@ describe('persistent sessions', () => {
     }
   });
 
+  it('what a persistent session acknowledged is not sent again, queued or live, after a reconnect or a restart', async () => {
+    let th = await startTestHub();
+    try {
+      const first = await persistentClient(th.mqttUrl, 'acking-sensor');
+      await first.client.subscribeAsync('home/acking/+/set', { qos: 1 });
+      await first.client.endAsync();
+      await publishMany(th.mqttUrl, 'home/acking/mode/set', 5);
+      // Queued while it was away: delivered at the reconnect and acknowledged by MQTT.js as they arrive.
+      const second = await persistentClient(th.mqttUrl, 'acking-sensor');
+      await waitFor(() => second.received.length >= 5, '5 queued messages', 10_000);
+      // And live while it is connected.
+      await publishMany(th.mqttUrl, 'home/acking/mode/set', 2);
+      await waitFor(() => second.received.length >= 7, '2 live messages', 10_000);
+      // The PUBACKs have been sent; a clean disconnect after a round trip leaves nothing in flight.
+      await second.client.subscribeAsync('home/acking/other/set', { qos: 1 });
+      await second.client.endAsync();
+      const third = await persistentClient(th.mqttUrl, 'acking-sensor');
+      await new Promise((r) => setTimeout(r, 300));
+      expect(third.received).toEqual([]);
+      await third.client.endAsync();
+      th = await th.restart();
+      const fourth = await persistentClient(th.mqttUrl, 'acking-sensor');
+      await new Promise((r) => setTimeout(r, 300));
+      expect(fourth.received).toEqual([]);
+      await fourth.client.endAsync();
+    } finally {
+      await th.stop(true);
+    }
+  });
+
   it('the same after the hub is killed with SIGKILL', { timeout: 90_000 }, async () => {
     const dataDir = tempDir();
     const env = { HEARTH_DATA_DIR: dataDir, HEARTH_RULES_DIR: join(dataDir, 'rules'), HEARTH_ADMIN_PASSWORD: ADMIN_PASSWORD };
