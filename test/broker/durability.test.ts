@@ -77,6 +77,31 @@ describe('persistent sessions', () => {
     }
   });
 
+  it('a clean connect discards what the earlier persistent session had queued [MQTT-3.1.2-6]', async () => {
+    const th = await startTestHub();
+    try {
+      const first = await persistentClient(th.mqttUrl, 'reflashed-plug');
+      await first.client.subscribeAsync('home/reflashed/+/set', { qos: 1 });
+      await first.client.endAsync();
+      await publishMany(th.mqttUrl, 'home/reflashed/power/set', 3);
+      // New firmware connects with a clean session: the three queued commands belong to the old session.
+      const clean = await connectListening(
+        th.mqttUrl,
+        { clientId: 'reflashed-plug', clean: true, username: 'admin', password: ADMIN_PASSWORD, reconnectPeriod: 0 },
+        () => undefined,
+      );
+      await clean.endAsync();
+      // A persistent session started later begins empty: no old command arrives, and no old subscription routes.
+      const later = await persistentClient(th.mqttUrl, 'reflashed-plug');
+      await publishMany(th.mqttUrl, 'home/reflashed/power/set', 1);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(later.received).toEqual([]);
+      await later.client.endAsync();
+    } finally {
+      await th.stop(true);
+    }
+  });
+
   it('the same after the hub is killed with SIGKILL', { timeout: 90_000 }, async () => {
     const dataDir = tempDir();
     const env = { HEARTH_DATA_DIR: dataDir, HEARTH_RULES_DIR: join(dataDir, 'rules'), HEARTH_ADMIN_PASSWORD: ADMIN_PASSWORD };
