@@ -111,6 +111,11 @@ async function measure(broker: BenchBroker, load: Load): Promise<Measured> {
 
 const ratio = (a: number, b: number) => Number((a / Math.max(1e-9, b)).toFixed(2));
 
+/** One round of a load: the hub and a bare aedes, each fresh. */
+type Round = { hub: Measured; bare: Measured };
+/** Rounds of each max-rate fan-in load (HEARTH_BENCH_ROUNDS): the median round's ratio is the one reported. */
+const ROUNDS = Math.max(1, Number(process.env.HEARTH_BENCH_ROUNDS ?? 3));
+
 /** History rows the hub stored for the load's devices (home/ld<i>/temperature). */
 function storedReadings(dataDir: string): number {
   const db = new BetterSqlite3(join(dataDir, 'hearth.db'), { readonly: true });
@@ -128,21 +133,31 @@ function storedReadings(dataDir: string): number {
 export async function runRatioBench(log: (line: string) => void = console.log) {
   // Each measurement on fresh brokers, one at a time: a max-rate QoS 0 load leaves a backlog in a broker's memory
   // (QoS 0 has no back-pressure) that would otherwise be measured with the next load.
-  const both = async (name: string, load: Load, keepHub = false) => {
-    const hub = await startBenchHub();
-    let h: Measured;
+  const one = async (start: () => Promise<BenchBroker>, load: Load, keep = false) => {
+    const broker = await start();
     try {
       await sleep(1000);
-      h = await measure(hub, load);
+      return { measured: await measure(broker, load), broker: keep ? broker : undefined };
     } finally {
-      if (!keepHub) await hub.stop();
+      if (!keep) await broker.stop();
     }
-    const bare = await startBareBroker();
-    let b: Measured;
-    try {
-      b = await measure(bare, load);
-    } finally {
-      await bare.stop();
+  };
+  const describe = (m: Measured) => `${m.perSec}/s at ${m.cpuUs} µs (${m.cpuPercent} %)`;
+  // `rounds` pairs, the hub and bare aedes taking turns at going first, so that the VM's drift within a run falls on
+  // both (one 5 s run swings by 15-30 % on a shared machine); each round's figures are logged and kept.
+  const both = async (name: string, load: Load, { keepHub = false, rounds = 1 } = {}) => {
+    const runs: Round[] = [];
+    let hubBroker: BenchBroker | undefined;
+    for (let i = 0; i < rounds; i++) {
+      const hubFirst = i % 2 === 0;
+      const first = hubFirst ? await one(startBenchHub, load, keepHub) : await one(startBareBroker, load);
+      const second = hubFirst ? await one(startBareBroker, load) : await one(startBenchHub, load, keepHub);
+      const hub = hubFirst ? first : second;
+      hubBroker = hub.broker;
+      const round = { hub: hub.measured, bare: (hubFirst ? second : first).measured };
+      runs.push(round);
+      const of = rounds > 1 ? ` (round ${i + 1} of ${rounds})` : '';
+      log(`${name}${of}: hub ${describe(round.hub)}, bare aedes ${describe(round.bare)}`);
     }
     // The reference the issue's table starts from, where it is installed: the same load on a Mosquitto of its own.
     const mosquitto = await startMosquittoBroker();
@@ -152,14 +167,12 @@ export async function runRatioBench(log: (line: string) => void = console.log) {
     } finally {
       await mosquitto?.stop();
     }
-    const also = m ? `, Mosquitto ${m.perSec}/s at ${m.cpuUs} µs (${m.cpuPercent} %)` : '';
-    log(
-      `${name}: hub ${h.perSec}/s at ${h.cpuUs} µs CPU a message (${h.cpuPercent} %), bare aedes ${b.perSec}/s at ${b.cpuUs} µs (${b.cpuPercent} %)${also}`,
-    );
-    return { hub: h, bare: b, mosquitto: m, hubBroker: keepHub ? hub : undefined };
+    if (m) log(`${name}: Mosquitto ${describe(m)}`);
+    return { runs, mosquitto: m, hubBroker };
   };
-  const fanIn0 = await both('fan-in QoS 0, max rate', { publishers: 100, rate: 'max', seconds: 5, qos: 0, subscribers: 1 });
-  const fanIn1 = await both('fan-in QoS 1, max rate', { publishers: 100, rate: 'max', seconds: 5, qos: 1, subscribers: 1 });
+  const maxRate = { rounds: ROUNDS };
+  const fanIn0 = await both('fan-in QoS 0, max rate', { publishers: 100, rate: 'max', seconds: 5, qos: 0, subscribers: 1 }, maxRate);
+  const fanIn1 = await both('fan-in QoS 1, max rate', { publishers: 100, rate: 'max', seconds: 5, qos: 1, subscribers: 1 }, maxRate);
   // Fan-out at a fixed 1,000 msg/s (100,000 deliveries a second offered): one publisher at an unbounded rate would only
   // measure how much backlog a broker can hold.
   const fanOut = await both('fan-out 1→100 QoS 0, 1,000 msg/s offered', {
@@ -173,32 +186,47 @@ export async function runRatioBench(log: (line: string) => void = console.log) {
   const sustained = await both(
     'QoS 1 at 10,000 msg/s',
     { publishers: 100, rate: 10_000, seconds: 10, qos: 1, subscribers: 1, stamp: true, drain: true },
-    true,
+    { keepHub: true },
   );
   const hub = sustained.hubBroker!;
+  const held = sustained.runs[0]!;
   try {
     await sleep(1000);
     const stored = storedReadings(hub.dataDir!);
     log(
-      `  sustained: hub delivered ${sustained.hub.received} of ${sustained.hub.acked ?? sustained.hub.sent} acknowledged (p99 ${sustained.hub.latency.p99} ms), stored ${stored}; bare delivered ${sustained.bare.received} of ${sustained.bare.acked ?? sustained.bare.sent} (p99 ${sustained.bare.latency.p99} ms)`,
+      `  sustained: hub delivered ${held.hub.received} of ${held.hub.acked ?? held.hub.sent} acknowledged (p99 ${held.hub.latency.p99} ms), stored ${stored}; bare delivered ${held.bare.received} of ${held.bare.acked ?? held.bare.sent} (p99 ${held.bare.latency.p99} ms)`,
     );
     // Memory a minute after the load ends: what the hub gives back.
     await sleep(60_000);
     const afterLoadRssMb = rssMb(hub.pid);
     log(`hub RSS a minute after the sustained load: ${afterLoadRssMb} MB`);
-    type Three = { hub: Measured; bare: Measured; mosquitto?: Measured };
-    const pair = (m: Three) => ({
-      hubMsgsPerSec: m.hub.perSec,
-      bareMsgsPerSec: m.bare.perSec,
-      mosquittoMsgsPerSec: m.mosquitto?.perSec ?? null,
-      ratio: ratio(m.hub.perSec, m.bare.perSec),
-    });
-    const cpu = (m: Three) => ({
-      hubUs: m.hub.cpuUs,
-      bareUs: m.bare.cpuUs,
-      mosquittoUs: m.mosquitto?.cpuUs ?? null,
-      ratio: ratio(m.hub.cpuUs, m.bare.cpuUs),
-    });
+    type Rounds = { runs: Round[]; mosquitto?: Measured };
+    // The round whose ratio is the median stands for the load; with several rounds, every round's ratio is kept.
+    const median = (m: Rounds, of: (r: Round) => number) => {
+      const sorted = [...m.runs].sort((a, b) => of(a) - of(b));
+      const r = sorted[Math.floor(sorted.length / 2)]!;
+      return { r, rounds: m.runs.length > 1 ? { roundRatios: m.runs.map((x) => ratio(of(x), 1)) } : {} };
+    };
+    const pair = (m: Rounds) => {
+      const { r, rounds } = median(m, (x) => x.hub.perSec / x.bare.perSec);
+      return {
+        hubMsgsPerSec: r.hub.perSec,
+        bareMsgsPerSec: r.bare.perSec,
+        mosquittoMsgsPerSec: m.mosquitto?.perSec ?? null,
+        ratio: ratio(r.hub.perSec, r.bare.perSec),
+        ...rounds,
+      };
+    };
+    const cpu = (m: Rounds) => {
+      const { r, rounds } = median(m, (x) => x.hub.cpuUs / x.bare.cpuUs);
+      return {
+        hubUs: r.hub.cpuUs,
+        bareUs: r.bare.cpuUs,
+        mosquittoUs: m.mosquitto?.cpuUs ?? null,
+        ratio: ratio(r.hub.cpuUs, r.bare.cpuUs),
+        ...rounds,
+      };
+    };
     // Lost: acknowledged by the broker and never delivered. What the load generator could not get acknowledged within
     // 30 s of the load's end is counted apart (unacknowledged), as a publisher would still hold it to send again.
     const lossAndTail = (m: Measured) => ({
@@ -216,10 +244,10 @@ export async function runRatioBench(log: (line: string) => void = console.log) {
       fanoutMax: pair(fanOut),
       sustainedQos1: {
         offeredPerSec: 10_000,
-        hub: { ...lossAndTail(sustained.hub), stored },
-        bare: lossAndTail(sustained.bare),
+        hub: { ...lossAndTail(held.hub), stored },
+        bare: lossAndTail(held.bare),
         mosquitto: sustained.mosquitto ? lossAndTail(sustained.mosquitto) : null,
-        p99Ratio: ratio(sustained.hub.latency.p99 ?? NaN, sustained.bare.latency.p99 ?? NaN),
+        p99Ratio: ratio(held.hub.latency.p99 ?? NaN, held.bare.latency.p99 ?? NaN),
       },
       afterLoadRssMb,
     };
