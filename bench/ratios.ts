@@ -202,30 +202,25 @@ export async function runRatioBench(log: (line: string) => void = console.log) {
     log(`hub RSS a minute after the sustained load: ${afterLoadRssMb} MB`);
     type Rounds = { runs: Round[]; mosquitto?: Measured };
     // The round whose ratio is the median stands for the load; with several rounds, every round's ratio is kept.
-    const median = (m: Rounds, of: (r: Round) => number) => {
-      const sorted = [...m.runs].sort((a, b) => of(a) - of(b));
-      const r = sorted[Math.floor(sorted.length / 2)]!;
-      return { r, rounds: m.runs.length > 1 ? { roundRatios: m.runs.map((x) => ratio(of(x), 1)) } : {} };
+    const median = (m: Rounds, key: 'perSec' | 'cpuUs') => {
+      const of = (x: Round) => x.hub[key] / x.bare[key];
+      const r = [...m.runs].sort((a, b) => of(a) - of(b))[Math.floor(m.runs.length / 2)]!;
+      const ratios = m.runs.length > 1 ? { roundRatios: m.runs.map((x) => ratio(x.hub[key], x.bare[key])) } : {};
+      return {
+        hub: r.hub[key],
+        bare: r.bare[key],
+        mosquitto: m.mosquitto?.[key] ?? null,
+        ratio: ratio(r.hub[key], r.bare[key]),
+        ...ratios,
+      };
     };
     const pair = (m: Rounds) => {
-      const { r, rounds } = median(m, (x) => x.hub.perSec / x.bare.perSec);
-      return {
-        hubMsgsPerSec: r.hub.perSec,
-        bareMsgsPerSec: r.bare.perSec,
-        mosquittoMsgsPerSec: m.mosquitto?.perSec ?? null,
-        ratio: ratio(r.hub.perSec, r.bare.perSec),
-        ...rounds,
-      };
+      const { hub, bare, mosquitto, ...rest } = median(m, 'perSec');
+      return { hubMsgsPerSec: hub, bareMsgsPerSec: bare, mosquittoMsgsPerSec: mosquitto, ...rest };
     };
     const cpu = (m: Rounds) => {
-      const { r, rounds } = median(m, (x) => x.hub.cpuUs / x.bare.cpuUs);
-      return {
-        hubUs: r.hub.cpuUs,
-        bareUs: r.bare.cpuUs,
-        mosquittoUs: m.mosquitto?.cpuUs ?? null,
-        ratio: ratio(r.hub.cpuUs, r.bare.cpuUs),
-        ...rounds,
-      };
+      const { hub, bare, mosquitto, ...rest } = median(m, 'cpuUs');
+      return { hubUs: hub, bareUs: bare, mosquittoUs: mosquitto, ...rest };
     };
     // Lost: acknowledged by the broker and never delivered. What the load generator could not get acknowledged within
     // 30 s of the load's end is counted apart (unacknowledged), as a publisher would still hold it to send again.

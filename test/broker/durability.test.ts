@@ -26,15 +26,28 @@ async function publishMany(url: string, topic: string, count: number): Promise<v
   await publisher.endAsync();
 }
 
+/** A persistent session subscribes to home/<device>/+/set and goes away; `count` commands are then queued for it. */
+async function queueWhileAway(url: string, clientId: string, device: string, property: string, count: number): Promise<void> {
+  const first = await persistentClient(url, clientId);
+  await first.client.subscribeAsync(`home/${device}/+/set`, { qos: 1 });
+  await first.client.endAsync();
+  await publishMany(url, `home/${device}/${property}/set`, count);
+}
+
+/** The session reconnects and, within 300 ms, is sent nothing. */
+async function expectNothingSent(url: string, clientId: string): Promise<void> {
+  const again = await persistentClient(url, clientId);
+  await new Promise((r) => setTimeout(r, 300));
+  expect(again.received).toEqual([]);
+  await again.client.endAsync();
+}
+
 const expected = Array.from({ length: N }, (_, i) => String(i));
 
 describe('persistent sessions', () => {
   it('an offline QoS 1 subscriber gets all 200 messages, in order, after a hub restart', async () => {
     let th = await startTestHub();
-    const first = await persistentClient(th.mqttUrl, 'sleepy-sensor');
-    await first.client.subscribeAsync('home/sleepy/+/set', { qos: 1 });
-    await first.client.endAsync();
-    await publishMany(th.mqttUrl, 'home/sleepy/mode/set', N);
+    await queueWhileAway(th.mqttUrl, 'sleepy-sensor', 'sleepy', 'mode', N);
     th = await th.restart();
     try {
       const again = await persistentClient(th.mqttUrl, 'sleepy-sensor');
@@ -47,70 +60,12 @@ describe('persistent sessions', () => {
     }
   });
 
-  it('what a persistent session acknowledged is not sent again, queued or live, after a reconnect or a restart', async () => {
-    let th = await startTestHub();
-    try {
-      const first = await persistentClient(th.mqttUrl, 'acking-sensor');
-      await first.client.subscribeAsync('home/acking/+/set', { qos: 1 });
-      await first.client.endAsync();
-      await publishMany(th.mqttUrl, 'home/acking/mode/set', 5);
-      // Queued while it was away: delivered at the reconnect and acknowledged by MQTT.js as they arrive.
-      const second = await persistentClient(th.mqttUrl, 'acking-sensor');
-      await waitFor(() => second.received.length >= 5, '5 queued messages', 10_000);
-      // And live while it is connected.
-      await publishMany(th.mqttUrl, 'home/acking/mode/set', 2);
-      await waitFor(() => second.received.length >= 7, '2 live messages', 10_000);
-      // The PUBACKs have been sent; a clean disconnect after a round trip leaves nothing in flight.
-      await second.client.subscribeAsync('home/acking/other/set', { qos: 1 });
-      await second.client.endAsync();
-      const third = await persistentClient(th.mqttUrl, 'acking-sensor');
-      await new Promise((r) => setTimeout(r, 300));
-      expect(third.received).toEqual([]);
-      await third.client.endAsync();
-      th = await th.restart();
-      const fourth = await persistentClient(th.mqttUrl, 'acking-sensor');
-      await new Promise((r) => setTimeout(r, 300));
-      expect(fourth.received).toEqual([]);
-      await fourth.client.endAsync();
-    } finally {
-      await th.stop(true);
-    }
-  });
-
-  it('a clean connect discards what the earlier persistent session had queued [MQTT-3.1.2-6]', async () => {
-    const th = await startTestHub();
-    try {
-      const first = await persistentClient(th.mqttUrl, 'reflashed-plug');
-      await first.client.subscribeAsync('home/reflashed/+/set', { qos: 1 });
-      await first.client.endAsync();
-      await publishMany(th.mqttUrl, 'home/reflashed/power/set', 3);
-      // New firmware connects with a clean session: the three queued commands belong to the old session.
-      const clean = await connectListening(
-        th.mqttUrl,
-        { clientId: 'reflashed-plug', clean: true, username: 'admin', password: ADMIN_PASSWORD, reconnectPeriod: 0 },
-        () => undefined,
-      );
-      await clean.endAsync();
-      // A persistent session started later begins empty: no old command arrives, and no old subscription routes.
-      const later = await persistentClient(th.mqttUrl, 'reflashed-plug');
-      await publishMany(th.mqttUrl, 'home/reflashed/power/set', 1);
-      await new Promise((r) => setTimeout(r, 300));
-      expect(later.received).toEqual([]);
-      await later.client.endAsync();
-    } finally {
-      await th.stop(true);
-    }
-  });
-
   it('the same after the hub is killed with SIGKILL', { timeout: 90_000 }, async () => {
     const dataDir = tempDir();
     const env = { HEARTH_DATA_DIR: dataDir, HEARTH_RULES_DIR: join(dataDir, 'rules'), HEARTH_ADMIN_PASSWORD: ADMIN_PASSWORD };
     const hub = await startCliHub(env);
     const url = `mqtt://127.0.0.1:${hub.mqttPort}`;
-    const first = await persistentClient(url, 'battery-device');
-    await first.client.subscribeAsync('home/battery/+/set', { qos: 1 });
-    await first.client.endAsync();
-    await publishMany(url, 'home/battery/interval/set', N);
+    await queueWhileAway(url, 'battery-device', 'battery', 'interval', N);
     // Also a retained message, acknowledged before the kill.
     const retainer = await mqtt.connectAsync(url, { username: 'admin', password: ADMIN_PASSWORD, reconnectPeriod: 0 });
     await retainer.publishAsync('home/battery/firmware', '1.4.2', { qos: 1, retain: true });
@@ -140,6 +95,48 @@ describe('persistent sessions', () => {
     } finally {
       restarted.child.kill('SIGKILL');
       await restarted.exited;
+    }
+  });
+  it('what a persistent session acknowledged is not sent again, queued or live, after a reconnect or a restart', async () => {
+    let th = await startTestHub();
+    try {
+      await queueWhileAway(th.mqttUrl, 'acking-sensor', 'acking', 'mode', 5);
+      // Queued while it was away: delivered at the reconnect and acknowledged by MQTT.js as they arrive.
+      const second = await persistentClient(th.mqttUrl, 'acking-sensor');
+      await waitFor(() => second.received.length >= 5, '5 queued messages', 10_000);
+      // And live while it is connected.
+      await publishMany(th.mqttUrl, 'home/acking/mode/set', 2);
+      await waitFor(() => second.received.length >= 7, '2 live messages', 10_000);
+      // The PUBACKs have been sent; a clean disconnect after a round trip leaves nothing in flight.
+      await second.client.subscribeAsync('home/acking/other/set', { qos: 1 });
+      await second.client.endAsync();
+      await expectNothingSent(th.mqttUrl, 'acking-sensor');
+      th = await th.restart();
+      await expectNothingSent(th.mqttUrl, 'acking-sensor');
+    } finally {
+      await th.stop(true);
+    }
+  });
+
+  it('a clean connect discards what the earlier persistent session had queued [MQTT-3.1.2-6]', async () => {
+    const th = await startTestHub();
+    try {
+      await queueWhileAway(th.mqttUrl, 'reflashed-plug', 'reflashed', 'power', 3);
+      // New firmware connects with a clean session: the three queued commands belong to the old session.
+      const clean = await connectListening(
+        th.mqttUrl,
+        { clientId: 'reflashed-plug', clean: true, username: 'admin', password: ADMIN_PASSWORD, reconnectPeriod: 0 },
+        () => undefined,
+      );
+      await clean.endAsync();
+      // A persistent session started later begins empty: no old command arrives, and no old subscription routes.
+      const later = await persistentClient(th.mqttUrl, 'reflashed-plug');
+      await publishMany(th.mqttUrl, 'home/reflashed/power/set', 1);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(later.received).toEqual([]);
+      await later.client.endAsync();
+    } finally {
+      await th.stop(true);
     }
   });
 });
