@@ -144,14 +144,16 @@ export async function runRatioBench(log: (line: string) => void = console.log) {
   };
   const describe = (m: Measured) => `${m.perSec}/s at ${m.cpuUs} µs (${m.cpuPercent} %)`;
   // `rounds` pairs, the hub and bare aedes taking turns at going first, so that the VM's drift within a run falls on
-  // both (one 5 s run swings by 15-30 % on a shared machine); each round's figures are logged and kept.
+  // both (one 5 s run swings by 15-30 % on a shared machine); each round's figures are logged and kept. With keepHub,
+  // the last round's hub is left running (and returned) for what is measured after the load.
   const both = async (name: string, load: Load, { keepHub = false, rounds = 1 } = {}) => {
     const runs: Round[] = [];
     let hubBroker: BenchBroker | undefined;
     for (let i = 0; i < rounds; i++) {
       const hubFirst = i % 2 === 0;
-      const first = hubFirst ? await one(startBenchHub, load, keepHub) : await one(startBareBroker, load);
-      const second = hubFirst ? await one(startBareBroker, load) : await one(startBenchHub, load, keepHub);
+      const keep = keepHub && i === rounds - 1;
+      const first = hubFirst ? await one(startBenchHub, load, keep) : await one(startBareBroker, load);
+      const second = hubFirst ? await one(startBareBroker, load) : await one(startBenchHub, load, keep);
       const hub = hubFirst ? first : second;
       hubBroker = hub.broker;
       const round = { hub: hub.measured, bare: (hubFirst ? second : first).measured };
@@ -189,7 +191,7 @@ export async function runRatioBench(log: (line: string) => void = console.log) {
     { keepHub: true },
   );
   const hub = sustained.hubBroker!;
-  const held = sustained.runs[0]!;
+  const held = sustained.runs.at(-1)!;
   try {
     await sleep(1000);
     const stored = storedReadings(hub.dataDir!);
@@ -201,17 +203,18 @@ export async function runRatioBench(log: (line: string) => void = console.log) {
     const afterLoadRssMb = rssMb(hub.pid);
     log(`hub RSS a minute after the sustained load: ${afterLoadRssMb} MB`);
     type Rounds = { runs: Round[]; mosquitto?: Measured };
-    // The round whose ratio is the median stands for the load; with several rounds, every round's ratio is kept.
+    // The round whose ratio is the median stands for the load (the upper middle one of an even count); with several
+    // rounds, every round's ratio is kept.
     const median = (m: Rounds, key: 'perSec' | 'cpuUs') => {
       const of = (x: Round) => x.hub[key] / x.bare[key];
       const r = [...m.runs].sort((a, b) => of(a) - of(b))[Math.floor(m.runs.length / 2)]!;
-      const ratios = m.runs.length > 1 ? { roundRatios: m.runs.map((x) => ratio(x.hub[key], x.bare[key])) } : {};
+      const each = m.runs.length > 1 ? { roundRatios: m.runs.map((x) => ratio(x.hub[key], x.bare[key])) } : {};
       return {
         hub: r.hub[key],
         bare: r.bare[key],
         mosquitto: m.mosquitto?.[key] ?? null,
         ratio: ratio(r.hub[key], r.bare[key]),
-        ...ratios,
+        ...each,
       };
     };
     const pair = (m: Rounds) => {

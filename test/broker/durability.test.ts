@@ -97,6 +97,7 @@ describe('persistent sessions', () => {
       await restarted.exited;
     }
   });
+
   it('what a persistent session acknowledged is not sent again, queued or live, after a reconnect or a restart', async () => {
     let th = await startTestHub();
     try {
