@@ -9,7 +9,11 @@ export const DIST = new URL('.', import.meta.url).pathname;
 /** What `npm start` runs: the bundled CLI (scripts/bundle.mjs). */
 export const MAIN = join(DIST, '../app/hearth.js');
 /** The flags `npm start` runs the hub with (bin/hearth). */
-export const NODE_FLAGS = (process.env.HEARTH_BENCH_NODE_FLAGS ?? '--max-semi-space-size=2 --max-lazy').split(' ').filter(Boolean);
+export const NODE_FLAGS = (
+  process.env.HEARTH_BENCH_NODE_FLAGS ?? '--max-semi-space-size=2 --max-lazy --no-short-builtin-calls --bytecode-old-age=1'
+)
+  .split(' ')
+  .filter(Boolean);
 export const PASSWORD = 'bench-admin-password';
 export const AUTH = { username: 'admin', password: PASSWORD };
 

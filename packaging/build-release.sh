@@ -127,7 +127,11 @@ for arch in "${archs[@]}"; do
   cp -a "$root/bin" "$app/"
   # dist/app is what bin/hearth runs (the bundle); dist/src is kept for packaging/config-facts.mjs.
   cp -a "$root/dist/src" "$root/dist/app" "$app/dist/"
-  find "$app/dist" -name '*.map' -delete
+  # The bundle's source maps stay, without the sources they carry (~1 MB packed): the hub prints a bug's stack trace
+  # mapped back to the TypeScript through them (src/shared/stack-map.ts). dist/src's go.
+  find "$app/dist/src" -name '*.map' -delete
+  node -e 'const fs = require("node:fs");
+for (const f of process.argv.slice(1)) { const m = JSON.parse(fs.readFileSync(f, "utf8")); delete m.sourcesContent; fs.writeFileSync(f, JSON.stringify(m)); }' "$app"/dist/app/*.map
   cp -a "$root/web/dist" "$app/web/"
   cp -a "$root/rules" "$app/"
   cp -a "$root/README.md" "$app/"

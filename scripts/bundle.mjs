@@ -3,14 +3,43 @@
 // Why: Node 20's ES module loader spent ~0.4 s of every start resolving, reading and compiling the ~660 files that
 // `hearth start` loads (TypeBox alone is 247 of them), and held each file's source, comments included, in memory.
 // One file without comments starts in ~0.7 s instead of ~1.15 s and keeps ~3 MB less source (README, Performance).
-// Identifiers are not minified, so a bug's stack trace still names its functions (esbuild adds a digit to a name only
-// where two modules' names meet: `parse2`); dist/app/*.map maps a position back to the TypeScript. Not `keepNames`:
-// it wraps every function expression in a call that sets its name, closures made per message included (~2 % CPU).
+// Identifiers are minified too: V8 holds a script's source and the names of every scope it compiles, and short names
+// kept 1.7 MB less in an idle hub (64.0 against 65.7 MB settled, alternating runs). A stack trace then names `e.record`
+// at `hearth.js:1:523012`: the hub prints a bug's trace with each position mapped back to the TypeScript through
+// dist/app/*.map (src/shared/stack-map.ts), which a release keeps. Not `keepNames`: it wraps every function
+// expression in a call that sets its name, closures made per message included (~2 % CPU).
 import { build } from 'esbuild';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
+
+// Node built-ins that packages require at their top but use only for what the hub does not do by default (Fastify's
+// HTTP/2 and HTTPS servers, ws' client and compression): each such require gets a stand-in that loads the module at
+// its first use. http2, https, tls and zlib held 2 MB just after start and 0.8 MB once settled (alternating runs).
+// Only CommonJS requires in node_modules: a named import would copy every export at once, and Hearth's own code
+// imports node:tls and node:https where it serves TLS (src/broker/listeners.ts).
+const LAZY_BUILTINS = /^(node:)?(http2|https|tls|zlib)$/;
+const lazyBuiltins = {
+  name: 'lazy-builtins',
+  setup(build) {
+    build.onResolve({ filter: LAZY_BUILTINS }, (args) =>
+      args.kind === 'require-call' && args.namespace === 'file' && args.importer.includes('/node_modules/')
+        ? { path: args.path.replace(/^node:/, ''), namespace: 'lazy-builtin' }
+        : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, (args) => ({
+      contents: `let m; const load = () => (m ??= require('node:${args.path}'));
+module.exports = new Proxy({}, {
+  get: (_, k) => load()[k],
+  has: (_, k) => k in load(),
+  ownKeys: () => Reflect.ownKeys(load()),
+  getOwnPropertyDescriptor: (_, k) => { const d = Reflect.getOwnPropertyDescriptor(load(), k); return d && { ...d, configurable: true }; },
+});`,
+      loader: 'js',
+    }));
+  },
+};
 const outdir = `${root}dist/app`;
 rmSync(outdir, { recursive: true, force: true });
 await build({
@@ -29,10 +58,12 @@ await build({
   banner: { js: "import { createRequire as hearthRequire } from 'node:module'; const require = hearthRequire(import.meta.url);" },
   minifyWhitespace: true,
   minifySyntax: true,
+  minifyIdentifiers: true,
   keepNames: false,
   legalComments: 'external',
   sourcemap: 'linked',
   logLevel: 'warning',
+  plugins: [lazyBuiltins],
 });
 
 // esbuild turns an import() of a CommonJS package into a chunk with only a default export, where Node would give the

@@ -14,6 +14,7 @@ import { runStart } from './cli/start.js';
 import { runUserAdd } from './cli/user.js';
 import { loadConfig } from './config/load-config.js';
 import { HearthError } from './shared/errors.js';
+import { mapStack } from './shared/stack-map.js';
 import type { Role } from './store/user-repo.js';
 
 const USAGE = `Usage: hearth <command> [options]
@@ -129,11 +130,16 @@ main(process.argv.slice(2)).then(
  * trace only for what is a bug in Hearth, or when HEARTH_DEBUG is set.
  */
 function describeFailure(err: unknown): string {
-  if (process.env.HEARTH_DEBUG) return (err as Error)?.stack ?? String(err);
+  if (process.env.HEARTH_DEBUG) return traceOf(err);
   if (err instanceof HearthError) return err.message;
   const code = (err as { code?: unknown })?.code;
   // System errors (EACCES, ENOENT, EROFS, ENOSPC…) and SQLite's (SQLITE_CANTOPEN…) name what they refused.
   if (typeof code === 'string' && /^(E[A-Z]+|SQLITE_[A-Z_]+)$/.test(code)) return `${(err as Error).message} (${code})`;
   if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS_')) return `${(err as Error).message} (see: hearth help)`;
-  return `unexpected error (a bug: please report it with this trace)\n${(err as Error)?.stack ?? String(err)}`;
+  return `unexpected error (a bug: please report it with this trace)\n${traceOf(err)}`;
+}
+
+function traceOf(err: unknown): string {
+  const stack = (err as Error)?.stack;
+  return stack ? mapStack(stack) : String(err);
 }

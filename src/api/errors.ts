@@ -3,6 +3,7 @@ import type { FastifyError, FastifyInstance } from 'fastify';
 import { HearthError } from '../shared/errors.js';
 import { describeStorageTrouble, isStorageTrouble } from '../shared/health.js';
 import type { Logger } from '../shared/logger.js';
+import { mapStack } from '../shared/stack-map.js';
 
 export function registerErrorHandler(app: FastifyInstance, logger: Logger): void {
   app.setErrorHandler((error: FastifyError | HearthError, request, reply) => {
@@ -20,7 +21,7 @@ export function registerErrorHandler(app: FastifyInstance, logger: Logger): void
       logger.warn(`${request.method} ${request.url.split('?')[0]} refused: ${hearth.message}`);
     } else if (hearth.status >= 500) {
       // Method and path only: bodies and headers may hold passwords and tokens.
-      logger.error(`${request.method} ${request.url.split('?')[0]} failed: ${(error as Error).stack ?? (error as Error).message}`);
+      logger.error(`${request.method} ${request.url.split('?')[0]} failed: ${error.stack ? mapStack(error.stack) : error.message}`);
     }
     return reply.status(hearth.status).send(hearth.toJSON());
   });

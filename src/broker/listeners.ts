@@ -2,9 +2,8 @@
 // The hub binds every port first, before it opens or announces anything, and serves them once its parts are ready.
 import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
-import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
+import type { Server as TlsServer } from 'node:tls';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, createWebSocketStream } from 'ws';
 import { HearthError } from '../shared/errors.js';
@@ -46,7 +45,10 @@ export async function bindMqtt(
     waiting.add(socket);
     socket.once('close', () => waiting.delete(socket));
   };
-  const server = tls ? createTlsServer({ ...readTlsFiles(tls), minVersion: 'TLSv1.2' }, onSocket) : createServer(onSocket);
+  // node:tls and node:https load only where TLS is set up: ~0.5 MB a hub without it does not hold (README, Performance).
+  const server = tls
+    ? (await import('node:tls')).createServer({ ...readTlsFiles(tls), minVersion: 'TLSv1.2' }, onSocket)
+    : createServer(onSocket);
   // A plain-MQTT client on the TLS port fails its handshake; that is its problem, not the hub's.
   if (tls) server.on('tlsClientError', () => undefined);
   return {
@@ -69,7 +71,7 @@ export async function bindHttp(host: string, port: number, tls?: TlsFiles): Prom
     res.end(JSON.stringify({ code: 'HEARTH_NOT_READY', message: 'Hearth is starting or stopping' }));
   };
   const server = tls
-    ? (createHttpsServer({ ...readTlsFiles(tls), minVersion: 'TLSv1.2' }, onRequest) as unknown as HttpServer)
+    ? ((await import('node:https')).createServer({ ...readTlsFiles(tls), minVersion: 'TLSv1.2' }, onRequest) as unknown as HttpServer)
     : createHttpServer(onRequest);
   return {
     server,

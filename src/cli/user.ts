@@ -1,6 +1,5 @@
 // `hearth user add <name>`: creates a user or resets its password (given, read from stdin, or generated and shown
 // once); a reset ends the user's login sessions.
-import { createInterface } from 'node:readline';
 import type { HearthConfig } from '../config/schema.js';
 import { generatePassword } from '../shared/password.js';
 import { openDatabase } from '../store/database.js';
@@ -31,6 +30,7 @@ export async function runUserAdd(config: HearthConfig, name: string, role: Role,
 }
 
 async function readLine(): Promise<string | undefined> {
+  const { createInterface } = await import('node:readline'); // loaded here, not in every hub
   const rl = createInterface({ input: process.stdin });
   for await (const line of rl) {
     rl.close();

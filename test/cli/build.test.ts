@@ -64,7 +64,10 @@ describe('building dist/', () => {
       // without the fixed mmap threshold each login's 16 MiB scrypt block stays resident.
       const cmdline = readFileSync(`/proc/${hub.pid}/cmdline`, 'utf8').split('\0');
       expect(cmdline).toEqual(
-        expect.arrayContaining(['--max-semi-space-size=2', '--max-lazy', expect.stringMatching(/\/dist\/app\/hearth\.js$/)]),
+        expect.arrayContaining([
+          ...'--max-semi-space-size=2 --max-lazy --no-short-builtin-calls --bytecode-old-age=1'.split(' '),
+          expect.stringMatching(/\/dist\/app\/hearth\.js$/),
+        ]),
       );
       const environ = readFileSync(`/proc/${hub.pid}/environ`, 'utf8').split('\0');
       expect(environ).toEqual(expect.arrayContaining(['MALLOC_ARENA_MAX=2', 'MALLOC_MMAP_THRESHOLD_=131072']));
