@@ -1,7 +1,7 @@
 // The arm64 proof: runs the arm64 release bundle on this x64 machine under qemu-user, with the bundle's own arm64
 // Node and native module, and checks what a user of a Raspberry Pi would: start, MQTT, state, rules, API, backup, stop.
 // Usage: node packaging/test-arm64.mjs [release/hearth-<version>-linux-arm64.tar.gz]   (npm run test:arm64 builds it first)
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { chmodSync, cpSync, existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -111,7 +111,7 @@ await step('the native module and Node are aarch64 (file)', () => {
     .join('; ');
 });
 
-await step('the bundle has no TypeScript compiler, build tools, tests or source maps', () => {
+await step("the bundle has no TypeScript compiler, build tools, tests, sources, or source maps but the bundle's", () => {
   const found = execFileSync('find', [
     app,
     '(',
@@ -128,9 +128,6 @@ await step('the bundle has no TypeScript compiler, build tools, tests or source 
     'node-gyp',
     '-o',
     '-name',
-    '*.map',
-    '-o',
-    '-name',
     '*.ts',
     '-o',
     '-name',
@@ -141,6 +138,13 @@ await step('the bundle has no TypeScript compiler, build tools, tests or source 
     .toString()
     .trim();
   check(found === '', `found: ${found}`);
+  // dist/app's maps stay, for the stack traces the hub prints, without the sources they carry.
+  const maps = execFileSync('find', [app, '-name', '*.map', '-print']).toString().trim().split('\n');
+  for (const map of maps) {
+    check(map.startsWith(join(app, 'dist/app/')), `a source map outside dist/app: ${map}`);
+    check(!('sourcesContent' in JSON.parse(readFileSync(map, 'utf8'))), `${map} carries its sources`);
+  }
+  return `${maps.length} source maps, in dist/app, without sources`;
 });
 
 // Without binfmt (a container may not allow it) the kernel cannot run an arm64 binary, so the bundle's bin/hearth,
@@ -153,6 +157,18 @@ await step("run the bundle's arm64 Node under qemu", () => {
   const out = execFileSync(node, ['-p', '`${process.version} ${process.arch} abi ${process.versions.modules}`']).toString().trim();
   check(out.includes('arm64'), `process.arch is not arm64: ${out}`);
   return out;
+});
+
+await step("a bug's stack trace names the TypeScript (HEARTH_DEBUG=1, a config file that is not there)", () => {
+  const run = spawnSync(join(app, 'bin/hearth'), ['start', '--config', join(work, 'missing.yaml')], {
+    env: { ...process.env, HEARTH_DEBUG: '1' },
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  check(run.status === 78, `exit ${run.status}: ${run.stderr}`);
+  const frame = run.stderr.split('\n').find((l) => l.includes('← src/config/load-config.ts:'));
+  check(frame !== undefined, `no frame mapped to src/config/load-config.ts:\n${run.stderr}`);
+  return frame.trim().replace(app, '…');
 });
 
 await step('start the hub on a fresh data dir (bin/hearth start)', async () => {
