@@ -45,7 +45,7 @@ export async function bindMqtt(
     waiting.add(socket);
     socket.once('close', () => waiting.delete(socket));
   };
-  // node:tls and node:https load only where TLS is set up: ~0.5 MB a hub without it does not hold (README, Performance).
+  // node:tls and node:https load only where TLS is set up: a hub without TLS does not hold them (README, Performance).
   const server = tls
     ? (await import('node:tls')).createServer({ ...readTlsFiles(tls), minVersion: 'TLSv1.2' }, onSocket)
     : createServer(onSocket);

@@ -1,7 +1,8 @@
 // The hub runs from a bundle with minified names: a bug's stack trace must still lead to the TypeScript line.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { SourceMap } from 'node:module';
+import { dirname, join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
@@ -41,6 +42,34 @@ describe('stack traces of the bundle', () => {
     const frame = stack.split('\n')[1]!;
     expect(frame).toMatch(/out\.js:1:\d+\)$/); // one line, a minified name: no clue where it came from
     expect(mapStack(frame)).toBe(frame.replace(/\)$/, ' ← src/thermostat.ts:3:26)'));
+  });
+
+  it('reads the same place from a map as Node does, for every mapped position of a minified bundle', async () => {
+    const dir = tempDir();
+    const outfile = join(dir, 'dist/app/errors.js');
+    await build({
+      entryPoints: [join(import.meta.dirname, '../../src/shared/errors.ts')],
+      outfile,
+      bundle: true,
+      format: 'esm',
+      platform: 'node',
+      minify: true,
+      sourcemap: 'linked',
+      logLevel: 'silent',
+    });
+    const reference = new SourceMap(JSON.parse(readFileSync(`${outfile}.map`, 'utf8')));
+    const lines = readFileSync(outfile, 'utf8').split('\n');
+    let compared = 0;
+    for (const [line, text] of lines.entries())
+      for (let col = 0; col < text.length; col += 3) {
+        const entry = reference.findEntry(line, col);
+        if (!('originalSource' in entry) || entry.generatedLine !== line) continue;
+        const frame = `at f (${pathToFileURL(outfile).href}:${line + 1}:${col + 1})`;
+        const source = relative(dir, resolve(dirname(outfile), entry.originalSource));
+        expect(mapStack(frame)).toBe(frame.replace(/\)$/, ` ← ${source}:${entry.originalLine + 1}:${entry.originalColumn + 1})`));
+        compared++;
+      }
+    expect(compared).toBeGreaterThan(500);
   });
 
   it('leaves positions in files without a source map as they are', () => {
