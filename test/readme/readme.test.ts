@@ -142,6 +142,24 @@ const api = (path: string, init: RequestInit = {}) =>
     headers: { authorization: 'Basic ' + Buffer.from(`admin:${ADMIN}`).toString('base64'), ...init.headers },
   });
 
+/**
+ * Sends a device a command through the API until `seen()`. A subscriber that has just connected may not have its
+ * subscription in place yet (SUBSCRIBE goes after its CONNECT, or after the `online` a test waits for), and a command
+ * to nobody is gone; turning a light on twice is harmless.
+ */
+async function commandUntilSeen(path: string, value: unknown, seen: () => boolean, what: string): Promise<void> {
+  await waitFor(
+    async () => {
+      if (seen()) return true;
+      await api(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ value }) });
+      await new Promise((r) => setTimeout(r, 250));
+      return seen();
+    },
+    what,
+    10_000,
+  );
+}
+
 /** How each block is checked, found by a piece of its text. */
 const CHECKS: Array<{ has: string; check?: (block: Block) => Promise<void> | void; skip?: string }> = [
   {
@@ -187,13 +205,12 @@ const CHECKS: Array<{ has: string; check?: (block: Block) => Promise<void> | voi
           'the reading',
           10_000,
         );
-        await new Promise((r) => setTimeout(r, 300)); // mosquitto_sub's SUBSCRIBE reaches the hub
-        await api('/api/devices/kitchen/light/set', {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ value: 'on' }),
-        });
-        await waitFor(() => commands.output().includes('home/kitchen/light/set on'), 'the command at mosquitto_sub', 10_000);
+        await commandUntilSeen(
+          '/api/devices/kitchen/light/set',
+          'on',
+          () => commands.output().includes('home/kitchen/light/set on'),
+          'the command at mosquitto_sub',
+        );
         commands.stop();
         expect((await (await api('/api/devices/kitchen')).json()).status).toBe('online');
       } finally {
@@ -222,12 +239,12 @@ const CHECKS: Array<{ has: string; check?: (block: Block) => Promise<void> | voi
           'the mqtt.js device online',
           10_000,
         );
-        await api('/api/devices/pantry/fan/set', {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ value: 'on' }),
-        });
-        await waitFor(() => device.output().includes('command home/pantry/fan/set on'), 'the command printed', 10_000);
+        await commandUntilSeen(
+          '/api/devices/pantry/fan/set',
+          'on',
+          () => device.output().includes('command home/pantry/fan/set on'),
+          'the command printed',
+        );
       } finally {
         device.stop('SIGKILL');
       }
