@@ -1,6 +1,6 @@
 // The hub as the benchmarks run it: a child process started as `npm start` starts it (its Node flags), with 100
 // rules, auth, ACL, the registry and SQLite history, in a temporary directory; and a bare aedes beside it.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnUntil, stop } from './processes.js';
@@ -8,12 +8,15 @@ import { spawnUntil, stop } from './processes.js';
 export const DIST = new URL('.', import.meta.url).pathname;
 /** What `npm start` runs: the bundled CLI (scripts/bundle.mjs). */
 export const MAIN = join(DIST, '../app/hearth.js');
-/** The flags `npm start` runs the hub with (bin/hearth). */
-export const NODE_FLAGS = (
-  process.env.HEARTH_BENCH_NODE_FLAGS ?? '--max-semi-space-size=2 --max-lazy --no-short-builtin-calls --bytecode-old-age=1'
-)
-  .split(' ')
-  .filter(Boolean);
+/** The flags `npm start` runs the hub with, read from bin/hearth so that the two cannot differ. */
+export const NODE_FLAGS = (process.env.HEARTH_BENCH_NODE_FLAGS ?? startFlags()).split(' ').filter(Boolean);
+
+function startFlags(): string {
+  const script = readFileSync(join(DIST, '../../bin/hearth'), 'utf8');
+  const flags = /^flags=\$\{HEARTH_NODE_FLAGS-"([^"]*)"\}$/m.exec(script)?.[1];
+  if (flags === undefined) throw new Error('bin/hearth: no line setting flags from HEARTH_NODE_FLAGS to take the Node flags from');
+  return flags;
+}
 export const PASSWORD = 'bench-admin-password';
 export const AUTH = { username: 'admin', password: PASSWORD };
 

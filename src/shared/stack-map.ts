@@ -76,7 +76,8 @@ function originOf(map: IndexedMap, line: number, column: number): { source: stri
  * Decodes one generated line of Source Map v3 mappings from offset `i` (lines split by `;`, segments by `,`, each
  * segment 1, 4 or 5 base64 VLQ numbers: generated column, source, original line, original column, name; the column
  * relative to the line's previous segment, the others to the file's), carrying `state` along and calling `segment`
- * with each mapped segment's generated column until it returns true. Returns the offset of the line's end.
+ * with each mapped segment's generated column; stops where it returns true. Returns the offset it stopped at: the
+ * line's end unless `segment` stopped it.
  */
 function decodeLine(
   m: string,
@@ -86,7 +87,6 @@ function decodeLine(
 ): number {
   const fields = [0, 0, 0, 0, 0];
   let genCol = 0;
-  let stopped = false;
   while (i < m.length && m.charCodeAt(i) !== 59 /* ; */) {
     if (m.charCodeAt(i) === 44 /* , */) {
       i++;
@@ -111,7 +111,7 @@ function decodeLine(
     state.source += fields[1]!;
     state.line += fields[2]!;
     state.column += fields[3]!;
-    if (!stopped) stopped = segment(genCol);
+    if (segment(genCol)) break;
   }
   return i;
 }
