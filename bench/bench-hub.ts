@@ -17,6 +17,8 @@ function startFlags(): string {
   if (flags === undefined) throw new Error('bin/hearth: no line setting flags from HEARTH_NODE_FLAGS to take the Node flags from');
   return flags;
 }
+/** Rounds of the loads whose figure swings with the VM (HEARTH_BENCH_ROUNDS): the median round's ratio is reported. */
+export const ROUNDS = Math.max(1, Number(process.env.HEARTH_BENCH_ROUNDS ?? 3));
 export const PASSWORD = 'bench-admin-password';
 export const AUTH = { username: 'admin', password: PASSWORD };
 

@@ -5,7 +5,7 @@
 // Load and measuring clients run in their own processes; loopback only; bounded in time.
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { DIST, startBareBroker, startBenchHub, type BenchBroker } from './bench-hub.js';
+import { DIST, ROUNDS, startBareBroker, startBenchHub, type BenchBroker } from './bench-hub.js';
 import { startMosquittoBroker } from './mosquitto.js';
 import { cpuSeconds, rssMb, spawnUntil } from './processes.js';
 
@@ -113,8 +113,6 @@ const ratio = (a: number, b: number) => Number((a / Math.max(1e-9, b)).toFixed(2
 
 /** One round of a load: the hub and a bare aedes, each fresh. */
 type Round = { hub: Measured; bare: Measured };
-/** Rounds of each max-rate fan-in load (HEARTH_BENCH_ROUNDS): the median round's ratio is the one reported. */
-const ROUNDS = Math.max(1, Number(process.env.HEARTH_BENCH_ROUNDS ?? 3));
 
 /** History rows the hub stored for the load's devices (home/ld<i>/temperature). */
 function storedReadings(dataDir: string): number {

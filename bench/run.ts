@@ -60,6 +60,7 @@ const results = {
   ruleLatencyMs: hub.ruleLatencyMs,
   routeLatencyMs: hub.routeLatencyMs,
   bareRouteLatencyMs: hub.bareRouteLatencyMs,
+  ruleLatencyRatio: hub.ruleLatencyRatio,
   // The budgets of DESIGN.md §5, each a ratio to a bare aedes measured in the same run on the same load.
   cpuPerMessage: ratios.cpuPerMessage,
   ingestMaxQos1: ratios.ingestMaxQos1,
@@ -139,6 +140,10 @@ const sus = (x: { delivered: number; acknowledged: number; unacknowledged: numbe
     : '–';
 console.log(
   `| QoS 1 at 10,000/s: delivered, p99 | ${sus(s.mosquitto)} | ${sus(s.bare)} | ${sus(s.hub)} (stored ${s.hub.stored}) | p99 ${s.p99Ratio} (budget ≤ 2) |`,
+);
+const rl = hub.ruleLatencyRatio as { ratio: number; roundRatios?: number[] };
+console.log(
+  `| rule p99 (1,000 clients, 2,000 msg/s) against plain routing p99 | | ${hub.bareRouteLatencyMs.p99} ms | ${hub.ruleLatencyMs.p99} ms | ${ofRounds(rl)} (budget ≤ 1.5) |`,
 );
 console.log(`| RSS a minute after the load | | | ${ratios.afterLoadRssMb} MB | idle ${f.idleRssMb['0']} MB (budget: within 20 MB) |`);
 console.log('\nwrote bench/results.json');

@@ -1,0 +1,163 @@
+// WAL checkpoints on a thread of their own. SQLite checkpoints a WAL database inside the commit that takes its WAL
+// past `wal_autocheckpoint` pages: it copies the pages into the database file and fsyncs both files, and the commit,
+// and so the hub's event loop, waits. Under 2,000 msg/s from 1,000 devices that was a ~10 ms stall every ~1.7 s on
+// the development VM (an fsync there takes 4-5 ms; on an SD card often more), the most frequent stall left in the
+// rule latency's tail (README, Performance). The hub's connections now checkpoint only as a fallback (FALLBACK_PAGES),
+// and a worker thread with a connection of its own runs SQLite's PASSIVE checkpoint once the WAL holds
+// CHECKPOINT_PAGES pages not yet copied: as often as before, so the database file and the SD card see the same writes.
+// A PASSIVE checkpoint takes no lock a writer needs, so the hub keeps committing meanwhile. The thread costs ~7 MB
+// while it lives: it starts at the first checkpoint and ends after IDLE_MS without one, so an idle hub has none.
+import { closeSync, openSync, readSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { endianness } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import type { Database } from 'better-sqlite3';
+import type { Logger } from '../shared/logger.js';
+
+/** SQLite's own default threshold (pages): the checkpointer keeps it. */
+export const CHECKPOINT_PAGES = 1000;
+/** The threshold left to the hub's own connections: reached only if the checkpointer falls behind or fails. */
+export const FALLBACK_PAGES = 10 * CHECKPOINT_PAGES;
+const CHECK_MS = 500;
+const IDLE_MS = 30_000;
+
+/**
+ * Frames in `file`'s WAL not yet copied into the database, from the WAL index (`<file>-shm`): its header's mxFrame
+ * (offset 16) less the checkpoint's nBackfill (offset 96), in the machine's byte order (sqlite.org/walformat.html).
+ * Read without SQLite's locks: a value torn by a concurrent commit only moves a checkpoint by one check.
+ */
+export function pendingFrames(file: string): number {
+  let fd: number;
+  try {
+    fd = openSync(`${file}-shm`, 'r');
+  } catch {
+    return 0;
+  }
+  try {
+    const head = Buffer.alloc(100);
+    if (readSync(fd, head, 0, 100, 0) < 100) return 0;
+    const le = endianness() === 'LE';
+    const mxFrame = le ? head.readUInt32LE(16) : head.readUInt32BE(16);
+    const backfilled = le ? head.readUInt32LE(96) : head.readUInt32BE(96);
+    return Math.max(0, mxFrame - backfilled);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+// The thread: one connection per database file, opened at its first checkpoint. CommonJS, run with eval, so that
+// the bundle needs no entry of its own; better-sqlite3 is required from the path the hub resolved.
+const WORKER = `
+const { parentPort, workerData } = require('node:worker_threads');
+const Database = require(workerData.sqlite);
+const dbs = new Map();
+parentPort.on('message', (file) => {
+  if (file === null) { for (const db of dbs.values()) db.close(); parentPort.close(); return; }
+  try {
+    let db = dbs.get(file);
+    if (!db) dbs.set(file, (db = new Database(file, { fileMustExist: true })));
+    const [r] = db.pragma('wal_checkpoint(PASSIVE)');
+    parentPort.postMessage({ file, busy: r.busy, log: r.log, checkpointed: r.checkpointed });
+  } catch (err) {
+    parentPort.postMessage({ file, error: err.message });
+  }
+});`;
+
+export interface CheckpointResult {
+  file: string;
+  busy?: number;
+  log?: number;
+  checkpointed?: number;
+  error?: string;
+}
+
+export class Checkpointer {
+  readonly #files: string[] = [];
+  readonly #logger: Logger;
+  readonly #pages: number;
+  readonly #idleMs: number;
+  readonly #timer: NodeJS.Timeout;
+  #worker: Worker | undefined;
+  #exited: Promise<void> | undefined;
+  readonly #inFlight = new Set<string>();
+  #lastRun = 0;
+  #failing = false;
+  /** Checkpoints the thread has run since start. */
+  runs = 0;
+  /** Called with each checkpoint's result (tests). */
+  onResult: ((r: CheckpointResult) => void) | undefined;
+
+  constructor(options: { logger: Logger; pages?: number; checkMs?: number; idleMs?: number }) {
+    this.#logger = options.logger;
+    this.#pages = options.pages ?? CHECKPOINT_PAGES;
+    this.#idleMs = options.idleMs ?? IDLE_MS;
+    this.#timer = setInterval(() => this.#check(), options.checkMs ?? CHECK_MS).unref();
+  }
+
+  /** Takes over `db`'s checkpoints (a WAL database on a file): its own connection checkpoints only past FALLBACK_PAGES. */
+  watch(db: Database): void {
+    db.pragma(`wal_autocheckpoint = ${Math.max(FALLBACK_PAGES, 2 * this.#pages)}`);
+    this.#files.push(db.name);
+  }
+
+  /** True while the thread lives. */
+  get running(): boolean {
+    return this.#worker !== undefined;
+  }
+
+  #check(): void {
+    for (const file of this.#files) {
+      if (this.#inFlight.has(file) || pendingFrames(file) < this.#pages) continue;
+      this.#inFlight.add(file);
+      this.#lastRun = Date.now();
+      this.#thread().postMessage(file);
+    }
+    if (this.#worker && this.#inFlight.size === 0 && Date.now() - this.#lastRun > this.#idleMs) void this.#stopThread();
+  }
+
+  #thread(): Worker {
+    if (this.#worker) return this.#worker;
+    const sqlite = createRequire(import.meta.url).resolve('better-sqlite3');
+    const worker = new Worker(WORKER, { eval: true, workerData: { sqlite }, stdout: false, stderr: false });
+    worker.unref();
+    worker.on('message', (r: CheckpointResult) => this.#done(r));
+    worker.on('error', (err) =>
+      this.#logger.warn(`the checkpoint thread failed (${err.message}); SQLite checkpoints in the hub's commits`),
+    );
+    this.#exited = new Promise((resolve) => worker.once('exit', () => resolve()));
+    void this.#exited.then(() => {
+      if (this.#worker === worker) this.#worker = undefined;
+      this.#inFlight.clear();
+    });
+    this.#worker = worker;
+    return worker;
+  }
+
+  #done(r: CheckpointResult): void {
+    this.#inFlight.delete(r.file);
+    this.runs++;
+    if (r.error !== undefined && !this.#failing) {
+      this.#failing = true;
+      this.#logger.warn(
+        `checkpoint of ${r.file} failed: ${r.error}; retried while the WAL grows, and SQLite's own past ${FALLBACK_PAGES} pages`,
+      );
+    } else if (r.error === undefined) this.#failing = false;
+    this.onResult?.(r);
+  }
+
+  async #stopThread(): Promise<void> {
+    const worker = this.#worker;
+    const exited = this.#exited;
+    if (!worker || !exited) return;
+    this.#worker = undefined;
+    worker.postMessage(null);
+    const timeout = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), 2000).unref());
+    if ((await Promise.race([exited, timeout])) === 'timeout') await worker.terminate();
+  }
+
+  /** Stops checking and ends the thread (its connections closed), before the hub closes its own. */
+  async close(): Promise<void> {
+    clearInterval(this.#timer);
+    await this.#stopThread();
+  }
+}
