@@ -73,22 +73,27 @@ export interface CheckpointResult {
 
 export class Checkpointer {
   readonly #files: string[] = [];
+  readonly #dbs: Database[] = [];
   readonly #logger: Logger;
   readonly #pages: number;
   readonly #idleMs: number;
+  /** better-sqlite3's path for the thread (tests); the one the hub loads by default. */
+  readonly #sqlite: string | undefined;
   readonly #timer: NodeJS.Timeout;
   #worker: Worker | undefined;
   #exited: Promise<void> | undefined;
   readonly #inFlight = new Set<string>();
   #lastRun = 0;
   #failing = false;
+  #gaveUp = false;
   /** Checkpoints the thread has run since start. */
   runs = 0;
   /** Called with each checkpoint's result (tests). */
   onResult: ((r: CheckpointResult) => void) | undefined;
 
-  constructor(options: { logger: Logger; pages?: number; checkMs?: number; idleMs?: number }) {
+  constructor(options: { logger: Logger; pages?: number; checkMs?: number; idleMs?: number; sqlite?: string }) {
     this.#logger = options.logger;
+    this.#sqlite = options.sqlite;
     this.#pages = options.pages ?? CHECKPOINT_PAGES;
     this.#idleMs = options.idleMs ?? IDLE_MS;
     this.#timer = setInterval(() => this.#check(), options.checkMs ?? CHECK_MS).unref();
@@ -97,6 +102,7 @@ export class Checkpointer {
   /** Takes over `db`'s checkpoints (a WAL database on a file): its own connection checkpoints only past FALLBACK_PAGES. */
   watch(db: Database): void {
     db.pragma(`wal_autocheckpoint = ${Math.max(FALLBACK_PAGES, 2 * this.#pages)}`);
+    this.#dbs.push(db);
     this.#files.push(db.name);
   }
 
@@ -106,6 +112,23 @@ export class Checkpointer {
   }
 
   #check(): void {
+    try {
+      this.#checkFiles();
+    } catch (err) {
+      this.#giveUp((err as Error).message);
+    }
+  }
+
+  /** A thread that fails, a WAL index that cannot be read: SQLite checkpoints in the hub's commits again, as it did. */
+  #giveUp(why: string): void {
+    if (this.#gaveUp) return;
+    this.#gaveUp = true;
+    clearInterval(this.#timer);
+    for (const db of this.#dbs) if (db.open) db.pragma(`wal_autocheckpoint = ${CHECKPOINT_PAGES}`);
+    this.#logger.warn(`WAL checkpoints are back in the hub's commits: ${why}`);
+  }
+
+  #checkFiles(): void {
     for (const file of this.#files) {
       if (this.#inFlight.has(file) || pendingFrames(file) < this.#pages) continue;
       this.#inFlight.add(file);
@@ -117,13 +140,11 @@ export class Checkpointer {
 
   #thread(): Worker {
     if (this.#worker) return this.#worker;
-    const sqlite = createRequire(import.meta.url).resolve('better-sqlite3');
+    const sqlite = this.#sqlite ?? createRequire(import.meta.url).resolve('better-sqlite3');
     const worker = new Worker(WORKER, { eval: true, workerData: { sqlite }, stdout: false, stderr: false });
     worker.unref();
     worker.on('message', (r: CheckpointResult) => this.#done(r));
-    worker.on('error', (err) =>
-      this.#logger.warn(`the checkpoint thread failed (${err.message}); SQLite checkpoints in the hub's commits`),
-    );
+    worker.on('error', (err) => this.#giveUp(`the checkpoint thread failed (${err.message})`));
     this.#exited = new Promise((resolve) => worker.once('exit', () => resolve()));
     void this.#exited.then(() => {
       if (this.#worker === worker) this.#worker = undefined;

@@ -89,6 +89,19 @@ describe('WAL checkpoints on a thread of their own', () => {
     expect(pendingFrames(db.name)).toBeGreaterThan(250);
   });
 
+  it("a thread that cannot start hands the checkpoints back to SQLite's commits, with a warning", async () => {
+    const logger = createMemoryLogger('debug');
+    checkpointer = new Checkpointer({ logger, pages: 50, checkMs: 20, sqlite: join(dir, 'no-such-module.js') });
+    checkpointer.watch(db);
+    write(20);
+    await waitFor(() => logger.lines.some((l) => l.includes('WAL checkpoints are back in the hub')), 'the warning');
+    expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(1000);
+    await waitFor(() => !checkpointer!.running, 'the failed thread to be gone');
+    // SQLite's own checkpoints again: the WAL does not grow past its 1,000 pages.
+    write(200);
+    expect(pendingFrames(db.name)).toBeLessThan(1000);
+  });
+
   it('stops its thread before the database closes: a clean close still removes the WAL', async () => {
     checkpointer = new Checkpointer({ logger: createMemoryLogger('debug'), pages: 50, checkMs: 20 });
     checkpointer.watch(db);
