@@ -36,7 +36,6 @@ import { bindListeners, serveListeners, type HubListeners } from './hub/listener
 import { startMaintenance } from './hub/maintenance.js';
 import { startRules } from './hub/rules.js';
 import { ensureAdmin, openStore } from './hub/store.js';
-import { Checkpointer } from './store/checkpointer.js';
 import { Teardown } from './hub/teardown.js';
 
 export interface HubOptions {
@@ -139,10 +138,6 @@ export class Hub {
       const bus = await startBus(this, teardown);
       this.bus = bus.bus;
       if (bus.broker) ({ broker: this.broker, persistence: this.persistence } = bus);
-      // WAL checkpoints of both databases on a thread of their own, stopped before the databases close.
-      const checkpointer = new Checkpointer({ logger: logger.child('store') });
-      for (const db of [this.db, this.persistence?.database]) if (db) checkpointer.watch(db);
-      teardown.push(() => checkpointer.close());
       ({ registry: this.registry, adapters: this.adapters } = await startDevices(this, teardown));
       ({
         notify: this.notify,
