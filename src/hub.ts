@@ -36,6 +36,7 @@ import { bindListeners, serveListeners, type HubListeners } from './hub/listener
 import { startMaintenance } from './hub/maintenance.js';
 import { startRules } from './hub/rules.js';
 import { ensureAdmin, openStore } from './hub/store.js';
+import { Checkpointer } from './store/checkpointer.js';
 import { Teardown } from './hub/teardown.js';
 
 export interface HubOptions {
@@ -131,6 +132,9 @@ export class Hub {
       const lock = lockDataDir(config.dataDir, 'hub', logger.child('store'));
       teardown.push(() => lock.release());
       this.ports = await bindListeners(config, this.external, this.#listeners);
+      // Its handles on the WAL indexes go only once both databases are closed (src/store/checkpointer.ts).
+      const checkpointer = new Checkpointer({ logger: logger.child('store') });
+      teardown.push(() => checkpointer.release());
       const store = openStore(this, teardown);
       ({ db: this.db, users: this.users, sessions: this.sessions, history: this.history, devices: this.devices } = store);
       ({ writes: this.writes, historyWrites: this.historyWrites } = store);
@@ -138,6 +142,9 @@ export class Hub {
       const bus = await startBus(this, teardown);
       this.bus = bus.bus;
       if (bus.broker) ({ broker: this.broker, persistence: this.persistence } = bus);
+      // WAL checkpoints of both databases on a thread of their own, stopped before the databases close.
+      for (const db of [this.db, this.persistence?.database]) if (db) checkpointer.watch(db);
+      teardown.push(() => checkpointer.close());
       ({ registry: this.registry, adapters: this.adapters } = await startDevices(this, teardown));
       ({
         notify: this.notify,
