@@ -98,7 +98,14 @@ export class Checkpointer {
    * FALLBACK_PAGES. Its WAL index stays open here until `release()`, to be called once the database is closed.
    */
   watch(db: Database): void {
-    const shm = openSync(`${db.name}-shm`, 'r');
+    let shm: number;
+    try {
+      shm = openSync(`${db.name}-shm`, 'r');
+    } catch (err) {
+      // No WAL index to read (not in WAL mode, or an unreadable data dir): SQLite keeps checkpointing as it did.
+      this.#logger.warn(`WAL checkpoints of ${db.name} stay in the hub's commits: ${(err as Error).message}`);
+      return;
+    }
     db.pragma(`wal_autocheckpoint = ${Math.max(FALLBACK_PAGES, 2 * this.#pages)}`);
     this.#dbs.push(db);
     this.#files.push({ file: db.name, shm });

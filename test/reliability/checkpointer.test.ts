@@ -123,6 +123,20 @@ describe('WAL checkpoints on a thread of their own', () => {
     again.close();
   });
 
+  it('leaves a database without a WAL index to SQLite, with a warning', () => {
+    const logger = createMemoryLogger('debug');
+    const plain = new BetterSqlite3(join(dir, 'plain.db'));
+    try {
+      plain.exec('CREATE TABLE t (x)');
+      checkpointer = new Checkpointer({ logger, pages: 50 });
+      checkpointer.watch(plain);
+      expect(plain.pragma('wal_autocheckpoint', { simple: true })).toBe(1000);
+      expect(logger.lines.join('\n')).toContain('WAL checkpoints of ' + join(dir, 'plain.db') + " stay in the hub's commits");
+    } finally {
+      plain.close();
+    }
+  });
+
   it("keeps SQLite's locks on the WAL index: another process still finds the database in use", async () => {
     checkpointer = new Checkpointer({ logger: createMemoryLogger('debug'), pages: 50, checkMs: 10 });
     checkpointer.watch(db);
