@@ -153,12 +153,17 @@ export class MqttClientBus implements HubBus {
     }
   }
 
-  /** The subscriptions first (what the broker queued arrives right after the CONNACK), then the birth. */
+  /**
+   * The subscriptions first (what the broker queued arrives right after the CONNACK), then the birth. `start()` ends
+   * only once they are in place: a new session subscribes every filter and then drops the ones a broader filter
+   * covers, and a message published while that is under way could reach the broader filter alone (the readme test
+   * published a reading right after "Hearth is running" and, about once in ten runs, the registry never saw it).
+   */
   async #connected(info: { first: boolean; sessionPresent: boolean }): Promise<void> {
-    this.#settleFirst?.();
-    this.#settleFirst = undefined;
     this.#notify();
     await this.#subs.connected(info);
+    this.#settleFirst?.();
+    this.#settleFirst = undefined;
     const topic = this.#options.statusTopic;
     if (topic) await this.#link.publish(topic, 'online', { qos: 1, retain: true }).catch(() => undefined);
   }
