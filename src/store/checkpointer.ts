@@ -30,13 +30,14 @@ const IDLE_MS = 30_000;
  * would then take the WAL index for abandoned and truncate it under the hub's mapping (SIGBUS; seen in CI).
  */
 export function pendingFrames(fd: number): number {
-  const head = Buffer.alloc(100);
   if (readSync(fd, head, 0, 100, 0) < 100) return 0;
-  const le = endianness() === 'LE';
   const mxFrame = le ? head.readUInt32LE(16) : head.readUInt32BE(16);
   const backfilled = le ? head.readUInt32LE(96) : head.readUInt32BE(96);
   return Math.max(0, mxFrame - backfilled);
 }
+
+const head = Buffer.alloc(100);
+const le = endianness() === 'LE';
 
 // The thread: one connection per database file, opened at its first checkpoint. CommonJS, run with eval, so that
 // the bundle needs no entry of its own; better-sqlite3 is required from the path the hub resolved.
@@ -65,8 +66,8 @@ export interface CheckpointResult {
 }
 
 export class Checkpointer {
-  readonly #files: Array<{ file: string; shm: number }> = [];
-  readonly #dbs: Database[] = [];
+  /** The databases taken over, each with its WAL index open (see `pendingFrames`). */
+  readonly #watched: Array<{ db: Database; shm: number }> = [];
   readonly #logger: Logger;
   readonly #pages: number;
   readonly #idleMs: number;
@@ -107,8 +108,7 @@ export class Checkpointer {
       return;
     }
     db.pragma(`wal_autocheckpoint = ${Math.max(FALLBACK_PAGES, 2 * this.#pages)}`);
-    this.#dbs.push(db);
-    this.#files.push({ file: db.name, shm });
+    this.#watched.push({ db, shm });
   }
 
   /** True while the thread lives. */
@@ -129,12 +129,13 @@ export class Checkpointer {
     if (this.#gaveUp) return;
     this.#gaveUp = true;
     clearInterval(this.#timer);
-    for (const db of this.#dbs) if (db.open) db.pragma(`wal_autocheckpoint = ${CHECKPOINT_PAGES}`);
+    for (const { db } of this.#watched) if (db.open) db.pragma(`wal_autocheckpoint = ${CHECKPOINT_PAGES}`);
     this.#logger.warn(`WAL checkpoints are back in the hub's commits: ${why}`);
   }
 
   #checkFiles(): void {
-    for (const { file, shm } of this.#files) {
+    for (const { db, shm } of this.#watched) {
+      const file = db.name;
       if (this.#inFlight.has(file) || pendingFrames(shm) < this.#pages) continue;
       this.#inFlight.add(file);
       this.#lastRun = Date.now();
@@ -196,6 +197,6 @@ export class Checkpointer {
 
   /** Lets go of the WAL indexes: once the databases are closed (see `pendingFrames`). */
   release(): void {
-    for (const { shm } of this.#files.splice(0)) closeSync(shm);
+    for (const { shm } of this.#watched.splice(0)) closeSync(shm);
   }
 }
