@@ -35,8 +35,12 @@ interface Measured {
   cpuPercent: number;
   /** Broker CPU per message received by the subscribers, in µs. */
   cpuUs: number;
-  latency: { p50: number | null; p99: number | null; max: number | null; samples: number };
+  latency: Latency;
+  /** The latency of what was sent after the load's first 2 s, once the broker is warm (see subscribers.ts). */
+  steadyLatency: Latency;
 }
+
+type Latency = { p50: number | null; p99: number | null; max: number | null; samples: number };
 
 async function measure(broker: BenchBroker, load: Load): Promise<Measured> {
   broker.assertAlive();
@@ -97,7 +101,7 @@ async function measure(broker: BenchBroker, load: Load): Promise<Measured> {
       .split('\n')
       .filter((l) => l.startsWith('{'))
       .at(-1)!,
-  ) as { received: number; latency: Measured['latency'] };
+  ) as { received: number; latency: Latency; steadyLatency: Latency };
   return {
     sent,
     acked,
@@ -106,6 +110,7 @@ async function measure(broker: BenchBroker, load: Load): Promise<Measured> {
     cpuPercent: Math.round((cpu / elapsed) * 100),
     cpuUs: Number(((cpu / Math.max(1, counts.received)) * 1e6).toFixed(1)),
     latency: counts.latency,
+    steadyLatency: counts.steadyLatency,
   };
 }
 
@@ -140,7 +145,8 @@ export async function runRatioBench(log: (line: string) => void = console.log) {
       if (!keep) await broker.stop();
     }
   };
-  const describe = (m: Measured) => `${m.perSec}/s at ${m.cpuUs} µs (${m.cpuPercent} %)`;
+  const describe = (m: Measured) =>
+    `${m.perSec}/s at ${m.cpuUs} µs (${m.cpuPercent} %)${m.latency.samples ? `, p99 ${m.latency.p99} ms (steady ${m.steadyLatency.p99} ms)` : ''}`;
   // `rounds` pairs, the hub and bare aedes taking turns at going first, so that the VM's drift within a run falls on
   // both (one 5 s run swings by 15-30 % on a shared machine); each round's figures are logged and kept. With keepHub,
   // the last round's hub is left running (and returned) for what is measured after the load.
@@ -186,7 +192,7 @@ export async function runRatioBench(log: (line: string) => void = console.log) {
   const sustained = await both(
     'QoS 1 at 10,000 msg/s',
     { publishers: 100, rate: 10_000, seconds: 10, qos: 1, subscribers: 1, stamp: true, drain: true },
-    { keepHub: true },
+    { keepHub: true, rounds: ROUNDS },
   );
   const hub = sustained.hubBroker!;
   const held = sustained.runs.at(-1)!;
@@ -194,7 +200,7 @@ export async function runRatioBench(log: (line: string) => void = console.log) {
     await sleep(1000);
     const stored = storedReadings(hub.dataDir!);
     log(
-      `  sustained: hub delivered ${held.hub.received} of ${held.hub.acked ?? held.hub.sent} acknowledged (p99 ${held.hub.latency.p99} ms), stored ${stored}; bare delivered ${held.bare.received} of ${held.bare.acked ?? held.bare.sent} (p99 ${held.bare.latency.p99} ms)`,
+      `  sustained, last round: hub delivered ${held.hub.received} of ${held.hub.acked ?? held.hub.sent} acknowledged (p99 ${held.hub.latency.p99} ms), stored ${stored}; bare delivered ${held.bare.received} of ${held.bare.acked ?? held.bare.sent} (p99 ${held.bare.latency.p99} ms)`,
     );
     // Memory a minute after the load ends: what the hub gives back.
     await sleep(60_000);
@@ -203,25 +209,29 @@ export async function runRatioBench(log: (line: string) => void = console.log) {
     type Rounds = { runs: Round[]; mosquitto?: Measured };
     // The round whose ratio is the median stands for the load (the upper middle one of an even count); with several
     // rounds, every round's ratio is kept.
-    const median = (m: Rounds, key: 'perSec' | 'cpuUs') => {
-      const of = (x: Round) => x.hub[key] / x.bare[key];
+    const median = (m: Rounds, value: (x: Measured) => number) => {
+      const of = (x: Round) => value(x.hub) / value(x.bare);
       const r = [...m.runs].sort((a, b) => of(a) - of(b))[Math.floor(m.runs.length / 2)]!;
-      const each = m.runs.length > 1 ? { roundRatios: m.runs.map((x) => ratio(x.hub[key], x.bare[key])) } : {};
+      const each = m.runs.length > 1 ? { roundRatios: m.runs.map((x) => ratio(value(x.hub), value(x.bare))) } : {};
       return {
-        hub: r.hub[key],
-        bare: r.bare[key],
-        mosquitto: m.mosquitto?.[key] ?? null,
-        ratio: ratio(r.hub[key], r.bare[key]),
+        hub: value(r.hub),
+        bare: value(r.bare),
+        mosquitto: m.mosquitto ? value(m.mosquitto) : null,
+        ratio: ratio(value(r.hub), value(r.bare)),
         ...each,
       };
     };
     const pair = (m: Rounds) => {
-      const { hub, bare, mosquitto, ...rest } = median(m, 'perSec');
+      const { hub, bare, mosquitto, ...rest } = median(m, (x) => x.perSec);
       return { hubMsgsPerSec: hub, bareMsgsPerSec: bare, mosquittoMsgsPerSec: mosquitto, ...rest };
     };
     const cpu = (m: Rounds) => {
-      const { hub, bare, mosquitto, ...rest } = median(m, 'cpuUs');
+      const { hub, bare, mosquitto, ...rest } = median(m, (x) => x.cpuUs);
       return { hubUs: hub, bareUs: bare, mosquittoUs: mosquitto, ...rest };
+    };
+    const p99 = (m: Rounds, latency: (x: Measured) => Latency) => {
+      const { hub, bare, mosquitto, ...rest } = median(m, (x) => latency(x).p99 ?? Number.NaN);
+      return { hubMs: hub, bareMs: bare, mosquittoMs: mosquitto, ...rest };
     };
     // Lost: acknowledged by the broker and never delivered. What the load generator could not get acknowledged within
     // 30 s of the load's end is counted apart (unacknowledged), as a publisher would still hold it to send again.
@@ -232,7 +242,10 @@ export async function runRatioBench(log: (line: string) => void = console.log) {
       delivered: m.received,
       lost: (m.acked ?? m.sent) - m.received,
       latencyMs: m.latency,
+      steadyLatencyMs: m.steadyLatency,
     });
+    const whole = p99(sustained, (x) => x.latency);
+    const steady = p99(sustained, (x) => x.steadyLatency);
     return {
       cpuPerMessage: { qos0: cpu(fanIn0), qos1: cpu(fanIn1) },
       ingestMaxQos0: pair(fanIn0),
@@ -240,10 +253,16 @@ export async function runRatioBench(log: (line: string) => void = console.log) {
       fanoutMax: pair(fanOut),
       sustainedQos1: {
         offeredPerSec: 10_000,
+        // The last round's, whose hub is still running to count what it stored.
         hub: { ...lossAndTail(held.hub), stored },
         bare: lossAndTail(held.bare),
         mosquitto: sustained.mosquitto ? lossAndTail(sustained.mosquitto) : null,
-        p99Ratio: ratio(held.hub.latency.p99 ?? NaN, held.bare.latency.p99 ?? NaN),
+        lostPerRound: sustained.runs.map((r) => ({ hub: lossAndTail(r.hub).lost, bare: lossAndTail(r.bare).lost })),
+        // The round with the median ratio, over the whole load and over its steady part (after the first 2 s).
+        p99Ms: whole,
+        p99Ratio: whole.ratio,
+        steadyP99Ms: steady,
+        steadyP99Ratio: steady.ratio,
       },
       afterLoadRssMb,
     };

@@ -1,7 +1,7 @@
 // On an external broker the logins and the access rules are the broker's: what `hearth device add` prints there,
 // in Mosquitto's words, so that a device gets the same rights it would have on Hearth's own broker.
 import { generatePassword } from '../shared/password.js';
-import { redactUrl } from './mqtt-link.js';
+import { redactUrl } from './link-errors.js';
 
 const DEVICE_ID = /^[a-z0-9_-]{1,64}$/;
 

@@ -4,7 +4,7 @@
 import type { Logger } from '../shared/logger.js';
 import type { BusHandler, BusMessage, QoS, SubscribeOptions } from './message-bus.js';
 import { topicMatches } from './message-bus.js';
-import type { LinkMessage, MqttLink } from './mqtt-link.js';
+import type { LinkAck, LinkMessage, MqttLink } from './mqtt-link.js';
 import { planSubscriptions } from './subscription-plan.js';
 
 interface Subscription {
@@ -13,13 +13,26 @@ interface Subscription {
   id: number;
   asPublished: boolean;
   handlers: Set<{ handler: BusHandler; skipRetained: boolean }>;
-  /** Held by the broker (SUBACK received, no UNSUBACK since). */
+  /** Held by the broker: set as its SUBACK is read, cleared as its UNSUBACK is. */
   atBroker: boolean;
-  /** Not held by the broker: reached through this broader subscription, which hands it the live messages it matches. */
+  /**
+   * Reached through this broader subscription, which hands it the live messages it matches. Set before this one's
+   * UNSUBSCRIBE goes, and kept for a while after the broader one leaves: a message the broker routed before either
+   * change may come later than the change's acknowledgement (it was queued), and must not fall between the two.
+   */
   via?: Subscription;
   /** The subscriptions reached through this one. */
   covered: Set<Subscription>;
+  /**
+   * The last live message handed to this subscription, and the subscription it came for. While a filter and a broader
+   * one that covers it are both held, the broker sends a copy for each, one after the other (Mosquitto 2): the copy
+   * for the other one right after it, with the same topic and payload, is the same message and is not handed on again.
+   */
+  last?: { through: Subscription; topic: string; payload: Buffer; retain: boolean; twinned: boolean };
 }
+
+/** How long a filter nobody wants any more still carries what the broker had queued for it to the filters it covered. */
+const LEAVING_MS = 30_000;
 
 export class BrokerSubscriptions {
   readonly #link: MqttLink;
@@ -29,6 +42,8 @@ export class BrokerSubscriptions {
   readonly #subs = new Map<string, Subscription>();
   readonly #byId = new Map<number, Subscription>();
   readonly #unknownIds = new Set<number>();
+  /** Filters nobody wants any more, for LEAVING_MS: what still comes for them reaches the filters they covered. */
+  readonly #leaving = new Set<Subscription>();
   /** Changes to what the broker holds, one after another. */
   #work: Promise<void> = Promise.resolve();
 
@@ -36,6 +51,7 @@ export class BrokerSubscriptions {
     this.#link = link;
     this.#logger = logger;
     this.#keepSession = keepSession;
+    link.onAck((ack) => this.#acked(ack));
   }
 
   async add(filter: string, handler: BusHandler, options: SubscribeOptions = {}): Promise<() => Promise<void>> {
@@ -78,9 +94,13 @@ export class BrokerSubscriptions {
     return async () => {
       held.handlers.delete(entry);
       if (held.handlers.size > 0 || this.#subs.get(filter) !== held) return;
-      this.#forget(held);
       // At a stop the subscriptions stay in the session: the broker queues what arrives for them until the next start.
-      if (this.#link.connected && !this.#keepSession()) await this.#serially(() => this.#reconcile(held)).catch(() => undefined);
+      if (!this.#link.connected || this.#keepSession()) return this.#forget(held);
+      // Out of the plan, but what still comes for it reaches the filters it covered, which are subscribed on their own.
+      this.#subs.delete(filter);
+      this.#leaving.add(held);
+      await this.#serially(() => this.#reconcile(held)).catch(() => undefined);
+      setTimeout(() => this.#forget(held), LEAVING_MS).unref();
     };
   }
 
@@ -91,6 +111,7 @@ export class BrokerSubscriptions {
    * would be older than those) [MQTT-3.2.2-2].
    */
   async connected(info: { first: boolean; sessionPresent: boolean }): Promise<void> {
+    for (const sub of this.#leaving) this.#forget(sub);
     if (!info.sessionPresent) {
       for (const sub of this.#subs.values()) {
         this.#detach(sub);
@@ -108,6 +129,17 @@ export class BrokerSubscriptions {
     }
   }
 
+  /** Where the broker's routing changes: a SUBACK or UNSUBACK, read before the messages that follow it. */
+  #acked({ kind, filters, codes }: LinkAck): void {
+    filters.forEach((filter, i) => {
+      const sub = this.#subs.get(filter) ?? [...this.#leaving].find((s) => s.filter === filter);
+      if (!sub) return;
+      // [MQTT-3.9.3] a code of 0x80 or above refuses the filter.
+      if (kind === 'unsubscribed') sub.atBroker = false;
+      else if ((codes[i] ?? 0x80) < 0x80) sub.atBroker = true;
+    });
+  }
+
   #serially(step: () => Promise<void>): Promise<void> {
     const run = this.#work.then(step);
     this.#work = run.catch(() => undefined);
@@ -121,21 +153,20 @@ export class BrokerSubscriptions {
     for (const [sub, via] of plan) {
       if (via || sub.atBroker) continue;
       await this.#sendSubscribe(sub);
-      // Held by the broker now: no longer through a broader filter (one that went away).
-      this.#detach(sub);
+      // Held by the broker now: no longer through a broader filter, unless that one is leaving (see `via`).
+      if (!sub.via || !this.#leaving.has(sub.via)) this.#detach(sub);
     }
     for (const [sub, via] of plan) {
       if (!via) continue;
+      // Until the UNSUBACK the broker still sends this filter's own copies; from then on they come through `via`.
+      this.#attach(sub, via);
       if (sub.atBroker) {
-        // Until the UNSUBACK the broker still sends this filter's own copies; from then on they come through `via`.
         await this.#link.unsubscribe(sub.filter);
         sub.atBroker = false;
       }
-      this.#attach(sub, via);
     }
     if (removed) {
       // What it covered is subscribed above (or attached to another broad filter) before it goes.
-      for (const c of [...removed.covered]) this.#detach(c);
       if (removed.atBroker) await this.#link.unsubscribe(removed.filter);
       removed.atBroker = false;
     }
@@ -189,14 +220,37 @@ export class BrokerSubscriptions {
       }
     } else {
       // MQTT 3.1.1 has no identifiers: by topic, among the filters the broker holds.
-      targets = [...this.#subs.values()].filter((sub) => sub.atBroker && topicMatches(sub.filter, topic));
+      targets = [...this.#subs.values(), ...this.#leaving].filter((sub) => sub.atBroker && topicMatches(sub.filter, topic));
     }
+    const twins = ids !== undefined;
     for (const sub of targets) {
-      this.#deliver(sub, topic, payload, packet);
+      this.#handOn(sub, sub, twins, topic, payload, packet);
       // Covered filters get the live messages only: a retained copy here is the broad filter's replay, not theirs.
       if (packet.retain && !sub.asPublished) continue;
-      for (const c of sub.covered) if (topicMatches(c.filter, topic)) this.#deliver(c, topic, payload, packet);
+      for (const c of sub.covered)
+        if (!targets.includes(c) && topicMatches(c.filter, topic)) this.#handOn(c, sub, twins, topic, payload, packet);
     }
+  }
+
+  /** Hands a copy that came for `through` to `sub`, unless it is the twin of the one just handed on (see `last`). */
+  #handOn(sub: Subscription, through: Subscription, twins: boolean, topic: string, payload: Buffer, packet: LinkMessage['packet']) {
+    if (twins) {
+      const last = sub.last;
+      if (
+        last &&
+        !last.twinned &&
+        last.through !== through &&
+        last.retain === packet.retain &&
+        last.topic === topic &&
+        last.payload.equals(payload)
+      ) {
+        last.twinned = true;
+        return;
+      }
+      if (last) Object.assign(last, { through, topic, payload, retain: packet.retain, twinned: false });
+      else sub.last = { through, topic, payload, retain: packet.retain, twinned: false };
+    }
+    this.#deliver(sub, topic, payload, packet);
   }
 
   #deliver(sub: Subscription, topic: string, payload: Buffer, packet: LinkMessage['packet']): void {
@@ -222,13 +276,17 @@ export class BrokerSubscriptions {
     let h = 0x811c9dc5;
     for (const byte of Buffer.from(filter)) h = Math.imul(h ^ byte, 0x01000193) >>> 0;
     let id = (h % 268_435_455) + 1;
-    while (this.#byId.has(id)) id = (id % 268_435_455) + 1;
+    // The same filter again while its last subscription is leaving takes its id over, with what still comes for it.
+    while (this.#byId.has(id) && this.#byId.get(id)!.filter !== filter) id = (id % 268_435_455) + 1;
     return id;
   }
 
   #forget(sub: Subscription): void {
-    this.#subs.delete(sub.filter);
+    this.#leaving.delete(sub);
+    if (this.#subs.get(sub.filter) === sub) this.#subs.delete(sub.filter);
     if (this.#byId.get(sub.id) === sub) this.#byId.delete(sub.id);
     sub.via?.covered.delete(sub);
+    for (const c of sub.covered) if (c.via === sub) c.via = undefined;
+    sub.covered.clear();
   }
 }

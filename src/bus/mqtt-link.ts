@@ -10,6 +10,7 @@ import mqtt, {
 } from 'mqtt';
 import type { IPublishPacket } from 'mqtt-packet';
 import type { Logger } from '../shared/logger.js';
+import { describeError, redactUrl } from './link-errors.js';
 
 export interface MqttLinkOptions {
   url: string;
@@ -40,6 +41,9 @@ export interface LinkState {
 
 export type LinkMessage = { topic: string; payload: Buffer; packet: IPublishPacket };
 
+/** A SUBACK (`codes`: what the broker granted each filter) or an UNSUBACK, for the filters of its request. */
+export type LinkAck = { kind: 'subscribed' | 'unsubscribed'; filters: string[]; codes: number[] };
+
 /** CONNACK codes that no retry can fix (3.1.1 and MQTT 5): the login or the client id is refused. */
 const REFUSED = new Set([2, 4, 5, 133, 134, 135, 138, 140]);
 /** CONNACK codes of a broker that does not speak MQTT 5 [MQTT-3.2.2-5]: 0x01 in 3.1.1, 0x84 in 5. */
@@ -61,6 +65,9 @@ export class MqttLink {
   #onConnect: Array<(info: { sessionPresent: boolean; protocolVersion: 4 | 5; first: boolean }) => void> = [];
   #onDown: Array<(reason: string, wasConnected: boolean) => void> = [];
   #onRefused: Array<(reason: string) => void> = [];
+  #onAck: Array<(ack: LinkAck) => void> = [];
+  /** SUBSCRIBE and UNSUBSCRIBE requests sent and not answered yet, by packet id. */
+  #awaiting = new Map<number, Omit<LinkAck, 'codes'>>();
   #tls: { ca?: Buffer; cert?: Buffer; key?: Buffer } = {};
 
   constructor(options: MqttLinkOptions) {
@@ -98,6 +105,14 @@ export class MqttLink {
   /** The broker refused the login or the client id: retrying goes on, but a person has to fix something. */
   onRefused(fn: (reason: string) => void): void {
     this.#onRefused.push(fn);
+  }
+
+  /**
+   * A SUBACK or UNSUBACK as it is read, before the messages after it on the connection are handed on: from that point
+   * the broker routes by the changed subscriptions (the promise of subscribe() or unsubscribe() settles later).
+   */
+  onAck(fn: (ack: LinkAck) => void): void {
+    this.#onAck.push(fn);
   }
 
   /** Reads the TLS files (a missing one fails here, naming it) and opens the connection. */
@@ -197,6 +212,20 @@ export class MqttLink {
     client.on('message', (topic, payload, packet) => {
       for (const fn of this.#onMessage) fn({ topic, payload, packet });
     });
+    client.on('packetsend', (packet) => {
+      if (packet.cmd === 'subscribe')
+        this.#awaiting.set(packet.messageId!, { kind: 'subscribed', filters: packet.subscriptions.map((s) => s.topic) });
+      else if (packet.cmd === 'unsubscribe')
+        this.#awaiting.set(packet.messageId!, { kind: 'unsubscribed', filters: packet.unsubscriptions });
+    });
+    client.on('packetreceive', (packet) => {
+      if (packet.cmd !== 'suback' && packet.cmd !== 'unsuback') return;
+      const request = this.#awaiting.get(packet.messageId!);
+      if (!request) return;
+      this.#awaiting.delete(packet.messageId!);
+      const codes = packet.cmd === 'suback' ? (packet.granted as number[]) : [];
+      for (const fn of this.#onAck) fn({ ...request, codes });
+    });
     client.on('error', (err) => {
       const code = (err as { code?: unknown }).code;
       if (typeof code === 'number' && NO_MQTT5.has(code) && this.#version === 5) {
@@ -215,6 +244,8 @@ export class MqttLink {
     });
     client.on('close', () => {
       if (client !== this.#client) return;
+      // Requests in flight end with the connection (mqtt.js fails them); a new one starts without subscriptions to ack.
+      this.#awaiting.clear();
       const wasConnected = this.#state.connected;
       this.#state.connected = false;
       if (wasConnected) {
@@ -255,41 +286,5 @@ export class MqttLink {
       client.reconnect({ incomingStore: client.incomingStore, outgoingStore: client.outgoingStore } as IClientOptions);
     }, delay);
     this.#timer.unref?.();
-  }
-}
-
-const NETWORK: Record<string, string> = {
-  ECONNREFUSED: 'nothing listens there; is the broker running?',
-  ECONNRESET: 'the broker closed the connection',
-  ENOTFOUND: 'the host name does not resolve',
-  EAI_AGAIN: 'the host name does not resolve yet',
-  ETIMEDOUT: 'no answer from the broker',
-  EHOSTUNREACH: 'the host is unreachable',
-  ENETUNREACH: 'the network is unreachable',
-};
-
-/** mqtt.js errors in words: connection refused by the network, or by the broker (with its CONNACK code). */
-function describeError(err: Error): string {
-  const code = (err as { code?: unknown }).code;
-  if (typeof code === 'string') return NETWORK[code] ? `${NETWORK[code]} (${err.message})` : err.message;
-  if (typeof code === 'number') {
-    // Mosquitto answers a wrong password with "not authorized" (0x87) over MQTT 5: the advice covers both.
-    if ([4, 5, 134, 135].includes(code))
-      return `the broker refused the login (${err.message}): check the username and password, and that the broker lets that user connect`;
-    if (code === 2 || code === 133) return `the broker refused the client id (${err.message}): choose another client id`;
-    return err.message;
-  }
-  return err.message;
-}
-
-/** `mqtts://user:secret@host:8883` → `mqtts://host:8883`: a URL for logs and status pages. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    u.username = '';
-    u.password = '';
-    return u.toString().replace(/\/$/, '');
-  } catch {
-    return url.replace(/\/\/[^@/]*@/, '//');
   }
 }
