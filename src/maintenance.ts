@@ -25,6 +25,9 @@ export interface MaintenanceDeps {
 export class Maintenance {
   readonly #deps: MaintenanceDeps;
   #retention: TimerHandle | undefined;
+  /** A retention run in progress, and whether the hub is stopping (the run ends at its next step). */
+  #retentionRun: Promise<void> | undefined;
+  #stopping = false;
   #backups: BackupSchedule | undefined;
   #lastBackup = 0;
 
@@ -44,19 +47,35 @@ export class Maintenance {
 
   /** Stops the timers, waiting for a backup in progress. */
   async stop(): Promise<void> {
+    this.#stopping = true;
     this.#deps.clock.clearTimeout(this.#retention);
     this.#retention = undefined;
+    await this.#retentionRun;
     await this.#backups?.stop();
   }
 
-  /** Once 10 s after start, then every hour. */
+  /**
+   * Once 10 s after start, then every hour. A run goes in steps of a few milliseconds (a series, or a couple of
+   * thousand readings of one) and lets the hub route, answer and run its rules between them: done at once, a home's
+   * hundreds of series held the event loop for tens of milliseconds every hour, and a first run after retention was
+   * shortened (months of readings to roll up) for seconds.
+   */
   #startRetention(): void {
     const { config, clock, writes, history } = this.#deps;
     const logger = this.#deps.logger.child('store');
-    const run = () => {
+    const run = async () => {
       try {
         writes.flush();
-        history.applyRetention(clock.now(), config.history.retentionDays, config.history.retention, logger);
+        let moved = 0;
+        let slice = performance.now();
+        for (const n of history.retentionSteps(clock.now(), config.history.retentionDays, config.history.retention)) {
+          moved += n;
+          if (this.#stopping) return;
+          if (performance.now() - slice < RETENTION_SLICE_MS) continue;
+          await new Promise((resolve) => setImmediate(resolve));
+          slice = performance.now();
+        }
+        if (moved > 0) logger.info(`history retention: rolled ${moved} raw readings into hourly rollups`);
       } catch (err) {
         logger.error(`history retention failed: ${(err as Error).message}`);
       }
@@ -64,8 +83,10 @@ export class Maintenance {
     // On the injected clock (a fake one in tests), re-armed after each run: 10 s after start, then every hour.
     const schedule = (ms: number) => {
       this.#retention = clock.setTimeout(() => {
-        run();
-        schedule(3_600_000);
+        this.#retentionRun = run().finally(() => {
+          this.#retentionRun = undefined;
+          if (!this.#stopping) schedule(3_600_000);
+        });
       }, ms);
     };
     schedule(10_000);
@@ -89,3 +110,6 @@ export class Maintenance {
     this.#backups.start();
   }
 }
+
+/** How long a retention run holds the event loop before it lets the hub go on (between two steps). */
+const RETENTION_SLICE_MS = 5;

@@ -148,12 +148,22 @@ export class HistoryRepo {
   }
 
   /**
-   * Moves raw readings older than their retention into hourly rollups, in one transaction per series so the
-   * hub keeps answering meanwhile. Returns the number of raw rows rolled up.
+   * Moves raw readings older than their retention into hourly rollups, all at once (tests, tools); the hub runs
+   * retentionSteps() in slices instead. Returns the number of raw rows rolled up.
    */
   applyRetention(now: number, defaultDays: number, rules: RetentionRule[], logger?: Logger): number {
     let moved = 0;
-    const series = this.series();
+    for (const n of this.retentionSteps(now, defaultDays, rules)) moved += n;
+    if (moved > 0) logger?.info(`history retention: rolled ${moved} raw readings into hourly rollups`);
+    return moved;
+  }
+
+  /**
+   * Retention in small steps, each its own transaction: a series at a time, and within a series at most about
+   * RETENTION_STEP_ROWS readings (whole hours) at a time, so that a caller can let the hub answer between steps.
+   * Yields the raw rows each step rolled up (0 for a series with nothing to move).
+   */
+  *retentionSteps(now: number, defaultDays: number, rules: RetentionRule[]): Generator<number> {
     const rollup = this.#db.prepare(`
       INSERT INTO history_hourly (series_id, hour, min, max, sum, count)
       SELECT series_id, ts - (ts % 3600000), min(num), max(num), sum(num), count(*) FROM history
@@ -161,18 +171,32 @@ export class HistoryRepo {
       ON CONFLICT (series_id, hour) DO UPDATE SET min = min(min, excluded.min), max = max(max, excluded.max),
         sum = sum + excluded.sum, count = count + excluded.count`);
     const drop = this.#db.prepare('DELETE FROM history WHERE series_id = ? AND ts < ?');
-    for (const s of series) {
+    const oldest = this.#db.prepare('SELECT min(ts) AS ts FROM history WHERE series_id = ? AND ts < ?').pluck();
+    const nth = this.#db.prepare('SELECT ts FROM history WHERE series_id = ? AND ts < ? ORDER BY ts LIMIT 1 OFFSET ?').pluck();
+    const step = this.#db.transaction((series: number, end: number) => {
+      rollup.run(series, end);
+      return drop.run(series, end).changes;
+    });
+    for (const s of this.series()) {
       const rule = rules.find((r) => topicMatches(r.match, `${s.deviceId}/${s.property}`));
       const cutoff = now - (rule?.days ?? defaultDays) * 86_400_000;
-      moved += this.#db.transaction(() => {
-        rollup.run(s.id, cutoff);
-        return drop.run(s.id, cutoff).changes;
-      })();
+      let first = oldest.get(s.id, cutoff) as number | null;
+      if (first === null) yield 0;
+      while (first !== null) {
+        // Up to the hour of the RETENTION_STEP_ROWS-th reading, and at least the first reading's whole hour.
+        const far = nth.get(s.id, cutoff, RETENTION_STEP_ROWS) as number | undefined;
+        const end = far === undefined ? cutoff : Math.min(cutoff, Math.max(hourOf(far), hourOf(first) + HOUR));
+        yield step(s.id, end);
+        first = oldest.get(s.id, cutoff) as number | null;
+      }
     }
-    if (moved > 0) logger?.info(`history retention: rolled ${moved} raw readings into hourly rollups`);
-    return moved;
   }
 }
+
+const HOUR = 3_600_000;
+const hourOf = (ts: number) => ts - (ts % HOUR);
+/** Readings one retention step rolls up at most (plus the rest of an hour): a few milliseconds of work. */
+const RETENTION_STEP_ROWS = 2000;
 
 /** A raw row keeps a number in `num` and anything else as JSON in `value`. */
 interface RawReading {
