@@ -129,7 +129,7 @@ export class BrokerSubscriptions {
     }
   }
 
-  /** Where the broker's routing changes: a SUBACK or UNSUBACK, read before the messages that follow it. */
+  /** A SUBACK or UNSUBACK as it is read (copies the broker had queued before it may still come after it: see `via`). */
   #acked({ kind, filters, codes }: LinkAck): void {
     filters.forEach((filter, i) => {
       const sub = this.#subs.get(filter) ?? [...this.#leaving].find((s) => s.filter === filter);
