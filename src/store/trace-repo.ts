@@ -1,6 +1,6 @@
 // Rule traces in SQLite. Writes go through the write queue (off the rule's path); reads need no hub, so
 // `hearth rules why` reads them while the hub runs or not.
-import type { Database } from 'better-sqlite3';
+import type { Database, Statement } from 'better-sqlite3';
 import type { RuleTrace, TraceStore } from '../rules/traces.js';
 import type { WriteQueue } from './write-queue.js';
 
@@ -26,36 +26,34 @@ export class TraceRepo extends TraceReader implements TraceStore {
   readonly #perRule: number;
   readonly #maxTotal: number;
   #sinceCap = 0;
+  /** Prepared once: a rule that fires records a trace every time, and compiling SQL costs more than running it. */
+  readonly #insert: Statement;
+  readonly #keepLatest: Statement;
+  readonly #cap: Statement;
 
   constructor(db: Database, writes: WriteQueue, perRule = 50, maxTotal = 20_000) {
     super(db);
     this.#writes = writes;
     this.#perRule = perRule;
     this.#maxTotal = maxTotal;
+    this.#insert = db.prepare('INSERT OR REPLACE INTO rule_traces (id, rule_id, started_at, outcome, body) VALUES (?, ?, ?, ?, ?)');
+    this.#keepLatest = db.prepare(
+      'DELETE FROM rule_traces WHERE rule_id = ? AND id NOT IN (SELECT id FROM rule_traces WHERE rule_id = ? ORDER BY started_at DESC LIMIT ?)',
+    );
+    this.#cap = db.prepare('DELETE FROM rule_traces WHERE id IN (SELECT id FROM rule_traces ORDER BY started_at DESC LIMIT -1 OFFSET ?)');
   }
 
   record(trace: RuleTrace): void {
     const body = JSON.stringify(trace);
-    const db = this.db;
     this.#writes.enqueue(() => {
-      db.prepare('INSERT OR REPLACE INTO rule_traces (id, rule_id, started_at, outcome, body) VALUES (?, ?, ?, ?, ?)').run(
-        trace.id,
-        trace.ruleId,
-        trace.startedAt,
-        trace.outcome,
-        body,
-      );
-      db.prepare(
-        `DELETE FROM rule_traces WHERE rule_id = ? AND id NOT IN (SELECT id FROM rule_traces WHERE rule_id = ? ORDER BY started_at DESC LIMIT ?)`,
-      ).run(trace.ruleId, trace.ruleId, this.#perRule);
+      this.#insert.run(trace.id, trace.ruleId, trace.startedAt, trace.outcome, body);
+      this.#keepLatest.run(trace.ruleId, trace.ruleId, this.#perRule);
     });
     // The global cap (many rules × N) is checked now and then, not on every trace.
     if (++this.#sinceCap >= 500) {
       this.#sinceCap = 0;
       this.#writes.enqueue(() => {
-        db.prepare('DELETE FROM rule_traces WHERE id IN (SELECT id FROM rule_traces ORDER BY started_at DESC LIMIT -1 OFFSET ?)').run(
-          this.#maxTotal,
-        );
+        this.#cap.run(this.#maxTotal);
       });
     }
   }
