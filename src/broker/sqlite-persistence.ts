@@ -9,6 +9,7 @@ import QlobberSub from 'qlobber/aedes/qlobber-sub.js';
 import { topicMatches } from '../bus/message-bus.js';
 import { describeStorageTrouble, isStorageTrouble } from '../shared/health.js';
 import type { Logger } from '../shared/logger.js';
+import { CACHE_SIZE } from '../store/sqlite-settings.js';
 import { decodePacket, encodePacket } from './persistence/packet-codec.js';
 import { migratePersistence } from './persistence/schema.js';
 
@@ -82,6 +83,7 @@ export class SqlitePersistence {
     db.pragma('journal_mode = WAL');
     // NORMAL in WAL: a commit survives a process crash (kill -9); only a power cut can lose the last ones.
     db.pragma('synchronous = NORMAL');
+    db.pragma(`cache_size = ${CACHE_SIZE}`);
     migratePersistence(db);
     this.#s = prepareStatements(db);
     for (const row of db.prepare('SELECT client_id, topic, qos, rh, rap, nl FROM subscriptions').all() as any[]) {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import BetterSqlite3, { type Database } from 'better-sqlite3';
 import type { Logger } from '../shared/logger.js';
 import { migrate } from './migrations/index.js';
+import { CACHE_SIZE } from './sqlite-settings.js';
 
 export type { Database };
 
@@ -35,6 +36,7 @@ export function openDatabase(dataDir: string, logger?: Logger, fileName = 'heart
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
   db.pragma('temp_store = MEMORY');
+  db.pragma(`cache_size = ${CACHE_SIZE}`);
   const { from, to } = migrate(db);
   if (from !== to) logger?.info(`database ${file} migrated from schema ${from} to ${to}`);
   return db;

@@ -158,11 +158,14 @@ describe('WAL checkpoints on a thread of their own', () => {
     expect(probe()).toBe('free');
   });
 
-  it("the hub hands both databases' checkpoints to the thread", async () => {
+  it("the hub hands both databases' checkpoints to the thread, and gives each a 2 MB page cache", async () => {
     const t = await startTestHub();
     try {
       expect(t.hub.db.pragma('wal_autocheckpoint', { simple: true })).toBe(FALLBACK_PAGES);
       expect(t.hub.persistence!.database.pragma('wal_autocheckpoint', { simple: true })).toBe(FALLBACK_PAGES);
+      // Not better-sqlite3's 16 MB, which a month's charts fill and keep (README, Performance).
+      expect(t.hub.db.pragma('cache_size', { simple: true })).toBe(-2000);
+      expect(t.hub.persistence!.database.pragma('cache_size', { simple: true })).toBe(-2000);
     } finally {
       await t.stop(true);
     }
