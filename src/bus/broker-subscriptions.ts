@@ -247,8 +247,15 @@ export class BrokerSubscriptions {
         last.twinned = true;
         return;
       }
-      if (last) Object.assign(last, { through, topic, payload, retain: packet.retain, twinned: false });
-      else sub.last = { through, topic, payload, retain: packet.retain, twinned: false };
+      if (!last) sub.last = { through, topic, payload, retain: packet.retain, twinned: false };
+      else {
+        // In place: no object a message.
+        last.through = through;
+        last.topic = topic;
+        last.payload = payload;
+        last.retain = packet.retain;
+        last.twinned = false;
+      }
     }
     this.#deliver(sub, topic, payload, packet);
   }
