@@ -155,9 +155,9 @@ export class MqttClientBus implements HubBus {
 
   /**
    * The subscriptions first (what the broker queued arrives right after the CONNACK), then the birth. `start()` ends
-   * only once they are in place: a new session subscribes every filter and then drops the ones a broader filter
-   * covers, and a message published while that is under way could reach the broader filter alone (the readme test
-   * published a reading right after "Hearth is running" and, about once in ten runs, the registry never saw it).
+   * only once they are in place: a reading published before the broker holds a new session's filters reaches none of
+   * them (the readme test published one right after "Hearth is running" and, about once in ten runs, the registry
+   * never saw it).
    */
   async #connected(info: { first: boolean; sessionPresent: boolean }): Promise<void> {
     this.#notify();

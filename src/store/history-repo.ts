@@ -2,7 +2,6 @@
 // and the retention job that turns old raw rows into rollups.
 import type { Database, Statement } from 'better-sqlite3';
 import { topicMatches } from '../bus/message-bus.js';
-import type { Logger } from '../shared/logger.js';
 
 export interface HistoryPoint {
   ts: number;
@@ -151,10 +150,9 @@ export class HistoryRepo {
    * Moves raw readings older than their retention into hourly rollups, all at once (tests, tools); the hub runs
    * retentionSteps() in slices instead. Returns the number of raw rows rolled up.
    */
-  applyRetention(now: number, defaultDays: number, rules: RetentionRule[], logger?: Logger): number {
+  applyRetention(now: number, defaultDays: number, rules: RetentionRule[]): number {
     let moved = 0;
     for (const n of this.retentionSteps(now, defaultDays, rules)) moved += n;
-    if (moved > 0) logger?.info(`history retention: rolled ${moved} raw readings into hourly rollups`);
     return moved;
   }
 
