@@ -142,10 +142,11 @@ export class AdapterHost {
         registry.describe(name, d);
         return;
       case 'readings': {
-        const result = registry.record(name, d.key, d.values, { retain, ...(d.name ? { name: d.name } : {}) });
-        if (mirror && result)
-          for (const [p, v] of result.taken)
-            void this.#publish({ topic: homeTopic(result.device.id, p), payload: formatPayload(v), retain: true }, 'mirror');
+        const taken: Array<[string, unknown]> | undefined = mirror ? [] : undefined;
+        const device = registry.record(name, d.key, d.values, { retain, name: d.name || undefined, taken });
+        if (device && taken)
+          for (const [p, v] of taken)
+            void this.#publish({ topic: homeTopic(device.id, p), payload: formatPayload(v), retain: true }, 'mirror');
         return;
       }
       case 'availability': {

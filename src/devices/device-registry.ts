@@ -39,6 +39,22 @@ export interface Reading {
   retained: boolean;
 }
 
+/** A reading as the registry hands it on: its payload text is made only when asked (most readings no rule watches). */
+class RegistryReading implements Reading {
+  constructor(
+    readonly topic: string,
+    readonly deviceId: string,
+    readonly property: string,
+    readonly value: unknown,
+    readonly ts: number,
+    readonly retained: boolean,
+  ) {}
+
+  get payload(): string {
+    return formatPayload(this.value);
+  }
+}
+
 export interface DeviceRegistryDeps {
   bus: MessageBus;
   repo: DeviceRepo;
@@ -152,16 +168,16 @@ export class DeviceRegistry {
   }
 
   /**
-   * Readings of one message (several properties at once for a JSON state). Returns the device and what was taken:
-   * nothing for a device retired by the demo, or for `home/<id>/…` of a device another adapter owns (the mirror's
-   * echo, counted once already).
+   * Readings of one message (several properties at once for a JSON state). Returns the device, or nothing for a
+   * device retired by the demo, or for `home/<id>/…` of a device another adapter owns (the mirror's echo, counted
+   * once already). `taken`, when given, gets each property and value taken (the mirror republishes them).
    */
   record(
     source: string,
     key: string,
     values: Record<string, unknown>,
-    options: { retain: boolean; name?: string },
-  ): { device: DeviceRecord; taken: Array<[string, unknown]> } | undefined {
+    options: { retain: boolean; name?: string | undefined; taken?: Array<[string, unknown]> },
+  ): DeviceRecord | undefined {
     const existing = this.find(source, key);
     if (existing && existing.source !== source) return undefined;
     if (source === HOME && this.#retired.has(key)) return undefined;
@@ -169,17 +185,20 @@ export class DeviceRegistry {
     const device = existing ?? this.#create(source, key, options.name ?? key, now);
     if (!device) return undefined;
     this.messagesIngested++;
-    const taken: Array<[string, unknown]> = [];
+    const { taken } = options;
     // for…in rather than Object.entries: no array of pairs for every message.
     for (const property in values) {
       const value = values[property];
       const previous = device.properties.get(property);
       // A retained message replayed at start-up must not overwrite a newer reading already in the store.
       if (options.retain && previous && sameValue(previous.value, value)) continue;
-      device.properties.set(property, { value, ts: now });
-      taken.push([property, value]);
-      const k = `${device.id}\0${property}`;
-      this.#odd.check(k, device.id, property, value, now);
+      // Updated in place: readers of a device copy its values out (device-view.ts, the state replay).
+      if (previous) {
+        previous.value = value;
+        previous.ts = now;
+      } else device.properties.set(property, { value, ts: now });
+      taken?.push([property, value]);
+      this.#odd.check(device.id, property, value, now);
       this.#writer.property(device.id, property, value, now);
       const capability =
         typeof value === 'object' || typeof value === 'string'
@@ -190,20 +209,11 @@ export class DeviceRegistry {
       const deviceId = device.id;
       (this.#deps.historyWrites ?? this.#deps.writes).enqueue(() => history.append(deviceId, property, value, now, num));
       if (this.#deps.events.listening('device.state')) this.#deps.events.emit('device.state', { deviceId, property, value, ts: now });
-      const reading = {
-        topic: homeTopic(deviceId, property),
-        deviceId,
-        property,
-        value,
-        payload: formatPayload(value),
-        ts: now,
-        retained: options.retain,
-      };
-      this.#emit(reading);
+      this.#emit(new RegistryReading(homeTopic(deviceId, property), deviceId, property, value, now, options.retain));
     }
     if (!options.retain) device.lastSeen = now;
     this.#writer.device(device.id);
-    return { device, taken };
+    return device;
   }
 
   /** Online/offline from the device's adapter; true when it changed. (Not for the mirror's echo: see `record`.) */

@@ -10,7 +10,7 @@ export function deviceView(d: DeviceRecord, odd: OddValues): Device {
   for (const name of new Set([...Object.keys(d.capabilities), ...d.properties.keys()])) {
     const p = d.properties.get(name);
     // A property whose readings have been numbers stays a number when an odd value arrives (its chart keeps them).
-    const numeric = odd.isNumeric(`${d.id}\0${name}`);
+    const numeric = odd.isNumeric(d.id, name);
     let capability: Capability = d.capabilities[name] ?? inferCapability(name, p?.value, numeric);
     if (numeric && capability.type !== 'number') capability = { ...capability, type: 'number' };
     properties[name] = { ...(p ? { value: p.value } : {}), updatedAt: p ? new Date(p.ts).toISOString() : null, ...capability };

@@ -16,8 +16,8 @@ const SHOWN_CHARS = 40;
 export class OddValues {
   readonly #logger: Logger;
   readonly #events: EventBus;
-  /** `<device>\0<property>` of every property whose readings have been numbers. */
-  readonly #numeric = new Set<string>();
+  /** Per device, every property whose readings have been numbers (by device first: no key string per reading). */
+  readonly #numeric = new Map<string, Set<string>>();
   /** The first odd value of each property, per device: what the device page shows, and what was already logged. */
   readonly #problems = new Map<string, Map<string, DeviceProblem>>();
 
@@ -28,16 +28,22 @@ export class OddValues {
 
   /** Properties known to be numeric from history (their latest value may be an odd one). */
   seed(properties: Iterable<{ deviceId: string; property: string }>): void {
-    for (const p of properties) this.#numeric.add(`${p.deviceId}\0${p.property}`);
+    for (const p of properties) this.#markNumeric(p.deviceId, p.property);
+  }
+
+  #markNumeric(deviceId: string, property: string): void {
+    const of = this.#numeric.get(deviceId);
+    if (of) of.add(property);
+    else this.#numeric.set(deviceId, new Set([property]));
   }
 
   /** Notes a reading; the first non-number on a numeric property is logged and emitted as `device.problem`. */
-  check(key: string, deviceId: string, property: string, value: unknown, ts: number): void {
+  check(deviceId: string, property: string, value: unknown, ts: number): void {
     if (typeof value === 'number') {
-      this.#numeric.add(key);
+      this.#markNumeric(deviceId, property);
       return;
     }
-    if (!this.#numeric.has(key)) return;
+    if (!this.isNumeric(deviceId, property)) return;
     const problems = this.#problems.get(deviceId) ?? new Map<string, DeviceProblem>();
     if (problems.has(property)) return;
     const message = describeOddValue(deviceId, property, value);
@@ -47,8 +53,8 @@ export class OddValues {
     this.#events.emit('device.problem', { deviceId, property, message, ts });
   }
 
-  isNumeric(key: string): boolean {
-    return this.#numeric.has(key);
+  isNumeric(deviceId: string, property: string): boolean {
+    return this.#numeric.get(deviceId)?.has(property) === true;
   }
 
   problems(deviceId: string): DeviceProblem[] {
@@ -57,7 +63,7 @@ export class OddValues {
 
   forget(deviceId: string): void {
     this.#problems.delete(deviceId);
-    for (const key of this.#numeric) if (key.startsWith(`${deviceId}\0`)) this.#numeric.delete(key);
+    this.#numeric.delete(deviceId);
   }
 }
 

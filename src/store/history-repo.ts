@@ -25,8 +25,9 @@ export interface RetentionRule {
 
 export class HistoryRepo {
   readonly #db: Database;
-  // A series is one device property; rows refer to it by a small integer, cached here to keep appends cheap.
-  readonly #seriesIds = new Map<string, number>();
+  // A series is one device property; rows refer to it by a small integer, cached here (device, then property: no
+  // key string built for every reading) to keep appends cheap.
+  readonly #seriesIds = new Map<string, Map<string, number>>();
   readonly #stmts: Record<'insertSeries' | 'selectSeries' | 'insertHistory', Statement>;
 
   constructor(db: Database) {
@@ -73,15 +74,18 @@ export class HistoryRepo {
     // Rollups too: series ids are reused after a delete, so orphaned rollups would show up in another device's charts.
     this.#db.prepare('DELETE FROM history_hourly WHERE series_id IN (SELECT id FROM history_series WHERE device_id = ?)').run(deviceId);
     this.#db.prepare('DELETE FROM history_series WHERE device_id = ?').run(deviceId);
-    for (const key of [...this.#seriesIds.keys()]) if (key.startsWith(`${deviceId}\0`)) this.#seriesIds.delete(key);
+    this.#seriesIds.delete(deviceId);
   }
 
   #series(deviceId: string, property: string): number | undefined {
-    const key = `${deviceId}\0${property}`;
-    const cached = this.#seriesIds.get(key);
+    const ofDevice = this.#seriesIds.get(deviceId);
+    const cached = ofDevice?.get(property);
     if (cached !== undefined) return cached;
     const row = this.#stmts.selectSeries.get(deviceId, property) as { id: number } | undefined;
-    if (row) this.#seriesIds.set(key, row.id);
+    if (row) {
+      if (ofDevice) ofDevice.set(property, row.id);
+      else this.#seriesIds.set(deviceId, new Map([[property, row.id]]));
+    }
     return row?.id;
   }
 

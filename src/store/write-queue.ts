@@ -51,6 +51,8 @@ export class WriteQueue {
   readonly #maxPending: number;
   #pending: WriteOp[] = [];
   #timer: NodeJS.Timeout | undefined;
+  /** What `#timer` was set to wait. */
+  #timerDelay = 0;
   #open: OpenBatch | undefined;
   #failures = 0;
   #dropped = 0;
@@ -96,20 +98,22 @@ export class WriteQueue {
         );
       }
     }
-    // The batch being committed schedules what waits once it is done.
-    if (this.#open) return;
+    // The batch being committed schedules what waits once it is done, and a batch that failed waits for its retry:
+    // new writes must not cut its backoff short (they did, once a batch's worth waited: a full disk was retried
+    // every turn while messages came).
+    if (this.#open || (this.#failures > 0 && this.#timer)) return;
     if (this.#pending.length >= this.#batchSize) {
-      // Commit soon, but not inside the caller's message handler.
-      if (this.#timer) clearTimeout(this.#timer);
-      this.#timer = setTimeout(() => this.#commitInSlices(), 0);
+      // Commit soon, but not inside the caller's message handler; once, not a new timer for every write after it.
+      if (!this.#timer || this.#timerDelay !== 0) this.#schedule(0);
     } else if (!this.#timer) {
-      this.#timer = setTimeout(() => this.#commitInSlices(), this.#intervalMs);
+      this.#schedule(this.#intervalMs);
     }
   }
 
   /** Commits what waits in `delayMs` (replacing any commit scheduled before). */
   #schedule(delayMs: number): void {
     if (this.#timer) clearTimeout(this.#timer);
+    this.#timerDelay = delayMs;
     this.#timer = setTimeout(() => this.#commitInSlices(), delayMs);
   }
 
