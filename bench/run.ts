@@ -6,6 +6,7 @@ import { runHubBench } from './hub.js';
 import { runMosquittoBench } from './mosquitto.js';
 import { runPersistenceBench } from './persistence.js';
 import { runRatioBench } from './ratios.js';
+import { describeRegistryPath, runRegistryPathBench } from './registry-path.js';
 
 const machine = {
   cpu: cpus()[0]?.model ?? 'unknown',
@@ -36,6 +37,8 @@ const rows: Array<[string, string, string, string]> = [
     `ratio ${persistence.qos1.ratio}`,
   ],
 ];
+const registryPath = runRegistryPathBench();
+console.log(describeRegistryPath(registryPath));
 const history = await runHistoryBench();
 const hub = await runHubBench((line) => console.log(line));
 const mosquitto = await runMosquittoBench((line) => console.log(line));
@@ -67,6 +70,7 @@ const results = {
   fanoutMax: ratios.fanoutMax,
   sustainedQos1: ratios.sustainedQos1,
   footprint: { ...hub.footprint, afterLoadRssMb: ratios.afterLoadRssMb },
+  registryPath,
   mosquitto,
 };
 writeFileSync(
