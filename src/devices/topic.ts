@@ -41,15 +41,20 @@ export type IgnoredReason = 'levels' | 'uppercase' | 'too_long' | 'characters';
  * the pattern it stands for (the topic with its last level as `+`), so a log line can be written once per pattern.
  */
 export function classifyDeviceTopic(topic: string): TopicVerdict | { kind: 'bad-command' } {
+  // The common case first, allocating only the two ids (this runs for every message under home/).
+  const first = topic.indexOf('/');
+  const second = first < 0 ? -1 : topic.indexOf('/', first + 1);
+  if (second > 0 && topic.indexOf('/', second + 1) < 0) {
+    const deviceId = topic.slice(first + 1, second);
+    const property = topic.slice(second + 1);
+    if (ID_RE.test(deviceId) && ID_RE.test(property)) return { kind: 'reading', deviceId, property };
+  }
   const parts = topic.split('/');
   if (parts.length === 4 && parts[3] === 'set') {
     return ID_RE.test(parts[1]!) && ID_RE.test(parts[2]!)
       ? { kind: 'command', deviceId: parts[1]!, property: parts[2]! }
       : { kind: 'bad-command' };
   }
-  // The common case first, allocating nothing more (this runs for every message under home/).
-  if (parts.length === 3 && ID_RE.test(parts[1]!) && ID_RE.test(parts[2]!))
-    return { kind: 'reading', deviceId: parts[1]!, property: parts[2]! };
   const pattern = parts.length >= 3 ? `${parts.slice(0, -1).join('/')}/+` : topic;
   if (parts.length !== 3) {
     const hint =
