@@ -161,10 +161,10 @@ export async function createEmbeddedBroker(deps: BrokerDeps): Promise<EmbeddedBr
           `topic of ${packet.topic.length} characters is over mqtt.maxTopicLength (${config.maxTopicLength})`,
         );
       const now = performance.now();
-      const bucket = buckets.get(client) ?? { tokens: burst, at: now };
+      let bucket = buckets.get(client);
+      if (!bucket) buckets.set(client, (bucket = { tokens: burst, at: now }));
       bucket.tokens = Math.min(burst, bucket.tokens + ((now - bucket.at) / 1000) * config.maxPublishRatePerClient);
       bucket.at = now;
-      buckets.set(client, bucket);
       if (bucket.tokens < 1)
         return limitExceeded(
           client,
