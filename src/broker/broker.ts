@@ -162,7 +162,10 @@ export async function createEmbeddedBroker(deps: BrokerDeps): Promise<EmbeddedBr
         );
       const now = performance.now();
       let bucket = buckets.get(client);
-      if (!bucket) buckets.set(client, (bucket = { tokens: burst, at: now }));
+      if (!bucket) {
+        bucket = { tokens: burst, at: now };
+        buckets.set(client, bucket);
+      }
       bucket.tokens = Math.min(burst, bucket.tokens + ((now - bucket.at) / 1000) * config.maxPublishRatePerClient);
       bucket.at = now;
       if (bucket.tokens < 1)
