@@ -78,7 +78,8 @@ async function measure(): Promise<RegistryPathResult> {
   const topics = Array.from({ length: DEVICES }, (_, i) => `home/sensor${i}/temperature`);
   let k = 0;
   const message = () => {
-    const payload = Buffer.from(String(20 + (k % 50) / 10));
+    // A new value at every reading of a device (53 and 100 share no factor), as a sensor that is changing.
+    const payload = Buffer.from(String(20 + (k % 53) / 10));
     return { topic: topics[k++ % DEVICES]!, payload, qos: 1 as const, retain: false, publishedRetained: false };
   };
   const round = () => {

@@ -34,9 +34,15 @@ export class StateStore {
 
   set(topic: string, value: unknown, ts: number): void {
     const previous = this.#values.get(topic);
+    if (!previous) {
+      this.#values.set(topic, { value, ts });
+      return;
+    }
     // `for:` in state conditions measures from the last change, not the last message.
-    if (previous && sameValue(previous.value, value)) return;
-    this.#values.set(topic, { value, ts });
+    if (sameValue(previous.value, value)) return;
+    // In place: the entries never leave the store (`get`, `since` and `entries` hand out their fields).
+    previous.value = value;
+    previous.ts = ts;
   }
 
   get size(): number {
