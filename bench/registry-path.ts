@@ -16,6 +16,7 @@ import { AdapterHost } from '../src/devices/adapter-host.js';
 import { homeAdapter } from '../src/devices/adapters/home.js';
 import { DeviceRegistry } from '../src/devices/device-registry.js';
 import { StateStore } from '../src/rules/types.js';
+import { systemClock } from '../src/shared/clock.js';
 import { EventBus } from '../src/shared/event-bus.js';
 import { createMemoryLogger } from '../src/shared/logger.js';
 import { Metrics } from '../src/shared/metrics.js';
@@ -59,7 +60,7 @@ async function measure(): Promise<RegistryPathResult> {
     repo: new DeviceRepo(db),
     history: new HistoryRepo(db),
     writes,
-    clock: { now: () => Date.now() } as never,
+    clock: systemClock,
     events: new EventBus(logger),
     logger,
     metrics: new Metrics(),

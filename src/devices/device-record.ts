@@ -4,6 +4,8 @@ import type { Capability } from './device-schema.js';
 export interface PropertyRecord {
   value: unknown;
   ts: number;
+  /** Its `home/<device>/<property>`, made at its first reading and handed out with every one after (not stored). */
+  topic?: string;
 }
 
 export interface DeviceRecord {

@@ -77,8 +77,6 @@ export class DeviceRegistry {
   /** Demo devices removed as the demo ends: what their clients still send while they leave is not a new device. */
   readonly #retired = new Set<string>();
   readonly #odd: OddValues;
-  /** Each property's `home/<id>/<property>`, made once: its readings carry the same string, hashed once in maps. */
-  readonly #topics = new Map<string, Map<string, string>>();
   readonly #loggedProblems = new FirstSeen(MAX_LOGGED_PROBLEMS);
   readonly #ignored: (labels: { reason: string }) => void;
   /** Replaced, never changed in place: a reader added or removed during a reading does not disturb its loop. */
@@ -195,10 +193,14 @@ export class DeviceRegistry {
       // A retained message replayed at start-up must not overwrite a newer reading already in the store.
       if (options.retain && previous && sameValue(previous.value, value)) continue;
       // Updated in place: readers of a device copy its values out (device-view.ts, the state replay).
-      if (previous) {
-        previous.value = value;
-        previous.ts = now;
-      } else device.properties.set(property, { value, ts: now });
+      let entry = previous;
+      if (entry) {
+        entry.value = value;
+        entry.ts = now;
+      } else {
+        entry = { value, ts: now };
+        device.properties.set(property, entry);
+      }
       taken?.push([property, value]);
       this.#odd.check(device.id, property, value, now);
       this.#writer.property(device.id, property, value, now);
@@ -211,7 +213,9 @@ export class DeviceRegistry {
       const deviceId = device.id;
       (this.#deps.historyWrites ?? this.#deps.writes).enqueue(() => history.append(deviceId, property, value, now, num));
       if (this.#deps.events.listening('device.state')) this.#deps.events.emit('device.state', { deviceId, property, value, ts: now });
-      this.#emit(new RegistryReading(this.#topicOf(deviceId, property), deviceId, property, value, now, options.retain));
+      // The topic is made once per property: its readings carry the same string, hashed once in the engine's maps.
+      entry.topic ??= homeTopic(deviceId, property);
+      this.#emit(new RegistryReading(entry.topic, deviceId, property, value, now, options.retain));
     }
     if (!options.retain) device.lastSeen = now;
     this.#writer.device(device.id);
@@ -342,7 +346,6 @@ export class DeviceRegistry {
     if (device.nativeKey !== null) this.#byKey.delete(`${device.source}\0${device.nativeKey}`);
     this.#writer.forget(id);
     this.#odd.forget(id);
-    this.#topics.delete(id);
     const { repo, history } = this.#deps;
     // History rows still waiting apart must be committed first, or they would bring the deleted series back.
     if (this.#deps.historyWrites && this.#deps.historyWrites !== this.#deps.writes) this.#deps.historyWrites.flush();
@@ -353,20 +356,6 @@ export class DeviceRegistry {
     // [MQTT-3.3.1-10] a retained PUBLISH with an empty payload removes the retained message.
     await Promise.all(topics.map((t) => this.#deps.bus.publish(t, Buffer.alloc(0), { qos: 1, retain: true })));
     this.#deps.events.emit('device.deleted', { deviceId: id });
-  }
-
-  #topicOf(deviceId: string, property: string): string {
-    let ofDevice = this.#topics.get(deviceId);
-    if (!ofDevice) {
-      ofDevice = new Map();
-      this.#topics.set(deviceId, ofDevice);
-    }
-    let topic = ofDevice.get(property);
-    if (topic === undefined) {
-      topic = homeTopic(deviceId, property);
-      ofDevice.set(property, topic);
-    }
-    return topic;
   }
 
   #emit(reading: Reading): void {
