@@ -53,7 +53,7 @@ actions:
 }
 
 /** A temporary hub home: 100 rules, and a config that lifts the limits a load generator on one address would meet. */
-export function prepareHubDir(): { dir: string; env: Record<string, string> } {
+export function prepareHubDir(configExtra = ''): { dir: string; env: Record<string, string> } {
   const dir = mkdtempSync(join(tmpdir(), 'hearth-hub-bench-'));
   const rulesDir = join(dir, 'rules');
   writeRules(rulesDir, 100);
@@ -63,7 +63,8 @@ export function prepareHubDir(): { dir: string; env: Record<string, string> } {
   writeFileSync(
     config,
     'mqtt:\n  maxConnectionsPerAddress: 5000\n  maxConnections: 5000\n  maxPublishRatePerClient: 1000000\n' +
-      (process.env.HEARTH_BENCH_CONFIG_EXTRA ?? '').replace(/\\n/g, '\n'),
+      (process.env.HEARTH_BENCH_CONFIG_EXTRA ?? '').replace(/\\n/g, '\n') +
+      configExtra,
   );
   const env = {
     MALLOC_ARENA_MAX: '2',
@@ -84,9 +85,9 @@ export async function startHubProcess(env: Record<string, string>) {
   return spawnUntil([...NODE_FLAGS, MAIN, 'start'], env, /MQTT port (\d+)/);
 }
 
-/** A fresh hub in its own temporary directory; `stop` also removes the directory. */
-export async function startBenchHub(): Promise<BenchBroker> {
-  const { dir, env } = prepareHubDir();
+/** A fresh hub in its own temporary directory (with `configExtra` added to its hearth.yaml); `stop` removes it. */
+export async function startBenchHub(configExtra = ''): Promise<BenchBroker> {
+  const { dir, env } = prepareHubDir(configExtra);
   const hub = await startHubProcess(env);
   return {
     url: `mqtt://127.0.0.1:${hub.match[1]}`,

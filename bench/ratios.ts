@@ -12,6 +12,8 @@ import { cpuSeconds, rssMb, spawnUntil } from './processes.js';
 const LOAD = join(DIST, 'load.js');
 const SUBSCRIBERS = join(DIST, 'subscribers.js');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** `history.minIntervalMs` of the sampled QoS 1 load: a reading a second per property at most. */
+const SAMPLED_MS = 1000;
 
 interface Load {
   publishers: number;
@@ -150,14 +152,18 @@ export async function runRatioBench(log: (line: string) => void = console.log) {
   // `rounds` pairs, the hub and bare aedes taking turns at going first, so that the VM's drift within a run falls on
   // both (one 5 s run swings by 15-30 % on a shared machine); each round's figures are logged and kept. With keepHub,
   // the last round's hub is left running (and returned) for what is measured after the load.
-  const both = async (name: string, load: Load, { keepHub = false, rounds = 1 } = {}) => {
+  const both = async (
+    name: string,
+    load: Load,
+    { keepHub = false, rounds = 1, startHub = () => startBenchHub(), mosquitto: wantMosquitto = true } = {},
+  ) => {
     const runs: Round[] = [];
     let hubBroker: BenchBroker | undefined;
     for (let i = 0; i < rounds; i++) {
       const hubFirst = i % 2 === 0;
       const keep = keepHub && i === rounds - 1;
-      const first = hubFirst ? await one(startBenchHub, load, keep) : await one(startBareBroker, load);
-      const second = hubFirst ? await one(startBareBroker, load) : await one(startBenchHub, load, keep);
+      const first = hubFirst ? await one(startHub, load, keep) : await one(startBareBroker, load);
+      const second = hubFirst ? await one(startBareBroker, load) : await one(startHub, load, keep);
       const hub = hubFirst ? first : second;
       hubBroker = hub.broker;
       const round = { hub: hub.measured, bare: (hubFirst ? second : first).measured };
@@ -166,7 +172,7 @@ export async function runRatioBench(log: (line: string) => void = console.log) {
       log(`${name}${of}: hub ${describe(round.hub)}, bare aedes ${describe(round.bare)}`);
     }
     // The reference the issue's table starts from, where it is installed: the same load on a Mosquitto of its own.
-    const mosquitto = await startMosquittoBroker();
+    const mosquitto = wantMosquitto ? await startMosquittoBroker() : undefined;
     let m: Measured | undefined;
     try {
       if (mosquitto) m = await measure(mosquitto, load);
@@ -179,6 +185,13 @@ export async function runRatioBench(log: (line: string) => void = console.log) {
   const maxRate = { rounds: ROUNDS };
   const fanIn0 = await both('fan-in QoS 0, max rate', { publishers: 100, rate: 'max', seconds: 5, qos: 0, subscribers: 1 }, maxRate);
   const fanIn1 = await both('fan-in QoS 1, max rate', { publishers: 100, rate: 'max', seconds: 5, qos: 1, subscribers: 1 }, maxRate);
+  // The same with history sampling (README, History sampling): the setting for a home whose devices send more than
+  // its history needs, measured against the same bare aedes load.
+  const fanIn1Sampled = await both(
+    `fan-in QoS 1, max rate, history.minIntervalMs: ${SAMPLED_MS}`,
+    { publishers: 100, rate: 'max', seconds: 5, qos: 1, subscribers: 1 },
+    { ...maxRate, startHub: () => startBenchHub(`history:\n  minIntervalMs: ${SAMPLED_MS}\n`), mosquitto: false },
+  );
   // Fan-out at a fixed 1,000 msg/s (100,000 deliveries a second offered): one publisher at an unbounded rate would only
   // measure how much backlog a broker can hold.
   const fanOut = await both('fan-out 1→100 QoS 0, 1,000 msg/s offered', {
@@ -247,9 +260,10 @@ export async function runRatioBench(log: (line: string) => void = console.log) {
     const whole = p99(sustained, (x) => x.latency);
     const steady = p99(sustained, (x) => x.steadyLatency);
     return {
-      cpuPerMessage: { qos0: cpu(fanIn0), qos1: cpu(fanIn1) },
+      cpuPerMessage: { qos0: cpu(fanIn0), qos1: cpu(fanIn1), qos1Sampled: cpu(fanIn1Sampled) },
       ingestMaxQos0: pair(fanIn0),
       ingestMaxQos1: pair(fanIn1),
+      ingestMaxQos1Sampled: { historyMinIntervalMs: SAMPLED_MS, ...pair(fanIn1Sampled) },
       fanoutMax: pair(fanOut),
       sustainedQos1: {
         offeredPerSec: 10_000,

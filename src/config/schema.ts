@@ -259,6 +259,14 @@ export const ConfigSchema = Type.Object(
           description:
             'History readings committed on their own at most this often (0: with the states, every flushIntervalMs); longer means fewer SD-card writes, and a crash or power cut then loses up to this much history but never the latest states',
         }),
+        minIntervalMs: Type.Integer({
+          minimum: 0,
+          maximum: 3600000,
+          default: 0,
+          description:
+            "A property's number readings kept in history at most about this often (0: every reading; see History sampling); " +
+            'states, rules and subscribers still get every reading',
+        }),
         retentionDays: Type.Integer({
           minimum: 1,
           maximum: 36500,

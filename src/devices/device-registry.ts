@@ -18,6 +18,7 @@ import type { DeviceRecord } from './device-record.js';
 import type { Device } from './device-schema.js';
 import { commandProblem, deviceView } from './device-view.js';
 import { FirstSeen } from './first-seen.js';
+import { HistorySampler } from './history-sampler.js';
 import { OddValues } from './odd-values.js';
 import { StateWriter } from './state-writer.js';
 import { formatPayload, HOME, homeTopic, statusTopic } from './topic.js';
@@ -62,6 +63,8 @@ export interface DeviceRegistryDeps {
   writes: WriteQueue;
   /** Where history rows go, when they are committed apart from the states (default: `writes`). */
   historyWrites?: WriteQueue;
+  /** `history.minIntervalMs`: number readings go to history at most about this often per property (0: every one). */
+  historyMinIntervalMs?: number;
   clock: Clock;
   events: EventBus;
   logger: Logger;
@@ -79,6 +82,7 @@ export class DeviceRegistry {
   readonly #odd: OddValues;
   readonly #loggedProblems = new FirstSeen(MAX_LOGGED_PROBLEMS);
   readonly #ignored: (labels: { reason: string }) => void;
+  readonly #sampler: HistorySampler | undefined;
   /** Replaced, never changed in place: a reader added or removed during a reading does not disturb its loop. */
   #readers: Array<(reading: Reading) => void> = [];
   messagesIngested = 0;
@@ -91,6 +95,16 @@ export class DeviceRegistry {
       'hearth_device_topics_ignored_total',
       'Device messages (or parts of them) not taken as readings, by reason',
     );
+    const { history } = deps;
+    const queue = deps.historyWrites ?? deps.writes;
+    this.#sampler =
+      (deps.historyMinIntervalMs ?? 0) > 0
+        ? new HistorySampler({
+            minIntervalMs: deps.historyMinIntervalMs!,
+            clock: deps.clock,
+            write: (deviceId, property, value, ts, num) => queue.enqueue(() => history.append(deviceId, property, value, ts, num)),
+          })
+        : undefined;
   }
 
   /** Loads the devices the store knows. (Messages reach the registry through its adapters: src/devices/adapter-host.ts.) */
@@ -102,8 +116,10 @@ export class DeviceRegistry {
     this.#odd.seed(this.#deps.repo.numericProperties());
   }
 
+  /** Stops handing out readings; the readings history sampling held back are queued for the last commit. */
   stop(): void {
     this.#readers = [];
+    this.#sampler?.flush();
   }
 
   /** Every reading (and online/offline change, as property `status`) from now on; returns the unsubscribe. */
@@ -211,7 +227,8 @@ export class DeviceRegistry {
       const num = historyNumber(value, capability);
       const { history } = this.#deps;
       const deviceId = device.id;
-      (this.#deps.historyWrites ?? this.#deps.writes).enqueue(() => history.append(deviceId, property, value, now, num));
+      if (this.#sampler) this.#sampler.offer(entry, deviceId, property, value, now, num);
+      else (this.#deps.historyWrites ?? this.#deps.writes).enqueue(() => history.append(deviceId, property, value, now, num));
       if (this.#deps.events.listening('device.state')) this.#deps.events.emit('device.state', { deviceId, property, value, ts: now });
       // The topic is made once per property: its readings carry the same string, hashed once in the engine's maps.
       entry.topic ??= homeTopic(deviceId, property);
@@ -346,6 +363,7 @@ export class DeviceRegistry {
     if (device.nativeKey !== null) this.#byKey.delete(`${device.source}\0${device.nativeKey}`);
     this.#writer.forget(id);
     this.#odd.forget(id);
+    this.#sampler?.forget(id);
     const { repo, history } = this.#deps;
     // History rows still waiting apart must be committed first, or they would bring the deleted series back.
     if (this.#deps.historyWrites && this.#deps.historyWrites !== this.#deps.writes) this.#deps.historyWrites.flush();

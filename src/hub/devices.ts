@@ -31,6 +31,7 @@ export async function startDevices(hub: DeviceDeps, teardown: Teardown): Promise
     history: hub.history,
     writes: hub.writes,
     historyWrites: hub.historyWrites,
+    historyMinIntervalMs: hub.config.history.minIntervalMs,
     clock: hub.clock,
     events: hub.events,
     logger,

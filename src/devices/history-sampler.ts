@@ -1,0 +1,103 @@
+// History sampling (`history.minIntervalMs`): a property's number readings go to history at most about once per
+// interval. The first reading after a quiet interval is kept at once; of the readings that follow within the interval
+// only the latest is held, and kept when the interval is over, so a chart ends on the value the device last sent.
+// Every reading still reaches the latest state, the rules and the subscribers; values that are not numbers (ON/OFF,
+// open/closed, text) always go to history, so no switch or door event is lost from it.
+import type { Clock, TimerHandle } from '../shared/clock.js';
+import type { PropertyRecord } from './device-record.js';
+
+export type HistoryWrite = (deviceId: string, property: string, value: unknown, ts: number, num: number | null) => void;
+
+interface Held {
+  deviceId: string;
+  property: string;
+  value: unknown;
+  ts: number;
+  num: number | null;
+}
+
+export class HistorySampler {
+  readonly #every: number;
+  readonly #clock: Clock;
+  readonly #write: HistoryWrite;
+  /** When each property's last reading went to history (by its registry entry: gone with the device). */
+  readonly #keptAt = new WeakMap<PropertyRecord, number>();
+  /** The latest reading held back per property. */
+  readonly #held = new Map<PropertyRecord, Held>();
+  #timer: TimerHandle | undefined;
+
+  constructor(options: { minIntervalMs: number; clock: Clock; write: HistoryWrite }) {
+    this.#every = options.minIntervalMs;
+    this.#clock = options.clock;
+    this.#write = options.write;
+  }
+
+  /** How many readings are held back, waiting for their interval to end. */
+  get heldCount(): number {
+    return this.#held.size;
+  }
+
+  /** A reading of the property whose registry entry is `entry`: to history now, held back, or in place of one held. */
+  offer(entry: PropertyRecord, deviceId: string, property: string, value: unknown, ts: number, num: number | null): void {
+    const kept = this.#keptAt.get(entry);
+    if (typeof value === 'number' && kept !== undefined && ts - kept < this.#every) {
+      const held = this.#held.get(entry);
+      if (held) {
+        held.value = value;
+        held.ts = ts;
+        held.num = num;
+      } else {
+        this.#held.set(entry, { deviceId, property, value, ts, num });
+        if (!this.#timer) this.#arm(kept + this.#every - ts);
+      }
+      return;
+    }
+    // A reading held from the interval before goes first (a text value after numbers, or a late timer).
+    const held = this.#held.get(entry);
+    if (held) {
+      this.#held.delete(entry);
+      this.#write(held.deviceId, held.property, held.value, held.ts, held.num);
+    }
+    this.#keptAt.set(entry, ts);
+    this.#write(deviceId, property, value, ts, num);
+  }
+
+  /** Drops what is held for a device that is being deleted (its history goes with it). */
+  forget(deviceId: string): void {
+    for (const [entry, held] of this.#held) if (held.deviceId === deviceId) this.#held.delete(entry);
+  }
+
+  /** Keeps every held reading now (a clean stop loses none of them). */
+  flush(): void {
+    this.#clock.clearTimeout(this.#timer);
+    this.#timer = undefined;
+    const held = [...this.#held];
+    this.#held.clear();
+    for (const [entry, h] of held) {
+      this.#keptAt.set(entry, h.ts);
+      this.#write(h.deviceId, h.property, h.value, h.ts, h.num);
+    }
+  }
+
+  #arm(delayMs: number): void {
+    this.#timer = this.#clock.setTimeout(() => this.#sweep(), Math.max(1, delayMs));
+  }
+
+  /** Keeps the held readings whose interval is over; waits again for the others. */
+  #sweep(): void {
+    this.#timer = undefined;
+    const now = this.#clock.now();
+    let next = Number.POSITIVE_INFINITY;
+    for (const [entry, held] of this.#held) {
+      const due = (this.#keptAt.get(entry) ?? 0) + this.#every;
+      if (due > now) {
+        next = Math.min(next, due);
+        continue;
+      }
+      this.#held.delete(entry);
+      this.#keptAt.set(entry, held.ts);
+      this.#write(held.deviceId, held.property, held.value, held.ts, held.num);
+    }
+    if (next !== Number.POSITIVE_INFINITY) this.#arm(next - now);
+  }
+}
