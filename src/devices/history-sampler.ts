@@ -32,11 +32,6 @@ export class HistorySampler {
     this.#write = options.write;
   }
 
-  /** How many readings are held back, waiting for their interval to end. */
-  get heldCount(): number {
-    return this.#held.size;
-  }
-
   /** A reading of the property whose registry entry is `entry`: to history now, held back, or in place of one held. */
   offer(entry: PropertyRecord, deviceId: string, property: string, value: unknown, ts: number, num: number | null): void {
     const kept = this.#keptAt.get(entry);
