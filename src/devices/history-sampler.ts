@@ -35,7 +35,8 @@ export class HistorySampler {
   /** A reading of the property whose registry entry is `entry`: to history now, held back, or in place of one held. */
   offer(entry: PropertyRecord, deviceId: string, property: string, value: unknown, ts: number, num: number | null): void {
     const kept = this.#keptAt.get(entry);
-    if (typeof value === 'number' && kept !== undefined && ts - kept < this.#every) {
+    // A clock set back (a Pi without a real-time clock, corrected) ends the interval rather than stretching it.
+    if (typeof value === 'number' && kept !== undefined && ts >= kept && ts - kept < this.#every) {
       const held = this.#held.get(entry);
       if (held) {
         held.value = value;
@@ -85,7 +86,7 @@ export class HistorySampler {
     let next = Number.POSITIVE_INFINITY;
     for (const [entry, held] of this.#held) {
       const due = (this.#keptAt.get(entry) ?? 0) + this.#every;
-      if (due > now) {
+      if (due > now && due - now <= this.#every) {
         next = Math.min(next, due);
         continue;
       }

@@ -57,3 +57,17 @@ describe('HistorySampler', () => {
     expect(kept).toHaveLength(3);
   });
 });
+
+describe('HistorySampler and a clock set back', () => {
+  it('a reading older than the last one kept ends the interval instead of being held for the time the clock went back', async () => {
+    const clock = new FakeClock(10_000_000);
+    const kept: number[] = [];
+    const sampler = new HistorySampler({ minIntervalMs: 1000, clock, write: (_d, _p, _v, ts) => kept.push(ts) });
+    const e: PropertyRecord = { value: 0, ts: 0 };
+    sampler.offer(e, 'd', 'power', 1, 10_000_000, 1);
+    sampler.offer(e, 'd', 'power', 2, 10_000_100, 2); // held until 10,001,000
+    // The clock goes back an hour (the held reading's timer was set on the old time).
+    sampler.offer(e, 'd', 'power', 3, 6_400_000, 3);
+    expect(kept).toEqual([10_000_000, 10_000_100, 6_400_000]);
+  });
+});
