@@ -267,6 +267,17 @@ export const ConfigSchema = Type.Object(
             "A property's number readings kept in history at most about this often (0: every reading; see History sampling); " +
             'states, rules and subscribers still get every reading',
         }),
+        sampling: Type.Array(
+          Type.Object(
+            { match: Type.String({ minLength: 1 }), minIntervalMs: Type.Integer({ minimum: 0, maximum: 3600000 }) },
+            { additionalProperties: false },
+          ),
+          {
+            default: [],
+            description:
+              'Per-property minIntervalMs, first match wins: [{ match: "meter/power", minIntervalMs: 10000 }] (device/property with MQTT wildcards)',
+          },
+        ),
         retentionDays: Type.Integer({
           minimum: 1,
           maximum: 36500,

@@ -18,7 +18,7 @@ import type { DeviceRecord } from './device-record.js';
 import type { Device } from './device-schema.js';
 import { commandProblem, deviceView } from './device-view.js';
 import { FirstSeen } from './first-seen.js';
-import { HistorySampler } from './history-sampler.js';
+import { HistorySampler, type SamplingRule } from './history-sampler.js';
 import { OddValues } from './odd-values.js';
 import { StateWriter } from './state-writer.js';
 import { formatPayload, HOME, homeTopic, statusTopic } from './topic.js';
@@ -65,6 +65,8 @@ export interface DeviceRegistryDeps {
   historyWrites?: WriteQueue;
   /** `history.minIntervalMs`: number readings go to history at most about this often per property (0: every one). */
   historyMinIntervalMs?: number;
+  /** `history.sampling`: intervals of the properties they name, apart from `historyMinIntervalMs`. */
+  historySampling?: SamplingRule[];
   clock: Clock;
   events: EventBus;
   logger: Logger;
@@ -97,14 +99,13 @@ export class DeviceRegistry {
     );
     const { history } = deps;
     const queue = deps.historyWrites ?? deps.writes;
-    this.#sampler =
-      (deps.historyMinIntervalMs ?? 0) > 0
-        ? new HistorySampler({
-            minIntervalMs: deps.historyMinIntervalMs!,
-            clock: deps.clock,
-            write: (deviceId, property, value, ts, num) => queue.enqueue(() => history.append(deviceId, property, value, ts, num)),
-          })
-        : undefined;
+    const sampler = new HistorySampler({
+      minIntervalMs: deps.historyMinIntervalMs ?? 0,
+      rules: deps.historySampling,
+      clock: deps.clock,
+      write: (deviceId, property, value, ts, num) => queue.enqueue(() => history.append(deviceId, property, value, ts, num)),
+    });
+    this.#sampler = sampler.active ? sampler : undefined;
   }
 
   /** Loads the devices the store knows. (Messages reach the registry through its adapters: src/devices/adapter-host.ts.) */

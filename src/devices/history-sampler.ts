@@ -2,11 +2,19 @@
 // interval. The first reading after a quiet interval is kept at once; of the readings that follow within the interval
 // only the latest is held, and kept when the interval is over, so a chart ends on the value the device last sent.
 // Every reading still reaches the latest state, the rules and the subscribers; values that are not numbers (ON/OFF,
-// open/closed, text) always go to history, so no switch or door event is lost from it.
+// open/closed, text) always go to history, so no switch or door event is lost from it. `history.sampling` sets the
+// interval of some properties apart from the others'.
+import { topicMatches } from '../bus/message-bus.js';
 import type { Clock, TimerHandle } from '../shared/clock.js';
 import type { PropertyRecord } from './device-record.js';
 
 export type HistoryWrite = (deviceId: string, property: string, value: unknown, ts: number, num: number | null) => void;
+
+/** An interval for the properties `match` names (`device/property` with MQTT wildcards); the first match wins. */
+export interface SamplingRule {
+  match: string;
+  minIntervalMs: number;
+}
 
 interface Held {
   deviceId: string;
@@ -17,7 +25,11 @@ interface Held {
 }
 
 export class HistorySampler {
-  readonly #every: number;
+  /** The interval of a property no rule names (0: every reading kept). */
+  readonly #default: number;
+  readonly #rules: SamplingRule[];
+  /** Each property's interval, found once (by its registry entry: gone with the device). */
+  readonly #every = new WeakMap<PropertyRecord, number>();
   readonly #clock: Clock;
   readonly #write: HistoryWrite;
   /** When each property's last reading went to history (by its registry entry: gone with the device). */
@@ -25,18 +37,37 @@ export class HistorySampler {
   /** The latest reading held back per property. */
   readonly #held = new Map<PropertyRecord, Held>();
   #timer: TimerHandle | undefined;
+  /** When `#timer` fires. */
+  #dueAt = 0;
 
-  constructor(options: { minIntervalMs: number; clock: Clock; write: HistoryWrite }) {
-    this.#every = options.minIntervalMs;
+  constructor(options: { minIntervalMs: number; rules?: SamplingRule[]; clock: Clock; write: HistoryWrite }) {
+    this.#default = options.minIntervalMs;
+    this.#rules = options.rules ?? [];
     this.#clock = options.clock;
     this.#write = options.write;
   }
 
+  /** Whether any property is sampled: with none, the registry writes every reading itself. */
+  get active(): boolean {
+    return this.#default > 0 || this.#rules.some((r) => r.minIntervalMs > 0);
+  }
+
+  #intervalOf(entry: PropertyRecord, deviceId: string, property: string): number {
+    let every = this.#every.get(entry);
+    if (every === undefined) {
+      const path = `${deviceId}/${property}`;
+      every = this.#rules.find((r) => topicMatches(r.match, path))?.minIntervalMs ?? this.#default;
+      this.#every.set(entry, every);
+    }
+    return every;
+  }
+
   /** A reading of the property whose registry entry is `entry`: to history now, held back, or in place of one held. */
   offer(entry: PropertyRecord, deviceId: string, property: string, value: unknown, ts: number, num: number | null): void {
+    const every = this.#intervalOf(entry, deviceId, property);
     const kept = this.#keptAt.get(entry);
     // A clock set back (a Pi without a real-time clock, corrected) ends the interval rather than stretching it.
-    if (typeof value === 'number' && kept !== undefined && ts >= kept && ts - kept < this.#every) {
+    if (typeof value === 'number' && kept !== undefined && ts >= kept && ts - kept < every) {
       const held = this.#held.get(entry);
       if (held) {
         held.value = value;
@@ -44,7 +75,8 @@ export class HistorySampler {
         held.num = num;
       } else {
         this.#held.set(entry, { deviceId, property, value, ts, num });
-        if (!this.#timer) this.#arm(kept + this.#every - ts);
+        if (!this.#timer) this.#arm(kept + every - ts);
+        else if (kept + every < this.#dueAt) this.#arm(kept + every - ts);
       }
       return;
     }
@@ -76,6 +108,8 @@ export class HistorySampler {
   }
 
   #arm(delayMs: number): void {
+    this.#clock.clearTimeout(this.#timer);
+    this.#dueAt = this.#clock.now() + Math.max(1, delayMs);
     this.#timer = this.#clock.setTimeout(() => this.#sweep(), Math.max(1, delayMs));
   }
 
@@ -85,8 +119,9 @@ export class HistorySampler {
     const now = this.#clock.now();
     let next = Number.POSITIVE_INFINITY;
     for (const [entry, held] of this.#held) {
-      const due = (this.#keptAt.get(entry) ?? 0) + this.#every;
-      if (due > now && due - now <= this.#every) {
+      const every = this.#intervalOf(entry, held.deviceId, held.property);
+      const due = (this.#keptAt.get(entry) ?? 0) + every;
+      if (due > now && due - now <= every) {
         next = Math.min(next, due);
         continue;
       }

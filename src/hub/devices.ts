@@ -32,6 +32,7 @@ export async function startDevices(hub: DeviceDeps, teardown: Teardown): Promise
     writes: hub.writes,
     historyWrites: hub.historyWrites,
     historyMinIntervalMs: hub.config.history.minIntervalMs,
+    historySampling: hub.config.history.sampling,
     clock: hub.clock,
     events: hub.events,
     logger,

@@ -71,3 +71,43 @@ describe('HistorySampler and a clock set back', () => {
     expect(kept).toEqual([10_000_000, 10_000_100, 6_400_000]);
   });
 });
+
+describe('HistorySampler with intervals per property', () => {
+  it('a short interval held after a long one is kept when its own interval ends', async () => {
+    const clock = new FakeClock(0);
+    const kept: string[] = [];
+    const sampler = new HistorySampler({
+      minIntervalMs: 0,
+      rules: [
+        { match: 'meter/+', minIntervalMs: 10_000 },
+        { match: '+/temperature', minIntervalMs: 1000 },
+      ],
+      clock,
+      write: (device, property, value, ts) => kept.push(`${device}/${property}=${value}@${ts}`),
+    });
+    const meter: PropertyRecord = { value: 0, ts: 0 };
+    const kitchen: PropertyRecord = { value: 0, ts: 0 };
+    const door: PropertyRecord = { value: 0, ts: 0 };
+    sampler.offer(meter, 'meter', 'power', 1, 0, 1);
+    sampler.offer(kitchen, 'kitchen', 'temperature', 20, 0, 20);
+    await clock.advance(100);
+    sampler.offer(meter, 'meter', 'power', 2, 100, 2); // held until 10,000: the timer is set for then
+    sampler.offer(kitchen, 'kitchen', 'temperature', 21, 100, 21); // held until 1,000: the timer comes sooner
+    sampler.offer(door, 'door', 'battery', 90, 100, 90); // named by no rule, default 0: every reading kept
+    sampler.offer(door, 'door', 'battery', 89, 100, 89);
+    await clock.advance(900);
+    expect(kept).toEqual([
+      'meter/power=1@0',
+      'kitchen/temperature=20@0',
+      'door/battery=90@100',
+      'door/battery=89@100',
+      'kitchen/temperature=21@100',
+    ]);
+    await clock.advance(9000);
+    expect(kept.at(-1)).toBe('meter/power=2@100');
+    expect(sampler.active).toBe(true);
+    expect(new HistorySampler({ minIntervalMs: 0, rules: [{ match: '#', minIntervalMs: 0 }], clock, write: () => undefined }).active).toBe(
+      false,
+    );
+  });
+});

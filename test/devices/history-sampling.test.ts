@@ -112,7 +112,26 @@ describe('history sampling (history.minIntervalMs)', () => {
     expect(storedAfterStop(dataDir, 'power')).toEqual([]);
   });
 
+  it('history.sampling thins the properties it names and leaves the others whole', async () => {
+    const clock = new FakeClock(START);
+    th = await startTestHub({ clock, overrides: { 'history.sampling': [{ match: 'meter/+', minIntervalMs: 1000 }] } });
+    const sensor = await th.connect();
+    for (let i = 0; i < 3; i++) {
+      if (i > 0) await clock.advance(100);
+      await sensor.publishAsync('home/meter/power', String(50 + i), { qos: 1 });
+      await sensor.publishAsync('home/kitchen/temperature', String(20 + i), { qos: 1 });
+    }
+    await waitFor(() => latest(th!, 'kitchen', 'temperature') === 22 && latest(th!, 'meter', 'power') === 52, 'the readings taken');
+    const { dataDir } = th;
+    await th.stop();
+    th = undefined;
+    // The meter's first reading at once and its last when the stop came; the kitchen's every one.
+    expect(storedAfterStop(dataDir, 'power').map((p) => p.value)).toEqual([50, 52]);
+    expect(storedAfterStop(dataDir, 'temperature').map((p) => p.value)).toEqual([20, 21, 22]);
+  });
+
   it('is checked like every other setting', async () => {
     await expect(startTestHub({ overrides: { 'history.minIntervalMs': -1 } })).rejects.toThrow(/history.minIntervalMs/);
+    await expect(startTestHub({ overrides: { 'history.sampling': [{ match: 'meter/+' }] } })).rejects.toThrow(/history.sampling/);
   });
 });
