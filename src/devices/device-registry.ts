@@ -18,7 +18,7 @@ import type { DeviceRecord } from './device-record.js';
 import type { Device } from './device-schema.js';
 import { commandProblem, deviceView } from './device-view.js';
 import { FirstSeen } from './first-seen.js';
-import { HistorySampler, type SamplingRule } from './history-sampler.js';
+import { type HistoryWrite, HistorySampler, type SamplingRule } from './history-sampler.js';
 import { OddValues } from './odd-values.js';
 import { StateWriter } from './state-writer.js';
 import { formatPayload, HOME, homeTopic, statusTopic } from './topic.js';
@@ -84,6 +84,8 @@ export class DeviceRegistry {
   readonly #odd: OddValues;
   readonly #loggedProblems = new FirstSeen(MAX_LOGGED_PROBLEMS);
   readonly #ignored: (labels: { reason: string }) => void;
+  /** Queues one history row (on `historyWrites` when history is committed apart). */
+  readonly #appendHistory: HistoryWrite;
   readonly #sampler: HistorySampler | undefined;
   /** Replaced, never changed in place: a reader added or removed during a reading does not disturb its loop. */
   #readers: Array<(reading: Reading) => void> = [];
@@ -99,11 +101,12 @@ export class DeviceRegistry {
     );
     const { history } = deps;
     const queue = deps.historyWrites ?? deps.writes;
+    this.#appendHistory = (deviceId, property, value, ts, num) => queue.enqueue(() => history.append(deviceId, property, value, ts, num));
     const sampler = new HistorySampler({
       minIntervalMs: deps.historyMinIntervalMs ?? 0,
       rules: deps.historySampling,
       clock: deps.clock,
-      write: (deviceId, property, value, ts, num) => queue.enqueue(() => history.append(deviceId, property, value, ts, num)),
+      write: this.#appendHistory,
     });
     this.#sampler = sampler.active ? sampler : undefined;
   }
@@ -226,10 +229,9 @@ export class DeviceRegistry {
           ? (device.capabilities[property] ?? inferCapability(property, value, false))
           : undefined;
       const num = historyNumber(value, capability);
-      const { history } = this.#deps;
       const deviceId = device.id;
       if (this.#sampler) this.#sampler.offer(entry, deviceId, property, value, now, num);
-      else (this.#deps.historyWrites ?? this.#deps.writes).enqueue(() => history.append(deviceId, property, value, now, num));
+      else this.#appendHistory(deviceId, property, value, now, num);
       if (this.#deps.events.listening('device.state')) this.#deps.events.emit('device.state', { deviceId, property, value, ts: now });
       // The topic is made once per property: its readings carry the same string, hashed once in the engine's maps.
       entry.topic ??= homeTopic(deviceId, property);

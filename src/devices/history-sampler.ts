@@ -75,8 +75,8 @@ export class HistorySampler {
         held.num = num;
       } else {
         this.#held.set(entry, { deviceId, property, value, ts, num });
-        if (!this.#timer) this.#arm(kept + every - ts);
-        else if (kept + every < this.#dueAt) this.#arm(kept + every - ts);
+        // One timer for all: set for the soonest interval's end.
+        if (!this.#timer || kept + every < this.#dueAt) this.#arm(kept + every - ts);
       }
       return;
     }
