@@ -23,6 +23,10 @@ import { fastRoutingQueue } from './routing-queue.js';
 /** How long one client's full socket may hold up routing before it counts as not reading. */
 const SLOW_CLIENT_STALL_MS = 1000;
 
+/** Marks a packet routed already or dropped by the ACL: aedes' own publish of it is skipped. */
+const SKIP_PUBLISH = Symbol('hearth.skipPublish');
+type Skippable = { [SKIP_PUBLISH]?: true };
+
 /** A persistence that may hold QoS 1 messages an earlier version journaled and a crash left unrouted. */
 interface Journal {
   journalDrain(): Promise<Array<Record<string, any>>>;
@@ -75,7 +79,8 @@ export async function createEmbeddedBroker(deps: BrokerDeps): Promise<EmbeddedBr
   // the routing's own writes (retained, offline queues, in-flight) commit before its callback, so the acknowledged
   // message is delivered or on disk. aedes' own publish of it is then skipped. (Earlier versions journaled each
   // QoS 1 message instead; a journal left by them is replayed at start.)
-  const routedFirst = new WeakSet<object>();
+  // Such a packet is marked (SKIP_PUBLISH) rather than kept in a WeakSet: a WeakSet entry per QoS 1 message lives in
+  // an ephemeron table until the next full collection, which grew it under a flood and made every GC walk it.
   let routeNow: (packet: object, client: Client, done: (err?: Error) => void) => void = () => undefined;
   // A token bucket per client: aedes reads sockets as fast as they deliver, so without it one misbehaving device
   // could queue millions of messages and keep the hub busy (and growing) for minutes.
@@ -85,8 +90,7 @@ export async function createEmbeddedBroker(deps: BrokerDeps): Promise<EmbeddedBr
   const perAddress = new Map<string, number>();
 
   // Publishes the ACL refused with mqtt.onDenied: drop. aedes acknowledges them (PUBACK, PUBREC) as usual, and the
-  // broker's publish below skips them, so the client stays connected and nobody receives the message.
-  const dropped = new WeakSet<object>();
+  // broker's publish below skips them (SKIP_PUBLISH), so the client stays connected and nobody receives the message.
   // An MQTT 5 client is refused by aedes (CONNACK 0x01); say why in the log, once per address (bounded).
   const mqtt5Told = new Set<string>();
 
@@ -181,7 +185,7 @@ export async function createEmbeddedBroker(deps: BrokerDeps): Promise<EmbeddedBr
         if (packet.qos !== 1) return callback(null);
         routeNow(packet, client, (err) => {
           if (err) return callback(err);
-          routedFirst.add(packet);
+          (packet as Skippable)[SKIP_PUBLISH] = true;
           callback(null);
         });
         return;
@@ -191,7 +195,7 @@ export async function createEmbeddedBroker(deps: BrokerDeps): Promise<EmbeddedBr
       // mqtt.onDenied: disconnect, pass an error, on which aedes disconnects the client.
       if (config.onDenied === 'drop') {
         deniedLog(`dropped a publish by ${describe(client, identity)} to ${packet.topic}: ${decision.reason}`);
-        dropped.add(packet);
+        (packet as Skippable)[SKIP_PUBLISH] = true;
         return callback(null);
       }
       logger.warn(
@@ -239,7 +243,7 @@ export async function createEmbeddedBroker(deps: BrokerDeps): Promise<EmbeddedBr
   // aedes' own call is publish(packet, client, done); its typings know only publish(packet, done).
   const publish = broker.publish.bind(broker) as unknown as (packet: object, client: unknown, done?: (err?: Error) => void) => void;
   (broker as unknown as { publish: typeof publish }).publish = (packet, client, done) => {
-    if (dropped.has(packet) || routedFirst.has(packet)) return (typeof client === 'function' ? (client as () => void) : done)?.();
+    if ((packet as Skippable)[SKIP_PUBLISH] === true) return (typeof client === 'function' ? (client as () => void) : done)?.();
     return publish(packet, client, done);
   };
   routeNow = (packet, client, done) => publish(packet, client, done);
