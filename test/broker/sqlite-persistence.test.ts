@@ -95,4 +95,33 @@ describe('SqlitePersistence', () => {
     expect(wills.map((w) => [w.clientId, w.payload.toString()])).toEqual([['dev', 'offline']]);
     await b.destroy();
   });
+
+  // A clean connect cleans a client's subscriptions, QoS 2 packets and will; with none stored nothing is written, and
+  // one written earlier in the same tick (not committed yet) must still be found and deleted.
+  it('a clean connect deletes what the same tick stored for the client, and what earlier ticks did', async () => {
+    const file = join(tempDir(), 'broker.db');
+    const a = new SqlitePersistence({ filename: file });
+    await a.setup(broker);
+    const client = { id: 'dev' };
+    await a.addSubscriptions(client, [{ topic: 'home/dev/+/set', qos: 1 }]);
+    // Not awaited: these run in the tick's open transaction, before the cleaning below.
+    const stored = [
+      a.incomingStorePacket(client, { ...publish('home/dev/q', 'qos2', 2), messageId: 9 }),
+      a.putWill(client, { cmd: 'publish', topic: 'home/dev/status', payload: Buffer.from('offline'), qos: 1, retain: true }),
+    ];
+    const cleaned = [a.cleanSubscriptions(client), a.cleanIncoming(client), a.delWill(client)];
+    await Promise.all([...stored, ...cleaned]);
+    // A client with nothing stored: nothing to do, and no error.
+    await Promise.all([a.cleanSubscriptions({ id: 'new' }), a.cleanIncoming({ id: 'new' }), a.delWill({ id: 'new' })]);
+    await a.destroy();
+
+    const b = new SqlitePersistence({ filename: file });
+    await b.setup({ id: 'broker-2', counter: 0 });
+    expect(await b.subscriptionsByClient(client)).toEqual([]);
+    expect(await b.subscriptionsByTopic('home/dev/light/set')).toEqual([]);
+    await expect(b.incomingGetPacket(client, { messageId: 9 })).rejects.toThrow();
+    expect(await collect(b.streamWill({}))).toEqual([]);
+    expect((await b.countOffline()).clientsCount).toBe(0);
+    await b.destroy();
+  });
 });
