@@ -11,9 +11,8 @@ import type { Logger } from '../shared/logger.js';
 import type { Metrics } from '../shared/metrics.js';
 import type { UserRepo } from '../store/user-repo.js';
 import { canPublish, canSubscribe, type MqttIdentity } from './acl.js';
-import { PacketSizeGuard } from './packet-size-guard.js';
 import { hardenParser } from './strict-parser.js';
-import { applyFlowControl } from './flow-control.js';
+import { ClientConnection, type ConnectionHooks } from './client-connection.js';
 import { fastRoutingQueue } from './routing-queue.js';
 
 // mqtt-packet pre-builds a 2-byte Buffer for each of the 65,536 message ids and lengths on its first packet: about
@@ -286,6 +285,42 @@ export async function createEmbeddedBroker(deps: BrokerDeps): Promise<EmbeddedBr
   broker.on('clientError', (client: Client, err: Error) => logger.debug(`client ${client.id} error: ${err.message}`));
   broker.on('connectionError', (_client: Client, err: Error) => logger.debug(`connection error: ${err.message}`));
 
+  // What every connection shares (one object each, not closures per connection: ~1 KB a client; README, Performance).
+  const connectionOptions = {
+    maxBufferBytes: config.maxClientBufferBytes,
+    stallMs: SLOW_CLIENT_STALL_MS,
+    maxPacketSize: config.maxPacketSize,
+  };
+  const who = (c: ClientConnection) => `${c.client?.id ?? 'a client'} from ${c.address}`;
+  const connectionHooks: ConnectionHooks = {
+    onClose(c) {
+      open--;
+      const left = (perAddress.get(c.address) ?? 1) - 1;
+      if (left <= 0) perAddress.delete(c.address);
+      else perAddress.set(c.address, left);
+    },
+    onStuck(c) {
+      logger.warn(
+        `${who(c)} does not read its messages: the others no longer wait for it; QoS 0 messages to it are dropped while its buffer is full`,
+      );
+    },
+    onDrop(c) {
+      droppedQos0();
+      if (c.drops++ % 1000 === 0)
+        logger.warn(`dropped QoS 0 messages to ${c.client?.id ?? 'a client'}, which does not read them (${c.drops} so far)`);
+    },
+    onCut(c) {
+      limitHits({ limit: 'max_client_buffer' });
+      logger.warn(
+        `disconnected ${who(c)}: it does not read its messages (over mqtt.maxClientBufferBytes, ${config.maxClientBufferBytes} bytes, waiting to be sent)`,
+      );
+    },
+    onOversize(c, size) {
+      limitHits({ limit: 'max_packet_size' });
+      logger.warn(`disconnected ${who(c)}: packet of ${size} bytes is over mqtt.maxPacketSize (${config.maxPacketSize})`);
+    },
+  };
+
   function handle(conn: Duplex, req?: IncomingMessage): void {
     const address = req?.socket?.remoteAddress ?? (conn as any).remoteAddress ?? 'unknown';
     if (open >= config.maxConnections) {
@@ -307,55 +342,10 @@ export async function createEmbeddedBroker(deps: BrokerDeps): Promise<EmbeddedBr
     }
     open++;
     perAddress.set(address, fromAddress + 1);
-    let closed = false;
-    const onClose = () => {
-      if (closed) return;
-      closed = true;
-      open--;
-      const left = (perAddress.get(address) ?? 1) - 1;
-      if (left <= 0) perAddress.delete(address);
-      else perAddress.set(address, left);
-    };
-    conn.once('close', onClose);
-    conn.once('error', () => undefined);
+    const connection = new ClientConnection(conn, address, connectionOptions, connectionHooks);
     const client = broker.handle(conn as any, req as any) as any;
-    let drops = 0;
-    applyFlowControl(conn, client, {
-      maxBufferBytes: config.maxClientBufferBytes,
-      stallMs: SLOW_CLIENT_STALL_MS,
-      onStuck: () => {
-        logger.warn(
-          `${client.id ?? 'a client'} from ${address} does not read its messages: the others no longer wait for it; QoS 0 messages to it are dropped while its buffer is full`,
-        );
-      },
-      onDrop: () => {
-        droppedQos0();
-        if (drops++ % 1000 === 0)
-          logger.warn(`dropped QoS 0 messages to ${client.id ?? 'a client'}, which does not read them (${drops} so far)`);
-      },
-      onCut: () => {
-        limitHits({ limit: 'max_client_buffer' });
-        logger.warn(
-          `disconnected ${client.id ?? 'a client'} from ${address}: it does not read its messages (over mqtt.maxClientBufferBytes, ${config.maxClientBufferBytes} bytes, waiting to be sent)`,
-        );
-      },
-    });
+    connection.watch(client, client._parser);
     hardenParser(client._parser);
-    // aedes has no packet size limit: check each packet's declared size before its parser buffers the body.
-    const guard = new PacketSizeGuard(config.maxPacketSize);
-    const parse = client._parser.parse.bind(client._parser);
-    client._parser.parse = (buf: Buffer) => {
-      const size = guard.feed(buf);
-      if (size > 0) {
-        limitHits({ limit: 'max_packet_size' });
-        logger.warn(
-          `disconnected ${client.id ?? 'a client'} from ${address}: packet of ${size} bytes is over mqtt.maxPacketSize (${config.maxPacketSize})`,
-        );
-        conn.destroy();
-        return;
-      }
-      parse(buf);
-    };
   }
 
   return {
