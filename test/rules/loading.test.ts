@@ -97,6 +97,26 @@ describe('loading rule files', () => {
     expect(lines).toEqual([...hub, '3 problem(s) in 4 file(s)']);
   });
 
+  it('a scene, a script or a helper whose id another file uses is told at its place; the same id for another kind is not', async () => {
+    const scene = (id: string) => `scenes:\n  - id: ${id}\n    states:\n      home/lamp/power: "on"\n`;
+    const script = (id: string) => `scripts:\n  - id: ${id}\n    actions:\n      - action: publish\n        topic: home/x/y\n        payload: "1"\n`;
+    const helper = (id: string) => `helpers:\n  - { id: ${id}, type: toggle }\n`;
+    h = await startEngine({
+      'a.yaml': scene('cosy') + script('wake') + helper('away'),
+      'b.yaml': scene('cosy'),
+      'c.yaml': script('wake'),
+      'd.yaml': helper('away'),
+      // Another kind of item may use the same id.
+      'e.yaml': scene('wake') + helper('cosy'),
+    });
+    const inDir = `${relative(process.cwd(), h.dir)}/`;
+    expect(h.directory.problems.map((p) => p.text.replaceAll(inDir, ''))).toEqual([
+      'b.yaml:2:1 scenes[0].id "cosy" is already used by a.yaml:2',
+      'c.yaml:2:1 scripts[0].id "wake" is already used by a.yaml:6',
+      'd.yaml:2:1 helpers[0].id "away" is already used by a.yaml:12',
+    ]);
+  });
+
   it('a rule a user disabled stays disabled when its file is reloaded', async () => {
     h = await startEngine({ 'one.yaml': GOOD('one') });
     h.engine.disable('one');
