@@ -99,7 +99,8 @@ describe('loading rule files', () => {
 
   it('a scene, a script or a helper whose id another file uses is told at its place; the same id for another kind is not', async () => {
     const scene = (id: string) => `scenes:\n  - id: ${id}\n    states:\n      home/lamp/power: "on"\n`;
-    const script = (id: string) => `scripts:\n  - id: ${id}\n    actions:\n      - action: publish\n        topic: home/x/y\n        payload: "1"\n`;
+    const script = (id: string) =>
+      `scripts:\n  - id: ${id}\n    actions:\n      - action: publish\n        topic: home/x/y\n        payload: "1"\n`;
     const helper = (id: string) => `helpers:\n  - { id: ${id}, type: toggle }\n`;
     h = await startEngine({
       'a.yaml': scene('cosy') + script('wake') + helper('away'),
