@@ -63,8 +63,8 @@ export class ClientConnection {
   closed = false;
   readonly options: ConnectionOptions;
   readonly hooks: ConnectionHooks;
-  /** The socket's own write (its prototype's), called with the socket as `this`. */
-  readonly write: Write;
+  /** The socket's write as `watch` found it (its prototype's), called with the socket as `this`. */
+  write: Write | undefined = undefined;
   readonly sizeGuard: PacketSizeGuard;
 
   /** Counts the connection until it closes (before aedes has seen it, so that its close is always counted). */
@@ -73,7 +73,6 @@ export class ClientConnection {
     this.address = address;
     this.options = options;
     this.hooks = hooks;
-    this.write = conn.write as Write;
     this.sizeGuard = new PacketSizeGuard(options.maxPacketSize);
     (conn as WatchedSocket)[CONNECTION] = this;
     // `on`, not `once`: a socket closes once, and `once` wraps each listener in a bound function of its own.
@@ -89,6 +88,7 @@ export class ClientConnection {
     parser.parse = guardedParse;
     const conn = this.conn;
     conn.on('drain', onDrain);
+    this.write = conn.write as Write;
     conn.write = flowWrite as Duplex['write'];
     // aedes hands deliver0 itself to its emitter as a listener, so this one stays a function of its own.
     const deliver0 = client.deliver0;
@@ -168,7 +168,7 @@ function flowWrite(this: WatchedSocket, chunk: unknown, encoding?: unknown, cb?:
     this.cork();
     uncorkAfterTurn(c);
   }
-  const flowing = c.write.call(this, chunk, encoding, cb);
+  const flowing = c.write!.call(this, chunk, encoding, cb);
   if (this.writableLength > c.options.maxBufferBytes) {
     if (!this.destroyed) {
       c.hooks.onCut(c);
