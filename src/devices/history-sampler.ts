@@ -86,6 +86,11 @@ export class HistorySampler {
       this.#held.delete(entry);
       this.#write(held.deviceId, held.property, held.value, held.ts, held.num);
     }
+    this.#keep(entry, deviceId, property, value, ts, num);
+  }
+
+  /** Writes a reading to history and starts the property's interval at its time. */
+  #keep(entry: PropertyRecord, deviceId: string, property: string, value: unknown, ts: number, num: number | null): void {
     this.#keptAt.set(entry, ts);
     this.#write(deviceId, property, value, ts, num);
   }
@@ -101,10 +106,7 @@ export class HistorySampler {
     this.#timer = undefined;
     const held = [...this.#held];
     this.#held.clear();
-    for (const [entry, h] of held) {
-      this.#keptAt.set(entry, h.ts);
-      this.#write(h.deviceId, h.property, h.value, h.ts, h.num);
-    }
+    for (const [entry, h] of held) this.#keep(entry, h.deviceId, h.property, h.value, h.ts, h.num);
   }
 
   #arm(delayMs: number): void {
@@ -126,8 +128,7 @@ export class HistorySampler {
         continue;
       }
       this.#held.delete(entry);
-      this.#keptAt.set(entry, held.ts);
-      this.#write(held.deviceId, held.property, held.value, held.ts, held.num);
+      this.#keep(entry, held.deviceId, held.property, held.value, held.ts, held.num);
     }
     if (next !== Number.POSITIVE_INFINITY) this.#arm(next - now);
   }

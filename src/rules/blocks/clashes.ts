@@ -33,21 +33,22 @@ export function findClashes(
  * and entry pairs made for each check were ~1 MB of garbage for 100 rule files.
  */
 function otherFileUsing(files: Map<string, LoadedFile>, file: string, kind: BlockKind, id: string): string | undefined {
-  const prefixed = kind === 'scene' ? `scene:${id}` : kind === 'script' ? `script:${id}` : id;
+  // The id as the loaded file holds it: scenes and scripts there are `scene:<id>` and `script:<id>`.
+  const held = kind === 'scene' ? `scene:${id}` : kind === 'script' ? `script:${id}` : id;
   for (const name of files.keys()) {
-    if (name !== file && usesId(files.get(name)!, kind, id, prefixed)) return name;
+    if (name !== file && usesId(files.get(name)!, kind, held)) return name;
   }
   return undefined;
 }
 
-function usesId(loaded: LoadedFile, kind: BlockKind, id: string, prefixed: string): boolean {
-  if (kind === 'blueprint') return loaded.blueprints.includes(id);
+function usesId(loaded: LoadedFile, kind: BlockKind, held: string): boolean {
+  if (kind === 'blueprint') return loaded.blueprints.includes(held);
   const items = itemsOf(loaded, kind);
-  for (let i = 0; i < items.length; i++) if (items[i]!.id === prefixed) return true;
+  for (let i = 0; i < items.length; i++) if (items[i]!.id === held) return true;
   return false;
 }
 
-/** What a loaded file runs of one kind (scene and script ids there are `scene:<id>` and `script:<id>`). */
+/** What a loaded file runs of one kind. */
 function itemsOf(loaded: LoadedFile, kind: Exclude<BlockKind, 'blueprint'>): ReadonlyArray<{ id: string }> {
   switch (kind) {
     case 'rule':
