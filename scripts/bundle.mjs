@@ -40,6 +40,39 @@ module.exports = new Proxy({}, {
     }));
   },
 };
+// mqtt-packet's parser calls `bl()` for a plain byte list; bl's default export makes a readable-stream Duplex per
+// connection instead (scripts/bl-lite.cjs). Any other package importing bl would get that lighter export too: the
+// build stops and names it, so that nobody is handed a BufferList where a stream was meant.
+const blLite = {
+  name: 'bl-lite',
+  setup(build) {
+    build.onResolve({ filter: /^bl$/ }, (args) => {
+      if (!/\/node_modules\/mqtt-packet\//.test(args.importer)) {
+        return { errors: [{ text: `${args.importer} imports bl: scripts/bl-lite.cjs stands in for it only for mqtt-packet` }] };
+      }
+      return { path: `${root}scripts/bl-lite.cjs` };
+    });
+  },
+};
+// Fastify requires its default schema compilers inside buildSchemaController, for an app that brings none; the hub
+// always brings its own (src/api/lazy-compilers.ts), which import() them at the API's first request. Bundled as
+// they are, that require() would put Ajv and fast-json-stringify (~270 KB) into what every start loads; here it
+// gets a stand-in that says what happened, should an app ever be made without the hub's compilers.
+const COMPILERS = /^@fastify\/(ajv-compiler|fast-json-stringify-compiler)$/;
+const fastifyCompilers = {
+  name: 'fastify-compilers',
+  setup(build) {
+    build.onResolve({ filter: COMPILERS }, (args) =>
+      /\/node_modules\/fastify\/lib\/schema-controller\.js$/.test(args.importer)
+        ? { path: args.path, namespace: 'hub-compilers-only' }
+        : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: 'hub-compilers-only' }, (args) => ({
+      contents: `module.exports = () => { throw new Error('Fastify was made without the hub\\'s schema compilers (${args.path}); pass src/api/lazy-compilers.ts as schemaController.compilersFactory'); };`,
+      loader: 'js',
+    }));
+  },
+};
 const outdir = `${root}dist/app`;
 rmSync(outdir, { recursive: true, force: true });
 await build({
@@ -63,7 +96,7 @@ await build({
   legalComments: 'external',
   sourcemap: 'linked',
   logLevel: 'warning',
-  plugins: [lazyBuiltins],
+  plugins: [lazyBuiltins, blLite, fastifyCompilers],
 });
 
 // esbuild turns an import() of a CommonJS package into a chunk with only a default export, where Node would give the

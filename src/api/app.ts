@@ -3,7 +3,7 @@
 import swagger from '@fastify/swagger';
 import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
-import { lazyCompilers } from './lazy-compilers.js';
+import { compilersLoaded, lazyCompilers, loadCompilers } from './lazy-compilers.js';
 import { registerAuth } from './auth.js';
 import type { ApiContext } from './context.js';
 import { registerErrorHandler } from './errors.js';
@@ -50,6 +50,11 @@ export async function buildApi(ctx: ApiContext, options: ApiOptions = {}): Promi
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
     schemaController: { compilersFactory: lazyCompilers },
   }) as unknown as FastifyInstance;
+  // First of every request's hooks: the schema compilers load at the first (src/api/lazy-compilers.ts).
+  app.addHook('onRequest', (_request, _reply, done) => {
+    if (compilersLoaded()) done();
+    else loadCompilers().then(() => done(), done);
+  });
   registerErrorHandler(app, ctx.logger);
   registerSecurityHeaders(app, Boolean(options.https));
   await app.register(swagger, {
