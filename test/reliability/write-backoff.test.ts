@@ -65,3 +65,38 @@ it('retries a batch the full disk refused after a growing delay while writes kee
   expect(queue.depth).toBe(0);
   expect(troubles.at(-1)).toBeUndefined();
 });
+
+it('a queue at its limit keeps the newest writes, drops the oldest and counts them, and commits the rest in order', () => {
+  const logger = createMemoryLogger('warn');
+  // More writes than the limit in one turn, as a flood through an external broker gives a queue whose commits run a
+  // millisecond a turn: nothing is committed while they come.
+  queue = new WriteQueue({ db, logger, intervalMs: 60_000, batchSize: 1_000_000, maxPending: 1000 });
+  const insert = db.prepare('INSERT INTO notes (k, v) VALUES (?, ?)');
+  const total = 25_000;
+  for (let k = 0; k < total; k++) {
+    queue.enqueue(() => void insert.run(k, 'x'));
+    expect(queue.depth).toBeLessThanOrEqual(1000);
+  }
+  // What was dropped and what waits add up, and what waits is the newest: the limit less at most one block (1 %).
+  expect(queue.dropped + queue.depth).toBe(total);
+  expect(queue.depth).toBeGreaterThanOrEqual(990);
+  const errors = logger.lines.filter((l) => l.includes('write queue over 1000 ops'));
+  // Once at the first drop, then once every 10,000 dropped: not a line a write.
+  expect(errors.length).toBe(3);
+  expect(errors[0]).toContain('the oldest are dropped');
+
+  const waiting = queue.depth;
+  expect(queue.flush()).toBe(waiting);
+  const keys = (db.prepare('SELECT k FROM notes ORDER BY rowid').all() as Array<{ k: number }>).map((r) => r.k);
+  expect(keys).toEqual(Array.from({ length: waiting }, (_, i) => total - waiting + i));
+});
+
+it('a queue limited to one write keeps the write just queued', () => {
+  queue = new WriteQueue({ db, logger: createMemoryLogger('warn'), intervalMs: 60_000, batchSize: 1_000_000, maxPending: 1 });
+  const insert = db.prepare('INSERT INTO notes (k, v) VALUES (?, ?)');
+  for (let k = 0; k < 5; k++) queue.enqueue(() => void insert.run(k, 'x'));
+  expect(queue.depth).toBe(1);
+  expect(queue.dropped).toBe(4);
+  queue.flush();
+  expect(db.prepare('SELECT k FROM notes').all()).toEqual([{ k: 4 }]);
+});
