@@ -78,17 +78,19 @@ const fastifyCompilers = {
 // ~1 KB (1,000 such objects in a bare node). The bundle starts that object with dictionary elements: a key past 2^29
 // set and deleted makes V8 keep them in a dictionary for good. The build stops if Fastify's code is not as expected.
 const STATUS_MAP_FROM = 'context[responseSchema] = Object.keys(context.schema.response)';
+const STATUS_MAP_SEED = '}, {})';
 const fastifyStatusMaps = {
   name: 'fastify-status-maps',
   setup(build) {
     build.onLoad({ filter: /\/node_modules\/fastify\/lib\/validation\.js$/ }, (args) => {
       const source = readFileSync(args.path, 'utf8');
-      const end = source.indexOf('}, {})', source.indexOf(STATUS_MAP_FROM));
-      if (!source.includes(STATUS_MAP_FROM) || end < 0 || source.indexOf('}, {})', end + 1) >= 0) {
+      const from = source.indexOf(STATUS_MAP_FROM);
+      const at = from < 0 ? -1 : source.indexOf(STATUS_MAP_SEED, from);
+      if (at < 0 || source.indexOf(STATUS_MAP_SEED, at + 1) >= 0) {
         return { errors: [{ text: `${args.path}: the response serializers' reduce() is not where scripts/bundle.mjs expects it` }] };
       }
       const contents =
-        `${source.slice(0, end)}}, statusCodeMap())${source.slice(end + '}, {})'.length)}\n` +
+        `${source.slice(0, at)}}, statusCodeMap())${source.slice(at + STATUS_MAP_SEED.length)}\n` +
         'function statusCodeMap () { const map = {}; map[2 ** 30] = null; delete map[2 ** 30]; return map }\n';
       return { contents, loader: 'js' };
     });

@@ -1,11 +1,10 @@
 // What survives a restart or a power cut: persistent sessions' queued messages, retained messages, QoS 2 in flight.
-import { connect as netConnect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
-import mqttPacket from 'mqtt-packet';
 import { describe, expect, it } from 'vitest';
 import { startCliHub } from '../helpers/cli.js';
 import { ADMIN_PASSWORD, connectListening, startTestHub, tempDir, waitFor } from '../helpers/hub.js';
+import { rawMqttClient } from '../helpers/raw-mqtt.js';
 
 const N = 200;
 
@@ -184,34 +183,6 @@ describe('retained messages', () => {
   });
 });
 
-/** A raw MQTT 3.1.1 connection, to stop a QoS 2 exchange half-way, which mqtt.js would never do. */
-function rawClient(port: number): Promise<{ socket: Socket; send: (p: object) => void; next: (cmd: string) => Promise<any> }> {
-  return new Promise((resolve, reject) => {
-    const socket = netConnect(port, '127.0.0.1');
-    const parser = mqttPacket.parser({ protocolVersion: 4 });
-    const queue: any[] = [];
-    const waiters: Array<{ cmd: string; resolve: (p: any) => void }> = [];
-    parser.on('packet', (p: any) => {
-      const i = waiters.findIndex((w) => w.cmd === p.cmd);
-      if (i >= 0) waiters.splice(i, 1)[0]!.resolve(p);
-      else queue.push(p);
-    });
-    socket.on('data', (d) => parser.parse(d));
-    socket.on('error', reject);
-    socket.on('connect', () =>
-      resolve({
-        socket,
-        send: (p) => socket.write(mqttPacket.generate(p as any)),
-        next: (cmd) => {
-          const i = queue.findIndex((p) => p.cmd === cmd);
-          if (i >= 0) return Promise.resolve(queue.splice(i, 1)[0]);
-          return new Promise((r) => waiters.push({ cmd, resolve: r }));
-        },
-      }),
-    );
-  });
-}
-
 describe('QoS 2', () => {
   it('an exchange interrupted by a restart completes exactly once', async () => {
     let th = await startTestHub();
@@ -229,7 +200,7 @@ describe('QoS 2', () => {
       username: 'admin',
       password: Buffer.from(ADMIN_PASSWORD),
     };
-    const raw = await rawClient(th.hub.ports.mqtt);
+    const raw = await rawMqttClient(th.hub.ports.mqtt);
     raw.send(connectPacket);
     expect((await raw.next('connack')).returnCode).toBe(0);
     raw.send({
@@ -246,7 +217,7 @@ describe('QoS 2', () => {
 
     th = await th.restart();
     try {
-      const again = await rawClient(th.hub.ports.mqtt);
+      const again = await rawMqttClient(th.hub.ports.mqtt);
       again.send(connectPacket);
       const connack = await again.next('connack');
       expect(connack.returnCode).toBe(0);

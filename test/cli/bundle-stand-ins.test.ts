@@ -2,13 +2,14 @@
 // mqtt-packet's parser keeps a client's bytes in a plain BufferList instead of bl's stream (scripts/bl-lite.cjs), and
 // the API's schema compilers load at its first request (src/api/lazy-compilers.ts, scripts/bundle.mjs). The tests
 // of the sources run neither stand-in, so these run the bundle.
-import { connect as netConnect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import mqttPacket from 'mqtt-packet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCliHub, type RunningHub } from '../helpers/cli.js';
 import { ADMIN_PASSWORD, tempDir, waitFor } from '../helpers/hub.js';
+import { rawMqttClient } from '../helpers/raw-mqtt.js';
 
 let hub: RunningHub;
 
@@ -27,38 +28,6 @@ afterAll(async () => {
   await hub?.exited;
 });
 
-/** A raw MQTT connection: what the test writes goes out in the pieces it chooses; what comes back is parsed. */
-function rawClient(port: number): { socket: Socket; next(cmd: string): Promise<any> } {
-  const socket = netConnect(port, '127.0.0.1');
-  const parser = mqttPacket.parser();
-  const received: any[] = [];
-  const waiting: Array<{ cmd: string; resolve(p: any): void; reject(e: Error): void }> = [];
-  const settle = () => {
-    for (const w of [...waiting]) {
-      const i = received.findIndex((p) => p.cmd === w.cmd);
-      if (i < 0) continue;
-      waiting.splice(waiting.indexOf(w), 1);
-      w.resolve(received.splice(i, 1)[0]);
-    }
-  };
-  parser.on('packet', (p) => {
-    received.push(p);
-    settle();
-  });
-  socket.on('data', (d) => parser.parse(d));
-  socket.on('close', () => {
-    for (const w of waiting.splice(0)) w.reject(new Error(`connection closed while waiting for ${w.cmd}`));
-  });
-  return {
-    socket,
-    next: (cmd) =>
-      new Promise((resolve, reject) => {
-        waiting.push({ cmd, resolve, reject });
-        settle();
-      }),
-  };
-}
-
 /** Writes `bytes` in pieces of the given sizes (the last piece takes the rest), each in a turn of its own. */
 async function writeInPieces(socket: Socket, bytes: Buffer, sizes: number[]): Promise<void> {
   let at = 0;
@@ -73,7 +42,7 @@ async function writeInPieces(socket: Socket, bytes: Buffer, sizes: number[]): Pr
 
 describe('the bundled hub', () => {
   it('reads MQTT packets however TCP cuts them: a byte at a time, several in one piece, one across many', async () => {
-    const c = rawClient(hub.mqttPort);
+    const c = await rawMqttClient(hub.mqttPort);
     const connect = mqttPacket.generate({
       cmd: 'connect',
       protocolId: 'MQTT',
