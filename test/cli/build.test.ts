@@ -65,7 +65,7 @@ describe('building dist/', () => {
       const cmdline = readFileSync(`/proc/${hub.pid}/cmdline`, 'utf8').split('\0');
       expect(cmdline).toEqual(
         expect.arrayContaining([
-          ...'--max-semi-space-size=2 --max-lazy --no-short-builtin-calls --bytecode-old-age=1'.split(' '),
+          ...'--max-semi-space-size=2 --max-lazy --no-short-builtin-calls --bytecode-old-age=1 --flush-baseline-code'.split(' '),
           expect.stringMatching(/\/dist\/app\/hearth\.js$/),
         ]),
       );
