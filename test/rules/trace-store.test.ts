@@ -52,4 +52,20 @@ describe('rule traces in SQLite', () => {
     open.push(again);
     expect(new TraceReader(again).latest('r987', 5)).toEqual([trace('r987', 1087)]);
   });
+
+  it('keeps the last recorded of traces that started in the same millisecond', () => {
+    const db = openDatabase(tempDir());
+    open.push(db);
+    const writes = new WriteQueue({ db, logger: createMemoryLogger() });
+    const repo = new TraceRepo(db, writes, 3, 500);
+    // A rule fired by a burst of messages, or under a test's fake clock: one startedAt for all of them.
+    for (let n = 0; n < 8; n++) repo.record({ ...trace('burst', n), startedAt: 5_000 });
+    repo.record(trace('other', 0));
+    expect(repo.list('burst').map((t) => t.id)).toEqual(['burst-7', 'burst-6', 'burst-5']);
+    expect(db.prepare("SELECT count(*) AS n FROM rule_traces WHERE rule_id = 'burst'").get()).toEqual({ n: 3 });
+    // A later trace is kept over earlier ones, whatever order they were recorded in.
+    repo.record({ ...trace('burst', 99), startedAt: 4_000 });
+    expect(repo.list('burst').map((t) => t.id)).toEqual(['burst-7', 'burst-6', 'burst-5']);
+    expect(repo.list('other').map((t) => t.id)).toEqual(['other-0']);
+  });
 });
