@@ -63,7 +63,7 @@ describe('rule traces in SQLite', () => {
     repo.record(trace('other', 0));
     expect(repo.list('burst').map((t) => t.id)).toEqual(['burst-7', 'burst-6', 'burst-5']);
     expect(db.prepare("SELECT count(*) AS n FROM rule_traces WHERE rule_id = 'burst'").get()).toEqual({ n: 3 });
-    // A later trace is kept over earlier ones, whatever order they were recorded in.
+    // A trace that started earlier is the one dropped, though it was recorded last.
     repo.record({ ...trace('burst', 99), startedAt: 4_000 });
     expect(repo.list('burst').map((t) => t.id)).toEqual(['burst-7', 'burst-6', 'burst-5']);
     expect(repo.list('other').map((t) => t.id)).toEqual(['other-0']);
