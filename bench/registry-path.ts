@@ -1,7 +1,7 @@
 // The hub's own work on each device message, in one process and without a broker: the home adapter's decoding, the
 // registry (latest value, odd-value check, state and history writes queued) and a reader that keeps the latest value
 // of every topic as the rule engine does, on 100 devices; then the write queue's commit of those rows to SQLite.
-// Time and bytes per message are steady here where the end-to-end loads swing with the VM (README, Performance):
+// Time and bytes per message are steady here where the end-to-end loads swing with the VM (docs/performance.md):
 // bytes are read off V8's young generation around rounds that no collection interrupted, in a child process whose
 // young generation is large enough to hold a round.
 import { execFileSync } from 'node:child_process';

@@ -2,7 +2,7 @@
 // the simulator, backup, e-mail, the external-broker client), bundled by esbuild from the compiled dist/src/.
 // Why: Node 20's ES module loader spent ~0.4 s of every start resolving, reading and compiling the ~660 files that
 // `hearth start` loads (TypeBox alone is 247 of them), and held each file's source, comments included, in memory.
-// One file without comments starts in ~0.7 s instead of ~1.15 s and keeps ~3 MB less source (README, Performance).
+// One file without comments starts in ~0.7 s instead of ~1.15 s and keeps ~3 MB less source (docs/performance.md).
 // Identifiers are minified too: V8 holds a script's source and the names of every scope it compiles, and short names
 // kept 1.7 MB less in an idle hub (64.0 against 65.7 MB settled, alternating runs). A stack trace then names `e.record`
 // at `hearth.js:1:523012`: the hub prints a bug's trace with each position mapped back to the TypeScript through

@@ -1,7 +1,7 @@
 // The `debug` package as bundled into dist/app (scripts/bundle.mjs aliases it here). When DEBUG is not set at start,
 // every logger is a function that does nothing and declares no parameters, so the several debug() calls mqtt-packet
 // makes for each packet allocate nothing: the real `debug` gathers its arguments into an array before it finds it is
-// off, which was 13 % of the bytes the hub allocated under a QoS 1 load (README, Performance). With DEBUG set, the
+// off, which was 13 % of the bytes the hub allocated under a QoS 1 load (docs/performance.md). With DEBUG set, the
 // real package, as usual.
 'use strict';
 if (process.env.DEBUG) {

@@ -4,7 +4,7 @@
 // code in memory for routes a home may never call. What each compiles, and so what it accepts and sends, is unchanged.
 // The compilers' libraries themselves load at the API's first request (`loadCompilers`, awaited by an onRequest hook
 // in src/api/app.ts): evaluated at start, Ajv and the rest were ~1,000 functions and ~270 KB of source in the memory
-// of a hub whose API nobody had called yet (README, Performance).
+// of a hub whose API nobody had called yet (docs/performance.md).
 import type { FastifyServerOptions } from 'fastify';
 
 type Validate = ((data: unknown) => unknown) & { errors?: unknown };

@@ -285,7 +285,7 @@ export async function createEmbeddedBroker(deps: BrokerDeps): Promise<EmbeddedBr
   broker.on('clientError', (client: Client, err: Error) => logger.debug(`client ${client.id} error: ${err.message}`));
   broker.on('connectionError', (_client: Client, err: Error) => logger.debug(`connection error: ${err.message}`));
 
-  // What every connection shares (one object a connection, not closures per connection: ~1.6 KB less a client; README, Performance).
+  // What every connection shares (one object a connection, not closures per connection: ~1.6 KB less a client; docs/performance.md).
   const connectionOptions = {
     maxBufferBytes: config.maxClientBufferBytes,
     stallMs: SLOW_CLIENT_STALL_MS,

@@ -10,7 +10,7 @@
 //
 // The state is fields of that object: the socket's listeners, its `write` and its parser's `parse` are functions
 // shared by all connections, which find their connection on the socket or the parser. The closures, bound functions
-// and `once` wrappers per connection they replaced held ~1.6 KB of heap a client (README, Performance).
+// and `once` wrappers per connection they replaced held ~1.6 KB of heap a client (docs/performance.md).
 import type { Duplex } from 'node:stream';
 import { PacketSizeGuard } from './packet-size-guard.js';
 
@@ -159,7 +159,7 @@ function ignoreError(): void {}
 // its first write and uncorked once the turn's I/O callbacks are done (setImmediate; the loop does not wait for
 // I/O while an immediate is pending, so nothing is held back longer than the turn). mqtt-packet corks only until the
 // next tick, and acknowledgements released by a commit, or deliveries routed one message at a time, each took a
-// writev of their own: under QoS 1 fan-in that was a quarter of the hub's CPU (npm run bench; README Performance).
+// writev of their own: under QoS 1 fan-in that was a quarter of the hub's CPU (npm run bench; docs/performance.md).
 // On every packet's path: plain arguments, no rest array. aedes and mqtt-packet call it as the socket's method.
 function flowWrite(this: WatchedSocket, chunk: unknown, encoding?: unknown, cb?: unknown): boolean {
   const c = this[CONNECTION];

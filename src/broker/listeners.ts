@@ -45,7 +45,7 @@ export async function bindMqtt(
     waiting.add(socket);
     socket.once('close', () => waiting.delete(socket));
   };
-  // node:tls and node:https load only where TLS is set up: a hub without TLS does not hold them (README, Performance).
+  // node:tls and node:https load only where TLS is set up: a hub without TLS does not hold them (docs/performance.md).
   const server = tls
     ? (await import('node:tls')).createServer({ ...readTlsFiles(tls), minVersion: 'TLSv1.2' }, onSocket)
     : createServer(onSocket);

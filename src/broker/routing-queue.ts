@@ -1,6 +1,6 @@
 // aedes routes at most 100 messages at once (mqemitter's concurrency); the rest wait in mqemitter's queue, two
 // arrays it shifts one message at a time. Under a flood that queue holds thousands, and an array that large shifts
-// in O(n) (V8 moves every element): 5 % of the hub's CPU under QoS 1 fan-in went there (README, Performance).
+// in O(n) (V8 moves every element): 5 % of the hub's CPU under QoS 1 fan-in went there (docs/performance.md).
 // The same queue with an O(1) shift, put in place of the arrays right after the broker is made.
 
 /** First in, first out: the `push`, `shift` and `length` of an array, with a shift that does not move the rest. */

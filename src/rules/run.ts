@@ -147,7 +147,7 @@ export class RuleRun {
   #runContext(scope: { trigger: TriggerEvent; variables: Record<string, unknown> }): RunContext {
     const deps = this.#deps;
     // The run's AbortSignal is made when something waits on it (a delay, a wait, a call), not for every run: Node
-    // builds an EventTarget for each (~15 µs, 2.7 % of the hub's busy time while rules fire; README, Performance).
+    // builds an EventTarget for each (~15 µs, 2.7 % of the hub's busy time while rules fire; docs/performance.md).
     const controller = this.#controller;
     const { clock } = deps;
     return {

@@ -2,7 +2,7 @@
 // past `wal_autocheckpoint` pages: it copies the pages into the database file and fsyncs both files, and the commit,
 // and so the hub's event loop, waits. Under 2,000 msg/s from 1,000 devices that was a ~10 ms stall every ~1.7 s on
 // the development VM (an fsync there takes 4-5 ms; on an SD card often more), the most frequent stall left in the
-// rule latency's tail (README, Performance). The hub's connections now checkpoint only as a fallback (FALLBACK_PAGES),
+// rule latency's tail (docs/performance.md). The hub's connections now checkpoint only as a fallback (FALLBACK_PAGES),
 // and a worker thread with a connection of its own runs SQLite's PASSIVE checkpoint once the WAL holds
 // CHECKPOINT_PAGES pages not yet copied: as often as before, so the database file and the SD card see the same writes.
 // A PASSIVE checkpoint takes no lock a writer needs, so the hub keeps committing meanwhile. The thread costs ~7 MB

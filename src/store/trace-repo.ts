@@ -40,7 +40,7 @@ export class TraceRepo extends TraceReader implements TraceStore {
     this.#insert = db.prepare('INSERT OR REPLACE INTO rule_traces (id, rule_id, started_at, outcome, body) VALUES (?, ?, ?, ?, ?)');
     // Older than the rule's perRule-th newest, in the order `latest` reads them: both walk the (rule_id, started_at)
     // index, which holds the rowid. Was `id NOT IN (the newest perRule)`, which looked up every kept row's id in the
-    // table: ~50 µs a trace against ~3 (README, Performance).
+    // table: ~50 µs a trace against ~3 (docs/performance.md).
     this.#keepLatest = db.prepare(
       'DELETE FROM rule_traces WHERE rule_id = ? AND (started_at, rowid) < ' +
         '(SELECT started_at, rowid FROM rule_traces WHERE rule_id = ? ORDER BY started_at DESC, rowid DESC LIMIT 1 OFFSET ?)',

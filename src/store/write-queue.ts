@@ -25,7 +25,7 @@ export interface WriteQueueOptions {
 const MAX_RETRY_MS = 5000;
 // A batch committed on its timer runs its ops for this long at most before it lets waiting messages through; it goes
 // on with the rest on the next turn, in the same transaction, so the disk sees one commit per batch as before. At
-// 2,000 msg/s a batch of 100 ms took 3 ms (up to 14 ms) in one piece: the hub's latency tail (README, Performance).
+// 2,000 msg/s a batch of 100 ms took 3 ms (up to 14 ms) in one piece: the hub's latency tail (docs/performance.md).
 const SLICE_MS = 1;
 // Ops run between two looks at the clock.
 const OPS_PER_CLOCK_READ = 16;
@@ -94,7 +94,7 @@ export class WriteQueue {
     this.#pending.push(op);
     if (this.#pending.length > this.#maxPending) {
       // The oldest go a block at a time: taking one off the front of 200,000 moves all the others, and doing that for
-      // every write while the queue stayed full took 69 % of the hub's CPU after a flood (README, Performance).
+      // every write while the queue stayed full took 69 % of the hub's CPU after a flood (docs/performance.md).
       const excess = this.#pending.length - this.#maxPending + this.#dropBlock;
       this.#pending.splice(0, excess);
       const before = this.#dropped;

@@ -163,7 +163,7 @@ describe('WAL checkpoints on a thread of their own', () => {
     try {
       expect(t.hub.db.pragma('wal_autocheckpoint', { simple: true })).toBe(FALLBACK_PAGES);
       expect(t.hub.persistence!.database.pragma('wal_autocheckpoint', { simple: true })).toBe(FALLBACK_PAGES);
-      // Not better-sqlite3's 16 MB, which a month's charts fill and keep (README, Performance).
+      // Not better-sqlite3's 16 MB, which a month's charts fill and keep (docs/performance.md).
       expect(t.hub.db.pragma('cache_size', { simple: true })).toBe(-2000);
       expect(t.hub.persistence!.database.pragma('cache_size', { simple: true })).toBe(-2000);
     } finally {

@@ -1,7 +1,7 @@
 // /docs: the API browsed with Swagger UI, pointed at /openapi.json. Public: it describes the API, it exposes no data.
 // Swagger UI's files come from @fastify/swagger-ui's static/ folder, found at the first request; its plugin is not
 // registered, because its start-up work (a static file server that globs the folder, YAML and clone libraries) was
-// ~80 ms of every hub start for a page few ever open (README, Performance). Only the files listed here are served.
+// ~80 ms of every hub start for a page few ever open (docs/performance.md). Only the files listed here are served.
 import { createReadStream } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';

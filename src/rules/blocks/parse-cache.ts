@@ -1,6 +1,6 @@
 // What the rules dir's files parsed to, kept between starts in the data dir: parsing YAML with its positions is the
 // slowest part of loading rules (the yaml library spends 0.5–1 ms on a 10-line file, most of a start with 100 rule
-// files; README, Performance), and a file that has not changed parses to the same value. An entry is the value a
+// files; docs/performance.md), and a file that has not changed parses to the same value. An entry is the value a
 // file's text gave (by the text's SHA-1) with the line of each item. Only the parse is cached: a file's checks run at
 // every load, as Hearth's may have changed, and its document is parsed again when a problem must be located.
 import { createHash } from 'node:crypto';
