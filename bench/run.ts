@@ -1,6 +1,7 @@
 // `npm run bench`: runs the benchmarks, prints a table and writes bench/results.json with the machine they ran on.
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
+import { runChurnBench } from './churn.js';
 import { runHistoryBench } from './history.js';
 import { runHubBench } from './hub.js';
 import { runMosquittoBench } from './mosquitto.js';
@@ -43,6 +44,7 @@ const history = await runHistoryBench();
 const hub = await runHubBench((line) => console.log(line));
 const mosquitto = await runMosquittoBench((line) => console.log(line));
 const ratios = await runRatioBench((line) => console.log(line));
+const churn = await runChurnBench((line) => console.log(line));
 console.log('| benchmark | SQLite persistence | aedes memory | |');
 console.log('|---|---|---|---|');
 for (const row of rows) console.log(`| ${row.join(' | ')} |`);
@@ -72,6 +74,8 @@ const results = {
   fanoutMax: ratios.fanoutMax,
   sustainedQos1: ratios.sustainedQos1,
   footprint: { ...hub.footprint, afterLoadRssMb: ratios.afterLoadRssMb },
+  // Not a budget: the heap after full collections under reconnect churn, for leaks a long uptime would show.
+  churn,
   registryPath,
   mosquitto,
 };
@@ -157,4 +161,7 @@ console.log(
   `| rule p99 (1,000 clients, 2,000 msg/s) against plain routing p99 | | ${hub.bareRouteLatencyMs.p99} ms | ${hub.ruleLatencyMs.p99} ms | ${ofRounds(rl)} (budget ≤ 1.5) |`,
 );
 console.log(`| RSS a minute after the load | | | ${ratios.afterLoadRssMb} MB | idle ${f.idleRssMb['0']} MB (budget: within 20 MB) |`);
+console.log(
+  `\nReconnect churn: ${churn.connections.toLocaleString('en-US')} connections, heap after full collections ${churn.heapMb[0]} → ${churn.heapMb.at(-1)} MB, ${churn.bytesPerConnection} bytes a connection over the second half`,
+);
 console.log('\nwrote bench/results.json');
