@@ -21,6 +21,27 @@ function startFlags(): string {
 export const ROUNDS = Math.max(1, Number(process.env.HEARTH_BENCH_ROUNDS ?? 3));
 export const PASSWORD = 'bench-admin-password';
 export const AUTH = { username: 'admin', password: PASSWORD };
+/** The admin's HTTP Basic authorization for the hub's API. */
+export const ADMIN_AUTHORIZATION = `Basic ${Buffer.from(`admin:${PASSWORD}`).toString('base64')}`;
+
+/** Device logins issued through the hub's API, as `hearth device add` does: one for each of `<prefix>0`… */
+export async function issueDeviceLogins(
+  httpUrl: string,
+  prefix: string,
+  count: number,
+): Promise<Array<{ username: string; password: string; deviceId: string }>> {
+  const logins: Array<{ username: string; password: string; deviceId: string }> = [];
+  for (let i = 0; i < count; i++) {
+    const res = await fetch(`${httpUrl}/api/device-credentials`, {
+      method: 'POST',
+      headers: { authorization: ADMIN_AUTHORIZATION, 'content-type': 'application/json' },
+      body: JSON.stringify({ deviceId: `${prefix}${i}` }),
+    });
+    if (res.status !== 201) throw new Error(`POST /api/device-credentials answered ${res.status}: ${await res.text()}`);
+    logins.push((await res.json()) as (typeof logins)[number]);
+  }
+  return logins;
+}
 
 export interface BenchBroker {
   url: string;

@@ -7,7 +7,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import mqtt from 'mqtt';
-import { MAIN, NODE_FLAGS, PASSWORD, prepareHubDir } from './bench-hub.js';
+import { issueDeviceLogins, MAIN, NODE_FLAGS, prepareHubDir } from './bench-hub.js';
 import { heapAfterCollections, heapProbe, slopePerStep } from './heap.js';
 import { rssMb, spawnUntil, stop } from './processes.js';
 
@@ -43,17 +43,7 @@ export async function runChurnBench(log: (line: string) => void = console.log): 
     started = hub;
     const url = `mqtt://127.0.0.1:${hub.match[1]}`;
     const httpUrl = `http://127.0.0.1:${/HTTP port (\d+)/.exec(hub.output())![1]}`;
-    const authorization = `Basic ${Buffer.from(`admin:${PASSWORD}`).toString('base64')}`;
-    const logins: Array<{ username: string; password: string; deviceId: string }> = [];
-    for (let i = 0; i < DEVICES; i++) {
-      const res = await fetch(`${httpUrl}/api/device-credentials`, {
-        method: 'POST',
-        headers: { authorization, 'content-type': 'application/json' },
-        body: JSON.stringify({ deviceId: `churn${i}` }),
-      });
-      if (!res.ok) throw new Error(`issuing device credentials: ${res.status} ${await res.text()}`);
-      logins.push((await res.json()) as (typeof logins)[number]);
-    }
+    const logins = await issueDeviceLogins(httpUrl, 'churn', DEVICES);
     const connectOnce = async (kind: (typeof KINDS)[number], i: number) => {
       const { username, password, deviceId } = logins[i % DEVICES]!;
       const client = await mqtt.connectAsync(url, {

@@ -3,7 +3,7 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
-import { DIST, PASSWORD, prepareHubDir, ROUNDS, startHubProcess } from './bench-hub.js';
+import { DIST, issueDeviceLogins, PASSWORD, prepareHubDir, ROUNDS, startHubProcess } from './bench-hub.js';
 import { cpuSeconds, rssMb, spawnUntil, stop } from './processes.js';
 
 const LOAD = join(DIST, 'load.js');
@@ -151,17 +151,7 @@ function describeFootprint(fp: Footprint): string {
 
 /** Issues `count` device logins through the API, then connects every device at once and disconnects them. */
 async function deviceLogins(httpUrl: string, mqttUrl: string, count: number): Promise<void> {
-  const authorization = `Basic ${Buffer.from(`admin:${PASSWORD}`).toString('base64')}`;
-  const logins: Array<{ username: string; password: string }> = [];
-  for (let i = 0; i < count; i++) {
-    const res = await fetch(`${httpUrl}/api/device-credentials`, {
-      method: 'POST',
-      headers: { authorization, 'content-type': 'application/json' },
-      body: JSON.stringify({ deviceId: `login${i}` }),
-    });
-    if (res.status !== 201) throw new Error(`POST /api/device-credentials answered ${res.status}: ${await res.text()}`);
-    logins.push((await res.json()) as { username: string; password: string });
-  }
+  const logins = await issueDeviceLogins(httpUrl, 'login', count);
   const clients = await Promise.all(
     logins.map((l) => mqtt.connectAsync(mqttUrl, { username: l.username, password: l.password, reconnectPeriod: 0 })),
   );

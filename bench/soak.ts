@@ -7,7 +7,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import mqtt, { type MqttClient } from 'mqtt';
-import { MAIN, NODE_FLAGS, PASSWORD, prepareHubDir } from './bench-hub.js';
+import { ADMIN_AUTHORIZATION, MAIN, NODE_FLAGS, PASSWORD, prepareHubDir } from './bench-hub.js';
 import { heapAfterCollections, heapProbe, slopePerStep } from './heap.js';
 import { rssMb, spawnUntil, stop } from './processes.js';
 
@@ -30,7 +30,6 @@ const hub = await spawnUntil(
 const pid = hub.child.pid!;
 const url = `mqtt://127.0.0.1:${hub.match[1]}`;
 const httpUrl = `http://127.0.0.1:${/HTTP port (\d+)/.exec(hub.output())![1]}`;
-const authorization = `Basic ${Buffer.from(`admin:${PASSWORD}`).toString('base64')}`;
 
 let running = true;
 const devices: Array<MqttClient | undefined> = [];
@@ -73,7 +72,7 @@ let eventBytes = 0;
 void (async () => {
   while (running) {
     try {
-      const res = await fetch(`${httpUrl}/api/events`, { headers: { authorization }, signal: events.signal });
+      const res = await fetch(`${httpUrl}/api/events`, { headers: { authorization: ADMIN_AUTHORIZATION }, signal: events.signal });
       for await (const chunk of res.body as AsyncIterable<Uint8Array>) eventBytes += chunk.length;
     } catch {
       // The stream ends with the soak (aborted); a drop is retried below, as a dashboard does.
@@ -84,7 +83,7 @@ void (async () => {
 let polls = 0;
 const poll = setInterval(async () => {
   for (const path of ['/api/devices', '/api/rules', '/healthz', '/metrics']) {
-    const res = await fetch(`${httpUrl}${path}`, { headers: { authorization } }).catch(() => undefined);
+    const res = await fetch(`${httpUrl}${path}`, { headers: { authorization: ADMIN_AUTHORIZATION } }).catch(() => undefined);
     await res?.arrayBuffer();
   }
   polls++;
