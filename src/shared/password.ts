@@ -27,7 +27,11 @@ export async function verifyPassword(password: string, stored: string): Promise<
   return key.length === expected.length && timingSafeEqual(key, expected);
 }
 
-/** A random password that is easy to copy: 24 characters of base64url (144 bits). */
+/**
+ * A random password that is easy to copy: 24 characters of base64url (144 bits), never starting with `-`, which a
+ * command line reads as an option (`hearth simulate --password -Zo5…` was refused, one password in 64).
+ */
 export function generatePassword(): string {
-  return randomBytes(18).toString('base64url');
+  const password = randomBytes(18).toString('base64url');
+  return password.startsWith('-') ? generatePassword() : password;
 }
