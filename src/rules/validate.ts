@@ -19,7 +19,9 @@ export function validateRule(value: unknown, path: Path = []): Problem[] {
 
 export function check(schema: TSchema, value: unknown, path: Path, problems: Problem[]): void {
   const seen = new Set<string>();
-  for (const error of Value.Errors(schema, value)) {
+  // Errors only for what fails: walking them allocates per node, and a start checks every rule (docs/performance.md).
+  const errors = Value.Check(schema, value) ? [] : Value.Errors(schema, value);
+  for (const error of errors) {
     const rel =
       error.path === ''
         ? []
