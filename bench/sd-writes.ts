@@ -5,7 +5,7 @@
 import { cpSync, mkdtempSync, readFileSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DIST, MAIN, NODE_FLAGS, PASSWORD } from './bench-hub.js';
+import { ADMIN_AUTHORIZATION, DIST, MAIN, NODE_FLAGS, PASSWORD } from './bench-hub.js';
 import { cpuSeconds, rssMb, spawnUntil, stop } from './processes.js';
 
 const RULES = join(DIST, '../../rules');
@@ -108,7 +108,7 @@ async function measure(variant: (typeof VARIANTS)[number]) {
 
 /** MQTT PUBLISH packets the hub received so far, from its own metrics. */
 async function messagesIn(url: string): Promise<number> {
-  const res = await fetch(url, { headers: { authorization: 'Basic ' + Buffer.from(`admin:${PASSWORD}`).toString('base64') } });
+  const res = await fetch(url, { headers: { authorization: ADMIN_AUTHORIZATION } });
   const m = /^hearth_mqtt_messages_in_total (\d+)/m.exec(await res.text());
   if (!m) throw new Error('no hearth_mqtt_messages_in_total in /metrics');
   return Number(m[1]);
