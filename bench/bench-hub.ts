@@ -9,12 +9,14 @@ export const DIST = new URL('.', import.meta.url).pathname;
 /** What `npm start` runs: the bundled CLI (scripts/bundle.mjs). */
 export const MAIN = join(DIST, '../app/hearth.js');
 /** The flags `npm start` runs the hub with, read from bin/hearth so that the two cannot differ. */
-export const NODE_FLAGS = (process.env.HEARTH_BENCH_NODE_FLAGS ?? startFlags()).split(' ').filter(Boolean);
+export const NODE_FLAGS = (process.env.HEARTH_BENCH_NODE_FLAGS ?? startFlags('default_flags')).split(' ').filter(Boolean);
+/** The flags of bin/hearth's low-memory setting (HEARTH_LOW_MEMORY=1). */
+export const LOW_MEMORY_FLAGS = startFlags('low_memory_flags').split(' ').filter(Boolean);
 
-function startFlags(): string {
+function startFlags(variable: 'default_flags' | 'low_memory_flags'): string {
   const script = readFileSync(join(DIST, '../../bin/hearth'), 'utf8');
-  const flags = /^flags=\$\{HEARTH_NODE_FLAGS-"([^"]*)"\}$/m.exec(script)?.[1];
-  if (flags === undefined) throw new Error('bin/hearth: no line setting flags from HEARTH_NODE_FLAGS to take the Node flags from');
+  const flags = new RegExp(`^${variable}="([^"]*)"$`, 'm').exec(script)?.[1];
+  if (flags === undefined) throw new Error(`bin/hearth: no line setting ${variable} to take the Node flags from`);
   return flags;
 }
 /** Rounds of the loads whose figure swings with the VM (HEARTH_BENCH_ROUNDS): the median round's ratio is reported. */
@@ -102,14 +104,17 @@ export function prepareHubDir(configExtra = ''): { dir: string; env: Record<stri
   return { dir, env };
 }
 
-export async function startHubProcess(env: Record<string, string>) {
-  return spawnUntil([...NODE_FLAGS, MAIN, 'start'], env, /MQTT port (\d+)/);
+export async function startHubProcess(env: Record<string, string>, flags = NODE_FLAGS) {
+  return spawnUntil([...flags, MAIN, 'start'], env, /MQTT port (\d+)/);
 }
 
-/** A fresh hub in its own temporary directory (with `configExtra` added to its hearth.yaml); `stop` removes it. */
-export async function startBenchHub(configExtra = ''): Promise<BenchBroker> {
+/**
+ * A fresh hub in its own temporary directory (with `configExtra` added to its hearth.yaml, and other Node flags than
+ * `npm start`'s if given); `stop` removes it.
+ */
+export async function startBenchHub(configExtra = '', flags = NODE_FLAGS): Promise<BenchBroker> {
   const { dir, env } = prepareHubDir(configExtra);
-  const hub = await startHubProcess(env);
+  const hub = await startHubProcess(env, flags);
   return {
     url: `mqtt://127.0.0.1:${hub.match[1]}`,
     pid: hub.child.pid!,

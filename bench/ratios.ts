@@ -5,7 +5,7 @@
 // Load and measuring clients run in their own processes; loopback only; bounded in time.
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { DIST, ROUNDS, startBareBroker, startBenchHub, type BenchBroker } from './bench-hub.js';
+import { DIST, LOW_MEMORY_FLAGS, ROUNDS, startBareBroker, startBenchHub, type BenchBroker } from './bench-hub.js';
 import { startMosquittoBroker } from './mosquitto.js';
 import { cpuSeconds, rssMb, spawnUntil } from './processes.js';
 
@@ -192,6 +192,12 @@ export async function runRatioBench(log: (line: string) => void = console.log) {
     { publishers: 100, rate: 'max', seconds: 5, qos: 1, subscribers: 1 },
     { ...maxRate, startHub: () => startBenchHub(`history:\n  minIntervalMs: ${SAMPLED_MS}\n`), mosquitto: false },
   );
+  // And with bin/hearth's low-memory setting (README, Performance): what its memory costs in CPU, one round.
+  const fanIn1LowMemory = await both(
+    'fan-in QoS 1, max rate, low-memory setting',
+    { publishers: 100, rate: 'max', seconds: 5, qos: 1, subscribers: 1 },
+    { startHub: () => startBenchHub('', LOW_MEMORY_FLAGS), mosquitto: false },
+  );
   // Fan-out at a fixed 1,000 msg/s (100,000 deliveries a second offered): one publisher at an unbounded rate would only
   // measure how much backlog a broker can hold.
   const fanOut = await both('fan-out 1→100 QoS 0, 1,000 msg/s offered', {
@@ -260,10 +266,11 @@ export async function runRatioBench(log: (line: string) => void = console.log) {
     const whole = p99(sustained, (x) => x.latency);
     const steady = p99(sustained, (x) => x.steadyLatency);
     return {
-      cpuPerMessage: { qos0: cpu(fanIn0), qos1: cpu(fanIn1), qos1Sampled: cpu(fanIn1Sampled) },
+      cpuPerMessage: { qos0: cpu(fanIn0), qos1: cpu(fanIn1), qos1Sampled: cpu(fanIn1Sampled), qos1LowMemory: cpu(fanIn1LowMemory) },
       ingestMaxQos0: pair(fanIn0),
       ingestMaxQos1: pair(fanIn1),
       ingestMaxQos1Sampled: { historyMinIntervalMs: SAMPLED_MS, ...pair(fanIn1Sampled) },
+      ingestMaxQos1LowMemory: { flags: LOW_MEMORY_FLAGS.join(' '), ...pair(fanIn1LowMemory) },
       fanoutMax: pair(fanOut),
       sustainedQos1: {
         offeredPerSec: 10_000,

@@ -71,6 +71,8 @@ const results = {
   ingestMaxQos1: ratios.ingestMaxQos1,
   // Not a budget: the same load with history sampling on, the setting the README offers for the trade.
   ingestMaxQos1Sampled: ratios.ingestMaxQos1Sampled,
+  // Nor this: the same load with bin/hearth's low-memory setting (HEARTH_LOW_MEMORY=1).
+  ingestMaxQos1LowMemory: ratios.ingestMaxQos1LowMemory,
   fanoutMax: ratios.fanoutMax,
   sustainedQos1: ratios.sustainedQos1,
   footprint: { ...hub.footprint, afterLoadRssMb: ratios.afterLoadRssMb },
@@ -106,6 +108,12 @@ console.log(
 console.log(
   `20 devices with their own logins connecting at once: RSS ${f.loginsRssMb.before} → ${f.loginsRssMb.after} MB; bare aedes ${f.bare.idleRssMb['0']} MB idle (settled ${f.bare.settledRssMb['0']}), ${f.bare.idleRssMb['1000']} MB with 1,000 clients (settled ${f.bare.settledRssMb['1000']})`,
 );
+if (f.lowMemory) {
+  const lm = f.lowMemory;
+  console.log(
+    `Low-memory setting (HEARTH_LOW_MEMORY=1): RSS ${lm.idleRssMb['0']} MB idle (settled ${lm.settledRssMb['0']} MB), ${lm.idleRssMb['1000']} MB with 1,000 clients (settled ${lm.settledRssMb['1000']} MB)`,
+  );
+}
 if (mosquitto) {
   console.log(
     '\n| ingest through Mosquitto (100 clients, QoS 0) | sent msgs/s | hub received msgs/s | hub CPU | Mosquitto CPU | hub RSS |',
@@ -133,6 +141,7 @@ for (const [name, m, budget] of [
   ['fan-in QoS 0', c.qos0, ' (budget ≤ 2)'],
   ['fan-in QoS 1', c.qos1, ' (budget ≤ 2)'],
   [`fan-in QoS 1, ${sampled}`, c.qos1Sampled, ''],
+  ['fan-in QoS 1, low-memory setting', c.qos1LowMemory, ' (the setting, not the default)'],
 ] as const) {
   console.log(`| CPU per message, ${name} | ${or(m.mosquittoUs, ' µs')} | ${m.bareUs} µs | ${m.hubUs} µs | ${ofRounds(m)}${budget} |`);
 }
@@ -140,6 +149,7 @@ for (const [name, m, budget] of [
   ['fan-in QoS 0, max rate', ratios.ingestMaxQos0, ' (budget ≥ 0.85)'],
   ['fan-in QoS 1, max rate', ratios.ingestMaxQos1, ' (budget ≥ 0.85)'],
   [`fan-in QoS 1, max rate, ${sampled}`, ratios.ingestMaxQos1Sampled, ' (the setting, not the default)'],
+  ['fan-in QoS 1, max rate, low-memory setting', ratios.ingestMaxQos1LowMemory, ' (the setting, not the default)'],
   ['fan-out 1→100 QoS 0', ratios.fanoutMax, ' (budget ≥ 0.85)'],
 ] as const) {
   console.log(`| ${name} | ${or(m.mosquittoMsgsPerSec, '/s')} | ${m.bareMsgsPerSec}/s | ${m.hubMsgsPerSec}/s | ${ofRounds(m)}${budget} |`);

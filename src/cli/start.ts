@@ -33,6 +33,13 @@ export async function runStart(config: HearthConfig): Promise<number> {
       `Hearth is running: MQTT port ${ports.mqtt}, HTTP port ${ports.http} (dashboard http://${displayHost(config.host)}:${ports.http}/, MQTT over WebSocket ws://${displayHost(config.host)}:${ports.http}/mqtt)${ports.mqtts ? `, MQTT over TLS port ${ports.mqtts}` : ''}\n`,
     );
   }
+  // bin/hearth's low-memory setting (HEARTH_LOW_MEMORY=1, or the flag in HEARTH_NODE_FLAGS): said once, since it
+  // costs CPU a homeowner would otherwise look for elsewhere.
+  if (process.execArgv.includes('--lite-mode')) {
+    process.stdout.write(
+      "Low-memory setting on (V8's lite mode: no optimizing compilers): a few MB less memory for several times the CPU a message\n",
+    );
+  }
   return new Promise<number>(() => undefined); // runs until a signal
 }
 
