@@ -11,6 +11,7 @@
 import { build } from 'esbuild';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { AEDES_CONNECT, patchAedesConnect } from './aedes-connect-patch.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -96,6 +97,20 @@ const fastifyStatusMaps = {
     });
   },
 };
+// aedes' connect handler builds a stream pipeline per connection to send a queue that is almost always empty
+// (scripts/aedes-connect-patch.mjs); the build stops if aedes' code is not as expected.
+const aedesConnect = {
+  name: 'aedes-connect',
+  setup(build) {
+    build.onLoad({ filter: AEDES_CONNECT }, (args) => {
+      try {
+        return { contents: patchAedesConnect(readFileSync(args.path, 'utf8'), args.path), loader: 'js' };
+      } catch (err) {
+        return { errors: [{ text: err.message }] };
+      }
+    });
+  },
+};
 const outdir = `${root}dist/app`;
 rmSync(outdir, { recursive: true, force: true });
 await build({
@@ -119,7 +134,7 @@ await build({
   legalComments: 'external',
   sourcemap: 'linked',
   logLevel: 'warning',
-  plugins: [lazyBuiltins, blLite, fastifyCompilers, fastifyStatusMaps],
+  plugins: [lazyBuiltins, blLite, fastifyCompilers, fastifyStatusMaps, aedesConnect],
 });
 
 // esbuild turns an import() of a CommonJS package into a chunk with only a default export, where Node would give the

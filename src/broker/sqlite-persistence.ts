@@ -345,6 +345,16 @@ export class SqlitePersistence {
     });
   }
 
+  /**
+   * True when nothing is queued for `client`: aedes' connect (as patched by scripts/aedes-connect-patch.mjs) then
+   * builds no stream to send the queue. Every row added counts before it is written, and a count only goes down
+   * once its row is deleted, so a client with a row is never told there is none (a rolled-back add only leaves the
+   * count high: the stream is built, and finds nothing).
+   */
+  nothingQueued(client: ClientLike): boolean {
+    return !this.#queued.get(client.id);
+  }
+
   outgoingStream(client: ClientLike): Readable {
     const rows = this.#s.outgoingByClient!.all(client.id) as Array<{ message_id: number | null; meta: string; payload: Buffer | null }>;
     return Readable.from(rows.map(outgoingPacket));
