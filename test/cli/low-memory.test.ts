@@ -1,13 +1,26 @@
 // The low-memory setting (README, Performance): `HEARTH_LOW_MEMORY=1 hearth start` runs the hub in V8's lite mode,
 // says so once, and is a hub like any other; a value it does not know stops bin/hearth with one line.
 import { spawn, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/hub.js';
 
-const HEARTH = join(import.meta.dirname, '../../bin/hearth');
+const ROOT = join(import.meta.dirname, '../..');
+/**
+ * bin/hearth laid out as in a release: beside this checkout's dist/, without the build check a checkout's bin/hearth
+ * runs first (scripts/ensure-build.mjs), which would build dist/ again when another test's `npm install` has touched
+ * package-lock.json, and say so on stderr.
+ */
+function releaseLayout(): string {
+  const root = tempDir('hearth-release-layout-');
+  mkdirSync(join(root, 'bin'));
+  copyFileSync(join(ROOT, 'bin/hearth'), join(root, 'bin/hearth'));
+  symlinkSync(join(ROOT, 'dist'), join(root, 'dist'));
+  return join(root, 'bin/hearth');
+}
+const HEARTH = releaseLayout();
 const PASSWORD = 'low-memory-admin-password';
 
 interface Started {
