@@ -13,11 +13,12 @@ export const NODE_FLAGS = (process.env.HEARTH_BENCH_NODE_FLAGS ?? startFlags('de
 /** The flags of bin/hearth's low-memory setting (HEARTH_LOW_MEMORY=1). */
 export const LOW_MEMORY_FLAGS = startFlags('low_memory_flags').split(' ').filter(Boolean);
 
-function startFlags(variable: 'default_flags' | 'low_memory_flags'): string {
+/** A variable bin/hearth sets to a quoted string, with the variables it names (`$common_flags`) put in. */
+function startFlags(variable: string): string {
   const script = readFileSync(join(DIST, '../../bin/hearth'), 'utf8');
   const flags = new RegExp(`^${variable}="([^"]*)"$`, 'm').exec(script)?.[1];
   if (flags === undefined) throw new Error(`bin/hearth: no line setting ${variable} to take the Node flags from`);
-  return flags;
+  return flags.replace(/\$(\w+)/g, (_, name: string) => startFlags(name));
 }
 /** Rounds of the loads whose figure swings with the VM (HEARTH_BENCH_ROUNDS): the median round's ratio is reported. */
 export const ROUNDS = Math.max(1, Number(process.env.HEARTH_BENCH_ROUNDS ?? 3));

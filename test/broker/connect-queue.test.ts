@@ -1,7 +1,7 @@
 // A connection's queued messages after CONNECT (scripts/aedes-connect-patch.mjs): a client with nothing queued gets
 // no stream built for it, and a persistent session with messages queued gets all of them, in order, as before.
 import { afterEach, describe, expect, it } from 'vitest';
-import { connectListening, startTestHub, type TestHub, waitFor } from '../helpers/hub.js';
+import { ADMIN_PASSWORD, connectListening, startTestHub, type TestHub, waitFor } from '../helpers/hub.js';
 
 let th: TestHub | undefined;
 afterEach(async () => {
@@ -38,7 +38,7 @@ describe('queued messages at connect', () => {
   it('sends a persistent session everything queued while it was away, then builds no stream once it is empty', async () => {
     th = await startTestHub();
     const streams = countStreams(th);
-    const options = { username: 'admin', password: 'test-admin-password', clientId: 'sleepy-lamp', clean: false, reconnectPeriod: 0 };
+    const options = { username: 'admin', password: ADMIN_PASSWORD, clientId: 'sleepy-lamp', clean: false, reconnectPeriod: 0 };
     const first = await connectListening(th.mqttUrl, options, () => undefined);
     await first.subscribeAsync('home/lamp/power/set', { qos: 1 });
     await first.endAsync();

@@ -1,10 +1,11 @@
 // The low-memory setting (README, Performance): `HEARTH_LOW_MEMORY=1 hearth start` runs the hub in V8's lite mode,
 // says so once, and is a hub like any other; a value it does not know stops bin/hearth with one line.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
+import { type RunningHub, startCliHub } from '../helpers/cli.js';
 import { tempDir } from '../helpers/hub.js';
 
 const ROOT = join(import.meta.dirname, '../..');
@@ -23,60 +24,24 @@ function releaseLayout(): string {
 const HEARTH = releaseLayout();
 const PASSWORD = 'low-memory-admin-password';
 
-interface Started {
-  pid: number;
-  out: () => string;
-  mqttPort: number;
-  httpPort: number;
-  stop(): Promise<void>;
-}
-
-const running: Started[] = [];
+const running: RunningHub[] = [];
 afterEach(async () => {
-  for (const hub of running.splice(0)) await hub.stop();
+  for (const hub of running.splice(0)) {
+    hub.child.kill('SIGTERM');
+    await hub.exited;
+  }
 });
 
-function startHearth(env: Record<string, string>): Promise<Started> {
+async function startHearth(env: Record<string, string>): Promise<RunningHub> {
   const dir = tempDir('hearth-low-memory-');
-  const child = spawn(HEARTH, ['start'], {
-    env: {
-      ...process.env,
-      HEARTH_HOST: '127.0.0.1',
-      HEARTH_MQTT_PORT: '0',
-      HEARTH_HTTP_PORT: '0',
-      HEARTH_DATA_DIR: join(dir, 'data'),
-      HEARTH_RULES_DIR: join(dir, 'rules'),
-      HEARTH_ADMIN_PASSWORD: PASSWORD,
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`hub did not start:\n${out}`)), 20_000);
-    void exited.then(() => reject(new Error(`hub exited before it was ready:\n${out}`)));
-    const onData = (d: Buffer) => {
-      out += d;
-      const m = /Hearth is running: MQTT port (\d+), HTTP port (\d+)/.exec(out);
-      if (!m) return;
-      clearTimeout(timer);
-      const hub: Started = {
-        pid: child.pid!,
-        out: () => out,
-        mqttPort: Number(m[1]),
-        httpPort: Number(m[2]),
-        async stop() {
-          child.kill('SIGTERM');
-          await exited;
-        },
-      };
-      running.push(hub);
-      resolve(hub);
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-  });
+  const hub = await startCliHub(
+    { HEARTH_DATA_DIR: join(dir, 'data'), HEARTH_RULES_DIR: join(dir, 'rules'), HEARTH_ADMIN_PASSWORD: PASSWORD, ...env },
+    [],
+    [],
+    HEARTH,
+  );
+  running.push(hub);
+  return hub;
 }
 
 const nodeFlags = (pid: number) =>
@@ -87,7 +52,7 @@ const nodeFlags = (pid: number) =>
 describe('the low-memory setting', () => {
   it('HEARTH_LOW_MEMORY=1 runs the hub in lite mode, says so, and the hub routes, records and answers as usual', async () => {
     const hub = await startHearth({ HEARTH_LOW_MEMORY: '1' });
-    expect(nodeFlags(hub.pid)).toEqual([
+    expect(nodeFlags(hub.child.pid!)).toEqual([
       '--max-semi-space-size=2',
       '--max-lazy',
       '--no-short-builtin-calls',
@@ -95,7 +60,7 @@ describe('the low-memory setting', () => {
       '--lite-mode',
     ]);
     // Printed right after "Hearth is running": wait for the line, not for a fixed time.
-    await expect.poll(() => hub.out(), { timeout: 5_000 }).toContain('Low-memory setting on');
+    await expect.poll(() => hub.output(), { timeout: 5_000 }).toContain('Low-memory setting on');
 
     const url = `mqtt://127.0.0.1:${hub.mqttPort}`;
     const watcher = await mqtt.connectAsync(url, { username: 'admin', password: PASSWORD, reconnectPeriod: 0 });
@@ -121,12 +86,12 @@ describe('the low-memory setting', () => {
 
   it('by default the hub runs with the optimizing compilers and says nothing of the setting', async () => {
     const hub = await startHearth({});
-    const flags = nodeFlags(hub.pid);
+    const flags = nodeFlags(hub.child.pid!);
     expect(flags).toContain('--flush-baseline-code');
     expect(flags).not.toContain('--lite-mode');
     // The hub has printed its ready line; the low-memory line would come right after it, in the same turn.
     await new Promise((r) => setTimeout(r, 300));
-    expect(hub.out()).not.toContain('Low-memory setting');
+    expect(hub.output()).not.toContain('Low-memory setting');
   }, 60_000);
 
   it('refuses a value it does not know, in one line, without starting', () => {

@@ -42,10 +42,19 @@ export interface RunningHub {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** Starts `hearth start` on free ports and resolves once it printed the chosen ports. */
-export function startCliHub(env: Record<string, string>, args: string[] = [], nodeArgs: string[] = []): Promise<RunningHub> {
+/**
+ * Starts `hearth start` on free ports and resolves once it printed the chosen ports: the bundle under this Node (with
+ * `nodeArgs`), or `command` instead when given (a `bin/hearth`, which picks Node and its flags itself).
+ */
+export function startCliHub(
+  env: Record<string, string>,
+  args: string[] = [],
+  nodeArgs: string[] = [],
+  command?: string,
+): Promise<RunningHub> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...nodeArgs, MAIN, 'start', ...args], {
+    const [file, argv] = command ? [command, ['start', ...args]] : [process.execPath, [...nodeArgs, MAIN, 'start', ...args]];
+    const child = spawn(file, argv, {
       env: { ...process.env, HEARTH_HOST: '127.0.0.1', HEARTH_MQTT_PORT: '0', HEARTH_HTTP_PORT: '0', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
