@@ -251,7 +251,7 @@ export const ConfigSchema = Type.Object(
           default: 100,
           description: 'Longest time a state or history write waits before its batch is committed',
         }),
-        flushBatchSize: Type.Integer({ minimum: 1, maximum: 100000, default: 500, description: 'Rows that make a batch commit at once' }),
+        flushBatchSize: Type.Integer({ minimum: 1, maximum: 100000, default: 5000, description: 'Rows that make a batch commit at once' }),
         historyFlushIntervalMs: Type.Integer({
           minimum: 0,
           maximum: 3600000,

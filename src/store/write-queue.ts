@@ -67,7 +67,7 @@ export class WriteQueue {
     this.#db = options.db;
     this.#logger = options.logger;
     this.#intervalMs = options.intervalMs ?? 100;
-    this.#batchSize = options.batchSize ?? 500;
+    this.#batchSize = options.batchSize ?? 5000;
     this.#maxPending = options.maxPending ?? 200_000;
     // Never the write just queued.
     this.#dropBlock = Math.min(Math.ceil(this.#maxPending / DROP_BLOCKS), this.#maxPending - 1);
