@@ -251,6 +251,8 @@ export const ConfigSchema = Type.Object(
           default: 100,
           description: 'Longest time a state or history write waits before its batch is committed',
         }),
+        // 5,000, not fewer: with many devices at once every commit rewrites one history index page per device, so under a
+        // flood small batches cost ~2x per row; below ~50,000 msg/s the 100 ms decide (docs/performance.md).
         flushBatchSize: Type.Integer({ minimum: 1, maximum: 100000, default: 5000, description: 'Rows that make a batch commit at once' }),
         historyFlushIntervalMs: Type.Integer({
           minimum: 0,

@@ -67,6 +67,7 @@ export class WriteQueue {
     this.#db = options.db;
     this.#logger = options.logger;
     this.#intervalMs = options.intervalMs ?? 100;
+    // The config's default (history.flushBatchSize), for the queues that tests and benchmarks make.
     this.#batchSize = options.batchSize ?? 5000;
     this.#maxPending = options.maxPending ?? 200_000;
     // Never the write just queued.
