@@ -8,6 +8,8 @@ import { spawnUntil, stop } from './processes.js';
 export const DIST = new URL('.', import.meta.url).pathname;
 /** What `npm start` runs: the bundled CLI (scripts/bundle.mjs). */
 export const MAIN = join(DIST, '../app/hearth.js');
+/** bin/hearth, read once for the flag sets below. */
+const START_SCRIPT = readFileSync(join(DIST, '../../bin/hearth'), 'utf8');
 /** The flags `npm start` runs the hub with, read from bin/hearth so that the two cannot differ. */
 export const NODE_FLAGS = (process.env.HEARTH_BENCH_NODE_FLAGS ?? startFlags('default_flags')).split(' ').filter(Boolean);
 /** The flags of bin/hearth's low-memory setting (HEARTH_LOW_MEMORY=1). */
@@ -15,8 +17,7 @@ export const LOW_MEMORY_FLAGS = startFlags('low_memory_flags').split(' ').filter
 
 /** A variable bin/hearth sets to a quoted string, with the variables it names (`$common_flags`) put in. */
 function startFlags(variable: string): string {
-  const script = readFileSync(join(DIST, '../../bin/hearth'), 'utf8');
-  const flags = new RegExp(`^${variable}="([^"]*)"$`, 'm').exec(script)?.[1];
+  const flags = new RegExp(`^${variable}="([^"]*)"$`, 'm').exec(START_SCRIPT)?.[1];
   if (flags === undefined) throw new Error(`bin/hearth: no line setting ${variable} to take the Node flags from`);
   return flags.replace(/\$(\w+)/g, (_, name: string) => startFlags(name));
 }

@@ -3,7 +3,7 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
-import { DIST, issueDeviceLogins, LOW_MEMORY_FLAGS, PASSWORD, prepareHubDir, ROUNDS, startHubProcess } from './bench-hub.js';
+import { AUTH, DIST, issueDeviceLogins, LOW_MEMORY_FLAGS, prepareHubDir, ROUNDS, startHubProcess } from './bench-hub.js';
 import { cpuSeconds, rssMb, spawnUntil, stop } from './processes.js';
 
 const LOAD = join(DIST, 'load.js');
@@ -160,7 +160,7 @@ async function lowMemoryFootprintOf(): Promise<Footprint> {
     await stop(first.child, first.exited);
     const hub = await startHubProcess(env, LOW_MEMORY_FLAGS);
     try {
-      return await footprintOf(hub.child.pid!, `mqtt://127.0.0.1:${hub.match[1]}`, { username: 'admin', password: PASSWORD }, [1000], true);
+      return await footprintOf(hub.child.pid!, `mqtt://127.0.0.1:${hub.match[1]}`, AUTH, [1000], true);
     } finally {
       await stop(hub.child, hub.exited);
     }
@@ -202,8 +202,7 @@ export async function runHubBench(log: (line: string) => void = console.log) {
     const only = process.env.HEARTH_BENCH_ONLY;
     const quick = only === 'latency' || only === 'footprint';
     const measureFootprint = !only || only === 'footprint';
-    const auth = { username: 'admin', password: PASSWORD };
-    const fp = await footprintOf(pid, hubUrl, auth, only === 'latency' || only === 'ingest' ? [] : [100, 1000], measureFootprint);
+    const fp = await footprintOf(pid, hubUrl, AUTH, only === 'latency' || only === 'ingest' ? [] : [100, 1000], measureFootprint);
     log(`hub RSS: ${describeFootprint(fp)}`);
     // Twenty devices with logins of their own connect at once, as after a power cut: each login is a scrypt of 16 MiB,
     // four at a time on libuv's threads, and glibc's malloc kept those blocks unless bin/hearth's malloc settings
@@ -263,8 +262,8 @@ export async function runHubBench(log: (line: string) => void = console.log) {
       for (let i = 0; i < ROUNDS; i++) {
         const hubFirst = i % 2 === 0;
         const bareFirst = hubFirst ? undefined : await roundTrips(bareUrl, {}, 'route');
-        const rule = await roundTrips(hubUrl, auth, 'rule');
-        const route = await roundTrips(hubUrl, auth, 'route');
+        const rule = await roundTrips(hubUrl, AUTH, 'rule');
+        const route = await roundTrips(hubUrl, AUTH, 'route');
         const bareRoute = bareFirst ?? (await roundTrips(bareUrl, {}, 'route'));
         rounds.push({ rule, route, bare: bareRoute, ratio: Number((rule.p99 / bareRoute.p99).toFixed(2)) });
         const of = ROUNDS > 1 ? ` (round ${i + 1} of ${ROUNDS})` : '';
@@ -279,7 +278,7 @@ export async function runHubBench(log: (line: string) => void = console.log) {
     const ingestRows: any[] = [];
     const rates = process.env.HEARTH_BENCH_RATES?.split(',').map((r) => (r === 'max' ? r : Number(r))) ?? [1000, 5000, 20000, 'max'];
     for (const rate of quick ? [] : (rates as Array<number | 'max'>)) {
-      const h = await ingest(hubUrl, auth, pid, rate, 5);
+      const h = await ingest(hubUrl, AUTH, pid, rate, 5);
       const b = await ingest(bareUrl, {}, bare.child.pid!, rate, 5);
       ingestRows.push({ rate, hub: h, bare: b, ratio: Number((h.deliveredPerSec / b.deliveredPerSec).toFixed(2)) });
       log(
