@@ -12,6 +12,7 @@ import { build } from 'esbuild';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { AEDES_CONNECT, patchAedesConnect } from './aedes-connect-patch.mjs';
+import { AEDES_CLIENT, patchAedesClient } from './aedes-client-patch.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -98,17 +99,24 @@ const fastifyStatusMaps = {
   },
 };
 // aedes' connect handler builds a stream pipeline per connection to send a queue that is almost always empty
-// (scripts/aedes-connect-patch.mjs); the build stops if aedes' code is not as expected.
-const aedesConnect = {
-  name: 'aedes-connect',
+// (scripts/aedes-connect-patch.mjs); its client drops messages routed out of the order they were numbered in, and
+// writes each delivery from an immediate of its own (scripts/aedes-client-patch.mjs). The build stops if aedes' code
+// is not as expected.
+const aedesPatches = {
+  name: 'aedes-patches',
   setup(build) {
-    build.onLoad({ filter: AEDES_CONNECT }, (args) => {
-      try {
-        return { contents: patchAedesConnect(readFileSync(args.path, 'utf8'), args.path), loader: 'js' };
-      } catch (err) {
-        return { errors: [{ text: err.message }] };
-      }
-    });
+    for (const [filter, patch] of [
+      [AEDES_CONNECT, patchAedesConnect],
+      [AEDES_CLIENT, patchAedesClient],
+    ]) {
+      build.onLoad({ filter }, (args) => {
+        try {
+          return { contents: patch(readFileSync(args.path, 'utf8'), args.path), loader: 'js' };
+        } catch (err) {
+          return { errors: [{ text: err.message }] };
+        }
+      });
+    }
   },
 };
 const outdir = `${root}dist/app`;
@@ -134,7 +142,7 @@ await build({
   legalComments: 'external',
   sourcemap: 'linked',
   logLevel: 'warning',
-  plugins: [lazyBuiltins, blLite, fastifyCompilers, fastifyStatusMaps, aedesConnect],
+  plugins: [lazyBuiltins, blLite, fastifyCompilers, fastifyStatusMaps, aedesPatches],
 });
 
 // esbuild turns an import() of a CommonJS package into a chunk with only a default export, where Node would give the
