@@ -12,7 +12,7 @@
 // topic reached a subscriber 22 of 60 times; with aedes alone, retained QoS 0 messages among plain ones 20 of 30.
 // Patched in, a delivery is dropped only when it is the very message the client got last (the same number: the second
 // matching subscription of the same routing). Where another message is routed to the client in between (a rule that
-// publishes while the first is being routed), the client may get a second copy, which MQTT 3.1.1 allows for
+// publishes while the first is being routed), the client may get another copy, which MQTT 3.1.1 allows for
 // overlapping subscriptions [MQTT-3.3.5-1]; it never loses one.
 //
 // Deliveries written as they are routed. aedes writes every delivery from a setImmediate of its own (deliver0 and
