@@ -1,20 +1,16 @@
 import { defineConfig } from 'vitest/config';
-import { AEDES_CONNECT, patchAedesConnect } from './scripts/aedes-connect-patch.mjs';
-import { AEDES_CLIENT, patchAedesClient } from './scripts/aedes-client-patch.mjs';
+import { patchAedes } from './scripts/aedes-patches.mjs';
 
 export default defineConfig({
-  // The bundle's patches of aedes' connect handler and client (scripts/aedes-connect-patch.mjs,
-  // scripts/aedes-client-patch.mjs), so that the tests run the code the hub runs: aedes is inlined (transformed like
-  // the sources) for them.
+  // The bundle's patches of aedes (scripts/aedes-patches.mjs), so that the tests run the code the hub runs: aedes is
+  // inlined (transformed like the sources) for them.
   plugins: [
     {
       name: 'aedes-patches',
-      transform: (code, id) =>
-        AEDES_CONNECT.test(id)
-          ? { code: patchAedesConnect(code, id), map: null }
-          : AEDES_CLIENT.test(id)
-            ? { code: patchAedesClient(code, id), map: null }
-            : undefined,
+      transform: (code, id) => {
+        const patched = patchAedes(code, id);
+        return patched === undefined ? undefined : { code: patched, map: null };
+      },
     },
   ],
   test: {

@@ -11,8 +11,7 @@
 import { build } from 'esbuild';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { AEDES_CONNECT, patchAedesConnect } from './aedes-connect-patch.mjs';
-import { AEDES_CLIENT, patchAedesClient } from './aedes-client-patch.mjs';
+import { AEDES_PATCHES } from './aedes-patches.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -100,15 +99,12 @@ const fastifyStatusMaps = {
 };
 // aedes' connect handler builds a stream pipeline per connection to send a queue that is almost always empty
 // (scripts/aedes-connect-patch.mjs); its client drops messages routed out of the order they were numbered in, and
-// writes each delivery from an immediate of its own (scripts/aedes-client-patch.mjs). The build stops if aedes' code
-// is not as expected.
+// writes each delivery from an immediate of its own (scripts/aedes-client-patch.mjs); both listed in
+// scripts/aedes-patches.mjs. The build stops if aedes' code is not as expected.
 const aedesPatches = {
   name: 'aedes-patches',
   setup(build) {
-    for (const [filter, patch] of [
-      [AEDES_CONNECT, patchAedesConnect],
-      [AEDES_CLIENT, patchAedesClient],
-    ]) {
+    for (const { filter, patch } of AEDES_PATCHES) {
       build.onLoad({ filter }, (args) => {
         try {
           return { contents: patch(readFileSync(args.path, 'utf8'), args.path), loader: 'js' };
