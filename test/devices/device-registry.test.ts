@@ -1,6 +1,6 @@
 // User stories of the device registry: readings become typed state and history; online/offline follows the client.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { http, startTestHub, waitFor, type TestHub } from '../helpers/hub.js';
+import { historyTotals, http, startTestHub, waitFor, type TestHub } from '../helpers/hub.js';
 
 describe('device state from MQTT', () => {
   let th: TestHub;
@@ -196,12 +196,8 @@ describe('a non-number on a numeric property', () => {
       expect(warned).toHaveLength(2);
       expect(warned[0]).toContain('(logged once per property)');
       // The numeric readings are the chart's: two of them, 21.5 and 22.
-      await waitFor(
-        async () => (await http(th, 'GET', '/api/devices/kitchen/history/temperature?bucket=86400')).json.points[0]?.count === 2,
-        'history',
-      );
-      const history = await http(th, 'GET', '/api/devices/kitchen/history/temperature?bucket=86400');
-      expect(history.json.points[0]).toMatchObject({ min: 21.5, max: 22, count: 2 });
+      await waitFor(async () => (await historyTotals(th, 'kitchen', 'temperature')).count === 2, 'history');
+      expect(await historyTotals(th, 'kitchen', 'temperature')).toEqual({ min: 21.5, max: 22, count: 2 });
 
       // After a restart the latest humidity is still "45 %", and the hub still knows the property as numeric.
       th = await th.restart();

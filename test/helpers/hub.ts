@@ -177,3 +177,17 @@ export async function http(th: TestHub, method: string, path: string, body?: unk
   }
   return { status: res.status, json, text, headers: res.headers };
 }
+
+/**
+ * count/min/max of a property's readings over the history API's default range, whatever buckets they fell in: a
+ * test's readings minutes apart can straddle a bucket's edge (a day bucket starts at midnight UTC).
+ */
+export async function historyTotals(th: TestHub, deviceId: string, property: string) {
+  const res = await http(th, 'GET', `/api/devices/${deviceId}/history/${property}?bucket=86400`);
+  const points: { count: number; min: number; max: number }[] = res.json?.points ?? [];
+  return {
+    count: points.reduce((n, p) => n + p.count, 0),
+    min: Math.min(...points.map((p) => p.min)),
+    max: Math.max(...points.map((p) => p.max)),
+  };
+}

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock, type Clock } from '../../src/shared/clock.js';
-import { ADMIN_PASSWORD, http, startTestHub, waitFor, type TestHub } from '../helpers/hub.js';
+import { ADMIN_PASSWORD, historyTotals, http, startTestHub, waitFor, type TestHub } from '../helpers/hub.js';
 import { ARTIFACTS, DESKTOP, launchBrowser, loggedInPage, PHONE } from '../helpers/browser.js';
 
 let th: TestHub;
@@ -57,10 +57,7 @@ describe('a device page', () => {
       );
     }
     skew = 0;
-    await waitFor(
-      async () => (await http(th, 'GET', '/api/devices/hall/history/temperature?bucket=86400')).json?.points[0]?.count === 3,
-      'three readings in history',
-    );
+    await waitFor(async () => (await historyTotals(th, 'hall', 'temperature')).count === 3, 'three readings in history');
 
     await page.goto(`${th.httpUrl}/#/device/hall`);
     await page.locator('.ranges button.active').waitFor();
