@@ -1,0 +1,131 @@
+// Where the hub spends its main thread, or what it allocates, under a steady load: the hub as `npm start` runs it
+// (100 rules, bench/bench-hub.ts), the load in a process of its own, a profile of `seconds` taken once the clients
+// are connected and the load has run 2 s (bench/profile-probe.ts), printed by package or file and by function, mapped
+// through the bundle's source maps to the TypeScript and the packages, per message.
+//   node dist/bench/profile.js cpu|alloc [clients] [msg/s] [qos] [seconds]
+// By default the rule-latency benchmark's background: 1,000 clients, 2,000 msg/s in all, QoS 0, 10 s.
+import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { mapStack } from '../src/shared/stack-map.js';
+import { AUTH, DIST, NODE_FLAGS, prepareHubDir, startHubProcess } from './bench-hub.js';
+import { spawnUntil, stop } from './processes.js';
+
+interface CallFrame {
+  functionName: string;
+  url: string;
+  lineNumber: number;
+  columnNumber: number;
+}
+interface CpuProfile {
+  nodes: Array<{ id: number; callFrame: CallFrame }>;
+  samples: number[];
+  timeDeltas: number[];
+}
+interface AllocNode {
+  callFrame: CallFrame;
+  selfSize: number;
+  children: AllocNode[];
+}
+
+const [kindArg = 'cpu', clients = '1000', rate = '2000', qos = '0', secondsArg = '10'] = process.argv.slice(2);
+if (kindArg !== 'cpu' && kindArg !== 'alloc') {
+  console.error('usage: node dist/bench/profile.js cpu|alloc [clients] [msg/s or max] [qos] [seconds]');
+  process.exit(2);
+}
+const kind: 'cpu' | 'alloc' = kindArg;
+const seconds = Math.min(Number(secondsArg), 40);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A profile's frame as `name source:line`, and its package (node_modules/<name>), source file or Node's own part. */
+function place(frame: CallFrame): { fn: string; where: string } {
+  const name = frame.functionName || '(anonymous)';
+  if (!frame.url) return { fn: name, where: name.startsWith('(') ? name : '(native)' };
+  if (frame.url.startsWith('node:')) return { fn: `${name} ${frame.url}:${frame.lineNumber + 1}`, where: 'node: (built-in modules)' };
+  const mapped = / ← (\S+):(\d+):\d+$/.exec(mapStack(`${frame.url}:${frame.lineNumber + 1}:${frame.columnNumber + 1}`));
+  const source = mapped ? mapped[1]!.replace(/^.*?(node_modules\/)/, '$1') : frame.url.replace(/^.*\//, '');
+  const where = /^(node_modules\/(?:@[^/]+\/)?[^/]+)/.exec(source)?.[1] ?? source;
+  return { fn: `${name} ${source}:${mapped ? mapped[2] : frame.lineNumber + 1}`, where };
+}
+
+/** Self time (µs) or self bytes by function and by package or file. */
+function tally(profile: unknown): { byFn: Map<string, number>; byWhere: Map<string, number>; idle: number } {
+  const byFn = new Map<string, number>();
+  const byWhere = new Map<string, number>();
+  let idle = 0;
+  const add = (frame: CallFrame, amount: number) => {
+    if (amount === 0) return;
+    if (frame.functionName === '(idle)') {
+      idle += amount;
+      return;
+    }
+    const p = place(frame);
+    byFn.set(p.fn, (byFn.get(p.fn) ?? 0) + amount);
+    byWhere.set(p.where, (byWhere.get(p.where) ?? 0) + amount);
+  };
+  if (kind === 'cpu') {
+    const cpu = profile as CpuProfile;
+    const self = new Map<number, number>();
+    for (const [i, id] of cpu.samples.entries()) self.set(id, (self.get(id) ?? 0) + (cpu.timeDeltas[i] ?? 0));
+    for (const node of cpu.nodes) add(node.callFrame, self.get(node.id) ?? 0);
+  } else {
+    const walk = (node: AllocNode) => {
+      add(node.callFrame, node.selfSize);
+      node.children.forEach(walk);
+    };
+    walk((profile as { head: AllocNode }).head);
+  }
+  return { byFn, byWhere, idle };
+}
+
+function print(title: string, entries: Map<string, number>, total: number, messages: number, count: number): void {
+  const unit = kind === 'cpu' ? 'µs' : 'B';
+  console.log(`\n${title}`);
+  for (const [name, amount] of [...entries].sort((a, b) => b[1] - a[1]).slice(0, count)) {
+    const share = `${((amount / total) * 100).toFixed(1)} %`.padStart(7);
+    const perMessage = messages > 0 ? `${(amount / messages).toFixed(kind === 'cpu' ? 2 : 0)} ${unit}/msg`.padStart(13) : '';
+    console.log(`${share} ${perMessage}  ${name}`);
+  }
+}
+
+const out = join(tmpdir(), `hearth-profile-${process.pid}.json`);
+const { dir, env } = prepareHubDir();
+try {
+  // The first start creates the database, as in the other benchmarks; the second is profiled.
+  const first = await startHubProcess(env);
+  await stop(first.child, first.exited);
+  const probe = ['--import', join(DIST, 'profile-probe.js')];
+  const hub = await startHubProcess({ ...env, HEARTH_BENCH_PROFILE: kind, HEARTH_BENCH_PROFILE_OUT: out }, [...NODE_FLAGS, ...probe]);
+  const url = `mqtt://127.0.0.1:${hub.match[1]}`;
+  const loadArgs = [url, AUTH.username, AUTH.password, clients, rate, String(seconds + 4), 'prof', qos];
+  const load = await spawnUntil([join(DIST, 'load.js'), ...loadArgs], {}, /CONNECTED/, 60_000);
+  try {
+    await sleep(2000);
+    hub.child.kill('SIGUSR2');
+    await sleep(seconds * 1000);
+    hub.child.kill('SIGUSR2');
+    const deadline = Date.now() + 30_000;
+    while (!(existsSync(out) && statSync(out).size > 0) && Date.now() < deadline) await sleep(100);
+  } finally {
+    load.child.kill('SIGTERM');
+    await load.exited;
+    await stop(hub.child, hub.exited);
+  }
+  if (!existsSync(out)) throw new Error(`the hub wrote no profile:\n${hub.output().slice(-2000)}`);
+  const { byFn, byWhere, idle } = tally(JSON.parse(readFileSync(out, 'utf8')));
+  const total = [...byWhere.values()].reduce((a, b) => a + b, 0);
+  const messages = rate === 'max' ? 0 : Number(rate) * seconds;
+  const what = kind === 'cpu' ? 'main-thread CPU' : 'bytes allocated (those the collections took included)';
+  console.log(`The hub's ${what} over ${seconds} s of ${clients} clients at ${rate} msg/s in all, QoS ${qos}:`);
+  if (kind === 'cpu') {
+    const busy = total / (total + idle);
+    console.log(`busy ${(busy * 100).toFixed(1)} % of the time${messages ? `, ${(total / messages).toFixed(1)} µs a message` : ''}`);
+  } else {
+    console.log(`${(total / 1e6).toFixed(1)} MB${messages ? `, ${Math.round(total / messages)} bytes a message` : ''}`);
+  }
+  print('By package or file:', byWhere, total, messages, 20);
+  print("By function (named as in the bundle, where local names are minified; the place is the source's):", byFn, total, messages, 30);
+} finally {
+  rmSync(out, { force: true });
+  rmSync(dir, { recursive: true, force: true });
+}
