@@ -42,7 +42,7 @@ module.exports = new Proxy({}, {
   },
 };
 // mqtt-packet's parser calls `bl()` for a plain byte list; bl's default export makes a readable-stream Duplex per
-// connection instead (scripts/bl-lite.cjs). Any other package importing bl would get that lighter export too: the
+// connection instead, and its BufferList slices a Buffer off for every number it reads (scripts/bl-lite.cjs). Any other package importing bl would get that lighter export too: the
 // build stops and names it, so that nobody is handed a BufferList where a stream was meant.
 const blLite = {
   name: 'bl-lite',

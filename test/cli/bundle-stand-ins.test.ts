@@ -1,7 +1,8 @@
 // What the bundle (dist/app/hearth.js) puts in place of two libraries' defaults, through the compiled `hearth start`:
-// mqtt-packet's parser keeps a client's bytes in a plain BufferList instead of bl's stream (scripts/bl-lite.cjs), and
-// the API's schema compilers load at its first request (src/api/lazy-compilers.ts, scripts/bundle.mjs). The tests
-// of the sources run neither stand-in, so these run the bundle.
+// mqtt-packet's parser keeps a client's bytes in a ByteList that reads them in place instead of bl's stream
+// (scripts/bl-lite.cjs; checked against bl call by call in test/broker/byte-list.test.ts), and the API's schema
+// compilers load at its first request (src/api/lazy-compilers.ts, scripts/bundle.mjs). The tests of the sources run
+// neither stand-in, so these run the bundle.
 import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import mqtt from 'mqtt';

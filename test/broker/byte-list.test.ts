@@ -1,0 +1,198 @@
+// scripts/bl-lite.cjs' ByteList, which the bundle gives mqtt-packet's parser in place of bl's BufferList: the same
+// answers to every call the parser makes, and the same packets from the same bytes however TCP cuts them. (The
+// bundled hub reading real connections through it: test/cli/bundle-stand-ins.test.ts.)
+import { createRequire } from 'node:module';
+import mqttPacket, { type Packet } from 'mqtt-packet';
+import { describe, expect, it } from 'vitest';
+
+const require = createRequire(import.meta.url);
+type List = {
+  length: number;
+  append(buf: Buffer): unknown;
+  consume(bytes: number): unknown;
+  readUInt8(offset: number): number;
+  readUInt16BE(offset: number): number;
+  readUInt32BE(offset: number): number;
+  slice(start?: number, end?: number): Buffer;
+  toString(encoding?: BufferEncoding, start?: number, end?: number): string;
+};
+const byteList = require('../../scripts/bl-lite.cjs') as { (): List; BufferList: new () => List };
+
+/** A seeded generator, so that a failure comes back the same. */
+function random(seed: number): (below: number) => number {
+  let s = seed;
+  return (below) => {
+    s = (s * 1103515245 + 12345) & 0x7fffffff;
+    return Math.floor((s / 0x80000000) * below);
+  };
+}
+
+/** What a call answered, or the kind of error it threw. */
+function answer(call: () => unknown): string {
+  try {
+    const value = call();
+    return Buffer.isBuffer(value) ? `bytes ${value.toString('hex')}` : JSON.stringify(value);
+  } catch (err) {
+    return `threw ${(err as Error).constructor.name}`;
+  }
+}
+
+describe('ByteList', () => {
+  it('answers as bl does, over chunks of any size and after any consume, at the offsets the parser asks', () => {
+    const next = random(7);
+    let compared = 0;
+    for (let round = 0; round < 5000; round++) {
+      const lite = byteList();
+      const bl = new byteList.BufferList();
+      for (let i = 1 + next(4); i > 0; i--) {
+        const chunk = Buffer.from(Array.from({ length: next(7) }, () => next(256)));
+        lite.append(chunk);
+        bl.append(chunk);
+      }
+      const consumed = next(9) - 1;
+      lite.consume(consumed);
+      bl.consume(consumed);
+      // Offsets from 0 and ranges that do not end before they start: what mqtt-packet's parser asks, up to and past
+      // the end of what there is.
+      const at = next(12);
+      const end = at + next(8);
+      const calls: Array<(l: List) => unknown> = [
+        (l) => l.length,
+        (l) => l.readUInt8(at),
+        (l) => l.readUInt16BE(at),
+        (l) => l.readUInt32BE(at),
+        (l) => l.slice(at, end),
+        (l) => l.slice(at),
+        (l) => l.slice(),
+        (l) => l.toString('hex', at, end),
+        (l) => l.toString('utf8', at, end),
+        (l) => l.toString('hex'),
+      ];
+      for (const call of calls) {
+        expect(
+          answer(() => call(lite)),
+          `round ${round}: ${call}`,
+        ).toBe(answer(() => call(bl)));
+        compared++;
+      }
+    }
+    expect(compared).toBe(50_000);
+  });
+
+  it("gives mqtt-packet's parser the same packets as bl, MQTT 3.1.1 and 5, a byte at a time or many at once", () => {
+    const payload = (size: number) => Buffer.from(Array.from({ length: size }, (_, i) => (i * 7) % 256));
+    // Shapes from mqtt-packet's own README and test fixtures: every packet type, remaining lengths of one to three
+    // bytes, a UTF-8 topic, and MQTT 5 properties of each kind of value (byte, two and four bytes, variable byte
+    // integer, string, pair, binary).
+    const v4: object[] = [
+      {
+        cmd: 'connect',
+        protocolId: 'MQTT',
+        protocolVersion: 4,
+        clean: false,
+        clientId: 'kitchen-sensor',
+        keepalive: 60,
+        username: 'kitchen',
+        password: Buffer.from('s3cret'),
+        will: { topic: 'home/kitchen/status', payload: Buffer.from('offline'), qos: 1, retain: true },
+      },
+      { cmd: 'connack', returnCode: 0, sessionPresent: true },
+      { cmd: 'publish', topic: 'home/kitchen/temperature', payload: Buffer.from('21.5'), qos: 0, retain: false },
+      { cmd: 'publish', topic: 'home/küche/temperatur', payload: payload(200), qos: 1, messageId: 513, retain: true },
+      { cmd: 'publish', topic: 'zigbee2mqtt/hall', payload: payload(20_000), qos: 2, messageId: 65535, dup: true },
+      { cmd: 'publish', topic: 'home/empty/value', payload: Buffer.alloc(0), qos: 0 },
+      { cmd: 'puback', messageId: 513 },
+      { cmd: 'pubrec', messageId: 65535 },
+      { cmd: 'pubrel', messageId: 65535 },
+      { cmd: 'pubcomp', messageId: 65535 },
+      {
+        cmd: 'subscribe',
+        messageId: 2,
+        subscriptions: [
+          { topic: 'home/+/+', qos: 1 },
+          { topic: 'homie/#', qos: 0 },
+        ],
+      },
+      { cmd: 'suback', messageId: 2, granted: [1, 0] },
+      { cmd: 'unsubscribe', messageId: 3, unsubscriptions: ['homie/#'] },
+      { cmd: 'unsuback', messageId: 3 },
+      { cmd: 'pingreq' },
+      { cmd: 'pingresp' },
+      { cmd: 'disconnect' },
+    ];
+    const v5: object[] = [
+      {
+        cmd: 'connect',
+        protocolId: 'MQTT',
+        protocolVersion: 5,
+        clean: true,
+        clientId: 'hearth',
+        keepalive: 30,
+        properties: { sessionExpiryInterval: 604800, receiveMaximum: 100, userProperties: { site: 'home' } },
+      },
+      {
+        cmd: 'publish',
+        topic: 'home/ac/power/set',
+        payload: Buffer.from('on'),
+        qos: 1,
+        messageId: 7,
+        properties: {
+          payloadFormatIndicator: true,
+          messageExpiryInterval: 3600,
+          topicAlias: 3,
+          responseTopic: 'home/ac/power/reply',
+          correlationData: Buffer.from([1, 2, 3]),
+          userProperties: { rule: 'cool-living-room' },
+          subscriptionIdentifier: 300,
+          contentType: 'text/plain',
+        },
+      },
+      { cmd: 'puback', messageId: 7, reasonCode: 16, properties: { reasonString: 'no matching subscribers' } },
+      { cmd: 'disconnect', reasonCode: 0, properties: { sessionExpiryInterval: 0 } },
+    ];
+    const next = random(11);
+    for (const [packets, protocolVersion] of [
+      [v4, 4],
+      [v5, 5],
+    ] as const) {
+      const bytes = Buffer.concat(packets.map((p) => mqttPacket.generate(p as Packet, { protocolVersion })));
+      const cuts: Array<[string, () => number]> = [
+        ['a byte at a time', () => 1],
+        ['1 to 40 bytes', () => 1 + next(40)],
+        ['1 to 5,000 bytes', () => 1 + next(5000)],
+        ['all at once', () => bytes.length],
+      ];
+      for (const [how, size] of cuts) {
+        const read = (lite: boolean) => {
+          const parser = mqttPacket.parser({ protocolVersion });
+          if (lite) {
+            // As the bundle has it: every list the parser makes (a new one after an error too) is a ByteList.
+            const inner = parser as unknown as { _resetState(): void; _list: List };
+            const reset = inner._resetState.bind(parser);
+            inner._resetState = () => {
+              reset();
+              inner._list = byteList();
+            };
+            inner._resetState();
+          }
+          const got: unknown[] = [];
+          parser.on('packet', (p) => got.push({ ...p }));
+          parser.on('error', (err) => got.push(`error: ${err.message}`));
+          const left: number[] = [];
+          return { parser, got, left };
+        };
+        const lite = read(true);
+        const bl = read(false);
+        for (let at = 0; at < bytes.length; ) {
+          const piece = bytes.subarray(at, at + size());
+          at += piece.length;
+          lite.left.push(lite.parser.parse(piece));
+          bl.left.push(bl.parser.parse(piece));
+        }
+        expect(lite.got, `MQTT ${protocolVersion}, ${how}`).toEqual(bl.got);
+        expect(lite.got).toHaveLength(packets.length);
+        expect(lite.left, `MQTT ${protocolVersion}, ${how}: bytes left after each piece`).toEqual(bl.left);
+      }
+    }
+  });
+});
