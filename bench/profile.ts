@@ -7,6 +7,7 @@
 import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { mapStack } from '../src/shared/stack-map.js';
 import { AUTH, DIST, NODE_FLAGS, prepareHubDir, startHubProcess } from './bench-hub.js';
 import { spawnUntil, stop } from './processes.js';
@@ -35,7 +36,6 @@ if (kindArg !== 'cpu' && kindArg !== 'alloc') {
 }
 const kind: 'cpu' | 'alloc' = kindArg;
 const seconds = Math.min(Number(secondsArg), 40);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A profile's frame as `name source:line`, and its package (node_modules/<name>), source file or Node's own part. */
 function place(frame: CallFrame): { fn: string; where: string } {

@@ -26,7 +26,8 @@
 // keep the order in which they were routed.
 export const AEDES_CLIENT = /\/node_modules\/aedes\/lib\/client\.js$/;
 
-const PATCHES = [
+/** Applied by scripts/aedes-patches.mjs, which checks that each `from` occurs exactly once. */
+export const CLIENT_PATCHES = [
   {
     what: 'dedupe',
     from: `  const result = (duplicates[id] || 0) < counter
@@ -95,15 +96,3 @@ const PATCHES = [
       } else if`,
   },
 ];
-
-/** aedes' client.js with the patches; throws, naming the file, if aedes' code is not the one they were written for. */
-export function patchAedesClient(source, path) {
-  let patched = source;
-  for (const { what, from, to } of PATCHES) {
-    if (patched.split(from).length !== 2) {
-      throw new Error(`${path}: ${what} is not what scripts/aedes-client-patch.mjs was written for (aedes changed?)`);
-    }
-    patched = patched.replace(from, to);
-  }
-  return patched;
-}

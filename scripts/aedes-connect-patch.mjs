@@ -24,10 +24,5 @@ const TO = `function emptyQueue (arg, done) {
   const outgoing = persistence.outgoingStream(client)
 `;
 
-/** aedes' connect.js with the patch; throws, naming the file, if aedes' code is not the one it was written for. */
-export function patchAedesConnect(source, path) {
-  if (source.split(FROM).length !== 2) {
-    throw new Error(`${path}: emptyQueue is not what scripts/aedes-connect-patch.mjs was written for (aedes changed?)`);
-  }
-  return source.replace(FROM, TO);
-}
+/** Applied by scripts/aedes-patches.mjs, which checks that each `from` occurs exactly once. */
+export const CONNECT_PATCHES = [{ what: 'emptyQueue', from: FROM, to: TO }];

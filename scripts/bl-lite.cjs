@@ -135,7 +135,6 @@ class ByteList {
 function bl(buf) {
   return new ByteList(buf);
 }
-bl.ByteList = ByteList;
 bl.BufferList = BufferList;
 bl.isBufferList = BufferList.isBufferList;
 module.exports = bl;

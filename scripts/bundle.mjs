@@ -42,8 +42,9 @@ module.exports = new Proxy({}, {
   },
 };
 // mqtt-packet's parser calls `bl()` for a plain byte list; bl's default export makes a readable-stream Duplex per
-// connection instead, and its BufferList slices a Buffer off for every number it reads (scripts/bl-lite.cjs). Any other package importing bl would get that lighter export too: the
-// build stops and names it, so that nobody is handed a BufferList where a stream was meant.
+// connection instead, and its BufferList slices a Buffer off for every number it reads (scripts/bl-lite.cjs). Any
+// other package importing bl would get that lighter export too: the build stops and names it, so that nobody is
+// handed a byte list where a stream was meant.
 const blLite = {
   name: 'bl-lite',
   setup(build) {
