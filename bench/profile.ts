@@ -78,13 +78,15 @@ function tally(profile: unknown): { byFn: Map<string, number>; byWhere: Map<stri
     const cpu = profile as CpuProfile;
     const self = new Map<number, number>();
     for (const [i, id] of cpu.samples.entries()) self.set(id, (self.get(id) ?? 0) + (cpu.timeDeltas[i] ?? 0));
-    // Nodes come parents first: a node is under the probe when it or a parent is one of its frames.
-    const underProbe = new Set<number>();
-    for (const node of cpu.nodes) {
-      if (isProbe(node.callFrame)) underProbe.add(node.id);
-      if (underProbe.has(node.id)) for (const child of node.children ?? []) underProbe.add(child);
-    }
-    for (const node of cpu.nodes) add(node.callFrame, self.get(node.id) ?? 0, underProbe.has(node.id));
+    // A node is under the probe when it or one of its parents is one of the probe's frames.
+    const byId = new Map(cpu.nodes.map((node) => [node.id, node]));
+    const parent = new Map<number, number>();
+    for (const node of cpu.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
+    const underProbe = (id: number): boolean => {
+      for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) if (isProbe(byId.get(at)!.callFrame)) return true;
+      return false;
+    };
+    for (const node of cpu.nodes) add(node.callFrame, self.get(node.id) ?? 0, underProbe(node.id));
   } else {
     const walk = (node: AllocNode, underProbe: boolean) => {
       const under = underProbe || isProbe(node.callFrame);
