@@ -1,8 +1,10 @@
 // Where the hub spends its main thread, or what it allocates, under a steady load: the hub as `npm start` runs it
 // (100 rules, bench/bench-hub.ts), the load in a process of its own, a profile of `seconds` taken once the clients
 // are connected and the load has run 2 s (bench/profile-probe.ts), printed by package or file and by function, mapped
-// through the bundle's source maps to the TypeScript and the packages, per message.
-//   node dist/bench/profile.js cpu|alloc [clients] [msg/s] [qos] [seconds]
+// through the bundle's source maps to the TypeScript and the packages, per message. `survivors`: the bytes that
+// outlived a young-generation collection (promoted to the old generation, where only a full collection frees them;
+// or still young when the profile ends, at most the young generation's few MB), by where they were allocated.
+//   node dist/bench/profile.js cpu|alloc|survivors [clients] [msg/s] [qos] [seconds]
 // By default the rule-latency benchmark's background: 1,000 clients, 2,000 msg/s in all, QoS 0, 10 s.
 import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -30,11 +32,11 @@ interface AllocNode {
 }
 
 const [kindArg = 'cpu', clients = '1000', rate = '2000', qos = '0', secondsArg = '10'] = process.argv.slice(2);
-if (kindArg !== 'cpu' && kindArg !== 'alloc') {
-  console.error('usage: node dist/bench/profile.js cpu|alloc [clients] [msg/s or max] [qos] [seconds]');
+if (kindArg !== 'cpu' && kindArg !== 'alloc' && kindArg !== 'survivors') {
+  console.error('usage: node dist/bench/profile.js cpu|alloc|survivors [clients] [msg/s or max] [qos] [seconds]');
   process.exit(2);
 }
-const kind: 'cpu' | 'alloc' = kindArg;
+const kind: 'cpu' | 'alloc' | 'survivors' = kindArg;
 const seconds = Math.min(Number(secondsArg), 40);
 
 /** A profile's frame as `name source:line`, and its package (node_modules/<name>), source file or Node's own part. */
@@ -135,7 +137,11 @@ try {
   const { byFn, byWhere, idle, probe: probeOwn } = tally(JSON.parse(readFileSync(out, 'utf8')));
   const total = [...byWhere.values()].reduce((a, b) => a + b, 0);
   const messages = rate === 'max' ? 0 : Number(rate) * seconds;
-  const what = kind === 'cpu' ? 'main-thread CPU' : 'bytes allocated (those the collections took included)';
+  const what = {
+    cpu: 'main-thread CPU',
+    alloc: 'bytes allocated (those the collections took included)',
+    survivors: 'bytes allocated that outlived a young-generation collection',
+  }[kind];
   console.log(`The hub's ${what} over ${seconds} s of ${clients} clients at ${rate} msg/s in all, QoS ${qos}:`);
   if (kind === 'cpu') {
     const busy = total / (total + idle);

@@ -11,6 +11,7 @@ import type { Logger } from '../shared/logger.js';
 import type { Metrics } from '../shared/metrics.js';
 import type { UserRepo } from '../store/user-repo.js';
 import { canPublish, canSubscribe, type MqttIdentity } from './acl.js';
+import { makePacketsLazily } from './lazy-packets.js';
 import { hardenParser } from './strict-parser.js';
 import { ClientConnection, type ConnectionHooks } from './client-connection.js';
 import { fastRoutingQueue } from './routing-queue.js';
@@ -346,6 +347,7 @@ export async function createEmbeddedBroker(deps: BrokerDeps): Promise<EmbeddedBr
     const client = broker.handle(conn as any, req as any) as any;
     connection.watch(client, client._parser);
     hardenParser(client._parser);
+    makePacketsLazily(client._parser);
   }
 
   return {
