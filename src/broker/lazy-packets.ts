@@ -3,8 +3,8 @@
 // as the connection), the new packet young: V8's scavenger treats it as live through the parser, and with it the next
 // message's topic and payload once they are set on it, however soon after that the message is done with. Under the
 // rule-latency benchmark's background load (1,000 clients, 2,000 msg/s) each of the hub's scavenges promoted ~175 KB
-// (~480 bytes a message, to be collected by a full collection later) and paused 1.2 ms at the median; with the next
-// packet made when its first byte arrives, ~66 KB and 0.8-0.9 ms (docs/performance.md). Between two packets the parser
+// (~490 bytes a message, for a full collection to free later) and paused 1.1-1.2 ms at the median; with the next
+// packet made when its first byte arrives, ~66 KB and 0.7-0.8 ms (docs/performance.md). Between two packets the parser
 // holds one packet shared by all connections, never written: its length of -1 tells the parser, as a fresh packet's
 // does, that no packet is under way.
 interface Packet {

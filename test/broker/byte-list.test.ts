@@ -4,7 +4,7 @@
 import { createRequire } from 'node:module';
 import mqttPacket, { type Packet } from 'mqtt-packet';
 import { describe, expect, it } from 'vitest';
-import { packetSamples } from '../helpers/mqtt-packets.js';
+import { packetSamples, random } from '../helpers/mqtt-packets.js';
 
 const require = createRequire(import.meta.url);
 type List = {
@@ -18,15 +18,6 @@ type List = {
   toString(encoding?: BufferEncoding, start?: number, end?: number): string;
 };
 const byteList = require('../../scripts/bl-lite.cjs') as { (): List; BufferList: new () => List };
-
-/** A seeded generator, so that a failure comes back the same. */
-function random(seed: number): (below: number) => number {
-  let s = seed;
-  return (below) => {
-    s = (s * 1103515245 + 12345) & 0x7fffffff;
-    return Math.floor((s / 0x80000000) * below);
-  };
-}
 
 /** What a call answered, or the kind of error it threw. */
 function answer(call: () => unknown): string {

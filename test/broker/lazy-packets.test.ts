@@ -6,7 +6,7 @@ import mqttPacket, { type Packet } from 'mqtt-packet';
 import { describe, expect, it } from 'vitest';
 import { makePacketsLazily } from '../../src/broker/lazy-packets.js';
 import { hardenParser } from '../../src/broker/strict-parser.js';
-import { packetSamples } from '../helpers/mqtt-packets.js';
+import { packetSamples, random } from '../helpers/mqtt-packets.js';
 
 type Parser = ReturnType<typeof mqttPacket.parser> & { packet: unknown };
 
@@ -24,15 +24,6 @@ function reader(protocolVersion: 4 | 5, lazy: boolean) {
 
 /** A packet's fields as they are now, Buffers as their bytes. */
 const snapshot = (p: object) => JSON.parse(JSON.stringify(p)) as object;
-
-/** A seeded generator, so that a failure comes back the same. */
-function random(seed: number): (below: number) => number {
-  let s = seed;
-  return (below) => {
-    s = (s * 1103515245 + 12345) & 0x7fffffff;
-    return Math.floor((s / 0x80000000) * below);
-  };
-}
 
 describe('packets made when their first byte arrives', () => {
   it('gives the same packets as the parser on its own, MQTT 3.1.1 and 5, a byte at a time or many at once', () => {
