@@ -1,6 +1,7 @@
 // MQTT packets of every type, for the tests of what reads them (mqtt-packet's parser with the bundle's ByteList, and
 // with the hub's packets made when their first byte arrives), and the seeded cuts of their bytes.
 import type { Packet } from 'mqtt-packet';
+import { seededRandom } from '../../src/simulator/seeded-random.js';
 
 /** One of each packet type in MQTT 3.1.1 (`v4`), and MQTT 5 ones with properties (`v5`). */
 export function packetSamples(): { v4: Packet[]; v5: Packet[] } {
@@ -78,11 +79,8 @@ export function packetSamples(): { v4: Packet[]; v5: Packet[] } {
   return { v4: v4 as Packet[], v5: v5 as Packet[] };
 }
 
-/** A seeded generator of numbers below `below`, so that a failure comes back the same. */
+/** Whole numbers below `below` from the simulator's seeded generator, so that a failure comes back the same. */
 export function random(seed: number): (below: number) => number {
-  let s = seed;
-  return (below) => {
-    s = (s * 1103515245 + 12345) & 0x7fffffff;
-    return Math.floor((s / 0x80000000) * below);
-  };
+  const next = seededRandom(seed);
+  return (below) => Math.floor(next() * below);
 }
