@@ -5,9 +5,23 @@ import mqtt, { type MqttClient } from 'mqtt';
 const [url, username, password, clientsArg, rateArg, secondsArg, prefix = 'dev', qosArg = '0', payloadArg = 'reading', topicArg] =
   process.argv.slice(2);
 const qos = Number(qosArg) as 0 | 1;
-/** `stamp`: the payload is the wall-clock time it was sent, in ms with microseconds, for latency measurements. */
-const payload =
-  payloadArg === 'stamp' ? () => (performance.timeOrigin + performance.now()).toFixed(3) : () => (20 + Math.random()).toFixed(2);
+/**
+ * A reading of client `i`. `stamp`: the wall-clock time it was sent, in ms with microseconds, for latency
+ * measurements; `threshold`: 40 and 60 in turn, across the bench hub's rules' 50 (bench/bench-hub.ts), so that every
+ * other message of a sensor with a rule fires it.
+ */
+const payload: (i: number) => string =
+  payloadArg === 'stamp'
+    ? () => (performance.timeOrigin + performance.now()).toFixed(3)
+    : payloadArg === 'threshold'
+      ? crossing
+      : () => (20 + Math.random()).toFixed(2);
+/** Whether client `i`'s last `threshold` reading was 60. */
+const lastAbove: boolean[] = [];
+function crossing(i: number): string {
+  lastAbove[i] = !lastAbove[i];
+  return lastAbove[i] ? '60' : '40';
+}
 /** Every client publishes to `topicArg` when given (fan-out), else to its own home/<prefix><i>/temperature. */
 const topicOf = (i: number) => topicArg || `home/${prefix}${i}/temperature`;
 const n = Number(clientsArg);
@@ -42,11 +56,11 @@ if (rate === Infinity) {
     clients.map(async (c, i) => {
       while (Date.now() < deadline) {
         if (qos === 1) {
-          await Promise.all(Array.from({ length: 50 }, () => c.publishAsync(topicOf(i), payload(), { qos: 1 }).then(() => sent++)));
+          await Promise.all(Array.from({ length: 50 }, () => c.publishAsync(topicOf(i), payload(i), { qos: 1 }).then(() => sent++)));
           continue;
         }
         for (let k = 0; k < 50; k++) {
-          c.publish(topicOf(i), payload());
+          c.publish(topicOf(i), payload(i));
           sent++;
         }
         await new Promise<void>((r) => (c.stream.writableLength > 65536 ? c.stream.once('drain', r) : setImmediate(r)));
@@ -62,7 +76,7 @@ if (rate === Infinity) {
       budget += (rate * tick) / 1000;
       while (budget >= 1) {
         const i = cursor++ % clients.length;
-        clients[i]!.publish(topicOf(i), payload(), { qos }, (err) => {
+        clients[i]!.publish(topicOf(i), payload(i), { qos }, (err) => {
           if (!err) acked++;
         });
         sent++;

@@ -4,8 +4,11 @@
 // through the bundle's source maps to the TypeScript and the packages, per message. `survivors`: the bytes that
 // outlived a young-generation collection (promoted to the old generation, where only a full collection frees them;
 // or still young when the profile ends, at most the young generation's few MB), by where they were allocated.
-//   node dist/bench/profile.js cpu|alloc|survivors [clients] [msg/s] [qos] [seconds]
-// By default the rule-latency benchmark's background: 1,000 clients, 2,000 msg/s in all, QoS 0, 10 s.
+//   node dist/bench/profile.js cpu|alloc|survivors [clients] [msg/s] [qos] [seconds] [readings|rules]
+// By default the rule-latency benchmark's background: 1,000 clients, 2,000 msg/s in all, QoS 0, 10 s, readings that
+// no rule watches. `rules`: the clients are the sensors of the hub's 100 rules (home/sensor<i>/temperature, up to 100
+// of them), each sending 40 and 60 in turn across its rule's threshold, so that every other message fires a rule
+// and commands an AC.
 import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,9 +34,9 @@ interface AllocNode {
   children: AllocNode[];
 }
 
-const [kindArg = 'cpu', clients = '1000', rate = '2000', qos = '0', secondsArg = '10'] = process.argv.slice(2);
-if (kindArg !== 'cpu' && kindArg !== 'alloc' && kindArg !== 'survivors') {
-  console.error('usage: node dist/bench/profile.js cpu|alloc|survivors [clients] [msg/s or max] [qos] [seconds]');
+const [kindArg = 'cpu', clients = '1000', rate = '2000', qos = '0', secondsArg = '10', loadArg = 'readings'] = process.argv.slice(2);
+if ((kindArg !== 'cpu' && kindArg !== 'alloc' && kindArg !== 'survivors') || (loadArg !== 'readings' && loadArg !== 'rules')) {
+  console.error('usage: node dist/bench/profile.js cpu|alloc|survivors [clients] [msg/s or max] [qos] [seconds] [readings|rules]');
   process.exit(2);
 }
 const kind: 'cpu' | 'alloc' | 'survivors' = kindArg;
@@ -119,7 +122,8 @@ try {
   const probe = ['--import', join(DIST, 'profile-probe.js')];
   const hub = await startHubProcess({ ...env, HEARTH_BENCH_PROFILE: kind, HEARTH_BENCH_PROFILE_OUT: out }, [...NODE_FLAGS, ...probe]);
   const url = `mqtt://127.0.0.1:${hub.match[1]}`;
-  const loadArgs = [url, AUTH.username, AUTH.password, clients, rate, String(seconds + 4), 'prof', qos];
+  const loadArgs = [url, AUTH.username, AUTH.password, clients, rate, String(seconds + 4)];
+  loadArgs.push(...(loadArg === 'rules' ? ['sensor', qos, 'threshold'] : ['prof', qos]));
   const load = await spawnUntil([join(DIST, 'load.js'), ...loadArgs], {}, /CONNECTED/, 60_000);
   try {
     await sleep(2000);
@@ -142,7 +146,8 @@ try {
     alloc: 'bytes allocated (those the collections took included)',
     survivors: 'bytes allocated that outlived a young-generation collection',
   }[kind];
-  console.log(`The hub's ${what} over ${seconds} s of ${clients} clients at ${rate} msg/s in all, QoS ${qos}:`);
+  const firing = loadArg === 'rules' ? `, every other message of the first 100 firing a rule` : '';
+  console.log(`The hub's ${what} over ${seconds} s of ${clients} clients at ${rate} msg/s in all, QoS ${qos}${firing}:`);
   if (kind === 'cpu') {
     const busy = total / (total + idle);
     console.log(`busy ${(busy * 100).toFixed(1)} % of the time${messages ? `, ${(total / messages).toFixed(1)} µs a message` : ''}`);
