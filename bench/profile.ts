@@ -122,8 +122,9 @@ try {
   const probe = ['--import', join(DIST, 'profile-probe.js')];
   const hub = await startHubProcess({ ...env, HEARTH_BENCH_PROFILE: kind, HEARTH_BENCH_PROFILE_OUT: out }, [...NODE_FLAGS, ...probe]);
   const url = `mqtt://127.0.0.1:${hub.match[1]}`;
-  const loadArgs = [url, AUTH.username, AUTH.password, clients, rate, String(seconds + 4)];
-  loadArgs.push(...(loadArg === 'rules' ? ['sensor', qos, 'threshold'] : ['prof', qos]));
+  // The rules' sensors are home/sensor<i>/temperature (writeRules in bench/bench-hub.ts).
+  const sensors = loadArg === 'rules' ? ['sensor', qos, 'threshold'] : ['prof', qos];
+  const loadArgs = [url, AUTH.username, AUTH.password, clients, rate, String(seconds + 4), ...sensors];
   const load = await spawnUntil([join(DIST, 'load.js'), ...loadArgs], {}, /CONNECTED/, 60_000);
   try {
     await sleep(2000);
@@ -146,7 +147,7 @@ try {
     alloc: 'bytes allocated (those the collections took included)',
     survivors: 'bytes allocated that outlived a young-generation collection',
   }[kind];
-  const firing = loadArg === 'rules' ? `, every other message of the first 100 firing a rule` : '';
+  const firing = loadArg === 'rules' ? ', every other message of the first 100 firing a rule' : '';
   console.log(`The hub's ${what} over ${seconds} s of ${clients} clients at ${rate} msg/s in all, QoS ${qos}${firing}:`);
   if (kind === 'cpu') {
     const busy = total / (total + idle);
