@@ -7,7 +7,7 @@ import { connect, createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { ADMIN_AUTHORIZATION, DIST, MAIN, NODE_FLAGS, PASSWORD as ADMIN_PASSWORD, writeRules, type BenchBroker } from './bench-hub.js';
-import { roundTrips, sleep, type LatencySummary } from './hub.js';
+import { fmt, roundTrips, sleep, type LatencySummary } from './hub.js';
 import { cpuSeconds, rssMb, spawnUntil, stop } from './processes.js';
 
 const MOSQUITTO = '/usr/sbin/mosquitto';
@@ -86,7 +86,6 @@ export async function runMosquittoBench(log: (line: string) => void = console.lo
 
     const ruleLatencyMs = await roundTrips(url, LOADER, 'rule');
     const routeLatencyMs = await roundTrips(url, LOADER, 'route');
-    const fmt = (l: LatencySummary) => `p50 ${l.p50} ms, p99 ${l.p99} ms`;
     log(`through Mosquitto: rule latency ${fmt(ruleLatencyMs)}; plain routing by Mosquitto on the same load ${fmt(routeLatencyMs)}`);
 
     const received = async () => {
