@@ -3,6 +3,7 @@
 import type { HearthConfig } from '../config/schema.js';
 import { Hub } from '../hub.js';
 import { markBuildInUse } from '../shared/build-in-use.js';
+import { lowerHelperThreads } from '../shared/helper-threads.js';
 
 export async function runStart(config: HearthConfig): Promise<number> {
   markBuildInUse();
@@ -33,6 +34,11 @@ export async function runStart(config: HearthConfig): Promise<number> {
       `Hearth is running: MQTT port ${ports.mqtt}, HTTP port ${ports.http} (dashboard http://${displayHost(config.host)}:${ports.http}/, MQTT over WebSocket ws://${displayHost(config.host)}:${ports.http}/mqtt)${ports.mqtts ? `, MQTT over TLS port ${ports.mqtts}` : ''}\n`,
     );
   }
+  // After the start: the threads it made (libuv's pool among them) are there by now.
+  void lowerHelperThreads(config.helperThreads).then(({ idle, nice }) => {
+    if (idle > 0) hub.logger.debug(`helperThreads: ${idle} threads besides the main one in SCHED_IDLE`);
+    if (nice > 0) hub.logger.debug(`helperThreads: ${nice} threads besides the main one at nice 19 (chrt, from util-linux, not found)`);
+  });
   // bin/hearth's low-memory setting (HEARTH_LOW_MEMORY=1, or the flag in HEARTH_NODE_FLAGS): said once, since it
   // costs CPU a homeowner would otherwise look for elsewhere.
   if (process.execArgv.includes('--lite-mode')) {

@@ -415,6 +415,12 @@ export const ConfigSchema = Type.Object(
     ),
     notify: NotifyConfigSchema,
     demo: Type.Boolean({ default: false, description: 'Start simulated devices in-process', flag: '--demo' }),
+    helperThreads: Type.Union([Type.Literal('idle'), Type.Literal('normal')], {
+      default: 'idle',
+      description:
+        "Priority of `hearth start`'s threads other than its main one (V8's garbage-collector and compiler helpers, the WAL checkpoint, libuv's pool) on Linux: idle (SCHED_IDLE: they give way at once to the main thread, which handles every message) or normal",
+      env: 'HEARTH_HELPER_THREADS',
+    }),
     bridges: Type.Array(Bridge, {
       default: [],
       description:

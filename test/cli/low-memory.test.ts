@@ -3,9 +3,8 @@
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import mqtt from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type RunningHub, startCliHub } from '../helpers/cli.js';
+import { expectReadingRoutedAndStored, type RunningHub, startCliHub } from '../helpers/cli.js';
 import { tempDir } from '../helpers/hub.js';
 
 const ROOT = join(import.meta.dirname, '../..');
@@ -62,26 +61,7 @@ describe('the low-memory setting', () => {
     // Printed right after "Hearth is running": wait for the line, not for a fixed time.
     await expect.poll(() => hub.output(), { timeout: 5_000 }).toContain('Low-memory setting on');
 
-    const url = `mqtt://127.0.0.1:${hub.mqttPort}`;
-    const watcher = await mqtt.connectAsync(url, { username: 'admin', password: PASSWORD, reconnectPeriod: 0 });
-    const sensor = await mqtt.connectAsync(url, { username: 'admin', password: PASSWORD, reconnectPeriod: 0 });
-    try {
-      await watcher.subscribeAsync('home/+/temperature', { qos: 1 });
-      const heard = new Promise<string>((resolve) => watcher.once('message', (_t, payload) => resolve(payload.toString())));
-      await sensor.publishAsync('home/porch/temperature', '21.5', { qos: 1 });
-      expect(await heard).toBe('21.5');
-      const authorization = `Basic ${Buffer.from(`admin:${PASSWORD}`).toString('base64')}`;
-      const api = async (path: string) => {
-        const res = await fetch(`http://127.0.0.1:${hub.httpPort}${path}`, { headers: { authorization } });
-        return res.status === 200 ? ((await res.json()) as any) : undefined;
-      };
-      await expect.poll(async () => (await api('/api/devices/porch'))?.properties?.temperature?.value, { timeout: 5_000 }).toBe(21.5);
-      // And in history, once the write queue committed it.
-      await expect.poll(async () => (await api('/api/devices/porch/history/temperature'))?.points?.length ?? 0, { timeout: 5_000 }).toBe(1);
-    } finally {
-      await watcher.endAsync();
-      await sensor.endAsync();
-    }
+    await expectReadingRoutedAndStored(hub, PASSWORD);
   }, 60_000);
 
   it('by default the hub runs with the optimizing compilers and says nothing of the setting', async () => {

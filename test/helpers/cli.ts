@@ -1,6 +1,8 @@
 // Running the compiled `hearth` command as a user would: a child process with its own environment.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import mqtt from 'mqtt';
+import { expect } from 'vitest';
 
 /** The file bin/hearth runs: the bundle of the compiled CLI (scripts/bundle.mjs). */
 export const MAIN = join(import.meta.dirname, '../../dist/app/hearth.js');
@@ -113,5 +115,31 @@ export async function collectedMemory(inspector: string): Promise<{ rss: number;
     return { rss: usage.rss, heapUsed: usage.heapUsed };
   } finally {
     ws.close();
+  }
+}
+
+/**
+ * The hub works end to end: a reading published as the admin reaches a subscriber, the device's state and its
+ * history (once the write queue committed it).
+ */
+export async function expectReadingRoutedAndStored(hub: RunningHub, password: string): Promise<void> {
+  const url = `mqtt://127.0.0.1:${hub.mqttPort}`;
+  const watcher = await mqtt.connectAsync(url, { username: 'admin', password, reconnectPeriod: 0 });
+  const sensor = await mqtt.connectAsync(url, { username: 'admin', password, reconnectPeriod: 0 });
+  try {
+    await watcher.subscribeAsync('home/+/temperature', { qos: 1 });
+    const heard = new Promise<string>((resolve) => watcher.once('message', (_t, payload) => resolve(payload.toString())));
+    await sensor.publishAsync('home/porch/temperature', '21.5', { qos: 1 });
+    expect(await heard).toBe('21.5');
+    const authorization = `Basic ${Buffer.from(`admin:${password}`).toString('base64')}`;
+    const api = async (path: string) => {
+      const res = await fetch(`http://127.0.0.1:${hub.httpPort}${path}`, { headers: { authorization } });
+      return res.status === 200 ? ((await res.json()) as any) : undefined;
+    };
+    await expect.poll(async () => (await api('/api/devices/porch'))?.properties?.temperature?.value, { timeout: 5_000 }).toBe(21.5);
+    await expect.poll(async () => (await api('/api/devices/porch/history/temperature'))?.points?.length ?? 0, { timeout: 5_000 }).toBe(1);
+  } finally {
+    await watcher.endAsync();
+    await sensor.endAsync();
   }
 }
