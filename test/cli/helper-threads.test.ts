@@ -3,7 +3,7 @@
 // helper or the checkpoint thread. Read back from Linux itself: the scheduling policy and nice value of each thread
 // in /proc/<pid>/task/<tid>/stat (proc(5): fields 19 and 41; SCHED_IDLE is 5, SCHED_OTHER 0).
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { expectReadingRoutedAndStored, type RunningHub, startCliHub } from '../helpers/cli.js';
@@ -88,8 +88,10 @@ describe.skipIf(process.platform !== 'linux')("hearth start's helper threads", (
   });
 
   it('get the lowest nice value instead where chrt is missing', async () => {
-    // The hub is started by absolute path; with no PATH, `chrt` (util-linux) cannot be found.
-    const hub = await startHearth({ PATH: '', HEARTH_LOG_LEVEL: 'debug' });
+    // The hub is started by absolute path; its PATH has a shell but no `chrt` (util-linux).
+    const bin = tempDir('hearth-no-chrt-');
+    symlinkSync('/bin/sh', join(bin, 'sh'));
+    const hub = await startHearth({ PATH: bin, HEARTH_LOG_LEVEL: 'debug' });
     const pid = hub.child.pid!;
     const helpers = () => threadsOf(pid).filter((t) => t.tid !== pid);
     await until(() => helpers().every((t) => t.nice === 19), 5000);
@@ -105,7 +107,7 @@ describe.skipIf(process.platform !== 'linux')("hearth start's helper threads", (
     // started after it (as the checkpoint thread starts at the first checkpoint), a second pass.
     const script = `
       import { Worker } from 'node:worker_threads';
-      import { readdirSync, readFileSync } from 'node:fs';
+      import { readdirSync, readFileSync, symlinkSync } from 'node:fs';
       const { lowerNewThreads } = await import(${JSON.stringify(HELPER_THREADS)});
       const policies = () => Object.fromEntries(readdirSync('/proc/self/task').map((tid) => {
         const stat = readFileSync('/proc/self/task/' + tid + '/stat', 'utf8');
