@@ -3,9 +3,10 @@
 // file reads) and the WAL checkpoint thread. A helper that woke on the vCPU the main thread had just left took that
 // vCPU for milliseconds, and Linux leaves a thread that has just run where its cache is warm: the main thread waited
 // behind it while the other vCPU sat idle (seen with `perf record -e sched:sched_switch` under the rule-latency
-// benchmark; docs/performance.md). In Linux's SCHED_IDLE class a thread runs only on a vCPU nothing else wants and
-// gives it up at once to any other thread, so the main thread no longer waits behind its own helpers; on an idle
-// core, the hub's usual state, they run as soon as before. The price: when every core is busy with other programs, the
+// benchmark; docs/performance.md). A thread in Linux's SCHED_IDLE class does not take a vCPU from a running thread
+// when it wakes, and gives its vCPU up at once to any other thread that wakes, so the main thread no longer waits
+// behind its own helpers (seldom, for less than a scheduler tick, when the scheduler picks one to run next); on an
+// idle core, the hub's usual state, they run as soon as before. The price: when every core is busy with other programs, the
 // helpers' work (a collection's marking, a checkpoint, a login's hash) waits for a free moment.
 import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';

@@ -107,7 +107,7 @@ describe.skipIf(process.platform !== 'linux')("hearth start's helper threads", (
     // started after it (as the checkpoint thread starts at the first checkpoint), a second pass.
     const script = `
       import { Worker } from 'node:worker_threads';
-      import { readdirSync, readFileSync, symlinkSync } from 'node:fs';
+      import { readdirSync, readFileSync } from 'node:fs';
       const { lowerNewThreads } = await import(${JSON.stringify(HELPER_THREADS)});
       const policies = () => Object.fromEntries(readdirSync('/proc/self/task').map((tid) => {
         const stat = readFileSync('/proc/self/task/' + tid + '/stat', 'utf8');
