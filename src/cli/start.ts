@@ -35,10 +35,12 @@ export async function runStart(config: HearthConfig): Promise<number> {
     );
   }
   // After the start: the threads it made (libuv's pool among them) are there by now.
-  void lowerHelperThreads(config.helperThreads).then(({ idle, nice }) => {
-    if (idle > 0) hub.logger.debug(`helperThreads: ${idle} threads besides the main one in SCHED_IDLE`);
-    if (nice > 0) hub.logger.debug(`helperThreads: ${nice} threads besides the main one at nice 19 (chrt, from util-linux, not found)`);
-  });
+  if (config.helperThreads === 'idle') {
+    void lowerHelperThreads().then(({ idle, nice }) => {
+      if (idle > 0) hub.logger.debug(`helperThreads: ${idle} threads besides the main one in SCHED_IDLE`);
+      if (nice > 0) hub.logger.debug(`helperThreads: ${nice} threads besides the main one at nice 19 (chrt, from util-linux, not found)`);
+    });
+  }
   // bin/hearth's low-memory setting (HEARTH_LOW_MEMORY=1, or the flag in HEARTH_NODE_FLAGS): said once, since it
   // costs CPU a homeowner would otherwise look for elsewhere.
   if (process.execArgv.includes('--lite-mode')) {

@@ -12,8 +12,6 @@ import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { setPriority } from 'node:os';
 
-export type HelperThreads = 'idle' | 'normal';
-
 /** How often threads started later (the checkpoint thread, libuv's pool) are looked for. */
 const RESCAN_MS = 10_000;
 const TASKS = '/proc/self/task';
@@ -29,12 +27,12 @@ export interface Lowered {
 
 /**
  * Puts every thread of the process but the main one in SCHED_IDLE (`chrt`, util-linux; without it the lowest nice
- * value), now and every RESCAN_MS for threads started later. Linux only; elsewhere, and with `normal`, nothing.
- * Resolves with what the first pass did. For `hearth start` only: a process that embeds the hub (a test runner)
+ * value), now and every RESCAN_MS for threads started later. Linux only; elsewhere nothing. Resolves with what the
+ * first pass did. For `hearth start` only (with `helperThreads: idle`): a process that embeds the hub (a test runner)
  * keeps its threads as they are.
  */
-export async function lowerHelperThreads(mode: HelperThreads): Promise<Lowered> {
-  if (mode !== 'idle' || process.platform !== 'linux') return { idle: 0, nice: 0 };
+export async function lowerHelperThreads(): Promise<Lowered> {
+  if (process.platform !== 'linux') return { idle: 0, nice: 0 };
   const timer = setInterval(() => void lowerNewThreads(), RESCAN_MS);
   timer.unref();
   return lowerNewThreads();
