@@ -166,10 +166,16 @@ console.log(
 console.log(
   `| the same after its first 2 s (warm): p99 | ${s.steadyP99Ms.mosquittoMs ?? '–'} ms | ${s.steadyP99Ms.bareMs} ms | ${s.steadyP99Ms.hubMs} ms | ${ofRounds(s.steadyP99Ms)} |`,
 );
-const rl = hub.ruleLatencyRatio as { ratio: number; roundRatios?: number[] };
+const rl = hub.ruleLatencyRatio as {
+  ratio: number;
+  roundRatios?: number[];
+  pooled?: { p99Ms: { rule: number; bare: number }; ratio: number };
+};
 console.log(
   `| rule p99 (1,000 clients, 2,000 msg/s) against plain routing p99 | | ${hub.bareRouteLatencyMs.p99} ms | ${hub.ruleLatencyMs.p99} ms | ${ofRounds(rl)} (budget ≤ 1.5) |`,
 );
+if (rl.pooled)
+  console.log(`| the same, the rounds' samples pooled | | ${rl.pooled.p99Ms.bare} ms | ${rl.pooled.p99Ms.rule} ms | ${rl.pooled.ratio} |`);
 console.log(`| RSS a minute after the load | | | ${ratios.afterLoadRssMb} MB | idle ${f.idleRssMb['0']} MB (budget: within 20 MB) |`);
 console.log(
   `\nReconnect churn: ${churn.connections.toLocaleString('en-US')} connections, heap after full collections ${churn.heapMb[0]} → ${churn.heapMb.at(-1)} MB, ${churn.bytesPerConnection} bytes a connection over the second half`,

@@ -192,6 +192,15 @@ function uncorkAfterTurn(c: ClientConnection): void {
   if (corked.push(c) === 1) setImmediate(uncorkAll);
 }
 
+/**
+ * Sends what this turn wrote so far, now: for work that holds the event loop for a while (a slice of the write
+ * queue's commit). Such a slice resumes from an immediate queued in the turn before, which runs ahead of this turn's
+ * uncork: a rule's command, or any delivery routed in between, waited ~1 ms behind it (docs/performance.md).
+ */
+export function flushTurnWrites(): void {
+  if (corked.length > 0) uncorkAll();
+}
+
 function uncorkAll(): void {
   const due = corked;
   corked = [];

@@ -1,5 +1,6 @@
 // The hub's database: hearth.db with its repositories and write queues (each queue's shutdown says what it flushed),
 // and the admin user a new data dir starts with.
+import { flushTurnWrites } from '../broker/client-connection.js';
 import type { HearthConfig } from '../config/schema.js';
 import type { Health } from '../shared/health.js';
 import type { Logger } from '../shared/logger.js';
@@ -39,6 +40,7 @@ export function openStore(hub: { config: HearthConfig; logger: Logger; health: H
       intervalMs,
       batchSize: config.history.flushBatchSize,
       onTrouble: (message) => health.report(part, message),
+      beforeSlice: flushTurnWrites,
     });
   // Each write queue's shutdown says what it flushed, for the hub's last log line.
   const closeAndReport = (q: WriteQueue, what: string) => () => {

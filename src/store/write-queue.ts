@@ -19,6 +19,8 @@ export interface WriteQueueOptions {
   maxPending?: number;
   /** Told when commits start failing for a storage reason (with what to say) and when they succeed again. */
   onTrouble?: (message: string | undefined) => void;
+  /** Called before each slice of a batch's commit, which holds the event loop for up to SLICE_MS. */
+  beforeSlice?: () => void;
 }
 
 // Retries back off to this at most, so that the hub notices within seconds that space came back.
@@ -62,6 +64,7 @@ export class WriteQueue {
   #committedBatches = 0;
   #failedCommits = 0;
   #onTrouble: WriteQueueOptions['onTrouble'];
+  readonly #beforeSlice: (() => void) | undefined;
 
   constructor(options: WriteQueueOptions) {
     this.#db = options.db;
@@ -73,6 +76,7 @@ export class WriteQueue {
     // Never the write just queued.
     this.#dropBlock = Math.min(Math.ceil(this.#maxPending / DROP_BLOCKS), this.#maxPending - 1);
     this.#onTrouble = options.onTrouble;
+    this.#beforeSlice = options.beforeSlice;
   }
 
   get depth(): number {
@@ -198,6 +202,8 @@ export class WriteQueue {
   #runOpen(budgetMs: number): number {
     const open = this.#open!;
     open.resume = undefined;
+    // A slice (not a flush on demand, which runs at once and to the end) lets what waits to be sent go first.
+    if (budgetMs !== Number.POSITIVE_INFINITY) this.#beforeSlice?.();
     const until = performance.now() + budgetMs;
     try {
       // Whatever else uses this connection between two slices joins the transaction (better-sqlite3 nests its

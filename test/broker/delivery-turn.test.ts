@@ -129,4 +129,38 @@ describe('deliveries', () => {
     await waitFor(() => got.length === 1, 'the delivery');
     expect(got).toEqual(['ON']);
   });
+
+  it('leave before a slice of a database commit holds the event loop', async () => {
+    th = await startTestHub();
+    const panel = await th.connect({ clientId: 'hall-panel', clean: true });
+    await panel.subscribeAsync('home/hall/light/set', { qos: 0 });
+    const got = inbox(panel);
+    const wallSwitch = await th.connect({ clientId: 'hall-switch', clean: true });
+    // The broker's side of the panel's connection: what the routing wrote and the uncork has not sent waits in it.
+    const client = (th.hub.broker.broker as unknown as { clients: Record<string, { conn: Socket }> }).clients['hall-panel'];
+    const conn = client!.conn;
+    // A batch of 200 writes of 0.1 ms each: committed in ~20 slices of ~1 ms, each resumed by an immediate queued
+    // before the uncork of what a message read between two slices wrote. Each write notes whether the panel's
+    // delivery was waiting in the socket while the slice ran (a rule's command waited so behind ~1 ms of commits).
+    let heldDuringSlice = 0;
+    const { writes, db } = th.hub;
+    for (let i = 0; i < 200; i++)
+      writes.enqueue(() => {
+        const until = performance.now() + 0.1;
+        while (performance.now() < until) {
+          // a costly write
+        }
+        if (conn.writableLength > 0) heldDuringSlice++;
+      });
+    await waitFor(() => db.inTransaction, 'the batch to start', 5000);
+    // The message must come while the batch is open, or the test would show nothing.
+    let openAtDelivery: boolean | undefined;
+    panel.on('message', () => (openAtDelivery ??= db.inTransaction));
+    wallSwitch.publish('home/hall/light/set', 'ON', { qos: 0 });
+    await waitFor(() => got.length === 1, 'the delivery');
+    await waitFor(() => !db.inTransaction, 'the batch to commit');
+    expect(got).toEqual(['ON']);
+    expect(openAtDelivery).toBe(true);
+    expect(heldDuringSlice).toBe(0);
+  });
 });
