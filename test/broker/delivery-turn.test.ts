@@ -139,20 +139,23 @@ describe('deliveries', () => {
     // The broker's side of the panel's connection: what the routing wrote and the uncork has not sent waits in it.
     const client = (th.hub.broker.broker as unknown as { clients: Record<string, { conn: Socket }> }).clients['hall-panel'];
     const conn = client!.conn;
-    // A batch of 200 writes of 0.1 ms each: committed in ~20 slices of ~1 ms, each resumed by an immediate queued
+    // A batch of 300 writes of 0.1 ms each: committed in ~30 slices of ~1 ms, each resumed by an immediate queued
     // before the uncork of what a message read between two slices wrote. Each write notes whether the panel's
     // delivery was waiting in the socket while the slice ran (a rule's command waited so behind ~1 ms of commits).
     let heldDuringSlice = 0;
     const { writes, db } = th.hub;
-    for (let i = 0; i < 200; i++)
+    let opened!: () => void;
+    const batchOpen = new Promise<void>((resolve) => (opened = resolve));
+    for (let i = 0; i < 300; i++)
       writes.enqueue(() => {
+        if (i === 0) opened();
         const until = performance.now() + 0.1;
         while (performance.now() < until) {
           // a costly write
         }
         if (conn.writableLength > 0) heldDuringSlice++;
       });
-    await waitFor(() => db.inTransaction, 'the batch to start', 5000);
+    await batchOpen;
     // The message must come while the batch is open, or the test would show nothing.
     let openAtDelivery: boolean | undefined;
     panel.on('message', () => (openAtDelivery ??= db.inTransaction));
