@@ -6,8 +6,8 @@
 // benchmark; docs/performance.md). A thread in Linux's SCHED_IDLE class does not take a vCPU from a running thread
 // when it wakes, and gives its vCPU up at once to any other thread that wakes, so the main thread no longer waits
 // behind its own helpers (seldom, for less than a scheduler tick, when the scheduler picks one to run next); on an
-// idle core, the hub's usual state, they run as soon as before. The price: when every core is busy with other programs, the
-// helpers' work (a collection's marking, a checkpoint, a login's hash) waits for a free moment.
+// idle core, the hub's usual state, they run as soon as before. The price: when every core is busy with other
+// programs, the helpers' work (a collection's marking, a checkpoint, a login's hash) waits for a free moment.
 import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { setPriority } from 'node:os';
