@@ -364,9 +364,12 @@ export class RuleEngine {
     this.#traces.record(trace);
     rt.lastRun = trace;
     const { logger, events, bus, clock } = this.#deps;
-    const line = `${runLabel(trace.ruleId)} ${trace.outcome}${trace.reason ? `: ${trace.reason}` : ''} (trigger: ${trace.trigger.description ?? trace.trigger.kind})`;
-    if (trace.outcome === 'error') logger.error(line);
-    else logger.info(line);
+    // The line only where it is printed: a hub logging at warn (as npm start's service may) builds none per run.
+    if (trace.outcome === 'error' || logger.pino.isLevelEnabled('info')) {
+      const line = `${runLabel(trace.ruleId)} ${trace.outcome}${trace.reason ? `: ${trace.reason}` : ''} (trigger: ${trace.trigger.description ?? trace.trigger.kind})`;
+      if (trace.outcome === 'error') logger.error(line);
+      else logger.info(line);
+    }
     events.emit('rule.run', { ruleId: trace.ruleId, outcome: trace.outcome, traceId: trace.id, ts: clock.now(), message: trace.reason });
     if (trace.outcome === 'error') events.emit('rule.error', { ruleId: trace.ruleId, message: trace.error ?? 'error', ts: clock.now() });
     const summary = {

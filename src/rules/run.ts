@@ -12,6 +12,7 @@ import {
   type CompiledTrigger,
   type ConditionContext,
   type RunContext,
+  type Scope,
   type TriggerContext,
   type TriggerEvent,
 } from './types.js';
@@ -86,7 +87,7 @@ export class RuleRun {
     const scope = { trigger: trace.trigger as TriggerEvent, variables };
     const key = `${rule.id}/run/${trace.id}`;
     try {
-      const ctx = this.#runContext(scope);
+      const ctx = new Context(this.#rule.id, scope, this.trace, deps, this.#controller, this.#options.dryRun ?? false);
       const store = this.#options.checkpoints;
       if (store) {
         ctx.checkpoint = (path, dueAt, kind = 'delay', call) => {
@@ -144,75 +145,111 @@ export class RuleRun {
     return ok;
   }
 
-  #runContext(scope: { trigger: TriggerEvent; variables: Record<string, unknown> }): RunContext {
-    const deps = this.#deps;
-    // The run's AbortSignal is made when something waits on it (a delay, a wait, a call), not for every run: Node
-    // builds an EventTarget for each (~15 µs, 2.7 % of the hub's busy time while rules fire; docs/performance.md).
-    const controller = this.#controller;
-    const { clock } = deps;
-    return {
-      clock,
-      states: deps.states,
-      location: deps.location,
-      bus: deps.bus,
-      logger: deps.logger,
-      ruleId: this.#rule.id,
-      scope,
-      get signal() {
-        return controller.signal;
-      },
-      trace: this.trace.actions,
-      published: this.trace.published,
-      dryRun: this.#options.dryRun ?? false,
-      ...(deps.notify ? { notify: deps.notify } : {}),
-      ...(deps.call ? { call: deps.call } : {}),
-      ...(deps.awaitRun ? { awaitRun: deps.awaitRun } : {}),
-      templateScope: () => templateScope(deps, scope.trigger, scope.variables),
-      path: [],
-      sleep: (ms) =>
-        new Promise<void>((resolve, reject) => {
-          const { signal } = controller;
-          if (signal.aborted) return reject(signal.reason);
-          const handle = clock.setTimeout(() => {
-            signal.removeEventListener('abort', onAbort);
-            resolve();
-          }, ms);
-          const onAbort = () => {
-            clock.clearTimeout(handle);
-            reject(signal.reason);
-          };
-          signal.addEventListener('abort', onAbort, { once: true });
-        }),
-      waitFor: (triggers: CompiledTrigger[], timeoutMs) =>
-        new Promise<TriggerEvent | undefined>((resolve, reject) => {
-          const { signal } = controller;
-          const detaches: Array<() => void> = [];
-          const done = (event: TriggerEvent | undefined, err?: unknown) => {
-            for (const d of detaches) d();
-            clock.clearTimeout(timer);
-            signal.removeEventListener('abort', onAbort);
-            if (err) reject(err);
-            else resolve(event);
-          };
-          const onAbort = () => done(undefined, signal.reason);
-          const timer = timeoutMs !== undefined ? clock.setTimeout(() => done(undefined), timeoutMs) : undefined;
-          signal.addEventListener('abort', onAbort, { once: true });
-          for (const t of triggers)
-            detaches.push(
-              t.attach(
-                deps.triggerContext,
-                (e) => done(e),
-                () => undefined,
-              ),
-            );
-        }),
-    };
-  }
-
   #finish(outcome: RuleTrace['outcome'], reason?: string): RuleTrace {
     this.trace.outcome = outcome;
     if (reason && !this.trace.reason) this.trace.reason = reason;
     this.trace.endedAt = this.#deps.clock.now();
     return this.trace;
+  }
+}
+
+/**
+ * What a run's steps see. Its functions are methods, not closures made for each run: a rule's firing allocated
+ * ~1 KB more with them (`node dist/bench/profile.js alloc 100 2000 0 10 rules`; docs/performance.md).
+ */
+class Context implements RunContext {
+  readonly clock: RunDeps['clock'];
+  readonly states: RunDeps['states'];
+  readonly location: RunDeps['location'];
+  readonly bus: MessageBus;
+  readonly logger: Logger;
+  readonly ruleId: string;
+  readonly scope: Scope;
+  trace: RuleTrace['actions'];
+  readonly published: RuleTrace['published'];
+  readonly dryRun: boolean;
+  readonly path: Array<number | string> = [];
+  // Absent unless set (`declare`: no property on the object otherwise), as steps test them.
+  declare notify?: RunContext['notify'];
+  declare call?: RunContext['call'];
+  declare awaitRun?: RunContext['awaitRun'];
+  declare checkpoint?: RunContext['checkpoint'];
+  declare clearCheckpoint?: RunContext['clearCheckpoint'];
+  declare resumePath?: RunContext['resumePath'];
+  declare resumeDeadline?: RunContext['resumeDeadline'];
+  declare resumeCall?: RunContext['resumeCall'];
+  readonly #deps: RunDeps;
+  readonly #controller: AbortController;
+
+  constructor(ruleId: string, scope: Scope, trace: RuleTrace, deps: RunDeps, controller: AbortController, dryRun: boolean) {
+    this.clock = deps.clock;
+    this.states = deps.states;
+    this.location = deps.location;
+    this.bus = deps.bus;
+    this.logger = deps.logger;
+    this.ruleId = ruleId;
+    this.scope = scope;
+    this.trace = trace.actions;
+    this.published = trace.published;
+    this.dryRun = dryRun;
+    if (deps.notify) this.notify = deps.notify;
+    if (deps.call) this.call = deps.call;
+    if (deps.awaitRun) this.awaitRun = deps.awaitRun;
+    this.#deps = deps;
+    this.#controller = controller;
+  }
+
+  // The run's AbortSignal is made when something waits on it (a delay, a wait, a call), not for every run: Node
+  // builds an EventTarget for each (~15 µs, 2.7 % of the hub's busy time while rules fire; docs/performance.md).
+  get signal(): AbortSignal {
+    return this.#controller.signal;
+  }
+
+  templateScope(): Record<string, unknown> {
+    return templateScope(this.#deps, this.scope.trigger, this.scope.variables);
+  }
+
+  sleep(ms: number): Promise<void> {
+    const { clock } = this;
+    return new Promise<void>((resolve, reject) => {
+      const { signal } = this.#controller;
+      if (signal.aborted) return reject(signal.reason);
+      const handle = clock.setTimeout(() => {
+        signal.removeEventListener('abort', onAbort);
+        resolve();
+      }, ms);
+      const onAbort = () => {
+        clock.clearTimeout(handle);
+        reject(signal.reason);
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  waitFor(triggers: CompiledTrigger[], timeoutMs: number | undefined): Promise<TriggerEvent | undefined> {
+    const { clock } = this;
+    const deps = this.#deps;
+    return new Promise<TriggerEvent | undefined>((resolve, reject) => {
+      const { signal } = this.#controller;
+      const detaches: Array<() => void> = [];
+      const done = (event: TriggerEvent | undefined, err?: unknown) => {
+        for (const d of detaches) d();
+        clock.clearTimeout(timer);
+        signal.removeEventListener('abort', onAbort);
+        if (err) reject(err);
+        else resolve(event);
+      };
+      const onAbort = () => done(undefined, signal.reason);
+      const timer = timeoutMs !== undefined ? clock.setTimeout(() => done(undefined), timeoutMs) : undefined;
+      signal.addEventListener('abort', onAbort, { once: true });
+      for (const t of triggers)
+        detaches.push(
+          t.attach(
+            deps.triggerContext,
+            (e) => done(e),
+            () => undefined,
+          ),
+        );
+    });
   }
 }

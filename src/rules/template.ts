@@ -59,15 +59,15 @@ export function compileTemplate(text: string, options: TemplateOptions = {}): Ev
     last = m.index! + m[0].length;
   }
   if (last < text.length) parts.push(text.slice(last));
-  if (parts.length === 0) return () => '';
+  if (parts.length === 0) return constant('');
   if (parts.length === 1 && typeof parts[0] === 'function') return parts[0];
-  if (parts.every((p) => typeof p === 'string')) return () => text;
+  if (parts.every((p) => typeof p === 'string')) return constant(text);
   return (scope) => parts.map((p) => (typeof p === 'string' ? p : stringify(p(scope)))).join('');
 }
 
 /** Compiles any value: strings become templates, objects and arrays are compiled deeply, others stay. */
 export function compileValue(value: unknown): Evaluate {
-  if (typeof value === 'string') return value.includes('{{') ? compileTemplate(value) : () => value;
+  if (typeof value === 'string') return value.includes('{{') ? compileTemplate(value) : constant(value);
   if (Array.isArray(value)) {
     const items = value.map(compileValue);
     return (scope) => items.map((f) => f(scope));
@@ -76,7 +76,24 @@ export function compileValue(value: unknown): Evaluate {
     const entries = Object.entries(value).map(([k, v]) => [k, compileValue(v)] as const);
     return (scope) => Object.fromEntries(entries.map(([k, f]) => [k, f(scope)]));
   }
-  return () => value;
+  return constant(value);
+}
+
+/** Evaluators that read nothing of their scope, with what they always give. */
+const CONSTANTS = new WeakMap<Evaluate, unknown>();
+
+function constant(value: unknown): Evaluate {
+  const evaluate = () => value;
+  CONSTANTS.set(evaluate, value);
+  return evaluate;
+}
+
+/**
+ * What a compiled template gives as text when it reads nothing of its scope (`topic: home/ac/power/set`), or
+ * undefined: such a template needs no scope built when it runs.
+ */
+export function constantText(evaluate: Evaluate): string | undefined {
+  return CONSTANTS.has(evaluate) ? stringify(CONSTANTS.get(evaluate)) : undefined;
 }
 
 export function stringify(value: unknown): string {

@@ -1,7 +1,7 @@
 // `action: publish`, `action: log`, `variables:` and `stop:`.
 import type { Static } from '@sinclair/typebox';
 import type { ACTIONS } from '../schema.js';
-import { compileTemplate, compileValue, stringify } from '../template.js';
+import { compileTemplate, compileValue, constantText, stringify } from '../template.js';
 import { CompileError, StopRun, type RunContext } from '../types.js';
 import type { Path } from '../validate.js';
 
@@ -26,10 +26,13 @@ function value(v: unknown, path: Path) {
 export function compilePublish(def: Static<typeof ACTIONS.publish>, path: Path): Step {
   const topic = template(def.topic, [...path, 'topic']);
   const payload = value(def.payload ?? '', [...path, 'payload']);
+  // A topic or payload without `{{ }}` is the same text every run: no template scope is built for it.
+  const fixedTopic = constantText(topic);
+  const fixedPayload = constantText(payload);
   return async (ctx) => {
-    const t = stringify(topic(ctx.templateScope()));
+    const t = fixedTopic ?? stringify(topic(ctx.templateScope()));
     if (!t || t.includes('+') || t.includes('#')) throw new Error(`publish: topic ${JSON.stringify(t)} is not a valid topic to publish to`);
-    const p = stringify(payload(ctx.templateScope()));
+    const p = fixedPayload ?? stringify(payload(ctx.templateScope()));
     ctx.published.push({ topic: t, payload: p, at: ctx.clock.now() });
     if (!ctx.dryRun) await ctx.bus.publish(t, p, { qos: def.qos ?? 1, retain: def.retain ?? false });
     return `published ${JSON.stringify(p)} to ${t}${ctx.dryRun ? ' (dry run)' : ''}`;
