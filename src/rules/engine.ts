@@ -364,7 +364,8 @@ export class RuleEngine {
     this.#traces.record(trace);
     rt.lastRun = trace;
     const { logger, events, bus, clock } = this.#deps;
-    // The line only where it is printed: a hub logging at warn (as npm start's service may) builds none per run.
+    // The line only where it is printed: a hub logging at warn (HEARTH_LOG_LEVEL=warn, as the benchmarks run it) builds
+    // none per run.
     if (trace.outcome === 'error' || logger.pino.isLevelEnabled('info')) {
       const line = `${runLabel(trace.ruleId)} ${trace.outcome}${trace.reason ? `: ${trace.reason}` : ''} (trigger: ${trace.trigger.description ?? trace.trigger.kind})`;
       if (trace.outcome === 'error') logger.error(line);
