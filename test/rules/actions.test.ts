@@ -136,6 +136,43 @@ describe('actions', () => {
     expect(h.logs.some((l) => l.includes('rule r: level 90'))).toBe(true);
   });
 
+  it('publish sends fixed payloads as written (text, numbers, booleans, objects as JSON) and templated ones rendered', async () => {
+    // A topic or payload without {{ }} is turned into its text once, when the rule is compiled (constantText in
+    // src/rules/template.ts); each kind of YAML value must still go out as it did when rendered at every run.
+    h = await startEngine({
+      'r.yaml': withActions(`  - action: publish
+    topic: home/text/x/set
+    payload: "on"
+  - action: publish
+    topic: home/number/x/set
+    payload: 21.5
+  - action: publish
+    topic: home/bool/x/set
+    payload: false
+  - action: publish
+    topic: home/object/x/set
+    payload: { state: "ON", brightness: 120 }
+  - action: publish
+    topic: home/empty/x/set
+  - action: publish
+    topic: "home/templated/{{ trigger.value }}/set"
+    payload: "{{ trigger.value * 2 }}"
+  - action: publish
+    topic: home/mixed/x/set
+    payload: { level: "{{ trigger.value }}", fixed: 1 }`),
+    });
+    await h.publish('home/button/press', '4');
+    expect(h.commands()).toEqual([
+      'home/text/x/set=on',
+      'home/number/x/set=21.5',
+      'home/bool/x/set=false',
+      'home/object/x/set={"state":"ON","brightness":120}',
+      'home/empty/x/set=',
+      'home/templated/4/set=8',
+      'home/mixed/x/set={"level":4,"fixed":1}',
+    ]);
+  });
+
   it('wait_for_trigger continues on the event or after its timeout', async () => {
     h = await startEngine({
       'r.yaml': withActions(
