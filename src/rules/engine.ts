@@ -366,7 +366,7 @@ export class RuleEngine {
     const { logger, events, bus, clock } = this.#deps;
     // The line only where it is printed: a hub logging at warn (HEARTH_LOG_LEVEL=warn, as the benchmarks run it) builds
     // none per run.
-    if (trace.outcome === 'error' || logger.pino.isLevelEnabled('info')) {
+    if (trace.outcome === 'error' || logger.enabled('info')) {
       const line = `${runLabel(trace.ruleId)} ${trace.outcome}${trace.reason ? `: ${trace.reason}` : ''} (trigger: ${trace.trigger.description ?? trace.trigger.kind})`;
       if (trace.outcome === 'error') logger.error(line);
       else logger.info(line);

@@ -11,6 +11,8 @@ export interface Logger {
   info(message: string, fields?: Record<string, unknown>): void;
   warn(message: string, fields?: Record<string, unknown>): void;
   error(message: string, fields?: Record<string, unknown>): void;
+  /** Whether a line at `level` is printed: a line costly to build (one per rule run) is built only then. */
+  enabled(level: Exclude<LogLevel, 'silent'>): boolean;
   /** A logger whose lines carry `[scope]`. */
   child(scope: string): Logger;
   /** The pino logger underneath, for Fastify. */
@@ -77,6 +79,7 @@ export function createLogger(options: { level?: LogLevel; sink?: LogSink; format
       info: (m, f) => write('info', m, f),
       warn: (m, f) => write('warn', m, f),
       error: (m, f) => write('error', m, f),
+      enabled: (level) => p.isLevelEnabled(level),
       // Children of the root, so that a nested scope is one field (`devices:presence`), not one per level.
       child: (name) => {
         const nested = scope ? `${scope}:${name}` : name;
