@@ -41,6 +41,26 @@ module.exports = new Proxy({}, {
     }));
   },
 };
+// node:http through require(), never an ES import. An ES import of a built-in makes its ES module facade, which reads
+// every export at once, and Node 22's node:http has a `WebSocket` getter that loads undici, whose HTTP parser is
+// WebAssembly: in V8's lite mode (the low-memory setting) there is no WebAssembly, and on Node 22.23.5 the hub stopped
+// at start with "ReferenceError: WebAssembly is not defined". Each ES import of node:http is given a CommonJS module
+// that requires it; esbuild's interop then reads an export where the code uses it (test/cli/low-memory.test.ts).
+const REQUIRED_BUILTINS = /^(node:)?http$/;
+const requiredBuiltins = {
+  name: 'required-builtins',
+  setup(build) {
+    build.onResolve({ filter: REQUIRED_BUILTINS }, (args) =>
+      args.kind === 'import-statement' || args.kind === 'dynamic-import'
+        ? { path: args.path.replace(/^node:/, ''), namespace: 'required-builtin' }
+        : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: 'required-builtin' }, (args) => ({
+      contents: `module.exports = require('node:${args.path}');`,
+      loader: 'js',
+    }));
+  },
+};
 // mqtt-packet's parser calls `bl()` for a plain byte list; bl's default export makes a readable-stream Duplex per
 // connection instead, and its BufferList slices a Buffer off for every number it reads (scripts/bl-lite.cjs). Any
 // other package importing bl would get that lighter export too: the build stops and names it, so that nobody is
@@ -139,7 +159,7 @@ await build({
   legalComments: 'external',
   sourcemap: 'linked',
   logLevel: 'warning',
-  plugins: [lazyBuiltins, blLite, fastifyCompilers, fastifyStatusMaps, aedesPatches],
+  plugins: [lazyBuiltins, requiredBuiltins, blLite, fastifyCompilers, fastifyStatusMaps, aedesPatches],
 });
 
 // esbuild turns an import() of a CommonJS package into a chunk with only a default export, where Node would give the
