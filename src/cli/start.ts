@@ -4,8 +4,11 @@ import type { HearthConfig } from '../config/schema.js';
 import { Hub } from '../hub.js';
 import { markBuildInUse } from '../shared/build-in-use.js';
 import { lowerHelperThreads } from '../shared/helper-threads.js';
+import { armMemoryReducer } from '../shared/memory-reducer.js';
 
 export async function runStart(config: HearthConfig): Promise<number> {
+  // Before the hub makes its first full collection (src/shared/memory-reducer.ts).
+  armMemoryReducer();
   markBuildInUse();
   const hub = new Hub(config);
   let signals = 0;
