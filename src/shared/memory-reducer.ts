@@ -5,7 +5,7 @@
 // full collection); later collections keep it going. On Node 24 (V8 13.6) the hub's reducer never started: an idle
 // hub kept its start's garbage (82-87 MB, no full collection in 2 minutes), and 90 s after 10 s of QoS 1 at max rate
 // it still held 217 MB, its old space full of the load's garbage. A context made with node:vm at start is made by
-// that bootstrapper: with one, the same hub settled at 74 MB and was back at 89-95 MB 10 s after the load, as on
+// that bootstrapper: with one, the same hub settled at 69-75 MB and held 89-95 MB 90 s after the load, as on
 // Node 22 (V8 12.4, 83 MB), which needs no such help (docs/performance.md, "The hub on newer Node"). On Node 20 the
 // context only cost ~0.7 MB in the first seconds, so older V8s are left as they are.
 import { createContext } from 'node:vm';
