@@ -44,8 +44,9 @@ module.exports = new Proxy({}, {
 // node:http through require(), never an ES import. An ES import of a built-in makes its ES module facade, which reads
 // every export at once, and Node 22's node:http has a `WebSocket` getter that loads undici, whose HTTP parser is
 // WebAssembly: in V8's lite mode (the low-memory setting) there is no WebAssembly, and on Node 22.23.5 the hub stopped
-// at start with "ReferenceError: WebAssembly is not defined". Each ES import of node:http is given a CommonJS module
-// that requires it; esbuild's interop then reads an export where the code uses it (test/cli/low-memory.test.ts).
+// at start with "ReferenceError: WebAssembly is not defined"; with the default flags undici loaded at every start
+// (~6 MB). Each ES import of node:http is given a CommonJS module that requires it; esbuild's interop then reads an
+// export where the code uses it (test/cli/low-memory.test.ts).
 const REQUIRED_BUILTINS = /^(node:)?http$/;
 const requiredBuiltins = {
   name: 'required-builtins',
