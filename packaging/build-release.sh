@@ -47,17 +47,7 @@ fi
 [ -f "$root/dist/app/hearth.js" ] && [ -f "$root/web/dist/index.html" ] || { say "dist/app/hearth.js or web/dist/index.html missing: run npm run build"; exit 1; }
 
 # A Node.js for the target from the npm registry (bin/node and include/node), unpacked once into the cache.
-fetch_node() {
-  local arch=$1 dir="$cache/node-v$NODE_VERSION-linux-$1"
-  if [ ! -x "$dir/bin/node" ]; then
-    say "fetching node-linux-$arch@$NODE_VERSION from the npm registry"
-    rm -rf "$dir" "$dir.tmp" && mkdir -p "$dir.tmp"
-    (cd "$dir.tmp" && npm pack --silent "node-linux-$arch@$NODE_VERSION" >/dev/null && tar xzf node-linux-*.tgz && rm node-linux-*.tgz)
-    mv "$dir.tmp/package" "$dir" && rm -rf "$dir.tmp"
-  fi
-  echo "$dir"
-}
-
+fetch_node() { "$root/packaging/fetch-node.sh" "$1" "$NODE_VERSION" "$cache"; }
 file_arch_pattern() { [ "$1" = arm64 ] && echo 'ARM aarch64' || echo 'x86-64'; }
 
 # A binutils tool for target $1: Debian's cross one (aarch64-linux-gnu-strip, …) when building arm64 elsewhere.

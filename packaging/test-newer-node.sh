@@ -12,17 +12,10 @@ arch=$(node -p process.arch)
 say() { printf 'newer-node: %s\n' "$*" >&2; }
 [ -f "$root/dist/app/hearth.js" ] || { say "dist/app/hearth.js is missing: run npm run build"; exit 1; }
 "$root/packaging/ensure-debs.sh" python3 make g++
-mkdir -p "$cache"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 for version in "${versions[@]}"; do
-  nodedir="$cache/node-v$version-linux-$arch"
-  if [ ! -x "$nodedir/bin/node" ]; then
-    say "fetching node-linux-$arch@$version from the npm registry"
-    rm -rf "$nodedir" "$nodedir.tmp" && mkdir -p "$nodedir.tmp"
-    (cd "$nodedir.tmp" && npm pack --silent "node-linux-$arch@$version" >/dev/null && tar xzf node-linux-*.tgz && rm node-linux-*.tgz)
-    mv "$nodedir.tmp/package" "$nodedir" && rm -rf "$nodedir.tmp"
-  fi
+  nodedir=$("$root/packaging/fetch-node.sh" "$arch" "$version" "$cache")
   copy="$work/$version"
   mkdir -p "$copy"
   say "Node $("$nodedir/bin/node" --version): copying the checkout and compiling better-sqlite3 for it"
