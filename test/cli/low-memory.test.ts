@@ -57,9 +57,13 @@ describe('the low-memory setting', () => {
       '--no-short-builtin-calls',
       '--bytecode-old-age=1',
       '--lite-mode',
+      // V8 before 13 (Node 20 to 23) has the flag, and warns at start unless it is off; Node 24 refuses it.
+      ...(Number(process.versions.node.split('.')[0]) < 24 ? ['--no-expose-wasm'] : []),
     ]);
     // Printed right after "Hearth is running": wait for the line, not for a fixed time.
     await expect.poll(() => hub.output(), { timeout: 5_000 }).toContain('Low-memory setting on');
+    // V8's "Warning: disabling flag --expose_wasm due to conflicting flags" came before it on Node 20 and 22.
+    expect(hub.output()).not.toMatch(/warning/i);
 
     await expectReadingRoutedAndStored(hub, PASSWORD);
   }, 60_000);
