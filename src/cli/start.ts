@@ -3,7 +3,7 @@
 import type { HearthConfig } from '../config/schema.js';
 import { Hub } from '../hub.js';
 import { markBuildInUse } from '../shared/build-in-use.js';
-import { lowerHelperThreads } from '../shared/helper-threads.js';
+import { lowerHelperThreads, poolThreads } from '../shared/helper-threads.js';
 import { armMemoryReducer } from '../shared/memory-reducer.js';
 
 export async function runStart(config: HearthConfig): Promise<number> {
@@ -37,11 +37,15 @@ export async function runStart(config: HearthConfig): Promise<number> {
       `Hearth is running: MQTT port ${ports.mqtt}, HTTP port ${ports.http} (dashboard http://${displayHost(config.host)}:${ports.http}/, MQTT over WebSocket ws://${displayHost(config.host)}:${ports.http}/mqtt)${ports.mqtts ? `, MQTT over TLS port ${ports.mqtts}` : ''}\n`,
     );
   }
-  // After the start: the threads it made (libuv's pool among them) are there by now.
+  // After the start: the threads it made are there by now.
   if (config.helperThreads === 'idle') {
-    void lowerHelperThreads().then(({ idle, nice }) => {
-      if (idle > 0) hub.logger.debug(`helperThreads: ${idle} threads besides the main one in SCHED_IDLE`);
-      if (nice > 0) hub.logger.debug(`helperThreads: ${nice} threads besides the main one at nice 19 (chrt, from util-linux, not found)`);
+    void lowerHelperThreads().then(async ({ idle, nice }) => {
+      const pool = [...(await poolThreads())].join(', ');
+      if (idle > 0) hub.logger.debug(`helperThreads: ${idle} threads besides the main one in SCHED_IDLE; libuv's pool (${pool}) as it is`);
+      if (nice > 0)
+        hub.logger.debug(
+          `helperThreads: ${nice} threads besides the main one at nice 19 (chrt, from util-linux, not found); libuv's pool (${pool}) as it is`,
+        );
     });
   }
   // bin/hearth's low-memory setting (HEARTH_LOW_MEMORY=1, or the flag in HEARTH_NODE_FLAGS): said once, since it

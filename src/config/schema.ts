@@ -418,7 +418,7 @@ export const ConfigSchema = Type.Object(
     helperThreads: Type.Union([Type.Literal('idle'), Type.Literal('normal')], {
       default: 'idle',
       description:
-        "Priority of `hearth start`'s threads other than its main one (V8's garbage-collector and compiler helpers, the WAL checkpoint, libuv's pool) on Linux: idle (SCHED_IDLE: they give way at once to the main thread, which handles every message) or normal",
+        "Priority of `hearth start`'s helper threads (V8's garbage-collector and compiler helpers, the WAL checkpoint) on Linux: idle (SCHED_IDLE: they give way at once to the main thread, which handles every message) or normal. libuv's pool (password hashes, file reads) keeps the normal priority either way",
       env: 'HEARTH_HELPER_THREADS',
     }),
     bridges: Type.Array(Bridge, {

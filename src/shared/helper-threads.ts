@@ -7,12 +7,16 @@
 // when it wakes, and gives its vCPU up at once to any other thread that wakes, so the main thread no longer waits
 // behind its own helpers (seldom, for less than a scheduler tick, when the scheduler picks one to run next); on an
 // idle core, the hub's usual state, they run as soon as before. The price: when every core is busy with other
-// programs, the helpers' work (a collection's marking, a checkpoint, a login's hash) waits for a free moment.
+// programs, the helpers' work (a collection's marking, a checkpoint) waits for a free moment.
+// libuv's pool is left at normal priority: its work is what a device or a user waits for (a login's password hash,
+// a file the dashboard asks for, a backup), and in SCHED_IDLE a device's login took over 10 s while other programs
+// kept both cores busy (a connect timeout); it was never among the threads the main thread waited behind.
 import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
+import { readlink } from 'node:fs/promises';
 import { setPriority } from 'node:os';
 
-/** How often threads started later (the checkpoint thread, libuv's pool) are looked for. */
+/** How often threads started later (the checkpoint thread) are looked for. */
 const RESCAN_MS = 10_000;
 const TASKS = '/proc/self/task';
 
@@ -25,11 +29,14 @@ export interface Lowered {
   nice: number;
 }
 
+/** libuv's pool, found once (`poolThreads`): never lowered. */
+let pool: Promise<Set<number>> | undefined;
+
 /**
- * Puts every thread of the process but the main one in SCHED_IDLE (`chrt`, util-linux; without it the lowest nice
- * value), now and every RESCAN_MS for threads started later. Linux only; elsewhere nothing. Resolves with what the
- * first pass did. For `hearth start` only (with `helperThreads: idle`): a process that embeds the hub (a test runner)
- * keeps its threads as they are.
+ * Puts every thread of the process but the main one and libuv's pool in SCHED_IDLE (`chrt`, util-linux; without it
+ * the lowest nice value), now and every RESCAN_MS for threads started later. Linux only; elsewhere nothing. Resolves
+ * with what the first pass did. For `hearth start` only (with `helperThreads: idle`): a process that embeds the hub
+ * (a test runner) keeps its threads as they are.
  */
 export async function lowerHelperThreads(): Promise<Lowered> {
   if (process.platform !== 'linux') return { idle: 0, nice: 0 };
@@ -38,8 +45,9 @@ export async function lowerHelperThreads(): Promise<Lowered> {
   return lowerNewThreads();
 }
 
-/** The threads not seen before, each in SCHED_IDLE (or at nice 19). */
+/** The threads not seen before, each in SCHED_IDLE (or at nice 19), but libuv's pool. */
 export async function lowerNewThreads(): Promise<Lowered> {
+  const poolTids = await poolThreads();
   let present: Set<number>;
   try {
     present = new Set(readdirSync(TASKS).map(Number));
@@ -48,7 +56,7 @@ export async function lowerNewThreads(): Promise<Lowered> {
   }
   // Threads that ended are forgotten (the checkpoint thread comes and goes), so the set stays the size of the process.
   for (const tid of seen) if (!present.has(tid)) seen.delete(tid);
-  const tids = [...present].filter((tid) => tid !== process.pid && !seen.has(tid));
+  const tids = [...present].filter((tid) => tid !== process.pid && !poolTids.has(tid) && !seen.has(tid));
   for (const tid of tids) seen.add(tid);
   return tids.length === 0 ? { idle: 0, nice: 0 } : lowerThreads(tids);
 }
@@ -84,4 +92,26 @@ function niceInstead(tids: number[]): Lowered {
     }
   }
   return { idle: 0, nice };
+}
+
+/**
+ * The thread ids of libuv's pool (made at its first use if it has not run yet). An asynchronous `readlink` runs on a
+ * thread of the pool, and `/proc/thread-self` names the thread that reads it (`<pid>/task/<tid>`), so each answer
+ * is one of the pool's threads. Rounds of many at once until every one of them has answered (UV_THREADPOOL_SIZE,
+ * 4 by default); a thread not found within 20 rounds (none was, in practice) is taken for a helper.
+ */
+export function poolThreads(): Promise<Set<number>> {
+  pool ??= (async () => {
+    const size = Math.min(1024, Math.max(1, Number.parseInt(process.env.UV_THREADPOOL_SIZE ?? '', 10) || 4));
+    const found = new Set<number>();
+    for (let round = 0; round < 20 && found.size < size; round++) {
+      const links = await Promise.all(Array.from({ length: size * 8 }, () => readlink('/proc/thread-self').catch(() => '')));
+      for (const link of links) {
+        const tid = /\/task\/(\d+)$/.exec(link)?.[1];
+        if (tid !== undefined) found.add(Number(tid));
+      }
+    }
+    return found;
+  })();
+  return pool;
 }
