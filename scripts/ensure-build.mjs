@@ -21,7 +21,11 @@ function files(dir, keep) {
 
 const mtime = (path) => (existsSync(path) ? statSync(path).mtimeMs : -1);
 
-/** The first source newer than its output (or whose output is missing), or undefined when the build is current. */
+/**
+ * The first source newer than its output (or whose output is missing), or a file every output depends on that is
+ * newer than one (`package-lock.json` after an `npm install`, which rewrites it even when nothing changed), or
+ * undefined when the build is current.
+ */
 export function staleSource(base = root) {
   // Every source of src/ is also in the bundle (scripts/bundle.mjs): its output and the bundle must both be newer.
   const bundle = mtime(join(base, 'dist/app/hearth.js'));
@@ -30,7 +34,9 @@ export function staleSource(base = root) {
     for (const source of files(join(base, dir), (n) => n.endsWith('.ts') && !n.endsWith('.d.ts'))) {
       const output = join(base, 'dist', relative(base, source)).replace(/\.ts$/, '.js');
       const built = dir === 'src' ? Math.min(mtime(output), bundle) : mtime(output);
-      if (built < 0 || mtime(source) > built || shared.some((f) => mtime(f) > built)) return relative(base, source);
+      if (built < 0 || mtime(source) > built) return relative(base, source);
+      const newer = shared.find((f) => mtime(f) > built);
+      if (newer) return relative(base, newer);
     }
   }
   const page = mtime(join(base, 'web/dist/index.html'));

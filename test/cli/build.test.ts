@@ -90,5 +90,13 @@ describe('building dist/', () => {
     expect(after.stderr).toContain('building dist/ (src/hub.ts is newer than the last build)');
     expect(mtime(join(dir, 'dist/src/hub.js'))).toBeGreaterThan(built);
     execFileSync(join(dir, 'bin/hearth'), ['help'], { encoding: 'utf8' });
+    // `npm install` rewrites package-lock.json even when nothing changed: the build says that is why it runs, not
+    // that the first source file changed.
+    const { staleSource } = await import(join(dir, 'scripts/ensure-build.mjs'));
+    const before = new Date(built - 60_000); // src/hub.ts was touched into the future above
+    utimesSync(join(dir, 'src/hub.ts'), before, before);
+    expect(staleSource(dir)).toBeUndefined();
+    touch(join(dir, 'package-lock.json'));
+    expect(staleSource(dir)).toBe('package-lock.json');
   }, 180_000);
 });
