@@ -74,10 +74,13 @@ async function poolOf(hub: RunningHub): Promise<number[]> {
   return tids;
 }
 
-/** Busy loops at normal priority on every core, as other programs on a busy Pi; each ends by itself after 20 s. */
+/**
+ * Busy loops at normal priority on every core (at most 8: a Pi has 4), as other programs on a busy Pi; each ends by
+ * itself after 20 s.
+ */
 function busyCores(): ChildProcess[] {
   const loop = 'const end = Date.now() + 20000; while (Date.now() < end);';
-  return Array.from({ length: availableParallelism() }, () => spawn(process.execPath, ['-e', loop], { stdio: 'ignore' }));
+  return Array.from({ length: Math.min(8, availableParallelism()) }, () => spawn(process.execPath, ['-e', loop], { stdio: 'ignore' }));
 }
 
 describe.skipIf(process.platform !== 'linux')("hearth start's helper threads", () => {
