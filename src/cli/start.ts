@@ -40,12 +40,12 @@ export async function runStart(config: HearthConfig): Promise<number> {
   // After the start: the threads it made are there by now.
   if (config.helperThreads === 'idle') {
     void lowerHelperThreads().then(async ({ idle, nice }) => {
-      const pool = [...(await poolThreads())].join(', ');
-      if (idle > 0) hub.logger.debug(`helperThreads: ${idle} threads besides the main one in SCHED_IDLE; libuv's pool (${pool}) as it is`);
-      if (nice > 0)
-        hub.logger.debug(
-          `helperThreads: ${nice} threads besides the main one at nice 19 (chrt, from util-linux, not found); libuv's pool (${pool}) as it is`,
-        );
+      if (idle + nice === 0) return; // nothing lowered (not Linux): no pool to look for either
+      const lowered =
+        idle > 0
+          ? `${idle} threads besides the main one in SCHED_IDLE`
+          : `${nice} threads besides the main one at nice 19 (chrt, from util-linux, not found)`;
+      hub.logger.debug(`helperThreads: ${lowered}; libuv's pool (${[...(await poolThreads())].join(', ')}) as it is`);
     });
   }
   // bin/hearth's low-memory setting (HEARTH_LOW_MEMORY=1, or the flag in HEARTH_NODE_FLAGS): said once, since it

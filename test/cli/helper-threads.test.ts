@@ -70,8 +70,7 @@ async function startHearth(env: Record<string, string> = {}, dir = tempDir('hear
 /** libuv's pool as the hub's debug line names it once it has lowered its other threads. */
 async function poolOf(hub: RunningHub): Promise<number[]> {
   await expect.poll(() => hub.output(), { timeout: 5_000 }).toMatch(/libuv's pool \(([\d, ]+)\) as it is/);
-  const tids = /libuv's pool \(([\d, ]+)\) as it is/.exec(hub.output())![1]!.split(', ').map(Number);
-  return tids;
+  return /libuv's pool \(([\d, ]+)\) as it is/.exec(hub.output())![1]!.split(', ').map(Number);
 }
 
 /**
