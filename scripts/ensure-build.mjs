@@ -29,14 +29,15 @@ const mtime = (path) => (existsSync(path) ? statSync(path).mtimeMs : -1);
 export function staleSource(base = root) {
   // Every source of src/ is also in the bundle (scripts/bundle.mjs): its output and the bundle must both be newer.
   const bundle = mtime(join(base, 'dist/app/hearth.js'));
-  const shared = ['tsconfig.json', 'package-lock.json'].map((f) => join(base, f));
+  // Read once: every output is compared with them.
+  const shared = ['tsconfig.json', 'package-lock.json'].map((name) => ({ name, time: mtime(join(base, name)) }));
   for (const dir of ['src', 'bench']) {
     for (const source of files(join(base, dir), (n) => n.endsWith('.ts') && !n.endsWith('.d.ts'))) {
       const output = join(base, 'dist', relative(base, source)).replace(/\.ts$/, '.js');
       const built = dir === 'src' ? Math.min(mtime(output), bundle) : mtime(output);
       if (built < 0 || mtime(source) > built) return relative(base, source);
-      const newer = shared.find((f) => mtime(f) > built);
-      if (newer) return relative(base, newer);
+      const newer = shared.find((f) => f.time > built);
+      if (newer) return newer.name;
     }
   }
   const page = mtime(join(base, 'web/dist/index.html'));

@@ -102,7 +102,9 @@ function niceInstead(tids: number[]): Lowered {
  */
 export function poolThreads(): Promise<Set<number>> {
   pool ??= (async () => {
-    const size = Math.min(1024, Math.max(1, Number.parseInt(process.env.UV_THREADPOOL_SIZE ?? '', 10) || 4));
+    // As libuv reads it (src/threadpool.c): 4 when unset, a value that is 0 or no number taken for 1, at most 1024.
+    const set = process.env.UV_THREADPOOL_SIZE;
+    const size = set === undefined ? 4 : Math.min(1024, Math.max(1, Number.parseInt(set, 10) || 1));
     const found = new Set<number>();
     for (let round = 0; round < 20 && found.size < size; round++) {
       const links = await Promise.all(Array.from({ length: size * 8 }, () => readlink('/proc/thread-self').catch(() => '')));
