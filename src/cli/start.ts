@@ -40,7 +40,7 @@ export async function runStart(config: HearthConfig): Promise<number> {
   // After the start: the threads it made are there by now.
   if (config.helperThreads === 'idle') {
     void lowerHelperThreads().then(async ({ idle, nice }) => {
-      if (idle + nice === 0) return; // nothing lowered (not Linux): no pool to look for either
+      if (idle + nice === 0) return; // nothing lowered (not Linux, or no /proc): nothing to say
       const lowered =
         idle > 0
           ? `${idle} threads besides the main one in SCHED_IDLE`

@@ -102,9 +102,11 @@ function niceInstead(tids: number[]): Lowered {
  */
 export function poolThreads(): Promise<Set<number>> {
   pool ??= (async () => {
-    // As libuv reads it (src/threadpool.c): 4 when unset, a value that is 0 or no number taken for 1, at most 1024.
+    // As libuv reads it (src/threadpool.c, an unsigned atoi): 4 when unset, 0 or no number taken for 1, and a
+    // negative value, which wraps around, or one over 1024 taken for 1024.
     const set = process.env.UV_THREADPOOL_SIZE;
-    const size = set === undefined ? 4 : Math.min(1024, Math.max(1, Number.parseInt(set, 10) || 1));
+    const asked = set === undefined ? 4 : Number.parseInt(set, 10) || 0;
+    const size = asked === 0 ? 1 : asked < 0 || asked > 1024 ? 1024 : asked;
     const found = new Set<number>();
     for (let round = 0; round < 20 && found.size < size; round++) {
       const links = await Promise.all(Array.from({ length: size * 8 }, () => readlink('/proc/thread-self').catch(() => '')));
